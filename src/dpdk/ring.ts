@@ -1,0 +1,384 @@
+import { ConfigError, ENOBUFS, ENOENT, MemraceError } from '../errors.js';
+import type { Violation } from '../lab/scenario.js';
+import { align32pow2, isPowerOfTwo } from '../lab/params.js';
+import type { Arena } from '../shm/arena.js';
+import type { Mem } from '../shm/mem.js';
+import { HeadTail, QUEUE_FIXED, QUEUE_VARIABLE, RingStats } from './ring_core.js';
+import {
+  HT_HTD_MAX, HT_SYNC, RING_F_EXACT_SZ, RING_SYNC_MT_HTS, RING_SYNC_ST, RING_SZ_MASK, RTS_HTD_MAX_DIV,
+  R_CAPACITY, R_CONS, R_ESIZE_WORDS, R_FLAGS, R_MASK, R_PROD, R_SIZE, R_SLOTS, R_VARIANT, SYNC_NAMES,
+  VARIANT_NO_TAIL_WAIT, consSyncOf, prodSyncOf,
+} from './ring_layout.js';
+
+/** Where a ring lives: plain data that crosses to workers. */
+export interface RingRef {
+  name: string;
+  base: number;
+}
+
+/** A zero-copy reservation: up to two runs of slots (the second after wrap-around), as word indices. */
+export class RingZcData {
+  slot1 = 0;
+  n1 = 0;
+  slot2 = 0;
+}
+
+/**
+ * rte_ring: a fixed-size FIFO of fixed-size elements in the shared image, lock-free for
+ * MP/MC and the RTS/HTS modes. Calls return what DPDK's return (a count, 0, -ENOBUFS,
+ * -ENOENT); the free space / remaining entries that DPDK returns through a pointer are left
+ * in `free_space` and `available`.
+ *
+ * Objects are 32-bit words (esize 4) or groups of words (esize a multiple of 4), copied
+ * from and to Int32Arrays the caller owns.
+ */
+export class Ring {
+  readonly size: number;
+  readonly mask: number;
+  readonly capacity: number;
+  readonly flags: number;
+  /** Element size in 32-bit words. */
+  readonly ew: number;
+  readonly slots: number;
+  readonly prod: HeadTail;
+  readonly cons: HeadTail;
+  /** Free slots after the last enqueue call (DPDK's *free_space). */
+  free_space = 0;
+  /** Entries left after the last dequeue call (DPDK's *available). */
+  available = 0;
+
+  /** Bytes a ring of `count` elements of `esize` bytes takes (rte_ring_get_memsize_elem). */
+  static memsize(count: number, flags: number, esize = 4): number {
+    const size = flags & RING_F_EXACT_SZ ? align32pow2(count + 1) : count;
+    return (R_SLOTS + size * (esize / 4)) * 4;
+  }
+
+  /** The checks rte_ring_init makes (DPDK returns -EINVAL); `field` names the option for the error. */
+  static checkCount(count: number, flags: number, field = 'count', esize = 4): void {
+    if (!Number.isInteger(esize) || esize <= 0 || esize % 4 !== 0) {
+      throw new ConfigError('esize', `${esize} is not a multiple of 4`, 'a positive multiple of 4 bytes');
+    }
+    if (!Number.isInteger(count) || count <= 0) {
+      throw new ConfigError(field, `${count} is not a positive integer`, 'a power of two from 2 to 2^31 - 1 (any count from 1 with EXACT_SZ)');
+    }
+    if (flags & RING_F_EXACT_SZ) {
+      if (count > RING_SZ_MASK >>> 1) throw new ConfigError(field, `${count} is too large with EXACT_SZ`, `1 to ${RING_SZ_MASK >>> 1}`);
+    } else if (!isPowerOfTwo(count) || count > RING_SZ_MASK || count < 2) {
+      throw new ConfigError(field, `${count} is not a power of two up to 2^31 - 1`, 'a power of two from 2 to 2^30, or any count with EXACT_SZ');
+    }
+  }
+
+  /** rte_ring_create_elem: carve the ring out of the image and initialise it. */
+  static create(arena: Arena, mem: Mem, name: string, count: number, flags: number, opts: { esize?: number; variant?: number } = {}): Ring {
+    const esize = opts.esize ?? 4;
+    Ring.checkCount(count, flags, 'count', esize);
+    const base = arena.allocWords(`ring:${name}`, Ring.memsize(count, flags, esize) / 4);
+    const exact = (flags & RING_F_EXACT_SZ) !== 0;
+    const size = exact ? align32pow2(count + 1) : count;
+    mem.store(base + R_SIZE, size);
+    mem.store(base + R_MASK, size - 1);
+    mem.store(base + R_CAPACITY, exact ? count : size - 1);
+    mem.store(base + R_FLAGS, flags);
+    mem.store(base + R_ESIZE_WORDS, esize / 4);
+    mem.store(base + R_VARIANT, opts.variant ?? 0);
+    const capacity = exact ? count : size - 1;
+    mem.store(base + R_PROD + HT_SYNC, prodSyncOf(flags));
+    mem.store(base + R_CONS + HT_SYNC, consSyncOf(flags));
+    mem.store(base + R_PROD + HT_HTD_MAX, Math.floor(capacity / RTS_HTD_MAX_DIV));
+    mem.store(base + R_CONS + HT_HTD_MAX, Math.floor(capacity / RTS_HTD_MAX_DIV));
+    return new Ring(mem, { name, base });
+  }
+
+  constructor(
+    private readonly mem: Mem,
+    readonly ref: RingRef,
+    readonly stats: RingStats = new RingStats(),
+  ) {
+    const b = ref.base;
+    this.size = mem.load(b + R_SIZE);
+    this.mask = mem.load(b + R_MASK);
+    this.capacity = mem.load(b + R_CAPACITY);
+    this.flags = mem.load(b + R_FLAGS);
+    this.ew = mem.load(b + R_ESIZE_WORDS);
+    this.slots = b + R_SLOTS;
+    const noTailWait = mem.load(b + R_VARIANT) === VARIANT_NO_TAIL_WAIT;
+    const prod = b + R_PROD;
+    const cons = b + R_CONS;
+    this.prod = new HeadTail(mem, prod, cons + 3, mem.load(prod + HT_SYNC), this.capacity, true, noTailWait, this.stats);
+    this.cons = new HeadTail(mem, cons, prod + 3, mem.load(cons + HT_SYNC), 0, false, noTailWait, this.stats);
+  }
+
+  get name(): string {
+    return this.ref.name;
+  }
+
+  // ---- enqueue -------------------------------------------------------------------------
+
+  private enqueueElems(objs: Int32Array, off: number, head: number, n: number): void {
+    const mem = this.mem;
+    const ew = this.ew;
+    const mask = this.mask;
+    const slots = this.slots;
+    if (ew === 1) {
+      for (let i = 0; i < n; i++) mem.write(slots + ((head + i) & mask), objs[off + i]);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const s = slots + ((head + i) & mask) * ew;
+        const o = off + i * ew;
+        for (let k = 0; k < ew; k++) mem.write(s + k, objs[o + k]);
+      }
+    }
+  }
+
+  private dequeueElems(out: Int32Array, off: number, head: number, n: number): void {
+    const mem = this.mem;
+    const ew = this.ew;
+    const mask = this.mask;
+    const slots = this.slots;
+    if (ew === 1) {
+      for (let i = 0; i < n; i++) out[off + i] = mem.read(slots + ((head + i) & mask));
+    } else {
+      for (let i = 0; i < n; i++) {
+        const s = slots + ((head + i) & mask) * ew;
+        const o = off + i * ew;
+        for (let k = 0; k < ew; k++) out[o + k] = mem.read(s + k);
+      }
+    }
+  }
+
+  private doEnqueue(objs: Int32Array, n: number, off: number, behavior: number): number {
+    const p = this.prod;
+    const got = p.move(n, behavior);
+    if (got !== 0) {
+      this.enqueueElems(objs, off, p.oldHead, got);
+      p.update(got);
+    }
+    this.free_space = p.entries - got;
+    return got;
+  }
+
+  private doDequeue(out: Int32Array, n: number, off: number, behavior: number): number {
+    const c = this.cons;
+    const got = c.move(n, behavior);
+    if (got !== 0) {
+      this.dequeueElems(out, off, c.oldHead, got);
+      c.update(got);
+    }
+    this.available = c.entries - got;
+    return got;
+  }
+
+  /** rte_ring_enqueue_bulk: all n objects or none. Returns n or 0. */
+  enqueue_bulk(objs: Int32Array, n: number, off = 0): number {
+    return this.doEnqueue(objs, n, off, QUEUE_FIXED);
+  }
+
+  /** rte_ring_enqueue_burst: as many of n as fit. Returns 0..n. */
+  enqueue_burst(objs: Int32Array, n: number, off = 0): number {
+    return this.doEnqueue(objs, n, off, QUEUE_VARIABLE);
+  }
+
+  /** rte_ring_enqueue of one 32-bit object: 0, or -ENOBUFS when full. */
+  enqueue(obj: number): number {
+    this.one[0] = obj;
+    return this.doEnqueue(this.one, 1, 0, QUEUE_FIXED) === 1 ? 0 : -ENOBUFS;
+  }
+
+  /** rte_ring_enqueue_elem: one element of esize bytes from objs[off..]. */
+  enqueue_elem(objs: Int32Array, off = 0): number {
+    return this.doEnqueue(objs, 1, off, QUEUE_FIXED) === 1 ? 0 : -ENOBUFS;
+  }
+
+  // ---- dequeue -------------------------------------------------------------------------
+
+  /** rte_ring_dequeue_bulk: all n objects or none. Returns n or 0. */
+  dequeue_bulk(out: Int32Array, n: number, off = 0): number {
+    return this.doDequeue(out, n, off, QUEUE_FIXED);
+  }
+
+  /** rte_ring_dequeue_burst: up to n objects. Returns 0..n. */
+  dequeue_burst(out: Int32Array, n: number, off = 0): number {
+    return this.doDequeue(out, n, off, QUEUE_VARIABLE);
+  }
+
+  /** rte_ring_dequeue of one element into out[off..]: 0, or -ENOENT when empty. */
+  dequeue(out: Int32Array, off = 0): number {
+    return this.doDequeue(out, 1, off, QUEUE_FIXED) === 1 ? 0 : -ENOENT;
+  }
+
+  private readonly one = new Int32Array(1);
+
+  // ---- peek and zero-copy (SP/SC and HTS only) ------------------------------------------
+
+  private requirePeek(side: HeadTail, what: string): void {
+    if (side.sync !== RING_SYNC_ST && side.sync !== RING_SYNC_MT_HTS) {
+      throw new MemraceError('E_USAGE', `${what} needs a ${side === this.prod ? 'SP or MT_HTS producer' : 'SC or MT_HTS consumer'} side; this ring's is ${SYNC_NAMES[side.sync]}`);
+    }
+  }
+
+  /** Finish a peek/zero-copy operation: publish n (<= reserved) and release the rest. */
+  private finish(side: HeadTail, n: number): void {
+    const reserved = (side.head() - side.tail()) >>> 0;
+    const num = reserved >= n ? n : 0;
+    const pos = (side.tail() + num) >>> 0;
+    if (side.sync === RING_SYNC_ST) side.setSt(pos);
+    else side.setHts(pos);
+  }
+
+  /** rte_ring_enqueue_bulk_start: reserve n slots; the objects are given to enqueue_finish. */
+  enqueue_bulk_start(n: number): number {
+    this.requirePeek(this.prod, 'enqueue_bulk_start');
+    const got = this.prod.move(n, QUEUE_FIXED);
+    this.free_space = this.prod.entries - got;
+    return got;
+  }
+
+  enqueue_burst_start(n: number): number {
+    this.requirePeek(this.prod, 'enqueue_burst_start');
+    const got = this.prod.move(n, QUEUE_VARIABLE);
+    this.free_space = this.prod.entries - got;
+    return got;
+  }
+
+  /** rte_ring_enqueue_finish: copy n objects into the reserved slots and publish them. */
+  enqueue_finish(objs: Int32Array, n: number, off = 0): void {
+    this.requirePeek(this.prod, 'enqueue_finish');
+    const tail = this.prod.tail();
+    if (((this.prod.head() - tail) >>> 0) >= n) this.enqueueElems(objs, off, tail, n);
+    this.finish(this.prod, n);
+  }
+
+  /** rte_ring_dequeue_bulk_start: copy n objects out without removing them (peek). */
+  dequeue_bulk_start(out: Int32Array, n: number, off = 0): number {
+    this.requirePeek(this.cons, 'dequeue_bulk_start');
+    const got = this.cons.move(n, QUEUE_FIXED);
+    if (got) this.dequeueElems(out, off, this.cons.oldHead, got);
+    this.available = this.cons.entries - got;
+    return got;
+  }
+
+  dequeue_burst_start(out: Int32Array, n: number, off = 0): number {
+    this.requirePeek(this.cons, 'dequeue_burst_start');
+    const got = this.cons.move(n, QUEUE_VARIABLE);
+    if (got) this.dequeueElems(out, off, this.cons.oldHead, got);
+    this.available = this.cons.entries - got;
+    return got;
+  }
+
+  /** rte_ring_dequeue_finish: remove n of the peeked objects (0 puts them all back). */
+  dequeue_finish(n: number): void {
+    this.requirePeek(this.cons, 'dequeue_finish');
+    this.finish(this.cons, n);
+  }
+
+  private zc(side: HeadTail, n: number, behavior: number, zcd: RingZcData): number {
+    this.requirePeek(side, 'zero-copy');
+    const got = side.move(n, behavior);
+    const idx = side.oldHead & this.mask;
+    zcd.slot1 = this.slots + idx * this.ew;
+    zcd.n1 = Math.min(got, this.size - idx);
+    zcd.slot2 = this.slots;
+    return got;
+  }
+
+  /** rte_ring_enqueue_zc_bulk_start: reserve n slots and say where they are; write them, then enqueue_zc_finish. */
+  enqueue_zc_bulk_start(n: number, zcd: RingZcData): number {
+    const got = this.zc(this.prod, n, QUEUE_FIXED, zcd);
+    this.free_space = this.prod.entries - got;
+    return got;
+  }
+
+  enqueue_zc_burst_start(n: number, zcd: RingZcData): number {
+    const got = this.zc(this.prod, n, QUEUE_VARIABLE, zcd);
+    this.free_space = this.prod.entries - got;
+    return got;
+  }
+
+  enqueue_zc_finish(n: number): void {
+    this.finish(this.prod, n);
+  }
+
+  /** rte_ring_dequeue_zc_bulk_start: say where n objects are; read them in place, then dequeue_zc_finish. */
+  dequeue_zc_bulk_start(n: number, zcd: RingZcData): number {
+    const got = this.zc(this.cons, n, QUEUE_FIXED, zcd);
+    this.available = this.cons.entries - got;
+    return got;
+  }
+
+  dequeue_zc_burst_start(n: number, zcd: RingZcData): number {
+    const got = this.zc(this.cons, n, QUEUE_VARIABLE, zcd);
+    this.available = this.cons.entries - got;
+    return got;
+  }
+
+  dequeue_zc_finish(n: number): void {
+    this.finish(this.cons, n);
+  }
+
+  // ---- state ---------------------------------------------------------------------------
+
+  /** rte_ring_count: entries, (prod.tail - cons.tail) clamped to the capacity. */
+  count(): number {
+    const n = (this.prod.tail() - this.cons.tail()) >>> 0;
+    return n > this.capacity ? this.capacity : n;
+  }
+
+  free_count(): number {
+    return this.capacity - this.count();
+  }
+
+  full(): boolean {
+    return this.free_count() === 0;
+  }
+
+  empty(): boolean {
+    return this.prod.tail() === this.cons.tail();
+  }
+
+  get_size(): number {
+    return this.size;
+  }
+
+  get_capacity(): number {
+    return this.capacity;
+  }
+
+  /**
+   * Start every index at `pos` (tests start just below 2^32 to cross the wrap). Only on an
+   * empty, quiescent ring.
+   */
+  reset(pos = 0): void {
+    this.prod.reset(pos);
+    this.cons.reset(pos);
+  }
+
+  /** Invariants of a quiescent ring, as data. */
+  audit(): Violation[] {
+    const v: Violation[] = [];
+    const where = `ring ${this.name}`;
+    for (const [label, side] of [['prod', this.prod], ['cons', this.cons]] as const) {
+      if (side.head() !== side.tail()) v.push({ message: `${label}.head ${side.head()} != ${label}.tail ${side.tail()} with no operation in flight`, where });
+    }
+    const used = (this.prod.tail() - this.cons.tail()) >>> 0;
+    if (used > this.capacity) v.push({ message: `count ${used} exceeds capacity ${this.capacity} (a tail moved backwards or past the other side)`, where });
+    return v;
+  }
+
+  /** rte_ring_dump. */
+  dump(): string {
+    const lines = [
+      `ring <${this.name}>@${this.ref.base * 4}`,
+      `  flags=${this.flags.toString(16)}`,
+      `  size=${this.size}`,
+      `  capacity=${this.capacity}`,
+      `  ct=${this.cons.tail()}`,
+      `  ch=${this.cons.head()}`,
+      `  pt=${this.prod.tail()}`,
+      `  ph=${this.prod.head()}`,
+      `  used=${this.count()}`,
+      `  avail=${this.free_count()}`,
+      `  prod sync=${SYNC_NAMES[this.prod.sync]} cons sync=${SYNC_NAMES[this.cons.sync]}`,
+    ];
+    return lines.join('\n');
+  }
+}

@@ -1,0 +1,11 @@
+export { Arena, CACHE_LINE } from './shm/arena.js';
+export { AtomicsMem } from './shm/mem.js';
+export type { Mem } from './shm/mem.js';
+export { SpinLock, LockStats } from './shm/spinlock.js';
+export { Ring, RingZcData } from './dpdk/ring.js';
+export * from './dpdk/ring_layout.js';
+export { runStress } from './lab/stress.js';
+export type { Report } from './lab/report.js';
+export type { Scenario, OracleResult, Violation, Grade } from './lab/scenario.js';
+export { scenarios, findScenario } from './scenarios/index.js';
+export * from './errors.js';

@@ -1,0 +1,29 @@
+import { UnknownNameError } from '../errors.js';
+import { type ParamSpec, type Params, resolveParams } from './params.js';
+import type { Scenario } from './scenario.js';
+
+/** Parameters every scenario has; a scenario's own spec of the same name replaces the default. */
+export const ENGINE_PARAMS: readonly ParamSpec[] = [
+  { name: 'workers', type: 'int', default: 4, min: 1, max: 64, help: 'actors (worker threads)' },
+  { name: 'duration', type: 'duration', default: 2000, help: 'how long the actors run (500ms, 3s, 1m)' },
+  { name: 'ops', type: 'int', default: 0, min: 0, help: 'op budget per actor; 0 runs for --duration' },
+  { name: 'seed', type: 'int', default: 1, min: 0, max: 4294967295, help: 'seed of every random choice' },
+];
+
+/** The full parameter list of a scenario: the engine's, overridden by its own, then its own. */
+export function paramSpecsOf(s: Scenario): ParamSpec[] {
+  const own = new Map(s.params.map((p) => [p.name, p]));
+  const engine = ENGINE_PARAMS.map((p) => own.get(p.name) ?? p);
+  return [...engine, ...s.params.filter((p) => !ENGINE_PARAMS.some((e) => e.name === p.name))];
+}
+
+/** Validate raw values (CLI strings or typed) against a scenario; `variant` included. */
+export function resolveScenarioParams(s: Scenario, given: Record<string, unknown>): Params {
+  const { variant, ...rest } = given;
+  const v = (variant as string | undefined) ?? s.variants[0].name;
+  if (!s.variants.some((x) => x.name === v)) throw new UnknownNameError('--variant', v, s.variants.map((x) => x.name));
+  const p = resolveParams(paramSpecsOf(s), rest);
+  p.variant = v;
+  s.validate?.(p);
+  return p;
+}

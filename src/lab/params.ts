@@ -1,0 +1,112 @@
+import { ConfigError } from '../errors.js';
+
+export type ParamValue = number | string | boolean | number[] | string[];
+export type Params = Record<string, ParamValue>;
+
+/**
+ * A command-line parameter of a scenario. `name` is the key in the params object and
+ * `--name-in-kebab-case` on the command line.
+ */
+export type ParamSpec =
+  | { name: string; type: 'int'; default: number; min?: number; max?: number; help: string }
+  | { name: string; type: 'number'; default: number; min?: number; max?: number; help: string }
+  | { name: string; type: 'bool'; default: boolean; help: string }
+  | { name: string; type: 'choice'; default: string; choices: readonly string[]; help: string }
+  | { name: string; type: 'string'; default: string; help: string }
+  | { name: string; type: 'duration'; default: number; help: string }
+  | { name: string; type: 'size'; default: number; help: string }
+  | { name: string; type: 'rate'; default: number; help: string };
+
+export function flagOf(name: string): string {
+  return '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** '3s', '500ms', '2m', '1.5h'; a bare number is seconds. Returns milliseconds. */
+export function parseDuration(field: string, text: string): number {
+  const m = DURATION.exec(text.trim());
+  if (!m) throw new ConfigError(field, `'${text}' is not a duration`, "a number with ms, s, m or h, e.g. 500ms, 3s, 2m (bare numbers are seconds)");
+  return Math.round(Number(m[1]) * DURATION_MS[m[2] ?? 's']);
+}
+
+const SIZE = /^(\d+(?:\.\d+)?)([KMGT]i?B?|B)?$/i;
+const SIZE_SHIFT: Record<string, number> = { K: 10, M: 20, G: 30, T: 40 };
+
+/** '128M', '4K', '1G', '4096'. Returns bytes. */
+export function parseSize(field: string, text: string): number {
+  const m = SIZE.exec(text.trim());
+  if (!m) throw new ConfigError(field, `'${text}' is not a size`, 'a byte count with an optional K, M, G suffix, e.g. 4096, 64K, 128M, 1G');
+  const unit = m[2] ? m[2][0].toUpperCase() : '';
+  const bytes = Number(m[1]) * (unit === 'B' || unit === '' ? 1 : 2 ** SIZE_SHIFT[unit]);
+  return Math.round(bytes);
+}
+
+/** '100/s', '5/ms', '0'. Returns events per second. */
+export function parseRate(field: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(?:\/(ms|s|m))?$/.exec(text.trim());
+  if (!m) throw new ConfigError(field, `'${text}' is not a rate`, 'a count per time, e.g. 100/s, 5/ms, 600/m');
+  const per = m[2] === 'ms' ? 1000 : m[2] === 'm' ? 1 / 60 : 1;
+  return Number(m[1]) * per;
+}
+
+/** Parse one CLI string (or pass through an already typed value) against its spec. */
+export function parseParam(spec: ParamSpec, raw: unknown): ParamValue {
+  const field = flagOf(spec.name);
+  const text = typeof raw === 'string' ? raw : String(raw);
+  switch (spec.type) {
+    case 'int':
+    case 'number': {
+      const v = typeof raw === 'number' ? raw : Number(text);
+      const kind = spec.type === 'int' ? 'an integer' : 'a number';
+      const range = `${kind} from ${spec.min ?? '-inf'} to ${spec.max ?? 'inf'}`;
+      if (text.trim() === '' || !Number.isFinite(v) || (spec.type === 'int' && !Number.isInteger(v))) {
+        throw new ConfigError(field, `'${text}' is not ${kind}`, range);
+      }
+      if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+        throw new ConfigError(field, `${v} is out of range`, range);
+      }
+      return v;
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (/^(1|true|on|yes)$/i.test(text)) return true;
+      if (/^(0|false|off|no)$/i.test(text)) return false;
+      throw new ConfigError(field, `'${text}' is not a boolean`, 'on, off, true, false, 1, 0');
+    case 'choice':
+      if (!spec.choices.includes(text)) throw new ConfigError(field, `unknown value '${text}'`, spec.choices.join(', '));
+      return text;
+    case 'string':
+      return text;
+    case 'duration':
+      return typeof raw === 'number' ? raw : parseDuration(field, text);
+    case 'size':
+      return typeof raw === 'number' ? raw : parseSize(field, text);
+    case 'rate':
+      return typeof raw === 'number' ? raw : parseRate(field, text);
+  }
+}
+
+/** Defaults overlaid with given values (CLI strings or typed), every one validated. */
+export function resolveParams(specs: readonly ParamSpec[], given: Record<string, unknown>): Params {
+  const out: Params = {};
+  for (const s of specs) out[s.name] = s.default;
+  for (const [k, v] of Object.entries(given)) {
+    if (v === undefined) continue;
+    const spec = specs.find((s) => s.name === k);
+    if (!spec) throw new ConfigError(flagOf(k), 'is not a parameter of this scenario', specs.map((s) => flagOf(s.name)).join(', ') || 'none');
+    out[k] = parseParam(spec, v);
+  }
+  return out;
+}
+
+export function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+/** Smallest power of two >= n (DPDK's rte_align32pow2). */
+export function align32pow2(n: number): number {
+  if (n <= 1) return 1;
+  return 2 ** (32 - Math.clz32(n - 1));
+}

@@ -1,0 +1,75 @@
+import { cpus } from 'node:os';
+import type { Grade, OracleResult } from './scenario.js';
+import type { ActorFailureReport } from '../runtime/actors.js';
+import type { Params } from './params.js';
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  samples: number;
+}
+
+export interface ActorReport {
+  actor: number;
+  role: string;
+  ops: number;
+  opsPerSec: number;
+  casRetries: number;
+  spins: number;
+  waits: number;
+  latencyNs: LatencySummary;
+  counters: Record<string, number>;
+}
+
+export interface OutcomeCount {
+  outcome: string;
+  grade: Grade;
+  count: number;
+  description: string;
+}
+
+export interface EnvInfo {
+  node: string;
+  v8: string;
+  cpus: number;
+  platform: string;
+  arch: string;
+}
+
+/** The machine-readable report of one run (`--json`). */
+export interface Report {
+  scenario: string;
+  variant: string;
+  params: Params;
+  seed: number;
+  workers: number;
+  roles: string[];
+  durationMs: number;
+  totalOps: number;
+  opsPerSec: number;
+  perActor: ActorReport[];
+  latencyNs: LatencySummary;
+  oracles: OracleResult[];
+  outcomes: OutcomeCount[];
+  failures: ActorFailureReport[];
+  heldLocks: Array<{ name: string; holder: number }>;
+  notes: string[];
+  stoppedEarly: boolean;
+  verdict: 'pass' | 'fail';
+  env: EnvInfo;
+  startedAt: string;
+}
+
+export function envInfo(): EnvInfo {
+  return { node: process.version, v8: process.versions.v8, cpus: cpus().length, platform: process.platform, arch: process.arch };
+}
+
+/** Fail on any oracle violation, any forbidden outcome, any failed actor. */
+export function verdictOf(r: Pick<Report, 'oracles' | 'outcomes' | 'failures'>): 'pass' | 'fail' {
+  if (r.failures.length) return 'fail';
+  if (r.oracles.some((o) => o.violations.length)) return 'fail';
+  if (r.outcomes.some((o) => o.grade === 'FORBIDDEN' && o.count > 0)) return 'fail';
+  return 'pass';
+}

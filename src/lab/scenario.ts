@@ -1,0 +1,94 @@
+import type { Arena } from '../shm/arena.js';
+import type { Mem } from '../shm/mem.js';
+import type { ActorContext } from '../runtime/context.js';
+import type { ParamSpec, Params } from './params.js';
+
+/** jcstress grades: what an observed outcome means. */
+export type Grade = 'ACCEPTABLE' | 'ACCEPTABLE_INTERESTING' | 'FORBIDDEN';
+
+/** An outcome an actor can observe; its index in `Scenario.outcomes` is its code. */
+export interface OutcomeSpec {
+  id: string;
+  grade: Grade;
+  description: string;
+}
+
+/** One broken invariant, as data. */
+export interface Violation {
+  message: string;
+  /** Where in the image, or which object: 'ring slot 17', 'pfn 0x1200', 'actor 3'. */
+  where?: string;
+}
+
+export interface OracleResult {
+  name: string;
+  violations: Violation[];
+}
+
+export interface VariantSpec {
+  name: string;
+  summary: string;
+}
+
+/** What `check` sees after every actor has joined: the quiescent image and what actors returned. */
+export interface CheckContext<P extends Params, S> {
+  arena: Arena;
+  mem: Mem;
+  params: P;
+  state: S;
+  roles: readonly string[];
+  /** What each actor's role function returned (plain data), by actor id. */
+  results: readonly unknown[];
+  /** Custom counter `name` of actor `a` (see Scenario.counters). */
+  counter(a: number, name: string): number;
+  /** Outcome counts so far, by outcome id. */
+  outcomes: Readonly<Record<string, number>>;
+}
+
+export interface CheckResult {
+  oracles: OracleResult[];
+  /** Outcomes found by the final audit (added to what actors counted). */
+  outcomes?: Record<string, number>;
+  /** Lines of scenario-specific findings for the report (ring count, pool state...). */
+  notes?: string[];
+}
+
+/** A role: the function an actor runs on its worker thread until `ctx.stopped()`. */
+export type RoleFn<P extends Params, S> = (ctx: ActorContext<P, S>) => unknown;
+
+/**
+ * A scenario joins a subsystem and the runtime: it builds structures in the image, names a
+ * role per actor, and checks the image when every actor is done. The subsystem code knows
+ * nothing of workers; the runtime knows nothing of subsystems.
+ */
+export interface Scenario<P extends Params = Params, S = unknown> {
+  name: string;
+  summary: string;
+  subsystem: 'dpdk' | 'kernel' | 'ruby' | 'paging' | 'lab';
+  /** Command-line parameters; `workers`, `duration`, `variant`, `seed` and `ops` are the engine's own. */
+  params: readonly ParamSpec[];
+  /** The correct variant is always 'correct' and comes first; the others are broken on purpose. */
+  variants: readonly VariantSpec[];
+  outcomes: readonly OutcomeSpec[];
+  /** Names of the scenario's own per-actor counters (at most 16). */
+  counters: readonly string[];
+  /** Operation codes' names, for the watchdog's report of what an actor was doing. */
+  opNames: readonly string[];
+  /** Hidden from `memrace list` (benchmark helpers). */
+  hidden?: boolean;
+  /** Cross-field checks; throws ConfigError. */
+  validate?(p: P): void;
+  /** Bytes the scenario's structures need in the image. */
+  imageBytes(p: P): number;
+  /** The role of each actor; its length is the number of actors. */
+  actors(p: P): string[];
+  /** Build the structures in a fresh image; returns plain data (word indices) that actors get. */
+  setup(arena: Arena, mem: Mem, p: P, roles: readonly string[]): S;
+  roles: Readonly<Record<string, RoleFn<P, S>>>;
+  check(c: CheckContext<P, S>): CheckResult;
+}
+
+/** Erase a scenario's parameter types for the registry. */
+export function defineScenario<P extends Params, S>(s: Scenario<P, S>): Scenario {
+  return s as unknown as Scenario;
+}

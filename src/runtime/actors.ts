@@ -1,0 +1,141 @@
+import { Piscina } from 'piscina';
+import { C_LAST_OP, C_STATE, S_CRASHED, STATE_NAMES, SLOT_WORDS } from '../shm/counters.js';
+import { SpinLock } from '../shm/spinlock.js';
+import type { Mem } from '../shm/mem.js';
+import { GO, READY, STOP } from './control.js';
+import { workerFile } from './paths.js';
+import type { ActorReturn, ActorTask } from './task.js';
+
+/** A crashed or hung actor: which one, its role, what it was doing, and why we gave up on it. */
+export interface ActorFailureReport {
+  actor: number;
+  role: string;
+  kind: 'crashed' | 'hung';
+  lastOp: string;
+  state: string;
+  message: string;
+}
+
+export interface BatchOptions {
+  /** One task per actor; `task.actor` is its index. */
+  tasks: ActorTask[];
+  /** The main thread's view of the image (for reading counters and locks). */
+  mem: Mem;
+  opNames: readonly string[];
+  /** Raise the stop flag after this long (0: run until every actor's op budget is spent). */
+  durationMs: number;
+  /** The whole batch ends by this, whatever the actors do. */
+  timeBudgetMs: number;
+  /** How long a stopped actor may take to return before it is declared hung. */
+  graceMs: number;
+  /** Named lock words, so a dead actor's held locks can be reported. */
+  locks?: ReadonlyArray<{ name: string; word: number }>;
+  /** Called about every 100 ms with the elapsed time; return true to stop early. */
+  onTick?: (elapsedMs: number) => boolean | void;
+}
+
+export interface BatchResult {
+  results: unknown[];
+  failures: ActorFailureReport[];
+  elapsedMs: number;
+  stoppedEarly: boolean;
+  /** Locks still held at the end, with their holder. */
+  heldLocks: Array<{ name: string; holder: number }>;
+}
+
+const STARTUP_MS = 30_000;
+const TICK_MS = 100;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Run one batch of actors on a piscina pool of exactly that many threads: start them
+ * together behind a barrier, stop them by the flag in the image, and never hang: a crashed
+ * actor stops the others and is reported; one that does not return within the grace after
+ * the stop is reported hung and its thread terminated.
+ */
+export async function runActors(opts: BatchOptions): Promise<BatchResult> {
+  const { tasks, mem } = opts;
+  const n = tasks.length;
+  const control = tasks[0].control;
+  const i32 = mem.i32;
+  // atomics 'disabled': an idle pool thread must keep its event loop free, and each actor
+  // is a single long task.
+  const pool = new Piscina({
+    filename: workerFile('actor'),
+    minThreads: n,
+    maxThreads: n,
+    idleTimeout: Infinity,
+    atomics: 'disabled',
+    concurrentTasksPerWorker: 1,
+  });
+  const results: unknown[] = new Array(n).fill(null);
+  const settled = new Array<boolean>(n).fill(false);
+  const failures: ActorFailureReport[] = [];
+  const role = (a: number) => tasks[a].roles[a];
+  const lastOp = (a: number) => opts.opNames[i32[control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start';
+  const stateOf = (a: number) => STATE_NAMES[i32[control.counters + a * SLOT_WORDS + C_STATE]] ?? 'unknown';
+  const stop = () => {
+    Atomics.store(i32, control.control + STOP, 1);
+    Atomics.notify(i32, control.control + STOP);
+  };
+  for (const t of tasks) {
+    pool.run(t).then(
+      (r: ActorReturn) => {
+        results[t.actor] = r.result;
+        settled[t.actor] = true;
+      },
+      (err: unknown) => {
+        settled[t.actor] = true;
+        Atomics.store(i32, control.counters + t.actor * SLOT_WORDS + C_STATE, S_CRASHED);
+        const e = err instanceof Error ? err : new Error(String(err));
+        failures.push({ actor: t.actor, role: role(t.actor), kind: 'crashed', lastOp: lastOp(t.actor), state: 'crashed', message: e.message });
+        stop();
+      },
+    );
+  }
+
+  const t0 = performance.now();
+  let stoppedEarly = false;
+  let stopAt = -1;
+  // The barrier: every actor attached, or one crashed on the way.
+  while (Atomics.load(i32, control.control + READY) < n && failures.length === 0) {
+    if (performance.now() - t0 > STARTUP_MS) break;
+    await sleep(2);
+  }
+  const start = performance.now();
+  Atomics.store(i32, control.control + GO, 1);
+  Atomics.notify(i32, control.control + GO);
+  if (failures.length) stopAt = start;
+
+  for (;;) {
+    await sleep(stopAt < 0 ? TICK_MS : 10);
+    const elapsed = performance.now() - start;
+    if (settled.every(Boolean)) break;
+    if (stopAt < 0) {
+      const early = opts.onTick?.(elapsed) === true;
+      if (early || (opts.durationMs > 0 && elapsed >= opts.durationMs) || elapsed >= opts.timeBudgetMs) {
+        stoppedEarly = early || (opts.durationMs === 0 || elapsed < opts.durationMs);
+        stop();
+        stopAt = performance.now();
+      }
+    } else if (performance.now() - stopAt > opts.graceMs) {
+      for (let a = 0; a < n; a++) {
+        if (settled[a]) continue;
+        failures.push({
+          actor: a, role: role(a), kind: 'hung', lastOp: lastOp(a), state: stateOf(a),
+          message: `did not return within ${opts.graceMs} ms of the stop flag`,
+        });
+      }
+      break;
+    }
+  }
+  const elapsedMs = Math.min(performance.now() - start, stopAt < 0 ? Infinity : stopAt - start + opts.graceMs);
+  opts.onTick?.(elapsedMs);
+  // destroy() terminates any thread still running: a hung actor never keeps the process alive.
+  await pool.destroy();
+  const heldLocks = (opts.locks ?? [])
+    .map((l) => ({ name: l.name, holder: SpinLock.holder(mem, l.word) }))
+    .filter((l) => l.holder >= 0);
+  return { results, failures, elapsedMs, stoppedEarly, heldLocks };
+}

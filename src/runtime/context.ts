@@ -1,0 +1,132 @@
+import type { Arena } from '../shm/arena.js';
+import type { Mem } from '../shm/mem.js';
+import {
+  C_CAS_RETRIES, C_CUSTOM, C_FORBIDDEN, C_INTERESTING, C_LAST_OP, C_OPS, C_SPINS, C_WAITS,
+  LAT_BUCKETS, SLOT_WORDS, latencyBucket,
+} from '../shm/counters.js';
+import { STOP, type ControlLayout } from './control.js';
+import { Rng } from './rng.js';
+
+/** How often (in ops) an actor samples one operation's latency. */
+const SAMPLE_EVERY = 64;
+
+/**
+ * What a role function gets on its worker thread: the port to the image, its identity,
+ * the scenario's parameters and structures, and cheap ways to report progress. Every
+ * report goes to the actor's own cache lines, so reporting never contends.
+ */
+export class ActorContext<P = Record<string, unknown>, S = unknown> {
+  readonly i32: Int32Array;
+  private readonly slot: number;
+  private readonly latBase: number;
+  private readonly outBase: number;
+  private readonly stopWord: number;
+  private readonly budget: number;
+  private readonly forbiddenCodes: Uint8Array;
+  private readonly interestingCodes: Uint8Array;
+  private ops = 0;
+  private sampleAt = 0;
+  private t0 = 0;
+  private checkIn = 0;
+
+  constructor(
+    readonly mem: Mem,
+    readonly arena: Arena,
+    readonly control: ControlLayout,
+    readonly actor: number,
+    readonly role: string,
+    readonly roles: readonly string[],
+    readonly params: P,
+    readonly state: S,
+    readonly rng: Rng,
+    /** Stop after this many ops (0: run until the stop flag). */
+    opBudget: number,
+    grades: readonly string[],
+  ) {
+    this.i32 = mem.i32;
+    this.slot = control.counters + actor * SLOT_WORDS;
+    this.latBase = control.latency + actor * LAT_BUCKETS;
+    this.outBase = control.outcomes + actor * control.nOutcomes;
+    this.stopWord = control.control + STOP;
+    this.budget = opBudget > 0 ? opBudget : Infinity;
+    this.forbiddenCodes = Uint8Array.from(grades, (g) => (g === 'FORBIDDEN' ? 1 : 0));
+    this.interestingCodes = Uint8Array.from(grades, (g) => (g === 'ACCEPTABLE_INTERESTING' ? 1 : 0));
+  }
+
+  /** True once the run is over for this actor: the stop flag is up or its op budget is spent. */
+  stopped(): boolean {
+    if (this.ops >= this.budget) return true;
+    // The flag is read on every 16th call: a load per call would cost as much as a small op.
+    if ((++this.checkIn & 15) !== 0) return false;
+    return Atomics.load(this.i32, this.stopWord) !== 0;
+  }
+
+  /** The stop flag alone, for loops that must drain after the op budget (consumers). */
+  stopFlag(): boolean {
+    return Atomics.load(this.i32, this.stopWord) !== 0;
+  }
+
+  /** Ask every actor to stop (a scenario that found what it was looking for). */
+  requestStop(): void {
+    Atomics.store(this.i32, this.stopWord, 1);
+    Atomics.notify(this.i32, this.stopWord);
+  }
+
+  /** Record the operation about to run, so a hang or crash report can name it. */
+  op(code: number): void {
+    Atomics.store(this.i32, this.slot + C_LAST_OP, code);
+  }
+
+  /** Count `n` completed operations (objects moved, calls made, pages allocated). */
+  done(n: number): void {
+    this.ops += n;
+    Atomics.store(this.i32, this.slot + C_OPS, this.ops);
+  }
+
+  get opsDone(): number {
+    return this.ops;
+  }
+
+  /** Start timing an operation; only every 64th is sampled. */
+  begin(): void {
+    if (++this.sampleAt === SAMPLE_EVERY) {
+      this.sampleAt = 0;
+      this.t0 = performance.now();
+    } else {
+      this.t0 = 0;
+    }
+  }
+
+  /** End timing the operation begun last. */
+  end(): void {
+    if (this.t0 === 0) return;
+    const ns = (performance.now() - this.t0) * 1e6;
+    this.i32[this.latBase + latencyBucket(ns)]++;
+  }
+
+  /** Count an observed outcome by its code (index in the scenario's outcomes). */
+  outcome(code: number, n = 1): void {
+    Atomics.add(this.i32, this.outBase + code, n);
+    if (this.forbiddenCodes[code]) Atomics.add(this.i32, this.slot + C_FORBIDDEN, n);
+    else if (this.interestingCodes[code]) Atomics.add(this.i32, this.slot + C_INTERESTING, n);
+  }
+
+  /** Add to the scenario's own counter `index` (position in Scenario.counters). */
+  count(index: number, n = 1): void {
+    this.i32[this.slot + C_CUSTOM + index] += n;
+  }
+
+  /** Fold a structure's contention stats into the runtime's counters. */
+  contention(casRetries: number, spins: number, waits: number): void {
+    Atomics.store(this.i32, this.slot + C_CAS_RETRIES, casRetries);
+    Atomics.store(this.i32, this.slot + C_SPINS, spins);
+    Atomics.store(this.i32, this.slot + C_WAITS, waits);
+  }
+
+  /** Ids of the actors playing `role`. */
+  actorsOf(role: string): number[] {
+    const out: number[] = [];
+    this.roles.forEach((r, i) => r === role && out.push(i));
+    return out;
+  }
+}

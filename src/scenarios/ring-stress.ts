@@ -1,0 +1,289 @@
+import { ConfigError } from '../errors.js';
+import { Ring, type RingRef } from '../dpdk/ring.js';
+import { CONS_MODES, PROD_MODES, RING_F_EXACT_SZ, VARIANT_NO_TAIL_WAIT, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
+import { defineScenario, type OracleResult, type Violation } from '../lab/scenario.js';
+import type { Params } from '../lab/params.js';
+import type { ActorContext } from '../runtime/context.js';
+
+/**
+ * Producers and consumers on separate workers move a fixed population of objects through
+ * one ring, as DPDK's test_ring_stress does. Each object has an ownership word: FREE, then
+ * IN_RING once its producer enqueues it, then HELD by the consumer that dequeued it, which
+ * checks the slot's checksum (written beside the id, keyed by the object's generation) and
+ * frees it again. A CAS on the ownership word catches an object handed out twice; the
+ * checksum catches a slot read before its producer finished writing it.
+ */
+const FREE = 0;
+const IN_RING = 1;
+const HELD = 2; // + consumer actor id
+
+const OP_COLLECT = 1;
+const OP_ENQUEUE = 2;
+const OP_DEQUEUE = 3;
+const OP_VERIFY = 4;
+const OP_DRAIN_WAIT = 5;
+
+const O_OK = 0;
+const O_SHORT = 1;
+const O_REFUSED = 2;
+const O_DUPLICATE = 3;
+const O_TORN = 4;
+const O_LOST = 5;
+
+const K_ENQUEUED = 0;
+const K_DEQUEUED = 1;
+const K_FULL = 2;
+const K_EMPTY = 3;
+
+interface RingStressState {
+  ring: RingRef;
+  owner: number;
+  gen: number;
+  objects: number;
+  producers: number;
+  prodDone: number;
+}
+
+type P = Params & { prod: ProdMode; cons: ConsMode; count: number; exact: boolean; bulk: number; burst: boolean; producers: number; workers: number; variant: string };
+
+/** The checksum a producer writes beside an id for generation `gen`. */
+export function slotChecksum(id: number, gen: number): number {
+  let h = Math.imul(id ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(gen + 1, 0x85ebca6b);
+  h ^= h >>> 15;
+  return Math.imul(h, 0xc2b2ae35) | 0;
+}
+
+function split(p: P): { producers: number; consumers: number } {
+  const producers = p.prod === 'SP' ? 1 : p.producers > 0 ? p.producers : Math.max(1, Math.floor(p.workers / 2));
+  return { producers, consumers: p.workers - producers };
+}
+
+function capacityOf(p: P): number {
+  return p.exact ? p.count : p.count - 1;
+}
+
+function producer(ctx: ActorContext<P, RingStressState>): void {
+  const { mem, state: s, params: p } = ctx;
+  const ring = new Ring(mem, s.ring);
+  const me = ctx.actorsOf('producer').indexOf(ctx.actor);
+  const bulk = p.bulk;
+  const buf = new Int32Array(bulk * 2);
+  const ids = new Int32Array(bulk);
+  let cursor = me;
+  let idle = 0;
+  while (!ctx.stopped()) {
+    ctx.op(OP_COLLECT);
+    let k = 0;
+    const want = p.burst ? 1 + ctx.rng.below(bulk) : bulk;
+    // Scan this producer's share of the objects (id % producers == me) for free ones.
+    for (let scanned = 0; k < want && scanned < s.objects; scanned += s.producers) {
+      const id = cursor;
+      cursor += s.producers;
+      if (cursor >= s.objects) cursor = me;
+      if (mem.load(s.owner + id) !== FREE) continue;
+      mem.store(s.owner + id, IN_RING);
+      const gen = (mem.load(s.gen + id) + 1) | 0;
+      mem.store(s.gen + id, gen);
+      ids[k] = id;
+      buf[2 * k] = id;
+      buf[2 * k + 1] = slotChecksum(id, gen);
+      k++;
+    }
+    if (k === 0) {
+      backoff(ctx, ++idle, s.ring.base + 32 + 3);
+      continue;
+    }
+    ctx.op(OP_ENQUEUE);
+    ctx.begin();
+    const n = p.burst ? ring.enqueue_burst(buf, k) : ring.enqueue_bulk(buf, k);
+    ctx.end();
+    for (let i = n; i < k; i++) mem.store(s.owner + ids[i], FREE);
+    if (n === 0) {
+      ctx.count(K_FULL);
+      ctx.outcome(O_REFUSED);
+      backoff(ctx, ++idle, s.ring.base + 32 + 3);
+      continue;
+    }
+    idle = 0;
+    if (n < k) ctx.outcome(O_SHORT);
+    ctx.count(K_ENQUEUED, n);
+    ctx.done(n);
+  }
+  mem.add(s.prodDone, 1);
+  ctx.contention(ring.stats.casRetries, ring.stats.spins, ring.stats.waits);
+}
+
+function consumer(ctx: ActorContext<P, RingStressState>): void {
+  const { mem, state: s, params: p } = ctx;
+  const ring = new Ring(mem, s.ring);
+  const bulk = p.bulk;
+  const buf = new Int32Array(bulk * 2);
+  const mine = HELD + ctx.actor;
+  let idle = 0;
+  for (;;) {
+    if (ctx.stopFlag()) break;
+    ctx.op(OP_DEQUEUE);
+    ctx.begin();
+    const want = p.burst ? 1 + ctx.rng.below(bulk) : bulk;
+    const n = p.burst ? ring.dequeue_burst(buf, want) : ring.dequeue_bulk(buf, want);
+    ctx.end();
+    if (n === 0) {
+      ctx.count(K_EMPTY);
+      // Done once every producer has finished and the ring is drained.
+      if (mem.load(s.prodDone) === s.producers && ring.count() === 0) break;
+      ctx.op(OP_DRAIN_WAIT);
+      backoff(ctx, ++idle, s.ring.base + 16 + 3);
+      continue;
+    }
+    idle = 0;
+    if (n < want) ctx.outcome(O_SHORT);
+    ctx.op(OP_VERIFY);
+    let ok = 0;
+    for (let i = 0; i < n; i++) {
+      const id = buf[2 * i];
+      if (id < 0 || id >= s.objects) {
+        ctx.outcome(O_TORN);
+        continue;
+      }
+      if (mem.compareExchange(s.owner + id, IN_RING, mine) !== IN_RING) {
+        ctx.outcome(O_DUPLICATE);
+        continue;
+      }
+      if (buf[2 * i + 1] !== slotChecksum(id, mem.load(s.gen + id))) ctx.outcome(O_TORN);
+      else ok++;
+      mem.store(s.owner + id, FREE);
+    }
+    ctx.outcome(O_OK, ok);
+    ctx.count(K_DEQUEUED, n);
+    ctx.done(n);
+  }
+  ctx.contention(ring.stats.casRetries, ring.stats.spins, ring.stats.waits);
+}
+
+/** Spin a little, then sleep briefly on the other side's tail: gives the core to whoever can make progress. */
+function backoff(ctx: ActorContext<P, RingStressState>, idle: number, word: number): void {
+  if (idle < 32) return;
+  ctx.mem.wait(word, ctx.mem.load(word), 0.1);
+}
+
+export const ringStress = defineScenario<P, RingStressState>({
+  name: 'ring-stress',
+  summary: 'rte_ring: producers and consumers move owned, checksummed objects; every sync mode; no-tail-wait variant',
+  subsystem: 'dpdk',
+  params: [
+    { name: 'prod', type: 'choice', default: 'MP', choices: PROD_MODES, help: 'producer sync mode' },
+    { name: 'cons', type: 'choice', default: 'MC', choices: CONS_MODES, help: 'consumer sync mode' },
+    { name: 'count', type: 'int', default: 1024, min: 1, max: 2 ** 31, help: 'ring slots (a power of two unless --exact)' },
+    { name: 'exact', type: 'bool', default: false, help: 'RING_F_EXACT_SZ: capacity is exactly --count' },
+    { name: 'bulk', type: 'int', default: 32, min: 1, max: 4096, help: 'objects per enqueue/dequeue call' },
+    { name: 'burst', type: 'bool', default: false, help: 'burst calls of random size 1..bulk instead of bulk' },
+    { name: 'producers', type: 'int', default: 0, min: 0, max: 63, help: 'producer actors (0: half the workers)' },
+  ],
+  variants: [
+    { name: 'correct', summary: 'DPDK as shipped' },
+    { name: 'no-tail-wait', summary: 'MP/MC publish their tail without waiting for earlier threads of their side to finish' },
+  ],
+  outcomes: [
+    { id: 'ok', grade: 'ACCEPTABLE', description: 'object dequeued once, slot fully written' },
+    { id: 'short-burst', grade: 'ACCEPTABLE_INTERESTING', description: 'a burst moved fewer objects than asked' },
+    { id: 'refused', grade: 'ACCEPTABLE', description: 'a bulk call moved nothing (all or nothing)' },
+    { id: 'duplicate', grade: 'FORBIDDEN', description: 'dequeued an object that was not in the ring: handed out twice or read from an unwritten slot' },
+    { id: 'torn', grade: 'FORBIDDEN', description: "slot's checksum does not match its object's generation: read before its producer finished" },
+    { id: 'lost', grade: 'FORBIDDEN', description: 'object marked in the ring but not in its contents at the end' },
+  ],
+  counters: ['enqueued', 'dequeued', 'full', 'empty'],
+  opNames: ['start', 'collect', 'enqueue', 'dequeue', 'verify', 'drain-wait'],
+  validate(p) {
+    const flags = ringFlags(p.prod, p.cons, p.exact);
+    Ring.checkCount(p.count, flags, '--count', 8);
+    const cap = capacityOf(p);
+    if (p.bulk > cap) throw new ConfigError('--bulk', `${p.bulk} is larger than the ring's capacity ${cap}`, `1 to ${cap}`);
+    if (p.workers < 2) throw new ConfigError('--workers', `${p.workers} cannot hold a producer and a consumer`, '2 to 64');
+    const { producers, consumers } = split(p);
+    if (consumers < 1) throw new ConfigError('--producers', `${producers} producers leave no consumer among ${p.workers} workers`, `1 to ${p.workers - 1}`);
+    if (p.cons === 'SC' && consumers !== 1) {
+      throw new ConfigError('--workers', `an SC ring has one consumer, but ${p.workers} workers leave ${consumers}`, `${producers + 1} with ${producers} producer(s), or --cons MC`);
+    }
+    if (p.variant === 'no-tail-wait' && p.prod !== 'MP' && p.cons !== 'MC') {
+      throw new ConfigError('--variant', 'no-tail-wait breaks the MP/MC tail update only', 'no-tail-wait with --prod MP or --cons MC');
+    }
+  },
+  imageBytes(p) {
+    const { producers, consumers } = split(p);
+    const objects = capacityOf(p) + (producers + consumers) * p.bulk * 2;
+    return Ring.memsize(p.count, ringFlags(p.prod, p.cons, p.exact), 8) + objects * 8 + 4096;
+  },
+  actors(p) {
+    const { producers, consumers } = split(p);
+    return [...Array<string>(producers).fill('producer'), ...Array<string>(consumers).fill('consumer')];
+  },
+  setup(arena, mem, p, roles) {
+    const producers = roles.filter((r) => r === 'producer').length;
+    const consumers = roles.length - producers;
+    let objects = capacityOf(p) + (producers + consumers) * p.bulk * 2;
+    objects = Math.ceil(objects / producers) * producers;
+    const ring = Ring.create(arena, mem, 'stress', p.count, ringFlags(p.prod, p.cons, p.exact), {
+      esize: 8,
+      variant: p.variant === 'no-tail-wait' ? VARIANT_NO_TAIL_WAIT : 0,
+    });
+    return {
+      ring: ring.ref,
+      owner: arena.allocWords('ring-stress.owner', objects),
+      gen: arena.allocWords('ring-stress.gen', objects),
+      objects,
+      producers,
+      prodDone: arena.allocWords('ring-stress.prodDone', 1),
+    };
+  },
+  roles: { producer, consumer },
+  check({ mem, state: s, counter, roles }) {
+    const ring = new Ring(mem, s.ring);
+    const exactly: Violation[] = [];
+    const seen = new Uint8Array(s.objects);
+    const used = ring.count();
+    const tail = ring.cons.tail();
+    let lost = 0;
+    for (let i = 0; i < used; i++) {
+      const slot = ring.slots + ((tail + i) & ring.mask) * 2;
+      const id = mem.load(slot);
+      if (id < 0 || id >= s.objects) {
+        exactly.push({ message: `slot holds id ${id}, not an object`, where: `ring slot ${(tail + i) & ring.mask}` });
+        continue;
+      }
+      if (seen[id]++) exactly.push({ message: `object ${id} sits in the ring twice`, where: `ring slot ${(tail + i) & ring.mask}` });
+    }
+    let inRing = 0;
+    for (let id = 0; id < s.objects; id++) {
+      const st = mem.load(s.owner + id);
+      if (st === IN_RING) {
+        inRing++;
+        if (!seen[id]) {
+          lost++;
+          if (lost <= 10) exactly.push({ message: `object ${id} is marked in the ring but the ring does not hold it`, where: `object ${id}` });
+        }
+      } else if (st >= HELD) {
+        exactly.push({ message: `object ${id} is still held by actor ${st - HELD} after every actor returned`, where: `object ${id}` });
+      } else if (seen[id]) {
+        exactly.push({ message: `object ${id} is in the ring but marked free`, where: `object ${id}` });
+      }
+    }
+    let enq = 0;
+    let deq = 0;
+    roles.forEach((_, a) => {
+      enq += counter(a, 'enqueued');
+      deq += counter(a, 'dequeued');
+    });
+    const conservation: Violation[] = [...ring.audit()];
+    if (enq - deq !== used) conservation.push({ message: `enqueued ${enq} - dequeued ${deq} = ${enq - deq}, but the ring counts ${used}` });
+    if (inRing !== used) conservation.push({ message: `${inRing} objects are marked in the ring, but it counts ${used}` });
+    const oracles: OracleResult[] = [
+      { name: 'exactly-once', violations: exactly },
+      { name: 'conservation', violations: conservation },
+    ];
+    return {
+      oracles,
+      outcomes: { lost },
+      notes: [`ring: ${used} of ${ring.capacity} slots in use at the end; ${enq} enqueued, ${deq} dequeued`],
+    };
+  },
+});

@@ -1,0 +1,95 @@
+/**
+ * The Mem port: every access an algorithm makes to shared memory goes through it, so the
+ * same structure code runs on raw `Atomics` (stress engine, benchmarks) and under a
+ * scheduler that takes a turn before each access (deterministic engine).
+ *
+ * Addresses are 32-bit word indices into the arena (byte offset / 4). The 64-bit calls take
+ * the index of a 64-bit word (byte offset / 8). `read`/`write` are plain, non-atomic
+ * accesses: a slot copy that a later atomic store publishes, or the racy access that a
+ * broken variant makes.
+ */
+export interface Mem {
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+  readonly i64: BigInt64Array;
+  load(i: number): number;
+  store(i: number, v: number): void;
+  /** Returns the old value, as `Atomics.add` does. */
+  add(i: number, v: number): number;
+  sub(i: number, v: number): number;
+  and(i: number, v: number): number;
+  or(i: number, v: number): number;
+  exchange(i: number, v: number): number;
+  /** Returns the value found; the swap happened iff it equals `expected`. */
+  compareExchange(i: number, expected: number, replacement: number): number;
+  /** `Atomics.wait` with a timeout in ms; never call unbounded from the main thread. */
+  wait(i: number, expected: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
+  notify(i: number, count: number): number;
+  read(i: number): number;
+  write(i: number, v: number): void;
+  load64(i: number): bigint;
+  store64(i: number, v: bigint): void;
+  compareExchange64(i: number, expected: bigint, replacement: bigint): bigint;
+  /** A pause in a spin loop: a scheduling point for the deterministic engine, nothing here. */
+  pause(): void;
+}
+
+/** The port bound straight to `Atomics`: what stress runs and benchmarks use. */
+export class AtomicsMem implements Mem {
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+  readonly i64: BigInt64Array;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.i32 = new Int32Array(sab);
+    this.u8 = new Uint8Array(sab);
+    this.i64 = new BigInt64Array(sab);
+  }
+
+  load(i: number): number {
+    return Atomics.load(this.i32, i);
+  }
+  store(i: number, v: number): void {
+    Atomics.store(this.i32, i, v);
+  }
+  add(i: number, v: number): number {
+    return Atomics.add(this.i32, i, v);
+  }
+  sub(i: number, v: number): number {
+    return Atomics.sub(this.i32, i, v);
+  }
+  and(i: number, v: number): number {
+    return Atomics.and(this.i32, i, v);
+  }
+  or(i: number, v: number): number {
+    return Atomics.or(this.i32, i, v);
+  }
+  exchange(i: number, v: number): number {
+    return Atomics.exchange(this.i32, i, v);
+  }
+  compareExchange(i: number, expected: number, replacement: number): number {
+    return Atomics.compareExchange(this.i32, i, expected, replacement);
+  }
+  wait(i: number, expected: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+    return Atomics.wait(this.i32, i, expected, timeoutMs);
+  }
+  notify(i: number, count: number): number {
+    return Atomics.notify(this.i32, i, count);
+  }
+  read(i: number): number {
+    return this.i32[i];
+  }
+  write(i: number, v: number): void {
+    this.i32[i] = v;
+  }
+  load64(i: number): bigint {
+    return Atomics.load(this.i64, i);
+  }
+  store64(i: number, v: bigint): void {
+    Atomics.store(this.i64, i, v);
+  }
+  compareExchange64(i: number, expected: bigint, replacement: bigint): bigint {
+    return Atomics.compareExchange(this.i64, i, expected, replacement);
+  }
+  pause(): void {}
+}

@@ -1,0 +1,41 @@
+import { Arena } from '../src/shm/arena.js';
+import { AtomicsMem, type Mem } from '../src/shm/mem.js';
+import { C_STATE, S_CRASHED, S_DONE, S_READY, S_RUNNING, SLOT_WORDS } from '../src/shm/counters.js';
+import { ActorContext } from '../src/runtime/context.js';
+import { GO, READY } from '../src/runtime/control.js';
+import { Rng } from '../src/runtime/rng.js';
+import type { ActorReturn, ActorTask } from '../src/runtime/task.js';
+import { findScenario } from '../src/scenarios/index.js';
+import { bindPort } from '../src/runtime/ports.js';
+
+/**
+ * One actor on a pool thread: attach to the image, wait at the start barrier, run the role,
+ * leave the state word saying how it ended. The main thread's watchdog reads that word.
+ */
+export default function runActor(task: ActorTask): ActorReturn {
+  const arena = Arena.attach(task.sab, task.layout);
+  const mem: Mem = bindPort(task, new AtomicsMem(task.sab));
+  const scenario = findScenario(task.scenario);
+  const roleName = task.roles[task.actor];
+  const role = scenario.roles[roleName];
+  const i32 = arena.i32;
+  const c = task.control;
+  const stateWord = c.counters + task.actor * SLOT_WORDS + C_STATE;
+  const ctx = new ActorContext(
+    mem, arena, c, task.actor, roleName, task.roles, task.params, task.state,
+    new Rng((task.seed ^ Math.imul(task.actor + 1, 0x9e3779b1)) >>> 0), task.opBudget, task.grades,
+  );
+  Atomics.store(i32, stateWord, S_READY);
+  Atomics.add(i32, c.control + READY, 1);
+  // Wait at the barrier with a timeout: the main thread may give up on a slow start and stop.
+  while (Atomics.load(i32, c.control + GO) === 0) Atomics.wait(i32, c.control + GO, 0, 50);
+  Atomics.store(i32, stateWord, S_RUNNING);
+  try {
+    const result = role(ctx);
+    Atomics.store(i32, stateWord, S_DONE);
+    return { actor: task.actor, result: result ?? null };
+  } catch (err) {
+    Atomics.store(i32, stateWord, S_CRASHED);
+    throw err;
+  }
+}
