@@ -10,10 +10,10 @@ export const ENGINE_PARAMS: readonly ParamSpec[] = [
   { name: 'seed', type: 'int', default: 1, min: 0, max: 4294967295, help: 'seed of every random choice' },
 ];
 
-/** The full parameter list of a scenario: the engine's, overridden by its own, then its own. */
+/** The full parameter list of a scenario: the engine's (less those it omits), overridden by its own, then its own. */
 export function paramSpecsOf(s: Scenario): ParamSpec[] {
   const own = new Map(s.params.map((p) => [p.name, p]));
-  const engine = ENGINE_PARAMS.map((p) => own.get(p.name) ?? p);
+  const engine = ENGINE_PARAMS.filter((p) => !s.omit?.includes(p.name)).map((p) => own.get(p.name) ?? p);
   return [...engine, ...s.params.filter((p) => !ENGINE_PARAMS.some((e) => e.name === p.name))];
 }
 

@@ -74,6 +74,11 @@ export interface Scenario<P extends Params = Params, S = unknown> {
   counters: readonly string[];
   /** Operation codes' names, for the watchdog's report of what an actor was doing. */
   opNames: readonly string[];
+  /**
+   * Engine parameters this scenario does not take, because its own name for them reads
+   * better (`--lcores`, `--nodes`, `--guilds` instead of `--workers`).
+   */
+  omit?: readonly string[];
   /** Hidden from `memrace list` (benchmark helpers). */
   hidden?: boolean;
   /** Cross-field checks; throws ConfigError. */
