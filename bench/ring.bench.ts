@@ -1,9 +1,75 @@
-import type { BenchSuite } from './suite.js';
+import { Ring } from '../src/dpdk/ring.js';
+import { ringFlags } from '../src/dpdk/ring_layout.js';
+import { Arena } from '../src/shm/arena.js';
+import { AtomicsMem } from '../src/shm/mem.js';
+import { cpus } from 'node:os';
+import { measurePair } from './pair.js';
+import { measureSync } from './tiny.js';
+import type { BenchSuite, Measurement } from './suite.js';
+
+const LOOP = 1024;
 
 export const ringSuite: BenchSuite = {
   name: 'ring',
-  summary: 'rte_ring against ringbuf.js, single-object and lock-based queues, and Atomics.add',
-  async run() {
-    return { suite: 'ring', cpus: 0, measurements: [], targets: [] };
+  summary: 'rte_ring against ringbuf.js, single-object and lock-based queues, Atomics.add, and the Mem port',
+  async run({ quick, log }) {
+    const arena = Arena.create(1 << 20);
+    const mem = new AtomicsMem(arena.sab);
+    const ring = Ring.create(arena, mem, 'bench', 1024, ringFlags('MP', 'MC'));
+    const counter = arena.allocWords('bench.counter', 1024);
+    const i32 = arena.i32;
+    const objs = Int32Array.from({ length: 32 }, (_, i) => i);
+    const out = new Int32Array(32);
+    let sink = 0;
+    log('single-thread loops (tinybench)');
+    const single = await measureSync(
+      [
+        { name: 'Atomics.add, uncontended', opsPerCall: LOOP, fn: () => { for (let i = 0; i < LOOP; i++) Atomics.add(i32, counter, 1); } },
+        {
+          name: 'MP/MC bulk-32 enqueue+dequeue, one thread',
+          opsPerCall: 32 * 32,
+          note: 'per object',
+          fn: () => {
+            for (let i = 0; i < 32; i++) {
+              ring.enqueue_bulk(objs, 32);
+              ring.dequeue_bulk(out, 32);
+            }
+          },
+        },
+        { name: 'raw Atomics load+add loop', opsPerCall: LOOP, fn: () => { for (let i = 0; i < LOOP; i++) sink += Atomics.load(i32, counter + (i & 255)) + Atomics.add(i32, counter + 512, 1); } },
+        { name: 'Mem port load+add loop', opsPerCall: LOOP, fn: () => { for (let i = 0; i < LOOP; i++) sink += mem.load(counter + (i & 255)) + mem.add(counter + 512, 1); } },
+      ],
+      quick,
+    );
+    void sink;
+    const objects = quick ? 200_000 : 4_000_000;
+    const runs = quick ? 1 : 3;
+    const pair: Measurement[] = [];
+    for (const [name, queue, note] of [
+      ['rte_ring SP/SC burst-32, 2 workers', 'spsc', 'per object'],
+      ['ringbuf.js push/pop 32, 2 workers', 'ringbuf', 'per object (npm SPSC ring)'],
+      ['rte_ring MP/MC bulk-32, 2 workers', 'mpmc-bulk', 'per object'],
+      ['rte_ring MP/MC single-object, 2 workers', 'mpmc-single', 'per object'],
+      ['array queue behind the spinlock, 2 workers', 'lock', 'one object per lock hold'],
+    ] as const) {
+      log(name);
+      const n = queue === 'lock' || queue === 'mpmc-single' ? objects / 8 : objects;
+      pair.push(await measurePair(name, { queue, objects: n, bulk: 32 }, runs, note));
+    }
+    const [add, bulk1, raw, port] = single;
+    const [spsc, ringbuf, mpmc, mpmcSingle, lock] = pair;
+    return {
+      suite: 'ring',
+      cpus: cpus().length,
+      measurements: [...single, ...pair],
+      targets: [
+        { name: 'SP/SC ring vs ringbuf.js (throughput)', ratio: spsc.opsPerSec / ringbuf.opsPerSec, bound: 1.0 },
+        { name: 'MP/MC bulk-32 vs single-object (throughput, 2 workers)', ratio: mpmc.opsPerSec / mpmcSingle.opsPerSec, bound: 1.0 },
+        { name: 'MP/MC bulk-32 vs lock-based queue (throughput, 2 workers)', ratio: mpmc.opsPerSec / lock.opsPerSec, bound: 5 },
+        { name: 'bulk-32 object cost / Atomics.add, one thread', ratio: bulk1.nsPerOp / add.nsPerOp, bound: 0.5, atMost: true },
+        { name: 'bulk-32 object cost / Atomics.add, 2 workers', ratio: mpmc.nsPerOp / add.nsPerOp, bound: 1.5, atMost: true },
+        { name: 'Mem port / raw Atomics (time per loop)', ratio: port.nsPerOp / raw.nsPerOp, bound: 1.1, atMost: true },
+      ],
+    };
   },
 };

@@ -50,6 +50,8 @@ export interface Report {
   totalOps: number;
   opsPerSec: number;
   perActor: ActorReport[];
+  /** What each actor's role returned (plain data), by actor id. */
+  actorResults: unknown[];
   latencyNs: LatencySummary;
   oracles: OracleResult[];
   outcomes: OutcomeCount[];

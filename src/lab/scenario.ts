@@ -90,6 +90,8 @@ export interface Scenario<P extends Params = Params, S = unknown> {
   /** Build the structures in a fresh image; returns plain data (word indices) that actors get. */
   setup(arena: Arena, mem: Mem, p: P, roles: readonly string[]): S;
   roles: Readonly<Record<string, RoleFn<P, S>>>;
+  /** The lock words in the image, named, so the watchdog can say who holds one when an actor dies. */
+  locks?(state: S): Array<{ name: string; word: number }>;
   check(c: CheckContext<P, S>): CheckResult;
 }
 

@@ -86,6 +86,8 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
         settled[t.actor] = true;
       },
       (err: unknown) => {
+        // After a hang is reported, destroy() rejects the task: that is our doing, not a crash.
+        if (settled[t.actor]) return;
         settled[t.actor] = true;
         Atomics.store(i32, control.counters + t.actor * SLOT_WORDS + C_STATE, S_CRASHED);
         const e = err instanceof Error ? err : new Error(String(err));
@@ -122,6 +124,7 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
     } else if (performance.now() - stopAt > opts.graceMs) {
       for (let a = 0; a < n; a++) {
         if (settled[a]) continue;
+        settled[a] = true;
         failures.push({
           actor: a, role: role(a), kind: 'hung', lastOp: lastOp(a), state: stateOf(a),
           message: `did not return within ${opts.graceMs} ms of the stop flag`,

@@ -1,12 +1,19 @@
 import type { Scenario } from '../lab/scenario.js';
 import { UnknownNameError } from '../errors.js';
+import { faultProbe, mailboxRelay } from './probes.js';
+import { ringPair } from './ring-pair.js';
 import { ringStress } from './ring-stress.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
  * a scenario is found by name on both sides of the thread boundary.
  */
-export const scenarios: readonly Scenario[] = [ringStress];
+export const scenarios: readonly Scenario[] = [
+  ringStress,
+  ringPair,
+  mailboxRelay,
+  faultProbe,
+];
 
 export function findScenario(name: string): Scenario {
   const s = scenarios.find((x) => x.name === name);

@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const cli = (...args: string[]) => spawnSync('node', ['dist/cli/main.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+describe('memrace CLI', () => {
+  it('lists the scenarios, one line each, hiding the probes', () => {
+    const r = cli('list');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ring-stress\s+\[dpdk\] .*\(broken: no-tail-wait\)$/m);
+    expect(r.stdout).not.toMatch(/fault-probe|ring-pair/);
+  });
+
+  it.each([
+    [['run', 'ring-stress', '--count', '1000'], /--count: 1000 is not a power of two.*allowed: a power of two/],
+    [['run', 'ring-stress', '--count', '0'], /--count: 0 is out of range/],
+    [['run', 'ring-stress', '--count', String(2 ** 31 + 1)], /--count: .*out of range/],
+    [['run', 'ring-stress', '--bulk', '64', '--count', '32'], /--bulk: 64 is larger than the ring's capacity 31 \(allowed: 1 to 31\)/],
+    [['run', 'ring-stress', '--prod', 'XP'], /--prod: unknown value 'XP' \(allowed: SP, MP, MT_RTS, MT_HTS\)/],
+    [['run', 'ring-stress', '--workers', '0'], /--workers: 0 is out of range/],
+    [['run', 'ring-stress', '--duration', 'soon'], /--duration: 'soon' is not a duration/],
+    [['run', 'ring-stress', '--variant', 'nope'], /--variant: unknown value 'nope' \(allowed: correct, no-tail-wait\)/],
+    [['run', 'no-such-scenario'], /scenario: unknown value 'no-such-scenario' \(allowed: ring-stress/],
+  ])('exits 2 naming the field for %j', (args, message) => {
+    const r = cli(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('exits 0 on a passing run and writes the JSON report', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'memrace-')), 'report.json');
+    const r = cli('run', 'ring-stress', '--duration', '300ms', '--json', file);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/verdict: PASS/);
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    for (const key of ['scenario', 'variant', 'params', 'seed', 'workers', 'durationMs', 'totalOps', 'opsPerSec', 'perActor', 'oracles', 'outcomes', 'verdict', 'env']) {
+      expect(report).toHaveProperty(key);
+    }
+    expect(report.verdict).toBe('pass');
+    expect(report.env.cpus).toBeGreaterThan(0);
+  });
+
+  it('exits 1 when the broken variant is caught', () => {
+    const r = cli('run', 'ring-stress', '--variant', 'no-tail-wait', '--duration', '10s', '--stop-on-forbidden', '--quiet');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/verdict: FAIL \(forbidden: /);
+  });
+});
