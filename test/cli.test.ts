@@ -49,3 +49,19 @@ describe('memrace CLI', () => {
     expect(r.stdout).toMatch(/verdict: FAIL \(forbidden: /);
   });
 });
+
+describe('memrace step (live actors over comlink)', () => {
+  it('runs each actor a few operations per round and checks the oracles at the end', () => {
+    const r = cli('step', 'ring-stress', '--rounds', '2', '--steps', '8', '--count', '16', '--bulk', '4');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/│ 2\s+│ 3\s+│ consumer │/);
+    expect(r.stdout).toMatch(/oracle exactly-once: ok/);
+    expect(r.stdout).toMatch(/24 enqueued, 24 dequeued/);
+  });
+
+  it('rejects a bad step count naming the field', () => {
+    const r = cli('step', 'ring-stress', '--steps', '0');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--steps: 0 is out of range/);
+  });
+});

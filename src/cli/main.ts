@@ -25,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`memrace: ${err.message}\n`);
       return EXIT_USAGE;
     }
+    if (err instanceof MemraceError) {
+      process.stderr.write(`memrace: ${err.message}\n`);
+      return EXIT_FAIL;
+    }
     process.stderr.write(`memrace: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 3;
   }

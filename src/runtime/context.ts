@@ -6,6 +6,7 @@ import {
 } from '../shm/counters.js';
 import { STOP, type ControlLayout } from './control.js';
 import { Rng } from './rng.js';
+import type { Params } from '../lab/params.js';
 
 /** How often (in ops) an actor samples one operation's latency. */
 const SAMPLE_EVERY = 64;
@@ -15,13 +16,13 @@ const SAMPLE_EVERY = 64;
  * the scenario's parameters and structures, and cheap ways to report progress. Every
  * report goes to the actor's own cache lines, so reporting never contends.
  */
-export class ActorContext<P = Record<string, unknown>, S = unknown> {
+export class ActorContext<P = Params, S = unknown> {
   readonly i32: Int32Array;
   private readonly slot: number;
   private readonly latBase: number;
   private readonly outBase: number;
   private readonly stopWord: number;
-  private readonly budget: number;
+  private budget: number;
   private readonly forbiddenCodes: Uint8Array;
   private readonly interestingCodes: Uint8Array;
   private ops = 0;
@@ -42,6 +43,11 @@ export class ActorContext<P = Record<string, unknown>, S = unknown> {
     /** Stop after this many ops (0: run until the stop flag). */
     opBudget: number,
     grades: readonly string[],
+    /**
+     * Driven step by step from the main thread (memrace step): the role returns whenever
+     * its granted ops are spent or it cannot progress alone, and is called again for the next step.
+     */
+    readonly live = false,
   ) {
     this.i32 = mem.i32;
     this.slot = control.counters + actor * SLOT_WORDS;
@@ -64,6 +70,11 @@ export class ActorContext<P = Record<string, unknown>, S = unknown> {
   /** The stop flag alone, for loops that must drain after the op budget (consumers). */
   stopFlag(): boolean {
     return Atomics.load(this.i32, this.stopWord) !== 0;
+  }
+
+  /** Live actors: allow `n` more ops from here. */
+  grant(n: number): void {
+    this.budget = this.ops + n;
   }
 
   /** Ask every actor to stop (a scenario that found what it was looking for). */

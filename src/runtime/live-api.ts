@@ -1,0 +1,16 @@
+/** What a live actor reports after a step. */
+export interface StepReport {
+  actor: number;
+  role: string;
+  /** Ops this actor has done in all, and in this step. */
+  ops: number;
+  stepOps: number;
+  lastOp: string;
+}
+
+/** The API a live actor's worker exposes through comlink. */
+export interface LiveActorApi {
+  attach(task: import('./task.js').ActorTask): void;
+  /** Run the role until it has done `n` more ops or cannot progress alone. */
+  step(n: number): StepReport;
+}
