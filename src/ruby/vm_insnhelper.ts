@@ -1,0 +1,175 @@
+import type { Mem } from '../shm/mem.js';
+import { VM_CALL_GENERAL, VM_CALL_METHOD_MISSING, vm_call_handler } from './call_handler.js';
+import {
+  DC_CC_POOL_EXHAUSTED, DC_MC_INLINE_HIT, DC_MC_INLINE_MISS_INVALIDATED, DC_MC_INLINE_MISS_KLASS, DC_METHOD_MISSING,
+  DC_PIC_HIT, DC_PIC_NEW,
+} from './debug_counters.js';
+import {
+  CC_CALL, CC_CME, CC_GEN, CC_IMEMO, CC_KLASS, CC_WORDS, EMPTY_CC, IMEMO_PIC, METHOD_ENTRY_INVALIDATED, ME_DEF_SERIAL, ME_FLAGS,
+  ME_WORDS, PIC_ENTRY0, S_CD_CC, S_CI, S_MID,
+} from './layout.js';
+import { NO_CC } from './method_cache.js';
+import type { SerialCache } from './serial_cache.js';
+import { DESIGN_SERIAL } from './vm_method.js';
+import type { Vm } from './vm.js';
+
+/**
+ * A guild's side of a method call: vm_search_method's fast path (one load of the call
+ * site's CC, a klass compare, the cme's INVALIDATED bit), the slow path under the VM lock
+ * (vm_search_cc, then one store to publish), and the call handler. Allocation-free.
+ *
+ * `cc` and `gen` are the slot the last call read and its generation right after the
+ * load: an oracle compares the generation again after the call to prove the slot was
+ * not reclaimed and reused while the guild read it.
+ */
+export class Guild {
+  cc = EMPTY_CC;
+  gen = 0;
+  private readonly mem: Mem;
+  private readonly ccBase: number;
+  private readonly meBase: number;
+  private readonly serial: SerialCache | null;
+  private readonly pic: number;
+
+  constructor(
+    private readonly vm: Vm,
+    /** This guild's index among guilds: its copy of the serial design's caches. */
+    copy: number,
+  ) {
+    this.mem = vm.mem;
+    this.ccBase = vm.ref.ccs.base;
+    this.meBase = vm.ref.mes.base;
+    this.serial = vm.design === DESIGN_SERIAL ? vm.serialCache(copy) : null;
+    this.pic = vm.config.pic > 1 ? vm.config.pic : 0;
+  }
+
+  /** Send the call at `site` to a receiver of class `klass`; returns the body that ran (def serial; 0: method_missing). */
+  call(site: number, klass: number): number {
+    if (this.serial !== null) {
+      const me = this.serial.search(site, klass, this.mem.load(this.vm.siteWord(site, S_MID)));
+      return me === 0 ? this.methodMissing() : this.mem.load(this.meBase + me * ME_WORDS + ME_DEF_SERIAL);
+    }
+    return this.pic !== 0 ? this.callPic(site, klass) : this.callMono(site, klass);
+  }
+
+  /** vm_search_method_fastpath with a monomorphic inline cache, as CRuby's interpreter has. */
+  private callMono(site: number, klass: number): number {
+    const mem = this.mem;
+    const cc = mem.load(this.vm.siteWord(site, S_CD_CC));
+    const w = this.ccBase + cc * CC_WORDS;
+    this.cc = cc;
+    this.gen = mem.load(w + CC_GEN);
+    if (mem.load(w + CC_KLASS) === klass) {
+      const cme = mem.load(w + CC_CME);
+      if ((mem.load(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) === 0) {
+        this.vm.dc.v[DC_MC_INLINE_HIT]++;
+        return this.invoke(cc, cme, site);
+      }
+      this.vm.dc.v[DC_MC_INLINE_MISS_INVALIDATED]++;
+    } else {
+      this.vm.dc.v[DC_MC_INLINE_MISS_KLASS]++;
+    }
+    return this.slowpath(site, klass, cc);
+  }
+
+  /** Beyond CRuby: the site's word may hold a PIC, a tuple of CCs for different classes. */
+  private callPic(site: number, klass: number): number {
+    const mem = this.mem;
+    const p = mem.load(this.vm.siteWord(site, S_CD_CC));
+    const pw = this.ccBase + p * CC_WORDS;
+    this.cc = p;
+    this.gen = mem.load(pw + CC_GEN);
+    if (mem.load(pw + CC_IMEMO) !== IMEMO_PIC) return this.callMono(site, klass);
+    for (let i = 0; i < this.pic; i++) {
+      const cc = mem.load(pw + PIC_ENTRY0 + i);
+      if (cc === 0) break;
+      const w = this.ccBase + cc * CC_WORDS;
+      if (mem.load(w + CC_KLASS) !== klass) continue;
+      const cme = mem.load(w + CC_CME);
+      if ((mem.load(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) !== 0) break;
+      this.vm.dc.v[DC_PIC_HIT]++;
+      return this.invoke(cc, cme, site);
+    }
+    this.vm.dc.v[DC_MC_INLINE_MISS_KLASS]++;
+    return this.slowpath(site, klass, p);
+  }
+
+  /** vm_search_method_slowpath0: vm_search_cc under the VM lock, then publish with one store. */
+  private slowpath(site: number, klass: number, old: number): number {
+    const { mem, vm } = this;
+    const ciLo = mem.load(vm.siteWord(site, S_CI));
+    const mid = mem.load(vm.siteWord(site, S_MID));
+    vm.lock.lock(vm.owner);
+    const cc = vm.pcmc.vm_search_cc(klass, ciLo, mid);
+    let publish = cc;
+    if (cc === NO_CC) {
+      // No slot until a collection: run this call uncached, as rb_funcall does, and ask for one.
+      vm.dc.v[DC_CC_POOL_EXHAUSTED]++;
+      vm.requestGc();
+      const cme = vm.pcmc.lastCme;
+      vm.lock.unlock();
+      return cme === 0 ? this.methodMissing() : vm.mes.body(cme);
+    }
+    if (this.pic !== 0 && cc !== EMPTY_CC) publish = this.picWith(cc, old);
+    vm.lock.unlock();
+    if (cc !== EMPTY_CC || this.pic === 0) mem.store(vm.siteWord(site, S_CD_CC), publish);
+    this.cc = cc;
+    this.gen = mem.load(this.ccBase + cc * CC_WORDS + CC_GEN);
+    return this.invoke(cc, mem.load(this.ccBase + cc * CC_WORDS + CC_CME), site);
+  }
+
+  /** A new PIC: `cc` first, then the still-valid entries of the old cache, up to the bound. Under the VM lock. */
+  private picWith(cc: number, old: number): number {
+    const { mem, vm } = this;
+    const ccs = vm.ccs;
+    const klass = ccs.klass(cc);
+    const oldIsPic = ccs.imemo(old) === IMEMO_PIC;
+    if (!oldIsPic && !this.picKeeps(old, klass)) return cc;
+    const p = ccs.alloc(IMEMO_PIC);
+    if (p === 0) return cc;
+    vm.dc.v[DC_PIC_NEW]++;
+    let n = 0;
+    ccs.setField(p, PIC_ENTRY0 + n++, cc);
+    if (oldIsPic) {
+      for (let i = 0; i < this.pic && n < this.pic; i++) {
+        const x = mem.load(ccs.w(old, PIC_ENTRY0 + i));
+        if (this.picKeeps(x, klass)) ccs.setField(p, PIC_ENTRY0 + n++, x);
+      }
+    } else {
+      ccs.setField(p, PIC_ENTRY0 + n++, old);
+    }
+    return p;
+  }
+
+  /** An old entry worth keeping in a new PIC: a valid CC for another class. */
+  private picKeeps(x: number, klass: number): boolean {
+    const ccs = this.vm.ccs;
+    if (x === EMPTY_CC) return false;
+    const k = ccs.klass(x);
+    return k !== 0 && k !== klass && !this.vm.mes.invalidated(ccs.cme(x));
+  }
+
+  /** The call handler: vm_call_general picks the fast path on first use and stores it (see call_handler.ts). */
+  private invoke(cc: number, cme: number, site: number): number {
+    const mem = this.mem;
+    const w = this.ccBase + cc * CC_WORDS + CC_CALL;
+    let call = mem.load(w);
+    if (call === VM_CALL_GENERAL) {
+      call = vm_call_handler(this.vm.mes, cme, mem.load(this.vm.siteWord(site, S_CI)));
+      if (cc !== EMPTY_CC) mem.store(w, call);
+    }
+    if (call === VM_CALL_METHOD_MISSING && cme === 0) return this.methodMissing();
+    if (call === VM_CALL_METHOD_MISSING) this.vm.dc.v[DC_METHOD_MISSING]++;
+    return this.vm.mes.body(cme);
+  }
+
+  private methodMissing(): number {
+    this.vm.dc.v[DC_METHOD_MISSING]++;
+    return 0;
+  }
+
+  /** True when the slot the last call read still has the generation it had when read. */
+  genIntact(): boolean {
+    return this.mem.load(this.ccBase + this.cc * CC_WORDS + CC_GEN) === this.gen;
+  }
+}
