@@ -198,6 +198,20 @@ describe('negative cache (Ruby 3.0, beyond the seed)', () => {
     expect(guild.call(s, A)).toBe(vm.mes.body(m));
   });
 
+  it('CRuby wins over SPEC ("invalidated by defining mid anywhere"): an unrelated leaf class leaves it alone', () => {
+    const { vm, guild } = makeVm({ negativeCache: true });
+    const O = vm.tree.defineClass(0);
+    const A = vm.tree.defineClass(O);
+    const B = vm.tree.defineClass(O);
+    guild.call(site(vm, 0, 5), A);
+    const neg = vm.pcmc.negativeCmeOf(5);
+    // clear_method_cache_by_id_in_class(B) is the leaf branch, and B cached nothing for m5.
+    vm.defineMethod(B, 5, plain);
+    expect(vm.mes.invalidated(neg)).toBe(false);
+    expect(guild.call(site(vm, 1, 5), A)).toBe(0);
+    expect(vm.dc.get('search_method')).toBe(1);
+  });
+
   it('defining the mid in the leaf class that cached the negative answer invalidates it too', () => {
     const { vm, guild } = makeVm({ negativeCache: true });
     const A = vm.tree.defineClass(0);

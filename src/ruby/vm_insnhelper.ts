@@ -6,7 +6,7 @@ import {
 } from './debug_counters.js';
 import {
   CC_CALL, CC_CME, CC_GEN, CC_IMEMO, CC_KLASS, CC_WORDS, EMPTY_CC, IMEMO_PIC, METHOD_ENTRY_INVALIDATED, ME_DEF_SERIAL, ME_FLAGS,
-  ME_WORDS, PIC_ENTRY0, S_CD_CC, S_CI, S_MID,
+  ME_WORDS, PIC_ENTRY0, SITE_WORDS, S_CD_CC, S_CI, S_MID,
 } from './layout.js';
 import { NO_CC } from './method_cache.js';
 import type { SerialCache } from './serial_cache.js';
@@ -30,15 +30,19 @@ export class Guild {
   private readonly meBase: number;
   private readonly serial: SerialCache | null;
   private readonly pic: number;
+  private readonly sites: number;
 
   constructor(
     private readonly vm: Vm,
     /** This guild's index among guilds: its copy of the serial design's caches. */
     copy: number,
+    /** Read the generation stamp of every slot used (for the reuse oracle; benchmarks leave it off). */
+    private readonly stamp = true,
   ) {
     this.mem = vm.mem;
     this.ccBase = vm.ref.ccs.base;
     this.meBase = vm.ref.mes.base;
+    this.sites = vm.ref.sites;
     this.serial = vm.design === DESIGN_SERIAL ? vm.serialCache(copy) : null;
     this.pic = vm.config.pic > 1 ? vm.config.pic : 0;
   }
@@ -55,10 +59,10 @@ export class Guild {
   /** vm_search_method_fastpath with a monomorphic inline cache, as CRuby's interpreter has. */
   private callMono(site: number, klass: number): number {
     const mem = this.mem;
-    const cc = mem.load(this.vm.siteWord(site, S_CD_CC));
+    const cc = mem.load(this.sites + site * SITE_WORDS + S_CD_CC);
     const w = this.ccBase + cc * CC_WORDS;
     this.cc = cc;
-    this.gen = mem.load(w + CC_GEN);
+    if (this.stamp) this.gen = mem.load(w + CC_GEN);
     if (mem.load(w + CC_KLASS) === klass) {
       const cme = mem.load(w + CC_CME);
       if ((mem.load(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) === 0) {
@@ -75,10 +79,10 @@ export class Guild {
   /** Beyond CRuby: the site's word may hold a PIC, a tuple of CCs for different classes. */
   private callPic(site: number, klass: number): number {
     const mem = this.mem;
-    const p = mem.load(this.vm.siteWord(site, S_CD_CC));
+    const p = mem.load(this.sites + site * SITE_WORDS + S_CD_CC);
     const pw = this.ccBase + p * CC_WORDS;
     this.cc = p;
-    this.gen = mem.load(pw + CC_GEN);
+    if (this.stamp) this.gen = mem.load(pw + CC_GEN);
     if (mem.load(pw + CC_IMEMO) !== IMEMO_PIC) return this.callMono(site, klass);
     for (let i = 0; i < this.pic; i++) {
       const cc = mem.load(pw + PIC_ENTRY0 + i);
@@ -114,7 +118,7 @@ export class Guild {
     vm.lock.unlock();
     if (cc !== EMPTY_CC || this.pic === 0) mem.store(vm.siteWord(site, S_CD_CC), publish);
     this.cc = cc;
-    this.gen = mem.load(this.ccBase + cc * CC_WORDS + CC_GEN);
+    if (this.stamp) this.gen = mem.load(this.ccBase + cc * CC_WORDS + CC_GEN);
     return this.invoke(cc, mem.load(this.ccBase + cc * CC_WORDS + CC_CME), site);
   }
 
@@ -155,12 +159,14 @@ export class Guild {
     const w = this.ccBase + cc * CC_WORDS + CC_CALL;
     let call = mem.load(w);
     if (call === VM_CALL_GENERAL) {
-      call = vm_call_handler(this.vm.mes, cme, mem.load(this.vm.siteWord(site, S_CI)));
+      call = vm_call_handler(this.vm.mes, cme, mem.load(this.sites + site * SITE_WORDS + S_CI));
       if (cc !== EMPTY_CC) mem.store(w, call);
     }
-    if (call === VM_CALL_METHOD_MISSING && cme === 0) return this.methodMissing();
-    if (call === VM_CALL_METHOD_MISSING) this.vm.dc.v[DC_METHOD_MISSING]++;
-    return this.vm.mes.body(cme);
+    if (call === VM_CALL_METHOD_MISSING) {
+      if (cme === 0) return this.methodMissing();
+      this.vm.dc.v[DC_METHOD_MISSING]++;
+    }
+    return mem.load(this.meBase + cme * ME_WORDS + ME_DEF_SERIAL);
   }
 
   private methodMissing(): number {
@@ -168,7 +174,7 @@ export class Guild {
     return 0;
   }
 
-  /** True when the slot the last call read still has the generation it had when read. */
+  /** True when the slot the last call read still has the generation it had when read (with `stamp`). */
   genIntact(): boolean {
     return this.mem.load(this.ccBase + this.cc * CC_WORDS + CC_GEN) === this.gen;
   }
