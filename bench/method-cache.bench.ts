@@ -3,9 +3,9 @@ import { Bench } from 'tinybench';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { Rng } from '../src/runtime/rng.js';
-import { VM_CALL_ARGS_SIMPLE, vm_ci_pack } from '../src/ruby/call_info.js';
-import { EMPTY_CC, S_CD_CC, S_CI, S_MID, S_NRECV, S_RECV } from '../src/ruby/layout.js';
-import { buildProgram, programCapacity, type ProgramSpec } from '../src/ruby/program.js';
+import { VM_CALL_ARGS_SIMPLE } from '../src/ruby/call_info.js';
+import { EMPTY_CC, S_CD_CC } from '../src/ruby/layout.js';
+import { buildProgram, hotSite, programCapacity, type ProgramSpec } from '../src/ruby/program.js';
 import { Vm, type Design, type VmConfig } from '../src/ruby/vm.js';
 import { Guild } from '../src/ruby/vm_insnhelper.js';
 import { measurement, type BenchSuite, type Measurement, type Target } from './suite.js';
@@ -24,11 +24,7 @@ function makeVm(over: Partial<VmConfig>): Vm {
 }
 
 function setSite(vm: Vm, s: number, mid: number, klass: number): void {
-  vm.mem.store(vm.siteWord(s, S_CI), vm_ci_pack(0, VM_CALL_ARGS_SIMPLE));
-  vm.mem.store(vm.siteWord(s, S_MID), mid);
-  vm.mem.store(vm.siteWord(s, S_CD_CC), EMPTY_CC);
-  vm.mem.store(vm.siteWord(s, S_NRECV), 1);
-  vm.mem.store(vm.siteWord(s, S_RECV), klass);
+  vm.defineCallSite(s, mid, 0, VM_CALL_ARGS_SIMPLE, [klass]);
 }
 
 /** ns per op of each task, from tinybench's mean period of a batch. */
@@ -130,10 +126,9 @@ async function railsLike(quick: boolean, w: Workload): Promise<{ m: Measurement;
   const calls = quick ? 200_000 : 3_000_000;
   const picks = new Int32Array(2 * 65536);
   for (let i = 0; i < 65536; i++) {
-    const r = rng.float();
-    const site = Math.floor(spec.callsites * r * r * r);
+    const site = hotSite(spec.callsites, rng.float());
     picks[2 * i] = site;
-    picks[2 * i + 1] = vm.mem.load(vm.siteWord(site, S_RECV + rng.below(vm.mem.load(vm.siteWord(site, S_NRECV)))));
+    picks[2 * i + 1] = vm.receiver(site, rng.below(vm.receivers(site)));
   }
   let sink = 0;
   const t0 = performance.now();

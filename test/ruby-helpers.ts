@@ -1,7 +1,7 @@
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
-import { VM_CALL_ARGS_SIMPLE, vm_ci_pack } from '../src/ruby/call_info.js';
-import { EMPTY_CC, S_CD_CC, S_CI, S_MID, S_NRECV, S_RECV } from '../src/ruby/layout.js';
+import { VM_CALL_ARGS_SIMPLE } from '../src/ruby/call_info.js';
+import { S_CD_CC } from '../src/ruby/layout.js';
 import { Vm, type VmConfig } from '../src/ruby/vm.js';
 import { Guild } from '../src/ruby/vm_insnhelper.js';
 
@@ -18,11 +18,7 @@ export function makeVm(over: Partial<VmConfig> = {}): { vm: Vm; guild: Guild } {
 
 /** Call site `site` sends `mid` with `argc` arguments. */
 export function site(vm: Vm, s: number, mid: number, argc = 0, flag = VM_CALL_ARGS_SIMPLE): number {
-  vm.mem.store(vm.siteWord(s, S_CI), vm_ci_pack(argc, flag));
-  vm.mem.store(vm.siteWord(s, S_MID), mid);
-  vm.mem.store(vm.siteWord(s, S_CD_CC), EMPTY_CC);
-  vm.mem.store(vm.siteWord(s, S_NRECV), 1);
-  vm.mem.store(vm.siteWord(s, S_RECV), 1);
+  vm.defineCallSite(s, mid, argc, flag, [1]);
   return s;
 }
 

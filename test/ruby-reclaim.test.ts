@@ -50,12 +50,10 @@ describe('reclamation of dropped call caches', () => {
 });
 
 describe('polymorphic inline cache (beyond the seed)', () => {
-  it('keeps up to --pic CCs at one site, newest first, and hits each class', () => {
+  it('keeps up to --pic CCs at one site and hits each class; a site that outgrows it turns megamorphic', () => {
     const { vm, guild } = makeVm({ pic: 2 });
     const O = vm.tree.defineClass(0);
-    const A = vm.tree.defineClass(O);
-    const B = vm.tree.defineClass(O);
-    const C = vm.tree.defineClass(O);
+    const [A, B, C] = [0, 1, 2].map(() => vm.tree.defineClass(O));
     vm.defineMethod(O, 0, plain);
     const s = site(vm, 0, 0);
     guild.call(s, A);
@@ -64,10 +62,28 @@ describe('polymorphic inline cache (beyond the seed)', () => {
     guild.call(s, A);
     guild.call(s, B);
     expect(vm.dc.get('pic_hit')).toBe(2);
-    guild.call(s, C); // bounded: C pushes out the oldest (A)
+    guild.call(s, C);
+    expect(vm.dc.get('pic_megamorphic')).toBe(1);
+    expect(vm.ccs.imemo(cdCc(vm, s))).not.toBe(IMEMO_PIC);
     guild.call(s, A);
-    expect(vm.dc.get('pic_hit')).toBe(2);
-    expect(vm.dc.get('pic_new')).toBe(3);
+    guild.call(s, B);
+    expect(vm.dc.get('pic_new')).toBe(1);
+    expect(vm.audit()).toEqual([]);
+  });
+
+  it('drops invalidated entries from a PIC instead of counting them', () => {
+    const { vm, guild } = makeVm({ pic: 2 });
+    const O = vm.tree.defineClass(0);
+    const A = vm.tree.defineClass(O);
+    const B = vm.tree.defineClass(O);
+    vm.defineMethod(O, 0, plain);
+    const s = site(vm, 0, 0);
+    guild.call(s, A);
+    guild.call(s, B);
+    const b2 = vm.defineMethod(B, 0, plain); // B is a leaf: its CC's klass is cleared
+    expect(guild.call(s, B)).toBe(vm.mes.body(b2));
+    expect(vm.dc.get('pic_megamorphic')).toBe(0);
+    expect(vm.dc.get('pic_new')).toBe(2);
   });
 });
 

@@ -26,6 +26,7 @@ export const DEBUG_COUNTER_NAMES = [
   'cc_pool_exhausted',
   'pic_hit',
   'pic_new',
+  'pic_megamorphic',
   'serial_imc_hit',
   'serial_gmc_hit',
   'serial_gmc_miss',
@@ -54,10 +55,11 @@ export const DC_SEARCH_METHOD = 17;
 export const DC_CC_POOL_EXHAUSTED = 18;
 export const DC_PIC_HIT = 19;
 export const DC_PIC_NEW = 20;
-export const DC_SERIAL_IMC_HIT = 21;
-export const DC_SERIAL_GMC_HIT = 22;
-export const DC_SERIAL_GMC_MISS = 23;
-export const DC_SERIAL_BUMP = 24;
+export const DC_PIC_MEGAMORPHIC = 21;
+export const DC_SERIAL_IMC_HIT = 22;
+export const DC_SERIAL_GMC_HIT = 23;
+export const DC_SERIAL_GMC_MISS = 24;
+export const DC_SERIAL_BUMP = 25;
 
 /** One actor's counters: plain local numbers, folded into a report by name. */
 export class DebugCounters {

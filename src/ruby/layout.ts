@@ -94,7 +94,9 @@ export const S_MID = 1;
 /** cd->cc: the one word a guild publishes a new CC into. */
 export const S_CD_CC = 2;
 export const S_NRECV = 3;
-export const S_RECV = 4;
+/** PIC overflows at this site: once it has overflowed it is megamorphic and gets no new PIC (slow path only). */
+export const S_PIC_OVERFLOW = 4;
+export const S_RECV = 5;
 export const MAX_RECV = SITE_WORDS - S_RECV;
 
 /** VM-wide words. The lock has its line; the barrier words that guilds read on every call have theirs. */

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { Rng } from '../runtime/rng.js';
-import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL, vm_ci_pack } from './call_info.js';
-import { MAX_RECV, S_CD_CC, S_CI, S_MID, S_NRECV, S_RECV, EMPTY_CC, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
+import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL } from './call_info.js';
+import { MAX_RECV, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
 import type { MethodDef } from './method_entry.js';
 import type { Vm } from './vm.js';
 
@@ -106,14 +106,15 @@ export function buildProgram(vm: Vm, spec: ProgramSpec, rng: Rng): ProgramInfo {
     const n = r < mega ? 8 + rng.below(MAX_RECV - 7) : r < mega + poly ? 2 + rng.below(3) : 1;
     const argc = rng.below(3);
     const flag = VM_CALL_ARGS_SIMPLE | (rng.float() < 0.2 ? VM_CALL_FCALL : 0);
-    const mem = vm.mem;
-    mem.store(vm.siteWord(s, S_CI), vm_ci_pack(argc, flag));
-    mem.store(vm.siteWord(s, S_MID), rng.below(spec.mids));
-    mem.store(vm.siteWord(s, S_CD_CC), EMPTY_CC);
-    mem.store(vm.siteWord(s, S_NRECV), Math.min(n, classes.length));
-    for (let i = 0; i < n; i++) mem.store(vm.siteWord(s, S_RECV + i), classes[rng.below(classes.length)]);
+    const mid = rng.below(spec.mids);
+    vm.defineCallSite(s, mid, argc, flag, Array.from({ length: n }, () => classes[rng.below(classes.length)]));
   }
   return { classes, modules, capacity: programCapacity(spec) };
+}
+
+/** The call site a guild runs next, for a uniform r in [0, 1): skewed to low numbers, so guilds share hot sites as a real program's do. */
+export function hotSite(sites: number, r: number): number {
+  return Math.floor(sites * r * r * r);
 }
 
 /** A random tree no deeper than `depth`: half the time a child of the newest class (long chains), else of any class with room. */

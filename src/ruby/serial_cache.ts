@@ -1,3 +1,4 @@
+import type { Violation } from '../lab/scenario.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import type { ClassTree } from './class_tree.js';
@@ -127,6 +128,29 @@ export class SerialCache {
     }
     return me;
   }
+}
+
+/**
+ * Invariant of a quiescent serial design: every inline-cache entry keyed by a class's
+ * current serial holds what a lookup from that class finds now (by definition serial:
+ * the body). `midOf(site)` is the mid a site sends.
+ */
+export function auditSerialCaches(mem: Mem, ref: SerialCacheRef, tree: ClassTree, midOf: (site: number) => number, bodyOf: (me: number) => number): Violation[] {
+  const out: Violation[] = [];
+  const classOfSerial = new Map<number, number>();
+  for (let k = 1; k < tree.used; k++) classOfSerial.set(mem.load(tree.serialWord(k)), k);
+  for (let copy = 0; copy < ref.copies; copy++) {
+    for (let site = 0; site < ref.sites; site++) {
+      const imc = ref.imc + (copy * ref.sites + site) * IMC_WORDS;
+      const k = classOfSerial.get(mem.load(imc + IMC_CLASS_SERIAL));
+      if (k === undefined) continue;
+      const mid = midOf(site);
+      const want = bodyOf(tree.searchMethod(k, mid));
+      const got = bodyOf(mem.load(imc + IMC_ME));
+      if (got !== want) out.push({ message: `inline cache keyed by ${tree.nameOf(k)}'s current serial runs body ${got}, a lookup finds ${want}`, where: `copy ${copy} site ${site}` });
+    }
+  }
+  return out;
 }
 
 /**

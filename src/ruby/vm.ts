@@ -1,13 +1,15 @@
+import { MemraceError } from '../errors.js';
 import type { Violation } from '../lab/scenario.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { SpinLock } from '../shm/spinlock.js';
+import { vm_ci_pack } from './call_info.js';
 import { VmBarrier, type BarrierRef } from './barrier.js';
 import { CallCaches, type CallCachesRef } from './call_cache.js';
 import { ClassTree, type ClassTreeRef } from './class_tree.js';
 import { DebugCounters } from './debug_counters.js';
 import {
-  CC_IMEMO, EMPTY_CC, IMEMO_PIC, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, VM_ACTIVE, VM_BARRIER, VM_CLASS_SERIAL,
+  CC_IMEMO, EMPTY_CC, IMEMO_PIC, MAX_RECV, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, S_CI, S_MID, S_NRECV, S_PIC_OVERFLOW, S_RECV, VM_ACTIVE, VM_BARRIER, VM_CLASS_SERIAL,
   VM_GC_COUNT, VM_GC_WANTED, VM_HEADER_WORDS, VM_LOCK, VM_PARKED,
 } from './layout.js';
 import { MethodCache, type MethodCacheRef } from './method_cache.js';
@@ -125,6 +127,27 @@ export class Vm {
   /** Word of field `f` of call site `site`. */
   siteWord(site: number, f: number): number {
     return this.ref.sites + site * SITE_WORDS + f;
+  }
+
+  /** Write call site `site`: it sends `mid` with the call info (argc, flag) to receivers of these classes. */
+  defineCallSite(site: number, mid: number, argc: number, flag: number, receivers: readonly number[]): void {
+    const mem = this.mem;
+    mem.store(this.siteWord(site, S_CI), vm_ci_pack(argc, flag));
+    mem.store(this.siteWord(site, S_MID), mid);
+    mem.store(this.siteWord(site, S_CD_CC), EMPTY_CC);
+    mem.store(this.siteWord(site, S_PIC_OVERFLOW), 0);
+    mem.store(this.siteWord(site, S_NRECV), receivers.length);
+    if (receivers.length < 1 || receivers.length > MAX_RECV) throw new MemraceError('E_USAGE', `a call site takes 1..${MAX_RECV} receiver classes, not ${receivers.length}`);
+    receivers.forEach((k, i) => mem.store(this.siteWord(site, S_RECV + i), k));
+  }
+
+  /** Receiver class `i` of a call site (i below its count, `receivers(site)`). */
+  receiver(site: number, i: number): number {
+    return this.mem.load(this.siteWord(site, S_RECV + i));
+  }
+
+  receivers(site: number): number {
+    return this.mem.load(this.siteWord(site, S_NRECV));
   }
 
   /** `def m ... end` in klass (a class or module), under the VM lock. Returns the new entry. */

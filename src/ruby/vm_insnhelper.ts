@@ -2,11 +2,11 @@ import type { Mem } from '../shm/mem.js';
 import { VM_CALL_GENERAL, VM_CALL_METHOD_MISSING, vm_call_handler } from './call_handler.js';
 import {
   DC_CC_POOL_EXHAUSTED, DC_MC_INLINE_HIT, DC_MC_INLINE_MISS_INVALIDATED, DC_MC_INLINE_MISS_KLASS, DC_METHOD_MISSING,
-  DC_PIC_HIT, DC_PIC_NEW,
+  DC_PIC_HIT, DC_PIC_MEGAMORPHIC, DC_PIC_NEW,
 } from './debug_counters.js';
 import {
   CC_CALL, CC_CME, CC_GEN, CC_IMEMO, CC_KLASS, CC_WORDS, EMPTY_CC, IMEMO_PIC, METHOD_ENTRY_INVALIDATED, ME_DEF_SERIAL, ME_FLAGS,
-  ME_WORDS, PIC_ENTRY0, SITE_WORDS, S_CD_CC, S_CI, S_MID,
+  ME_WORDS, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, S_CI, S_MID, S_PIC_OVERFLOW,
 } from './layout.js';
 import { NO_CC } from './method_cache.js';
 import type { SerialCache } from './serial_cache.js';
@@ -31,6 +31,8 @@ export class Guild {
   private readonly serial: SerialCache | null;
   private readonly pic: number;
   private readonly sites: number;
+  /** Scratch for the entries a new PIC keeps (slow path, no allocation). */
+  private readonly keep = new Int32Array(PIC_MAX);
 
   constructor(
     private readonly vm: Vm,
@@ -114,7 +116,7 @@ export class Guild {
       vm.lock.unlock();
       return cme === 0 ? this.methodMissing() : vm.mes.body(cme);
     }
-    if (this.pic !== 0 && cc !== EMPTY_CC) publish = this.picWith(cc, old);
+    if (this.pic !== 0 && cc !== EMPTY_CC) publish = this.picWith(site, cc, old);
     vm.lock.unlock();
     if (cc !== EMPTY_CC || this.pic === 0) mem.store(vm.siteWord(site, S_CD_CC), publish);
     this.cc = cc;
@@ -122,26 +124,39 @@ export class Guild {
     return this.invoke(cc, mem.load(this.ccBase + cc * CC_WORDS + CC_CME), site);
   }
 
-  /** A new PIC: `cc` first, then the still-valid entries of the old cache, up to the bound. Under the VM lock. */
-  private picWith(cc: number, old: number): number {
+  /**
+   * A new PIC: `cc` first, then the still-valid entries of the old cache (a CC or a PIC).
+   * A site that misses while its PIC holds `pic` valid entries for other classes is
+   * megamorphic: it goes back to one CC for good (as CRuby's sites always are), since a
+   * PIC there would be rebuilt, one allocation per miss. Under the VM lock.
+   */
+  private picWith(site: number, cc: number, old: number): number {
     const { mem, vm } = this;
     const ccs = vm.ccs;
     const klass = ccs.klass(cc);
-    const oldIsPic = ccs.imemo(old) === IMEMO_PIC;
-    if (!oldIsPic && !this.picKeeps(old, klass)) return cc;
+    const overflow = vm.siteWord(site, S_PIC_OVERFLOW);
+    if (mem.load(overflow) !== 0) return cc;
+    const keep = this.keep;
+    let kept = 0;
+    if (ccs.imemo(old) === IMEMO_PIC) {
+      for (let i = 0; i < this.pic; i++) {
+        const x = mem.load(ccs.w(old, PIC_ENTRY0 + i));
+        if (this.picKeeps(x, klass)) keep[kept++] = x;
+      }
+    } else if (this.picKeeps(old, klass)) {
+      keep[kept++] = old;
+    }
+    if (kept === 0) return cc;
+    if (kept >= this.pic) {
+      mem.store(overflow, 1);
+      vm.dc.v[DC_PIC_MEGAMORPHIC]++;
+      return cc;
+    }
     const p = ccs.alloc(IMEMO_PIC);
     if (p === 0) return cc;
     vm.dc.v[DC_PIC_NEW]++;
-    let n = 0;
-    ccs.setField(p, PIC_ENTRY0 + n++, cc);
-    if (oldIsPic) {
-      for (let i = 0; i < this.pic && n < this.pic; i++) {
-        const x = mem.load(ccs.w(old, PIC_ENTRY0 + i));
-        if (this.picKeeps(x, klass)) ccs.setField(p, PIC_ENTRY0 + n++, x);
-      }
-    } else {
-      ccs.setField(p, PIC_ENTRY0 + n++, old);
-    }
+    ccs.setField(p, PIC_ENTRY0, cc);
+    for (let i = 0; i < kept; i++) ccs.setField(p, PIC_ENTRY0 + 1 + i, keep[i]);
     return p;
   }
 

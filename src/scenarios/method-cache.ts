@@ -7,8 +7,9 @@ import { DebugCounters } from '../ruby/debug_counters.js';
 import {
   DISPATCH_OK, DISPATCH_STALE, DISPATCH_UNVERIFIABLE, DISPATCH_WRONG, DefLog, type DefLogRef,
 } from '../ruby/deflog.js';
-import { CC_IMEMO, EMPTY_CC, IMEMO_FREE, IMEMO_PIC, PIC_ENTRY0, PIC_MAX, S_CD_CC, S_MID, S_NRECV, S_RECV } from '../ruby/layout.js';
-import { buildProgram, checkParents, programCapacity, randomDef, type ProgramSpec } from '../ruby/program.js';
+import { CC_IMEMO, EMPTY_CC, IMEMO_FREE, IMEMO_PIC, PIC_ENTRY0, PIC_MAX, S_CD_CC, S_MID } from '../ruby/layout.js';
+import { buildProgram, checkParents, hotSite, programCapacity, randomDef, type ProgramSpec } from '../ruby/program.js';
+import { auditSerialCaches } from '../ruby/serial_cache.js';
 import { DESIGNS, Vm, type Design, type VmConfig, type VmRef } from '../ruby/vm.js';
 import { Guild } from '../ruby/vm_insnhelper.js';
 
@@ -100,10 +101,8 @@ function guild(ctx: ActorContext<P, State>): unknown {
     // The safepoint: between calls this guild holds no cache slot.
     vm.barrier.safepoint();
     ctx.op(OP_CALL);
-    // Skewed towards low-numbered sites, so guilds share hot sites as a real program's do.
-    const r = rng.float();
-    const site = Math.floor(sites * r * r * r);
-    const klass = mem.load(vm.siteWord(site, S_RECV + rng.below(mem.load(vm.siteWord(site, S_NRECV)))));
+    const site = hotSite(sites, rng.float());
+    const klass = vm.receiver(site, rng.below(vm.receivers(site)));
     const mid = mem.load(vm.siteWord(site, S_MID));
     const v0 = log.version();
     ctx.begin();
@@ -279,6 +278,9 @@ export const methodCache = defineScenario<P, State>({
           cached.push({ message: `valid CC ${cc} for ${vm.tree.nameOf(k)} runs body ${vm.mes.body(cme)}, but a lookup finds ${truth}`, where: `site ${site}` });
         }
       }
+    }
+    if (s.vm.serial) {
+      cached.push(...auditSerialCaches(mem, s.vm.serial, vm.tree, (site) => mem.load(vm.siteWord(site, S_MID)), (me) => vm.mes.body(me)));
     }
     const oracles: OracleResult[] = [
       { name: 'cached-dispatch', violations: cached.slice(0, 20) },
