@@ -140,7 +140,7 @@ async function railsLike(quick: boolean, w: Workload): Promise<{ m: Measurement;
   if (sink === 42) console.log('');
   const ccNew = vm.dc.get('cc_new') + vm.dc.get('pic_new');
   return {
-    m: measurement(`rails-like calls, ${w.label}`, calls, ms, `cc_new ${ccNew}, search_method ${vm.dc.get('search_method')}`),
+    m: measurement(`rails-like calls, ${w.label}`, calls, ms, `cc_new ${ccNew}, search_method ${vm.dc.get('search_method')}, hits ${vm.dc.get('mc_inline_hit') + vm.dc.get('pic_hit') + vm.dc.get('serial_imc_hit')}`),
     ccPer1k: (ccNew * 1000) / calls,
     ccPerSite: ccNew / spec.callsites,
   };

@@ -178,6 +178,9 @@ describe('invalidation (rb_clear_method_cache), as CRuby test_method_cache', () 
     vm.tree.defineClass(0);
     expect(() => vm.defineMethod(9, 0, plain)).toThrow(/class 9 does not exist/);
     expect(() => vm.defineMethod(1, 99, plain)).toThrow(/mid 99/);
+    expect(() => vm.defineCallSite(0, 99, 0, 0, [1])).toThrow(/mid 99 is not a method id/);
+    expect(() => vm.defineCallSite(0, 0, 1 << 15, 0, [1])).toThrow(/embedded call info/);
+    expect(() => vm.defineCallSite(99, 0, 0, 0, [1])).toThrow(/call site 99/);
   });
 });
 

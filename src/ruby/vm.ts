@@ -3,7 +3,7 @@ import type { Violation } from '../lab/scenario.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { SpinLock } from '../shm/spinlock.js';
-import { vm_ci_pack } from './call_info.js';
+import { CI_EMBED_ARGC_MASK, CI_EMBED_FLAG_MASK, vm_ci_pack } from './call_info.js';
 import { VmBarrier, type BarrierRef } from './barrier.js';
 import { CallCaches, type CallCachesRef } from './call_cache.js';
 import { ClassTree, type ClassTreeRef } from './class_tree.js';
@@ -132,6 +132,11 @@ export class Vm {
   /** Write call site `site`: it sends `mid` with the call info (argc, flag) to receivers of these classes. */
   defineCallSite(site: number, mid: number, argc: number, flag: number, receivers: readonly number[]): void {
     const mem = this.mem;
+    this.tree.checkMid(mid);
+    if (!Number.isInteger(site) || site < 0 || site >= this.config.sites) throw new MemraceError('E_USAGE', `call site ${site} does not exist (0..${this.config.sites - 1})`);
+    if (argc < 0 || argc > CI_EMBED_ARGC_MASK || flag < 0 || flag > CI_EMBED_FLAG_MASK) {
+      throw new MemraceError('E_USAGE', `argc ${argc} / flag ${flag} do not fit an embedded call info (15 and 16 bits)`);
+    }
     mem.store(this.siteWord(site, S_CI), vm_ci_pack(argc, flag));
     mem.store(this.siteWord(site, S_MID), mid);
     mem.store(this.siteWord(site, S_CD_CC), EMPTY_CC);

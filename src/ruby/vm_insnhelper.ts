@@ -58,13 +58,22 @@ export class Guild {
     return this.pic !== 0 ? this.callPic(site, klass) : this.callMono(site, klass);
   }
 
+  /** cd->cc: the one load of the site's cache word (and its generation, for the reuse oracle). */
+  private loadCd(site: number): number {
+    const cc = this.mem.load(this.sites + site * SITE_WORDS + S_CD_CC);
+    this.cc = cc;
+    if (this.stamp) this.gen = this.mem.load(this.ccBase + cc * CC_WORDS + CC_GEN);
+    return cc;
+  }
+
   /** vm_search_method_fastpath with a monomorphic inline cache, as CRuby's interpreter has. */
   private callMono(site: number, klass: number): number {
+    return this.viaCc(this.loadCd(site), site, klass);
+  }
+
+  private viaCc(cc: number, site: number, klass: number): number {
     const mem = this.mem;
-    const cc = mem.load(this.sites + site * SITE_WORDS + S_CD_CC);
     const w = this.ccBase + cc * CC_WORDS;
-    this.cc = cc;
-    if (this.stamp) this.gen = mem.load(w + CC_GEN);
     if (mem.load(w + CC_KLASS) === klass) {
       const cme = mem.load(w + CC_CME);
       if ((mem.load(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) === 0) {
@@ -81,11 +90,9 @@ export class Guild {
   /** Beyond CRuby: the site's word may hold a PIC, a tuple of CCs for different classes. */
   private callPic(site: number, klass: number): number {
     const mem = this.mem;
-    const p = mem.load(this.sites + site * SITE_WORDS + S_CD_CC);
+    const p = this.loadCd(site);
     const pw = this.ccBase + p * CC_WORDS;
-    this.cc = p;
-    if (this.stamp) this.gen = mem.load(pw + CC_GEN);
-    if (mem.load(pw + CC_IMEMO) !== IMEMO_PIC) return this.callMono(site, klass);
+    if (mem.load(pw + CC_IMEMO) !== IMEMO_PIC) return this.viaCc(p, site, klass);
     for (let i = 0; i < this.pic; i++) {
       const cc = mem.load(pw + PIC_ENTRY0 + i);
       if (cc === 0) break;

@@ -149,6 +149,7 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
   let next = performance.now() + interval;
   let sinceCollect = 0;
   let gcMs = 0;
+  const hasCcs = s.vm.serial === null;
   while (!ctx.stopFlag()) {
     const now = performance.now();
     if (now >= next && !vm.mes.full(margin)) {
@@ -158,8 +159,9 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
       // Catch up after a stall, but never in a burst longer than a second's worth.
       next = Math.max(next + interval, now - 1000);
     }
-    // Collect when a guild asked, when the pool runs low, or every few redefinitions (so reclamation is exercised).
-    if (vm.gcWanted || vm.ccs.free < vm.ccs.ref.capacity / 4 || sinceCollect >= 4) {
+    // Collect when a guild asked, when the pool runs low, or every few redefinitions (so
+    // reclamation is exercised). The serial design makes no call caches: nothing to collect.
+    if (hasCcs && (vm.gcWanted || vm.ccs.free < vm.ccs.ref.capacity / 4 || sinceCollect >= 4)) {
       ctx.op(OP_COLLECT);
       const t0 = performance.now();
       const freed = vm.collect(stopWorld);
