@@ -160,6 +160,27 @@ describe('invalidation (rb_clear_method_cache), as CRuby test_method_cache', () 
     expect(vm.removeMethod(C, 0)).toBe(-ENOENT);
   });
 
+  it('undef_method hides the ancestors\' method (method_missing) until it is defined again', () => {
+    for (const design of ['ccs', 'serial-gmc'] as const) {
+      const { vm, guild } = makeVm({ design });
+      const O = vm.tree.defineClass(0);
+      const A = vm.tree.defineClass(O);
+      const B = vm.tree.defineClass(A);
+      const top = vm.defineMethod(O, 0, plain);
+      const s = site(vm, 0, 0);
+      expect(guild.call(s, B)).toBe(vm.mes.body(top));
+      expect(vm.undefMethod(A, 0)).toBe(0);
+      expect(guild.call(s, B)).toBe(0);
+      expect(guild.call(site(vm, 1, 0), O)).toBe(vm.mes.body(top));
+      // Ruby: undef of what nothing defines, remove_method of an undef: NameError.
+      expect(vm.undefMethod(A, 0)).toBe(-ENOENT);
+      expect(vm.removeMethod(A, 0)).toBe(-ENOENT);
+      expect(vm.undefMethod(B, 7)).toBe(-ENOENT);
+      const again = vm.defineMethod(A, 0, plain);
+      expect(guild.call(s, B)).toBe(vm.mes.body(again));
+    }
+  });
+
   it('method_missing, then define: the empty CC never hits, so the next call finds the new method', () => {
     const { vm, guild } = makeVm();
     const A = vm.tree.defineClass(0);
@@ -213,6 +234,23 @@ describe('negative cache (Ruby 3.0, beyond the seed)', () => {
     expect(vm.mes.invalidated(neg)).toBe(false);
     expect(guild.call(site(vm, 1, 5), A)).toBe(0);
     expect(vm.dc.get('search_method')).toBe(1);
+  });
+
+  it('caches an undef entry itself (CACHED), so defining the method where the undef stands invalidates it', () => {
+    const { vm, guild } = makeVm({ negativeCache: true });
+    const O = vm.tree.defineClass(0);
+    const A = vm.tree.defineClass(O);
+    const B = vm.tree.defineClass(A);
+    vm.defineMethod(O, 3, plain);
+    vm.undefMethod(A, 3);
+    const s = site(vm, 0, 3);
+    expect(guild.call(s, B)).toBe(0);
+    const undef = vm.tree.lookupMethodTable(A, 3);
+    expect(vm.pcmc.ccsCme(vm.pcmc.ccsOf(B, 3))).toBe(undef);
+    expect(vm.mes.cached(undef)).toBe(true);
+    const m = vm.defineMethod(A, 3, plain);
+    expect(vm.mes.invalidated(undef)).toBe(true);
+    expect(guild.call(s, B)).toBe(vm.mes.body(m));
   });
 
   it('defining the mid in the leaf class that cached the negative answer invalidates it too', () => {

@@ -1,7 +1,7 @@
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import type { ClassTree } from './class_tree.js';
-import { ME_DEF_SERIAL, T_CLASS } from './layout.js';
+import { T_CLASS } from './layout.js';
 import type { MethodEntries } from './method_entry.js';
 
 /** Entries of history kept per (class, mid). */
@@ -64,8 +64,7 @@ export class DefLog {
 
   /** The correct body for (klass, mid) now (0: method_missing). */
   static truth(tree: ClassTree, mes: MethodEntries, klass: number, mid: number): number {
-    const me = tree.searchMethod(klass, mid);
-    return me === 0 ? 0 : mes.field(me, ME_DEF_SERIAL);
+    return mes.body(tree.searchMethod(klass, mid));
   }
 
   /** Record the starting answers (main thread, before guilds run). */

@@ -151,7 +151,7 @@ export class MethodCache {
    * iclass is complemented (a callable copy kept in the iclass's callable_m_tbl). With the
    * negative cache (Ruby 3.0's callable_method_entry_or_negative) the result, found or
    * not, is remembered in klass's cc_tbl, so the next miss walks nothing. Returns 0 when
-   * the method does not exist.
+   * the method does not exist or an undef entry ends the search.
    */
   callableMethodEntry(klass: number, mid: number): number {
     const neg = this.ref.negativeCache;
@@ -175,8 +175,10 @@ export class MethodCache {
         this.mem.store(w, cme);
       }
     }
+    // An undef entry is cached as what it is (CACHED, so that defining the method where
+    // it stands invalidates it); only the caller is told "no method".
     if (neg) this.vm_ccs_create(klass, mid, cme !== 0 ? cme : this.negativeCme(mid));
-    return cme;
+    return cme !== 0 && this.mes.undefinedP(cme) ? 0 : cme;
   }
 
   /** negative_cme: one "no such method" entry per mid, shared by every class. */

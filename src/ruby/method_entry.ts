@@ -16,7 +16,8 @@ export interface MethodEntriesRef {
 
 /** What a definition says: its type, parameters and visibility. */
 export interface MethodDef {
-  type: typeof VM_METHOD_TYPE_ISEQ | typeof VM_METHOD_TYPE_IVAR;
+  /** UNDEF is `undef_method`: an entry that ends the search with "no method". */
+  type: typeof VM_METHOD_TYPE_ISEQ | typeof VM_METHOD_TYPE_IVAR | typeof VM_METHOD_TYPE_UNDEF;
   /** Required arguments (iseq). */
   req?: number;
   /** Optional arguments (iseq). */
@@ -150,9 +151,9 @@ export class MethodEntries {
     return this.mem.load(this.w(me, f));
   }
 
-  /** def->method_serial: the body a call through this entry runs; 0 for NULL. */
+  /** def->method_serial: the body a call through this entry runs; 0 (method_missing) for NULL and undef. */
   body(me: number): number {
-    return me === 0 ? 0 : this.mem.load(this.w(me, ME_DEF_SERIAL));
+    return me === 0 || this.undefinedP(me) ? 0 : this.mem.load(this.w(me, ME_DEF_SERIAL));
   }
 
   /** UNDEFINED_METHOD_ENTRY_P. */

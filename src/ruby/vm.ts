@@ -165,6 +165,16 @@ export class Vm {
     }
   }
 
+  /** `undef_method :m` in klass, under the VM lock: 0, or -ENOENT (NameError) when no ancestor defines it. */
+  undefMethod(klass: number, mid: number): number {
+    this.lock.lock(this.owner);
+    try {
+      return this.method.rb_undef_method(klass, mid);
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
   /** `remove_method :m` in klass, under the VM lock: 0, or -ENOENT (NameError) when klass does not define it. */
   removeMethod(klass: number, mid: number): number {
     this.lock.lock(this.owner);

@@ -53,7 +53,8 @@ export class Guild {
   call(site: number, klass: number): number {
     if (this.serial !== null) {
       const me = this.serial.search(site, klass, this.mem.load(this.vm.siteWord(site, S_MID)));
-      return me === 0 ? this.methodMissing() : this.mem.load(this.meBase + me * ME_WORDS + ME_DEF_SERIAL);
+      const body = this.vm.mes.body(me);
+      return body === 0 ? this.methodMissing() : body;
     }
     return this.pic !== 0 ? this.callPic(site, klass) : this.callMono(site, klass);
   }

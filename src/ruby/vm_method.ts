@@ -6,7 +6,7 @@ import {
   DC_CC_INVALIDATE_NEGATIVE, DC_CC_INVALIDATE_TREE, DC_CC_INVALIDATE_TREE_CALLABLE, DC_CC_INVALIDATE_TREE_CME,
   type DebugCounters,
 } from './debug_counters.js';
-import { METHOD_ENTRY_INVALIDATED, ME_DEFINED_CLASS, ME_OWNER, T_CLASS, T_MODULE } from './layout.js';
+import { METHOD_ENTRY_INVALIDATED, ME_DEFINED_CLASS, ME_OWNER, T_CLASS, T_MODULE, VM_METHOD_TYPE_UNDEF } from './layout.js';
 import type { MethodCache } from './method_cache.js';
 import type { MethodDef, MethodEntries } from './method_entry.js';
 import { rb_class_clear_method_cache } from './serial_cache.js';
@@ -47,12 +47,26 @@ export class VmMethod {
     return me;
   }
 
-  /** remove_method: -ENOENT (Ruby's NameError "method not defined in C") when klass's own table lacks it. */
+  /**
+   * rb_undef: `undef_method`, an UNDEF entry in klass that hides every ancestor's method.
+   * -ENOENT (NameError "undefined method for class") when a search from klass finds none.
+   */
+  rb_undef_method(klass: number, mid: number): number {
+    this.tree.check(klass, 'class');
+    this.tree.checkMid(mid);
+    const me = this.tree.searchMethod(klass, mid);
+    if (me === 0 || this.mes.undefinedP(me)) return -ENOENT;
+    this.rb_add_method(klass, mid, { type: VM_METHOD_TYPE_UNDEF });
+    return 0;
+  }
+
+  /** remove_method: -ENOENT (Ruby's NameError "method not defined in C") when klass's own table lacks it or holds an undef. */
   rb_remove_method(klass: number, mid: number): number {
     this.tree.check(klass, 'class');
     this.tree.checkMid(mid);
     const w = this.tree.mTblWord(klass, mid);
-    if (this.mem.load(w) === 0) return -ENOENT;
+    const me = this.mem.load(w);
+    if (me === 0 || this.mes.undefinedP(me)) return -ENOENT;
     // Invalidate while the entry is still in the table: the search from klass must find it.
     if (this.design === DESIGN_CCS) this.rb_clear_method_cache(klass, mid);
     this.mem.store(w, 0);

@@ -37,6 +37,7 @@ const K_REMOVED = 2;
 const K_NAME_ERROR = 3;
 const K_COLLECTIONS = 4;
 const K_FREED = 5;
+const K_UNDEFINED = 6;
 
 /** Outcomes are added to the shared histogram in batches: an atomic add per call would cost as much as the call. */
 const FLUSH_EVERY = 1024;
@@ -178,15 +179,18 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
   return { debug: vm.dc.toJSON(), stops: vm.barrier.stops, stopWaitMs: vm.barrier.waitMs, gcMs, lockWaits: vm.lock.stats.waits };
 }
 
-/** Define, overwrite or remove one method, bracketed in the definition log as one linearisable change. */
+/** Define, overwrite, remove or undef one method, bracketed in the definition log as one linearisable change. */
 function redefineOne(ctx: ActorContext<P, State>, vm: Vm, log: DefLog, targets: number[], rng: Rng): void {
   const klass = targets[rng.below(targets.length)];
   const mid = rng.below(vm.tree.mids);
-  const remove = rng.float() < 0.25;
+  const r = rng.float();
   log.begin();
-  if (remove) {
+  if (r < 0.25) {
     if (vm.removeMethod(klass, mid) === -ENOENT) ctx.count(K_NAME_ERROR);
     else ctx.count(K_REMOVED);
+  } else if (r < 0.35) {
+    if (vm.undefMethod(klass, mid) === -ENOENT) ctx.count(K_NAME_ERROR);
+    else ctx.count(K_UNDEFINED);
   } else {
     vm.defineMethod(klass, mid, randomDef(rng));
     ctx.count(K_REDEFINED);
@@ -228,7 +232,7 @@ export const methodCache = defineScenario<P, State>({
     { id: 'wrong-dispatch', grade: 'FORBIDDEN', description: 'ran a body that was never the lookup result for its receiver class and mid' },
     { id: 'reused-cc-read', grade: 'FORBIDDEN', description: 'read a call-cache slot that was reclaimed and reused meanwhile (its generation moved)' },
   ],
-  counters: ['calls', 'redefined', 'removed', 'name-errors', 'collections', 'slots-freed'],
+  counters: ['calls', 'redefined', 'removed', 'name-errors', 'collections', 'slots-freed', 'undefined'],
   opNames: ['start', 'call', 'redefine', 'collect'],
   validate(p) {
     if (p.pic === 1) throw new ConfigError('--pic', 'a PIC of one entry is the monomorphic cache', `0, or 2 to ${PIC_MAX}`);
