@@ -157,29 +157,24 @@ export class Vm {
 
   /** `def m ... end` in klass (a class or module), under the VM lock. Returns the new entry. */
   defineMethod(klass: number, mid: number, def: MethodDef): number {
-    this.lock.lock(this.owner);
-    try {
-      return this.method.rb_add_method(klass, mid, def);
-    } finally {
-      this.lock.unlock();
-    }
+    return this.underLock(() => this.method.rb_add_method(klass, mid, def));
   }
 
   /** `undef_method :m` in klass, under the VM lock: 0, or -ENOENT (NameError) when no ancestor defines it. */
   undefMethod(klass: number, mid: number): number {
-    this.lock.lock(this.owner);
-    try {
-      return this.method.rb_undef_method(klass, mid);
-    } finally {
-      this.lock.unlock();
-    }
+    return this.underLock(() => this.method.rb_undef_method(klass, mid));
   }
 
   /** `remove_method :m` in klass, under the VM lock: 0, or -ENOENT (NameError) when klass does not define it. */
   removeMethod(klass: number, mid: number): number {
+    return this.underLock(() => this.method.rb_remove_method(klass, mid));
+  }
+
+  /** Run a definition change holding the VM lock (released even when it throws on misuse). */
+  private underLock(change: () => number): number {
     this.lock.lock(this.owner);
     try {
-      return this.method.rb_remove_method(klass, mid);
+      return change();
     } finally {
       this.lock.unlock();
     }
