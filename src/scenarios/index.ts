@@ -3,6 +3,7 @@ import { UnknownNameError } from '../errors.js';
 import { faultProbe, mailboxRelay } from './probes.js';
 import { ringPair } from './ring-pair.js';
 import { ringStress } from './ring-stress.js';
+import { methodCache } from './method-cache.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
@@ -10,6 +11,7 @@ import { ringStress } from './ring-stress.js';
  */
 export const scenarios: readonly Scenario[] = [
   ringStress,
+  methodCache,
   ringPair,
   mailboxRelay,
   faultProbe,

@@ -1,0 +1,269 @@
+import { MemraceError } from '../errors.js';
+import type { Violation } from '../lab/scenario.js';
+import type { Arena } from '../shm/arena.js';
+import type { Mem } from '../shm/mem.js';
+import {
+  CLASS_WORDS, K_MODULE, K_NEXT_MODULE_SUB, K_NEXT_SIBLING, K_SERIAL, K_SUBCLASSES, K_SUPER, K_TYPE,
+  T_CLASS, T_ICLASS, T_MODULE, TYPE_NAMES,
+} from './layout.js';
+
+/** Where a class tree lives: plain data for workers. */
+export interface ClassTreeRef {
+  base: number;
+  capacity: number;
+  mids: number;
+  /** Word 0: records in use (record 0 is nil). */
+  header: number;
+  /** RCLASS_M_TBL of each record, direct-indexed by mid (an iclass reads its module's). */
+  mTbl: number;
+  /** RCLASS_CALLABLE_M_TBL: an iclass's complemented entries for its module's methods. */
+  cmTbl: number;
+}
+
+/**
+ * Classes, modules and iclasses with their method tables. The shape (superclass chains,
+ * subclass lists, includes) is built on the main thread before any guild runs and never
+ * changes afterwards, as in a program that has finished loading; method tables change all
+ * run long, one atomic word per (class, mid), under the VM lock.
+ *
+ * Method tables are arrays indexed by mid rather than CRuby's id_table hashes: same
+ * semantics (mid -> ME or nothing), one load per probe.
+ */
+export class ClassTree {
+  readonly mids: number;
+  readonly capacity: number;
+  private readonly base: number;
+  private readonly mTbl: number;
+  private readonly cmTbl: number;
+
+  constructor(
+    private readonly mem: Mem,
+    readonly ref: ClassTreeRef,
+  ) {
+    this.mids = ref.mids;
+    this.capacity = ref.capacity;
+    this.base = ref.base;
+    this.mTbl = ref.mTbl;
+    this.cmTbl = ref.cmTbl;
+  }
+
+  static create(arena: Arena, mem: Mem, capacity: number, mids: number): ClassTree {
+    const ref: ClassTreeRef = {
+      header: arena.allocWords('ruby.classes.header', 1),
+      base: arena.allocWords('ruby.classes', (capacity + 1) * CLASS_WORDS),
+      capacity,
+      mids,
+      mTbl: arena.allocWords('ruby.m_tbl', (capacity + 1) * mids),
+      cmTbl: arena.allocWords('ruby.callable_m_tbl', (capacity + 1) * mids),
+    };
+    mem.store(ref.header, 1);
+    return new ClassTree(mem, ref);
+  }
+
+  /** Words a tree of `capacity` records and `mids` method ids takes. */
+  static words(capacity: number, mids: number): number {
+    return 16 + (capacity + 1) * (CLASS_WORDS + 2 * mids) + 48;
+  }
+
+  get used(): number {
+    return this.mem.load(this.ref.header);
+  }
+
+  private rec(klass: number): number {
+    return this.base + klass * CLASS_WORDS;
+  }
+
+  private newRecord(type: number, superclass: number): number {
+    const k = this.mem.load(this.ref.header);
+    if (k > this.capacity) throw new MemraceError('E_LAYOUT', `class tree is full (${this.capacity} records)`);
+    this.mem.store(this.ref.header, k + 1);
+    this.mem.store(this.rec(k) + K_TYPE, type);
+    // Serials start unique and non-zero (an empty inline cache holds 0); bumps continue above capacity.
+    this.mem.store(this.rec(k) + K_SERIAL, k);
+    this.setSuper(k, superclass);
+    return k;
+  }
+
+  private setSuper(klass: number, superclass: number): void {
+    this.mem.store(this.rec(klass) + K_SUPER, superclass);
+    if (superclass === 0) return;
+    // rb_class_subclass_add: push at the head of the superclass's list.
+    this.mem.store(this.rec(klass) + K_NEXT_SIBLING, this.mem.load(this.rec(superclass) + K_SUBCLASSES));
+    this.mem.store(this.rec(superclass) + K_SUBCLASSES, klass);
+  }
+
+  private unlinkFromSuper(klass: number): void {
+    const sup = this.superOf(klass);
+    if (sup === 0) return;
+    let prev = 0;
+    for (let c = this.mem.load(this.rec(sup) + K_SUBCLASSES); c !== 0; c = this.mem.load(this.rec(c) + K_NEXT_SIBLING)) {
+      if (c === klass) {
+        const next = this.mem.load(this.rec(c) + K_NEXT_SIBLING);
+        if (prev === 0) this.mem.store(this.rec(sup) + K_SUBCLASSES, next);
+        else this.mem.store(this.rec(prev) + K_NEXT_SIBLING, next);
+        this.mem.store(this.rec(c) + K_NEXT_SIBLING, 0);
+        return;
+      }
+      prev = c;
+    }
+  }
+
+  /** Class.new(superclass); 0 makes a root (BasicObject). */
+  defineClass(superclass: number): number {
+    if (superclass !== 0) this.check(superclass, 'superclass', T_CLASS);
+    return this.newRecord(T_CLASS, superclass);
+  }
+
+  defineModule(): number {
+    return this.newRecord(T_MODULE, 0);
+  }
+
+  /**
+   * `klass.include(module)`: an iclass sharing the module's method table goes between the
+   * class and its superclass (include_modules_at); the module lists it among its iclasses
+   * so a change to the module reaches every copy. Including twice is a no-op, as in Ruby.
+   */
+  include(klass: number, module: number): number {
+    this.check(klass, 'class', T_CLASS);
+    this.check(module, 'module', T_MODULE);
+    for (let c = this.superOf(klass); c !== 0; c = this.superOf(c)) {
+      if (this.typeOf(c) === T_ICLASS && this.moduleOf(c) === module) return c;
+    }
+    const sup = this.superOf(klass);
+    const iclass = this.newRecord(T_ICLASS, sup);
+    this.mem.store(this.rec(iclass) + K_MODULE, module);
+    this.mem.store(this.rec(iclass) + K_NEXT_MODULE_SUB, this.mem.load(this.rec(module) + K_SUBCLASSES));
+    this.mem.store(this.rec(module) + K_SUBCLASSES, iclass);
+    this.unlinkFromSuper(klass);
+    this.setSuper(klass, iclass);
+    return iclass;
+  }
+
+  /** API misuse (a class that does not exist, a module where a class is needed) throws. */
+  check(klass: number, what: string, type?: number): void {
+    if (!Number.isInteger(klass) || klass < 1 || klass >= this.used) {
+      throw new MemraceError('E_USAGE', `${what} ${klass} does not exist (classes are 1..${this.used - 1})`);
+    }
+    if (type !== undefined && this.typeOf(klass) !== type) {
+      throw new MemraceError('E_USAGE', `${what} ${this.nameOf(klass)} is a ${TYPE_NAMES[this.typeOf(klass)]}, not a ${TYPE_NAMES[type]}`);
+    }
+  }
+
+  checkMid(mid: number): void {
+    if (!Number.isInteger(mid) || mid < 0 || mid >= this.mids) {
+      throw new MemraceError('E_USAGE', `mid ${mid} is not a method id of this VM (0..${this.mids - 1})`);
+    }
+  }
+
+  typeOf(klass: number): number {
+    return this.mem.load(this.rec(klass) + K_TYPE);
+  }
+
+  superOf(klass: number): number {
+    return this.mem.load(this.rec(klass) + K_SUPER);
+  }
+
+  moduleOf(iclass: number): number {
+    return this.mem.load(this.rec(iclass) + K_MODULE);
+  }
+
+  firstSubclass(klass: number): number {
+    return this.mem.load(this.rec(klass) + K_SUBCLASSES);
+  }
+
+  nextSibling(klass: number): number {
+    return this.mem.load(this.rec(klass) + K_NEXT_SIBLING);
+  }
+
+  nextModuleSub(iclass: number): number {
+    return this.mem.load(this.rec(iclass) + K_NEXT_MODULE_SUB);
+  }
+
+  serialWord(klass: number): number {
+    return this.rec(klass) + K_SERIAL;
+  }
+
+  /** The record whose method table `klass` reads: an iclass reads its module's. */
+  tableOwner(klass: number): number {
+    return this.typeOf(klass) === T_ICLASS ? this.moduleOf(klass) : klass;
+  }
+
+  /** Word of RCLASS_M_TBL(klass)[mid]. */
+  mTblWord(klass: number, mid: number): number {
+    return this.mTbl + klass * this.mids + mid;
+  }
+
+  cmTblWord(klass: number, mid: number): number {
+    return this.cmTbl + klass * this.mids + mid;
+  }
+
+  /** lookup_method_table. */
+  lookupMethodTable(klass: number, mid: number): number {
+    return this.mem.load(this.mTbl + this.tableOwner(klass) * this.mids + mid);
+  }
+
+  /**
+   * search_method: the first ancestor whose table holds `mid`. Returns the ME (0: none) and
+   * leaves the record it was found in (a class or an iclass) in `definedClass`.
+   */
+  definedClass = 0;
+  searchMethod(klass: number, mid: number): number {
+    const mem = this.mem;
+    for (let c = klass; c !== 0; c = mem.load(this.base + c * CLASS_WORDS + K_SUPER)) {
+      const owner = mem.load(this.base + c * CLASS_WORDS + K_TYPE) === T_ICLASS ? mem.load(this.base + c * CLASS_WORDS + K_MODULE) : c;
+      const me = mem.load(this.mTbl + owner * this.mids + mid);
+      if (me !== 0) {
+        this.definedClass = c;
+        return me;
+      }
+    }
+    this.definedClass = 0;
+    return 0;
+  }
+
+  /** Depth of the ancestry (records from klass to the root, iclasses included). */
+  ancestryLength(klass: number): number {
+    let n = 0;
+    for (let c = klass; c !== 0 && n <= this.capacity; c = this.superOf(c)) n++;
+    return n;
+  }
+
+  /** Every class (T_CLASS) whose ancestry contains `klass` (itself included when it is a class). */
+  forEachDescendant(klass: number, fn: (c: number) => void): void {
+    if (this.typeOf(klass) === T_CLASS) fn(klass);
+    for (let s = this.firstSubclass(klass); s !== 0; s = this.nextSibling(s)) this.forEachDescendant(s, fn);
+  }
+
+  nameOf(klass: number): string {
+    if (klass === 0) return 'nil';
+    const t = this.typeOf(klass);
+    if (t === T_MODULE) return `M${klass}`;
+    if (t === T_ICLASS) return `I${klass}(M${this.moduleOf(klass)})`;
+    return `C${klass}`;
+  }
+
+  ancestors(klass: number): string[] {
+    const out: string[] = [];
+    for (let c = klass; c !== 0 && out.length <= this.capacity; c = this.superOf(c)) out.push(this.nameOf(c));
+    return out;
+  }
+
+  /** Invariants of the shape: ancestries end at a root, iclasses name a module, lists agree with supers. */
+  audit(): Violation[] {
+    const out: Violation[] = [];
+    const used = this.used;
+    for (let k = 1; k < used; k++) {
+      const t = this.typeOf(k);
+      if (t === T_MODULE) continue;
+      if (this.ancestryLength(k) > this.capacity) out.push({ message: 'ancestry does not end: the superclass chain has a cycle', where: this.nameOf(k) });
+      if (t === T_ICLASS && this.typeOf(this.moduleOf(k)) !== T_MODULE) out.push({ message: 'iclass does not point at a module', where: this.nameOf(k) });
+      const sup = this.superOf(k);
+      if (sup !== 0) {
+        let listed = false;
+        for (let s = this.firstSubclass(sup); s !== 0 && !listed; s = this.nextSibling(s)) listed = s === k;
+        if (!listed) out.push({ message: `not in the subclass list of its superclass ${this.nameOf(sup)}`, where: this.nameOf(k) });
+      }
+    }
+    return out;
+  }
+}

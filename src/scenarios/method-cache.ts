@@ -1,0 +1,312 @@
+import { ConfigError, ENOENT } from '../errors.js';
+import { defineScenario, type OracleResult, type Violation } from '../lab/scenario.js';
+import type { Params } from '../lab/params.js';
+import type { ActorContext } from '../runtime/context.js';
+import { Rng } from '../runtime/rng.js';
+import { DebugCounters } from '../ruby/debug_counters.js';
+import {
+  DISPATCH_OK, DISPATCH_STALE, DISPATCH_UNVERIFIABLE, DISPATCH_WRONG, DefLog, type DefLogRef,
+} from '../ruby/deflog.js';
+import { CC_IMEMO, EMPTY_CC, IMEMO_FREE, IMEMO_PIC, PIC_ENTRY0, PIC_MAX, S_CD_CC, S_MID } from '../ruby/layout.js';
+import { buildProgram, checkParents, hotSite, programCapacity, randomDef, type ProgramSpec } from '../ruby/program.js';
+import { auditSerialCaches } from '../ruby/serial_cache.js';
+import { DESIGNS, Vm, type Design, type VmConfig, type VmRef } from '../ruby/vm.js';
+import { Guild } from '../ruby/vm_insnhelper.js';
+
+/**
+ * Guilds run a program's call sites in parallel against one class tree while a redefiner
+ * defines, overwrites and removes methods at a set rate and, between redefinitions, plays
+ * the VM's collector (reclaiming dropped call caches at a VM barrier). Every call is
+ * checked against the definition log: it must have run a body that was the correct
+ * lookup result at some instant during the call (SPEC.md part 5).
+ */
+const OP_CALL = 1;
+const OP_REDEFINE = 2;
+const OP_COLLECT = 3;
+
+const O_OK = 0;
+const O_METHOD_MISSING = 1;
+const O_UNVERIFIABLE = 2;
+const O_STALE = 3;
+const O_WRONG = 4;
+const O_REUSED = 5;
+
+const K_CALLS = 0;
+const K_REDEFINED = 1;
+const K_REMOVED = 2;
+const K_NAME_ERROR = 3;
+const K_COLLECTIONS = 4;
+const K_FREED = 5;
+const K_UNDEFINED = 6;
+
+/** Outcomes are added to the shared histogram in batches: an atomic add per call would cost as much as the call. */
+const FLUSH_EVERY = 1024;
+
+interface State {
+  vm: VmRef;
+  deflog: DefLogRef;
+  classes: number[];
+  modules: number[];
+}
+
+type P = Params & {
+  guilds: number; classes: number; depth: number; modules: number; methods: number; callsites: number;
+  redefineRate: number; design: Design; negativeCache: boolean; pic: number; polymorphic: number; megamorphic: number;
+  tree: string; variant: string;
+  duration: number; seed: number;
+};
+
+function parents(p: P): number[] | undefined {
+  if (p.tree.trim() === '') return undefined;
+  const out = p.tree.split(',').map((x) => Number(x.trim()));
+  checkParents(out, p.classes);
+  return out;
+}
+
+function spec(p: P): ProgramSpec {
+  return {
+    classes: p.classes, depth: p.depth, modules: p.modules, mids: p.methods, callsites: p.callsites, parents: parents(p),
+    polymorphic: p.polymorphic, megamorphic: p.megamorphic,
+  };
+}
+
+function vmConfig(p: P): VmConfig {
+  const capacity = programCapacity(spec(p));
+  const pic = p.pic > 1 ? p.pic : 1;
+  return {
+    capacity,
+    mids: p.methods,
+    // Starting definitions, plus per redefinition the new entry, a clone and complemented copies.
+    maxEntries: capacity * p.methods + 65536,
+    ccSlots: 2 * p.callsites * (1 + pic) + 4096,
+    sites: p.callsites,
+    guilds: p.guilds,
+    design: p.variant === 'inplace-imc' ? 'serial-gmc' : p.design,
+    sharedSerial: p.variant === 'inplace-imc',
+    negativeCache: p.negativeCache,
+    pic: p.pic,
+  };
+}
+
+function guild(ctx: ActorContext<P, State>): unknown {
+  const { mem, state: s, rng } = ctx;
+  const vm = new Vm(mem, s.vm, ctx.actor);
+  const g = new Guild(vm, ctx.actorsOf('guild').indexOf(ctx.actor));
+  const log = new DefLog(mem, s.deflog);
+  const sites = vm.config.sites;
+  let ok = 0;
+  let missing = 0;
+  let batch = 0;
+  const seen: string[] = [];
+  while (!ctx.stopped()) {
+    // The safepoint: between calls this guild holds no cache slot.
+    vm.barrier.safepoint();
+    ctx.op(OP_CALL);
+    const site = hotSite(sites, rng.float());
+    const klass = vm.receiver(site, rng.below(vm.receivers(site)));
+    const mid = mem.load(vm.siteWord(site, S_MID));
+    const v0 = log.version();
+    ctx.begin();
+    const body = g.call(site, klass);
+    ctx.end();
+    const v1 = log.version();
+    if (!g.genIntact()) ctx.outcome(O_REUSED);
+    const verdict = log.check(klass, mid, body, v0, v1);
+    if (verdict === DISPATCH_OK) {
+      if (body === 0) missing++;
+      else ok++;
+    } else {
+      ctx.outcome(verdict === DISPATCH_STALE ? O_STALE : verdict === DISPATCH_WRONG ? O_WRONG : O_UNVERIFIABLE);
+      if (verdict !== DISPATCH_UNVERIFIABLE && seen.length < 5) {
+        seen.push(`${verdict === DISPATCH_STALE ? 'stale' : 'wrong'}: site ${site} ${vm.tree.nameOf(klass)}#m${mid} ran body ${body} (cc ${g.cc}) in versions ${v0}..${v1}; ${log.describe(klass, mid)}`);
+      }
+    }
+    if (++batch === FLUSH_EVERY) {
+      ctx.outcome(O_OK, ok);
+      ctx.outcome(O_METHOD_MISSING, missing);
+      ctx.count(K_CALLS, batch);
+      ctx.done(batch);
+      ok = missing = batch = 0;
+    }
+  }
+  ctx.outcome(O_OK, ok);
+  ctx.outcome(O_METHOD_MISSING, missing);
+  ctx.count(K_CALLS, batch);
+  ctx.done(batch);
+  vm.barrier.leave();
+  ctx.contention(0, vm.lock.stats.spins, vm.lock.stats.waits);
+  return { debug: vm.dc.toJSON(), seen };
+}
+
+function redefiner(ctx: ActorContext<P, State>): unknown {
+  const { mem, state: s, params: p, rng } = ctx;
+  const vm = new Vm(mem, s.vm, ctx.actor);
+  const log = new DefLog(mem, s.deflog);
+  const stopWorld = p.variant !== 'no-barrier';
+  const interval = p.redefineRate > 0 ? 1000 / p.redefineRate : Infinity;
+  const targets = [...s.classes, ...s.modules];
+  // Room a redefinition may need in the entry pool: the new entry, a clone, complemented copies.
+  const margin = vm.tree.capacity + 2;
+  let next = performance.now() + interval;
+  let sinceCollect = 0;
+  let gcMs = 0;
+  const hasCcs = s.vm.serial === null;
+  while (!ctx.stopFlag()) {
+    const now = performance.now();
+    if (now >= next && !vm.mes.full(margin)) {
+      ctx.op(OP_REDEFINE);
+      redefineOne(ctx, vm, log, targets, rng);
+      sinceCollect++;
+      // Catch up after a stall, but never in a burst longer than a second's worth.
+      next = Math.max(next + interval, now - 1000);
+    }
+    // Collect when a guild asked, when the pool runs low, or every few redefinitions (so
+    // reclamation is exercised). The serial design makes no call caches: nothing to collect.
+    if (hasCcs && (vm.gcWanted || vm.ccs.free < vm.ccs.ref.capacity / 4 || sinceCollect >= 4)) {
+      ctx.op(OP_COLLECT);
+      const t0 = performance.now();
+      const freed = vm.collect(stopWorld);
+      gcMs += performance.now() - t0;
+      if (freed >= 0) {
+        ctx.count(K_COLLECTIONS);
+        ctx.count(K_FREED, freed);
+      }
+      sinceCollect = 0;
+      continue;
+    }
+    mem.wait(vm.gcWantedWord, 0, Math.max(0.05, Math.min(5, next - performance.now())));
+  }
+  return { debug: vm.dc.toJSON(), stops: vm.barrier.stops, stopWaitMs: vm.barrier.waitMs, gcMs, lockWaits: vm.lock.stats.waits };
+}
+
+/** Define, overwrite, remove or undef one method, bracketed in the definition log as one linearisable change. */
+function redefineOne(ctx: ActorContext<P, State>, vm: Vm, log: DefLog, targets: number[], rng: Rng): void {
+  const klass = targets[rng.below(targets.length)];
+  const mid = rng.below(vm.tree.mids);
+  const r = rng.float();
+  log.begin();
+  if (r < 0.25) {
+    if (vm.removeMethod(klass, mid) === -ENOENT) ctx.count(K_NAME_ERROR);
+    else ctx.count(K_REMOVED);
+  } else if (r < 0.35) {
+    if (vm.undefMethod(klass, mid) === -ENOENT) ctx.count(K_NAME_ERROR);
+    else ctx.count(K_UNDEFINED);
+  } else {
+    vm.defineMethod(klass, mid, randomDef(rng));
+    ctx.count(K_REDEFINED);
+  }
+  log.commit(vm.tree, vm.mes, mid);
+  ctx.done(1);
+}
+
+export const methodCache = defineScenario<P, State>({
+  name: 'method-cache',
+  summary: 'Ruby Guilds: disposable call caches and per-class method caches under parallel calls and redefinitions (Feature #16614)',
+  subsystem: 'ruby',
+  omit: ['workers'],
+  params: [
+    { name: 'guilds', type: 'int', default: 2, min: 1, max: 63, help: 'guilds (Ractors) running call sites; one more actor redefines and collects' },
+    { name: 'classes', type: 'int', default: 50, min: 1, max: 2000, help: 'classes in the tree (class 1 is the root)' },
+    { name: 'depth', type: 'int', default: 6, min: 1, max: 64, help: 'deepest superclass chain of the random tree' },
+    { name: 'modules', type: 'int', default: 4, min: 0, max: 64, help: 'modules, each included into two classes' },
+    { name: 'methods', type: 'int', default: 16, min: 1, max: 256, help: 'method ids; the root defines three quarters of them' },
+    { name: 'callsites', type: 'int', default: 1000, min: 1, max: 200_000, help: 'call sites in the program' },
+    { name: 'redefineRate', type: 'rate', default: 100, help: 'method definitions and removals per second (0: none)' },
+    { name: 'design', type: 'choice', default: 'ccs', choices: DESIGNS, help: "ccs: the seed's disposable CCs and pCMC; serial-gmc: class serials, global method cache, in-place inline caches per guild" },
+    { name: 'negativeCache', type: 'bool', default: false, help: 'cache "no such method" per class (Ruby 3.0; a TODO of the seed)' },
+    { name: 'pic', type: 'int', default: 0, min: 0, max: PIC_MAX, help: `polymorphic inline cache entries per site (0: monomorphic, as CRuby; 2..${PIC_MAX})` },
+    { name: 'polymorphic', type: 'number', default: 0.08, min: 0, max: 1, help: 'share of call sites that see 2..4 receiver classes' },
+    { name: 'megamorphic', type: 'number', default: 0.02, min: 0, max: 1, help: 'share of call sites that see 8..12 receiver classes' },
+    { name: 'tree', type: 'string', default: '', help: 'parents of classes 2..N, comma-separated (default: a random tree)' },
+  ],
+  variants: [
+    { name: 'correct', summary: 'the chosen design as it must run among parallel guilds' },
+    { name: 'inplace-imc', summary: "the serial design's inline and global caches shared by every guild and filled in place (Ruby 2.x's order, plain stores)" },
+    { name: 'no-barrier', summary: 'reclaims dropped call caches without stopping the guilds at a safepoint' },
+  ],
+  outcomes: [
+    { id: 'ok', grade: 'ACCEPTABLE', description: 'ran a body that was the lookup result at some instant during the call' },
+    { id: 'method-missing', grade: 'ACCEPTABLE', description: 'no method at some instant during the call: method_missing ran' },
+    { id: 'unverifiable', grade: 'ACCEPTABLE_INTERESTING', description: 'the call overlapped more redefinitions of its (class, mid) than the log keeps' },
+    { id: 'stale', grade: 'FORBIDDEN', description: 'ran a body that a redefinition published before the call started had replaced' },
+    { id: 'wrong-dispatch', grade: 'FORBIDDEN', description: 'ran a body that was never the lookup result for its receiver class and mid' },
+    { id: 'reused-cc-read', grade: 'FORBIDDEN', description: 'read a call-cache slot that was reclaimed and reused meanwhile (its generation moved)' },
+  ],
+  counters: ['calls', 'redefined', 'removed', 'name-errors', 'collections', 'slots-freed', 'undefined'],
+  opNames: ['start', 'call', 'redefine', 'collect'],
+  validate(p) {
+    if (p.pic === 1) throw new ConfigError('--pic', 'a PIC of one entry is the monomorphic cache', `0, or 2 to ${PIC_MAX}`);
+    if (p.variant === 'inplace-imc' && (p.pic !== 0 || p.negativeCache)) {
+      throw new ConfigError('--variant', 'inplace-imc is the serial design, which has no PIC or negative cache', 'inplace-imc without --pic and --negative-cache');
+    }
+    if (p.design === 'serial-gmc' && (p.pic !== 0 || p.negativeCache)) {
+      throw new ConfigError('--design', "serial-gmc has no PIC or negative cache (they extend the seed's design)", 'ccs with --pic or --negative-cache');
+    }
+    if (p.polymorphic + p.megamorphic > 1) {
+      throw new ConfigError('--polymorphic', `${p.polymorphic} + --megamorphic ${p.megamorphic} is more than every call site`, 'shares that add up to at most 1');
+    }
+    parents(p);
+  },
+  imageBytes(p) {
+    return (Vm.words(vmConfig(p)) + DefLog.words(programCapacity(spec(p)), p.methods)) * 4 + 65536;
+  },
+  actors(p) {
+    return [...Array<string>(p.guilds).fill('guild'), 'redefiner'];
+  },
+  setup(arena, mem, p) {
+    const vm = Vm.create(arena, mem, vmConfig(p));
+    const info = buildProgram(vm, spec(p), new Rng(p.seed));
+    const deflog = new DefLog(mem, DefLog.create(arena, vm.tree.capacity, p.methods));
+    deflog.init(vm.tree, vm.mes);
+    return { vm: vm.ref, deflog: deflog.ref, classes: info.classes, modules: info.modules };
+  },
+  roles: { guild, redefiner },
+  check({ mem, state: s, results, counter, roles }) {
+    const vm = new Vm(mem, s.vm);
+    const cached: Violation[] = [];
+    const reach: Violation[] = [];
+    // Quiescent: a call site's valid CC must be the answer a lookup gives now.
+    for (let site = 0; site < vm.config.sites; site++) {
+      const p = mem.load(vm.siteWord(site, S_CD_CC));
+      if (p === EMPTY_CC) continue;
+      const imemo = mem.load(vm.ccs.w(p, CC_IMEMO));
+      if (imemo === IMEMO_FREE) {
+        reach.push({ message: `call site holds slot ${p}, which is on the free list`, where: `site ${site}` });
+        continue;
+      }
+      const ccsHere = imemo === IMEMO_PIC ? Array.from({ length: PIC_MAX }, (_, i) => vm.ccs.field(p, PIC_ENTRY0 + i)).filter((x) => x !== 0) : [p];
+      for (const cc of ccsHere) {
+        const k = vm.ccs.klass(cc);
+        const cme = vm.ccs.cme(cc);
+        if (k === 0 || vm.mes.invalidated(cme)) continue;
+        const truth = DefLog.truth(vm.tree, vm.mes, k, mem.load(vm.siteWord(site, S_MID)));
+        if (vm.mes.body(cme) !== truth) {
+          cached.push({ message: `valid CC ${cc} for ${vm.tree.nameOf(k)} runs body ${vm.mes.body(cme)}, but a lookup finds ${truth}`, where: `site ${site}` });
+        }
+      }
+    }
+    if (s.vm.serial) {
+      cached.push(...auditSerialCaches(mem, s.vm.serial, vm.tree, (site) => mem.load(vm.siteWord(site, S_MID)), (me) => vm.mes.body(me)));
+    }
+    const oracles: OracleResult[] = [
+      { name: 'cached-dispatch', violations: cached.slice(0, 20) },
+      { name: 'cc-reachability', violations: reach.slice(0, 20) },
+      { name: 'pcmc-consistency', violations: vm.audit().slice(0, 20) },
+    ];
+    const dbg = DebugCounters.sum(results.map((r) => (r as { debug?: Record<string, number> } | null)?.debug));
+    const calls = roles.reduce((n, _, a) => n + counter(a, 'calls'), 0);
+    const sizes = vm.pcmc.sizes();
+    const red = results[roles.indexOf('redefiner')] as { stops?: number; stopWaitMs?: number; gcMs?: number } | null;
+    const per1k = (x: number | undefined) => (calls > 0 ? (((x ?? 0) * 1000) / calls).toFixed(2) : '0');
+    const notes = [
+      `calls ${calls}: mc_inline_hit ${dbg.mc_inline_hit ?? 0}, mc_inline_miss_klass ${dbg.mc_inline_miss_klass ?? 0}, mc_inline_miss_invalidated ${dbg.mc_inline_miss_invalidated ?? 0}, pic_hit ${dbg.pic_hit ?? 0}, serial_imc_hit ${dbg.serial_imc_hit ?? 0}`,
+      `cc_new ${dbg.cc_new ?? 0} (${per1k(dbg.cc_new)} per 1000 calls, ${vm.config.sites} call sites), cc_found_in_ccs ${dbg.cc_found_in_ccs ?? 0}, search_method ${dbg.search_method ?? 0}, method_missing ${dbg.method_missing ?? 0}`,
+      `invalidations: leaf ${dbg.cc_invalidate_leaf ?? 0} (ccs ${dbg.cc_invalidate_leaf_ccs ?? 0}), tree ${dbg.cc_invalidate_tree ?? 0} (cme ${dbg.cc_invalidate_tree_cme ?? 0}), negative ${dbg.cc_invalidate_negative ?? 0}, serial bumps ${dbg.serial_bump ?? 0}`,
+      `pCMC: ${sizes.ccs} ccs with ${sizes.entries} CC entries in ${sizes.classes} classes (most in one class: ${sizes.maxPerClass}); bounded by ${vm.tree.used - 1} records x ${vm.tree.mids} mids x 8 shapes`,
+      `CC pool: ${vm.ccs.live} of ${vm.ccs.ref.capacity} slots live, ${vm.ccs.allocated} allocated in all; ${vm.gcCount} collections, ${red?.stops ?? 0} stop-the-world (${(red?.stopWaitMs ?? 0).toFixed(1)} ms waiting for guilds, ${(red?.gcMs ?? 0).toFixed(1)} ms collecting); pool exhausted ${dbg.cc_pool_exhausted ?? 0} times`,
+      `method entries: ${vm.mes.used - 1} of ${vm.mes.ref.capacity}`,
+    ];
+    for (const r of results) for (const line of (r as { seen?: string[] } | null)?.seen ?? []) notes.push(line);
+    return { oracles, outcomes: { stale: cached.length }, notes };
+  },
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/errors.js';
+import { checkParents } from '../src/ruby/program.js';
+import { Guild } from '../src/ruby/vm_insnhelper.js';
+import { makeVm, plain, site } from './ruby-helpers.js';
+
+describe('the replaced design: class serials, global method cache, in-place inline caches', () => {
+  it('bumps the serial of the class and every subclass: O(subclasses)', () => {
+    const { vm, guild } = makeVm({ design: 'serial-gmc' });
+    const O = vm.tree.defineClass(0);
+    const A = vm.tree.defineClass(O);
+    for (let i = 0; i < 5; i++) vm.tree.defineClass(A);
+    const m = vm.defineMethod(O, 0, plain);
+    expect(vm.dc.get('serial_bump')).toBe(7);
+    const s = site(vm, 0, 0);
+    expect(guild.call(s, A)).toBe(vm.mes.body(m));
+    expect(guild.call(s, A)).toBe(vm.mes.body(m));
+    expect(vm.dc.get('serial_imc_hit')).toBe(1);
+    const m2 = vm.defineMethod(A, 0, plain);
+    expect(vm.dc.get('serial_bump')).toBe(13);
+    expect(guild.call(s, A)).toBe(vm.mes.body(m2));
+  });
+
+  it('an unrelated method change still misses the cache (it keys on the class, not the method)', () => {
+    const { vm, guild } = makeVm({ design: 'serial-gmc' });
+    const A = vm.tree.defineClass(0);
+    vm.defineMethod(A, 0, plain);
+    const s = site(vm, 0, 0);
+    guild.call(s, A);
+    vm.defineMethod(A, 1, plain);
+    guild.call(s, A);
+    expect(vm.dc.get('serial_imc_hit')).toBe(0);
+    expect(vm.dc.get('serial_gmc_miss')).toBe(2);
+  });
+
+  it('gives each guild its own copy, so one guild never sees another fill its cache', () => {
+    const { vm, guild } = makeVm({ design: 'serial-gmc', guilds: 2 });
+    const A = vm.tree.defineClass(0);
+    vm.defineMethod(A, 0, plain);
+    const s = site(vm, 0, 0);
+    guild.call(s, A);
+    const other = new Guild(vm, 1);
+    other.call(s, A);
+    expect(vm.dc.get('serial_imc_hit')).toBe(0);
+  });
+});
+
+describe('program configuration', () => {
+  it('rejects a class tree with a cycle, showing it', () => {
+    expect(() => checkParents([1, 4, 3], 4)).toThrow(ConfigError);
+    expect(() => checkParents([1, 4, 3], 4)).toThrow(/--tree: C3 < C4 < C3 is a cycle/);
+    expect(() => checkParents([1, 1], 4)).toThrow(/2 parents for 4 classes/);
+    expect(() => checkParents([1, 3, 1], 4)).toThrow(/class 3 has parent 3/);
+    expect(() => checkParents([1, 2, 3], 4)).not.toThrow();
+  });
+});
