@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
-/** Workers run the built bundle (Node 20 cannot load a .ts worker): build once if it is missing. */
+/**
+ * Workers run the built bundle (Node 20 cannot load a .ts worker), so every test run
+ * builds it first: a stale dist/ would test yesterday's code on the worker side.
+ */
 export default function setup(): void {
-  if (!existsSync('dist/workers/actor.js') || process.env.MEMRACE_REBUILD) {
-    execFileSync('npx', ['tsup'], { stdio: 'inherit' });
-  }
+  execFileSync('npx', ['tsup', '--silent'], { stdio: 'inherit' });
 }
