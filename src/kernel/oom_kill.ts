@@ -1,0 +1,235 @@
+import { PAGE_SIZE, type VmAccounting } from './overcommit.js';
+import {
+  MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, PF_KTHREAD, T_FLAGS, T_MM_FLAGS, T_MM_ID, T_OOM_SCORE_ADJ, T_PGTABLES_BYTES, T_PID, T_PPID,
+  T_REAP_TRIES, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_SWAPENTS, T_TOTAL_VM, T_UID, TF_EXITING, TF_INIT, TF_OOM_ORIGIN,
+  TF_OOM_VICTIM, TF_VFORK, type TaskTable,
+} from './task.js';
+
+/**
+ * The OOM killer of Linux 6.6 (mm/oom_kill.c), over the task list in the image. The
+ * decision is the kernel's, step for step; what "killing" and "reaping" do to memory is
+ * left to the caller (a scenario frees its frames), so the same code serves unit tests and
+ * processes on real workers.
+ */
+export type OomConstraint = 'CONSTRAINT_NONE' | 'CONSTRAINT_CPUSET' | 'CONSTRAINT_MEMORY_POLICY' | 'CONSTRAINT_MEMCG';
+
+export interface OomControl {
+  /** Slot of the allocating task (`current`), or -1 for a kernel-internal allocation. */
+  current: number;
+  order: number;
+  /** RAM + swap pages, or the constraining domain's pages. */
+  totalpages: number;
+  constraint: OomConstraint;
+  /** Tasks the constraint allows (cpuset / mempolicy); all when absent. */
+  eligible?: (slot: number) => boolean;
+  /** __GFP_FS: without it the killer does not run (no IO-less reclaim compensation). */
+  gfpFs?: boolean;
+  /** sysrq-f: a forced kill, never a panic. */
+  sysrq?: boolean;
+}
+
+export type OomAction =
+  | 'notifier-freed'
+  | 'current-dying'
+  | 'no-fs'
+  | 'panic'
+  | 'killed-allocating-task'
+  | 'killed'
+  | 'victim-still-dying'
+  | 'no-victim-panic';
+
+export interface OomResult {
+  action: OomAction;
+  victim: number;
+  points: number;
+  /** The kernel log lines of this invocation. */
+  log: string[];
+  panic?: string;
+}
+
+/** Options of the model beyond the sysctls. */
+export interface OomOptions {
+  /** Kernels 2.6.36 to 5.0: kill the victim's highest-scoring child with its own mm instead. */
+  childFirst?: boolean;
+}
+
+/** What `oom_badness` returns for a task that must not be chosen (LONG_MIN). */
+export const OOM_UNKILLABLE = -Number.MAX_SAFE_INTEGER;
+/** oom_task_origin: chosen before anything else (LONG_MAX). */
+const OOM_ORIGIN_POINTS = Number.MAX_SAFE_INTEGER;
+export const MAX_OOM_REAP_RETRIES = 10;
+
+const K = (pages: number) => pages * (PAGE_SIZE >> 10);
+
+export class OomKiller {
+  /** Notifier chain (register_oom_notifier): each returns pages freed. */
+  readonly notifiers: Array<() => number> = [];
+
+  constructor(
+    readonly tasks: TaskTable,
+    readonly vm: VmAccounting,
+    readonly opts: OomOptions = {},
+  ) {}
+
+  /** oom_unkillable_task: init and kernel threads. */
+  oom_unkillable_task(t: number): boolean {
+    return this.tasks.has(t, TF_INIT) || this.tasks.has(t, PF_KTHREAD);
+  }
+
+  /** oom_badness: rss + swap entries + page-table pages + oom_score_adj * totalpages / 1000. */
+  oom_badness(t: number, totalpages: number): number {
+    const tt = this.tasks;
+    if (this.oom_unkillable_task(t) || tt.get(t, T_MM_ID) === 0) return OOM_UNKILLABLE;
+    const adj = tt.get(t, T_OOM_SCORE_ADJ);
+    if (adj === OOM_SCORE_ADJ_MIN || (tt.get(t, T_MM_FLAGS) & MMF_OOM_SKIP) !== 0 || tt.has(t, TF_VFORK)) return OOM_UNKILLABLE;
+    const points = tt.rss(t) + tt.get(t, T_SWAPENTS) + Math.floor(tt.get(t, T_PGTABLES_BYTES) / PAGE_SIZE);
+    return points + adj * Math.floor(totalpages / 1000);
+  }
+
+  /**
+   * select_bad_process: walk every task (oom_evaluate_task). Returns the victim's slot and
+   * points, -1 for none, or -2 when a victim of an earlier kill is still dying: then nobody
+   * else is killed (the scan aborts).
+   */
+  select_bad_process(oc: OomControl): { chosen: number; points: number } {
+    let chosen = -1;
+    let chosenPoints = OOM_UNKILLABLE;
+    for (const t of this.tasks.live()) {
+      if (this.oom_unkillable_task(t)) continue;
+      if (oc.eligible && !oc.eligible(t)) continue;
+      if (!oc.sysrq && this.tasks.has(t, TF_OOM_VICTIM)) {
+        if (this.tasks.get(t, T_MM_FLAGS) & MMF_OOM_SKIP) continue;
+        return { chosen: -2, points: 0 };
+      }
+      let points: number;
+      if (this.tasks.has(t, TF_OOM_ORIGIN)) points = OOM_ORIGIN_POINTS;
+      else {
+        points = this.oom_badness(t, oc.totalpages);
+        // Ties go to the task met later in the walk: `points < chosen_points` skips, equal selects.
+        if (points === OOM_UNKILLABLE || points < chosenPoints) continue;
+      }
+      chosen = t;
+      chosenPoints = points;
+    }
+    return { chosen, points: chosenPoints };
+  }
+
+  /** out_of_memory: the caller holds oom_lock (see OomLock). */
+  out_of_memory(oc: OomControl): OomResult {
+    const log: string[] = [];
+    if (oc.constraint !== 'CONSTRAINT_MEMCG') {
+      let freed = 0;
+      for (const n of this.notifiers) freed += n();
+      if (freed > 0 && !oc.sysrq) return { action: 'notifier-freed', victim: -1, points: 0, log: [`oom notifier chain freed ${freed} pages`] };
+    }
+    // task_will_free_mem(current): a task already dying gets the reserves, nobody else dies.
+    if (oc.current >= 0 && this.tasks.has(oc.current, TF_EXITING)) {
+      this.mark_oom_victim(oc.current);
+      return { action: 'current-dying', victim: oc.current, points: 0, log: [`pid ${this.tasks.get(oc.current, T_PID)} is already exiting: it gets the memory reserves`] };
+    }
+    if (oc.gfpFs === false && oc.constraint !== 'CONSTRAINT_MEMCG') return { action: 'no-fs', victim: -1, points: 0, log };
+    const panicOnOom = this.vm.sysctl('vm.panic_on_oom');
+    if (panicOnOom && !oc.sysrq && (panicOnOom === 2 || oc.constraint === 'CONSTRAINT_NONE')) {
+      log.push(...this.dump_header(oc));
+      const panic = `Kernel panic - not syncing: Out of memory: ${panicOnOom === 2 ? 'compulsory' : 'system-wide'} panic_on_oom is enabled`;
+      return { action: 'panic', victim: -1, points: 0, log: [...log, panic], panic };
+    }
+    const cur = oc.current;
+    if (
+      this.vm.sysctl('vm.oom_kill_allocating_task') && cur >= 0 && this.tasks.get(cur, T_MM_ID) !== 0 && !this.oom_unkillable_task(cur) &&
+      (!oc.eligible || oc.eligible(cur)) && this.tasks.get(cur, T_OOM_SCORE_ADJ) !== OOM_SCORE_ADJ_MIN
+    ) {
+      log.push(...this.oom_kill_process(oc, cur, 'Out of memory (oom_kill_allocating_task)'));
+      return { action: 'killed-allocating-task', victim: cur, points: this.oom_badness(cur, oc.totalpages), log };
+    }
+    const { chosen, points } = this.select_bad_process(oc);
+    if (chosen === -2) return { action: 'victim-still-dying', victim: -1, points: 0, log: ['an earlier OOM victim is still exiting: no new victim'] };
+    if (chosen < 0) {
+      log.push(...this.dump_header(oc), 'Out of memory and no killable processes...');
+      const panic = 'Kernel panic - not syncing: System is deadlocked on memory';
+      return oc.sysrq ? { action: 'no-victim-panic', victim: -1, points: 0, log } : { action: 'no-victim-panic', victim: -1, points: 0, log: [...log, panic], panic };
+    }
+    log.push(...this.dump_header(oc));
+    const victim = this.opts.childFirst ? this.sacrifice_child(chosen, oc) : chosen;
+    log.push(...this.oom_kill_process(oc, victim, oc.constraint === 'CONSTRAINT_MEMCG' ? 'Memory cgroup out of memory' : 'Out of memory'));
+    return { action: 'killed', victim, points: victim === chosen ? points : this.oom_badness(victim, oc.totalpages), log };
+  }
+
+  /** Kernels before 5.0: a child with its own mm and the highest badness dies for its parent. */
+  private sacrifice_child(parent: number, oc: OomControl): number {
+    const tt = this.tasks;
+    const pid = tt.get(parent, T_PID);
+    const mm = tt.get(parent, T_MM_ID);
+    let victim = parent;
+    let best = 0;
+    for (const c of tt.live()) {
+      if (tt.get(c, T_PPID) !== pid || tt.get(c, T_MM_ID) === mm) continue;
+      const p = this.oom_badness(c, oc.totalpages);
+      if (p > best) {
+        best = p;
+        victim = c;
+      }
+    }
+    return victim;
+  }
+
+  /** mark_oom_victim: the task is dying and may use the reserves; later scans wait for it. */
+  mark_oom_victim(t: number): void {
+    this.tasks.or(t, T_FLAGS, TF_OOM_VICTIM | TF_EXITING);
+  }
+
+  /** oom_kill_process: kill the victim and every other process that shares its mm. */
+  oom_kill_process(oc: OomControl, victim: number, message: string): string[] {
+    const tt = this.tasks;
+    const log = [
+      `oom-kill:constraint=${oc.constraint},nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=${tt.comm(victim)},pid=${tt.get(victim, T_PID)},uid=${tt.get(victim, T_UID)}`,
+      `${message}: Killed process ${tt.get(victim, T_PID)} (${tt.comm(victim)}) total-vm:${K(tt.get(victim, T_TOTAL_VM))}kB, anon-rss:${K(tt.get(victim, T_RSS_ANON))}kB, file-rss:${K(tt.get(victim, T_RSS_FILE))}kB, shmem-rss:${K(tt.get(victim, T_RSS_SHMEM))}kB, UID:${tt.get(victim, T_UID)} pgtables:${tt.get(victim, T_PGTABLES_BYTES) >> 10}kB oom_score_adj:${tt.get(victim, T_OOM_SCORE_ADJ)}`,
+    ];
+    this.mark_oom_victim(victim);
+    const mm = tt.get(victim, T_MM_ID);
+    for (const t of tt.live()) {
+      if (t === victim || tt.get(t, T_MM_ID) !== mm || this.oom_unkillable_task(t)) continue;
+      if (tt.get(t, T_OOM_SCORE_ADJ) === OOM_SCORE_ADJ_MIN) continue;
+      log.push(`oom killer: killing pid ${tt.get(t, T_PID)} (${tt.comm(t)}) that shares the victim's mm`);
+      this.mark_oom_victim(t);
+    }
+    return log;
+  }
+
+  /**
+   * One pass of the oom_reaper on a victim: `reap` frees what it can of the mm and returns
+   * whether it could (false: mmap_lock was busy). After MAX_OOM_REAP_RETRIES failures, or
+   * once done, MMF_OOM_SKIP lets the next OOM look past this task.
+   */
+  oom_reap_task(t: number, reap: (slot: number) => boolean): boolean {
+    const tt = this.tasks;
+    const ok = reap(t);
+    const tries = tt.add(t, T_REAP_TRIES, 1) + 1;
+    if (ok || tries >= MAX_OOM_REAP_RETRIES) {
+      tt.or(t, T_MM_FLAGS, MMF_OOM_SKIP);
+      return true;
+    }
+    return false;
+  }
+
+  /** The dump_header lines: the invocation, then the task table when vm.oom_dump_tasks. */
+  dump_header(oc: OomControl): string[] {
+    const cur = oc.current;
+    const who = cur >= 0 ? `${this.tasks.comm(cur)} invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=${oc.order}, oom_score_adj=${this.tasks.get(cur, T_OOM_SCORE_ADJ)}` : `kernel invoked oom-killer: order=${oc.order}`;
+    return this.vm.sysctl('vm.oom_dump_tasks') ? [who, ...this.dump_tasks(oc)] : [who];
+  }
+
+  /** oom_dump_tasks, in 6.6's format (memory values in pages). */
+  dump_tasks(oc: OomControl): string[] {
+    const tt = this.tasks;
+    const lines = ['Tasks state (memory values in pages):', '[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name'];
+    for (const t of tt.live()) {
+      if (this.oom_unkillable_task(t) || tt.get(t, T_MM_ID) === 0 || (oc.eligible && !oc.eligible(t))) continue;
+      const pid = tt.get(t, T_PID);
+      lines.push(
+        `[${String(pid).padStart(7)}] ${String(tt.get(t, T_UID)).padStart(5)} ${String(pid).padStart(5)} ${String(tt.get(t, T_TOTAL_VM)).padStart(8)} ${String(tt.rss(t)).padStart(8)} ${String(tt.get(t, T_PGTABLES_BYTES)).padStart(8)} ${String(tt.get(t, T_SWAPENTS)).padStart(8)}         ${String(tt.get(t, T_OOM_SCORE_ADJ)).padStart(5)} ${tt.comm(t)}`,
+      );
+    }
+    return lines;
+  }
+}
