@@ -45,6 +45,8 @@ export interface OomResult {
   /** The kernel log lines of this invocation. */
   log: string[];
   panic?: string;
+  /** The victim was already marked when this killer marked it: two killers ran at once. */
+  raced?: boolean;
 }
 
 /** Options of the model beyond the sysctls. */
@@ -140,7 +142,7 @@ export class OomKiller {
       (!oc.eligible || oc.eligible(cur)) && this.tasks.get(cur, T_OOM_SCORE_ADJ) !== OOM_SCORE_ADJ_MIN
     ) {
       log.push(...this.oom_kill_process(oc, cur, 'Out of memory (oom_kill_allocating_task)'));
-      return { action: 'killed-allocating-task', victim: cur, points: this.oom_badness(cur, oc.totalpages), log };
+      return { action: 'killed-allocating-task', victim: cur, points: this.oom_badness(cur, oc.totalpages), log, raced: this.raced };
     }
     const { chosen, points } = this.select_bad_process(oc);
     if (chosen === -2) return { action: 'victim-still-dying', victim: -1, points: 0, log: ['an earlier OOM victim is still exiting: no new victim'] };
@@ -152,7 +154,7 @@ export class OomKiller {
     log.push(...this.dump_header(oc));
     const victim = this.opts.childFirst ? this.sacrifice_child(chosen, oc) : chosen;
     log.push(...this.oom_kill_process(oc, victim, oc.constraint === 'CONSTRAINT_MEMCG' ? 'Memory cgroup out of memory' : 'Out of memory'));
-    return { action: 'killed', victim, points: victim === chosen ? points : this.oom_badness(victim, oc.totalpages), log };
+    return { action: 'killed', victim, points: victim === chosen ? points : this.oom_badness(victim, oc.totalpages), log, raced: this.raced };
   }
 
   /** Kernels before 5.0: a child with its own mm and the highest badness dies for its parent. */
@@ -173,10 +175,13 @@ export class OomKiller {
     return victim;
   }
 
-  /** mark_oom_victim: the task is dying and may use the reserves; later scans wait for it. */
-  mark_oom_victim(t: number): void {
-    this.tasks.or(t, T_FLAGS, TF_OOM_VICTIM | TF_EXITING);
+  /** mark_oom_victim: the task is dying and may use the reserves; later scans wait for it. True if it already was a victim. */
+  mark_oom_victim(t: number): boolean {
+    return (this.tasks.or(t, T_FLAGS, TF_OOM_VICTIM | TF_EXITING) & TF_OOM_VICTIM) !== 0;
   }
+
+  /** Set by oom_kill_process when its victim had been marked by another killer meanwhile. */
+  private raced = false;
 
   /** oom_kill_process: kill the victim and every other process that shares its mm. */
   oom_kill_process(oc: OomControl, victim: number, message: string): string[] {
@@ -185,7 +190,7 @@ export class OomKiller {
       `oom-kill:constraint=${oc.constraint},nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=${tt.comm(victim)},pid=${tt.get(victim, T_PID)},uid=${tt.get(victim, T_UID)}`,
       `${message}: Killed process ${tt.get(victim, T_PID)} (${tt.comm(victim)}) total-vm:${K(tt.get(victim, T_TOTAL_VM))}kB, anon-rss:${K(tt.get(victim, T_RSS_ANON))}kB, file-rss:${K(tt.get(victim, T_RSS_FILE))}kB, shmem-rss:${K(tt.get(victim, T_RSS_SHMEM))}kB, UID:${tt.get(victim, T_UID)} pgtables:${tt.get(victim, T_PGTABLES_BYTES) >> 10}kB oom_score_adj:${tt.get(victim, T_OOM_SCORE_ADJ)}`,
     ];
-    this.mark_oom_victim(victim);
+    this.raced = this.mark_oom_victim(victim);
     const mm = tt.get(victim, T_MM_ID);
     for (const t of tt.live()) {
       if (t === victim || tt.get(t, T_MM_ID) !== mm || this.oom_unkillable_task(t)) continue;

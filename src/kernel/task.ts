@@ -117,11 +117,19 @@ export class TaskTable {
 
   /** fork: fill a free slot; returns its index. */
   spawn(t: TaskSpec): number {
+    for (let i = 0; i < this.ref.capacity; i++) {
+      if (this.mem.load(this.w(i, T_FLAGS)) === 0 && this.spawnAt(i, t) >= 0) return i;
+    }
+    throw new ConfigError('tasks', `the task table is full (${this.ref.capacity} slots)`, `at most ${this.ref.capacity} tasks`);
+  }
+
+  /** fork into slot i if it is free: returns i, or -1 when the slot is taken. */
+  spawnAt(i: number, t: TaskSpec): number {
     if (t.oomScoreAdj !== undefined && (t.oomScoreAdj < OOM_SCORE_ADJ_MIN || t.oomScoreAdj > OOM_SCORE_ADJ_MAX)) {
       throw new ConfigError('oom_score_adj', `${t.oomScoreAdj} is out of range`, '-1000 to 1000');
     }
-    for (let i = 0; i < this.ref.capacity; i++) {
-      if (this.mem.compareExchange(this.w(i, T_FLAGS), 0, TF_ALIVE) !== 0) continue;
+    {
+      if (this.mem.compareExchange(this.w(i, T_FLAGS), 0, TF_ALIVE) !== 0) return -1;
       const flags = TF_ALIVE | (t.kthread ? PF_KTHREAD : 0) | (t.init ? TF_INIT : 0) | (t.vfork ? TF_VFORK : 0) | (t.origin ? TF_OOM_ORIGIN : 0);
       this.set(i, T_PID, t.pid);
       this.set(i, T_PPID, t.ppid ?? 0);
@@ -146,7 +154,6 @@ export class TaskTable {
       this.set(i, T_FLAGS, flags);
       return i;
     }
-    throw new ConfigError('tasks', `the task table is full (${this.ref.capacity} slots)`, `at most ${this.ref.capacity} tasks`);
   }
 
   /** Slot of a live task by pid, or -1. */
