@@ -42,16 +42,29 @@ export interface PreparedRun {
   tasks: ActorTask[];
 }
 
-/** Validate, lay out the image, run the scenario's setup: everything up to starting actors. */
-export function prepareRun(scenarioName: string, raw: Record<string, unknown>, port: PortKind = 'atomics', extraBytes = 0, sched = -1): PreparedRun {
+/**
+ * Validate, lay out the image, run the scenario's setup: everything up to starting actors.
+ * `extraBytes` (a count, or a function of the actor count) is room for the engine's own regions;
+ * `sched` is the scheduler block's word index, or a function that carves it from the image
+ * (given the actor count) once the scenario's regions are laid out, so traces can name them.
+ */
+export function prepareRun(
+  scenarioName: string,
+  raw: Record<string, unknown>,
+  port: PortKind = 'atomics',
+  extraBytes: number | ((actors: number) => number) = 0,
+  sched: number | ((arena: Arena, actors: number) => number) = -1,
+): PreparedRun {
   const scenario = findScenario(scenarioName);
   const params = resolveScenarioParams(scenario, raw);
   const roles = scenario.actors(params);
-  const bytes = scenario.imageBytes(params) + controlBytes(roles.length, scenario.outcomes.length) + extraBytes + 4096;
+  const bytes = scenario.imageBytes(params) + controlBytes(roles.length, scenario.outcomes.length) +
+    (typeof extraBytes === 'function' ? extraBytes(roles.length) : extraBytes) + 4096;
   const arena = Arena.create(bytes);
   const mem = new AtomicsMem(arena.sab);
   const control = allocControl(arena, roles.length, scenario.outcomes.length);
   const state = scenario.setup(arena, mem, params, roles);
+  const schedWord = typeof sched === 'function' ? sched(arena, roles.length) : sched;
   const tasks: ActorTask[] = roles.map((_, actor) => ({
     sab: arena.sab,
     layout: arena.layout(),
@@ -65,7 +78,7 @@ export function prepareRun(scenarioName: string, raw: Record<string, unknown>, p
     opBudget: params.ops as number,
     grades: scenario.outcomes.map((o) => o.grade),
     port,
-    sched,
+    sched: schedWord,
   }));
   return { scenario, params, arena, mem, control, roles, state, tasks };
 }

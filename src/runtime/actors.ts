@@ -30,12 +30,19 @@ export interface BatchOptions {
   graceMs: number;
   /** Named lock words, so a dead actor's held locks can be reported. */
   locks?: ReadonlyArray<{ name: string; word: number }>;
+  /**
+   * Run on this pool (exactly tasks.length threads, atomics 'disabled') and leave it open:
+   * the deterministic engine runs thousands of short batches. A hung actor still destroys it.
+   */
+  pool?: Piscina;
   /** Called about every 100 ms with the elapsed time; return true to stop early. */
   onTick?: (elapsedMs: number) => boolean | void;
 }
 
 export interface BatchResult {
   results: unknown[];
+  /** Why the port ended each actor on purpose (PortAbort), or null. */
+  aborted: Array<string | null>;
   failures: ActorFailureReport[];
   elapsedMs: number;
   stoppedEarly: boolean;
@@ -49,6 +56,21 @@ const TICK_MS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * A pool of exactly `threads` actor threads. atomics 'disabled': an idle pool thread must keep
+ * its event loop free, and each actor is a single long task.
+ */
+export function actorPool(threads: number): Piscina {
+  return new Piscina({
+    filename: workerFile('actor'),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    atomics: 'disabled',
+    concurrentTasksPerWorker: 1,
+  });
+}
+
+/**
  * Run one batch of actors on a piscina pool of exactly that many threads: start them
  * together behind a barrier, stop them by the flag in the image, and never hang: a crashed
  * actor stops the others and is reported; one that does not return within the grace after
@@ -59,18 +81,18 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   const n = tasks.length;
   const control = tasks[0].control;
   const i32 = mem.i32;
-  // atomics 'disabled': an idle pool thread must keep its event loop free, and each actor
-  // is a single long task.
-  const pool = new Piscina({
-    filename: workerFile('actor'),
-    minThreads: n,
-    maxThreads: n,
-    idleTimeout: Infinity,
-    atomics: 'disabled',
-    concurrentTasksPerWorker: 1,
-  });
+  const pool = opts.pool ?? actorPool(n);
   const results: unknown[] = new Array(n).fill(null);
+  const aborted: Array<string | null> = new Array(n).fill(null);
   const settled = new Array<boolean>(n).fill(false);
+  // Resolves when the last actor settles, so a short batch ends at once, not at the next tick.
+  let allSettled!: () => void;
+  const done = new Promise<void>((r) => (allSettled = r));
+  let nSettled = 0;
+  const settle = (a: number) => {
+    settled[a] = true;
+    if (++nSettled === n) allSettled();
+  };
   const failures: ActorFailureReport[] = [];
   const role = (a: number) => tasks[a].roles[a];
   const lastOp = (a: number) => opts.opNames[i32[control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start';
@@ -83,10 +105,11 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
     pool.run(t).then(
       (r: ActorReturn) => {
         results[t.actor] = r.result;
-        settled[t.actor] = true;
+        aborted[t.actor] = r.aborted ?? null;
+        settle(t.actor);
       },
       (err: unknown) => {
-        settled[t.actor] = true;
+        settle(t.actor);
         Atomics.store(i32, control.counters + t.actor * SLOT_WORDS + C_STATE, S_CRASHED);
         const e = err instanceof Error ? err : new Error(String(err));
         failures.push({ actor: t.actor, role: role(t.actor), kind: 'crashed', lastOp: lastOp(t.actor), state: 'crashed', message: e.message });
@@ -109,7 +132,7 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   if (failures.length) stopAt = start;
 
   for (;;) {
-    await sleep(stopAt < 0 ? TICK_MS : 10);
+    await Promise.race([sleep(stopAt < 0 ? TICK_MS : 10), done]);
     const elapsed = performance.now() - start;
     if (settled.every(Boolean)) break;
     if (stopAt < 0) {
@@ -133,9 +156,9 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   const elapsedMs = Math.min(performance.now() - start, stopAt < 0 ? Infinity : stopAt - start + opts.graceMs);
   opts.onTick?.(elapsedMs);
   // destroy() terminates any thread still running: a hung actor never keeps the process alive.
-  await pool.destroy();
+  if (!opts.pool || failures.some((f) => f.kind === 'hung')) await pool.destroy();
   const heldLocks = (opts.locks ?? [])
     .map((l) => ({ name: l.name, holder: SpinLock.holder(mem, l.word) }))
     .filter((l) => l.holder >= 0);
-  return { results, failures, elapsedMs, stoppedEarly, heldLocks };
+  return { results, aborted, failures, elapsedMs, stoppedEarly, heldLocks };
 }

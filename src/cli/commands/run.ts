@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { parseDuration } from '../../lab/params.js';
 import type { Report } from '../../lab/report.js';
 import { runStress } from '../../lab/stress.js';
 import { renderReport } from '../../lab/terminal.js';
-import { findScenario, scenarios } from '../../scenarios/index.js';
-import { addScenarioOptions, scenarioValues } from '../options.js';
+import { scenarioValues } from '../options.js';
+import { registerScenarioCommand } from '../scenario-command.js';
 import { progressBar } from '../progress.js';
 
 /** What a run can be written to besides the terminal; the lab's report writers add themselves here. */
@@ -23,20 +23,11 @@ export function addRunOptions(cmd: Command): Command {
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command('run')
-    .description(`run a scenario on real worker threads and check it (${scenarios.filter((s) => !s.hidden).map((s) => s.name).join(', ')})`)
-    .argument('<scenario>', 'scenario name (memrace list)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .helpOption(false)
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const scenario = findScenario(name);
-      const inner = addRunOptions(addScenarioOptions(new Command(`memrace run ${scenario.name}`), scenario))
-        .description(scenario.summary)
-        .exitOverride();
-      inner.parse(cmd.args.slice(1), { from: 'user' });
-      const opts = inner.opts();
+  registerScenarioCommand(program, {
+    name: 'run',
+    description: 'run a scenario on real worker threads and check it',
+    options: addRunOptions,
+    action: async (scenario, opts) => {
       const bar = opts.quiet ? { update() {}, stop() {} } : progressBar(scenario.name);
       let report: Report;
       try {
@@ -57,5 +48,6 @@ export function registerRun(program: Command): void {
         if (typeof file === 'string') w.write(file, report);
       }
       if (report.verdict === 'fail') process.exitCode = 1;
-    });
+    },
+  });
 }
