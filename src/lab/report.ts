@@ -51,6 +51,8 @@ export interface Report {
   opsPerSec: number;
   perActor: ActorReport[];
   latencyNs: LatencySummary;
+  /** Sampled op latencies of every actor: bucket b counts [2^b, 2^(b+1)) ns (the HTML report's histogram). */
+  latencyHist?: number[];
   oracles: OracleResult[];
   outcomes: OutcomeCount[];
   failures: ActorFailureReport[];

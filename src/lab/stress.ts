@@ -25,7 +25,7 @@ export interface StressOptions {
   params?: Record<string, unknown>;
   /** End as soon as any actor counts a forbidden outcome (broken-variant hunts). */
   stopOnForbidden?: boolean;
-  /** The whole run ends by this, reporting what completed (default: duration + 30 s). */
+  /** The whole run ends by this, counted from the call, reporting what completed (default: duration + 30 s). */
   timeBudgetMs?: number;
   onProgress?: (p: Progress) => void;
 }
@@ -196,6 +196,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     opsPerSec: secs > 0 ? totalOps / secs : 0,
     perActor,
     latencyNs: latencyOf(allLat),
+    latencyHist: allLat,
     oracles: check.oracles,
     outcomes,
     failures: batch.failures,

@@ -24,9 +24,12 @@ export interface BatchOptions {
   opNames: readonly string[];
   /** Raise the stop flag after this long (0: run until every actor's op budget is spent). */
   durationMs: number;
-  /** The whole batch ends by this, whatever the actors do. */
+  /**
+   * The whole batch ends by this, counted from the call, whatever the actors do: the stop
+   * flag goes up `graceMs` before it, and whoever has not returned by it is declared hung.
+   */
   timeBudgetMs: number;
-  /** How long a stopped actor may take to return before it is declared hung. */
+  /** How long a stopped actor may take to return before it is declared hung (at most half the budget). */
   graceMs: number;
   /** Named lock words, so a dead actor's held locks can be reported. */
   locks?: ReadonlyArray<{ name: string; word: number }>;
@@ -119,11 +122,13 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   }
 
   const t0 = performance.now();
+  const graceMs = Math.min(opts.graceMs, opts.timeBudgetMs / 2);
+  const stopBy = t0 + opts.timeBudgetMs - graceMs;
   let stoppedEarly = false;
   let stopAt = -1;
   // The barrier: every actor attached, or one crashed on the way.
   while (Atomics.load(i32, control.control + READY) < n && failures.length === 0) {
-    if (performance.now() - t0 > STARTUP_MS) break;
+    if (performance.now() - t0 > STARTUP_MS || performance.now() >= stopBy) break;
     await sleep(2);
   }
   const start = performance.now();
@@ -137,23 +142,23 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
     if (settled.every(Boolean)) break;
     if (stopAt < 0) {
       const early = opts.onTick?.(elapsed) === true;
-      if (early || (opts.durationMs > 0 && elapsed >= opts.durationMs) || elapsed >= opts.timeBudgetMs) {
+      if (early || (opts.durationMs > 0 && elapsed >= opts.durationMs) || performance.now() >= stopBy) {
         stoppedEarly = early || (opts.durationMs === 0 || elapsed < opts.durationMs);
         stop();
         stopAt = performance.now();
       }
-    } else if (performance.now() - stopAt > opts.graceMs) {
+    } else if (performance.now() - stopAt > graceMs) {
       for (let a = 0; a < n; a++) {
         if (settled[a]) continue;
         failures.push({
           actor: a, role: role(a), kind: 'hung', lastOp: lastOp(a), state: stateOf(a),
-          message: `did not return within ${opts.graceMs} ms of the stop flag`,
+          message: `did not return within ${Math.round(graceMs)} ms of the stop flag`,
         });
       }
       break;
     }
   }
-  const elapsedMs = Math.min(performance.now() - start, stopAt < 0 ? Infinity : stopAt - start + opts.graceMs);
+  const elapsedMs = Math.min(performance.now() - start, stopAt < 0 ? Infinity : stopAt - start + graceMs);
   opts.onTick?.(elapsedMs);
   // destroy() terminates any thread still running: a hung actor never keeps the process alive.
   if (!opts.pool || failures.some((f) => f.kind === 'hung')) await pool.destroy();

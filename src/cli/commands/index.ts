@@ -5,6 +5,7 @@ import { registerExplore } from './explore.js';
 import { registerList } from './list.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
+import { registerSweep } from './sweep.js';
 
 /** Each command lives in its own file and adds itself to the program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerDemo, registerList, registerRun, registerBench, registerExplore, registerReplay];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerDemo, registerList, registerRun, registerBench, registerExplore, registerReplay, registerSweep];

@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { replayHtml } from '../../lab/html/replay-html.js';
 import { MemraceError } from '../../errors.js';
 import { replay } from '../../lab/det/replay.js';
 import { checkGivenParams } from '../../lab/det/schedule.js';
@@ -11,7 +13,9 @@ export function registerReplay(program: Command): void {
   registerScenarioCommand(program, {
     name: 'replay',
     description: 'run a saved schedule again and print every shared access, step by step',
-    options: (cmd) => cmd.requiredOption('--schedule <file>', 'a schedule saved by memrace explore'),
+    options: (cmd) => cmd
+      .requiredOption('--schedule <file>', 'a schedule saved by memrace explore')
+      .option('--html <file>', 'write the per-actor timeline, outcomes and trace as a self-contained HTML page'),
     action: async (scenario, opts) => {
       const file = String(opts.schedule);
       const given = scenarioValues(scenario, opts);
@@ -26,6 +30,7 @@ export function registerReplay(program: Command): void {
       out.push(run.failure ? `FAILED: ${run.failure.message}` : 'passed: no forbidden outcome, every oracle holds');
       if (schedule.decisions !== undefined) out.push(r.reproduced ? 'reproduced: the recorded run, exactly (same failure, same turns)' : `NOT reproduced: recorded ${schedule.failure?.message ?? 'a pass'} in ${schedule.steps} turns`);
       process.stdout.write(out.join('\n') + '\n');
+      if (typeof opts.html === 'string') writeFileSync(opts.html, replayHtml(r));
       if (!r.reproduced) throw new MemraceError('E_SCHEDULE', `${file}: the replay did not reproduce the recorded run`);
       if (run.failure) process.exitCode = 1;
     },
