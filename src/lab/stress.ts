@@ -153,7 +153,9 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     opNames: scenario.opNames,
     durationMs,
     timeBudgetMs,
-    graceMs: Math.min(5000, Math.max(1000, timeBudgetMs - durationMs)),
+    // Time for stopped actors to return: the slack the budget leaves past the duration, at least
+    // a second (a quarter of a short budget), at most five.
+    graceMs: Math.min(5000, Math.max(Math.min(1000, timeBudgetMs / 4), timeBudgetMs - durationMs)),
     onTick: (elapsedMs) => {
       const forbidden = sumCounter(run, C_FORBIDDEN);
       opts.onProgress?.({ elapsedMs, durationMs, totalOps: sumCounter(run, C_OPS), forbidden });
