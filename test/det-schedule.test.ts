@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,26 @@ describe('schedule files', () => {
     writeFileSync(notJson, '{ nope');
     expect(() => readSchedule(notJson, 'sched-probe')).toThrow(/not JSON/);
     expect(() => readSchedule(join(dir, 'missing.schedule'), 'sched-probe')).toThrow(/no such file/);
+  });
+
+  it("keeps the running iteration's plan on disk, so a crash leaves a schedule that replays it", async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'memrace-running-'));
+    const running = join(dir2, 'ring-stress-11.running.schedule');
+    const kept: string[] = [];
+    const r = await explore({
+      scenario: 'ring-stress', params: { count: 8, bulk: 2, ops: 2, workers: 3, seed: 11 }, strategy: 'pct', iterations: 3, failuresDir: dir2,
+      onIteration: (it, run) => {
+        const f = readSchedule(running, 'ring-stress');
+        expect(f.iteration).toBe(it);
+        expect(f.decisions).toBeUndefined();
+        kept.push(`${it}:${run.steps}`);
+        if (it === 1) writeFileSync(join(dir2, 'crash.schedule'), readFileSync(running));
+      },
+    });
+    expect(r.iterations).toBe(3);
+    expect(existsSync(running)).toBe(false);
+    const again = await replay('ring-stress', join(dir2, 'crash.schedule'));
+    expect(`1:${again.run.steps}`).toBe(kept[1]);
   });
 
   it('stops a replay whose decisions do not fit the run instead of running something else', async () => {

@@ -90,6 +90,11 @@ export interface Scenario<P extends Params = Params, S = unknown> {
   /** Build the structures in a fresh image; returns plain data (word indices) that actors get. */
   setup(arena: Arena, mem: Mem, p: P, roles: readonly string[]): S;
   roles: Readonly<Record<string, RoleFn<P, S>>>;
+  /**
+   * A name for one word of the scenario's structures ('ring.prod.tail', 'object[3].owner'),
+   * for the deterministic engine's traces; undefined leaves the arena's 'region+offset'.
+   */
+  wordName?(state: S, word: number): string | undefined;
   check(c: CheckContext<P, S>): CheckResult;
 }
 

@@ -83,6 +83,12 @@ export function prepareRun(
   return { scenario, params, arena, mem, control, roles, state, tasks };
 }
 
+/** The name of a word in a run's image: the scenario's own, else the arena's region and offset. */
+export function wordName(run: PreparedRun, word: number): string {
+  if (word < 0) return '';
+  return run.scenario.wordName?.(run.state, word) ?? run.arena.nameOf(word);
+}
+
 /** Sum of one runtime counter over every actor. */
 export function sumCounter(run: PreparedRun, field: number): number {
   let s = 0;

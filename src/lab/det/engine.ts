@@ -4,7 +4,7 @@ import { runActors } from '../../runtime/actors.js';
 import { C_LAST_OP, SLOT_WORDS } from '../../shm/counters.js';
 import type { OracleResult } from '../scenario.js';
 import type { OutcomeCount } from '../report.js';
-import { type PreparedRun, checkRun, outcomeTotals, prepareRun } from '../stress.js';
+import { type PreparedRun, checkRun, outcomeTotals, prepareRun, wordName } from '../stress.js';
 import {
   A_BASE, A_WORDS, ACCESS_KINDS, DEC_HOLDER, DEC_TIMEOUT, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
   H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
@@ -158,7 +158,7 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
     const addr = i32[r + R_ADDR];
     return {
       actor: a, role, state: STATE_NAMES[i32[r + R_STATE]], access: kind,
-      address: addr >= 0 ? run.arena.nameOf(addr) : '-',
+      address: addr >= 0 ? wordName(run, addr) : '-',
       ...(kind === 'wait' ? { expected: i32[r + R_EXPECT] } : {}),
       steps: i32[r + R_STEPS],
       lastOp: run.scenario.opNames[i32[run.control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start',

@@ -1,4 +1,3 @@
-import type { Arena } from '../../shm/arena.js';
 import { ACCESS_KINDS, TRACE_WORDS, WAKE_NOTIFIED } from './block.js';
 
 /** One turn of a scheduled run: who accessed what, and the value seen or written. */
@@ -45,7 +44,7 @@ function detail(kind: string, v: number, a: number, a2: number): string {
 }
 
 /** Decode a run's trace block into entries that name each address. */
-export function decodeTrace(words: Int32Array, arena: Arena): TraceEntry[] {
+export function decodeTrace(words: Int32Array, nameOf: (word: number) => string): TraceEntry[] {
   const out: TraceEntry[] = [];
   for (let s = 0; s * TRACE_WORDS < words.length; s++) {
     const t = s * TRACE_WORDS;
@@ -56,7 +55,7 @@ export function decodeTrace(words: Int32Array, arena: Arena): TraceEntry[] {
       actor: words[t] & 0xff,
       access,
       address,
-      name: address >= 0 ? arena.nameOf(address) : '',
+      name: address >= 0 ? nameOf(address) : '',
       detail: detail(access, words[t + 2], words[t + 3], words[t + 4]),
     });
   }
