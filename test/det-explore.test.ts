@@ -38,6 +38,14 @@ describe('explore ring-stress under the deterministic scheduler', () => {
   });
 });
 
+it('ends an exploration by its time budget', async () => {
+  const t0 = performance.now();
+  const r = await explore({ scenario: 'ring-stress', params: { ...tiny, seed: 4 }, strategy: 'random', iterations: 1e6, timeBudgetMs: 400, failuresDir: dir() });
+  expect(r.outOfTime).toBe(true);
+  expect(r.iterations).toBeGreaterThan(0);
+  expect(performance.now() - t0).toBeLessThan(1500);
+});
+
 describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
   it('DFS finds a lost update, and tries every schedule of the correct counter within its bound', async () => {
     const lost = await explore({ scenario: 'sched-probe', params: { variant: 'lost-update', ops: 1 }, strategy: 'dfs', depth: 1, iterations: 100, failuresDir: dir() });

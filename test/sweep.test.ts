@@ -60,4 +60,13 @@ describe('sweep on ring-stress', () => {
     expect(code).toBe(2);
     expect(err).toMatch(/--workers: '2\.\.' does not parse/);
   });
+
+  it('starts no run that could not end inside --time-budget, and reports the points it skipped', async () => {
+    const t0 = performance.now();
+    const r = await sweep({ scenario: 'ring-stress', params: { duration: '1s' }, axis: { name: 'workers', values: ['2', '3', '4'] }, series: [], runs: 1, timeBudgetMs: 2500 });
+    expect(performance.now() - t0).toBeLessThan(2500);
+    expect(r.points.map((p) => p.x)).toEqual(['2']);
+    expect(r.skipped).toBe(2);
+    expect(renderSweep(r)).toMatch(/2 point\(s\) skipped: the time budget ran out/);
+  });
 });

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { STRATEGIES } from '../../lab/det/block.js';
 import { explore } from '../../lab/det/explore.js';
-import { parseDuration } from '../../lab/params.js';
 import { scenarioValues } from '../options.js';
 import { intOption } from '../int-option.js';
 import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
+import { commandBudget } from './run.js';
 
 export function registerExplore(program: Command): void {
   registerScenarioCommand(program, {
@@ -31,7 +31,7 @@ export function registerExplore(program: Command): void {
         depth: intOption('depth', opts.depth, 3, 0, 32),
         iterations,
         stepBudget: intOption('stepBudget', opts.stepBudget, 5000, 10),
-        timeBudgetMs: opts.timeBudget === undefined ? undefined : parseDuration('--time-budget', String(opts.timeBudget)),
+        timeBudgetMs: commandBudget(opts.timeBudget),
         failuresDir: opts.failures === undefined ? undefined : String(opts.failures),
         onIteration: (it, run) => bar.update(it + 1, `${(turns += run.steps)} turns`),
       }).finally(() => bar.stop());

@@ -1,5 +1,5 @@
 import type { Piscina } from 'piscina';
-import { MemraceError } from '../../errors.js';
+import { ConfigError, MemraceError } from '../../errors.js';
 import { runActors } from '../../runtime/actors.js';
 import { C_LAST_OP, SLOT_WORDS } from '../../shm/counters.js';
 import type { OracleResult } from '../scenario.js';
@@ -80,7 +80,7 @@ const STATE_NAMES = ['running', 'pending', 'blocked', 'done'] as const;
 
 /** The block's size for a run of `actors` with a per-actor step budget. */
 export function blockShape(actors: number, stepBudget: number): BlockShape {
-  if (actors > MAX_ACTORS) throw new MemraceError('E_CONFIG', `the deterministic engine schedules at most ${MAX_ACTORS} actors, not ${actors}`);
+  if (actors > MAX_ACTORS) throw new ConfigError('actors', `the deterministic engine schedules at most ${MAX_ACTORS} actors, not ${actors}`, `1 to ${MAX_ACTORS}`);
   const maxSteps = actors * (stepBudget + 2) * 2;
   return { actors, maxSteps, maxDecisions: maxSteps };
 }
@@ -98,7 +98,7 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
   const i32 = run.mem.i32;
   const priorities = plan.priorities ?? [];
   const changes = plan.changePoints ?? [];
-  if (changes.length > MAX_CHANGE_POINTS) throw new MemraceError('E_CONFIG', `at most ${MAX_CHANGE_POINTS} change points`);
+  if (changes.length > MAX_CHANGE_POINTS) throw new ConfigError('--depth', `${changes.length + 1} needs more change points than the scheduler holds`, `0 to ${MAX_CHANGE_POINTS + 1}`);
   i32[base + H_STRATEGY] = STRATEGIES.indexOf(plan.strategy);
   i32[base + H_SEED] = plan.seed | 0;
   i32[base + H_NACTORS] = shape.actors;

@@ -83,7 +83,8 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
         break;
       }
       writeSchedule(inflight, header(it, plan));
-      const run = await runScheduled(scenario.name, params, plan, det, pool);
+      const left = o.timeBudgetMs === undefined ? ITERATION_MS : o.timeBudgetMs - (performance.now() - t0);
+      const run = await runScheduled(scenario.name, params, plan, { ...det, timeBudgetMs: Math.min(ITERATION_MS, left) }, pool);
       result.iterations = it + 1;
       strategy.observe(run);
       o.onIteration?.(it, run);
