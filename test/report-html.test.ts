@@ -45,6 +45,7 @@ describe.skipIf(!CHROMIUM)('HTML reports in headless Chromium', () => {
     expect(page.dom).toMatch(/fill="#c62828"><title>torn: 6 \(FORBIDDEN/);
     expect(page.dom).toMatch(/fill="#2e7d32"><title>ok: 2990 \(ACCEPTABLE/);
     expect(page.dom).toMatch(/fill="#f9a825"><title>short: 4 \(ACCEPTABLE_INTERESTING/);
+    expect(page.dom.match(/data-chart="latency"/g)).toHaveLength(3); // every actor, producers, consumers
   });
 
   it('renders a sweep: throughput against workers, efficiency and latency', () => {

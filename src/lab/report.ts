@@ -20,6 +20,8 @@ export interface ActorReport {
   spins: number;
   waits: number;
   latencyNs: LatencySummary;
+  /** This actor's sampled op latencies, log2 buckets as Report.latencyHist. */
+  latencyHist?: number[];
   counters: Record<string, number>;
 }
 

@@ -188,6 +188,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
       spins: mem.i32[slot + C_SPINS],
       waits: mem.i32[slot + C_WAITS],
       latencyNs: latencyOf(hist),
+      latencyHist: Array.from(hist),
       counters: Object.fromEntries(scenario.counters.map((name, k) => [name, mem.i32[slot + C_CUSTOM + k]])),
     };
   });

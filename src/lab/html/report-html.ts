@@ -38,6 +38,15 @@ function actorChart(r: Report): string {
   return barChart('actors', 'Throughput per actor (colour: role)', bars, { yLabel: 'ops/s', xLabel: 'actor' });
 }
 
+/** One latency histogram per role, where the report has per-actor histograms. */
+function roleLatency(r: Report): string[] {
+  return [...new Set(r.roles)].flatMap((role) => {
+    const hists = r.perActor.filter((a) => a.role === role && a.latencyHist).map((a) => a.latencyHist!);
+    if (!hists.length) return [];
+    return [latencyChart(hists[0].map((_, b) => hists.reduce((s, h) => s + h[b], 0)), `Sampled operation latency, ${role}s`)];
+  });
+}
+
 /** The run report as one self-contained page. */
 export function reportHtml(r: Report): string {
   const verdict = `<p class="${r.verdict}">verdict: ${r.verdict.toUpperCase()}${r.stoppedEarly ? ' (stopped early)' : ''}</p>`;
@@ -54,7 +63,7 @@ export function reportHtml(r: Report): string {
   return page(`memrace: ${r.scenario} [${r.variant}]`, [
     verdict, summary,
     '<h2>Outcomes</h2>', outcomeChart(r.outcomes),
-    '<h2>Latency</h2>', latencyChart(r.latencyHist ?? [], 'Sampled operation latency, every actor'),
+    '<h2>Latency</h2>', latencyChart(r.latencyHist ?? [], 'Sampled operation latency, every actor'), ...roleLatency(r),
     '<h2>Actors</h2>', actorChart(r), actors,
     '<h2>Oracles</h2>', `<ul>${[...oracles, ...failures].join('')}</ul>`,
     r.notes.length ? `<h2>Notes</h2><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '',
