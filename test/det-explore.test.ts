@@ -31,9 +31,9 @@ describe('explore ring-stress under the deterministic scheduler', () => {
 
   it('finds none in the correct ring within the budget, with PCT and random', async () => {
     for (const strategy of ['pct', 'random']) {
-      const r = await explore({ scenario: 'ring-stress', params: { ...tiny, seed: 3 }, strategy, iterations: 150, failuresDir: dir() });
+      const r = await explore({ scenario: 'ring-stress', params: { ...tiny, seed: 3 }, strategy, iterations: 500, failuresDir: dir() });
       expect(r.failure?.run.failure ?? null).toBeNull();
-      expect(r.iterations).toBe(150);
+      expect(r.iterations).toBe(500);
     }
   });
 });
@@ -67,5 +67,11 @@ describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'stale', ops: 1 }, strategy: 'pct', iterations: 5, stepBudget: 500, failuresDir: dir() });
     expect(r.failure?.run.failure?.kind).toBe('stale');
     expect(r.failure?.run.failure?.message).toMatch(/STALE: actor 1 \(bumper\) did not finish within its step budget, last at load probe\.flag\+0/);
+  });
+
+  it('ends the run for every actor when one crashes, and reports the crash', async () => {
+    const r = await explore({ scenario: 'sched-probe', params: { variant: 'crash', ops: 3, workers: 3 }, strategy: 'random', iterations: 3, failuresDir: dir() });
+    expect(r.failure?.run.failure?.kind).toBe('crash');
+    expect(r.failure?.run.failure?.message).toMatch(/actor 0 \(bumper\) crashed during 'start': bumper 0 gives up/);
   });
 });

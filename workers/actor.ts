@@ -29,6 +29,7 @@ export default function runActor(task: ActorTask): ActorReturn {
   );
   Atomics.store(i32, stateWord, S_READY);
   Atomics.add(i32, c.control + READY, 1);
+  Atomics.notify(i32, c.control + READY);
   // Wait at the barrier with a timeout: the main thread may give up on a slow start and stop.
   while (Atomics.load(i32, c.control + GO) === 0) Atomics.wait(i32, c.control + GO, 0, 50);
   Atomics.store(i32, stateWord, S_RUNNING);

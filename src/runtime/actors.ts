@@ -129,7 +129,11 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   // The barrier: every actor attached, or one crashed on the way.
   while (Atomics.load(i32, control.control + READY) < n && failures.length === 0) {
     if (performance.now() - t0 > STARTUP_MS || performance.now() >= stopBy) break;
-    await sleep(2);
+    // Woken by the arriving actor's notify (a reused pool's threads arrive in well under a
+    // millisecond), with a timeout for the startup and failure checks.
+    const seen = Atomics.load(i32, control.control + READY);
+    const w = Atomics.waitAsync(i32, control.control + READY, seen, 2);
+    if (w.async) await w.value;
   }
   const start = performance.now();
   Atomics.store(i32, control.control + GO, 1);

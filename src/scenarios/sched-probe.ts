@@ -7,7 +7,7 @@ import { SpinLock } from '../shm/spinlock.js';
  * Tiny hand-made roles that pin the deterministic engine's verdicts (hidden from `memrace
  * list`): a counter bumped under two locks. `lost-update` increments with a load and a
  * store, `abba` takes the locks in opposite orders on odd actors (a deadlock under some
- * schedules), `stale` leaves the last actor spinning on a flag nobody sets.
+ * schedules), `stale` leaves the last actor spinning on a flag nobody sets, `crash` throws.
  */
 interface ProbeState {
   counter: number;
@@ -40,6 +40,7 @@ function bumper(ctx: ActorContext<P, ProbeState>): void {
       first.unlock();
     }
     ctx.done(1);
+    if (p.variant === 'crash' && ctx.actor === 0) throw new Error('bumper 0 gives up');
   }
 }
 
@@ -54,6 +55,7 @@ export const schedProbe = defineScenario<P, ProbeState>({
     { name: 'lost-update', summary: 'increment with a load and a store' },
     { name: 'abba', summary: 'odd actors take the locks in the opposite order' },
     { name: 'stale', summary: 'the last actor spins on a flag nobody sets' },
+    { name: 'crash', summary: 'actor 0 throws after its first increment' },
   ],
   outcomes: [
     { id: 'exact', grade: 'ACCEPTABLE', description: 'the counter holds every increment' },
