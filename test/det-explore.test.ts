@@ -43,7 +43,8 @@ it('ends an exploration by its time budget', async () => {
   const r = await explore({ scenario: 'ring-stress', params: { ...tiny, seed: 4 }, strategy: 'random', iterations: 1e6, timeBudgetMs: 400, failuresDir: dir() });
   expect(r.outOfTime).toBe(true);
   expect(r.iterations).toBeGreaterThan(0);
-  expect(performance.now() - t0).toBeLessThan(1500);
+  expect(r.elapsedMs).toBeLessThan(1000); // the last iteration may start just before the budget ends
+  expect(performance.now() - t0).toBeLessThan(2500); // and closing the pool, on 2 busy cores
 });
 
 describe('scheduler verdicts on hand-made roles (sched-probe)', () => {

@@ -32,7 +32,7 @@ describe('schedule files', () => {
 
   it('refuses a file of another scenario, format version or memrace version, naming the reason', () => {
     expect(() => readSchedule(file, 'ring-stress')).toThrow(/recorded for scenario 'sched-probe', not 'ring-stress'/);
-    expect(() => readSchedule(variantOf((f) => (f.version = 99), 'v99.schedule'), 'sched-probe')).toThrow(/format version 99, this memrace reads version 1/);
+    expect(() => readSchedule(variantOf((f) => (f.version = 99), 'v99.schedule'), 'sched-probe')).toThrow(/format version 99, this memrace reads version 2/);
     expect(() => readSchedule(variantOf((f) => (f.memrace = '0.0.1'), 'old.schedule'), 'sched-probe')).toThrow(/recorded by memrace 0\.0\.1/);
     expect(() => readSchedule(variantOf((f) => (f.decisions = 'x y'), 'bad.schedule'), 'sched-probe')).toThrow(/field 'decisions'/);
     const notJson = join(dir, 'not.schedule');

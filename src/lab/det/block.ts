@@ -18,8 +18,8 @@ export const H_ARRIVED = 4;
 export const H_STRATEGY = 5;
 export const H_SEED = 6;
 export const H_NFORCED = 7;
-/** Timeouts fired since the last access that changed memory: a state that stays still is a deadlock. */
-export const H_QUIET = 8;
+/** Bumped by every access that changes memory (or wakes a waiter): timeouts count against one quiet period. */
+export const H_EPOCH = 8;
 export const H_NACTORS = 9;
 export const H_STEP_BUDGET = 10;
 export const H_MAX_STEPS = 11;
@@ -49,6 +49,9 @@ export const R_WAKE = 6;
 export const R_STEPS = 7;
 export const R_PRIO = 8;
 export const R_WAITSEQ = 9;
+/** The epoch of this actor's last timeout, and how many it has had in that epoch. */
+export const R_QUIET_EPOCH = 10;
+export const R_QUIET = 11;
 
 /** Actor states. */
 export const A_RUNNING = 0;
@@ -80,13 +83,12 @@ export const ACCESS_KINDS = [
 ] as const;
 export const K = Object.fromEntries(ACCESS_KINDS.map((k, i) => [k, i])) as Record<(typeof ACCESS_KINDS)[number], number>;
 
-/** Decision log entry: chosen | TIMEOUT_BIT, candidate mask, default | HOLDER_BIT (the holder was a candidate). */
+/** Decision log entry: chosen, candidate mask, default | HOLDER_BIT (the holder was a candidate). */
 export const DEC_WORDS = 3;
-export const DEC_TIMEOUT = 0x100;
 export const DEC_HOLDER = 0x100;
 /** Trace entry: actor | kind << 8, address, value, arg, arg2. */
 export const TRACE_WORDS = 5;
-/** Timeouts with nothing changing, per actor, before a still state is called a deadlock. */
+/** Timeouts of the oldest waiter with nothing changing, before a still state is called a deadlock. */
 export const QUIET_PER_ACTOR = 3;
 
 export interface BlockShape {

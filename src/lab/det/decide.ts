@@ -1,7 +1,7 @@
 import {
-  A_BASE, A_BLOCKED, H_CULPRIT, H_MAX_STEPS, A_DONE, A_PENDING, A_WORDS, DEC_HOLDER, DEC_TIMEOUT, DEC_WORDS, H_CHANGE, H_FLOOR, H_HOLDER,
-  H_MAX_DEC, H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_QUIET, H_SEED, H_STATUS, H_STEP, H_STOP_ON_FORBIDDEN,
-  H_STRATEGY, K, QUIET_PER_ACTOR, R_KIND, R_PRIO, R_STATE, R_TIMED, R_WAKE, ST_DEADLOCK, ST_DIVERGED, ST_FORBIDDEN,
+  A_BASE, A_BLOCKED, H_CULPRIT, H_MAX_STEPS, A_DONE, A_PENDING, A_WORDS, DEC_HOLDER, DEC_WORDS, H_CHANGE, H_FLOOR, H_HOLDER,
+  H_MAX_DEC, H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_EPOCH, H_SEED, H_STATUS, H_STEP, H_STOP_ON_FORBIDDEN,
+  H_STRATEGY, K, QUIET_PER_ACTOR, R_KIND, R_PRIO, R_QUIET, R_QUIET_EPOCH, R_WAITSEQ, R_STATE, R_TIMED, R_WAKE, ST_DEADLOCK, ST_DIVERGED, ST_FORBIDDEN,
   ST_FINISHED, ST_RUNNING, ST_STALE, STRATEGIES, WAKE_TIMED_OUT, decBase, forcedBase,
 } from './block.js';
 import { C_FORBIDDEN, SLOT_WORDS } from '../../shm/counters.js';
@@ -60,15 +60,10 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
     if (st !== A_DONE) live++;
     if (st === A_BLOCKED && i32[rec(a) + R_TIMED]) timed |= 1 << a;
   }
-  let timeout = 0;
   if (mask === 0) {
     if (live === 0) return end(i32, b, ST_FINISHED, -1);
-    // Every live actor waits. A timed wait may time out; once every waiter has timed out a few
-    // times with nothing written in between, no schedule can change anything: a deadlock.
-    if (timed === 0 || i32[b + H_QUIET] >= QUIET_PER_ACTOR * n) return end(i32, b, ST_DEADLOCK, -1);
-    i32[b + H_QUIET]++;
-    mask = timed;
-    timeout = DEC_TIMEOUT;
+    if (timed === 0) return end(i32, b, ST_DEADLOCK, -1);
+    return timeOut(i32, b, n);
   }
   let chosen: number;
   const holder = i32[b + H_HOLDER];
@@ -96,17 +91,46 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
       chosen = dflt; // dfs: continue the holder; alternatives come as forced prefixes
     }
     const d = b + decBase(shape(i32, b)) + k * DEC_WORDS;
-    i32[d] = chosen | timeout;
+    i32[d] = chosen;
     i32[d + 1] = mask;
     i32[d + 2] = dflt | (holderIn ? DEC_HOLDER : 0);
     i32[b + H_NDEC] = k + 1;
   }
-  if (timeout) {
-    i32[rec(chosen) + R_STATE] = A_PENDING;
-    i32[rec(chosen) + R_WAKE] = WAKE_TIMED_OUT;
-  }
   i32[b + H_HOLDER] = chosen;
   return chosen;
+}
+
+/**
+ * Every live actor waits, some with a timeout: the oldest wait times out, as timeouts of
+ * equal length fire in the order the waits began (a fair choice: a scheduler's whim here
+ * would starve a poller and make a livelock of a correct program). Once every waiter has
+ * timed out a few times with nothing written in between, no schedule can change anything:
+ * a deadlock.
+ */
+function timeOut(i32: Int32Array, b: number, n: number): number {
+  const epoch = i32[b + H_EPOCH];
+  let chosen = -1;
+  for (let a = 0, seq = Infinity; a < n; a++) {
+    const r = b + A_BASE + a * A_WORDS;
+    if (i32[r + R_STATE] === A_BLOCKED && i32[r + R_TIMED] && i32[r + R_WAITSEQ] < seq) {
+      seq = i32[r + R_WAITSEQ];
+      chosen = a;
+    }
+  }
+  const r = b + A_BASE + chosen * A_WORDS;
+  const quiet = quietTimeouts(i32, r, epoch);
+  if (quiet >= QUIET_PER_ACTOR) return end(i32, b, ST_DEADLOCK, -1);
+  i32[r + R_QUIET] = quiet + 1;
+  i32[r + R_QUIET_EPOCH] = epoch;
+  i32[r + R_STATE] = A_PENDING;
+  i32[r + R_WAKE] = WAKE_TIMED_OUT;
+  i32[b + H_HOLDER] = chosen;
+  return chosen;
+}
+
+/** Timeouts of the actor at record `r` since memory last changed. */
+function quietTimeouts(i32: Int32Array, r: number, epoch: number): number {
+  return i32[r + R_QUIET_EPOCH] === epoch ? i32[r + R_QUIET] : 0;
 }
 
 /** The block's shape from its header (workers know only the block's index). */

@@ -6,7 +6,7 @@ import type { OracleResult } from '../scenario.js';
 import type { OutcomeCount } from '../report.js';
 import { type PreparedRun, checkRun, outcomeTotals, prepareRun, wordName } from '../stress.js';
 import {
-  A_BASE, A_WORDS, ACCESS_KINDS, DEC_HOLDER, DEC_TIMEOUT, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
+  A_BASE, A_WORDS, ACCESS_KINDS, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
   H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
   H_STRATEGY, H_CHANGE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
   STATUS_NAMES, STRATEGIES, TRACE_WORDS, type BlockShape, type StrategyName, blockWords, decBase, forcedBase, traceBase,
@@ -41,7 +41,6 @@ export interface Decision {
   /** The actor that continues without a preemption (the holder when it could go, else the lowest). */
   dflt: number;
   holderCould: boolean;
-  timeout: boolean;
 }
 
 export type DetStatus = (typeof STATUS_NAMES)[number];
@@ -145,7 +144,7 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
   for (let k = 0; k < ndec; k++) {
     const d = base + decBase(shape) + k * DEC_WORDS;
     decisions.push({
-      chosen: i32[d] & 0xff, timeout: (i32[d] & DEC_TIMEOUT) !== 0, candidates: i32[d + 1],
+      chosen: i32[d], candidates: i32[d + 1],
       dflt: i32[d + 2] & 0xff, holderCould: (i32[d + 2] & DEC_HOLDER) !== 0,
     });
   }

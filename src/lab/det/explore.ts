@@ -66,8 +66,9 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
     format: 'memrace-schedule', version: SCHEDULE_VERSION, memrace: memraceVersion(), scenario: scenario.name,
     variant: params.variant as string, params, seed, iteration: it, plan, stepBudget: det.stepBudget, stopOnForbidden: det.stopOnForbidden,
   });
-  const pool = actorPool(actors);
+  // The budget covers the threads' start too.
   const t0 = performance.now();
+  const pool = actorPool(actors);
   const result: ExploreResult = {
     scenario: scenario.name, params, strategy: strategy.name, iterations: 0, exhausted: false, outOfTime: false, elapsedMs: 0, failure: null,
   };

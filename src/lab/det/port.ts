@@ -3,7 +3,7 @@ import { STOP } from '../../runtime/control.js';
 import { PortAbort, registerPort } from '../../runtime/ports.js';
 import type { ActorTask } from '../../runtime/task.js';
 import {
-  A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_MAX_STEPS, H_NACTORS, H_QUIET, H_STATUS, H_STEP,
+  A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_MAX_STEPS, H_NACTORS, H_EPOCH, H_STATUS, H_STEP,
   H_STEP_BUDGET, H_WAITSEQ, K, R_ADDR, R_EXPECT, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE,
   STATUS_NAMES, ST_ABORTED, ST_FINISHED, ST_RUNNING, ST_STALE, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, traceBase, H_CULPRIT,
 } from './block.js';
@@ -146,7 +146,7 @@ export class ScheduledMem implements Mem {
   /** After a write that changed word `i`: timed waiters on it may now time out and see the change. */
   private changed(i: number): void {
     const i32 = this.i32;
-    i32[this.b + H_QUIET] = 0;
+    i32[this.b + H_EPOCH]++;
     for (let a = 0; a < this.n; a++) {
       const r = this.b + A_BASE + a * A_WORDS;
       if (i32[r + R_STATE] === A_BLOCKED && i32[r + R_TIMED] && i32[r + R_ADDR] === i) {
@@ -247,7 +247,7 @@ export class ScheduledMem implements Mem {
       woken++;
     }
     this.log(K.notify, i, woken, count);
-    if (woken) i32[this.b + H_QUIET] = 0;
+    if (woken) i32[this.b + H_EPOCH]++;
     return woken;
   }
 

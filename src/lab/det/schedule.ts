@@ -8,7 +8,7 @@ import { STRATEGIES } from './block.js';
 import type { IterationPlan } from './engine.js';
 
 /** Bumped whenever the scheduler's decisions change meaning: an old file must not replay silently differently. */
-export const SCHEDULE_VERSION = 1;
+export const SCHEDULE_VERSION = 2;
 
 const Param = z.union([z.number(), z.string(), z.boolean(), z.array(z.number()), z.array(z.string())]);
 
