@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore } from '../src/lab/det/explore.js';
 import { replay } from '../src/lab/det/replay.js';
-import { decodeTrace, renderTrace } from '../src/lab/det/trace.js';
-import { wordName } from '../src/lab/stress.js';
+import { renderTrace, traceOf } from '../src/lab/det/trace.js';
 
 const tiny = { count: 8, bulk: 2, ops: 4, workers: 3, producers: 2 };
 const dir = () => mkdtempSync(join(tmpdir(), 'memrace-det-'));
@@ -22,7 +21,7 @@ describe('explore ring-stress under the deterministic scheduler', () => {
     expect(again.reproduced).toBe(true);
     expect(again.run.failure).toEqual(run.failure);
     const lines = renderTrace(again.trace, again.run.run.roles);
-    expect(lines).toEqual(renderTrace(decodeTrace(run.trace, (w) => wordName(run.run, w)), run.run.roles));
+    expect(lines).toEqual(renderTrace(traceOf(run), run.run.roles));
     // Every shared access names its actor, the address's region and the value.
     expect(lines.some((l) => /a\d producer\s+write\s+ring\.slot\[\d+\]\.(id|sum)\s+= -?\d+ \(was -?\d+\)/.test(l))).toBe(true);
     expect(lines.some((l) => /a\d consumer\s+read\s+ring\.slot\[\d+\]\.(id|sum)\s+-> -?\d+/.test(l))).toBe(true);

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,5 +85,26 @@ describe('schedule files', () => {
     expect(disagree.code).toBe(2);
     expect(disagree.err).toMatch(/--variant correct disagrees with the schedule, recorded with lost-update/);
     expect(cli(['explore', 'sched-probe', '--strategy', 'bfs']).err).toMatch(/--strategy: unknown value 'bfs' \(allowed: random, pct, dfs\)/);
+  });
+});
+
+describe('the explore and replay commands', () => {
+  it('print the failing schedule and a replay command that shows the same run', () => {
+    const dir3 = mkdtempSync(join(tmpdir(), 'memrace-cli-'));
+    const run = (args: string[]) => spawnSync('node', [join(process.cwd(), 'dist/cli/main.js'), ...args], { cwd: dir3, encoding: 'utf8' });
+    const ex = run(['explore', 'ring-stress', '--variant', 'no-tail-wait', '--count', '8', '--bulk', '2', '--ops', '4', '--workers', '3', '--producers', '2', '--seed', '7', '--json', 'x.json', '--html', 'x.html']);
+    expect(ex.status).toBe(1);
+    expect(ex.stdout).toMatch(/FAILED after [\d.]+s: forbidden outcome '(torn|duplicate|lost)'/);
+    expect(ex.stdout).toMatch(/saved to failures\/ring-stress-7\.schedule/);
+    const cmd = /replay it: npx memrace (replay .*)$/m.exec(ex.stdout)![1].split(' ');
+    expect(cmd).toEqual(['replay', 'ring-stress', '--variant', 'no-tail-wait', '--schedule', 'failures/ring-stress-7.schedule']);
+    const rep = run(cmd);
+    expect(rep.status).toBe(1);
+    expect(rep.stdout).toMatch(/reproduced: the recorded run, exactly/);
+    expect(rep.stdout).toMatch(/^\s+\d+  a\d producer  store   ring\.prod\.tail\s+= \d+ \(was \d+\)$/m);
+    const json = JSON.parse(readFileSync(join(dir3, 'x.json'), 'utf8')) as { failure: { kind: string; file: string; roles: string[] } };
+    expect(json.failure.kind).toBe('forbidden');
+    expect(json.failure.roles).toEqual(['producer', 'producer', 'consumer']);
+    expect(readFileSync(join(dir3, 'x.html'), 'utf8')).toMatch(/data-chart="timeline"/);
   });
 });

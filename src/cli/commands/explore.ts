@@ -1,11 +1,28 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { STRATEGIES } from '../../lab/det/block.js';
-import { explore } from '../../lab/det/explore.js';
+import { type ExploreResult, explore } from '../../lab/det/explore.js';
+import { traceOf } from '../../lab/det/trace.js';
+import { replayHtml } from '../../lab/html/replay-html.js';
+import { envInfo } from '../../lab/report.js';
 import { scenarioValues } from '../options.js';
 import { intOption } from '../int-option.js';
 import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
+
+/** The exploration as plain data: the failing run without its image. */
+function exploreJson(r: ExploreResult) {
+  const f = r.failure;
+  return {
+    scenario: r.scenario, params: r.params, strategy: r.strategy, iterations: r.iterations, exhausted: r.exhausted,
+    outOfTime: r.outOfTime, elapsedMs: Math.round(r.elapsedMs), env: envInfo(),
+    failure: f && {
+      ...f.run.failure!, file: f.file, iteration: f.schedule.iteration, steps: f.run.steps, decisions: f.schedule.decisions,
+      roles: f.run.run.roles, outcomes: f.run.outcomes, oracles: f.run.oracles, positions: f.run.positions,
+    },
+  };
+}
 
 export function registerExplore(program: Command): void {
   registerScenarioCommand(program, {
@@ -17,7 +34,9 @@ export function registerExplore(program: Command): void {
       .option('--iterations <n>', 'schedules to try [default: 1000]')
       .option('--step-budget <n>', 'accesses one actor may make before it is STALE [default: 5000]')
       .option('--time-budget <duration>', 'the whole exploration ends by this')
-      .option('--failures <dir>', 'where failing schedules are saved [default: failures]'),
+      .option('--failures <dir>', 'where failing schedules are saved [default: failures]')
+      .option('--json <file>', 'write the exploration (and the failing run: outcomes, positions, decisions) as JSON to FILE')
+      .option('--html <file>', "write the failing schedule's per-actor timeline, outcomes and trace as a self-contained HTML page"),
     action: async (scenario, opts) => {
       const iterations = intOption('iterations', opts.iterations, 1000, 1);
       const raw = scenarioValues(scenario, opts);
@@ -52,6 +71,11 @@ export function registerExplore(program: Command): void {
         process.exitCode = 1;
       }
       process.stdout.write(out.join('\n') + '\n');
+      if (typeof opts.json === 'string') writeFileSync(opts.json, JSON.stringify(exploreJson(r), null, 2) + '\n');
+      if (typeof opts.html === 'string' && r.failure) {
+        const { run, schedule } = r.failure;
+        writeFileSync(opts.html, replayHtml({ schedule, run, trace: traceOf(run), reproduced: true }));
+      }
     },
   });
 }

@@ -1,9 +1,8 @@
 import { actorPool } from '../../runtime/actors.js';
 import { findScenario } from '../../scenarios/index.js';
-import { wordName } from '../stress.js';
 import { type DetRun, runScheduled } from './engine.js';
 import { type ScheduleFile, readSchedule, replayPlan } from './schedule.js';
-import { type TraceEntry, decodeTrace } from './trace.js';
+import { type TraceEntry, traceOf } from './trace.js';
 
 export interface ReplayResult {
   schedule: ScheduleFile;
@@ -24,7 +23,7 @@ export async function replay(scenarioName: string, file: string): Promise<Replay
     }, pool);
     const reproduced = schedule.decisions === undefined
       || (run.failure?.kind === schedule.failure?.kind && run.failure?.message === schedule.failure?.message && run.steps === schedule.steps);
-    return { schedule, run, trace: decodeTrace(run.trace, (w) => wordName(run.run, w)), reproduced };
+    return { schedule, run, trace: traceOf(run), reproduced };
   } finally {
     await pool.destroy();
   }

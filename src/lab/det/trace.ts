@@ -1,4 +1,6 @@
+import { wordName } from '../stress.js';
 import { ACCESS_KINDS, TRACE_WORDS, WAKE_NOTIFIED } from './block.js';
+import type { DetRun } from './engine.js';
 
 /** One turn of a scheduled run: who accessed what, and the value seen or written. */
 export interface TraceEntry {
@@ -60,6 +62,11 @@ export function decodeTrace(words: Int32Array, nameOf: (word: number) => string)
     });
   }
   return out;
+}
+
+/** A scheduled run's trace, each address named by its scenario or its arena region. */
+export function traceOf(r: DetRun): TraceEntry[] {
+  return decodeTrace(r.trace, (w) => wordName(r.run, w));
 }
 
 /** The trace as lines: step, actor and role, access, address name, value. */
