@@ -39,9 +39,11 @@ export default function runActor(task: ActorTask): ActorReturn {
     Atomics.store(i32, stateWord, S_DONE);
     return { actor: task.actor, result: result ?? null };
   } catch (err) {
+    // The scheduler ended the run on purpose (a deadlock, a stale actor, a forbidden
+    // outcome): its block in the image says why; the actor just leaves.
     if (err instanceof PortAbort) {
       Atomics.store(i32, stateWord, S_DONE);
-      return { actor: task.actor, result: null, aborted: err.status };
+      return { actor: task.actor, result: null };
     }
     mem.retire?.(true);
     Atomics.store(i32, stateWord, S_CRASHED);

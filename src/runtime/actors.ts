@@ -44,8 +44,6 @@ export interface BatchOptions {
 
 export interface BatchResult {
   results: unknown[];
-  /** Why the port ended each actor on purpose (PortAbort), or null. */
-  aborted: Array<string | null>;
   failures: ActorFailureReport[];
   elapsedMs: number;
   stoppedEarly: boolean;
@@ -86,7 +84,6 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   const i32 = mem.i32;
   const pool = opts.pool ?? actorPool(n);
   const results: unknown[] = new Array(n).fill(null);
-  const aborted: Array<string | null> = new Array(n).fill(null);
   const settled = new Array<boolean>(n).fill(false);
   // Resolves when the last actor settles, so a short batch ends at once, not at the next tick.
   let allSettled!: () => void;
@@ -108,7 +105,6 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
     pool.run(t).then(
       (r: ActorReturn) => {
         results[t.actor] = r.result;
-        aborted[t.actor] = r.aborted ?? null;
         settle(t.actor);
       },
       (err: unknown) => {
@@ -169,5 +165,5 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   const heldLocks = (opts.locks ?? [])
     .map((l) => ({ name: l.name, holder: SpinLock.holder(mem, l.word) }))
     .filter((l) => l.holder >= 0);
-  return { results, aborted, failures, elapsedMs, stoppedEarly, heldLocks };
+  return { results, failures, elapsedMs, stoppedEarly, heldLocks };
 }

@@ -26,6 +26,4 @@ export interface ActorTask {
 export interface ActorReturn {
   actor: number;
   result: unknown;
-  /** Set when the port ended the actor on purpose (PortAbort): why. */
-  aborted?: string;
 }
