@@ -69,4 +69,10 @@ describe('sweep on ring-stress', () => {
     expect(r.skipped).toBe(2);
     expect(renderSweep(r)).toMatch(/2 point\(s\) skipped: the time budget ran out/);
   });
+
+  it('sweeps any parameter as the axis, with no efficiency where the axis is not a number', async () => {
+    const r = await sweep({ scenario: 'ring-stress', params: { duration: '100ms', workers: 2 }, axis: { name: 'prod', values: ['MP', 'MT_HTS'] }, series: [], runs: 1 });
+    expect(r.points.map((p) => [p.x, p.efficiency, p.ratio])).toEqual([['MP', null, 1], ['MT_HTS', null, 1]]);
+    expect(renderSweep(r)).toMatch(/│ MT_HTS +│ default +│/);
+  });
 });

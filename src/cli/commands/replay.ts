@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { replayHtml } from '../../lab/html/replay-html.js';
 import { MemraceError } from '../../errors.js';
-import { replay } from '../../lab/det/replay.js';
-import { checkGivenParams } from '../../lab/det/schedule.js';
+import { replaySchedule } from '../../lab/det/replay.js';
+import { checkGivenParams, readSchedule } from '../../lab/det/schedule.js';
 import { renderTrace } from '../../lab/det/trace.js';
 import { resolveScenarioParams } from '../../lab/engine-params.js';
 import { scenarioValues } from '../options.js';
@@ -19,9 +19,10 @@ export function registerReplay(program: Command): void {
     action: async (scenario, opts) => {
       const file = String(opts.schedule);
       const given = scenarioValues(scenario, opts);
-      const r = await replay(scenario.name, file);
-      checkGivenParams(r.schedule, resolveScenarioParams(scenario, { ...r.schedule.params, ...given }), Object.keys(given));
-      const { run, schedule } = r;
+      const schedule = readSchedule(file, scenario.name);
+      checkGivenParams(schedule, resolveScenarioParams(scenario, { ...schedule.params, ...given }), Object.keys(given));
+      const r = await replaySchedule(schedule);
+      const { run } = r;
       const out = [`replay ${schedule.scenario} [${schedule.variant}] ${file}: iteration ${schedule.iteration + 1} of a ${schedule.plan.strategy} exploration, seed ${schedule.seed}`];
       out.push(`actors: ${run.run.roles.map((role, a) => `a${a}=${role}`).join(' ')}`);
       out.push(...renderTrace(r.trace, run.run.roles));

@@ -14,8 +14,12 @@ export interface ReplayResult {
 
 /** Run a saved schedule again, exactly, and decode its trace. */
 export async function replay(scenarioName: string, file: string): Promise<ReplayResult> {
-  const scenario = findScenario(scenarioName);
-  const schedule = readSchedule(file, scenario.name);
+  return replaySchedule(readSchedule(file, findScenario(scenarioName).name));
+}
+
+/** Run a schedule already read (and checked) again. */
+export async function replaySchedule(schedule: ScheduleFile): Promise<ReplayResult> {
+  const scenario = findScenario(schedule.scenario);
   const pool = actorPool(scenario.actors(schedule.params).length);
   try {
     const run = await runScheduled(scenario.name, schedule.params, replayPlan(schedule), {
