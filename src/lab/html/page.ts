@@ -3,7 +3,7 @@ import { esc } from './svg.js';
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f4f4f4}
-td:first-child,th:first-child,table.kv td{text-align:left}.pass{color:#2e7d32}.fail{color:#c62828;font-weight:bold}
+td:first-child,th:first-child,table.kv td,table.kv th{text-align:left}.pass{color:#2e7d32}.fail{color:#c62828;font-weight:bold}
 svg.chart{display:block;margin:12px 0;max-width:100%;height:auto}svg .title{font-weight:bold;font-size:13px}
 svg .axis,svg .tick,svg .val{font-size:11px;fill:#444}svg .rule{stroke:#333}svg .grid{stroke:#eee}
 svg .whisker{stroke-width:1.5}svg rect.hot{stroke:#000;stroke-width:1.5}.scroll{overflow-x:auto}

@@ -16,11 +16,13 @@ const PH = H - M.t - M.b;
 /** A colour per series, readable on white. */
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
-function frame(kind: string, title: string, body: string, yLabel: string, xLabel: string): string {
-  return `<svg class="chart" data-chart="${esc(kind)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">
+/** The chart's box, title and axes; `extra` grows it downwards for slanted labels. */
+function frame(kind: string, title: string, body: string, yLabel: string, xLabel: string, extra = 0): string {
+  const h = H + extra;
+  return `<svg class="chart" data-chart="${esc(kind)}" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" role="img" aria-label="${esc(title)}">
 <text x="${W / 2}" y="16" text-anchor="middle" class="title">${esc(title)}</text>
 <text x="14" y="${M.t + PH / 2}" transform="rotate(-90 14 ${M.t + PH / 2})" text-anchor="middle" class="axis">${esc(yLabel)}</text>
-<text x="${M.l + PW / 2}" y="${H - 6}" text-anchor="middle" class="axis">${esc(xLabel)}</text>
+<text x="${M.l + PW / 2}" y="${h - 6}" text-anchor="middle" class="axis">${esc(xLabel)}</text>
 <line x1="${M.l}" y1="${M.t + PH}" x2="${M.l + PW}" y2="${M.t + PH}" class="rule"/>
 <line x1="${M.l}" y1="${M.t}" x2="${M.l}" y2="${M.t + PH}" class="rule"/>
 ${body}</svg>`;
@@ -53,14 +55,15 @@ export function barChart(kind: string, title: string, bars: readonly Bar[], opts
   const f = (v: number) => (opts.log ? Math.log10(1 + v) : v);
   const max = Math.max(1e-9, ...bars.map((b) => f(b.value)));
   const bw = PW / Math.max(1, bars.length);
+  const slanted = bw < 44;
   const body = bars.map((b, i) => {
     const h = (f(b.value) / max) * PH;
     const x = M.l + i * bw + bw * 0.1;
     return `<g class="bar"><rect x="${x.toFixed(1)}" y="${(M.t + PH - h).toFixed(1)}" width="${(bw * 0.8).toFixed(1)}" height="${h.toFixed(1)}" fill="${b.color}"><title>${esc(`${b.label}: ${b.value}${b.note ? ` (${b.note})` : ''}`)}</title></rect>
 <text x="${(x + bw * 0.4).toFixed(1)}" y="${(M.t + PH - h - 3).toFixed(1)}" text-anchor="middle" class="val">${esc(short(b.value))}</text>
-${bw < 44 ? `<text x="${(x + bw * 0.4).toFixed(1)}" y="${M.t + PH + 10}" text-anchor="end" transform="rotate(-40 ${(x + bw * 0.4).toFixed(1)} ${M.t + PH + 10})" class="tick">${esc(b.label)}</text>` : `<text x="${(x + bw * 0.4).toFixed(1)}" y="${M.t + PH + 14}" text-anchor="middle" class="tick">${esc(b.label)}</text>`}</g>`;
+${slanted ? `<text x="${(x + bw * 0.4).toFixed(1)}" y="${M.t + PH + 10}" text-anchor="end" transform="rotate(-40 ${(x + bw * 0.4).toFixed(1)} ${M.t + PH + 10})" class="tick">${esc(b.label)}</text>` : `<text x="${(x + bw * 0.4).toFixed(1)}" y="${M.t + PH + 14}" text-anchor="middle" class="tick">${esc(b.label)}</text>`}</g>`;
   });
-  return frame(kind, title + (opts.log ? ' (log scale)' : ''), body.join('\n'), opts.yLabel, opts.xLabel);
+  return frame(kind, title + (opts.log ? ' (log scale)' : ''), body.join('\n'), opts.yLabel, opts.xLabel, slanted ? 28 : 0);
 }
 
 export interface Point {
