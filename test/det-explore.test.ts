@@ -63,6 +63,11 @@ describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
     expect(f.positions.map((p) => p.state)).toEqual(['blocked', 'blocked']);
   });
 
+  it('reports a DEADLOCK at once when every actor waits with no timeout', async () => {
+    const r = await explore({ scenario: 'sched-probe', params: { variant: 'circular-wait', ops: 1, workers: 3 }, strategy: 'pct', iterations: 1, failuresDir: dir() });
+    expect(r.failure?.run.failure?.message).toMatch(/^DEADLOCK: every live actor waits: actor 0 \(bumper\) blocked at wait probe\.flag\+1 == 0.*actor 1 \(bumper\) blocked at wait probe\.flag\+2 == 0.*actor 2 \(bumper\) blocked at wait probe\.flag\+0 == 0/);
+  });
+
   it('reports STALE for an actor that exceeds its step budget', async () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'stale', ops: 1 }, strategy: 'pct', iterations: 5, stepBudget: 500, failuresDir: dir() });
     expect(r.failure?.run.failure?.kind).toBe('stale');

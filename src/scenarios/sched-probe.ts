@@ -7,7 +7,8 @@ import { SpinLock } from '../shm/spinlock.js';
  * Tiny hand-made roles that pin the deterministic engine's verdicts (hidden from `memrace
  * list`): a counter bumped under two locks. `lost-update` increments with a load and a
  * store, `abba` takes the locks in opposite orders on odd actors (a deadlock under some
- * schedules), `stale` leaves the last actor spinning on a flag nobody sets, `crash` throws.
+ * schedules), `stale` leaves the last actor spinning on a flag nobody sets, `crash` throws,
+ * `circular-wait` has every actor wait, untimed, for the next one.
  */
 interface ProbeState {
   counter: number;
@@ -27,6 +28,13 @@ function bumper(ctx: ActorContext<P, ProbeState>): void {
   const b = new SpinLock(mem, s.lockB);
   if (p.variant === 'stale' && ctx.actor === p.workers - 1) {
     while (mem.load(s.flag) === 0);
+  }
+  if (p.variant === 'circular-wait') {
+    // Each waits, with no timeout, for the next actor's flag before raising its own.
+    const next = s.flag + ((ctx.actor + 1) % p.workers);
+    while (mem.load(next) === 0) mem.wait(next, 0, Infinity);
+    mem.store(s.flag + ctx.actor, 1);
+    mem.notify(s.flag + ctx.actor, 1);
   }
   const [first, second] = p.variant === 'abba' && ctx.actor % 2 === 1 ? [b, a] : [a, b];
   while (!ctx.stopped()) {
@@ -56,6 +64,7 @@ export const schedProbe = defineScenario<P, ProbeState>({
     { name: 'abba', summary: 'odd actors take the locks in the opposite order' },
     { name: 'stale', summary: 'the last actor spins on a flag nobody sets' },
     { name: 'crash', summary: 'actor 0 throws after its first increment' },
+    { name: 'circular-wait', summary: "each actor waits, untimed, for the next one's flag first" },
   ],
   outcomes: [
     { id: 'exact', grade: 'ACCEPTABLE', description: 'the counter holds every increment' },
@@ -63,13 +72,13 @@ export const schedProbe = defineScenario<P, ProbeState>({
   ],
   counters: [],
   opNames: ['start'],
-  imageBytes: () => 4 * 64,
+  imageBytes: () => 5 * 64,
   actors: (p) => Array<string>(p.workers).fill('bumper'),
   setup: (arena) => ({
     counter: arena.allocWords('probe.counter', 1),
     lockA: arena.allocWords('probe.lockA', 1),
     lockB: arena.allocWords('probe.lockB', 1),
-    flag: arena.allocWords('probe.flag', 1),
+    flag: arena.allocWords('probe.flag', 8),
   }),
   roles: { bumper },
   check({ mem, state: s, params: p }) {
