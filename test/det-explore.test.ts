@@ -53,6 +53,14 @@ describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
     const ok = await explore({ scenario: 'sched-probe', params: { ops: 1 }, strategy: 'dfs', depth: 1, iterations: 1000, failuresDir: dir() });
     expect(ok.failure).toBeNull();
     expect(ok.exhausted).toBe(true);
+    expect(ok.iterations).toBeLessThan(50);
+    const abba = await explore({ scenario: 'sched-probe', params: { variant: 'abba', ops: 1 }, strategy: 'dfs', depth: 1, iterations: 100, failuresDir: dir() });
+    expect(abba.failure?.run.failure?.kind).toBe('deadlock');
+  });
+
+  it('DFS with one preemption finds the no-tail-wait bug (a pause is a free yield, so spin loops stay cheap)', async () => {
+    const r = await explore({ scenario: 'ring-stress', params: { ...tiny, ops: 2, variant: 'no-tail-wait' }, strategy: 'dfs', depth: 1, iterations: 1000, failuresDir: dir() });
+    expect(r.failure?.run.failure?.kind).toBe('forbidden');
   });
 
   it('reports a DEADLOCK with each waiting actor and the lock word it waits on', async () => {

@@ -22,6 +22,13 @@ function nthBit(mask: number, n: number): number {
   return -1;
 }
 
+/** The first actor in `mask` after `a`, wrapping around: round-robin from the yielder. */
+function nextAfter(mask: number, a: number): number {
+  const above = mask & ~((2 << a) - 1);
+  const pick = above || mask;
+  return 31 - Math.clz32(pick & -pick);
+}
+
 function popcount(m: number): number {
   let c = 0;
   for (; m; m &= m - 1) c++;
@@ -72,8 +79,13 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
   } else {
     const k = i32[b + H_NDEC];
     if (k >= i32[b + H_MAX_DEC]) return end(i32, b, ST_STALE, me);
+    // The holder goes on by default, and any other choice costs DFS a preemption; when the
+    // holder pauses in a spin loop, that is a yield: the default is the next actor round-robin.
+    // When the holder cannot go, every choice is free.
     const holderIn = holder >= 0 && (mask & (1 << holder)) !== 0;
-    const dflt = holderIn ? holder : 31 - Math.clz32(mask & -mask);
+    const others = holder >= 0 ? mask & ~(1 << holder) : mask;
+    const yields = holderIn && others !== 0 && i32[rec(holder) + R_KIND] === K.pause;
+    const dflt = yields ? nextAfter(others, holder) : holderIn ? holder : 31 - Math.clz32(mask & -mask);
     if (k < i32[b + H_NFORCED]) {
       chosen = i32[forcedBase(shape(i32, b)) + b + k];
       if (chosen < 0 || chosen >= n || !(mask & (1 << chosen))) return end(i32, b, ST_DIVERGED, chosen);
