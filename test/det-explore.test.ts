@@ -58,6 +58,12 @@ describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
     expect(abba.failure?.run.failure?.kind).toBe('deadlock');
   });
 
+  it('DFS tries every schedule of the correct tiny ring with one preemption, and none fails', async () => {
+    const r = await explore({ scenario: 'ring-stress', params: { ...tiny, ops: 2 }, strategy: 'dfs', depth: 1, iterations: 5000, failuresDir: dir() });
+    expect(r.failure).toBeNull();
+    expect(r.exhausted).toBe(true);
+  });
+
   it('DFS with one preemption finds the no-tail-wait bug (a pause is a free yield, so spin loops stay cheap)', async () => {
     const r = await explore({ scenario: 'ring-stress', params: { ...tiny, ops: 2, variant: 'no-tail-wait' }, strategy: 'dfs', depth: 1, iterations: 1000, failuresDir: dir() });
     expect(r.failure?.run.failure?.kind).toBe('forbidden');
