@@ -1,10 +1,11 @@
 import { UnknownNameError } from '../src/errors.js';
 import type { BenchSuite } from './suite.js';
+import { labSuite } from './lab.bench.js';
 import { ringSuite } from './ring.bench.js';
 import { methodCacheSuite } from './method-cache.bench.js';
 
 /** Every suite `memrace bench` knows; `all` runs them in this order. */
-export const suites: readonly BenchSuite[] = [ringSuite, methodCacheSuite];
+export const suites: readonly BenchSuite[] = [ringSuite, methodCacheSuite, labSuite];
 
 export function findSuite(name: string): BenchSuite[] {
   if (name === 'all') return [...suites];

@@ -6,7 +6,9 @@ import { GO, READY } from '../src/runtime/control.js';
 import { Rng } from '../src/runtime/rng.js';
 import type { ActorReturn, ActorTask } from '../src/runtime/task.js';
 import { findScenario } from '../src/scenarios/index.js';
-import { bindPort } from '../src/runtime/ports.js';
+import { PortAbort, bindPort } from '../src/runtime/ports.js';
+// Registers the 'scheduled' port, so a deterministic run's tasks bind it in this worker.
+import '../src/lab/det/port.js';
 
 /**
  * One actor on a pool thread: attach to the image, wait at the start barrier, run the role,
@@ -27,14 +29,23 @@ export default function runActor(task: ActorTask): ActorReturn {
   );
   Atomics.store(i32, stateWord, S_READY);
   Atomics.add(i32, c.control + READY, 1);
+  Atomics.notify(i32, c.control + READY);
   // Wait at the barrier with a timeout: the main thread may give up on a slow start and stop.
   while (Atomics.load(i32, c.control + GO) === 0) Atomics.wait(i32, c.control + GO, 0, 50);
   Atomics.store(i32, stateWord, S_RUNNING);
   try {
     const result = role(ctx);
+    mem.retire?.(false);
     Atomics.store(i32, stateWord, S_DONE);
     return { actor: task.actor, result: result ?? null };
   } catch (err) {
+    // The scheduler ended the run on purpose (a deadlock, a stale actor, a forbidden
+    // outcome): its block in the image says why; the actor just leaves.
+    if (err instanceof PortAbort) {
+      Atomics.store(i32, stateWord, S_DONE);
+      return { actor: task.actor, result: null };
+    }
+    mem.retire?.(true);
     Atomics.store(i32, stateWord, S_CRASHED);
     throw err;
   }

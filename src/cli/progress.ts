@@ -25,3 +25,21 @@ export function progressBar(label: string): { update(p: Progress): void; stop():
     },
   };
 }
+
+/** A bar over a count of steps (iterations, sweep runs) on stderr; nothing when stderr is not a terminal. */
+export function countBar(label: string, total: number): { update(done: number, note: string): void; stop(): void } {
+  if (!process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {value}/{total} | {note}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { note: '' });
+  return {
+    update(done, note) {
+      bar.update(done, { note });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}

@@ -8,6 +8,8 @@ export const ENGINE_PARAMS: readonly ParamSpec[] = [
   { name: 'duration', type: 'duration', default: 2000, help: 'how long the actors run (500ms, 3s, 1m)' },
   { name: 'ops', type: 'int', default: 0, min: 0, help: 'op budget per actor; 0 runs for --duration' },
   { name: 'seed', type: 'int', default: 1, min: 0, max: 4294967295, help: 'seed of every random choice' },
+  { name: 'spin', type: 'int', default: 0, min: 0, max: 1_000_000, help: 'busy-wait a random 0..N iterations before each op: jitter that shakes interleavings loose' },
+  { name: 'stride', type: 'int', default: 0, min: 0, help: 'every N ops, wait (at most 1 ms) until the other actors reach the same stride, so their ops start together' },
 ];
 
 /** The full parameter list of a scenario: the engine's (less those it omits), overridden by its own, then its own. */

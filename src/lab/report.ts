@@ -20,6 +20,8 @@ export interface ActorReport {
   spins: number;
   waits: number;
   latencyNs: LatencySummary;
+  /** This actor's sampled op latencies, log2 buckets as Report.latencyHist. */
+  latencyHist?: number[];
   counters: Record<string, number>;
 }
 
@@ -53,6 +55,8 @@ export interface Report {
   /** What each actor's role returned (plain data), by actor id. */
   actorResults: unknown[];
   latencyNs: LatencySummary;
+  /** Sampled op latencies of every actor: bucket b counts [2^b, 2^(b+1)) ns (the HTML report's histogram). */
+  latencyHist?: number[];
   oracles: OracleResult[];
   outcomes: OutcomeCount[];
   failures: ActorFailureReport[];

@@ -92,6 +92,11 @@ export interface Scenario<P extends Params = Params, S = unknown> {
   roles: Readonly<Record<string, RoleFn<P, S>>>;
   /** The lock words in the image, named, so the watchdog can say who holds one when an actor dies. */
   locks?(state: S): Array<{ name: string; word: number }>;
+  /**
+   * A name for one word of the scenario's structures ('ring.prod.tail', 'object[3].owner'),
+   * for the deterministic engine's traces; undefined leaves the arena's 'region+offset'.
+   */
+  wordName?(state: S, word: number): string | undefined;
   check(c: CheckContext<P, S>): CheckResult;
 }
 

@@ -25,7 +25,7 @@ export interface StressOptions {
   params?: Record<string, unknown>;
   /** End as soon as any actor counts a forbidden outcome (broken-variant hunts). */
   stopOnForbidden?: boolean;
-  /** The whole run ends by this, reporting what completed (default: duration + 30 s). */
+  /** The whole run ends by this, counted from the call, reporting what completed (default: duration + 30 s). */
   timeBudgetMs?: number;
   onProgress?: (p: Progress) => void;
 }
@@ -42,16 +42,29 @@ export interface PreparedRun {
   tasks: ActorTask[];
 }
 
-/** Validate, lay out the image, run the scenario's setup: everything up to starting actors. */
-export function prepareRun(scenarioName: string, raw: Record<string, unknown>, port: PortKind = 'atomics', extraBytes = 0, sched = -1): PreparedRun {
+/**
+ * Validate, lay out the image, run the scenario's setup: everything up to starting actors.
+ * `extraBytes` (a count, or a function of the actor count) is room for the engine's own regions;
+ * `sched` is the scheduler block's word index, or a function that carves it from the image
+ * (given the actor count) once the scenario's regions are laid out, so traces can name them.
+ */
+export function prepareRun(
+  scenarioName: string,
+  raw: Record<string, unknown>,
+  port: PortKind = 'atomics',
+  extraBytes: number | ((actors: number) => number) = 0,
+  sched: number | ((arena: Arena, actors: number) => number) = -1,
+): PreparedRun {
   const scenario = findScenario(scenarioName);
   const params = resolveScenarioParams(scenario, raw);
   const roles = scenario.actors(params);
-  const bytes = scenario.imageBytes(params) + controlBytes(roles.length, scenario.outcomes.length) + extraBytes + 4096;
+  const bytes = scenario.imageBytes(params) + controlBytes(roles.length, scenario.outcomes.length) +
+    (typeof extraBytes === 'function' ? extraBytes(roles.length) : extraBytes) + 4096;
   const arena = Arena.create(bytes);
   const mem = new AtomicsMem(arena.sab);
   const control = allocControl(arena, roles.length, scenario.outcomes.length);
   const state = scenario.setup(arena, mem, params, roles);
+  const schedWord = typeof sched === 'function' ? sched(arena, roles.length) : sched;
   const tasks: ActorTask[] = roles.map((_, actor) => ({
     sab: arena.sab,
     layout: arena.layout(),
@@ -65,9 +78,15 @@ export function prepareRun(scenarioName: string, raw: Record<string, unknown>, p
     opBudget: params.ops as number,
     grades: scenario.outcomes.map((o) => o.grade),
     port,
-    sched,
+    sched: schedWord,
   }));
   return { scenario, params, arena, mem, control, roles, state, tasks };
+}
+
+/** The name of a word in a run's image: the scenario's own, else the arena's region and offset. */
+export function wordName(run: PreparedRun, word: number): string {
+  if (word < 0) return '';
+  return run.scenario.wordName?.(run.state, word) ?? run.arena.nameOf(word);
 }
 
 /** Sum of one runtime counter over every actor. */
@@ -141,7 +160,9 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     locks: scenario.locks?.(run.state),
     durationMs,
     timeBudgetMs,
-    graceMs: Math.min(5000, Math.max(1000, timeBudgetMs - durationMs)),
+    // Time for stopped actors to return: the slack the budget leaves past the duration, at least
+    // a second (a quarter of a short budget), at most five.
+    graceMs: Math.min(5000, Math.max(Math.min(1000, timeBudgetMs / 4), timeBudgetMs - durationMs)),
     onTick: (elapsedMs) => {
       const forbidden = sumCounter(run, C_FORBIDDEN);
       opts.onProgress?.({ elapsedMs, durationMs, totalOps: sumCounter(run, C_OPS), forbidden });
@@ -168,6 +189,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
       spins: mem.i32[slot + C_SPINS],
       waits: mem.i32[slot + C_WAITS],
       latencyNs: latencyOf(hist),
+      latencyHist: Array.from(hist),
       counters: Object.fromEntries(scenario.counters.map((name, k) => [name, mem.i32[slot + C_CUSTOM + k]])),
     };
   });
@@ -185,6 +207,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     perActor,
     actorResults: batch.results,
     latencyNs: latencyOf(allLat),
+    latencyHist: allLat,
     oracles: check.oracles,
     outcomes,
     failures: batch.failures,

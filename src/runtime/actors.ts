@@ -24,12 +24,20 @@ export interface BatchOptions {
   opNames: readonly string[];
   /** Raise the stop flag after this long (0: run until every actor's op budget is spent). */
   durationMs: number;
-  /** The whole batch ends by this, whatever the actors do. */
+  /**
+   * The whole batch ends by this, counted from the call, whatever the actors do: the stop
+   * flag goes up `graceMs` before it, and whoever has not returned by it is declared hung.
+   */
   timeBudgetMs: number;
-  /** How long a stopped actor may take to return before it is declared hung. */
+  /** How long a stopped actor may take to return before it is declared hung (at most half the budget). */
   graceMs: number;
   /** Named lock words, so a dead actor's held locks can be reported. */
   locks?: ReadonlyArray<{ name: string; word: number }>;
+  /**
+   * Run on this pool (exactly tasks.length threads, atomics 'disabled') and leave it open:
+   * the deterministic engine runs thousands of short batches. A hung actor still destroys it.
+   */
+  pool?: Piscina;
   /** Called about every 100 ms with the elapsed time; return true to stop early. */
   onTick?: (elapsedMs: number) => boolean | void;
 }
@@ -49,6 +57,21 @@ const TICK_MS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * A pool of exactly `threads` actor threads. atomics 'disabled': an idle pool thread must keep
+ * its event loop free, and each actor is a single long task.
+ */
+export function actorPool(threads: number): Piscina {
+  return new Piscina({
+    filename: workerFile('actor'),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    atomics: 'disabled',
+    concurrentTasksPerWorker: 1,
+  });
+}
+
+/**
  * Run one batch of actors on a piscina pool of exactly that many threads: start them
  * together behind a barrier, stop them by the flag in the image, and never hang: a crashed
  * actor stops the others and is reported; one that does not return within the grace after
@@ -59,18 +82,17 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   const n = tasks.length;
   const control = tasks[0].control;
   const i32 = mem.i32;
-  // atomics 'disabled': an idle pool thread must keep its event loop free, and each actor
-  // is a single long task.
-  const pool = new Piscina({
-    filename: workerFile('actor'),
-    minThreads: n,
-    maxThreads: n,
-    idleTimeout: Infinity,
-    atomics: 'disabled',
-    concurrentTasksPerWorker: 1,
-  });
+  const pool = opts.pool ?? actorPool(n);
   const results: unknown[] = new Array(n).fill(null);
   const settled = new Array<boolean>(n).fill(false);
+  // Resolves when the last actor settles, so a short batch ends at once, not at the next tick.
+  let allSettled!: () => void;
+  const done = new Promise<void>((r) => (allSettled = r));
+  let nSettled = 0;
+  const settle = (a: number) => {
+    settled[a] = true;
+    if (++nSettled === n) allSettled();
+  };
   const failures: ActorFailureReport[] = [];
   const role = (a: number) => tasks[a].roles[a];
   const lastOp = (a: number) => opts.opNames[i32[control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start';
@@ -83,12 +105,12 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
     pool.run(t).then(
       (r: ActorReturn) => {
         results[t.actor] = r.result;
-        settled[t.actor] = true;
+        settle(t.actor);
       },
       (err: unknown) => {
         // After a hang is reported, destroy() rejects the task: that is our doing, not a crash.
         if (settled[t.actor]) return;
-        settled[t.actor] = true;
+        settle(t.actor);
         Atomics.store(i32, control.counters + t.actor * SLOT_WORDS + C_STATE, S_CRASHED);
         const e = err instanceof Error ? err : new Error(String(err));
         failures.push({ actor: t.actor, role: role(t.actor), kind: 'crashed', lastOp: lastOp(t.actor), state: 'crashed', message: e.message });
@@ -98,12 +120,18 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   }
 
   const t0 = performance.now();
+  const graceMs = Math.min(opts.graceMs, opts.timeBudgetMs / 2);
+  const stopBy = t0 + opts.timeBudgetMs - graceMs;
   let stoppedEarly = false;
   let stopAt = -1;
   // The barrier: every actor attached, or one crashed on the way.
   while (Atomics.load(i32, control.control + READY) < n && failures.length === 0) {
-    if (performance.now() - t0 > STARTUP_MS) break;
-    await sleep(2);
+    if (performance.now() - t0 > STARTUP_MS || performance.now() >= stopBy) break;
+    // Woken by the arriving actor's notify (a reused pool's threads arrive in well under a
+    // millisecond), with a timeout for the startup and failure checks.
+    const seen = Atomics.load(i32, control.control + READY);
+    const w = Atomics.waitAsync(i32, control.control + READY, seen, 2);
+    if (w.async) await w.value;
   }
   const start = performance.now();
   Atomics.store(i32, control.control + GO, 1);
@@ -111,32 +139,32 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   if (failures.length) stopAt = start;
 
   for (;;) {
-    await sleep(stopAt < 0 ? TICK_MS : 10);
+    await Promise.race([sleep(stopAt < 0 ? TICK_MS : 10), done]);
     const elapsed = performance.now() - start;
     if (settled.every(Boolean)) break;
     if (stopAt < 0) {
       const early = opts.onTick?.(elapsed) === true;
-      if (early || (opts.durationMs > 0 && elapsed >= opts.durationMs) || elapsed >= opts.timeBudgetMs) {
+      if (early || (opts.durationMs > 0 && elapsed >= opts.durationMs) || performance.now() >= stopBy) {
         stoppedEarly = early || (opts.durationMs === 0 || elapsed < opts.durationMs);
         stop();
         stopAt = performance.now();
       }
-    } else if (performance.now() - stopAt > opts.graceMs) {
+    } else if (performance.now() - stopAt > graceMs) {
       for (let a = 0; a < n; a++) {
         if (settled[a]) continue;
         settled[a] = true;
         failures.push({
           actor: a, role: role(a), kind: 'hung', lastOp: lastOp(a), state: stateOf(a),
-          message: `did not return within ${opts.graceMs} ms of the stop flag`,
+          message: `did not return within ${Math.round(graceMs)} ms of the stop flag`,
         });
       }
       break;
     }
   }
-  const elapsedMs = Math.min(performance.now() - start, stopAt < 0 ? Infinity : stopAt - start + opts.graceMs);
+  const elapsedMs = Math.min(performance.now() - start, stopAt < 0 ? Infinity : stopAt - start + graceMs);
   opts.onTick?.(elapsedMs);
   // destroy() terminates any thread still running: a hung actor never keeps the process alive.
-  await pool.destroy();
+  if (!opts.pool || failures.some((f) => f.kind === 'hung')) await pool.destroy();
   const heldLocks = (opts.locks ?? [])
     .map((l) => ({ name: l.name, holder: SpinLock.holder(mem, l.word) }))
     .filter((l) => l.holder >= 0);

@@ -4,12 +4,14 @@ import {
   C_CAS_RETRIES, C_CUSTOM, C_FORBIDDEN, C_INTERESTING, C_LAST_OP, C_OPS, C_SPINS, C_WAITS,
   LAT_BUCKETS, SLOT_WORDS, latencyBucket,
 } from '../shm/counters.js';
-import { STOP, type ControlLayout } from './control.js';
+import { STOP, STRIDE_ACTORS, STRIDE_ARRIVED, type ControlLayout } from './control.js';
 import { Rng } from './rng.js';
 import type { Params } from '../lab/params.js';
 
 /** How often (in ops) an actor samples one operation's latency. */
 const SAMPLE_EVERY = 64;
+/** The longest an actor waits at a stride rendezvous: strides raise overlap, they must never stall a run. */
+const STRIDE_WAIT_MS = 1;
 
 /**
  * What a role function gets on its worker thread: the port to the image, its identity,
@@ -29,6 +31,12 @@ export class ActorContext<P = Params, S = unknown> {
   private sampleAt = 0;
   private t0 = 0;
   private checkIn = 0;
+  private readonly spin: number;
+  private readonly stride: number;
+  private nextStride: number;
+  private strides = 0;
+  /** Where busy-wait jitter goes, so the loop is not optimised away. */
+  private sink = 0;
 
   constructor(
     readonly mem: Mem,
@@ -57,14 +65,40 @@ export class ActorContext<P = Params, S = unknown> {
     this.budget = opBudget > 0 ? opBudget : Infinity;
     this.forbiddenCodes = Uint8Array.from(grades, (g) => (g === 'FORBIDDEN' ? 1 : 0));
     this.interestingCodes = Uint8Array.from(grades, (g) => (g === 'ACCEPTABLE_INTERESTING' ? 1 : 0));
+    const engine = params as Record<string, unknown>;
+    this.spin = typeof engine.spin === 'number' ? engine.spin : 0;
+    this.stride = typeof engine.stride === 'number' ? engine.stride : 0;
+    this.nextStride = this.stride;
   }
 
   /** True once the run is over for this actor: the stop flag is up or its op budget is spent. */
   stopped(): boolean {
     if (this.ops >= this.budget) return true;
+    if (this.spin > 0) this.jitter();
+    if (this.stride > 0 && this.ops >= this.nextStride) this.rendezvous();
     // The flag is read on every 16th call: a load per call would cost as much as a small op.
     if ((++this.checkIn & 15) !== 0) return false;
     return Atomics.load(this.i32, this.stopWord) !== 0;
+  }
+
+  private jitter(): void {
+    for (let i = this.rng.below(this.spin + 1); i > 0; i--) this.sink = (this.sink + i) | 0;
+  }
+
+  /**
+   * jcstress's strides: actors that ran apart drift out of step, and their operations stop
+   * overlapping. Every `stride` ops each actor waits, briefly, until every actor that takes
+   * part has reached the same stride, then they start the next one together.
+   */
+  private rendezvous(): void {
+    const i32 = this.i32;
+    const base = this.control.control;
+    if (this.strides++ === 0) Atomics.add(i32, base + STRIDE_ACTORS, 1);
+    this.nextStride = this.ops + this.stride;
+    Atomics.add(i32, base + STRIDE_ARRIVED, 1);
+    const target = this.strides * Atomics.load(i32, base + STRIDE_ACTORS);
+    const until = performance.now() + STRIDE_WAIT_MS;
+    while (Atomics.load(i32, base + STRIDE_ARRIVED) < target && performance.now() < until);
   }
 
   /** The stop flag alone, for loops that must drain after the op budget (consumers). */

@@ -8,7 +8,7 @@ import { allocCounters, type CounterRegions } from '../shm/counters.js';
  * crosses to workers as plain data.
  */
 export interface ControlLayout extends CounterRegions {
-  /** Start of the control line: READY, GO, STOP each on their own line. */
+  /** Start of the control lines: READY, GO, STOP and the stride rendezvous each on their own line. */
   control: number;
   /** nActors * nOutcomes words: outcome counts per actor. */
   outcomes: number;
@@ -19,9 +19,12 @@ export interface ControlLayout extends CounterRegions {
 export const READY = 0;
 export const GO = LINE_WORDS;
 export const STOP = 2 * LINE_WORDS;
+/** Stride rendezvous (ActorContext.stopped): arrivals, and the actors taking part. */
+export const STRIDE_ARRIVED = 3 * LINE_WORDS;
+export const STRIDE_ACTORS = 3 * LINE_WORDS + 1;
 
 export function allocControl(arena: Arena, actors: number, nOutcomes: number): ControlLayout {
-  const control = arena.allocWords('runtime.control', 3 * LINE_WORDS);
+  const control = arena.allocWords('runtime.control', 4 * LINE_WORDS);
   const regions = allocCounters(arena, actors);
   const outcomes = arena.allocWords('actors.outcomes', Math.max(1, actors * nOutcomes));
   return { control, ...regions, outcomes, nOutcomes, actors };
@@ -29,5 +32,5 @@ export function allocControl(arena: Arena, actors: number, nOutcomes: number): C
 
 /** Bytes the control block needs, to size an image. */
 export function controlBytes(actors: number, nOutcomes: number): number {
-  return 64 * (3 + actors * 2 + Math.ceil((actors * 40 * 4) / 64) + Math.ceil((actors * nOutcomes * 4) / 64) + 4);
+  return 64 * (4 + actors * 2 + Math.ceil((actors * 40 * 4) / 64) + Math.ceil((actors * nOutcomes * 4) / 64) + 4);
 }

@@ -7,6 +7,17 @@ import type { ActorTask } from './task.js';
  */
 const binders: Partial<Record<ActorTask['port'], (task: ActorTask, raw: Mem) => Mem>> = {};
 
+/**
+ * Thrown by a port to end its actor on purpose (the deterministic engine ended the run: a
+ * deadlock, a stale actor, a forbidden outcome). The worker returns normally: not a crash.
+ */
+export class PortAbort extends Error {
+  constructor(readonly status: string) {
+    super(`the scheduler ended the run (${status})`);
+    this.name = 'PortAbort';
+  }
+}
+
 export function registerPort(kind: ActorTask['port'], bind: (task: ActorTask, raw: Mem) => Mem): void {
   binders[kind] = bind;
 }

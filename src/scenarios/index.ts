@@ -4,6 +4,7 @@ import { faultProbe, mailboxRelay } from './probes.js';
 import { ringPair } from './ring-pair.js';
 import { ringStress } from './ring-stress.js';
 import { methodCache } from './method-cache.js';
+import { schedProbe } from './sched-probe.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
@@ -15,6 +16,7 @@ export const scenarios: readonly Scenario[] = [
   ringPair,
   mailboxRelay,
   faultProbe,
+  schedProbe,
 ];
 
 export function findScenario(name: string): Scenario {

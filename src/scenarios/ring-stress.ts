@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
-import { CONS_MODES, PROD_MODES, RING_F_EXACT_SZ, VARIANT_NO_TAIL_WAIT, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
+import { CONS_MODES, PROD_MODES, RING_F_EXACT_SZ, R_CONS, R_PROD, R_SLOTS, VARIANT_NO_TAIL_WAIT, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type OracleResult, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
@@ -37,6 +37,8 @@ const K_EMPTY = 3;
 
 interface RingStressState {
   ring: RingRef;
+  /** The ring's size in words (header and slots), for naming its words in traces. */
+  ringWords: number;
   owner: number;
   gen: number;
   objects: number;
@@ -163,6 +165,17 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
   ctx.contention(ring.stats.casRetries, ring.stats.spins, ring.stats.waits);
 }
 
+const SIDE_FIELDS = ['sync', 'htd_max', 'head', 'tail', 'rts_head.cnt', 'rts_head.pos'];
+const HEADER_FIELDS = ['size', 'mask', 'capacity', 'flags', 'esize_words', 'variant'];
+
+/** A ring word's field: its header, a side's head or tail, or a slot's id or checksum word. */
+function ringField(off: number): string {
+  if (off >= R_SLOTS) return `slot[${(off - R_SLOTS) >> 1}].${(off - R_SLOTS) & 1 ? 'sum' : 'id'}`;
+  if (off >= R_CONS) return `cons.${SIDE_FIELDS[off - R_CONS] ?? off - R_CONS}`;
+  if (off >= R_PROD) return `prod.${SIDE_FIELDS[off - R_PROD] ?? off - R_PROD}`;
+  return HEADER_FIELDS[off] ?? `header+${off}`;
+}
+
 /** Spin a little, then sleep briefly on the other side's tail: gives the core to whoever can make progress. */
 function backoff(ctx: ActorContext<P, RingStressState>, idle: number, word: number): void {
   if (idle < 32) return;
@@ -231,6 +244,7 @@ export const ringStress = defineScenario<P, RingStressState>({
     });
     return {
       ring: ring.ref,
+      ringWords: Ring.memsize(p.count, ringFlags(p.prod, p.cons, p.exact), 8) / 4,
       owner: arena.allocWords('ring-stress.owner', objects),
       gen: arena.allocWords('ring-stress.gen', objects),
       objects,
@@ -239,6 +253,13 @@ export const ringStress = defineScenario<P, RingStressState>({
     };
   },
   roles: { producer, consumer },
+  wordName(s, word) {
+    const off = word - s.ring.base;
+    if (off >= 0 && off < s.ringWords) return `ring.${ringField(off)}`;
+    if (word >= s.owner && word < s.owner + s.objects) return `object[${word - s.owner}].owner`;
+    if (word >= s.gen && word < s.gen + s.objects) return `object[${word - s.gen}].gen`;
+    return word === s.prodDone ? 'producers-done' : undefined;
+  },
   check({ mem, state: s, counter, roles }) {
     const ring = new Ring(mem, s.ring);
     const exactly: Violation[] = [];

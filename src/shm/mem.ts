@@ -32,6 +32,8 @@ export interface Mem {
   compareExchange64(i: number, expected: bigint, replacement: bigint): bigint;
   /** A pause in a spin loop: a scheduling point for the deterministic engine, nothing here. */
   pause(): void;
+  /** The actor makes no more accesses (the deterministic port hands its turn on); absent on raw ports. */
+  retire?(crashed: boolean): void;
 }
 
 /** The port bound straight to `Atomics`: what stress runs and benchmarks use. */

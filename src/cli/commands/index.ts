@@ -1,9 +1,21 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.js';
 import { registerDemo } from './demo.js';
+import { registerExplore } from './explore.js';
 import { registerList } from './list.js';
+import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 import { registerStep } from './step.js';
+import { registerSweep } from './sweep.js';
 
 /** Each command lives in its own file and adds itself to the program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerDemo, registerList, registerRun, registerStep, registerBench];
+export const commands: ReadonlyArray<(program: Command) => void> = [
+  registerDemo,
+  registerList,
+  registerRun,
+  registerStep,
+  registerExplore,
+  registerReplay,
+  registerSweep,
+  registerBench,
+];

@@ -1,17 +1,33 @@
 import { writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { parseDuration } from '../../lab/params.js';
+import { reportHtml } from '../../lab/html/report-html.js';
+import { junitXml } from '../../lab/junit.js';
 import type { Report } from '../../lab/report.js';
 import { runStress } from '../../lab/stress.js';
 import { renderReport } from '../../lab/terminal.js';
-import { findScenario, scenarios } from '../../scenarios/index.js';
-import { addScenarioOptions, scenarioValues } from '../options.js';
+import { scenarioValues } from '../options.js';
+import { registerScenarioCommand } from '../scenario-command.js';
 import { progressBar } from '../progress.js';
 
 /** What a run can be written to besides the terminal; the lab's report writers add themselves here. */
 export const reportWriters: Array<{ flag: string; help: string; write: (file: string, r: Report) => void }> = [
   { flag: 'json', help: 'write the report as JSON to FILE', write: (file, r) => writeFileSync(file, JSON.stringify(r, null, 2) + '\n') },
+  { flag: 'junit', help: 'write JUnit XML to FILE: a test case per oracle and per forbidden outcome', write: (file, r) => writeFileSync(file, junitXml(r)) },
+  { flag: 'html', help: 'write a self-contained HTML report with SVG charts to FILE', write: (file, r) => writeFileSync(file, reportHtml(r)) },
 ];
+
+/** What the command keeps of its time budget for itself after the run: the oracles and the report. */
+const REPORT_MS = 250;
+
+/**
+ * `--time-budget` counts from the command's start (performance.now() is time since the process
+ * began, module loading included): what is left, less the report's share, goes to the run.
+ */
+export function commandBudget(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  return Math.max(1, parseDuration('--time-budget', String(raw)) - performance.now() - REPORT_MS);
+}
 
 /** The options every run takes, besides the scenario's. */
 export function addRunOptions(cmd: Command): Command {
@@ -23,20 +39,11 @@ export function addRunOptions(cmd: Command): Command {
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command('run')
-    .description(`run a scenario on real worker threads and check it (${scenarios.filter((s) => !s.hidden).map((s) => s.name).join(', ')})`)
-    .argument('<scenario>', 'scenario name (memrace list)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .helpOption(false)
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const scenario = findScenario(name);
-      const inner = addRunOptions(addScenarioOptions(new Command(`memrace run ${scenario.name}`), scenario))
-        .description(scenario.summary)
-        .exitOverride();
-      inner.parse(cmd.args.slice(1), { from: 'user' });
-      const opts = inner.opts();
+  registerScenarioCommand(program, {
+    name: 'run',
+    description: 'run a scenario on real worker threads and check it',
+    options: addRunOptions,
+    action: async (scenario, opts) => {
       const bar = opts.quiet ? { update() {}, stop() {} } : progressBar(scenario.name);
       let report: Report;
       try {
@@ -44,7 +51,7 @@ export function registerRun(program: Command): void {
           scenario: scenario.name,
           params: scenarioValues(scenario, opts),
           stopOnForbidden: opts.stopOnForbidden === true,
-          timeBudgetMs: opts.timeBudget ? parseDuration('--time-budget', String(opts.timeBudget)) : undefined,
+          timeBudgetMs: commandBudget(opts.timeBudget),
           onProgress: (p) => bar.update(p),
         });
       } finally {
@@ -57,5 +64,6 @@ export function registerRun(program: Command): void {
         if (typeof file === 'string') w.write(file, report);
       }
       if (report.verdict === 'fail') process.exitCode = 1;
-    });
+    },
+  });
 }

@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { findScenario, scenarios } from '../scenarios/index.js';
+import type { Scenario } from '../lab/scenario.js';
+import { addScenarioOptions } from './options.js';
+
+export interface ScenarioCommandSpec {
+  name: string;
+  description: string;
+  /** The command's own options, added after the scenario's. */
+  options: (cmd: Command) => Command;
+  action: (scenario: Scenario, opts: Record<string, unknown>) => Promise<void>;
+}
+
+/**
+ * A command whose options depend on its scenario (`memrace run ring-stress --count 8`): the
+ * outer command takes the name, then an inner one, built for that scenario, parses the rest,
+ * so each scenario's flags are checked and listed in its own help.
+ */
+export function registerScenarioCommand(program: Command, spec: ScenarioCommandSpec): void {
+  program
+    .command(spec.name)
+    .description(`${spec.description} (${scenarios.filter((s) => !s.hidden).map((s) => s.name).join(', ')})`)
+    .argument('<scenario>', 'scenario name (memrace list)')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption(false)
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      const scenario = findScenario(name);
+      const inner = spec.options(addScenarioOptions(new Command(`memrace ${spec.name} ${scenario.name}`), scenario))
+        .description(scenario.summary)
+        .exitOverride();
+      inner.parse(cmd.args.slice(1), { from: 'user' });
+      await spec.action(scenario, inner.opts());
+    });
+}

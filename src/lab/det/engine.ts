@@ -1,0 +1,192 @@
+import type { Piscina } from 'piscina';
+import { ConfigError, MemraceError } from '../../errors.js';
+import { runActors } from '../../runtime/actors.js';
+import { C_LAST_OP, SLOT_WORDS } from '../../shm/counters.js';
+import type { OracleResult } from '../scenario.js';
+import type { OutcomeCount } from '../report.js';
+import { type PreparedRun, checkRun, outcomeTotals, prepareRun, wordName } from '../stress.js';
+import {
+  A_BASE, A_WORDS, ACCESS_KINDS, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
+  H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
+  H_STRATEGY, H_CHANGE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
+  STATUS_NAMES, STRATEGIES, TRACE_WORDS, type BlockShape, type StrategyName, blockWords, decBase, forcedBase, traceBase,
+} from './block.js';
+
+/** What one scheduled run is told: the strategy's inputs for this iteration. */
+export interface IterationPlan {
+  strategy: StrategyName;
+  /** The random strategy's seed for this iteration. */
+  seed: number;
+  /** PCT: each actor's initial priority (distinct, >= the number of change points). */
+  priorities?: number[];
+  /** PCT: the steps at which the running actor's priority drops to the point's index. */
+  changePoints?: number[];
+  /** Decisions taken as given before the strategy decides (a replay, a DFS prefix). */
+  forced?: number[];
+}
+
+export interface DetOptions {
+  /** Accesses one actor may make before it is reported STALE. */
+  stepBudget: number;
+  /** End the run at the first forbidden outcome any actor counts. */
+  stopOnForbidden: boolean;
+  /** The run's wall-clock limit (a safety net: a scheduled run is bounded by its step budget). */
+  timeBudgetMs: number;
+}
+
+/** One choice point: several actors could go; `chosen` went. */
+export interface Decision {
+  chosen: number;
+  candidates: number;
+  /** The actor that continues without a preemption (the holder when it could go, else the lowest). */
+  dflt: number;
+  holderCould: boolean;
+}
+
+export type DetStatus = (typeof STATUS_NAMES)[number];
+
+/** Where an actor stood when the run ended: for deadlock and stale reports. */
+export interface ActorPosition {
+  actor: number;
+  role: string;
+  state: string;
+  access: string;
+  address: string;
+  expected?: number;
+  steps: number;
+  lastOp: string;
+}
+
+export interface DetFailure {
+  kind: 'forbidden' | 'oracle' | 'deadlock' | 'stale' | 'crash';
+  message: string;
+}
+
+export interface DetRun {
+  run: PreparedRun;
+  status: DetStatus;
+  failure: DetFailure | null;
+  decisions: Decision[];
+  steps: number;
+  outcomes: OutcomeCount[];
+  oracles: OracleResult[];
+  positions: ActorPosition[];
+  /** The trace block (a copy), decoded by trace.ts. */
+  trace: Int32Array;
+}
+
+const STATE_NAMES = ['running', 'pending', 'blocked', 'done'] as const;
+
+/** The block's size for a run of `actors` with a per-actor step budget. */
+export function blockShape(actors: number, stepBudget: number): BlockShape {
+  if (actors > MAX_ACTORS) throw new ConfigError('actors', `the deterministic engine schedules at most ${MAX_ACTORS} actors, not ${actors}`, `1 to ${MAX_ACTORS}`);
+  const maxSteps = actors * (stepBudget + 2) * 2;
+  return { actors, maxSteps, maxDecisions: maxSteps };
+}
+
+/** Lay out a run whose actors bind the scheduled port, with the block filled in from the plan. */
+export function prepareScheduled(scenario: string, params: Record<string, unknown>, plan: IterationPlan, opts: DetOptions): { run: PreparedRun; base: number; shape: BlockShape } {
+  let base = -1;
+  let shape!: BlockShape;
+  const bytes = (actors: number) => blockWords(blockShape(actors, opts.stepBudget)) * 4 + 64;
+  const run = prepareRun(scenario, params, 'scheduled', bytes, (arena, actors) => {
+    shape = blockShape(actors, opts.stepBudget);
+    base = arena.allocWords('det.scheduler', blockWords(shape));
+    return base;
+  });
+  const i32 = run.mem.i32;
+  const priorities = plan.priorities ?? [];
+  const changes = plan.changePoints ?? [];
+  if (changes.length > MAX_CHANGE_POINTS) throw new ConfigError('--depth', `${changes.length + 1} needs more change points than the scheduler holds`, `0 to ${MAX_CHANGE_POINTS + 1}`);
+  i32[base + H_STRATEGY] = STRATEGIES.indexOf(plan.strategy);
+  i32[base + H_SEED] = plan.seed | 0;
+  i32[base + H_NACTORS] = shape.actors;
+  i32[base + H_STEP_BUDGET] = opts.stepBudget;
+  i32[base + H_MAX_STEPS] = shape.maxSteps;
+  i32[base + H_MAX_DEC] = shape.maxDecisions;
+  i32[base + H_STOP_ON_FORBIDDEN] = opts.stopOnForbidden ? 1 : 0;
+  i32[base + H_CULPRIT] = -1;
+  i32[base + H_FLOOR] = 0;
+  i32[base + H_NCHANGE] = changes.length;
+  changes.forEach((c, j) => (i32[base + H_CHANGE + j] = c));
+  for (let a = 0; a < shape.actors; a++) i32[base + A_BASE + a * A_WORDS + R_PRIO] = priorities[a] ?? 0;
+  const forced = plan.forced ?? [];
+  if (forced.length > shape.maxDecisions) throw new MemraceError('E_SCHEDULE', `the schedule has ${forced.length} decisions, more than this run can take (${shape.maxDecisions})`);
+  i32[base + H_NFORCED] = forced.length;
+  forced.forEach((c, k) => (i32[base + forcedBase(shape) + k] = c));
+  return { run, base, shape };
+}
+
+/** Run one iteration under the scheduler on `pool` (one thread per actor) and judge it. */
+export async function runScheduled(scenario: string, params: Record<string, unknown>, plan: IterationPlan, opts: DetOptions, pool: Piscina): Promise<DetRun> {
+  const { run, base, shape } = prepareScheduled(scenario, params, plan, opts);
+  const i32 = run.mem.i32;
+  const batch = await runActors({
+    tasks: run.tasks,
+    mem: run.mem,
+    opNames: run.scenario.opNames,
+    durationMs: 0,
+    timeBudgetMs: opts.timeBudgetMs,
+    graceMs: 2000,
+    pool,
+  });
+  const status = STATUS_NAMES[Atomics.load(i32, base + H_STATUS)];
+  if (status === 'diverged') {
+    const k = i32[base + H_NDEC];
+    throw new MemraceError('E_SCHEDULE', `the schedule does not fit this run: decision ${k} names actor ${i32[base + H_CULPRIT]}, who cannot go there (a different scenario, parameters or code)`);
+  }
+  const ndec = Math.min(i32[base + H_NDEC], shape.maxDecisions);
+  const forced = plan.forced?.length ?? 0;
+  if (forced > ndec && (status === 'finished' || status === 'deadlock')) {
+    throw new MemraceError('E_SCHEDULE', `the schedule does not fit this run: it has ${forced} decisions, the run ended after ${ndec} (a different scenario, parameters or code)`);
+  }
+  const decisions: Decision[] = [];
+  for (let k = 0; k < ndec; k++) {
+    const d = base + decBase(shape) + k * DEC_WORDS;
+    decisions.push({
+      chosen: i32[d], candidates: i32[d + 1],
+      dflt: i32[d + 2] & 0xff, holderCould: (i32[d + 2] & DEC_HOLDER) !== 0,
+    });
+  }
+  const steps = i32[base + H_STEP];
+  const traceStart = base + traceBase(shape);
+  const trace = i32.slice(traceStart, traceStart + Math.min(steps, shape.maxSteps) * TRACE_WORDS);
+  const positions = run.roles.map((role, a): ActorPosition => {
+    const r = base + A_BASE + a * A_WORDS;
+    const kind = ACCESS_KINDS[i32[r + R_KIND]] ?? 'none';
+    const addr = i32[r + R_ADDR];
+    return {
+      actor: a, role, state: STATE_NAMES[i32[r + R_STATE]], access: kind,
+      address: addr >= 0 ? wordName(run, addr) : '-',
+      ...(kind === 'wait' ? { expected: i32[r + R_EXPECT] } : {}),
+      steps: i32[r + R_STEPS],
+      lastOp: run.scenario.opNames[i32[run.control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start',
+    };
+  });
+  const quiescent = status === 'finished' && batch.failures.length === 0;
+  const check = quiescent ? checkRun(run, batch.results) : { oracles: [], outcomes: {} };
+  const totals = outcomeTotals(run);
+  for (const [k, v] of Object.entries(check.outcomes ?? {})) totals[k] = (totals[k] ?? 0) + v;
+  const outcomes = run.scenario.outcomes.map((o) => ({ outcome: o.id, grade: o.grade, count: totals[o.id] ?? 0, description: o.description }));
+  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace };
+  result.failure = judge(result, batch.failures.map((f) => `actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}': ${f.message}`), i32[base + H_CULPRIT]);
+  return result;
+}
+
+function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null {
+  const forbidden = r.outcomes.filter((o) => o.grade === 'FORBIDDEN' && o.count > 0);
+  if (forbidden.length) return { kind: 'forbidden', message: `forbidden outcome ${forbidden.map((o) => `'${o.outcome}' (${o.description})`).join(', ')}` };
+  if (crashes.length) return { kind: 'crash', message: crashes.join('; ') };
+  const where = (p: ActorPosition) => `actor ${p.actor} (${p.role}) ${p.state} at ${p.access} ${p.address}${p.expected !== undefined ? ` == ${p.expected}` : ''} during '${p.lastOp}'`;
+  if (r.status === 'deadlock') {
+    return { kind: 'deadlock', message: `DEADLOCK: every live actor waits: ${r.positions.filter((p) => p.state !== 'done').map(where).join('; ')}` };
+  }
+  if (r.status === 'stale') {
+    const p = r.positions[culprit];
+    return { kind: 'stale', message: `STALE: ${p ? `actor ${p.actor} (${p.role}) did not finish within its step budget, last at ${p.access} ${p.address} during '${p.lastOp}'` : 'the decision log is full'}` };
+  }
+  if (r.status === 'aborted') return { kind: 'crash', message: 'the run was aborted (time budget or a crashed actor)' };
+  const bad = r.oracles.filter((o) => o.violations.length);
+  if (bad.length) return { kind: 'oracle', message: bad.map((o) => `oracle ${o.name}: ${o.violations[0].message}${o.violations.length > 1 ? ` (+${o.violations.length - 1} more)` : ''}`).join('; ') };
+  return null;
+}

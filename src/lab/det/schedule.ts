@@ -1,0 +1,114 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { MemraceError } from '../../errors.js';
+import { packageRoot } from '../../runtime/paths.js';
+import { type Params, flagOf } from '../params.js';
+import { STRATEGIES } from './block.js';
+import type { IterationPlan } from './engine.js';
+
+/** Bumped whenever the scheduler's decisions change meaning: an old file must not replay silently differently. */
+export const SCHEDULE_VERSION = 2;
+
+const Param = z.union([z.number(), z.string(), z.boolean(), z.array(z.number()), z.array(z.string())]);
+
+const PlanSchema = z.object({
+  strategy: z.enum(STRATEGIES),
+  seed: z.number().int(),
+  priorities: z.array(z.number().int()).optional(),
+  changePoints: z.array(z.number().int()).optional(),
+  forced: z.array(z.number().int().min(0).max(30)).optional(),
+});
+
+const ScheduleSchema = z.object({
+  format: z.literal('memrace-schedule'),
+  version: z.number().int(),
+  memrace: z.string(),
+  scenario: z.string(),
+  variant: z.string(),
+  params: z.record(Param),
+  seed: z.number().int(),
+  iteration: z.number().int().min(0),
+  plan: PlanSchema,
+  stepBudget: z.number().int().positive(),
+  stopOnForbidden: z.boolean(),
+  /** Every choice, run-length coded ("0*3 1 2*5"); absent in the file kept while an iteration runs. */
+  decisions: z.string().regex(/^(\d+(\*\d+)?( \d+(\*\d+)?)*)?$/).optional(),
+  steps: z.number().int().optional(),
+  failure: z.object({ kind: z.string(), message: z.string() }).optional(),
+});
+
+export type ScheduleFile = z.infer<typeof ScheduleSchema>;
+
+let version: string | undefined;
+/** This memrace's version, from its package.json. */
+export function memraceVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
+}
+
+export function encodeDecisions(chosen: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < chosen.length; ) {
+    let j = i;
+    while (j < chosen.length && chosen[j] === chosen[i]) j++;
+    out.push(j - i > 1 ? `${chosen[i]}*${j - i}` : String(chosen[i]));
+    i = j;
+  }
+  return out.join(' ');
+}
+
+export function decodeDecisions(text: string): number[] {
+  if (text === '') return [];
+  return text.split(' ').flatMap((run) => {
+    const [a, n] = run.split('*').map(Number);
+    return new Array<number>(n ?? 1).fill(a);
+  });
+}
+
+/** The plan that replays a file: its decisions forced, or the iteration's plan when it has none. */
+export function replayPlan(f: ScheduleFile): IterationPlan {
+  return f.decisions === undefined ? f.plan : { ...f.plan, forced: decodeDecisions(f.decisions) };
+}
+
+export function writeSchedule(file: string, f: ScheduleFile): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(f, null, 1) + '\n');
+}
+
+const fail = (file: string, why: string) => new MemraceError('E_SCHEDULE', `--schedule ${file}: ${why}`);
+
+/**
+ * Read and check a schedule for `scenario`: a file of another scenario, format version or
+ * memrace version is refused with the reason, never replayed as a different run.
+ */
+export function readSchedule(file: string, scenario: string): ScheduleFile {
+  if (!existsSync(file)) throw fail(file, 'no such file');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw fail(file, `not JSON (${(e as Error).message})`);
+  }
+  const head = json as Partial<ScheduleFile> | null;
+  if (head?.format !== 'memrace-schedule') throw fail(file, "not a memrace schedule (no format: 'memrace-schedule')");
+  if (head.version !== SCHEDULE_VERSION) throw fail(file, `schedule format version ${String(head.version)}, this memrace reads version ${SCHEDULE_VERSION}`);
+  const parsed = ScheduleSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw fail(file, `field '${issue.path.join('.')}': ${issue.message}`);
+  }
+  const f = parsed.data;
+  if (f.scenario !== scenario) throw fail(file, `recorded for scenario '${f.scenario}', not '${scenario}'`);
+  if (f.memrace !== memraceVersion()) throw fail(file, `recorded by memrace ${f.memrace}, this is ${memraceVersion()}: the scenario code may differ, re-run explore`);
+  return f;
+}
+
+/** Parameters the user gave that disagree with the file's: each is an error naming the flag. */
+export function checkGivenParams(f: ScheduleFile, given: Params, explicit: readonly string[]): void {
+  for (const k of explicit) {
+    if (JSON.stringify(given[k]) !== JSON.stringify(f.params[k])) {
+      throw new MemraceError('E_SCHEDULE', `${flagOf(k)} ${String(given[k])} disagrees with the schedule, recorded with ${String(f.params[k])}: leave it out or use the schedule's value`);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { explore } from '../src/lab/det/explore.js';
+import { replay } from '../src/lab/det/replay.js';
+import { renderTrace, traceOf } from '../src/lab/det/trace.js';
+
+const tiny = { count: 8, bulk: 2, ops: 4, workers: 3, producers: 2 };
+const dir = () => mkdtempSync(join(tmpdir(), 'memrace-det-'));
+
+describe('explore ring-stress under the deterministic scheduler', () => {
+  it('finds the no-tail-wait forbidden outcome, and the replay shows the same run again exactly', async () => {
+    const failures = dir();
+    const r = await explore({ scenario: 'ring-stress', params: { ...tiny, variant: 'no-tail-wait', seed: 7 }, strategy: 'pct', depth: 3, iterations: 500, failuresDir: failures });
+    expect(r.failure?.run.failure?.kind).toBe('forbidden');
+    const { file, run } = r.failure!;
+    expect(file).toBe(join(failures, 'ring-stress-7.schedule'));
+    expect(JSON.parse(readFileSync(file, 'utf8')).decisions).toMatch(/^\d/);
+    const again = await replay('ring-stress', file);
+    expect(again.reproduced).toBe(true);
+    expect(again.run.failure).toEqual(run.failure);
+    const lines = renderTrace(again.trace, again.run.run.roles);
+    expect(lines).toEqual(renderTrace(traceOf(run), run.run.roles));
+    // Every shared access names its actor, the address's region and the value.
+    expect(lines.some((l) => /a\d producer\s+write\s+ring\.slot\[\d+\]\.(id|sum)\s+= -?\d+ \(was -?\d+\)/.test(l))).toBe(true);
+    expect(lines.some((l) => /a\d consumer\s+read\s+ring\.slot\[\d+\]\.(id|sum)\s+-> -?\d+/.test(l))).toBe(true);
+    expect(lines.some((l) => /a\d producer\s+store\s+ring\.prod\.tail\s+= \d+/.test(l))).toBe(true);
+  });
+
+  it('finds none in the correct ring within the budget, with PCT and random', async () => {
+    for (const strategy of ['pct', 'random']) {
+      const r = await explore({ scenario: 'ring-stress', params: { ...tiny, seed: 3 }, strategy, iterations: 500, failuresDir: dir() });
+      expect(r.failure?.run.failure ?? null).toBeNull();
+      expect(r.iterations).toBe(500);
+    }
+  });
+});
+
+it('ends an exploration by its time budget', async () => {
+  const t0 = performance.now();
+  const r = await explore({ scenario: 'ring-stress', params: { ...tiny, seed: 4 }, strategy: 'random', iterations: 1e6, timeBudgetMs: 400, failuresDir: dir() });
+  expect(r.outOfTime).toBe(true);
+  expect(r.iterations).toBeGreaterThan(0);
+  expect(r.elapsedMs).toBeLessThan(1000); // the last iteration may start just before the budget ends
+  expect(performance.now() - t0).toBeLessThan(2500); // and closing the pool, on 2 busy cores
+});
+
+describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
+  it('DFS finds a lost update, and tries every schedule of the correct counter within its bound', async () => {
+    const lost = await explore({ scenario: 'sched-probe', params: { variant: 'lost-update', ops: 1 }, strategy: 'dfs', depth: 1, iterations: 100, failuresDir: dir() });
+    expect(lost.failure?.run.failure?.kind).toBe('forbidden');
+    const ok = await explore({ scenario: 'sched-probe', params: { ops: 1 }, strategy: 'dfs', depth: 1, iterations: 1000, failuresDir: dir() });
+    expect(ok.failure).toBeNull();
+    expect(ok.exhausted).toBe(true);
+    expect(ok.iterations).toBeLessThan(50);
+    const abba = await explore({ scenario: 'sched-probe', params: { variant: 'abba', ops: 1 }, strategy: 'dfs', depth: 1, iterations: 100, failuresDir: dir() });
+    expect(abba.failure?.run.failure?.kind).toBe('deadlock');
+  });
+
+  it('DFS tries every schedule of the correct tiny ring with one preemption, and none fails', async () => {
+    const r = await explore({ scenario: 'ring-stress', params: { ...tiny, ops: 2 }, strategy: 'dfs', depth: 1, iterations: 5000, failuresDir: dir() });
+    expect(r.failure).toBeNull();
+    expect(r.exhausted).toBe(true);
+  });
+
+  it('DFS with one preemption finds the no-tail-wait bug (a pause is a free yield, so spin loops stay cheap)', async () => {
+    const r = await explore({ scenario: 'ring-stress', params: { ...tiny, ops: 2, variant: 'no-tail-wait' }, strategy: 'dfs', depth: 1, iterations: 1000, failuresDir: dir() });
+    expect(r.failure?.run.failure?.kind).toBe('forbidden');
+  });
+
+  it('reports a DEADLOCK with each waiting actor and the lock word it waits on', async () => {
+    const r = await explore({ scenario: 'sched-probe', params: { variant: 'abba', ops: 2 }, strategy: 'random', iterations: 200, failuresDir: dir() });
+    const f = r.failure!.run;
+    expect(f.failure?.kind).toBe('deadlock');
+    expect(f.failure?.message).toMatch(/actor 0 \(bumper\) blocked at wait probe\.lock[AB]\+0.*actor 1 \(bumper\) blocked at wait probe\.lock[AB]\+0/);
+    expect(f.positions.map((p) => p.state)).toEqual(['blocked', 'blocked']);
+  });
+
+  it('reports a DEADLOCK at once when every actor waits with no timeout', async () => {
+    const r = await explore({ scenario: 'sched-probe', params: { variant: 'circular-wait', ops: 1, workers: 3 }, strategy: 'pct', iterations: 1, failuresDir: dir() });
+    expect(r.failure?.run.failure?.message).toMatch(/^DEADLOCK: every live actor waits: actor 0 \(bumper\) blocked at wait probe\.flag\+1 == 0.*actor 1 \(bumper\) blocked at wait probe\.flag\+2 == 0.*actor 2 \(bumper\) blocked at wait probe\.flag\+0 == 0/);
+  });
+
+  it('reports STALE for an actor that exceeds its step budget', async () => {
+    const r = await explore({ scenario: 'sched-probe', params: { variant: 'stale', ops: 1 }, strategy: 'pct', iterations: 5, stepBudget: 500, failuresDir: dir() });
+    expect(r.failure?.run.failure?.kind).toBe('stale');
+    expect(r.failure?.run.failure?.message).toMatch(/STALE: actor 1 \(bumper\) did not finish within its step budget, last at load probe\.flag\+0/);
+  });
+
+  it('ends the run for every actor when one crashes, and reports the crash', async () => {
+    const r = await explore({ scenario: 'sched-probe', params: { variant: 'crash', ops: 3, workers: 3 }, strategy: 'random', iterations: 3, failuresDir: dir() });
+    expect(r.failure?.run.failure?.kind).toBe('crash');
+    expect(r.failure?.run.failure?.message).toMatch(/actor 0 \(bumper\) crashed during 'start': bumper 0 gives up/);
+  });
+});

@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { explore } from '../src/lab/det/explore.js';
+import { replay } from '../src/lab/det/replay.js';
+import { replayHtml } from '../src/lab/html/replay-html.js';
+import { reportHtml } from '../src/lab/html/report-html.js';
+import { sweepHtml } from '../src/lab/html/sweep-html.js';
+import type { SweepReport } from '../src/lab/sweep.js';
+import { sampleReport } from './fixtures/report.js';
+
+/** Debian's chromium, which .ci/run installs where it is missing. */
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+if (!CHROMIUM) console.warn('report-html: SKIPPED, no chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does)');
+
+const dir = mkdtempSync(join(tmpdir(), 'memrace-html-'));
+
+/** Render a page headless; returns the DOM after scripts ran, and what the browser logged. */
+function render(html: string, name: string): { dom: string; log: string } {
+  const file = join(dir, name);
+  writeFileSync(file, html);
+  // Flags per the machine notes: no sandbox as root, and no background networking, which
+  // this closed network refuses.
+  const r = spawnSync(CHROMIUM!, [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(dir, 'profile-'))}`,
+    '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${file}`,
+  ], { encoding: 'utf8', timeout: 60_000 });
+  return { dom: r.stdout, log: r.stderr };
+}
+
+function expectClean(page: { dom: string; log: string }, charts: string[]): void {
+  // The page's script marks the document when it ran to its end; an exception stops it short.
+  expect(page.dom).toMatch(/<html lang="en" data-ready="ok">/);
+  expect(page.log).not.toMatch(/Uncaught|SyntaxError|ReferenceError|TypeError/);
+  for (const c of charts) expect(page.dom).toMatch(new RegExp(`<svg class="chart" data-chart="${c}"[^>]*>[\\s\\S]*?<(rect|path)`));
+}
+
+describe.skipIf(!CHROMIUM)('HTML reports in headless Chromium', () => {
+  it('renders a run report: outcome histogram in grade colours, latency histogram, per-actor chart', () => {
+    const page = render(reportHtml(sampleReport()), 'run.html');
+    expectClean(page, ['outcomes', 'latency', 'actors']);
+    expect(page.dom).toMatch(/fill="#c62828"><title>torn: 6 \(FORBIDDEN/);
+    expect(page.dom).toMatch(/fill="#2e7d32"><title>ok: 2990 \(ACCEPTABLE/);
+    expect(page.dom).toMatch(/fill="#f9a825"><title>short: 4 \(ACCEPTABLE_INTERESTING/);
+    expect(page.dom.match(/data-chart="latency"/g)).toHaveLength(3); // every actor, producers, consumers
+  });
+
+  it('renders a sweep: throughput against workers, efficiency and latency', () => {
+    const points = ['1', '2', '4'].flatMap((x) => ['cache=0', 'cache=32'].map((setting, i) => ({
+      x, setting, params: {}, runs: 3, opsPerSec: { median: 1e6 * Number(x) * (i + 1), min: 9e5 * Number(x), max: 1.1e6 * Number(x) * (i + 1) },
+      efficiency: 1 / Number(x), fairness: { median: 1.1, min: 1, max: 1.3 }, latencyNs: { p50: 200, p90: 400, p99: 900 * Number(x) }, ratio: i + 1, verdicts: ['pass' as const],
+    })));
+    const r: SweepReport = { scenario: 'ring-stress', axis: 'workers', settings: ['cache=0', 'cache=32'], points, skipped: 0, env: sampleReport().env, startedAt: 'now', elapsedMs: 1000 };
+    const page = render(sweepHtml(r), 'sweep.html');
+    expectClean(page, ['throughput', 'efficiency', 'latency']);
+    expect(page.dom.match(/<g class="series">/g)).toHaveLength(6);
+  });
+
+  it('renders a replayed schedule as a per-actor timeline', async () => {
+    const found = await explore({ scenario: 'sched-probe', params: { variant: 'lost-update', ops: 1 }, strategy: 'dfs', depth: 1, iterations: 20, failuresDir: dir });
+    const r = await replay('sched-probe', found.failure!.file);
+    const page = render(replayHtml(r), 'replay.html');
+    expectClean(page, ['timeline', 'outcomes']);
+    expect(page.dom.match(/<rect [^>]*data-key=/g)?.length).toBe(r.trace.length);
+    expect(page.dom).toMatch(/a0 bumper: load probe\.counter\+0 -&gt; 0/);
+  });
+});
+
+it('memrace replay --html writes the page', async () => {
+  const found = await explore({ scenario: 'sched-probe', params: { variant: 'lost-update', ops: 1 }, strategy: 'dfs', depth: 1, iterations: 20, failuresDir: join(dir, 'cli') });
+  const out = join(dir, 'cli-replay.html');
+  const r = spawnSync('node', ['dist/cli/main.js', 'replay', 'sched-probe', '--schedule', found.failure!.file, '--html', out], { encoding: 'utf8' });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toMatch(/reproduced: the recorded run, exactly/);
+  expect(readFileSync(out, 'utf8')).toMatch(/<svg class="chart" data-chart="timeline"/);
+});
