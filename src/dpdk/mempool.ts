@@ -117,7 +117,7 @@ export class Mempool implements CommonPool {
   static memsize(cfg: MempoolConfig): number {
     const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
     const caches = cfg.cache_size ? lcores * CACHE_WORDS * 4 : 0;
-    const header = P_WORDS * 4 + Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
+    const header = (16 + P_WORDS) * 4 + Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
     const stats = (lcores + 1) * STAT_WORDS * 4;
     const elems = cfg.n * objSize(cfg.elt_size, flagsOf(cfg)).total;
     const ops = cfg.ops_name ?? 'ring_mp_mc';
@@ -153,7 +153,9 @@ export class Mempool implements CommonPool {
     const ops = opsIndexOf(cfg.ops_name ?? 'ring_mp_mc');
     const privSize = Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
     const sz = objSize(cfg.elt_size, flags);
-    const base = arena.allocWords(`mempool:${name}`, P_WORDS + privSize / 4);
+    // One line ahead of the header keeps the base word off 0 even in a fresh image: mbufs
+    // and object headers name their pool by it, and 0 is NULL.
+    const base = arena.allocWords(`mempool:${name}`, 16 + P_WORDS + privSize / 4) + 16;
     const caches = cacheSize ? arena.allocWords(`mempool:${name}.caches`, lcores * CACHE_WORDS) : 0;
     for (let l = 0; caches && l < lcores; l++) MempoolCache.init(mem, caches + l * CACHE_WORDS, cacheSize);
     const socket = cfg.socket_id ?? -1;
