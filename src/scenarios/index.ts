@@ -2,12 +2,13 @@ import type { Scenario } from '../lab/scenario.js';
 import { UnknownNameError } from '../errors.js';
 import { ringStress } from './ring-stress.js';
 import { mempoolStress } from './mempool-stress.js';
+import { mbufRefcnt } from './mbuf-refcnt.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
  * a scenario is found by name on both sides of the thread boundary.
  */
-export const scenarios: readonly Scenario[] = [ringStress, mempoolStress];
+export const scenarios: readonly Scenario[] = [ringStress, mempoolStress, mbufRefcnt];
 
 export function findScenario(name: string): Scenario {
   const s = scenarios.find((x) => x.name === name);
