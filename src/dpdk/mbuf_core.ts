@@ -250,11 +250,14 @@ export class MbufCore {
    * what a free mbuf must be: refcnt 1, no next, one segment, detached), else 0.
    */
   prefree_seg(m: number): number {
-    if (this.refcnt_read(m) !== 1 && this.refcnt_update(m, -1) !== 0) return 0;
+    // At refcnt 1 the mbuf is ours alone and already holds the refcnt a free mbuf needs:
+    // no atomic at all on the common path.
+    const sole = this.refcnt_read(m) === 1;
+    if (!sole && this.refcnt_update(m, -1) !== 0) return 0;
     if (!this.is_direct(m)) this.detach(m);
     if (this.mem.read(m + M_NEXT) !== 0) this.mem.write(m + M_NEXT, 0);
     if (this.mem.read(m + M_NB_SEGS) !== 1) this.mem.write(m + M_NB_SEGS, 1);
-    this.refcnt_set(m, 1);
+    if (!sole) this.refcnt_set(m, 1);
     return m;
   }
 
