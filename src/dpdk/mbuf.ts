@@ -183,7 +183,7 @@ export class Pktmbuf extends MbufCore {
     const mc = this.alloc(mp);
     if (mc === 0) return 0;
     if (len > pktLen - off) len = pktLen - off;
-    mem.write(mc + M_PORT, mem.read(m + M_PORT));
+    this.copy_hdr(mc, m);
     mem.write(mc + M_OL_FLAGS, mem.read(mc + M_OL_FLAGS) | (mem.read(m + M_OL_FLAGS) & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)));
     const u8 = mem.u8;
     let seg = m;

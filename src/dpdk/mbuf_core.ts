@@ -2,7 +2,7 @@ import { ENOENT } from '../errors.js';
 import type { Mem } from '../shm/mem.js';
 import { Mempool } from './mempool.js';
 import {
-  MBUF_BYTES, MBUF_VARIANT_PLAIN_REFCNT, M_BUF_ADDR, M_BUF_LEN, M_DATA_LEN, M_DATA_OFF, M_HASH, M_NB_SEGS, M_NEXT,
+  MBUF_BYTES, MBUF_VARIANT_PLAIN_REFCNT, M_BUF_ADDR, M_DYNFIELD1, M_DYNFIELD2, M_BUF_LEN, M_DATA_LEN, M_DATA_OFF, M_HASH, M_NB_SEGS, M_NEXT,
   M_OL_FLAGS, M_PACKET_TYPE, M_PKT_LEN, M_POOL, M_PORT, M_PRIV_SIZE, M_REFCNT, M_TX_OFFLOAD, M_VLAN_TCI,
   PP_DATA_ROOM_SIZE, PP_PRIV_SIZE, PP_VARIANT, RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_PORT_INVALID,
   RTE_PKTMBUF_HEADROOM,
@@ -173,12 +173,7 @@ export class MbufCore {
     this.refcnt_update(this.is_direct(m) ? m : this.from_indirect(m), 1);
     mem.write(mi + M_PRIV_SIZE, mem.read(m + M_PRIV_SIZE));
     mem.write(mi + M_OL_FLAGS, mem.read(m + M_OL_FLAGS) | RTE_MBUF_F_INDIRECT);
-    // __rte_pktmbuf_copy_hdr
-    mem.write(mi + M_PORT, mem.read(m + M_PORT));
-    mem.write(mi + M_VLAN_TCI, mem.read(m + M_VLAN_TCI));
-    mem.write(mi + M_TX_OFFLOAD, mem.read(m + M_TX_OFFLOAD));
-    mem.write(mi + M_HASH, mem.read(m + M_HASH));
-    mem.write(mi + M_PACKET_TYPE, mem.read(m + M_PACKET_TYPE));
+    this.copy_hdr(mi, m);
     mem.write(mi + M_DATA_OFF, mem.read(m + M_DATA_OFF));
     mem.write(mi + M_DATA_LEN, mem.read(m + M_DATA_LEN));
     mem.write(mi + M_BUF_ADDR, mem.read(m + M_BUF_ADDR));
@@ -186,6 +181,18 @@ export class MbufCore {
     mem.write(mi + M_NEXT, 0);
     mem.write(mi + M_PKT_LEN, mem.read(mi + M_DATA_LEN));
     mem.write(mi + M_NB_SEGS, 1);
+  }
+
+  /** __rte_pktmbuf_copy_hdr: the per-packet metadata a clone or copy carries over, dynamic fields included. */
+  copy_hdr(mdst: number, msrc: number): void {
+    const mem = this.mem;
+    mem.write(mdst + M_PORT, mem.read(msrc + M_PORT));
+    mem.write(mdst + M_VLAN_TCI, mem.read(msrc + M_VLAN_TCI));
+    mem.write(mdst + M_TX_OFFLOAD, mem.read(msrc + M_TX_OFFLOAD));
+    mem.write(mdst + M_HASH, mem.read(msrc + M_HASH));
+    mem.write(mdst + M_PACKET_TYPE, mem.read(msrc + M_PACKET_TYPE));
+    mem.write(mdst + M_DYNFIELD1, mem.read(msrc + M_DYNFIELD1));
+    mem.write(mdst + M_DYNFIELD2, mem.read(msrc + M_DYNFIELD2));
   }
 
   /** __rte_pktmbuf_free_direct: drop the reference an indirect mbuf holds; free the direct one at zero. */

@@ -4,12 +4,13 @@ import { ringStress } from './ring-stress.js';
 import { mempoolStress } from './mempool-stress.js';
 import { mbufRefcnt } from './mbuf-refcnt.js';
 import { mempoolBench } from './mempool-bench.js';
+import { pktmbufPipeline } from './pktmbuf-pipeline.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
  * a scenario is found by name on both sides of the thread boundary.
  */
-export const scenarios: readonly Scenario[] = [ringStress, mempoolStress, mbufRefcnt, mempoolBench];
+export const scenarios: readonly Scenario[] = [ringStress, mempoolStress, mbufRefcnt, pktmbufPipeline, mempoolBench];
 
 export function findScenario(name: string): Scenario {
   const s = scenarios.find((x) => x.name === name);
