@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { Pktmbuf } from '../src/dpdk/mbuf.js';
+import { Mempool } from '../src/dpdk/mempool.js';
 import { runStress } from '../src/lab/stress.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
@@ -54,7 +55,7 @@ export const mempoolSuite: BenchSuite = {
     const arena = Arena.create(Pktmbuf.pool_memsize(1024, { cache_size: 256, data_room_size: 256 }) + 4096);
     const mem = new AtomicsMem(arena.sab);
     const mp = Pktmbuf.pool_create(arena, mem, 'bench', 1024, { cache_size: 256, data_room_size: 256 });
-    const lc = new (mp.constructor as typeof import('../src/dpdk/mempool.js').Mempool)(mem, mp.ref, 0);
+    const lc = new Mempool(mem, mp.ref, 0);
     const pm = new Pktmbuf(mem, [lc]);
     const burst = new Int32Array(32);
     m.push(timed('mbuf alloc+free x32', ms, 32, () => {

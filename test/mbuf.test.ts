@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { EOVERFLOW } from '../src/errors.js';
 import { Pktmbuf } from '../src/dpdk/mbuf.js';
 import { M_NB_SEGS, M_PKT_LEN, M_REFCNT, RTE_MBUF_F_INDIRECT, M_OL_FLAGS } from '../src/dpdk/mbuf_layout.js';
-import { Mempool } from '../src/dpdk/mempool.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 

@@ -69,6 +69,7 @@ describe('rte_mempool creation errors', () => {
     expect(() => Mempool.checkConfig({ ...ok, elt_size: 0 })).toThrow(ConfigError);
     expect(() => Mempool.checkConfig({ ...ok, n: 0 })).toThrow(/^n:/);
     expect(() => Mempool.checkConfig({ ...ok, ops_name: 'bucket' as never }, { ops_name: '--ops' })).toThrow(/--ops: unknown mempool ops 'bucket'/);
+    expect(() => Mempool.checkConfig({ ...ok, cache_algo: 'lru' as never })).toThrow(/cache_algo: unknown cache algorithm 'lru'/);
   });
 
   it('classic needs 1.5 x cache <= n, v26 only cache <= n', () => {

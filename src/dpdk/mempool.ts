@@ -63,7 +63,7 @@ export interface MempoolRef {
 }
 
 /** Option names for the errors of checkConfig; a scenario maps them to its flags. */
-export type FieldNames = Partial<Record<'n' | 'elt_size' | 'cache_size' | 'ops_name' | 'max_lcore', string>>;
+export type FieldNames = Partial<Record<'n' | 'elt_size' | 'cache_size' | 'cache_algo' | 'ops_name' | 'max_lcore', string>>;
 
 const DEFAULT_MAX_LCORE = 32;
 
@@ -137,7 +137,9 @@ export class Mempool implements CommonPool {
     if (!Number.isInteger(cache) || cache < 0 || cache > RTE_MEMPOOL_CACHE_MAX_SIZE) {
       throw new ConfigError(f('cache_size'), `cache size ${cache}`, `0 to ${RTE_MEMPOOL_CACHE_MAX_SIZE} (RTE_MEMPOOL_CACHE_MAX_SIZE)`);
     }
-    const algo = CACHE_ALGO_IMPLS[Math.max(0, CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic'))];
+    const algoIndex = CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic');
+    if (algoIndex < 0) throw new ConfigError(f('cache_algo'), `unknown cache algorithm '${cfg.cache_algo}'`, CACHE_ALGOS.join(', '));
+    const algo = CACHE_ALGO_IMPLS[algoIndex];
     if (algo.minPoolSize(cache) > cfg.n) {
       const rule = algo.name === 'classic' ? '1.5 x cache size <= n' : 'cache size <= n';
       throw new ConfigError(f('cache_size'), `a ${algo.name} cache of ${cache} needs a pool of at least ${algo.minPoolSize(cache)}, this one has ${cfg.n}`, `${rule}: at most ${algo.name === 'classic' ? Math.floor((cfg.n * 2) / 3) : cfg.n}`);

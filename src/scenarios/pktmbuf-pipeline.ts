@@ -3,8 +3,8 @@ import { Pktmbuf } from '../dpdk/mbuf.js';
 import { M_DYNFIELD1, M_DYNFIELD2, M_PORT } from '../dpdk/mbuf_layout.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
-import { ringFlags } from '../dpdk/ring_layout.js';
-import { defineScenario } from '../lab/scenario.js';
+import { HT_TAIL, R_PROD, ringFlags } from '../dpdk/ring_layout.js';
+import { defineScenario, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
 
@@ -31,7 +31,7 @@ const O_DOUBLE_FREE = 5;
 const K_PKTS = 0;
 const K_CLONES = 1;
 const K_DROPS = 2;
-const K_LAT_US = 3;
+const K_LAT_MEAN_US = 3;
 const K_LAT_N = 4;
 
 const W_RX_DONE = 0;
@@ -44,6 +44,26 @@ interface State {
   toWorkers: RingRef;
   toTx: RingRef;
   words: number;
+}
+
+/** A consumer sleeps on its ring's producer tail: the word a producer moves when it publishes. */
+const PROD_TAIL = R_PROD + HT_TAIL;
+
+/**
+ * Latency from RX to a stage, summed in a float (an int32 counter of µs overflows in
+ * seconds at these rates) and published once, as a mean and a count, when the role ends.
+ */
+class StageLatency {
+  private sum = 0;
+  private n = 0;
+  add(rxStampUs: number, nowUs: number): void {
+    this.sum += (nowUs - rxStampUs) >>> 0;
+    this.n++;
+  }
+  publish(ctx: ActorContext<P, State>): void {
+    ctx.count(K_LAT_MEAN_US, this.n ? Math.round(this.sum / this.n) : 0);
+    ctx.count(K_LAT_N, this.n);
+  }
 }
 
 /** A timestamp in µs that every thread reads on the same clock (performance.now is per thread). */
@@ -113,21 +133,21 @@ function worker(ctx: ActorContext<P, State>): void {
   const out = new Int32Array(p.burst * 2);
   const hdr = new Uint8Array(HDR);
   const nRx = ctx.actorsOf('rx').length;
+  const latency = new StageLatency();
   for (;;) {
     ctx.op(OP_CLASSIFY);
     const n = toWorkers.dequeue_burst(inb, p.burst);
     if (n === 0) {
       if (mem.load(s.words + W_RX_DONE) === nRx && toWorkers.count() === 0) break;
-      mem.wait(s.toWorkers.base + 19, mem.load(s.toWorkers.base + 19), 0.05);
+      mem.wait(s.toWorkers.base + PROD_TAIL, mem.load(s.toWorkers.base + PROD_TAIL), 0.05);
       continue;
     }
     let k = 0;
-    let lat = 0;
     const now = nowUs();
     for (let i = 0; i < n; i++) {
       const m = inb[i];
       out[k++] = m;
-      lat += (now - pm.field(m, M_DYNFIELD1)) >>> 0;
+      latency.add(pm.field(m, M_DYNFIELD1), now);
       if (pm.read(m, 0, HDR, hdr) === null || hdr[12] !== 0x08 || hdr[23] !== 17) {
         ctx.outcome(O_CORRUPT);
         continue;
@@ -147,8 +167,6 @@ function worker(ctx: ActorContext<P, State>): void {
       out[k++] = c;
       ctx.count(K_CLONES);
     }
-    ctx.count(K_LAT_US, lat);
-    ctx.count(K_LAT_N, n);
     const sent = toTx.enqueue_burst(out, k);
     if (sent < k) {
       ctx.outcome(O_RING_FULL);
@@ -158,6 +176,7 @@ function worker(ctx: ActorContext<P, State>): void {
     ctx.count(K_PKTS, n);
     ctx.done(n);
   }
+  latency.publish(ctx);
   mem.add(s.words + W_WORKERS_DONE, 1);
 }
 
@@ -168,27 +187,25 @@ function tx(ctx: ActorContext<P, State>): void {
   const payload = new Uint8Array(p.payload);
   const nWorkers = ctx.actorsOf('worker').length;
   let cookieErrors = 0;
+  const latency = new StageLatency();
   for (;;) {
     ctx.op(OP_TX);
     const n = toTx.dequeue_burst(burst, p.burst);
     if (n === 0) {
       if (mem.load(s.words + W_WORKERS_DONE) === nWorkers && toTx.count() === 0) break;
-      mem.wait(s.toTx.base + 19, mem.load(s.toTx.base + 19), 0.05);
+      mem.wait(s.toTx.base + PROD_TAIL, mem.load(s.toTx.base + PROD_TAIL), 0.05);
       continue;
     }
-    let lat = 0;
     const now = nowUs();
     for (let i = 0; i < n; i++) {
       const m = burst[i];
       if (pm.check(m, true) !== null) ctx.outcome(O_BAD_MBUF);
-      lat += (now - pm.field(m, M_DYNFIELD1)) >>> 0;
+      latency.add(pm.field(m, M_DYNFIELD1), now);
       const seq = pm.field(m, M_DYNFIELD2);
       let intact = pm.read(m, HDR, p.payload, payload) !== null;
       for (let k = 0; intact && k < p.payload; k++) intact = payload[k] === pattern(seq, k);
       ctx.outcome(intact ? O_OK : O_CORRUPT);
     }
-    ctx.count(K_LAT_US, lat);
-    ctx.count(K_LAT_N, n);
     ctx.begin();
     pm.free_bulk(burst, n);
     ctx.end();
@@ -198,6 +215,7 @@ function tx(ctx: ActorContext<P, State>): void {
     ctx.count(K_PKTS, n);
     ctx.done(n);
   }
+  latency.publish(ctx);
 }
 
 export const pktmbufPipeline = defineScenario<P, State>({
@@ -227,7 +245,7 @@ export const pktmbufPipeline = defineScenario<P, State>({
     { id: 'bad-mbuf', grade: 'FORBIDDEN', description: 'rte_mbuf_check failed at TX' },
     { id: 'double-free', grade: 'FORBIDDEN', description: 'an mbuf put back while free (mempool cookie)' },
   ],
-  counters: ['pkts', 'clones', 'drops', 'latUs', 'latN'],
+  counters: ['pkts', 'clones', 'drops', 'latMeanUs', 'latN'],
   opNames: ['start', 'rx', 'classify', 'tx'],
   validate(p) {
     if (p.burst * (p.rx + p.workers * 2) > p.mbufs) throw new ConfigError('--mbufs', `${p.mbufs} cannot hold the bursts in flight`, `at least burst x (rx + 2 x workers) = ${p.burst * (p.rx + p.workers * 2)}`);
@@ -249,9 +267,15 @@ export const pktmbufPipeline = defineScenario<P, State>({
   check({ mem, state: s, counter, roles }) {
     const mp = new Mempool(mem, s.pool, -1);
     const sum = (role: string, name: string) => roles.reduce((t, r, a) => (r === role ? t + counter(a, name) : t), 0);
-    const avgUs = (role: string) => (sum(role, 'latN') ? (sum(role, 'latUs') / sum(role, 'latN')).toFixed(1) : '-');
+    const weighted = (role: string) => roles.reduce((t, r, a) => (r === role ? t + counter(a, 'latMeanUs') * counter(a, 'latN') : t), 0);
+    const avgUs = (role: string) => (sum(role, 'latN') ? (weighted(role) / sum(role, 'latN')).toFixed(1) : '-');
+    const accounted: Violation[] = [];
+    if (sum('rx', 'pkts') !== sum('worker', 'pkts')) accounted.push({ message: `RX passed on ${sum('rx', 'pkts')} packets, the workers took ${sum('worker', 'pkts')}` });
+    const toTx = sum('worker', 'pkts') + sum('worker', 'clones') - sum('worker', 'drops');
+    if (toTx !== sum('tx', 'pkts')) accounted.push({ message: `the workers passed on ${toTx} mbufs, TX freed ${sum('tx', 'pkts')}` });
     return {
       oracles: [
+        { name: 'every packet accounted for', violations: accounted },
         { name: 'every mbuf back in the pool', violations: mp.conservation(0) },
         { name: 'audit (cookies, free exactly once)', violations: mp.audit() },
       ],
