@@ -10,6 +10,7 @@ describe('mempool-stress on real workers', () => {
     { cache: 0, ops: 'lf_stack' },
     { cache: 0, ops: 'stack' },
     { cache: 32, cacheAlgo: 'v26', ops: 'ring_mt_rts' },
+    { cache: 0, ops: 'ring_mt_hts' },
   ])('passes every oracle with %o', async (params) => {
     const r = await runStress({ scenario: 'mempool-stress', params: { lcores: 3, duration: '700ms', ...params }, stopOnForbidden: true });
     expect(r.failures).toEqual([]);
