@@ -3,9 +3,10 @@ import type { BenchSuite } from './suite.js';
 import { labSuite } from './lab.bench.js';
 import { ringSuite } from './ring.bench.js';
 import { methodCacheSuite } from './method-cache.bench.js';
+import { mempoolSuite } from './mempool.bench.js';
 
 /** Every suite `memrace bench` knows; `all` runs them in this order. */
-export const suites: readonly BenchSuite[] = [ringSuite, methodCacheSuite, labSuite];
+export const suites: readonly BenchSuite[] = [ringSuite, mempoolSuite, methodCacheSuite, labSuite];
 
 export function findSuite(name: string): BenchSuite[] {
   if (name === 'all') return [...suites];

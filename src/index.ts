@@ -9,3 +9,6 @@ export type { Report } from './lab/report.js';
 export type { Scenario, OracleResult, Violation, Grade } from './lab/scenario.js';
 export { scenarios, findScenario } from './scenarios/index.js';
 export * from './errors.js';
+export { Mempool, arenaMemory } from './dpdk/mempool.js';
+export { MempoolCache } from './dpdk/mempool_cache.js';
+export { Pktmbuf } from './dpdk/mbuf.js';

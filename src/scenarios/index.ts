@@ -5,6 +5,10 @@ import { ringPair } from './ring-pair.js';
 import { ringStress } from './ring-stress.js';
 import { methodCache } from './method-cache.js';
 import { schedProbe } from './sched-probe.js';
+import { mempoolStress } from './mempool-stress.js';
+import { mbufRefcnt } from './mbuf-refcnt.js';
+import { mempoolBench } from './mempool-bench.js';
+import { pktmbufPipeline } from './pktmbuf-pipeline.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
@@ -12,8 +16,12 @@ import { schedProbe } from './sched-probe.js';
  */
 export const scenarios: readonly Scenario[] = [
   ringStress,
+  mempoolStress,
+  mbufRefcnt,
+  pktmbufPipeline,
   methodCache,
   ringPair,
+  mempoolBench,
   mailboxRelay,
   faultProbe,
   schedProbe,

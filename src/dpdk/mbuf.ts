@@ -1,0 +1,266 @@
+import { ConfigError, EOVERFLOW } from '../errors.js';
+import type { Arena } from '../shm/arena.js';
+import type { Mem } from '../shm/mem.js';
+import { MbufCore } from './mbuf_core.js';
+import {
+  MBUF_BYTES, M_BUF_ADDR, M_BUF_LEN, M_DATA_LEN, M_DATA_OFF, M_NB_SEGS, M_NEXT, M_OL_FLAGS, M_PKT_LEN, M_POOL, M_PORT,
+  M_PRIV_SIZE, M_REFCNT, PP_BYTES, PP_DATA_ROOM_SIZE, PP_PRIV_SIZE, PP_VARIANT, RTE_MBUF_DEFAULT_BUF_SIZE,
+  RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_MAX_NB_SEGS, RTE_MBUF_PRIV_ALIGN, RTE_PKTMBUF_HEADROOM,
+} from './mbuf_layout.js';
+import { Mempool, type MempoolConfig } from './mempool.js';
+
+/** rte_pktmbuf_pool_create's arguments beyond name and n. */
+export interface PktmbufPoolConfig extends Omit<MempoolConfig, 'n' | 'elt_size' | 'private_data_size' | 'obj_init'> {
+  /** @default 0 */
+  priv_size?: number;
+  /** Headroom + data room. @default RTE_MBUF_DEFAULT_BUF_SIZE (2048 + 128) */
+  data_room_size?: number;
+  /** MBUF_VARIANT_*: a broken variant of the mbuf code for race studies. @default 0 */
+  mbuf_variant?: number;
+}
+
+/**
+ * rte_mbuf's pktmbuf API over mbufs in the image: data pointers are byte offsets into
+ * `mem.u8`, where the packet bytes really are. One instance per thread, given the pool
+ * handles (with their lcore) it allocates from and frees into.
+ */
+export class Pktmbuf extends MbufCore {
+  /** rte_pktmbuf_pool_create: a mempool of mbufs, each initialised by rte_pktmbuf_init. */
+  static pool_create(arena: Arena, mem: Mem, name: string, n: number, cfg: PktmbufPoolConfig = {}): Mempool {
+    const priv = cfg.priv_size ?? 0;
+    const room = cfg.data_room_size ?? RTE_MBUF_DEFAULT_BUF_SIZE;
+    if (!Number.isInteger(priv) || priv < 0 || priv % RTE_MBUF_PRIV_ALIGN !== 0 || priv > 0xffff) {
+      throw new ConfigError('priv_size', `${priv} bytes`, `a multiple of ${RTE_MBUF_PRIV_ALIGN} from 0 to 65528`);
+    }
+    if (!Number.isInteger(room) || room < 0 || room > 0xffff) throw new ConfigError('data_room_size', `${room} bytes`, '0 to 65535 (a uint16_t)');
+    const { priv_size: _p, data_room_size: _r, mbuf_variant: _v, ...poolCfg } = cfg;
+    const mp = Mempool.create(arena, mem, name, {
+      ...poolCfg,
+      n,
+      elt_size: MBUF_BYTES + priv + room,
+      private_data_size: PP_BYTES,
+      obj_init: (pool, m) => {
+        // rte_pktmbuf_init
+        for (let w = 0; w < MBUF_BYTES >> 2; w++) mem.store(m + w, 0);
+        mem.store(m + M_PRIV_SIZE, priv);
+        mem.store(m + M_BUF_ADDR, m * 4 + MBUF_BYTES + priv);
+        mem.store(m + M_BUF_LEN, room);
+        mem.store(m + M_DATA_OFF, Math.min(RTE_PKTMBUF_HEADROOM, room));
+        mem.store(m + M_POOL, pool.base);
+        mem.store(m + M_NB_SEGS, 1);
+        mem.store(m + M_REFCNT, 1);
+      },
+    });
+    // rte_pktmbuf_pool_init
+    const pp = mp.get_priv();
+    mem.store(pp + PP_DATA_ROOM_SIZE, room);
+    mem.store(pp + PP_PRIV_SIZE, priv);
+    mem.store(pp + PP_VARIANT, cfg.mbuf_variant ?? 0);
+    return mp;
+  }
+
+  /** Bytes a pktmbuf pool of n takes in the image. */
+  static pool_memsize(n: number, cfg: PktmbufPoolConfig = {}): number {
+    return Mempool.memsize({ ...cfg, n, elt_size: MBUF_BYTES + (cfg.priv_size ?? 0) + (cfg.data_room_size ?? RTE_MBUF_DEFAULT_BUF_SIZE), private_data_size: PP_BYTES });
+  }
+
+  /** rte_pktmbuf_headroom. */
+  headroom(m: number): number {
+    return this.mem.read(m + M_DATA_OFF);
+  }
+
+  /** rte_pktmbuf_tailroom. */
+  tailroom(m: number): number {
+    return this.mem.read(m + M_BUF_LEN) - this.mem.read(m + M_DATA_OFF) - this.mem.read(m + M_DATA_LEN);
+  }
+
+  /** rte_pktmbuf_mtod_offset: byte offset in the image of the data at `offset` in this segment. */
+  mtod(m: number, offset = 0): number {
+    return this.mem.read(m + M_BUF_ADDR) + this.mem.read(m + M_DATA_OFF) + offset;
+  }
+
+  /** rte_pktmbuf_lastseg. */
+  lastseg(m: number): number {
+    let n: number;
+    while ((n = this.mem.read(m + M_NEXT)) !== 0) m = n;
+    return m;
+  }
+
+  /** rte_pktmbuf_prepend: grow into the headroom; the new data start, or 0 (NULL) when len > headroom. */
+  prepend(m: number, len: number): number {
+    const mem = this.mem;
+    const off = mem.read(m + M_DATA_OFF);
+    if (len > off) return 0;
+    mem.write(m + M_DATA_OFF, off - len);
+    mem.write(m + M_DATA_LEN, mem.read(m + M_DATA_LEN) + len);
+    mem.write(m + M_PKT_LEN, mem.read(m + M_PKT_LEN) + len);
+    return mem.read(m + M_BUF_ADDR) + off - len;
+  }
+
+  /** rte_pktmbuf_append: grow the last segment into its tailroom; the old tail, or 0 (NULL) when it does not fit. */
+  append(m: number, len: number): number {
+    const mem = this.mem;
+    const last = this.lastseg(m);
+    if (len > this.tailroom(last)) return 0;
+    const tail = this.mtod(last, mem.read(last + M_DATA_LEN));
+    mem.write(last + M_DATA_LEN, mem.read(last + M_DATA_LEN) + len);
+    mem.write(m + M_PKT_LEN, mem.read(m + M_PKT_LEN) + len);
+    return tail;
+  }
+
+  /** rte_pktmbuf_adj: drop len bytes from the front of the first segment; the new start, or 0 (NULL) when len > data_len. */
+  adj(m: number, len: number): number {
+    const mem = this.mem;
+    const dl = mem.read(m + M_DATA_LEN);
+    if (len > dl) return 0;
+    mem.write(m + M_DATA_LEN, dl - len);
+    mem.write(m + M_DATA_OFF, mem.read(m + M_DATA_OFF) + len);
+    mem.write(m + M_PKT_LEN, mem.read(m + M_PKT_LEN) - len);
+    return this.mtod(m);
+  }
+
+  /** rte_pktmbuf_trim: drop len bytes from the end of the last segment; 0, or -1 when len > its data_len. */
+  trim(m: number, len: number): number {
+    const last = this.lastseg(m);
+    const dl = this.mem.read(last + M_DATA_LEN);
+    if (len > dl) return -1;
+    this.mem.write(last + M_DATA_LEN, dl - len);
+    this.mem.write(m + M_PKT_LEN, this.mem.read(m + M_PKT_LEN) - len);
+    return 0;
+  }
+
+  /** rte_pktmbuf_chain: link tail after head's last segment; 0, or -EOVERFLOW past 65535 segments. */
+  chain(head: number, tail: number): number {
+    const mem = this.mem;
+    const segs = mem.read(head + M_NB_SEGS) + mem.read(tail + M_NB_SEGS);
+    if (segs > RTE_MBUF_MAX_NB_SEGS) return -EOVERFLOW;
+    mem.write(this.lastseg(head) + M_NEXT, tail);
+    mem.write(head + M_NB_SEGS, segs);
+    mem.write(head + M_PKT_LEN, mem.read(head + M_PKT_LEN) + mem.read(tail + M_PKT_LEN));
+    // pkt_len is only meaningful in the head.
+    mem.write(tail + M_PKT_LEN, mem.read(tail + M_DATA_LEN));
+    return 0;
+  }
+
+  /** Write bytes at a data pointer (the packet bytes are in the image). */
+  write(at: number, bytes: ArrayLike<number>, from = 0, len = bytes.length - from): void {
+    const u8 = this.mem.u8;
+    for (let i = 0; i < len; i++) u8[at + i] = bytes[from + i];
+  }
+
+  /**
+   * rte_pktmbuf_read: len bytes from offset off of the packet, across segments, into buf;
+   * buf, or null when off + len passes pkt_len.
+   */
+  read(m: number, off: number, len: number, buf: Uint8Array): Uint8Array | null {
+    const mem = this.mem;
+    if (off + len > mem.read(m + M_PKT_LEN)) return null;
+    let seg = m;
+    while (off >= mem.read(seg + M_DATA_LEN)) {
+      off -= mem.read(seg + M_DATA_LEN);
+      seg = mem.read(seg + M_NEXT);
+    }
+    const u8 = mem.u8;
+    for (let done = 0; done < len; seg = mem.read(seg + M_NEXT), off = 0) {
+      const at = this.mtod(seg, off);
+      let n = mem.read(seg + M_DATA_LEN) - off;
+      if (n > len - done) n = len - done;
+      for (let i = 0; i < n; i++) buf[done + i] = u8[at + i];
+      done += n;
+    }
+    return buf;
+  }
+
+  /**
+   * rte_pktmbuf_copy: a deep copy of bytes [off, off + len) (len truncated to what the
+   * packet has) into fresh mbufs from mp, chained as the data needs; 0 when off passes
+   * pkt_len or mp runs out (what was allocated is freed).
+   */
+  copy(m: number, mp: Mempool, off: number, len: number): number {
+    const mem = this.mem;
+    const pktLen = mem.read(m + M_PKT_LEN);
+    if (off > pktLen) return 0;
+    const mc = this.alloc(mp);
+    if (mc === 0) return 0;
+    if (len > pktLen - off) len = pktLen - off;
+    this.copy_hdr(mc, m);
+    mem.write(mc + M_OL_FLAGS, mem.read(mc + M_OL_FLAGS) | (mem.read(m + M_OL_FLAGS) & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)));
+    const u8 = mem.u8;
+    let seg = m;
+    let last = mc;
+    while (len > 0) {
+      while (off >= mem.read(seg + M_DATA_LEN)) {
+        off -= mem.read(seg + M_DATA_LEN);
+        seg = mem.read(seg + M_NEXT);
+      }
+      if (this.tailroom(last) === 0) {
+        const nm = this.alloc(mp);
+        if (nm === 0) {
+          this.free(mc);
+          return 0;
+        }
+        mem.write(mc + M_NB_SEGS, mem.read(mc + M_NB_SEGS) + 1);
+        mem.write(last + M_NEXT, nm);
+        last = nm;
+      }
+      let n = mem.read(seg + M_DATA_LEN) - off;
+      if (n > len) n = len;
+      if (n > this.tailroom(last)) n = this.tailroom(last);
+      const dst = this.mtod(last, mem.read(last + M_DATA_LEN));
+      const src = this.mtod(seg, off);
+      for (let i = 0; i < n; i++) u8[dst + i] = u8[src + i];
+      mem.write(last + M_DATA_LEN, mem.read(last + M_DATA_LEN) + n);
+      mem.write(mc + M_PKT_LEN, mem.read(mc + M_PKT_LEN) + n);
+      off += n;
+      len -= n;
+    }
+    return mc;
+  }
+
+  /**
+   * rte_mbuf_check: null when the mbuf looks sane, else DPDK's reason. A header
+   * (is_header) also has its chain checked: segment count and pkt_len against the chain.
+   */
+  check(m: number, isHeader: boolean): string | null {
+    const mem = this.mem;
+    if (m === 0) return 'mbuf is NULL';
+    if (mem.read(m + M_POOL) === 0) return 'bad mbuf pool';
+    if (mem.read(m + M_BUF_ADDR) === 0) return 'bad virt addr';
+    const cnt = this.refcnt_read(m);
+    if (cnt === 0 || cnt === 0xffff) return 'bad ref cnt';
+    if (!isHeader) return null;
+    if (mem.read(m + M_DATA_LEN) > mem.read(m + M_PKT_LEN)) return 'bad data_len';
+    let segs = mem.read(m + M_NB_SEGS);
+    let pktLen = mem.read(m + M_PKT_LEN);
+    // A corrupt chain may loop: walk at most the segment limit.
+    for (let s = m, k = 0; s !== 0 && k <= RTE_MBUF_MAX_NB_SEGS; s = mem.read(s + M_NEXT), k++) {
+      if (mem.read(s + M_DATA_OFF) > mem.read(s + M_BUF_LEN)) return 'data offset too big in mbuf segment';
+      if (mem.read(s + M_DATA_OFF) + mem.read(s + M_DATA_LEN) > mem.read(s + M_BUF_LEN)) return 'data length too big in mbuf segment';
+      segs--;
+      pktLen -= mem.read(s + M_DATA_LEN);
+    }
+    if (segs !== 0) return 'bad nb_segs';
+    if (pktLen !== 0) return 'bad pkt_len';
+    return null;
+  }
+
+  /** rte_pktmbuf_dump: the header line, then each segment with up to dump_len bytes in hex. */
+  dump(m: number, dumpLen: number): string {
+    const mem = this.mem;
+    const lines = [
+      `dump mbuf at ${m * 4}, buf_len=${mem.read(m + M_BUF_LEN)}`,
+      `  pkt_len=${mem.read(m + M_PKT_LEN)}, ol_flags=${mem.read(m + M_OL_FLAGS).toString(16)}, nb_segs=${mem.read(m + M_NB_SEGS)}, port=${mem.read(m + M_PORT)}`,
+    ];
+    for (let s = m, segs = mem.read(m + M_NB_SEGS); s !== 0 && segs > 0; s = mem.read(s + M_NEXT), segs--) {
+      const dl = mem.read(s + M_DATA_LEN);
+      lines.push(`  segment at ${s * 4}, data=${this.mtod(s)}, len=${dl}, off=${mem.read(s + M_DATA_OFF)}, refcnt=${this.refcnt_read(s)}`);
+      const len = Math.min(dumpLen, dl);
+      for (let i = 0; i < len; i += 16) {
+        const row = Array.from(mem.u8.subarray(this.mtod(s, i), this.mtod(s, Math.min(i + 16, len))), (b) => b.toString(16).padStart(2, '0'));
+        lines.push(`    ${i.toString(16).padStart(8, '0')}: ${row.join(' ')}`);
+      }
+      dumpLen -= len;
+    }
+    return lines.join('\n');
+  }
+}

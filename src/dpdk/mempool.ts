@@ -1,0 +1,386 @@
+import { ConfigError, ENOENT } from '../errors.js';
+import { align32pow2 } from '../lab/params.js';
+import type { Arena } from '../shm/arena.js';
+import type { Mem } from '../shm/mem.js';
+import { CACHE_ALGO_IMPLS, MempoolCache, type CacheAlgo, type CommonPool } from './mempool_cache.js';
+import { CookieChecker } from './mempool_debug.js';
+import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStats, type MempoolStats } from './mempool_audit.js';
+import type { Violation } from '../lab/scenario.js';
+import {
+  CACHE_ALGOS, CACHE_WORDS, C_LEN, HDR_BYTES, H_INDEX, H_POOL, LCORE_ID_ANY, MEMPOOL_F_DEBUG, P_CACHES, P_CACHE_ALGO,
+  P_CACHE_SIZE, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_NB_LCORES, P_OBJS, P_OPS, P_POOL_DATA, P_PRIV, P_PRIV_SIZE,
+  P_SIZE, P_SOCKET, P_STATS, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT, P_WORDS, RTE_MAX_LCORE, RTE_MEMPOOL_CACHE_MAX_SIZE,
+  RTE_MEMPOOL_F_NO_CACHE_ALIGN, STAT_WORDS, S_GET_COMMON_BULK, S_GET_COMMON_OBJS, S_GET_FAIL_BULK, S_GET_FAIL_OBJS,
+  S_GET_SUCCESS_BULK, S_GET_SUCCESS_OBJS, S_PUT_BULK, S_PUT_COMMON_BULK, S_PUT_COMMON_OBJS, S_PUT_OBJS, TLR_BYTES,
+  type CacheAlgoName,
+} from './mempool_layout.js';
+import { MEMPOOL_OPS_NAMES, opsAlloc, opsAttach, opsIndexOf, type MempoolOps, type MempoolOpsName } from './mempool_ops.js';
+import { Ring } from './ring.js';
+
+/**
+ * Where a pool's elements live: `bytes` for socket `socketId`, returned as a byte offset in
+ * the image, 64-byte aligned. The arena today; a NUMA node's page allocator (src/kernel)
+ * plugs in here without the pool changing.
+ */
+export type PoolMemoryProvider = (name: string, bytes: number, socketId: number) => number;
+
+export function arenaMemory(arena: Arena): PoolMemoryProvider {
+  return (name, bytes) => arena.alloc(name, bytes);
+}
+
+/** rte_mempool_create's arguments, plus what DPDK fixes at build time (debug, RTE_MAX_LCORE). */
+export interface MempoolConfig {
+  n: number;
+  elt_size: number;
+  /** Per-lcore cache size; 0 disables the caches. @default 0 */
+  cache_size?: number;
+  /** @default 0 */
+  private_data_size?: number;
+  /** @default -1 (SOCKET_ID_ANY) */
+  socket_id?: number;
+  /** @default 'ring_mp_mc' */
+  ops_name?: MempoolOpsName;
+  /** @default 'classic' */
+  cache_algo?: CacheAlgoName;
+  /** Header and trailer cookies checked on every get and put (RTE_LIBRTE_MEMPOOL_DEBUG). @default false */
+  debug?: boolean;
+  /** RTE_MEMPOOL_F_* flags. @default 0 */
+  flags?: number;
+  /** The lcores that get a default cache (RTE_MAX_LCORE). @default 32 */
+  max_lcore?: number;
+  /** A broken backend variant (OPS_VARIANT_*), for race studies. @default 0 */
+  variant?: number;
+  /** Pool memory; the arena when left out. */
+  memory?: PoolMemoryProvider;
+  /** Called once per object at creation (rte_mempool_create's obj_init). */
+  obj_init?: (mp: Mempool, obj: number, index: number) => void;
+}
+
+/** Where a mempool lives: plain data that crosses to workers. */
+export interface MempoolRef {
+  name: string;
+  base: number;
+}
+
+/** Option names for the errors of checkConfig; a scenario maps them to its flags. */
+export type FieldNames = Partial<Record<'n' | 'elt_size' | 'cache_size' | 'cache_algo' | 'ops_name' | 'max_lcore', string>>;
+
+const DEFAULT_MAX_LCORE = 32;
+
+/** Element sizes as rte_mempool_calc_obj_size computes them. */
+export function objSize(eltSize: number, flags: number): { header: number; elt: number; trailer: number; total: number } {
+  const elt = Math.ceil(eltSize / 8) * 8;
+  const debugTrailer = flags & MEMPOOL_F_DEBUG ? TLR_BYTES : 0;
+  let total = HDR_BYTES + elt + debugTrailer;
+  // Without NO_CACHE_ALIGN every element starts on a cache line; the trailer takes up the slack.
+  if (!(flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN)) total = Math.ceil(total / 64) * 64;
+  return { header: HDR_BYTES, elt, trailer: total - HDR_BYTES - elt, total };
+}
+
+function flagsOf(cfg: MempoolConfig): number {
+  return (cfg.flags ?? 0) | (cfg.debug ? MEMPOOL_F_DEBUG : 0);
+}
+
+/**
+ * rte_mempool: n equal objects in the image, a backend (the common pool), a LIFO cache per
+ * lcore. A handle belongs to one thread and knows its lcore (rte_lcore_id()); a thread that
+ * is not an lcore (LCORE_ID_ANY) bypasses the default caches, as DPDK's do. Fast paths
+ * return what DPDK's return (0, -ENOENT), allocate nothing and never throw.
+ *
+ * Objects are the word indices of their bodies in the image; no object sits at word 0, so
+ * 0 is NULL as in C.
+ */
+export class Mempool implements CommonPool {
+  readonly base: number;
+  readonly size: number;
+  readonly cache_size: number;
+  readonly elt_size: number;
+  readonly header_size: number;
+  readonly trailer_size: number;
+  readonly total_size: number;
+  readonly flags: number;
+  readonly socket_id: number;
+  readonly ops_index: number;
+  readonly nb_lcores: number;
+  readonly algo: CacheAlgo;
+  readonly ops: MempoolOps;
+  /** This thread's default cache: null without caches or off an lcore. */
+  readonly cache: MempoolCache | null;
+  /** Byte offset of the first element. */
+  readonly objsByte: number;
+  private readonly statW: number;
+  private readonly statAtomic: boolean;
+  /** Debug mode's cookie checks; null when the pool was created without debug. */
+  readonly cookies: CookieChecker | null;
+
+  /** Bytes of the image a pool takes (header, caches, stats, elements, backend). */
+  static memsize(cfg: MempoolConfig): number {
+    const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
+    const caches = cfg.cache_size ? lcores * CACHE_WORDS * 4 : 0;
+    const header = (16 + P_WORDS) * 4 + Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
+    const stats = (lcores + 1) * STAT_WORDS * 4;
+    const elems = cfg.n * objSize(cfg.elt_size, flagsOf(cfg)).total;
+    const ops = cfg.ops_name ?? 'ring_mp_mc';
+    const backend = ops === 'stack' || ops === 'lf_stack' ? (48 + 2 * cfg.n) * 4 : Ring.memsize(align32pow2(cfg.n + 1), 0);
+    return header + caches + stats + elems + backend + 6 * 64;
+  }
+
+  /** rte_mempool_create_empty's checks (DPDK: NULL with EINVAL); throws ConfigError naming the field. */
+  static checkConfig(cfg: MempoolConfig, names: FieldNames = {}): void {
+    const f = (k: keyof FieldNames) => names[k] ?? k;
+    if (!Number.isInteger(cfg.n) || cfg.n <= 0 || cfg.n > 2 ** 26) throw new ConfigError(f('n'), `${cfg.n} objects`, 'an integer from 1 to 2^26');
+    if (!Number.isInteger(cfg.elt_size) || cfg.elt_size <= 0) throw new ConfigError(f('elt_size'), `element size ${cfg.elt_size}`, 'a positive number of bytes');
+    const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
+    if (!Number.isInteger(lcores) || lcores < 1 || lcores > RTE_MAX_LCORE) throw new ConfigError(f('max_lcore'), `${lcores} lcores`, `1 to ${RTE_MAX_LCORE}`);
+    opsIndexOf(cfg.ops_name ?? 'ring_mp_mc', f('ops_name'));
+    const cache = cfg.cache_size ?? 0;
+    if (!Number.isInteger(cache) || cache < 0 || cache > RTE_MEMPOOL_CACHE_MAX_SIZE) {
+      throw new ConfigError(f('cache_size'), `cache size ${cache}`, `0 to ${RTE_MEMPOOL_CACHE_MAX_SIZE} (RTE_MEMPOOL_CACHE_MAX_SIZE)`);
+    }
+    const algoIndex = CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic');
+    if (algoIndex < 0) throw new ConfigError(f('cache_algo'), `unknown cache algorithm '${cfg.cache_algo}'`, CACHE_ALGOS.join(', '));
+    const algo = CACHE_ALGO_IMPLS[algoIndex];
+    if (algo.minPoolSize(cache) > cfg.n) {
+      const rule = algo.name === 'classic' ? '1.5 x cache size <= n' : 'cache size <= n';
+      throw new ConfigError(f('cache_size'), `a ${algo.name} cache of ${cache} needs a pool of at least ${algo.minPoolSize(cache)}, this one has ${cfg.n}`, `${rule}: at most ${algo.name === 'classic' ? Math.floor((cfg.n * 2) / 3) : cfg.n}`);
+    }
+  }
+
+  /** rte_mempool_create: lay the pool out, populate it, return a handle for this (non-lcore) thread. */
+  static create(arena: Arena, mem: Mem, name: string, cfg: MempoolConfig): Mempool {
+    Mempool.checkConfig(cfg);
+    const flags = flagsOf(cfg);
+    const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
+    const cacheSize = cfg.cache_size ?? 0;
+    const ops = opsIndexOf(cfg.ops_name ?? 'ring_mp_mc');
+    const privSize = Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
+    const sz = objSize(cfg.elt_size, flags);
+    // One line ahead of the header keeps the base word off 0 even in a fresh image: mbufs
+    // and object headers name their pool by it, and 0 is NULL.
+    const base = arena.allocWords(`mempool:${name}`, 16 + P_WORDS + privSize / 4) + 16;
+    const caches = cacheSize ? arena.allocWords(`mempool:${name}.caches`, lcores * CACHE_WORDS) : 0;
+    for (let l = 0; caches && l < lcores; l++) MempoolCache.init(mem, caches + l * CACHE_WORDS, cacheSize);
+    const socket = cfg.socket_id ?? -1;
+    const objsByte = (cfg.memory ?? arenaMemory(arena))(`mempool:${name}.objs`, cfg.n * sz.total, socket);
+    const fields: Array<[number, number]> = [
+      [P_SIZE, cfg.n], [P_ELT_SIZE, sz.elt], [P_HEADER_SIZE, sz.header], [P_TRAILER_SIZE, sz.trailer],
+      [P_TOTAL_SIZE, sz.total], [P_CACHE_SIZE, cacheSize], [P_CACHE_ALGO, CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic')],
+      [P_FLAGS, flags], [P_OPS, ops], [P_SOCKET, socket], [P_PRIV_SIZE, privSize], [P_PRIV, base + P_WORDS],
+      [P_OBJS, objsByte], [P_NB_LCORES, lcores], [P_CACHES, caches], [P_VARIANT, cfg.variant ?? 0],
+      [P_STATS, arena.allocWords(`mempool:${name}.stats`, (lcores + 1) * STAT_WORDS)],
+      [P_POOL_DATA, opsAlloc(arena, mem, name, ops, cfg.n, cfg.variant ?? 0)],
+    ];
+    for (const [k, v] of fields) mem.store(base + k, v);
+    const mp = new Mempool(mem, { name, base }, LCORE_ID_ANY);
+    mp.populate(cfg.obj_init);
+    return mp;
+  }
+
+  constructor(
+    readonly mem: Mem,
+    readonly ref: MempoolRef,
+    /** This thread's rte_lcore_id(): an index below max_lcore, or LCORE_ID_ANY. */
+    readonly lcore: number,
+    /** Actor id kept in lock words (the stack driver), so a dead holder can be named. */
+    owner = 0,
+  ) {
+    const b = ref.base;
+    this.base = b;
+    this.size = mem.load(b + P_SIZE);
+    this.cache_size = mem.load(b + P_CACHE_SIZE);
+    this.elt_size = mem.load(b + P_ELT_SIZE);
+    this.header_size = mem.load(b + P_HEADER_SIZE);
+    this.trailer_size = mem.load(b + P_TRAILER_SIZE);
+    this.total_size = mem.load(b + P_TOTAL_SIZE);
+    this.flags = mem.load(b + P_FLAGS);
+    this.socket_id = mem.load(b + P_SOCKET);
+    this.ops_index = mem.load(b + P_OPS);
+    this.nb_lcores = mem.load(b + P_NB_LCORES);
+    this.objsByte = mem.load(b + P_OBJS);
+    this.algo = CACHE_ALGO_IMPLS[mem.load(b + P_CACHE_ALGO)];
+    this.ops = opsAttach(mem, ref.name, this.ops_index, mem.load(b + P_POOL_DATA), mem.load(b + P_VARIANT), owner);
+    this.cache = this.default_cache(lcore);
+    const onLcore = lcore >= 0 && lcore < this.nb_lcores;
+    this.statAtomic = !onLcore;
+    this.statW = mem.load(b + P_STATS) + (onLcore ? lcore : this.nb_lcores) * STAT_WORDS;
+    this.cookies = this.flags & MEMPOOL_F_DEBUG ? new CookieChecker(this) : null;
+  }
+
+  get name(): string {
+    return this.ref.name;
+  }
+
+  /** Word index of the header of object `i` (creation order). */
+  hdrOf(i: number): number {
+    return (this.objsByte + i * this.total_size) >> 2;
+  }
+
+  private populate(objInit: MempoolConfig['obj_init']): void {
+    const objs = new Int32Array(this.size);
+    for (let i = 0; i < this.size; i++) {
+      const hdr = this.hdrOf(i);
+      this.mem.store(hdr + H_POOL, this.base);
+      this.mem.store(hdr + H_INDEX, i);
+      objs[i] = hdr + (this.header_size >> 2);
+      this.cookies?.init(objs[i]);
+      objInit?.(this, objs[i], i);
+    }
+    this.ops.enqueue_bulk(objs, this.size, 0);
+  }
+
+  /** rte_mempool_default_cache: lcore `lcore`'s cache, or null (no caches, or not an lcore). */
+  default_cache(lcore: number): MempoolCache | null {
+    if (this.cache_size === 0 || lcore < 0 || lcore >= this.nb_lcores) return null;
+    return new MempoolCache(this.mem, this.mem.load(this.base + P_CACHES) + lcore * CACHE_WORDS);
+  }
+
+  private stat(field: number, n: number): void {
+    const w = this.statW + field;
+    // Lcores own their line; the shared non-lcore line needs an atomic add, as DPDK's does.
+    if (this.statAtomic) this.mem.add(w, n);
+    else this.mem.write(w, this.mem.read(w) + n);
+  }
+
+  /** rte_mempool_ops_enqueue_bulk: to the common pool, counting it. */
+  ops_enqueue_bulk(objs: Int32Array, n: number, off: number): number {
+    this.stat(S_PUT_COMMON_BULK, 1);
+    this.stat(S_PUT_COMMON_OBJS, n);
+    return this.ops.enqueue_bulk(objs, n, off);
+  }
+
+  /** rte_mempool_ops_dequeue_bulk: from the common pool, counting it. */
+  ops_dequeue_bulk(out: Int32Array, n: number, off: number): number {
+    const ret = this.ops.dequeue_bulk(out, n, off);
+    if (ret === 0) {
+      this.stat(S_GET_COMMON_BULK, 1);
+      this.stat(S_GET_COMMON_OBJS, n);
+    }
+    return ret;
+  }
+
+  /** rte_mempool_generic_put: through `cache` (null: straight to the common pool). */
+  generic_put(objs: Int32Array, n: number, cache: MempoolCache | null, off = 0): void {
+    if (this.cookies !== null) {
+      n = this.cookies.put(objs, n, off);
+      if (n === 0) return;
+      objs = this.cookies.scratch;
+      off = 0;
+    }
+    this.stat(S_PUT_BULK, 1);
+    this.stat(S_PUT_OBJS, n);
+    if (cache === null) this.ops_enqueue_bulk(objs, n, off);
+    else this.algo.put(this, this.mem, cache, objs, n, off);
+  }
+
+  /** rte_mempool_generic_get: all n or none (0 or -ENOENT). */
+  generic_get(out: Int32Array, n: number, cache: MempoolCache | null, off = 0): number {
+    const ret = cache === null ? (this.ops_dequeue_bulk(out, n, off) < 0 ? -ENOENT : 0) : this.algo.get(this, this.mem, cache, out, n, off);
+    if (ret === 0) {
+      this.stat(S_GET_SUCCESS_BULK, 1);
+      this.stat(S_GET_SUCCESS_OBJS, n);
+      this.cookies?.get(out, n, off);
+    } else {
+      this.stat(S_GET_FAIL_BULK, 1);
+      this.stat(S_GET_FAIL_OBJS, n);
+    }
+    return ret;
+  }
+
+  /** rte_mempool_put_bulk: through this lcore's cache. */
+  put_bulk(objs: Int32Array, n: number, off = 0): void {
+    this.generic_put(objs, n, this.cache, off);
+  }
+
+  /** rte_mempool_put of one object. */
+  put(obj: number): void {
+    this.one[0] = obj;
+    this.generic_put(this.one, 1, this.cache, 0);
+  }
+
+  /** rte_mempool_get_bulk: 0, or -ENOENT with nothing taken (other lcores' caches may still hold objects). */
+  get_bulk(out: Int32Array, n: number, off = 0): number {
+    return this.generic_get(out, n, this.cache, off);
+  }
+
+  /** rte_mempool_get of one object into out[off]: 0 or -ENOENT. */
+  get(out: Int32Array, off = 0): number {
+    return this.generic_get(out, 1, this.cache, off);
+  }
+
+  private readonly one = new Int32Array(1);
+
+  /** rte_mempool_cache_flush: everything in `cache` (this lcore's when null) back to the common pool. */
+  cache_flush(cache: MempoolCache | null = this.cache): void {
+    if (cache === null) return;
+    const len = cache.len;
+    if (len === 0) return;
+    this.ops_enqueue_bulk(this.mem.i32, len, cache.objs);
+    cache.len = 0;
+  }
+
+  /** rte_mempool_avail_count: common pool + every default cache, clamped to size (lengths are read racily). */
+  avail_count(): number {
+    let count = this.ops.get_count();
+    if (this.cache_size !== 0) {
+      const caches = this.mem.load(this.base + P_CACHES);
+      for (let l = 0; l < this.nb_lcores; l++) count += this.mem.load(caches + l * CACHE_WORDS + C_LEN);
+    }
+    return count > this.size ? this.size : count;
+  }
+
+  in_use_count(): number {
+    return this.size - this.avail_count();
+  }
+
+  full(): boolean {
+    return this.avail_count() === this.size;
+  }
+
+  empty(): boolean {
+    return this.avail_count() === 0;
+  }
+
+  /** rte_mempool_obj_iter: call fn on every object in creation order; returns how many. */
+  obj_iter(fn: (obj: number, index: number) => void): number {
+    let i = 0;
+    for (; i < this.size; i++) fn(this.hdrOf(i) + (this.header_size >> 2), i);
+    return i;
+  }
+
+  /** rte_mempool_from_obj: the base word of the pool an object's header names. */
+  static from_obj(mem: Mem, obj: number): number {
+    return mem.load(obj - (HDR_BYTES >> 2) + H_POOL);
+  }
+
+  /** rte_mempool_get_priv: word index of the private area. */
+  get_priv(): number {
+    return this.mem.load(this.base + P_PRIV);
+  }
+
+  get private_data_size(): number {
+    return this.mem.load(this.base + P_PRIV_SIZE);
+  }
+
+  get ops_name(): string {
+    return MEMPOOL_OPS_NAMES[this.ops_index];
+  }
+
+  /** rte_mempool_audit and the other invariants of a quiescent pool, as data. */
+  audit(userCaches: readonly MempoolCache[] = []): Violation[] {
+    return mempoolAudit(this, userCaches);
+  }
+
+  /** common pool + caches + `held` = size, at a quiescent point. */
+  conservation(held: number, userCaches: readonly MempoolCache[] = []): Violation[] {
+    return mempoolConservation(this, held, userCaches);
+  }
+
+  /** Stats summed over every lcore, or one lcore's (nb_lcores: the non-lcore line). */
+  stats(lcore = -1): MempoolStats {
+    return mempoolStats(this, lcore);
+  }
+
+  dump(): string {
+    return mempoolDump(this);
+  }
+}

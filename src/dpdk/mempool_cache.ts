@@ -1,0 +1,189 @@
+import { ENOENT } from '../errors.js';
+import type { Arena } from '../shm/arena.js';
+import type { Mem } from '../shm/mem.js';
+import {
+  CACHE_WORDS, C_FLUSHTHRESH, C_LEN, C_OBJS, C_SIZE, RTE_MEMPOOL_CACHE_MAX_SIZE, calcCacheFlushthresh,
+} from './mempool_layout.js';
+
+/**
+ * What a cache algorithm asks of its pool: the common pool's all-or-nothing calls, which
+ * count the common-pool stats. The cache's own objs array is handed to them as a window of
+ * the image (`mem.i32` at the array's word): the cache is private to its lcore, as DPDK's
+ * memcpy into it is; the racy accesses are the backend's, and those go through the port.
+ */
+export interface CommonPool {
+  ops_enqueue_bulk(objs: Int32Array, n: number, off: number): number;
+  ops_dequeue_bulk(out: Int32Array, n: number, off: number): number;
+}
+
+/**
+ * struct rte_mempool_cache: a LIFO stack of objects that only its lcore (or the owner of a
+ * user-owned cache) touches, with plain accesses: a hit costs no atomic at all. `len` lives
+ * in the image so avail_count and the oracles can read it (racily while lcores run, as
+ * DPDK's does).
+ */
+export class MempoolCache {
+  readonly size: number;
+  readonly flushthresh: number;
+  readonly objs: number;
+
+  constructor(
+    private readonly mem: Mem,
+    readonly base: number,
+  ) {
+    this.size = mem.load(base + C_SIZE);
+    this.flushthresh = mem.load(base + C_FLUSHTHRESH);
+    this.objs = base + C_OBJS;
+  }
+
+  /** mempool_cache_init. */
+  static init(mem: Mem, base: number, size: number): void {
+    mem.store(base + C_SIZE, size);
+    mem.store(base + C_FLUSHTHRESH, calcCacheFlushthresh(size));
+    mem.store(base + C_LEN, 0);
+  }
+
+  /**
+   * rte_mempool_cache_create: a user-owned cache (null for size 0 or over 512, as DPDK's
+   * EINVAL). DPDK's socket_id argument is left out until the image has more than one node.
+   */
+  static create(arena: Arena, mem: Mem, size: number): MempoolCache | null {
+    if (!Number.isInteger(size) || size <= 0 || size > RTE_MEMPOOL_CACHE_MAX_SIZE) return null;
+    const base = arena.allocWords(`mempool_cache@${arena.layout().used}`, CACHE_WORDS);
+    MempoolCache.init(mem, base, size);
+    return new MempoolCache(mem, base);
+  }
+
+  get len(): number {
+    return this.mem.read(this.base + C_LEN);
+  }
+
+  set len(v: number) {
+    this.mem.write(this.base + C_LEN, v);
+  }
+
+  /** Objects currently cached, hottest last (audits). */
+  forEach(fn: (obj: number) => void): void {
+    const len = this.mem.load(this.base + C_LEN);
+    for (let i = 0; i < len; i++) fn(this.mem.load(this.objs + i));
+  }
+}
+
+/** A cache algorithm: how a put fills and flushes, how a get drains and refills. */
+export interface CacheAlgo {
+  readonly name: string;
+  put(pool: CommonPool, mem: Mem, c: MempoolCache, objs: Int32Array, n: number, off: number): void;
+  /** 0, or -ENOENT with nothing taken and the cache as it was. */
+  get(pool: CommonPool, mem: Mem, c: MempoolCache, out: Int32Array, n: number, off: number): number;
+  /** The most objects a cache of `size` may hold between calls (audit bound). */
+  maxLen(c: MempoolCache): number;
+  /** The smallest pool a cache of `size` may front (rte_mempool_create_empty's check). */
+  minPoolSize(size: number): number;
+}
+
+/** Pop n objects off the top of the cache into out (the hottest first). */
+function popTop(mem: Mem, top: number, out: Int32Array, n: number, off: number): void {
+  for (let i = 0; i < n; i++) out[off + i] = mem.read(top - i);
+}
+
+function pushAt(mem: Mem, at: number, objs: Int32Array, n: number, off: number): void {
+  for (let i = 0; i < n; i++) mem.write(at + i, objs[off + i]);
+}
+
+/**
+ * DPDK 22.11 to 25.11 (rte_mempool_do_generic_put/get): the cache grows to flushthresh =
+ * 1.5 * size; a put that would cross it flushes the whole cache and keeps the new objects;
+ * a get that runs short refills size + remainder and leaves len = size.
+ */
+export const classic: CacheAlgo = {
+  name: 'classic',
+  put(pool, mem, c, objs, n, off) {
+    if (n > c.flushthresh) {
+      pool.ops_enqueue_bulk(objs, n, off);
+      return;
+    }
+    const len = c.len;
+    if (len + n <= c.flushthresh) {
+      pushAt(mem, c.objs + len, objs, n, off);
+      c.len = len + n;
+      return;
+    }
+    pool.ops_enqueue_bulk(mem.i32, len, c.objs);
+    pushAt(mem, c.objs, objs, n, off);
+    c.len = n;
+  },
+  get(pool, mem, c, out, n, off) {
+    const len = c.len;
+    const taken = n < len ? n : len;
+    popTop(mem, c.objs + len - 1, out, taken, off);
+    const remaining = n - taken;
+    if (remaining === 0) {
+      c.len = len - taken;
+      return 0;
+    }
+    // Here the cache is empty (taken = len). Refill size + remaining, unless that would overflow objs.
+    const size = c.size;
+    if (remaining <= RTE_MEMPOOL_CACHE_MAX_SIZE && pool.ops_dequeue_bulk(mem.i32, size + remaining, c.objs) === 0) {
+      popTop(mem, c.objs + size + remaining - 1, out, remaining, off + taken);
+      c.len = size;
+      return 0;
+    }
+    if (pool.ops_dequeue_bulk(out, remaining, off + taken) < 0) {
+      // The taken objects still sit in objs[0..len): restoring len puts them back.
+      c.len = len;
+      return -ENOENT;
+    }
+    c.len = 0;
+    return 0;
+  },
+  maxLen: (c) => c.flushthresh,
+  minPoolSize: (size) => calcCacheFlushthresh(size),
+};
+
+/**
+ * DPDK 26.07 (as SPEC.md part 1 describes it): the cache never exceeds size; an overflow
+ * flushes the coldest size/2 objects (the bottom of the stack) and keeps the hot ones, a
+ * miss refills size/2, and requests above size/2 bypass the cache both ways.
+ */
+export const v26: CacheAlgo = {
+  name: 'v26',
+  put(pool, mem, c, objs, n, off) {
+    const half = c.size >>> 1;
+    if (n > half) {
+      pool.ops_enqueue_bulk(objs, n, off);
+      return;
+    }
+    let len = c.len;
+    if (len + n > c.size) {
+      pool.ops_enqueue_bulk(mem.i32, half, c.objs);
+      for (let i = half; i < len; i++) mem.write(c.objs + i - half, mem.read(c.objs + i));
+      len -= half;
+    }
+    pushAt(mem, c.objs + len, objs, n, off);
+    c.len = len + n;
+  },
+  get(pool, mem, c, out, n, off) {
+    const half = c.size >>> 1;
+    if (n > half) return pool.ops_dequeue_bulk(out, n, off) < 0 ? -ENOENT : 0;
+    let len = c.len;
+    if (n > len) {
+      if (pool.ops_dequeue_bulk(mem.i32, half, c.objs + len) === 0) {
+        len += half;
+      } else {
+        // The common pool has less than half a cache: the cached objects plus the rest straight from it.
+        if (pool.ops_dequeue_bulk(out, n - len, off + len) < 0) return -ENOENT;
+        popTop(mem, c.objs + len - 1, out, len, off);
+        c.len = 0;
+        return 0;
+      }
+    }
+    popTop(mem, c.objs + len - 1, out, n, off);
+    c.len = len - n;
+    return 0;
+  },
+  maxLen: (c) => c.size,
+  minPoolSize: (size) => size,
+};
+
+/** By cache algorithm code (ALGO_CLASSIC, ALGO_V26). */
+export const CACHE_ALGO_IMPLS: readonly CacheAlgo[] = [classic, v26];

@@ -1,0 +1,104 @@
+/**
+ * Word offsets and constants of an rte_mempool in the image.
+ *
+ * The pool header (one region) holds the constants on line 0 and the debug error log on
+ * line 1; the per-lcore caches follow, each on its own lines (only its lcore writes it);
+ * then the per-lcore stats, one line per lcore plus one shared by threads that are not
+ * lcores. Elements live in pool memory (the arena, or a NUMA node's pages once that
+ * provider exists), each `total_size` bytes: a 64-byte header, the object, the trailer.
+ */
+export const P_SIZE = 0;
+export const P_ELT_SIZE = 1;
+export const P_HEADER_SIZE = 2;
+export const P_TRAILER_SIZE = 3;
+export const P_TOTAL_SIZE = 4;
+export const P_CACHE_SIZE = 5;
+export const P_CACHE_ALGO = 6;
+export const P_FLAGS = 7;
+export const P_OPS = 8;
+export const P_SOCKET = 9;
+export const P_PRIV_SIZE = 10;
+export const P_PRIV = 11;
+export const P_OBJS = 12;
+export const P_POOL_DATA = 13;
+export const P_NB_LCORES = 14;
+export const P_CACHES = 15;
+export const P_STATS = 16;
+export const P_VARIANT = 17;
+/** Debug log: count of cookie errors, then DBG_RECORDS records of DBG_WORDS words. */
+export const P_DBG = 32;
+export const DBG_RECORDS = 8;
+export const DBG_WORDS = 4;
+export const P_WORDS = P_DBG + 1 + DBG_RECORDS * DBG_WORDS;
+
+/** DPDK's RTE_MEMPOOL_CACHE_MAX_SIZE; a cache's objs array holds twice this (as DPDK's does). */
+export const RTE_MEMPOOL_CACHE_MAX_SIZE = 512;
+/** A cache: size, flushthresh, len on its first line; the objs array from the second. */
+export const C_SIZE = 0;
+export const C_FLUSHTHRESH = 1;
+export const C_LEN = 2;
+export const C_OBJS = 16;
+export const CACHE_WORDS = C_OBJS + 2 * RTE_MEMPOOL_CACHE_MAX_SIZE;
+
+/** DPDK's default RTE_MAX_LCORE. */
+export const RTE_MAX_LCORE = 128;
+/** rte_lcore_id() of a thread that is not an lcore: such threads bypass the default caches. */
+export const LCORE_ID_ANY = -1;
+
+/** Per-lcore stats, as struct rte_mempool_debug_stats, one cache line per lcore. */
+export const STAT_NAMES = [
+  'put_bulk', 'put_objs', 'put_common_pool_bulk', 'put_common_pool_objs',
+  'get_common_pool_bulk', 'get_common_pool_objs', 'get_success_bulk', 'get_success_objs',
+  'get_fail_bulk', 'get_fail_objs',
+] as const;
+export type StatName = (typeof STAT_NAMES)[number];
+export const S_PUT_BULK = 0;
+export const S_PUT_OBJS = 1;
+export const S_PUT_COMMON_BULK = 2;
+export const S_PUT_COMMON_OBJS = 3;
+export const S_GET_COMMON_BULK = 4;
+export const S_GET_COMMON_OBJS = 5;
+export const S_GET_SUCCESS_BULK = 6;
+export const S_GET_SUCCESS_OBJS = 7;
+export const S_GET_FAIL_BULK = 8;
+export const S_GET_FAIL_OBJS = 9;
+export const STAT_WORDS = 16;
+
+/** Element header words, before the object: owning pool, index, last lcores, cookie (64-bit, words 14-15). */
+export const HDR_BYTES = 64;
+export const H_POOL = 0;
+export const H_INDEX = 1;
+export const H_LAST_GET = 2;
+export const H_LAST_PUT = 3;
+export const H_COOKIE = 14;
+/** Trailer bytes in debug mode: one 64-bit cookie. */
+export const TLR_BYTES = 8;
+
+/** DPDK's cookies: header COOKIE1 while allocated, COOKIE2 while free; the trailer's never changes. */
+export const RTE_MEMPOOL_HEADER_COOKIE1 = BigInt.asIntN(64, 0xbadbadbadadd2e55n);
+export const RTE_MEMPOOL_HEADER_COOKIE2 = BigInt.asIntN(64, 0xf2eef2eedadd2e55n);
+export const RTE_MEMPOOL_TRAILER_COOKIE = BigInt.asIntN(64, 0xadd2e55badbadbadn);
+
+/** Creation flags (DPDK's values where DPDK has them). */
+export const RTE_MEMPOOL_F_NO_CACHE_ALIGN = 0x0002;
+/** RTE_LIBRTE_MEMPOOL_DEBUG, chosen per pool here instead of at build time. */
+export const MEMPOOL_F_DEBUG = 0x1000;
+
+/** Cache algorithms by name and code. */
+export const CACHE_ALGOS = ['classic', 'v26'] as const;
+export type CacheAlgoName = (typeof CACHE_ALGOS)[number];
+export const ALGO_CLASSIC = 0;
+export const ALGO_V26 = 1;
+
+/** Kinds of debug error records. */
+export const DBG_DOUBLE_PUT = 1;
+export const DBG_WRONG_POOL = 2;
+export const DBG_BAD_COOKIE = 3;
+export const DBG_BAD_TRAILER = 4;
+export const DBG_GET_NOT_FREE = 5;
+export const DBG_KIND_NAMES = ['', 'double put (object already free)', 'put into the wrong pool', 'corrupt header cookie', 'corrupt trailer cookie', 'got an object not marked free'];
+
+/** DPDK's CALC_CACHE_FLUSHTHRESH: size * 1.5, truncated. */
+export function calcCacheFlushthresh(size: number): number {
+  return Math.floor((size * 3) / 2);
+}

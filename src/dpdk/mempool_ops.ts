@@ -1,0 +1,103 @@
+import { ConfigError, ENOBUFS, ENOENT } from '../errors.js';
+import { align32pow2 } from '../lab/params.js';
+import type { Arena } from '../shm/arena.js';
+import type { Mem } from '../shm/mem.js';
+import { Ring } from './ring.js';
+import { VARIANT_NO_TAIL_WAIT, ringFlags, type ConsMode, type ProdMode } from './ring_layout.js';
+import { LfStack, StdStack, lfStackAlloc, stackAlloc } from './mempool_stack.js';
+
+/** Contention counters of one handle's backend operations. */
+export interface OpsStats {
+  casRetries: number;
+  spins: number;
+  waits: number;
+}
+
+/**
+ * struct rte_mempool_ops: the backend (the "common pool") behind the caches. Both calls are
+ * all or nothing, as DPDK's drivers are: enqueue 0 or -ENOBUFS, dequeue 0 or -ENOENT.
+ */
+export interface MempoolOps {
+  enqueue_bulk(objs: Int32Array, n: number, off: number): number;
+  dequeue_bulk(out: Int32Array, n: number, off: number): number;
+  get_count(): number;
+  /** Every object the backend holds; quiescent audits only. */
+  forEach(fn: (obj: number) => void): void;
+  readonly stats: OpsStats;
+}
+
+/** The drivers DPDK registers (drivers/mempool/ring and drivers/mempool/stack), by ops index. */
+export const MEMPOOL_OPS_NAMES = ['ring_mp_mc', 'ring_sp_sc', 'ring_mp_sc', 'ring_sp_mc', 'ring_mt_rts', 'ring_mt_hts', 'stack', 'lf_stack'] as const;
+export type MempoolOpsName = (typeof MEMPOOL_OPS_NAMES)[number];
+
+const RING_MODES: Record<string, [ProdMode, ConsMode]> = {
+  ring_mp_mc: ['MP', 'MC'],
+  ring_sp_sc: ['SP', 'SC'],
+  ring_mp_sc: ['MP', 'SC'],
+  ring_sp_mc: ['SP', 'MC'],
+  ring_mt_rts: ['MT_RTS', 'MT_RTS'],
+  ring_mt_hts: ['MT_HTS', 'MT_HTS'],
+};
+
+/** Backend variants: broken on purpose, never the default. */
+export const OPS_VARIANT_NONE = 0;
+/** MP/MC ring: a tail published before earlier threads of its side finished (the ring's own broken variant). */
+export const OPS_VARIANT_NO_TAIL_WAIT = 1;
+/** `stack`: the spinlock left out. */
+export const OPS_VARIANT_UNLOCKED = 2;
+
+/** rte_mempool_set_ops_byname: the ops index of a name (DPDK returns -EINVAL; a config error here). */
+export function opsIndexOf(name: string, field = 'ops_name'): number {
+  const i = (MEMPOOL_OPS_NAMES as readonly string[]).indexOf(name);
+  if (i < 0) throw new ConfigError(field, `unknown mempool ops '${name}'`, MEMPOOL_OPS_NAMES.join(', '));
+  return i;
+}
+
+/**
+ * ops->alloc: build the backend for a pool of n objects; returns its base word. The ring
+ * has align32pow2(n + 1) slots, as DPDK's ring driver sizes it, so it can never fill.
+ */
+export function opsAlloc(arena: Arena, mem: Mem, poolName: string, ops: number, n: number, variant: number): number {
+  const name = MEMPOOL_OPS_NAMES[ops];
+  if (name === 'stack') return stackAlloc(arena, mem, `MP_${poolName}`, n);
+  if (name === 'lf_stack') return lfStackAlloc(arena, mem, `MP_${poolName}`, n);
+  const [prod, cons] = RING_MODES[name];
+  const ring = Ring.create(arena, mem, `MP_${poolName}`, align32pow2(n + 1), ringFlags(prod, cons), {
+    variant: variant === OPS_VARIANT_NO_TAIL_WAIT ? VARIANT_NO_TAIL_WAIT : 0,
+  });
+  return ring.ref.base;
+}
+
+/** A ring as a mempool backend. */
+class RingOps implements MempoolOps {
+  constructor(
+    private readonly mem: Mem,
+    readonly ring: Ring,
+  ) {}
+  enqueue_bulk(objs: Int32Array, n: number, off: number): number {
+    return this.ring.enqueue_bulk(objs, n, off) === n ? 0 : -ENOBUFS;
+  }
+  dequeue_bulk(out: Int32Array, n: number, off: number): number {
+    return this.ring.dequeue_bulk(out, n, off) === n ? 0 : -ENOENT;
+  }
+  get_count(): number {
+    return this.ring.count();
+  }
+  forEach(fn: (obj: number) => void): void {
+    const r = this.ring;
+    const used = r.count();
+    const tail = r.cons.tail();
+    for (let i = 0; i < used; i++) fn(this.mem.load(r.slots + ((tail + i) & r.mask)));
+  }
+  get stats(): OpsStats {
+    return this.ring.stats;
+  }
+}
+
+/** Re-attach a pool's backend in this thread. `owner` names the holder in lock words. */
+export function opsAttach(mem: Mem, poolName: string, ops: number, base: number, variant: number, owner: number): MempoolOps {
+  const name = MEMPOOL_OPS_NAMES[ops];
+  if (name === 'stack') return new StdStack(mem, base, owner, variant === OPS_VARIANT_UNLOCKED);
+  if (name === 'lf_stack') return new LfStack(mem, base);
+  return new RingOps(mem, new Ring(mem, { name: `MP_${poolName}`, base }));
+}

@@ -1,0 +1,219 @@
+import { ConfigError } from '../errors.js';
+import { Mempool, type MempoolConfig, type MempoolRef } from '../dpdk/mempool.js';
+import { CACHE_ALGOS, type CacheAlgoName } from '../dpdk/mempool_layout.js';
+import {
+  MEMPOOL_OPS_NAMES, OPS_VARIANT_NONE, OPS_VARIANT_NO_TAIL_WAIT, OPS_VARIANT_UNLOCKED, type MempoolOpsName,
+} from '../dpdk/mempool_ops.js';
+import { defineScenario, type Violation } from '../lab/scenario.js';
+import type { Params } from '../lab/params.js';
+import type { ActorContext } from '../runtime/context.js';
+
+/**
+ * DPDK's ring-stress pattern on a mempool: each lcore gets a bulk of random size, checks
+ * that every object carries the free pattern, stamps it with its lcore, re-checks the
+ * stamps after stamping the whole bulk, restores the pattern and puts the bulk back. The
+ * first word of an object is its ownership word, taken by CAS from the free pattern: an
+ * object handed to two lcores at once fails the CAS on the second. A word that changes
+ * under its owner shows a second writer even when the CAS was dodged.
+ */
+export const FREE_PATTERN = 0x0f2ee0f2;
+const stampOf = (lcore: number) => (0x5a000000 | ((lcore + 1) << 12)) | 0;
+
+const OP_GET = 1;
+const OP_CHECK = 2;
+const OP_PUT = 3;
+
+const O_OK = 0;
+const O_EMPTY = 1;
+const O_DUPLICATE = 2;
+const O_DIRTY = 3;
+const O_STOLEN = 4;
+const O_CACHE_OVERFLOW = 5;
+
+const K_GOT = 0;
+const K_PUT = 1;
+const K_EMPTY = 2;
+
+type P = Params & {
+  lcores: number; n: number; cache: number; cacheAlgo: CacheAlgoName; bulk: number; ops: MempoolOpsName;
+  eltSize: number; debug: boolean; variant: string;
+};
+
+interface State {
+  pool: MempoolRef;
+  words: number;
+}
+
+const VARIANT_OPS: Record<string, number> = {
+  correct: OPS_VARIANT_NONE,
+  'shared-lcore-id': OPS_VARIANT_NONE,
+  'no-tail-wait': OPS_VARIANT_NO_TAIL_WAIT,
+  'unlocked-stack': OPS_VARIANT_UNLOCKED,
+};
+
+function poolSize(p: P): number {
+  if (p.n > 0) return p.n;
+  // Enough that the caches rarely starve the common pool, few enough that it runs dry at times.
+  return Math.max(64, p.lcores * (Math.ceil(p.cache * 1.5) + p.bulk) + p.bulk);
+}
+
+function opsOf(p: P): MempoolOpsName {
+  if (p.variant === 'unlocked-stack') return 'stack';
+  return p.ops;
+}
+
+function configOf(p: P): MempoolConfig {
+  return {
+    n: poolSize(p), elt_size: p.eltSize, cache_size: p.cache, cache_algo: p.cacheAlgo, ops_name: opsOf(p),
+    debug: p.debug, max_lcore: p.lcores, variant: VARIANT_OPS[p.variant],
+  };
+}
+
+function lcoreRole(ctx: ActorContext<P, State>): void {
+  const { mem, state: s, params: p } = ctx;
+  // shared-lcore-id: every worker believes it is lcore 0, as two threads registered with one id would.
+  const lcore = p.variant === 'shared-lcore-id' ? 0 : ctx.actor;
+  const mp = new Mempool(mem, s.pool, lcore, ctx.actor);
+  const stamp = stampOf(ctx.actor);
+  const buf = new Int32Array(p.bulk);
+  const owned = new Int32Array(p.bulk);
+  const maxLen = mp.cache ? mp.algo.maxLen(mp.cache) : 0;
+  const words = s.words;
+  let misses = 0;
+  while (!ctx.stopped()) {
+    const k = 1 + ctx.rng.below(p.bulk);
+    ctx.op(OP_GET);
+    ctx.begin();
+    const ret = mp.get_bulk(buf, k);
+    ctx.end();
+    if (ret !== 0) {
+      ctx.outcome(O_EMPTY);
+      ctx.count(K_EMPTY);
+      // Other lcores hold the objects: give them the core for a moment.
+      if (++misses > 8) mem.wait(s.pool.base, mem.load(s.pool.base), 0.05);
+      continue;
+    }
+    misses = 0;
+    ctx.count(K_GOT, k);
+    ctx.op(OP_CHECK);
+    let m = 0;
+    for (let i = 0; i < k; i++) {
+      const obj = buf[i];
+      if (mem.compareExchange(obj, FREE_PATTERN, stamp) !== FREE_PATTERN) {
+        ctx.outcome(O_DUPLICATE);
+        continue;
+      }
+      let dirty = false;
+      for (let w = 1; w < words; w++) if (mem.load(obj + w) !== FREE_PATTERN) dirty = true;
+      if (dirty) ctx.outcome(O_DIRTY);
+      for (let w = 1; w < words; w++) mem.store(obj + w, stamp);
+      owned[m++] = obj;
+    }
+    let ok = 0;
+    for (let i = 0; i < m; i++) {
+      const obj = owned[i];
+      let stolen = false;
+      for (let w = 0; w < words; w++) if (mem.load(obj + w) !== stamp) stolen = true;
+      if (stolen) ctx.outcome(O_STOLEN);
+      else ok++;
+      for (let w = words - 1; w >= 0; w--) mem.store(obj + w, FREE_PATTERN);
+    }
+    ctx.outcome(O_OK, ok);
+    ctx.op(OP_PUT);
+    mp.put_bulk(owned, m);
+    ctx.count(K_PUT, m);
+    const len = mp.cache ? mp.cache.len : 0;
+    if (len < 0 || len > maxLen) ctx.outcome(O_CACHE_OVERFLOW);
+    ctx.done(k);
+  }
+  ctx.contention(mp.ops.stats.casRetries, mp.ops.stats.spins, mp.ops.stats.waits);
+}
+
+export const mempoolStress = defineScenario<P, State>({
+  name: 'mempool-stress',
+  summary: 'rte_mempool: lcores get random bulks, check the free pattern, stamp, re-check, restore, put back; every backend, both cache algorithms',
+  subsystem: 'dpdk',
+  omit: ['workers'],
+  params: [
+    { name: 'lcores', type: 'int', default: 4, min: 1, max: 64, help: 'lcores (worker threads), each with its own cache' },
+    { name: 'n', type: 'int', default: 0, min: 0, max: 1 << 22, help: 'objects in the pool (0: lcores x (1.5 x cache + bulk) + bulk, at least 64)' },
+    { name: 'cache', type: 'int', default: 256, min: 0, max: 4096, help: 'per-lcore cache size (0: no caches; at most 512)' },
+    { name: 'cacheAlgo', type: 'choice', default: 'classic', choices: CACHE_ALGOS, help: 'cache algorithm: classic (22.11-25.11) or v26 (26.07)' },
+    { name: 'bulk', type: 'int', default: 32, min: 1, max: 1024, help: 'largest bulk per get; each get takes 1..bulk' },
+    { name: 'ops', type: 'choice', default: 'ring_mp_mc', choices: MEMPOOL_OPS_NAMES, help: 'mempool backend (ops name)' },
+    { name: 'eltSize', type: 'int', default: 64, min: 4, max: 4096, help: 'object size in bytes' },
+    { name: 'debug', type: 'bool', default: true, help: 'header and trailer cookies checked on every get and put' },
+  ],
+  variants: [
+    { name: 'correct', summary: 'DPDK as shipped' },
+    { name: 'shared-lcore-id', summary: 'every worker claims lcore 0, so they share one unsynchronised cache (DPDK forbids two threads with one lcore id)' },
+    { name: 'no-tail-wait', summary: 'ring_mp_mc backend whose producers and consumers publish their tail without waiting for earlier ones' },
+    { name: 'unlocked-stack', summary: 'the stack backend with its spinlock left out' },
+  ],
+  outcomes: [
+    { id: 'ok', grade: 'ACCEPTABLE', description: 'object owned by one lcore from get to put, pattern intact' },
+    { id: 'empty', grade: 'ACCEPTABLE_INTERESTING', description: 'get_bulk returned -ENOENT (common pool short; other caches may hold objects)' },
+    { id: 'duplicate', grade: 'FORBIDDEN', description: 'got an object another lcore owns (its ownership word was not the free pattern)' },
+    { id: 'dirty', grade: 'FORBIDDEN', description: 'a free object did not carry the free pattern: someone wrote it after putting it' },
+    { id: 'stolen', grade: 'FORBIDDEN', description: "an object's stamp changed while its lcore owned it" },
+    { id: 'cache-overflow', grade: 'FORBIDDEN', description: 'a cache length outside what the algorithm allows' },
+  ],
+  counters: ['got', 'put', 'empty'],
+  opNames: ['start', 'get', 'check', 'put'],
+  validate(p) {
+    Mempool.checkConfig(configOf(p), { n: '--n', elt_size: '--elt-size', cache_size: '--cache', ops_name: '--ops', max_lcore: '--lcores' });
+    const ops = opsOf(p);
+    if (p.lcores > 1 && (ops.includes('_sp_') || ops.endsWith('_sc'))) {
+      throw new ConfigError('--ops', `${ops} takes a single producer or consumer, but ${p.lcores} lcores get and put`, 'ring_mp_mc, ring_mt_rts, ring_mt_hts, stack, lf_stack (or --lcores 1)');
+    }
+    if (p.bulk > poolSize(p)) throw new ConfigError('--bulk', `${p.bulk} is larger than the pool (${poolSize(p)})`, `1 to ${poolSize(p)}`);
+    if (p.variant === 'shared-lcore-id' && p.cache === 0) throw new ConfigError('--cache', 'shared-lcore-id breaks the per-lcore cache, and there is none', 'a cache size from 1');
+    if (p.variant === 'no-tail-wait' && ops !== 'ring_mp_mc') throw new ConfigError('--ops', 'no-tail-wait breaks the MP/MC ring', 'ring_mp_mc');
+  },
+  imageBytes: (p) => Mempool.memsize(configOf(p)) + 4096,
+  actors: (p) => Array<string>(p.lcores).fill('lcore'),
+  setup(arena, mem, p) {
+    const words = Math.max(1, p.eltSize >> 2);
+    const pool = Mempool.create(arena, mem, 'stress', {
+      ...configOf(p),
+      obj_init: (_mp, obj) => {
+        for (let w = 0; w < words; w++) mem.store(obj + w, FREE_PATTERN);
+      },
+    });
+    return { pool: pool.ref, words };
+  },
+  roles: { lcore: lcoreRole },
+  check({ mem, state: s, counter, roles }) {
+    const mp = new Mempool(mem, s.pool, -1);
+    const ownership: Violation[] = [];
+    let stamped = 0;
+    mp.obj_iter((obj, i) => {
+      for (let w = 0; w < s.words; w++) {
+        if (mem.load(obj + w) !== FREE_PATTERN) {
+          if (++stamped <= 5) ownership.push({ message: `object ${i} word ${w} holds ${(mem.load(obj + w) >>> 0).toString(16)}, not the free pattern, after every lcore returned`, where: `obj ${obj}` });
+          break;
+        }
+      }
+    });
+    let got = 0;
+    let put = 0;
+    roles.forEach((_, a) => {
+      got += counter(a, 'got');
+      put += counter(a, 'put');
+    });
+    const conservation = mp.conservation(0);
+    if (got !== put) conservation.push({ message: `lcores got ${got} objects and put back ${put}`, where: `mempool ${mp.name}` });
+    const stats = mp.stats();
+    return {
+      oracles: [
+        { name: 'ownership', violations: ownership },
+        { name: 'conservation', violations: conservation },
+        { name: 'audit (caches, cookies, free exactly once)', violations: mp.audit() },
+      ],
+      notes: [
+        `pool: ${mp.size} objects, ${mp.ops_name}, cache ${mp.cache_size} (${mp.algo.name}); ${mp.ops.get_count()} in the common pool, ${mp.avail_count() - mp.ops.get_count()} in caches at the end`,
+        `common pool traffic: ${stats.get_common_pool_objs} objects got in ${stats.get_common_pool_bulk} bulks, ${stats.put_common_pool_objs} put in ${stats.put_common_pool_bulk}; ${stats.get_success_objs} objects got by lcores (${stats.get_success_objs ? ((100 * (1 - stats.get_common_pool_objs / stats.get_success_objs)).toFixed(1)) : 0}% from caches)`,
+      ],
+    };
+  },
+});

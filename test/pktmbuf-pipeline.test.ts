@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { prepareRun, runStress } from '../src/lab/stress.js';
+
+describe('pktmbuf-pipeline on real workers', () => {
+  it('moves packets RX -> workers -> TX with intact bytes, clones multicast, and returns every mbuf', async () => {
+    const r = await runStress({ scenario: 'pktmbuf-pipeline', params: { rx: 1, workers: 1, tx: 1, duration: '1s', mbufs: 2047 }, stopOnForbidden: true });
+    expect(r.failures).toEqual([]);
+    expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
+    expect(r.outcomes.find((o) => o.outcome === 'ok')!.count).toBeGreaterThan(1000);
+    expect(r.perActor.find((a) => a.role === 'worker')!.counters.clones).toBeGreaterThan(0);
+    expect(r.verdict).toBe('pass');
+  });
+
+  it('catches no-clone: a multicast packet sent to two ports as one mbuf is freed twice', async () => {
+    const r = await runStress({ scenario: 'pktmbuf-pipeline', params: { rx: 1, workers: 1, tx: 1, duration: '5s', mbufs: 2047, variant: 'no-clone' }, stopOnForbidden: true });
+    expect(r.verdict).toBe('fail');
+    expect(r.outcomes.filter((o) => o.grade === 'FORBIDDEN' && o.count > 0).length + r.oracles.flatMap((o) => o.violations).length).toBeGreaterThan(0);
+  });
+
+  it('refuses a pool too small for the bursts in flight', () => {
+    expect(() => prepareRun('pktmbuf-pipeline', { mbufs: 100 })).toThrow(/--mbufs: 100 cannot hold the bursts in flight/);
+  });
+});
