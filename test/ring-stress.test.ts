@@ -23,7 +23,9 @@ describe('ring-stress on real workers', () => {
     expect(r.verdict).toBe('pass');
     expect(r.notes.join()).toMatch(/ring: 0 of 255 slots in use/);
     const produced = r.perActor.filter((a) => a.role === 'producer').reduce((s, a) => s + a.ops, 0);
-    expect(produced).toBe(40_000);
+    // A producer stops at its first check past the budget: its last batch may overshoot by less than a bulk.
+    expect(produced).toBeGreaterThanOrEqual(40_000);
+    expect(produced).toBeLessThan(40_000 + 2 * 32);
   });
 
   it('catches no-tail-wait: a consumer reads slots a preempted producer has not written', async () => {

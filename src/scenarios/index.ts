@@ -4,6 +4,7 @@ import { faultProbe, mailboxRelay } from './probes.js';
 import { ringPair } from './ring-pair.js';
 import { ringStress } from './ring-stress.js';
 import { methodCache } from './method-cache.js';
+import { oom, oomRace } from './oom.js';
 import { schedProbe } from './sched-probe.js';
 import { mempoolStress } from './mempool-stress.js';
 import { mbufRefcnt } from './mbuf-refcnt.js';
@@ -20,6 +21,8 @@ export const scenarios: readonly Scenario[] = [
   mbufRefcnt,
   pktmbufPipeline,
   methodCache,
+  oom,
+  oomRace,
   ringPair,
   mempoolBench,
   mailboxRelay,

@@ -1,0 +1,128 @@
+import { ConfigError } from '../errors.js';
+import { VmAccounting } from '../kernel/overcommit.js';
+import { T_COMMITTED, T_FLAGS, T_RSS_ANON, TaskTable } from '../kernel/task.js';
+import type { ParamSpec } from '../lab/params.js';
+import { defineScenario, type OutcomeSpec, type Scenario, type Violation } from '../lab/scenario.js';
+import { type CpuResult, OOM_OP_NAMES, type OomP, type OomState, cpu, oomReaper } from './oom-roles.js';
+
+const OUTCOMES: readonly OutcomeSpec[] = [
+  { id: 'page', grade: 'ACCEPTABLE', description: 'a page faulted in' },
+  { id: 'enomem', grade: 'ACCEPTABLE', description: 'malloc refused by overcommit accounting; the process exits' },
+  { id: 'killed', grade: 'ACCEPTABLE_INTERESTING', description: 'a process was OOM-killed and exited' },
+  { id: 'lock-busy', grade: 'ACCEPTABLE', description: 'oom_lock was held by another CPU (counted as progress)' },
+  { id: 'victim-dying', grade: 'ACCEPTABLE', description: 'the killer stood down: an earlier victim is still exiting' },
+  { id: 'panic', grade: 'ACCEPTABLE_INTERESTING', description: 'panic_on_oom ended the run' },
+  { id: 'killed-twice', grade: 'FORBIDDEN', description: 'two killers chose the same victim for one shortage' },
+  { id: 'two-victims', grade: 'FORBIDDEN', description: 'a second victim while the first was still dying' },
+  { id: 'excluded-victim', grade: 'FORBIDDEN', description: 'the victim was init, a kernel thread or oom_score_adj -1000' },
+  { id: 'over-commit-limit', grade: 'FORBIDDEN', description: 'mode 2 let the granted commitments exceed CommitLimit' },
+  { id: 'exited', grade: 'ACCEPTABLE', description: 'a process reached its size and exited normally' },
+];
+
+function params(d: { procs: number; mem: string; chunk: string }): ParamSpec[] {
+  return [
+    { name: 'procs', type: 'int', default: d.procs, min: 2, max: 30, help: 'processes, one per CPU actor (memhog-0 has oom_score_adj -1000)' },
+    { name: 'mem', type: 'size', default: sizeOf(d.mem), help: 'RAM (the page pool)' },
+    { name: 'swap', type: 'size', default: 0, help: 'swap size (counted in CommitLimit and totalpages)' },
+    { name: 'chunk', type: 'size', default: sizeOf(d.chunk), help: 'bytes per malloc' },
+    { name: 'overcommit', type: 'int', default: 0, min: 0, max: 2, help: 'vm.overcommit_memory: 0 heuristic, 1 always, 2 never' },
+    { name: 'overcommitRatio', type: 'int', default: 50, min: 0, max: 1000, help: 'vm.overcommit_ratio (mode 2)' },
+    { name: 'oomKillAllocatingTask', type: 'int', default: 0, min: 0, max: 1, help: 'vm.oom_kill_allocating_task' },
+    { name: 'panicOnOom', type: 'int', default: 0, min: 0, max: 2, help: 'vm.panic_on_oom' },
+    { name: 'childFirst', type: 'bool', default: false, help: 'kernels 2.6.36-5.0: kill a child with its own mm first' },
+  ];
+}
+
+function sizeOf(s: string): number {
+  const n = Number(s.slice(0, -1));
+  return s.endsWith('M') ? n << 20 : n << 10;
+}
+
+function define(name: string, summary: string, d: { procs: number; mem: string; chunk: string }, variant: { name: string; summary: string }): Scenario {
+  return defineScenario<OomP, OomState>({
+    name,
+    summary,
+    subsystem: 'kernel',
+    omit: ['workers'],
+    params: params(d),
+    variants: [{ name: 'correct', summary: 'Linux 6.6' }, variant],
+    outcomes: OUTCOMES,
+    counters: [],
+    opNames: OOM_OP_NAMES,
+    validate(p) {
+      if (p.chunk < 4096) throw new ConfigError('--chunk', `${p.chunk} bytes is less than a page`, '4K or more');
+      if (p.mem < 1 << 20) throw new ConfigError('--mem', `${p.mem} bytes is too small`, '1M or more');
+      if (p.variant === 'check-then-charge' && p.overcommit !== 2) {
+        throw new ConfigError('--variant', 'check-then-charge breaks the mode-2 limit only', 'check-then-charge with --overcommit 2');
+      }
+      if (p.mem > 1 << 40) throw new ConfigError('--mem', `${p.mem} bytes is too large`, 'up to 1T (pages are counted, not allocated)');
+    },
+    imageBytes: (p) => TaskTable.bytes(p.procs + 2) + 1024,
+    actors: (p) => [...Array<string>(p.procs).fill('cpu'), 'oom_reaper'],
+    setup(arena, mem, p) {
+      const tasks = TaskTable.create(arena, mem, p.procs + 2);
+      tasks.spawn({ pid: 1, comm: 'init', init: true, rssAnon: 0 });
+      tasks.spawn({ pid: 2, comm: 'kthreadd', kthread: true });
+      const totalPages = Math.floor(p.mem / 4096);
+      const vm = VmAccounting.create(arena, mem, {
+        totalramPages: totalPages,
+        swapPages: Math.floor(p.swap / 4096),
+        overcommitMemory: p.overcommit,
+        overcommitRatio: p.overcommitRatio,
+      });
+      vm.sysctl_write('vm.panic_on_oom', p.panicOnOom);
+      vm.sysctl_write('vm.oom_kill_allocating_task', p.oomKillAllocatingTask);
+      const free = arena.allocWords('oom.free', 16);
+      mem.store(free, totalPages);
+      const nextPid = arena.allocWords('oom.next-pid', 16);
+      mem.store(nextPid, 100);
+      return { tasks: tasks.ref, vm: vm.ref, free, totalPages, oomLock: arena.allocWords('oom_lock', 16), nextPid, firstSlot: 2 };
+    },
+    roles: { cpu, oom_reaper: oomReaper },
+    locks: (s) => [{ name: 'oom_lock', word: s.oomLock }],
+    check({ mem, state: s, results, outcomes }) {
+      const tasks = new TaskTable(mem, s.tasks);
+      const vm = new VmAccounting(mem, s.vm);
+      let rss = 0;
+      let committed = 0;
+      const frames: Violation[] = [];
+      for (let t = s.firstSlot; t < tasks.ref.capacity; t++) {
+        const r = tasks.get(t, T_RSS_ANON);
+        if (tasks.get(t, T_FLAGS) === 0 && r !== 0) frames.push({ message: `exited task slot ${t} still counts ${r} pages`, where: `task slot ${t}` });
+        rss += r;
+        committed += tasks.get(t, T_COMMITTED);
+      }
+      const free = mem.load(s.free);
+      if (free + rss !== s.totalPages) frames.push({ message: `free ${free} + resident ${rss} = ${free + rss} pages, but RAM has ${s.totalPages}: frames lost or freed twice` });
+      const commit: Violation[] = [];
+      if (committed !== vm.committed()) commit.push({ message: `Committed_AS is ${vm.committed()} pages, but live commitments add up to ${committed}` });
+      const cpus = results.filter((r): r is CpuResult => r !== null && typeof r === 'object' && 'kills' in r);
+      const first = cpus.find((r) => r.panic) ?? cpus.find((r) => r.log.length);
+      const kills = cpus.reduce((n, r) => n + r.kills, 0);
+      return {
+        oracles: [
+          { name: 'frames-returned', violations: frames },
+          { name: 'commit-accounting', violations: commit },
+        ],
+        notes: [
+          ...(first ? ['first OOM invocation, as the kernel logs it:', ...first.log.map((l) => `  ${l}`)] : ['the OOM killer never ran']),
+          `${kills} OOM kills, ${outcomes['enomem'] ?? 0} mallocs refused with ENOMEM; ${vm.meminfo().join(', ')}`,
+        ],
+      };
+    },
+  });
+}
+
+export const oom = define(
+  'oom',
+  'processes malloc and touch pages until the OOM killer runs; overcommit modes, panic_on_oom, oom_kill_allocating_task',
+  { procs: 6, mem: '128M', chunk: '1M' },
+  { name: 'check-then-charge', summary: 'overcommit reads Committed_AS, decides, then charges: racing mallocs pass the mode-2 limit together' },
+);
+
+export const oomRace = define(
+  'oom-race',
+  'CPUs hit the OOM path at once on a small machine: one killer at a time, one victim per shortage',
+  { procs: 4, mem: '16M', chunk: '256K' },
+  { name: 'no-oom-lock', summary: 'out_of_memory without oom_lock: two CPUs enter the killer at once' },
+);
