@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.js';
+import { registerBoot } from './boot.js';
 import { registerDemo } from './demo.js';
 import { registerList } from './list.js';
 import { registerRun } from './run.js';
 
 /** Each command lives in its own file and adds itself to the program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerDemo, registerList, registerRun, registerBench];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerDemo, registerList, registerRun, registerBench, registerBoot];
