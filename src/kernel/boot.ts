@@ -6,7 +6,7 @@ import { type BootConfig, TEXT_OFFSET, memparseStrict, nodeDistance, parseCmdlin
 import { HEADER_WORDS, Kernel, type KernelRef } from './kernel.js';
 import { Memblock, SMP_CACHE_BYTES, pa } from './memblock.js';
 import {
-  MAX_NR_ZONES, MAX_ORDER, MAX_ORDER_NR_PAGES, MIGRATE_MOVABLE, NODE_WORDS, N_NODE_ID, N_PRESENT, N_SPANNED, N_START_PFN,
+  MAX_NR_ZONES, MAX_ORDER, MAX_ORDER_NR_PAGES, MIGRATE_MOVABLE, NODE_WORDS, N_KSWAPD_HIGHEST_ZONEIDX, N_NODE_ID, N_PRESENT, N_SPANNED, N_START_PFN,
   N_TOTALRESERVE, PAGE_SIZE, WMARK_LOW, ZONE_MOVABLE, ZONE_NAMES, ZONE_WORDS, pageblock_nr_pages, pageblock_order,
   type ZoneRef,
 } from './mmzone.js';
@@ -188,6 +188,7 @@ export function boot(arena: Arena, mem: Mem, c: BootConfig): BootResult {
     mem.store(b + N_START_PFN, n.start);
     mem.store(b + N_SPANNED, n.end - n.start);
     mem.store(b + N_PRESENT, nodePresent);
+    mem.store(b + N_KSWAPD_HIGHEST_ZONEIDX, MAX_NR_ZONES);
     physpages += nodePresent;
   }
 

@@ -44,6 +44,10 @@ export interface KernelRef {
 export const H_BAD_PAGE = 0;
 export const H_BAD_PAGE_PFN = 1;
 export const H_BAD_PAGE_REASON = 2;
+/** Slow-path events: direct reclaim entered (allocstall), allocations failed, drain_all_pages runs. */
+export const H_ALLOCSTALL = 3;
+export const H_ALLOC_FAIL = 4;
+export const H_DRAIN_ALL = 5;
 export const HEADER_WORDS = 16;
 export const BAD_PAGE_REASONS = ['', 'nonzero _refcount', 'nonzero mapcount', 'non-NULL mapping', 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set', 'freed while free (PageBuddy)'] as const;
 
