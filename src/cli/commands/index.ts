@@ -3,7 +3,8 @@ import { registerBench } from './bench.js';
 import { registerBoot } from './boot.js';
 import { registerDemo } from './demo.js';
 import { registerList } from './list.js';
+import { registerProc } from './proc.js';
 import { registerRun } from './run.js';
 
 /** Each command lives in its own file and adds itself to the program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerDemo, registerList, registerRun, registerBench, registerBoot];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerDemo, registerList, registerRun, registerBench, registerBoot, registerProc];
