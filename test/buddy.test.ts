@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Arena } from '../src/shm/arena.js';
-import { AtomicsMem } from '../src/shm/mem.js';
-import { boot, kernelImageBytes } from '../src/kernel/boot.js';
-import { bootConfig } from '../src/kernel/bootconfig.js';
+import { bootTest } from './kernel-helpers.js';
 import { auditKernel } from '../src/kernel/audit.js';
 import { FPI_NONE } from '../src/kernel/buddy.js';
 import { MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, ZONE_NORMAL } from '../src/kernel/mmzone.js';
@@ -15,9 +12,7 @@ import { PAGE_BUDDY_MAPCOUNT } from '../src/kernel/page.js';
  * 512/o9, 1024/o9, 1536/o8, 1792/o7, 1920/o6, 1984/o5.
  */
 function small() {
-  const c = bootConfig({ mem: 8 * 2 ** 20, dmaLimit: 0, kernelSize: 4096 });
-  const arena = Arena.create(kernelImageBytes(c));
-  const { kernel } = boot(arena, new AtomicsMem(arena.sab), c);
+  const { kernel } = bootTest({ mem: 8 * 2 ** 20, dmaLimit: 0, kernelSize: 4096 });
   const zone = kernel.zones[ZONE_NORMAL];
   const nrFree = () => Array.from({ length: 11 }, (_, o) => zone.nr_free(o));
   const list = (order: number, mt: number) => {

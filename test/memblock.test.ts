@@ -4,7 +4,7 @@ import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, Memblock } from '../src/kernel/memblock.js';
 import { bootConfig } from '../src/kernel/bootconfig.js';
-import { boot, kernelImageBytes } from '../src/kernel/boot.js';
+import { bootTest } from './kernel-helpers.js';
 
 function fresh() {
   const arena = Arena.create(1 << 16);
@@ -101,11 +101,7 @@ describe('memblock (Linux 6.6)', () => {
 });
 
 describe('boot: firmware, command line, reservations', () => {
-  const run = (given: Parameters<typeof bootConfig>[0]) => {
-    const c = bootConfig(given);
-    const arena = Arena.create(kernelImageBytes(c));
-    return boot(arena, new AtomicsMem(arena.sab), c);
-  };
+  const run = bootTest;
 
   it('applies early parameters in order: memblock=debug logs only the calls after it', () => {
     const quiet = run({ mem: 64 * M, cmdline: 'mem=48M memblock=debug' });

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
-import type { Arena } from '../shm/arena.js';
-import type { Mem } from '../shm/mem.js';
+import { Arena } from '../shm/arena.js';
+import { AtomicsMem, type Mem } from '../shm/mem.js';
 import { FPI_TO_TAIL } from './buddy.js';
 import { type BootConfig, TEXT_OFFSET, memparseStrict, nodeDistance, parseCmdline } from './bootconfig.js';
 import { HEADER_WORDS, Kernel, type KernelRef } from './kernel.js';
@@ -248,6 +248,13 @@ export function boot(arena: Arena, mem: Mem, c: BootConfig): BootResult {
   const K = (p: number) => `${p * (PAGE_SIZE >> 10)}K`;
   info(`Memory: ${K(ref.totalram_pages)}/${K(physpages)} available (${c.kernelSize >> 10}K kernel code, 0K rwdata, 0K rodata, 0K init, 0K bss, ${K(ref.reserved_pages)} reserved, 0K cma-reserved)`);
   return { kernel: new Kernel(mem, ref), memblock, log };
+}
+
+/** Boot a machine into an image of its own (single-threaded users: the CLI, tests, benchmarks). */
+export function bootMachine(c: BootConfig): BootResult & { arena: Arena; mem: AtomicsMem } {
+  const arena = Arena.create(kernelImageBytes(c));
+  const mem = new AtomicsMem(arena.sab);
+  return { ...boot(arena, mem, c), arena, mem };
 }
 
 /** arm_add_memory: page-align, drop what lies below PHYS_OFFSET (logging it), add. */

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { parseSize } from '../../lab/params.js';
 import { ConfigError } from '../../errors.js';
-import { Arena } from '../../shm/arena.js';
-import { AtomicsMem } from '../../shm/mem.js';
-import { type BootResult, boot, kernelImageBytes } from '../../kernel/boot.js';
+import { bootMachine } from '../../kernel/boot.js';
 import { type BootConfig, DEFAULT_BOOT, bootConfig, memparse, parseDistance, parseRanges, parseZones } from '../../kernel/bootconfig.js';
 
 /** The options every command that boots a machine takes (boot, proc). */
@@ -56,12 +54,6 @@ export function bootConfigFrom(o: Record<string, string | undefined>): BootConfi
     mobility: onOff('--mobility', o.mobility ?? 'on'),
   };
   return bootConfig(c);
-}
-
-/** Boot a machine in a fresh image of its own. */
-export function bootMachine(c: BootConfig): BootResult & { arena: Arena } {
-  const arena = Arena.create(kernelImageBytes(c));
-  return { ...boot(arena, new AtomicsMem(arena.sab), c), arena };
 }
 
 /** printk's prefix: boot happens at time zero. */

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import { PROC_PATHS, pcpStats, procRead } from '../../kernel/proc.js';
 import { mixedWorkload } from '../../kernel/workload.js';
-import { addBootOptions, bootConfigFrom, bootMachine } from './boot.js';
+import { bootMachine } from '../../kernel/boot.js';
+import { addBootOptions, bootConfigFrom } from './boot.js';
 
 export function registerProc(program: Command): void {
   addBootOptions(program.command('proc'))
