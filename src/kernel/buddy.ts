@@ -72,8 +72,10 @@ export class Buddy {
     return order >= pageblock_order / 2 || startMt === MIGRATE_RECLAIMABLE || startMt === MIGRATE_UNMOVABLE || this.mobilityDisabled;
   }
 
-  /** find_suitable_fallback: the first fallback type with a free block at `order`; sets `canSteal`. */
+  /** find_suitable_fallback's *can_steal out-parameter. */
   private canSteal = false;
+
+  /** find_suitable_fallback: the first fallback type with a free block at `order`; sets `canSteal`. */
   find_suitable_fallback(zone: Zone, order: number, mt: number): number {
     this.canSteal = false;
     if (zone.nr_free(order) === 0) return -1;

@@ -7,7 +7,7 @@ import { boot, kernelImageBytes } from '../kernel/boot.js';
 import { type BootConfig, bootConfig, parseZones } from '../kernel/bootconfig.js';
 import { H_BAD_PAGE, Kernel, type KernelRef } from '../kernel/kernel.js';
 import { kswapd } from '../kernel/kswapd.js';
-import { MAX_ORDER, N_KSWAPD_WAKEUPS, PAGE_SIZE } from '../kernel/mmzone.js';
+import { MAX_NR_ZONES, MAX_ORDER, N_KSWAPD_WAKEUPS, PAGE_SIZE, WMARK_MIN } from '../kernel/mmzone.js';
 import { PG_reserved } from '../kernel/page.js';
 import { ALLOC_FAIL_REASONS, PageAlloc } from '../kernel/page_alloc.js';
 import { S_NUMA_FOREIGN, S_NUMA_HIT, S_NUMA_MISS, S_PCP_DRAIN, S_PCP_HIT, S_PCP_REFILL } from '../kernel/pcp.js';
@@ -57,6 +57,8 @@ interface State {
   owner: number;
   /** One word per block head: the pattern its owner wrote. */
   tag: number;
+  /** One word per zone: the lowest NR_FREE_PAGES a CPU saw right after an allocation from it. */
+  lowFree: number;
   minOrder: number;
   maxOrder: number;
 }
@@ -141,6 +143,11 @@ function cpu(ctx: ActorContext<P, State>): unknown {
         ctx.count(K_FAILED);
       } else {
         ctx.count(K_ALLOCS);
+        const zone = k.page_zone(pfn);
+        const zi = zone.nid * MAX_NR_ZONES + zone.idx;
+        for (let f = zone.nr_free_pages(), low = mem.load(s.lowFree + zi); f < low; low = mem.load(s.lowFree + zi)) {
+          if (mem.compareExchange(s.lowFree + zi, low, f) === low) break;
+        }
         if (pages.page_to_nid(pfn) !== (nid < 0 ? pa.nid : nid)) {
           ctx.outcome(O_REMOTE);
           ctx.count(K_REMOTE);
@@ -171,7 +178,8 @@ function cpu(ctx: ActorContext<P, State>): unknown {
     ctx.done(1);
   }
   while (held > 0) release(held - 1);
-  ctx.contention(0, pa.pcp(k.zones[0]).lock.stats.spins + k.zones.reduce((n, z) => n + z.lockStats.spins, 0), k.zones.reduce((n, z) => n + z.lockStats.waits, 0));
+  // Zone lock contention, as this CPU saw it.
+  ctx.contention(0, k.zones.reduce((n, z) => n + z.lockStats.spins, 0), k.zones.reduce((n, z) => n + z.lockStats.waits, 0));
   return { reason: pa.reason ? ALLOC_FAIL_REASONS[pa.reason] : '' };
 }
 
@@ -179,7 +187,9 @@ function kswapdRole(ctx: ActorContext<P, State>): unknown {
   const k = new Kernel(ctx.mem, ctx.state.kernel);
   const nid = ctx.actorsOf('kswapd').indexOf(ctx.actor);
   ctx.op(OP_KSWAPD);
-  return kswapd(k, nid, () => ctx.stopFlag());
+  const report = kswapd(k, nid, () => ctx.stopFlag());
+  ctx.done(report.runs);
+  return report;
 }
 
 export const pageAllocStress = defineScenario<P, State>({
@@ -232,7 +242,9 @@ export const pageAllocStress = defineScenario<P, State>({
     const { kernel } = boot(arena, mem, configOf(p));
     const n = kernel.ref.memmap.nr_pages;
     const [minOrder, maxOrder] = parseOrders(p.orders);
-    return { kernel: kernel.ref, owner: arena.allocWords('page-alloc-stress.owner', n), tag: arena.allocWords('page-alloc-stress.tag', n), minOrder, maxOrder };
+    const lowFree = arena.allocWords('page-alloc-stress.lowFree', kernel.zones.length);
+    kernel.zones.forEach((z, i) => mem.store(lowFree + i, z.managed_pages));
+    return { kernel: kernel.ref, owner: arena.allocWords('page-alloc-stress.owner', n), tag: arena.allocWords('page-alloc-stress.tag', n), lowFree, minOrder, maxOrder };
   },
   roles: { cpu, kswapd: kswapdRole },
   check({ mem, state: s, counter, roles }) {
@@ -256,6 +268,18 @@ export const pageAllocStress = defineScenario<P, State>({
       const o = mem.load(s.owner + i);
       if (o && ownership.length < 10) ownership.push({ message: `still owned by actor ${o - 1} after it freed everything`, where: `pfn 0x${(i + s.kernel.memmap.start_pfn).toString(16)}` });
     }
+    // Every request here is unprivileged (no __GFP_HIGH, no __GFP_MEMALLOC): a zone goes below
+    // its min watermark only by what CPUs that passed the check together took in one refill each.
+    const watermarks: Violation[] = [];
+    k.zones.forEach((z, i) => {
+      if (!z.managed_pages) return;
+      const batch = k.pageset(0, i).batch;
+      let refill = 1 << s.maxOrder;
+      for (let o = s.minOrder; o <= s.maxOrder; o++) refill = Math.max(refill, (batch > 1 ? Math.max(batch >> o, 2) : 1) << o);
+      const floor = z.wmark(WMARK_MIN) - s.kernel.nr_cpus * refill;
+      const low = mem.load(s.lowFree + i);
+      if (low < floor) watermarks.push({ message: `node ${z.nid} ${z.name}: NR_FREE_PAGES fell to ${low} after an unprivileged allocation, below min ${z.wmark(WMARK_MIN)} less ${s.kernel.nr_cpus} CPUs x ${refill} pages of refill` });
+    });
     const badPages = mem.load(s.kernel.header + H_BAD_PAGE);
     let allocs = 0;
     let failed = 0;
@@ -271,6 +295,7 @@ export const pageAllocStress = defineScenario<P, State>({
       { name: 'free-lists', violations: audit.violations },
       { name: 'conservation', violations: conservation },
       { name: 'ownership', violations: ownership },
+      { name: 'watermarks', violations: watermarks },
     ];
     return {
       oracles,
