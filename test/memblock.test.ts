@@ -146,4 +146,22 @@ describe('boot: firmware, command line, reservations', () => {
     ]);
     expect(r.log).toContain('Initmem setup node 1 [mem 0x0000000004000000-0x0000000005ffffff]');
   });
+
+  it('orders each zonelist by node distance, its own zones first, highest zone first (build_zonelists)', () => {
+    const distance = [
+      [10, 20, 12, 30],
+      [20, 10, 30, 12],
+      [12, 30, 10, 20],
+      [30, 12, 20, 10],
+    ];
+    const r = run({ nodes: 4, mem: 128 * M, distance });
+    expect(r.kernel.ref.node_order).toEqual([[0, 2, 1, 3], [1, 3, 0, 2], [2, 0, 3, 1], [3, 1, 2, 0]]);
+    // Node 0 has DMA (below 16M) and Normal: Normal first, then DMA, then the other nodes' Normal.
+    expect(r.kernel.ref.zonelists[0].map((z) => r.kernel.zones[z].name + r.kernel.zones[z].nid)).toEqual(['Normal0', 'DMA0', 'Normal2', 'Normal1', 'Normal3']);
+  });
+
+  it('round-robins nodes at equal distance through node_load', () => {
+    const r = run({ nodes: 3, mem: 48 * M, dmaLimit: 0 });
+    expect(r.kernel.ref.node_order).toEqual([[0, 1, 2], [1, 2, 0], [2, 0, 1]]);
+  });
 });
