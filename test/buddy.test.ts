@@ -120,3 +120,16 @@ describe('buddy allocator (6.6 __rmqueue_smallest, expand, __free_one_page)', ()
     expect(msgs).toMatch(/not PageBuddy/);
   });
 });
+
+describe('struct page', () => {
+  it('maps pfn <-> struct page, packs node and zone into flags, dumps a page', () => {
+    const { kernel } = bootTest({ nodes: 2, mem: 64 * 2 ** 20 });
+    const p = kernel.pages;
+    const pfn = 0x2100; // node 1 starts at 32M = pfn 0x2000
+    expect(p.page_to_pfn(p.pfn_to_page(pfn))).toBe(pfn);
+    expect([p.page_to_nid(pfn), p.page_zonenum(pfn)]).toEqual([1, ZONE_NORMAL]);
+    expect(p.page_to_phys(pfn)).toBe(0x2100000);
+    expect(p.dump_page(8)).toBe('page:pfn 0x8 refcount:1 mapcount:0 mapping:0 index:0x0 node:0 zone:0 flags: reserved');
+    expect(p.dump_page(0x2000)).toMatch(/^page:pfn 0x2000 refcount:0 mapcount:-128 .* node:1 zone:2 flags: buddy$/);
+  });
+});

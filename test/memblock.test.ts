@@ -165,3 +165,15 @@ describe('boot: firmware, command line, reservations', () => {
     expect(r.kernel.ref.node_order).toEqual([[0, 1, 2], [1, 2, 0], [2, 0, 1]]);
   });
 });
+
+describe('memblock_phys_free', () => {
+  it('gives a reserved range back, splitting the reservation', () => {
+    const arena = Arena.create(1 << 16);
+    const mb = Memblock.create(arena, new AtomicsMem(arena.sab), () => {});
+    mb.add(0, 0x100000);
+    mb.reserve(0x10000, 0x4000);
+    mb.phys_free(0x11000, 0x1000);
+    expect(mb.reserved.debugfs()).toBe('   0: 0x0000000000010000..0x0000000000010fff\n   1: 0x0000000000012000..0x0000000000013fff');
+    expect(mb.freeRanges().map((r) => [r.start, r.end])).toEqual([[0, 0x10000], [0x11000, 0x12000], [0x14000, 0x100000]]);
+  });
+});

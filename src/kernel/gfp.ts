@@ -13,7 +13,6 @@ export const __GFP_ZERO = 0x100;
 export const __GFP_DIRECT_RECLAIM = 0x400;
 export const __GFP_KSWAPD_RECLAIM = 0x800;
 export const __GFP_NOWARN = 0x2000;
-export const __GFP_NOFAIL = 0x8000;
 export const __GFP_MEMALLOC = 0x20000;
 export const __GFP_COMP = 0x40000;
 export const __GFP_NOMEMALLOC = 0x80000;

@@ -15,9 +15,6 @@ export const INIT_MEMBLOCK_REGIONS = 128;
 export const MAX_NUMNODES = 64;
 export const NUMA_NO_NODE = -1;
 export const MEMBLOCK_NONE = 0;
-export const MEMBLOCK_HOTPLUG = 0x1;
-export const MEMBLOCK_MIRROR = 0x2;
-export const MEMBLOCK_NOMAP = 0x4;
 /** current_limit when nothing limits allocation (MEMBLOCK_ALLOC_ANYWHERE, ~0 on 32-bit phys). */
 export const MEMBLOCK_ALLOC_ANYWHERE = 0x1_0000_0000;
 export const SMP_CACHE_BYTES = 64;

@@ -47,7 +47,6 @@ export const LOWMEM_RESERVE_RATIO = [256, 256, 32, 0] as const;
 export const WMARK_MIN = 0;
 export const WMARK_LOW = 1;
 export const WMARK_HIGH = 2;
-export const WMARK_PROMO = 3;
 
 /** An empty list head or link. */
 export const NIL = -1;

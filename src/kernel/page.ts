@@ -250,4 +250,3 @@ export class MemMap {
 /** pfn of a physical address, rounded up / down (PFN_UP, PFN_DOWN). */
 export const PFN_UP = (phys: number): number => Math.ceil(phys / PAGE_SIZE);
 export const PFN_DOWN = (phys: number): number => Math.floor(phys / PAGE_SIZE);
-export const PFN_PHYS = (pfn: number): number => pfn * PAGE_SIZE;

@@ -301,7 +301,7 @@ export const pageAllocStress = defineScenario<P, State>({
       oracles,
       outcomes: { lost },
       notes: [
-        `${allocs} blocks allocated, ${failed} refused below the watermarks; ${badPages} bad page report(s)`,
+        `${allocs} blocks allocated, ${failed} refused below the watermarks; ${badPages} bad page report(s)${badPages ? `, the last: pfn 0x${PageAlloc.badPagePfn(k).toString(16)}, ${PageAlloc.badPageReason(k)}` : ''}`,
         `pagesets: ${hits} hits, ${refills} refills, ${k.pcpStat(S_PCP_DRAIN)} drains; NUMA: ${k.pcpStat(S_NUMA_HIT)} hit, ${k.pcpStat(S_NUMA_MISS)} miss, ${k.pcpStat(S_NUMA_FOREIGN)} foreign; kswapd woken ${wakeups} time(s)`,
       ],
     };
