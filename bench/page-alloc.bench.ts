@@ -58,13 +58,24 @@ export const pageAllocSuite: BenchSuite = {
   name: 'page-alloc',
   summary: 'order-0 pagesets against the zone lock at 1 and 2 workers, local against remote, the cost of a drain, fragmentation with and without mobility grouping',
   async run({ quick, log }) {
-    const duration = quick ? '300ms' : '2s';
+    const duration = quick ? '300ms' : '1s';
     const m: Measurement[] = [];
     const t: Target[] = [];
+    // Interleaved, best of three per configuration: the machine is shared and its load moves.
+    const best = new Map<string, Measurement>();
+    for (let round = 0; round < 3; round++) {
+      for (const workers of [1, 2]) {
+        for (const pcp of [true, false]) {
+          log(`round ${round + 1}: ${workers} worker(s), pagesets ${pcp ? 'on' : 'off'}`);
+          const x = await stress(workers, pcp, duration);
+          const prev = best.get(x.name);
+          if (!prev || x.opsPerSec > prev.opsPerSec) best.set(x.name, x);
+        }
+      }
+    }
     for (const workers of [1, 2]) {
-      log(`page-alloc-stress, ${workers} worker(s), pagesets on and off`);
-      const on = await stress(workers, true, duration);
-      const off = await stress(workers, false, duration);
+      const on = best.get(`order-0 alloc/free, pagesets, ${workers} worker(s)`)!;
+      const off = best.get(`order-0 alloc/free, zone lock (--pcp off), ${workers} worker(s)`)!;
       m.push(on, off);
       t.push({ name: `pagesets / zone lock, order 0, ${workers} worker(s)`, ratio: on.opsPerSec / off.opsPerSec, bound: workers === 2 ? 5 : 1 });
     }
