@@ -37,6 +37,7 @@ export const S_PCP_FREE_BULK = 42;
 export const S_PCP_DRAIN = 43;
 export const S_PCP_TRYLOCK_FAIL = 44;
 export const PCP_WORDS = 48;
+/** Names of the statistics words, PCP_STAT_NAMES[i] at S_NUMA_HIT + i. */
 export const PCP_STAT_NAMES = [
   'numa_hit', 'numa_miss', 'numa_foreign', 'numa_interleave', 'numa_local', 'numa_other', 'pgalloc', 'pgfree',
   'pcp_hit', 'pcp_refill', 'pcp_free_bulk', 'pcp_drain', 'pcp_trylock_fail',

@@ -3,8 +3,8 @@ import { H_ALLOCSTALL, type Kernel } from './kernel.js';
 import { MAX_RECLAIM_RETRIES } from './kswapd.js';
 import type { Memblock } from './memblock.js';
 import {
-  MIGRATETYPE_NAMES, MIGRATE_TYPES, NR_PAGE_ORDERS, N_KSWAPD_FAILURES, N_KSWAPD_RUNS, PAGE_SHIFT, WMARK_HIGH, WMARK_LOW,
-  WMARK_MIN, ZONE_NAMES, pageblock_nr_pages, pageblock_order,
+  LOWMEM_RESERVE_RATIO, MAX_NR_ZONES, MIGRATETYPE_NAMES, MIGRATE_TYPES, NR_PAGE_ORDERS, N_KSWAPD_FAILURES, N_KSWAPD_RUNS,
+  PAGE_SHIFT, WMARK_HIGH, WMARK_LOW, WMARK_MIN, ZONE_NAMES, pageblock_nr_pages, pageblock_order,
 } from './mmzone.js';
 import {
   PCP_STAT_NAMES, S_NUMA_FOREIGN, S_NUMA_HIT, S_NUMA_INTERLEAVE_HIT, S_NUMA_LOCAL, S_NUMA_MISS, S_NUMA_OTHER, S_PGALLOC,
@@ -103,12 +103,12 @@ export function zoneinfo(k: Kernel): string {
       }
       s += `\n  pages free     ${z.nr_free_pages()}\n        boost    0\n        min      ${z.wmark(WMARK_MIN)}\n        low      ${z.wmark(WMARK_LOW)}\n        high     ${z.wmark(WMARK_HIGH)}`;
       s += `\n        spanned  ${z.spanned_pages}\n        present  ${z.present_pages}\n        managed  ${z.managed_pages}\n        cma      0`;
-      s += `\n        protection: (${[0, 1, 2, 3].map((j) => z.lowmem_reserve(j)).join(', ')})`;
+      s += `\n        protection: (${Array.from({ length: MAX_NR_ZONES }, (_, j) => z.lowmem_reserve(j)).join(', ')})`;
       if (!z.populated()) {
         out.push(s);
         continue;
       }
-      const zi = nid * 4 + z.idx;
+      const zi = nid * MAX_NR_ZONES + z.idx;
       for (const name of ZONE_STATS) s += `\n      ${name.padEnd(12)} ${name === 'nr_free_pages' ? z.nr_free_pages() : 0}`;
       for (const [name, st] of NUMA_EVENTS) s += `\n      ${name.padEnd(12)} ${k.pcpStat(st, zi)}`;
       s += '\n  pagesets';
@@ -149,7 +149,7 @@ export function vmstat(k: Kernel): string {
   for (const [name, st] of NUMA_EVENTS) lines.push(`${name} ${k.pcpStat(st)}`);
   ZONE_NAMES.forEach((name, zid) => {
     let n = 0;
-    for (let nid = 0; nid < k.nr_nodes; nid++) n += k.pcpStat(S_PGALLOC, nid * 4 + zid);
+    for (let nid = 0; nid < k.nr_nodes; nid++) n += k.pcpStat(S_PGALLOC, nid * MAX_NR_ZONES + zid);
     lines.push(`pgalloc_${name.toLowerCase()} ${n}`);
   });
   lines.push(`allocstall_normal ${k.mem.load(k.ref.header + H_ALLOCSTALL)}`);
@@ -164,19 +164,21 @@ export function vmstat(k: Kernel): string {
 export function numastat(k: Kernel, nid: number): string {
   return NUMA_EVENTS.map(([name, st]) => {
     let n = 0;
-    for (let z = 0; z < 4; z++) n += k.pcpStat(st, nid * 4 + z);
+    for (let z = 0; z < MAX_NR_ZONES; z++) n += k.pcpStat(st, nid * MAX_NR_ZONES + z);
     return `${name} ${n}`;
   }).join('\n') + '\n';
 }
 
 /** The model's own pageset counters (not a kernel file): hits, refills, bulk frees, drains per CPU and zone. */
 export function pcpStats(k: Kernel): string {
-  const lines = [`${'cpu zone'.padEnd(18)}${PCP_STAT_NAMES.slice(6).map((n) => n.padStart(17)).join('')}`];
+  // The counters from pgalloc on; the NUMA events before them are /proc/vmstat's.
+  const words = PCP_STAT_NAMES.map((_, i) => S_NUMA_HIT + i).filter((w) => w >= S_PGALLOC);
+  const lines = [`${'cpu zone'.padEnd(18)}${words.map((w) => PCP_STAT_NAMES[w - S_NUMA_HIT].padStart(17)).join('')}`];
   for (let cpu = 0; cpu < k.ref.nr_cpus; cpu++) {
     k.zones.forEach((z, i) => {
       if (!z.populated()) return;
       const p = k.pageset(cpu, i);
-      lines.push(`${`${cpu} N${z.nid} ${z.name}`.padEnd(18)}${PCP_STAT_NAMES.slice(6).map((_, j) => String(p.stat(S_NUMA_HIT + 6 + j)).padStart(17)).join('')}`);
+      lines.push(`${`${cpu} N${z.nid} ${z.name}`.padEnd(18)}${words.map((w) => String(p.stat(w)).padStart(17)).join('')}`);
     });
   }
   return lines.join('\n') + '\n';
@@ -206,7 +208,7 @@ export function procRead(k: Kernel, mb: Memblock, path: string): string {
     case '/proc/sys/vm/watermark_scale_factor':
       return `${k.ref.watermark_scale_factor}\n`;
     case '/proc/sys/vm/lowmem_reserve_ratio':
-      return '256\t256\t32\t0\n';
+      return LOWMEM_RESERVE_RATIO.join('\t') + '\n';
     case '/sys/kernel/debug/memblock/memory':
       return mb.memory.debugfs() + '\n';
     case '/sys/kernel/debug/memblock/reserved':
