@@ -4,7 +4,7 @@ import { AtomicsMem, type Mem } from '../shm/mem.js';
 import { FPI_TO_TAIL } from './buddy.js';
 import { type BootConfig, TEXT_OFFSET, memparseStrict, nodeDistance, parseCmdline } from './bootconfig.js';
 import { HEADER_WORDS, Kernel, type KernelRef } from './kernel.js';
-import { Memblock, SMP_CACHE_BYTES, pa } from './memblock.js';
+import { MAX_NUMNODES, Memblock, SMP_CACHE_BYTES, pa } from './memblock.js';
 import {
   MAX_NR_ZONES, MAX_ORDER, MAX_ORDER_NR_PAGES, MIGRATE_MOVABLE, NODE_WORDS, N_KSWAPD_HIGHEST_ZONEIDX, N_NODE_ID, N_PRESENT, N_SPANNED, N_START_PFN,
   N_TOTALRESERVE, PAGE_SIZE, WMARK_LOW, ZONE_MOVABLE, ZONE_NAMES, ZONE_WORDS, pageblock_nr_pages, pageblock_order,
@@ -14,6 +14,8 @@ import { PAGE_WORDS, PFN_DOWN, PFN_UP, PG_REFCOUNT, PG_reserved } from './page.j
 import { PCP_WORDS, zone_batchsize, zone_highsize } from './pcp.js';
 import { calculate_min_free_kbytes, lowmemReserve, setup_per_zone_wmarks, totalreserve_pages } from './watermark.js';
 
+/** find_next_best_node's preference for nodes without CPUs (mm/page_alloc.c). */
+const PENALTY_FOR_NODE_WITH_CPUS = 1;
 /** sizeof(struct page) on a 64-bit kernel: what memmap costs in memblock reservations. */
 const SIZEOF_STRUCT_PAGE = 64;
 
@@ -349,8 +351,8 @@ function nodeOrder(distance: number[][], local: number, nodeLoad: number[], span
     let min = Infinity;
     for (let n = 0; n < distance.length; n++) {
       if (used.has(n) || spans[n].end === spans[n].start) continue;
-      // Every node has CPUs here (PENALTY_FOR_NODE_WITH_CPUS = 1 for all); MAX_NUMNODES = 64.
-      const val = (distance[local][n] + (n < local ? 1 : 0) + 1) * 64 + nodeLoad[n];
+      // Every node has CPUs here, so each pays PENALTY_FOR_NODE_WITH_CPUS.
+      const val = (distance[local][n] + (n < local ? 1 : 0) + PENALTY_FOR_NODE_WITH_CPUS) * MAX_NUMNODES + nodeLoad[n];
       if (val < min) {
         min = val;
         best = n;
