@@ -113,6 +113,14 @@ describe('boot: firmware, command line, reservations', () => {
     expect(loud.log).toContain('MEMBLOCK configuration:');
   });
 
+  it("boots seed 000's board: ATAG_MEM 1G at 0x80000000, then mem=900M", () => {
+    const r = run({ mem: 1024 * M, physOffset: 0x80000000, dmaLimit: 0, atags: [{ base: 0x80000000, size: 1024 * M }], cmdline: 'memblock=debug mem=900M' });
+    expect(r.log).toContain('memblock_remove: [0x0000000080000000-0x00000000bfffffff] early_mem');
+    expect(r.log).toContain('memblock_add: [0x0000000080000000-0x00000000b83fffff] arm_add_memory');
+    expect(r.memblock.memory.debugfs()).toBe('   0: 0x0000000080000000..0x00000000b83fffff');
+    expect(r.kernel.zones[2].present_pages).toBe(0x38400000 / 4096);
+  });
+
   it('lets ATAG_MEM replace the device tree memory, and a second mem= adds a bank (a hole between)', () => {
     const r = run({ mem: 64 * M, physOffset: 0x80000000, atags: [{ base: 0x80000000, size: 32 * M }], cmdline: 'mem=16M mem=16M@0x82000000' });
     expect(r.log[1]).toMatch(/ATAG_MEM/);
