@@ -129,6 +129,9 @@ describe('struct page', () => {
     expect(p.page_to_pfn(p.pfn_to_page(pfn))).toBe(pfn);
     expect([p.page_to_nid(pfn), p.page_zonenum(pfn)]).toEqual([1, ZONE_NORMAL]);
     expect(p.page_to_phys(pfn)).toBe(0x2100000);
+    const f = p.frame(pfn, 1);
+    f[4096] = 7; // the second frame of the block
+    expect([f.length, p.mem.u8[p.page_address(pfn + 1)]]).toEqual([8192, 7]);
     expect(p.dump_page(8)).toBe('page:pfn 0x8 refcount:1 mapcount:0 mapping:0 index:0x0 node:0 zone:0 flags: reserved');
     expect(p.dump_page(0x2000)).toMatch(/^page:pfn 0x2000 refcount:0 mapcount:-128 .* node:1 zone:2 flags: buddy$/);
   });

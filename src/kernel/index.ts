@@ -5,7 +5,7 @@
  *   const { kernel, mem } = bootMachine(bootConfig({ nodes: 2, mem: 64 << 20 }));
  *   const cpu = new PageAlloc(kernel, 0);            // in a worker: new Kernel(mem, ref)
  *   const pfn = cpu.alloc_pages(GFP_KERNEL, 0);      // -1 and cpu.reason on failure
- *   mem.u8[cpu.page_address(pfn)] = 42;              // the frame's bytes
+ *   mem.u8[cpu.page_address(pfn)] = 42;              // the frame's bytes (or kernel.pages.frame(pfn))
  *   cpu.__free_pages(pfn, 0);
  */
 export { boot, bootMachine, kernelImageBytes, type BootResult } from './boot.js';

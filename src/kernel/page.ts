@@ -135,6 +135,11 @@ export class MemMap {
     return this.frames + (pfn - this.start_pfn) * PAGE_SIZE;
   }
 
+  /** The frames of a block as bytes: a view on the image, not a copy (for setup and checks, not hot paths). */
+  frame(pfn: number, order = 0): Uint8Array {
+    return new Uint8Array(this.mem.u8.buffer, this.page_address(pfn), PAGE_SIZE << order);
+  }
+
   /** page_to_phys. */
   page_to_phys(pfn: number): number {
     return pfn * PAGE_SIZE;
