@@ -4,9 +4,10 @@ import { labSuite } from './lab.bench.js';
 import { ringSuite } from './ring.bench.js';
 import { methodCacheSuite } from './method-cache.bench.js';
 import { mempoolSuite } from './mempool.bench.js';
+import { pageAllocSuite } from './page-alloc.bench.js';
 
 /** Every suite `memrace bench` knows; `all` runs them in this order. */
-export const suites: readonly BenchSuite[] = [ringSuite, mempoolSuite, methodCacheSuite, labSuite];
+export const suites: readonly BenchSuite[] = [ringSuite, mempoolSuite, pageAllocSuite, methodCacheSuite, labSuite];
 
 export function findSuite(name: string): BenchSuite[] {
   if (name === 'all') return [...suites];

@@ -10,6 +10,7 @@ import { mempoolStress } from './mempool-stress.js';
 import { mbufRefcnt } from './mbuf-refcnt.js';
 import { mempoolBench } from './mempool-bench.js';
 import { pktmbufPipeline } from './pktmbuf-pipeline.js';
+import { pageAllocStress } from './page-alloc-stress.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
@@ -20,6 +21,7 @@ export const scenarios: readonly Scenario[] = [
   mempoolStress,
   mbufRefcnt,
   pktmbufPipeline,
+  pageAllocStress,
   methodCache,
   oom,
   oomRace,

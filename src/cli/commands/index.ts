@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.js';
+import { registerBoot } from './boot.js';
 import { registerDemo } from './demo.js';
 import { registerExplore } from './explore.js';
 import { registerList } from './list.js';
 import { registerReplay } from './replay.js';
+import { registerProc } from './proc.js';
 import { registerRun } from './run.js';
 import { registerStep } from './step.js';
 import { registerSweep } from './sweep.js';
@@ -17,5 +19,7 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerExplore,
   registerReplay,
   registerSweep,
+  registerBoot,
+  registerProc,
   registerBench,
 ];

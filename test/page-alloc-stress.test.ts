@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { runStress } from '../src/lab/stress.js';
+import { checkRun, prepareRun } from '../src/lab/stress.js';
+import { Kernel, type KernelRef } from '../src/kernel/kernel.js';
+import { PageAlloc } from '../src/kernel/page_alloc.js';
+import { GFP_KERNEL } from '../src/kernel/gfp.js';
+
+const forbidden = (r: Awaited<ReturnType<typeof runStress>>) => r.outcomes.filter((o) => o.grade === 'FORBIDDEN' && o.count > 0);
+const count = (r: Awaited<ReturnType<typeof runStress>>, id: string) => r.outcomes.find((o) => o.outcome === id)?.count ?? 0;
+
+describe('page-alloc-stress on real workers', () => {
+  it('passes every oracle on two nodes with pagesets and kswapd', async () => {
+    const r = await runStress({ scenario: 'page-alloc-stress', params: { nodes: 2, cpusPerNode: 1, duration: '1500ms' }, stopOnForbidden: true });
+    expect(r.failures).toEqual([]);
+    expect(forbidden(r)).toEqual([]);
+    expect(r.oracles.every((o) => o.violations.length === 0)).toBe(true);
+    expect(count(r, 'ok')).toBeGreaterThan(1000);
+    expect(r.verdict).toBe('pass');
+  });
+
+  it('passes under memory pressure: watermarks refuse, zonelists fall back to the other node, kswapd wakes', async () => {
+    const r = await runStress({ scenario: 'page-alloc-stress', params: { nodes: 2, mem: '32M', hold: 2048, duration: '1500ms' }, stopOnForbidden: true });
+    expect(r.verdict).toBe('pass');
+    expect(count(r, 'alloc-failed')).toBeGreaterThan(0);
+    expect(count(r, 'numa-miss')).toBeGreaterThan(0);
+    expect(r.notes.join('\n')).toMatch(/kswapd woken [1-9]/);
+  });
+
+  it('passes with --pcp off, every page through the zone lock', async () => {
+    const r = await runStress({ scenario: 'page-alloc-stress', params: { nodes: 1, cpusPerNode: 2, pcp: 'off', kswapd: 'off', duration: '1s' }, stopOnForbidden: true });
+    expect(r.verdict).toBe('pass');
+    expect(r.notes.join('\n')).toMatch(/pagesets: 0 hits/);
+  });
+
+  it('catches no-zone-lock: frames handed out twice, lost, or lists that disagree with nr_free', async () => {
+    const r = await runStress({
+      scenario: 'page-alloc-stress',
+      params: { variant: 'no-zone-lock', nodes: 1, cpusPerNode: 2, kswapd: 'off', duration: '15s' },
+      stopOnForbidden: true,
+    });
+    expect(r.verdict).toBe('fail');
+    const caught = forbidden(r).length > 0 || r.oracles.some((o) => o.violations.length > 0) || r.failures.length > 0;
+    expect(caught).toBe(true);
+  });
+
+  it('rejects bad parameters naming the field', () => {
+    expect(() => prepareRun('page-alloc-stress', { orders: '0-11' })).toThrow(/--orders: '0-11' is not an order range within 0..10/);
+    expect(() => prepareRun('page-alloc-stress', { nodes: 3, mem: '64M' })).toThrow(/--mem/);
+    expect(() => prepareRun('page-alloc-stress', { zones: 'DMA=128M' })).toThrow(/--zones: ZONE_DMA ends at 128M/);
+    expect(() => prepareRun('page-alloc-stress', { workers: 4 })).toThrow(/--workers: is not a parameter/);
+  });
+
+  it('has oracles that fire on a doctored image: a leaked frame, a stale owner, a zone below min', () => {
+    const run = prepareRun('page-alloc-stress', { nodes: 1, kswapd: 'off' });
+    const st = run.state as { kernel: KernelRef; owner: number; lowFree: number };
+    const clean = checkRun(run, []);
+    expect(clean.oracles.flatMap((o) => o.violations)).toEqual([]);
+    const k = new Kernel(run.mem, st.kernel);
+    const pfn = new PageAlloc(k, 0).alloc_pages(GFP_KERNEL, 0); // never freed
+    run.mem.store(st.owner + 5, 1);
+    run.mem.store(st.lowFree + 2, 0);
+    const by = Object.fromEntries(checkRun(run, []).oracles.map((o) => [o.name, o.violations.map((v) => v.message).join('\n')]));
+    expect(by.conservation).toMatch(/managed and every CPU freed what it held/);
+    expect(by.conservation).toContain('lost');
+    expect(by.ownership).toMatch(/still owned by actor 0/);
+    expect(by.watermarks).toMatch(/node 0 Normal: NR_FREE_PAGES fell to 0/);
+    expect(pfn).toBeGreaterThanOrEqual(0);
+  });
+});
