@@ -12,3 +12,4 @@ export * from './errors.js';
 export { Mempool, arenaMemory } from './dpdk/mempool.js';
 export { MempoolCache } from './dpdk/mempool_cache.js';
 export { Pktmbuf } from './dpdk/mbuf.js';
+export * as kernel from './kernel/index.js';

@@ -3,8 +3,16 @@ import { type ParamSpec, flagOf } from '../lab/params.js';
 import { paramSpecsOf } from '../lab/engine-params.js';
 import type { Scenario } from '../lab/scenario.js';
 
+/** 67108864 → '64M', as people write sizes on the command line. */
+function sizeText(bytes: number): string {
+  for (const [unit, shift] of [['G', 30], ['M', 20], ['K', 10]] as const) {
+    if (bytes >= 2 ** shift && bytes % 2 ** shift === 0) return `${bytes / 2 ** shift}${unit}`;
+  }
+  return String(bytes);
+}
+
 function describe(s: ParamSpec): string {
-  const def = s.type === 'duration' ? `${s.default}ms` : String(s.default);
+  const def = s.type === 'duration' ? `${s.default}ms` : s.type === 'size' ? sizeText(s.default) : String(s.default);
   const choices = s.type === 'choice' ? ` (${s.choices.join('|')})` : '';
   return `${s.help}${choices} [default: ${def}]`;
 }

@@ -18,3 +18,7 @@ export { MAX_ORDER, PAGE_SHIFT, PAGE_SIZE } from './mmzone.js';
 export { auditKernel, type KernelAudit } from './audit.js';
 export { kswapd, type ReclaimFn } from './kswapd.js';
 export { PROC_PATHS, procRead } from './proc.js';
+export { OomKiller, type OomControl, type OomResult } from './oom_kill.js';
+export { VmAccounting, VM_SYSCTLS, type VmSysctl } from './overcommit.js';
+export { TaskTable, type TaskSpec } from './task.js';
+export { oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score } from './proc_oom.js';

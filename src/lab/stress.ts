@@ -102,7 +102,7 @@ export function outcomeTotals(run: PreparedRun): Record<string, number> {
   const { control, scenario, mem } = run;
   scenario.outcomes.forEach((o, k) => {
     let s = 0;
-    for (let a = 0; a < run.roles.length; a++) s += Atomics.load(mem.i32, control.outcomes + a * control.nOutcomes + k);
+    for (let a = 0; a < run.roles.length; a++) s += Atomics.load(mem.i32, control.outcomes + a * control.outcomeStride + k);
     out[o.id] = s;
   });
   return out;

@@ -60,7 +60,7 @@ export class ActorContext<P = Params, S = unknown> {
     this.i32 = mem.i32;
     this.slot = control.counters + actor * SLOT_WORDS;
     this.latBase = control.latency + actor * LAT_BUCKETS;
-    this.outBase = control.outcomes + actor * control.nOutcomes;
+    this.outBase = control.outcomes + actor * control.outcomeStride;
     this.stopWord = control.control + STOP;
     this.budget = opBudget > 0 ? opBudget : Infinity;
     this.forbiddenCodes = Uint8Array.from(grades, (g) => (g === 'FORBIDDEN' ? 1 : 0));

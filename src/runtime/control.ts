@@ -10,9 +10,10 @@ import { allocCounters, type CounterRegions } from '../shm/counters.js';
 export interface ControlLayout extends CounterRegions {
   /** Start of the control lines: READY, GO, STOP and the stride rendezvous each on their own line. */
   control: number;
-  /** nActors * nOutcomes words: outcome counts per actor. */
+  /** Outcome counts, `outcomeStride` words per actor so that no two actors share a line. */
   outcomes: number;
   nOutcomes: number;
+  outcomeStride: number;
   actors: number;
 }
 
@@ -26,11 +27,12 @@ export const STRIDE_ACTORS = 3 * LINE_WORDS + 1;
 export function allocControl(arena: Arena, actors: number, nOutcomes: number): ControlLayout {
   const control = arena.allocWords('runtime.control', 4 * LINE_WORDS);
   const regions = allocCounters(arena, actors);
-  const outcomes = arena.allocWords('actors.outcomes', Math.max(1, actors * nOutcomes));
-  return { control, ...regions, outcomes, nOutcomes, actors };
+  const outcomeStride = Math.max(1, Math.ceil(nOutcomes / LINE_WORDS)) * LINE_WORDS;
+  const outcomes = arena.allocWords('actors.outcomes', actors * outcomeStride);
+  return { control, ...regions, outcomes, nOutcomes, outcomeStride, actors };
 }
 
 /** Bytes the control block needs, to size an image. */
 export function controlBytes(actors: number, nOutcomes: number): number {
-  return 64 * (4 + actors * 2 + Math.ceil((actors * 40 * 4) / 64) + Math.ceil((actors * nOutcomes * 4) / 64) + 4);
+  return 64 * (4 + actors * 2 + Math.ceil((actors * 40 * 4) / 64) + actors * Math.max(1, Math.ceil(nOutcomes / LINE_WORDS)) + 4);
 }

@@ -175,7 +175,8 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
         result.kills++;
         if (r.raced) ctx.outcome(O_KILLED_TWICE);
         if (killer.oom_unkillable_task(r.victim) || tasks.get(r.victim, T_OOM_SCORE_ADJ) === OOM_SCORE_ADJ_MIN) ctx.outcome(O_EXCLUDED);
-        if (otherDyingVictims(tasks, r.victim) > 0) ctx.outcome(O_TWO_VICTIMS);
+        // Only select_bad_process waits for a dying victim; oom_kill_allocating_task never looks.
+        if (r.action === 'killed' && otherDyingVictims(tasks, r.victim) > 0) ctx.outcome(O_TWO_VICTIMS);
         if (result.log.length === 0) result.log = r.log;
       } else if (r.action === 'victim-still-dying') {
         ctx.outcome(O_VICTIM_DYING);

@@ -55,7 +55,7 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
       if (p.variant === 'check-then-charge' && p.overcommit !== 2) {
         throw new ConfigError('--variant', 'check-then-charge breaks the mode-2 limit only', 'check-then-charge with --overcommit 2');
       }
-      if (p.mem > 1 << 40) throw new ConfigError('--mem', `${p.mem} bytes is too large`, 'up to 1T (pages are counted, not allocated)');
+      if (p.mem > 2 ** 40) throw new ConfigError('--mem', `${p.mem} bytes is too large`, 'up to 1T (pages are counted, not allocated)');
     },
     imageBytes: (p) => TaskTable.bytes(p.procs + 2) + 1024,
     actors: (p) => [...Array<string>(p.procs).fill('cpu'), 'oom_reaper'],

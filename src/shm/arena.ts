@@ -52,8 +52,9 @@ export class Arena {
     if (!Number.isInteger(bytes) || bytes <= 0 || bytes > 2 ** 31) {
       throw new MemraceError('E_LAYOUT', `arena size ${bytes} bytes is not an integer in 1..2^31`);
     }
-    const rounded = Math.ceil(bytes / CACHE_LINE) * CACHE_LINE;
-    return new Arena(new SharedArrayBuffer(rounded), {}, 0);
+    // The first line is never handed out: word 0 can then stand for NULL in any structure.
+    const rounded = Math.ceil(bytes / CACHE_LINE) * CACHE_LINE + CACHE_LINE;
+    return new Arena(new SharedArrayBuffer(rounded), {}, CACHE_LINE);
   }
 
   /** Re-attach in a worker to an arena created elsewhere. */
