@@ -7,6 +7,7 @@ import { registerList } from './list.js';
 import { registerReplay } from './replay.js';
 import { registerProc } from './proc.js';
 import { registerRun } from './run.js';
+import { registerShell } from './shell.js';
 import { registerStep } from './step.js';
 import { registerSweep } from './sweep.js';
 
@@ -21,5 +22,6 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerSweep,
   registerBoot,
   registerProc,
+  registerShell,
   registerBench,
 ];

@@ -4,6 +4,11 @@ import { PROC_PATHS, pcpStats, procRead } from '../../kernel/proc.js';
 import { mixedWorkload } from '../../kernel/workload.js';
 import { bootMachine } from '../../kernel/boot.js';
 import { addBootOptions, bootConfigFrom } from './boot.js';
+import { readFileSync } from 'node:fs';
+import { Userland } from '../../kernel/userland.js';
+
+/** Per-process files and vm sysctls come from the machine's userland (memrace shell's). */
+const USERLAND_PATH = /^\/proc\/(\d+|sys)\//;
 
 export function registerProc(program: Command): void {
   addBootOptions(program.command('proc'))
@@ -11,8 +16,26 @@ export function registerProc(program: Command): void {
     .argument('[paths...]', 'files to print', ['/proc/buddyinfo', '/proc/zoneinfo', '/proc/meminfo', '/proc/pagetypeinfo'])
     .option('--workload <ops>', 'allocations (orders 0-3, mixed migrate types) spread over the CPUs first, half kept', '0')
     .option('--seed <n>', 'seed of the workload', '1')
+    .option('--write <path>', 'write standard input to PATH (/proc/PID/oom_adj, oom_score_adj, /proc/sys/vm/*) first, then print the files')
     .action((paths: string[], opts: Record<string, string>) => {
       const r = bootMachine(bootConfigFrom(opts));
+      const u = new Userland(r.kernel.ref.totalram_pages);
+      if (opts.write) {
+        const text = readFileSync(0, 'utf8');
+        const w = u.write(opts.write, text);
+        process.stdout.write(`# echo ${text.trim()} > ${opts.write}\n${w.text ? w.text + '\n' : ''}`);
+        if (w.rc) process.exitCode = 1;
+        const m = /^\/proc\/(\d+)\//.exec(opts.write);
+        if (m && paths.every((p) => !p.startsWith(`/proc/${m[1]}/`))) paths = ['oom_score', 'oom_score_adj', 'oom_adj'].map((f) => `/proc/${m[1]}/${f}`);
+      }
+      if (paths.some((p) => USERLAND_PATH.test(p))) {
+        for (const p of paths) {
+          const f = USERLAND_PATH.test(p) ? u.read(p) : { rc: 0, text: procRead(r.kernel, r.memblock, p) };
+          process.stdout.write(`# cat ${p}\n${f.text}\n`);
+          if (f.rc) process.exitCode = 1;
+        }
+        return;
+      }
       const ops = Number(opts.workload);
       if (!Number.isInteger(ops) || ops < 0) throw new ConfigError('--workload', `'${opts.workload}' is not a count`, 'a whole number of allocations');
       if (ops) mixedWorkload(r.kernel, ops, { seed: Number(opts.seed) || 1 });

@@ -1,0 +1,56 @@
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { parseSize } from '../../lab/params.js';
+import { Userland } from '../../kernel/userland.js';
+import { SHELL_HELP, shellLine, sysctl } from '../shell-commands.js';
+
+function userland(opts: { mem: string; swap: string }): Userland {
+  return new Userland(parseSize('--mem', opts.mem) >> 12, parseSize('--swap', opts.swap) >> 12);
+}
+
+/**
+ * `memrace shell`: a live session on a simulated machine (its task list, commit
+ * accounting and OOM killer), typed at a prompt or piped in. `memrace sysctl` runs one
+ * sysctl(8) command on a fresh machine.
+ */
+export function registerShell(program: Command): void {
+  program
+    .command('shell')
+    .description('a live session as root on a simulated machine: cat/echo /proc files, sysctl, ps, malloc, touch')
+    .option('--mem <size>', 'RAM', '128M')
+    .option('--swap <size>', 'swap', '0')
+    .action(async (opts: { mem: string; swap: string }) => {
+      const u = userland(opts);
+      const tty = process.stdin.isTTY === true;
+      if (tty) process.stdout.write(`memrace shell: ${opts.mem} RAM, ${u.ps().split('\n').length - 2} tasks. 'help' lists the commands.\n`);
+      const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: 'memrace# ', terminal: tty });
+      // Like sh, a piped session exits with the status of its last command.
+      let failed = false;
+      if (tty) rl.prompt();
+      for await (const line of rl) {
+        if (line.trim() === 'exit' || line.trim() === 'quit') break;
+        if (!tty && line.trim()) process.stdout.write(`memrace# ${line}\n`);
+        const r = shellLine(u, line);
+        if (r.text) process.stdout.write(r.text + '\n');
+        failed = r.rc !== 0;
+        if (tty) rl.prompt();
+      }
+      rl.close();
+      if (failed && !tty) process.exitCode = 1;
+    })
+    .addHelpText('after', `\n${SHELL_HELP}`);
+
+  program
+    .command('sysctl')
+    .description('read or write vm sysctls on a fresh simulated machine (inside `memrace shell` they persist)')
+    .argument('[args...]', 'NAME, -a, or -w NAME=VALUE')
+    .option('--mem <size>', 'RAM', '128M')
+    .option('--swap <size>', 'swap', '0')
+    .allowUnknownOption()
+    .action((args: string[], opts: { mem: string; swap: string }, cmd: Command) => {
+      const raw = cmd.args.length ? cmd.args : args;
+      const r = sysctl(userland(opts), raw);
+      process.stdout.write(r.text + '\n');
+      if (r.rc) process.exitCode = 2;
+    });
+}

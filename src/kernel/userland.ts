@@ -1,0 +1,162 @@
+import { EINVAL, ENOENT, ENOMEM } from '../errors.js';
+import { Arena } from '../shm/arena.js';
+import { AtomicsMem } from '../shm/mem.js';
+import { OomKiller } from './oom_kill.js';
+import { PAGE_SHIFT, VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
+import { oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score } from './proc_oom.js';
+import { MMF_OOM_SKIP, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_PID, T_RSS_ANON, T_TOTAL_VM, TF_OOM_VICTIM, TaskTable, type TaskSpec } from './task.js';
+
+/**
+ * A small userland on a booted machine, for the commands a person types (memrace proc,
+ * sysctl, shell): a task list with the usual suspects, commit accounting, the OOM killer,
+ * and /proc and /proc/sys/vm files that read and write as the kernel's do.
+ */
+export const DEFAULT_TASKS: TaskSpec[] = [
+  { pid: 1, comm: 'systemd', init: true, rssAnon: 2300, totalVm: 42000 },
+  { pid: 2, comm: 'kthreadd', kthread: true },
+  { pid: 42, comm: 'postgres', uid: 999, rssAnon: 4000, rssShmem: 600, totalVm: 55000, pgtablesBytes: 196608 },
+  { pid: 117, comm: 'sshd', rssAnon: 900, totalVm: 3900, oomScoreAdj: -1000 },
+  { pid: 230, comm: 'java', uid: 1000, rssAnon: 9000, rssFile: 800, totalVm: 310000, pgtablesBytes: 1048576, swapents: 120 },
+  { pid: 311, comm: 'redis-server', uid: 998, rssAnon: 2000, totalVm: 12000, oomScoreAdj: 300 },
+];
+
+export interface FileResult {
+  /** 0, or a negative errno. */
+  rc: number;
+  text: string;
+}
+
+const PID_FILE = /^\/proc\/(\d+)\/(oom_score|oom_score_adj|oom_adj|status)$/;
+const SYS_VM = /^\/proc\/sys\/vm\/([a-z_]+)$/;
+
+export class Userland {
+  readonly tasks: TaskTable;
+  readonly vm: VmAccounting;
+  readonly killer: OomKiller;
+  /** Free pages: what is left of RAM after the tasks' resident pages. */
+  free: number;
+
+  constructor(readonly totalramPages: number, readonly swapPages = 0, tasks: TaskSpec[] = DEFAULT_TASKS) {
+    const arena = Arena.create(1 << 16);
+    const mem = new AtomicsMem(arena.sab);
+    this.tasks = TaskTable.create(arena, mem, 64);
+    this.vm = VmAccounting.create(arena, mem, { totalramPages, swapPages });
+    this.killer = new OomKiller(this.tasks, this.vm);
+    let used = 0;
+    for (const t of tasks) {
+      const slot = this.tasks.spawn(t);
+      used += this.tasks.rss(slot);
+      this.tasks.set(slot, T_COMMITTED, t.rssAnon ?? 0);
+      this.vm.vm_acct_memory(t.rssAnon ?? 0);
+    }
+    this.free = totalramPages - used;
+  }
+
+  private slotOf(pid: number): number {
+    return this.tasks.find(pid);
+  }
+
+  /** cat PATH. */
+  read(path: string): FileResult {
+    const m = PID_FILE.exec(path);
+    if (m) {
+      const t = this.slotOf(Number(m[1]));
+      if (t < 0) return { rc: -ENOENT, text: `cat: ${path}: No such file or directory` };
+      if (m[2] === 'oom_score') return { rc: 0, text: String(proc_oom_score(this.killer, t)) };
+      if (m[2] === 'oom_score_adj') return { rc: 0, text: String(oom_score_adj_read(this.killer, t)) };
+      if (m[2] === 'oom_adj') return { rc: 0, text: String(oom_adj_read(this.killer, t)) };
+      const kb = (p: number) => `${String(p << (PAGE_SHIFT - 10)).padStart(8)} kB`;
+      return { rc: 0, text: [`Name:\t${this.tasks.comm(t)}`, `Pid:\t${m[1]}`, `VmSize:\t${kb(this.tasks.get(t, T_TOTAL_VM))}`, `VmRSS:\t${kb(this.tasks.rss(t))}`, `RssAnon:\t${kb(this.tasks.get(t, T_RSS_ANON))}`].join('\n') };
+    }
+    const s = SYS_VM.exec(path);
+    if (s && `vm.${s[1]}` in VM_SYSCTLS) return { rc: 0, text: String(this.vm.sysctl(`vm.${s[1]}` as VmSysctl)) };
+    if (path === '/proc/meminfo') {
+      const kb = (p: number) => `${String(p << (PAGE_SHIFT - 10)).padStart(8)} kB`;
+      return { rc: 0, text: [`MemTotal:       ${kb(this.totalramPages)}`, `MemFree:        ${kb(this.free)}`, `SwapTotal:      ${kb(this.swapPages)}`, ...this.vm.meminfo()].join('\n') };
+    }
+    return { rc: -ENOENT, text: `cat: ${path}: No such file or directory` };
+  }
+
+  /** echo TEXT > PATH. */
+  write(path: string, text: string): FileResult {
+    const m = PID_FILE.exec(path);
+    if (m && m[2] !== 'oom_score' && m[2] !== 'status') {
+      const t = this.slotOf(Number(m[1]));
+      if (t < 0) return { rc: -ENOENT, text: `${path}: No such file or directory` };
+      const rc = m[2] === 'oom_adj' ? oom_adj_write(this.killer, t, text) : oom_score_adj_write(this.killer, t, text);
+      return { rc, text: rc ? `write error: Invalid argument` : '' };
+    }
+    const s = SYS_VM.exec(path);
+    if (s && `vm.${s[1]}` in VM_SYSCTLS) return this.sysctlWrite(`vm.${s[1]}`, text.trim());
+    return { rc: -EINVAL, text: `${path}: Permission denied` };
+  }
+
+  /** sysctl NAME, as sysctl(8) prints it. */
+  sysctlRead(name: string): FileResult {
+    if (!(name in VM_SYSCTLS)) return { rc: -ENOENT, text: `sysctl: cannot stat /proc/sys/${name.replace(/\./g, '/')}: No such file or directory` };
+    return { rc: 0, text: `${name} = ${this.vm.sysctl(name as VmSysctl)}` };
+  }
+
+  /** sysctl -w NAME=VALUE. */
+  sysctlWrite(name: string, value: string): FileResult {
+    if (!(name in VM_SYSCTLS)) return { rc: -ENOENT, text: `sysctl: cannot stat /proc/sys/${name.replace(/\./g, '/')}: No such file or directory` };
+    const v = /^-?\d+$/.test(value) ? Number(value) : NaN;
+    const rc = this.vm.sysctl_write(name as VmSysctl, v);
+    return rc ? { rc, text: `sysctl: setting key "${name}": Invalid argument` } : { rc: 0, text: `${name} = ${v}` };
+  }
+
+  /** A process maps `bytes` of private writable memory: the overcommit decision. */
+  malloc(pid: number, bytes: number): FileResult {
+    const t = this.slotOf(pid);
+    if (t < 0) return { rc: -ENOENT, text: `no process ${pid}` };
+    const pages = Math.ceil(bytes / 4096);
+    const rc = this.vm.vm_enough_memory(this.tasks.get(t, T_TOTAL_VM), pages, this.tasks.get(t, 3) === 0);
+    if (rc === -ENOMEM) return { rc, text: `mmap: Cannot allocate memory (Committed_AS ${this.vm.committed()} pages, CommitLimit ${this.vm.vm_commit_limit()})` };
+    this.tasks.add(t, T_COMMITTED, pages);
+    this.tasks.add(t, T_TOTAL_VM, pages);
+    return { rc: 0, text: `pid ${pid}: mapped ${pages} pages; Committed_AS ${this.vm.committed()} of CommitLimit ${this.vm.vm_commit_limit()} pages` };
+  }
+
+  /** A process touches `bytes` of its memory: pages fault in; when RAM runs out the OOM killer runs. */
+  touch(pid: number, bytes: number): FileResult {
+    let t = this.slotOf(pid);
+    if (t < 0) return { rc: -ENOENT, text: `no process ${pid}` };
+    const lines: string[] = [];
+    let pages = Math.ceil(bytes / 4096);
+    while (pages > 0) {
+      if (this.free > 0) {
+        this.free--;
+        this.tasks.add(t, T_RSS_ANON, 1);
+        pages--;
+        continue;
+      }
+      const r = this.killer.out_of_memory({ current: t, order: 0, totalpages: this.totalramPages + this.swapPages, constraint: 'CONSTRAINT_NONE' });
+      lines.push(...r.log);
+      if (r.panic || r.victim < 0) return { rc: -ENOMEM, text: lines.join('\n') };
+      this.exit(r.victim);
+      t = this.slotOf(pid);
+      if (t < 0) {
+        lines.push(`pid ${pid} was the victim`);
+        return { rc: 0, text: lines.join('\n') };
+      }
+    }
+    return { rc: 0, text: [...lines, `pid ${pid}: resident ${this.tasks.rss(t)} pages, ${this.free} pages free`].join('\n') };
+  }
+
+  /** exit_mmap and release_task: every page and commitment back. */
+  exit(t: number): void {
+    this.free += this.tasks.rss(t);
+    this.vm.vm_unacct_memory(this.tasks.get(t, T_COMMITTED));
+    this.tasks.or(t, T_MM_FLAGS, MMF_OOM_SKIP);
+    this.tasks.set(t, T_FLAGS, 0);
+  }
+
+  /** ps: oom_dump_tasks' table. */
+  ps(): string {
+    return this.killer.dump_tasks({ current: -1, order: 0, totalpages: this.totalramPages + this.swapPages, constraint: 'CONSTRAINT_NONE' }).join('\n');
+  }
+
+  victims(): number[] {
+    return this.tasks.live().filter((t) => this.tasks.has(t, TF_OOM_VICTIM)).map((t) => this.tasks.get(t, T_PID));
+  }
+}
