@@ -65,3 +65,12 @@ describe('memrace step (live actors over comlink)', () => {
     expect(r.stderr).toMatch(/--steps: 0 is out of range/);
   });
 });
+
+describe('memrace sweep over a scenario whose actors are not called workers', () => {
+  it('maps --workers onto the scenario\'s own actor count (mempool-stress: --lcores)', () => {
+    const r = cli('sweep', 'mempool-stress', '--workers', '1..2', '--param', 'cache=0,32', '--duration', '200ms', '--runs', '1');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/sweep mempool-stress over lcores: 4 point\(s\)/);
+    expect(r.stdout).toMatch(/│ 2\s+│ cache=32 │/);
+  });
+});

@@ -7,7 +7,7 @@ export interface ScenarioCommandSpec {
   name: string;
   description: string;
   /** The command's own options, added after the scenario's. */
-  options: (cmd: Command) => Command;
+  options: (cmd: Command, scenario: Scenario) => Command;
   action: (scenario: Scenario, opts: Record<string, unknown>) => Promise<void>;
 }
 
@@ -26,7 +26,7 @@ export function registerScenarioCommand(program: Command, spec: ScenarioCommandS
     .helpOption(false)
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const scenario = findScenario(name);
-      const inner = spec.options(addScenarioOptions(new Command(`memrace ${spec.name} ${scenario.name}`), scenario))
+      const inner = spec.options(addScenarioOptions(new Command(`memrace ${spec.name} ${scenario.name}`), scenario), scenario)
         .description(scenario.summary)
         .exitOverride();
       inner.parse(cmd.args.slice(1), { from: 'user' });

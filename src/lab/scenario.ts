@@ -79,6 +79,8 @@ export interface Scenario<P extends Params = Params, S = unknown> {
    * better (`--lcores`, `--nodes`, `--guilds` instead of `--workers`).
    */
   omit?: readonly string[];
+  /** The parameter that sets how many actors run, when it is not `workers` (sweeps scale it). */
+  actorParam?: string;
   /** Hidden from `memrace list` (benchmark helpers). */
   hidden?: boolean;
   /** Cross-field checks; throws ConfigError. */

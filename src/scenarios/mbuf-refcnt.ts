@@ -175,6 +175,7 @@ export const mbufRefcnt = defineScenario<P, State>({
   summary: "rte_mbuf refcounts: references to packets and chains freed on many lcores, mixed with clones, clones of clones and copies of clones; plain-refcnt variant",
   subsystem: 'dpdk',
   omit: ['workers'],
+  actorParam: 'lcores',
   params: [
     { name: 'lcores', type: 'int', default: 4, min: 2, max: 32, help: 'lcores: one main lcore that hands out references, the rest free them' },
     { name: 'mbufs', type: 'int', default: 64, min: 1, max: 8192, help: 'packets per round' },

@@ -31,6 +31,7 @@ export const mempoolBench = defineScenario<P, MempoolRef>({
   subsystem: 'dpdk',
   hidden: true,
   omit: ['workers'],
+  actorParam: 'lcores',
   params: [
     { name: 'lcores', type: 'int', default: 2, min: 1, max: 64, help: 'lcores' },
     { name: 'n', type: 'int', default: 8191, min: 1, help: 'objects in the pool' },

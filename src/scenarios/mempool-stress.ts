@@ -134,6 +134,7 @@ export const mempoolStress = defineScenario<P, State>({
   summary: 'rte_mempool: lcores get random bulks, check the free pattern, stamp, re-check, restore, put back; every backend, both cache algorithms',
   subsystem: 'dpdk',
   omit: ['workers'],
+  actorParam: 'lcores',
   params: [
     { name: 'lcores', type: 'int', default: 4, min: 1, max: 64, help: 'lcores (worker threads), each with its own cache' },
     { name: 'n', type: 'int', default: 0, min: 0, max: 1 << 22, help: 'objects in the pool (0: lcores x (1.5 x cache + bulk) + bulk, at least 64)' },

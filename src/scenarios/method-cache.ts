@@ -204,6 +204,7 @@ export const methodCache = defineScenario<P, State>({
   summary: 'Ruby Guilds: disposable call caches and per-class method caches under parallel calls and redefinitions (Feature #16614)',
   subsystem: 'ruby',
   omit: ['workers'],
+  actorParam: 'guilds',
   params: [
     { name: 'guilds', type: 'int', default: 2, min: 1, max: 63, help: 'guilds (Ractors) running call sites; one more actor redefines and collects' },
     { name: 'classes', type: 'int', default: 50, min: 1, max: 2000, help: 'classes in the tree (class 1 is the root)' },

@@ -44,6 +44,7 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
     summary,
     subsystem: 'kernel',
     omit: ['workers'],
+    actorParam: 'procs',
     params: params(d),
     variants: [{ name: 'correct', summary: 'Linux 6.6' }, variant],
     outcomes: OUTCOMES,

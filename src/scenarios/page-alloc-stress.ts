@@ -205,6 +205,7 @@ export const pageAllocStress = defineScenario<P, State>({
   summary: 'Linux 6.6 page allocator: CPUs of NUMA nodes allocate, pattern, check and free mixed-order blocks through pagesets; kswapd per node',
   subsystem: 'kernel',
   omit: ['workers'],
+  actorParam: 'cpusPerNode',
   params: [
     { name: 'nodes', type: 'int', default: 2, min: 1, max: 8, help: 'NUMA nodes' },
     { name: 'cpusPerNode', type: 'int', default: 1, min: 1, max: 8, help: 'CPUs (worker threads) per node' },

@@ -15,16 +15,18 @@ export function registerSweep(program: Command): void {
   registerScenarioCommand(program, {
     name: 'sweep',
     description: 'a will-it-scale sweep: ops/s, efficiency and fairness against workers (or --axis), settings compared as ratios',
-    options: (cmd) => cmd
-      .option('--axis <param>', "the parameter on the x axis; its own flag takes a range (--workers 1..4) [default: workers]")
+    options: (cmd, scenario) => (scenario.omit?.includes('workers') ? cmd.option('--workers <range>', `actors to sweep: the same as ${flagOf(scenario.actorParam ?? 'workers')}`) : cmd)
+      .option('--axis <param>', "the parameter on the x axis; its own flag takes a range (--workers 1..4) [default: the scenario's actor count]")
       .option('--param <name=values>', 'a setting to compare at each point, e.g. cache=0,32,256 (repeat to combine)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--runs <n>', 'runs per point; the median is quoted with min and max [default: 3]')
       .option('--time-budget <duration>', 'the whole sweep ends by this; points left are reported skipped')
       .option('--json <file>', 'write the sweep as JSON to FILE')
       .option('--html <file>', 'write a self-contained HTML report with SVG charts to FILE'),
     action: async (scenario, opts) => {
-      const axis = String(opts.axis ?? 'workers');
+      const axis = String(opts.axis ?? scenario.actorParam ?? 'workers');
       const given = scenarioValues(scenario, opts);
+      // --workers names the actor count of any scenario, whatever its own flag (--lcores, --guilds).
+      if (scenario.actorParam && opts.workers !== undefined && given[scenario.actorParam] === undefined) given[scenario.actorParam] = opts.workers;
       const rawAxis = given[axis];
       if (rawAxis === undefined) throw new ConfigError(flagOf(axis), `the sweep needs the values of its axis '${axis}'`, `a range such as ${flagOf(axis)} 1..4 or a list ${flagOf(axis)} 1,2,4`);
       delete given[axis];
