@@ -16,10 +16,10 @@ function pteOf(pt: PageTable, mem: AtomicsMem, vpn: number): number {
 }
 
 function machine(nframes = 64, kind: PtKind = 'two-level', pid = 1) {
-  const arena = Arena.create(SimpleFrames.bytes(nframes) + InvertedTable.bytes(nframes) + 8192);
+  const arena = Arena.create(SimpleFrames.bytes(nframes) + InvertedTable.bytes(nframes, 8) + 8192);
   const mem = new AtomicsMem(arena.sab);
   const frames = new SimpleFrames(mem, SimpleFrames.create(arena, mem, nframes), 0);
-  const ipt = InvertedTable.create(arena, mem, nframes);
+  const ipt = InvertedTable.create(arena, mem, nframes, 8);
   const open = (k: PtKind, p: number) => {
     const header = arena.allocWords(`pt.${k}.${p}.${arena.layout().used}`, 8);
     initPageTable(mem, k, header);

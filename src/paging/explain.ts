@@ -34,10 +34,10 @@ export function parseVa(field: string, text: string, vaBits: number): number {
  * physical address.
  */
 export function explainTranslation(o: ExplainOptions): string[] {
-  const arena = Arena.create(SimpleFrames.bytes(o.frames) + (o.pt === 'inverted' ? InvertedTable.bytes(o.frames) : 0) + 4096);
+  const arena = Arena.create(SimpleFrames.bytes(o.frames) + (o.pt === 'inverted' ? InvertedTable.bytes(o.frames, 2) : 0) + 4096);
   const mem = new AtomicsMem(arena.sab);
   const frames = new SimpleFrames(mem, SimpleFrames.create(arena, mem, o.frames), 0);
-  const ipt = o.pt === 'inverted' ? InvertedTable.create(arena, mem, o.frames) : undefined;
+  const ipt = o.pt === 'inverted' ? InvertedTable.create(arena, mem, o.frames, 2) : undefined;
   const header = arena.allocWords('translate.pt', 8);
   initPageTable(mem, o.pt, header);
   const pt = openPageTable({ mem, frames, ipt, cpu: 0 }, o.pt, header, o.pid);
@@ -81,7 +81,7 @@ export function explainTranslation(o: ExplainOptions): string[] {
   }
   out.push(
     o.pt === 'inverted'
-      ? `  table memory: system inverted table ${InvertedTable.bytes(o.frames)} bytes for ${o.frames} frames (any number of processes); this process's side table ${pt.tableBytes()} bytes`
+      ? `  table memory: system inverted table ${InvertedTable.tableBytes(o.frames)} bytes for ${o.frames} frames (any number of processes); this process's side table ${pt.tableBytes()} bytes`
       : `  table memory: ${pt.tableBytes()} bytes (${pt.tableBytes() / 4096} frame(s)) for ${o.unmapped ? 0 : 1} mapped page`,
   );
   return out;

@@ -70,12 +70,12 @@ export class SimpleFrames implements FrameAllocator {
   }
 
   /** Carve `nframes` page-aligned frames out of the image, all free. */
-  static create(arena: Arena, mem: Mem, nframes: number): FramesRef {
+  static create(arena: Arena, mem: Mem, nframes: number, name = 'paging.frames'): FramesRef {
     const ref: FramesRef = {
       nframes,
-      base: arena.allocWords('paging.frames', nframes * PAGE_WORDS, PAGE_SIZE),
-      meta: arena.allocWords('paging.frames.meta', nframes * META_WORDS),
-      header: arena.allocWords('paging.frames.header', 4),
+      base: arena.allocWords(name, nframes * PAGE_WORDS, PAGE_SIZE),
+      meta: arena.allocWords(`${name}.meta`, nframes * META_WORDS),
+      header: arena.allocWords(`${name}.header`, 4),
     };
     // Low pfns on top: a run hands out 0, 1, 2... which keeps examples readable.
     for (let pfn = 0; pfn < nframes; pfn++) {

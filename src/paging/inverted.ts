@@ -2,7 +2,7 @@ import { EEXIST } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { SpinLock } from '../shm/spinlock.js';
-import type { FrameAllocator } from './frames.js';
+import { SimpleFrames, type FramesRef } from './frames.js';
 import { HashedPageTable } from './hashed.js';
 import { type PageTable, type WalkTrace, vpnHash } from './pagetable.js';
 import { PTE_P, ptePfn } from './pte.js';
@@ -19,6 +19,8 @@ const NIL = -1;
 /** The system-wide inverted table: plain data for workers. */
 export interface InvertedRef {
   nframes: number;
+  /** The pool the per-process side tables take frames from, apart from user frames (see below). */
+  side: FramesRef;
   entries: number;
   /** The hash anchor table: 2^bits chain heads (pfn or -1). */
   anchors: number;
@@ -32,21 +34,29 @@ export interface InvertedRef {
  * physical memory, not the address spaces. A frame has one entry, so two processes cannot
  * map it: no shared pages (fork copies). What is not resident (a swapped-out page) has no
  * frame and so no entry; as real systems keep that in the OS's own per-process tables,
- * each process here keeps it in a small private hashed table beside.
+ * each process here keeps it in a small private hashed table beside. Those tables take
+ * frames from a kernel pool of their own: the reclaimer records a swap entry exactly when
+ * user frames have run out, and must not need one of them to do it.
  */
 export class InvertedTable {
-  static bytes(nframes: number): number {
-    return nframes * ENTRY_WORDS * 4 + (1 << InvertedTable.bitsFor(nframes)) * 4 + 64;
+  /** The table itself: an entry per frame and the anchor table. */
+  static tableBytes(nframes: number): number {
+    return nframes * ENTRY_WORDS * 4 + (1 << InvertedTable.bitsFor(nframes)) * 4;
+  }
+
+  static bytes(nframes: number, sideFrames: number): number {
+    return InvertedTable.tableBytes(nframes) + 64 + SimpleFrames.bytes(sideFrames);
   }
 
   static bitsFor(nframes: number): number {
     return Math.max(4, 32 - Math.clz32(nframes * 2 - 1));
   }
 
-  static create(arena: Arena, mem: Mem, nframes: number): InvertedRef {
+  static create(arena: Arena, mem: Mem, nframes: number, sideFrames: number): InvertedRef {
     const bits = InvertedTable.bitsFor(nframes);
     const ref: InvertedRef = {
       nframes,
+      side: SimpleFrames.create(arena, mem, sideFrames, 'paging.ipt.side'),
       entries: arena.allocWords('paging.ipt', nframes * ENTRY_WORDS),
       anchors: arena.allocWords('paging.ipt.anchors', 1 << bits),
       bits,
@@ -72,13 +82,12 @@ export class InvertedPageTable implements PageTable {
 
   constructor(
     private readonly mem: Mem,
-    frames: FrameAllocator,
     private readonly ipt: InvertedRef,
     header: number,
     private readonly pid: number,
     private readonly cpu: number,
   ) {
-    this.side = new HashedPageTable(mem, frames, header, false);
+    this.side = new HashedPageTable(mem, new SimpleFrames(mem, ipt.side, cpu), header, false);
     this.lock = new SpinLock(mem, ipt.lock);
   }
 
@@ -118,8 +127,15 @@ export class InvertedPageTable implements PageTable {
   }
 
   set(vpn: number, pte: number): number {
-    this.clear(vpn);
-    if ((pte & PTE_P) === 0) return this.side.set(vpn, pte);
+    if ((pte & PTE_P) === 0) {
+      // The side entry first: if it cannot be had, the resident one stays as it was.
+      const r = this.side.set(vpn, pte);
+      if (r < 0) return r;
+      this.clearResident(vpn);
+      return 0;
+    }
+    this.side.clear(vpn);
+    this.clearResident(vpn);
     const mem = this.mem;
     const pfn = ptePfn(pte);
     const e = this.entry(pfn);
@@ -140,12 +156,18 @@ export class InvertedPageTable implements PageTable {
   }
 
   clear(vpn: number): number {
+    const old = this.clearResident(vpn);
+    return old !== 0 ? old : this.side.clear(vpn);
+  }
+
+  /** Unlink vpn's resident entry, if it has one; returns its PTE or 0. */
+  private clearResident(vpn: number): number {
     const mem = this.mem;
     this.lock.lock(this.cpu);
     const f = this.resident(vpn);
     if (f < 0) {
       this.lock.unlock();
-      return this.side.clear(vpn);
+      return 0;
     }
     let link = this.ipt.anchors + vpnHash(vpn, this.pid, this.ipt.bits);
     while (mem.load(link) !== f) link = this.entry(mem.load(link)) + E_NEXT;

@@ -42,6 +42,6 @@ export function openPageTable(env: PtEnv, kind: PtKind, header: number, pid: num
       return new HashedPageTable(env.mem, env.frames, header, kind === 'clustered');
     case 'inverted':
       if (!env.ipt) throw new ConfigError('--pt', 'inverted needs the system inverted table, and this image has none', 'an image built with --pt inverted');
-      return new InvertedPageTable(env.mem, env.frames, env.ipt, header, pid, env.cpu);
+      return new InvertedPageTable(env.mem, env.ipt, header, pid, env.cpu);
   }
 }
