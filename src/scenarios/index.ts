@@ -1,12 +1,13 @@
 import type { Scenario } from '../lab/scenario.js';
 import { UnknownNameError } from '../errors.js';
 import { ringStress } from './ring-stress.js';
+import { tlbShootdown } from './tlb-shootdown.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
  * a scenario is found by name on both sides of the thread boundary.
  */
-export const scenarios: readonly Scenario[] = [ringStress];
+export const scenarios: readonly Scenario[] = [ringStress, tlbShootdown];
 
 export function findScenario(name: string): Scenario {
   const s = scenarios.find((x) => x.name === name);
