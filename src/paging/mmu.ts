@@ -114,7 +114,8 @@ export class Cpu {
     readonly mem: Mem,
     readonly sys: MachineRef,
     readonly id: number,
-    variant = 0,
+    /** A broken variant (VARIANT_NO_SHOOTDOWN, VARIANT_NO_COW), 0 for the correct code. */
+    readonly variant = 0,
   ) {
     this.tlb = new Tlb(mem, sys.tlb, id);
     this.sd = new Shootdown(mem, sys.shootdown, id, this.tlb, variant);
@@ -182,11 +183,16 @@ export class Cpu {
     this.mem.notify(word, 1);
   }
 
-  /** A frame for a page: from the free list, else reclaimed from some process (swap), else -1. */
+  /**
+   * A frame for a page: from the free list, else reclaimed from some process (swap), else
+   * -1. A reclaimed frame goes to the shared free list, where another CPU may take it
+   * first, and a pass finds nothing while every candidate's mm is busy: so try a while,
+   * backing off between passes, before calling it out of memory.
+   */
   allocFrame(): number {
     let pfn = this.frames.alloc();
-    for (let tries = 0; pfn < 0 && this.reclaimer && tries < 16; tries++) {
-      this.reclaimer.reclaimOne();
+    for (let tries = 0; pfn < 0 && this.reclaimer && tries < 64; tries++) {
+      if (!this.reclaimer.reclaimOne()) this.sd.waitServing(this.sys.rmap.lock, this.mem.load(this.sys.rmap.lock), 0.1);
       pfn = this.frames.alloc();
     }
     return pfn;

@@ -125,6 +125,17 @@ export class Shootdown {
     }
   }
 
+  /**
+   * A CPU done with its work counts itself in `doneWord` and keeps answering flush
+   * requests until all `cpus` have: another may still be shooting down a page of its mm,
+   * and a CPU that left could never acknowledge.
+   */
+  drain(doneWord: number, cpus: number): void {
+    this.mem.add(doneWord, 1);
+    this.mem.notify(doneWord, Infinity);
+    for (let v = this.mem.load(doneWord); v < cpus; v = this.mem.load(doneWord)) this.waitServing(doneWord, v, 1);
+  }
+
   /** Sleep up to `ms` on `word` while it holds `value`, serving shootdowns first: the wait of a CPU with interrupts on. */
   waitServing(word: number, value: number, ms: number): void {
     this.serve();

@@ -10,6 +10,8 @@ import { FLUSH_CEILING } from './tlb.js';
 
 /** Where mmap places mappings when not told (pages); brk's heap starts below it. */
 export const MMAP_BASE = 0x1000;
+/** Broken on purpose: fork leaves private pages writable in parent and child, sharing one frame (no copy on write). */
+export const VARIANT_NO_COW = 2;
 /** A state between FREE and LIVE while a slot is being filled: reclaim leaves it alone. */
 const MM_INIT = 2;
 
@@ -243,7 +245,7 @@ export function fork(cpu: Cpu, parent: number, childPid: number): number {
       cpu.frames.incMapcount(pfn);
       cpu.frames.get(pfn);
       let ce = e;
-      if (!shared && e & PTE_RW) {
+      if (!shared && e & PTE_RW && cpu.variant !== VARIANT_NO_COW) {
         ce = (e & ~PTE_RW) | PTE_COW;
         mem.store(pw, ce);
       }

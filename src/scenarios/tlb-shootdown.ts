@@ -82,10 +82,7 @@ function cpuRole(ctx: ActorContext<P, State>): unknown {
   ctx.count(K.ipisSent, st.sent);
   ctx.count(K.ipisServed, st.served);
   ctx.count(K.ackWaits, st.waits);
-  // Keep answering flush requests until every CPU is done: a CPU that left could not ack.
-  ctx.mem.add(s.done, 1);
-  ctx.mem.notify(s.done, Infinity);
-  while (ctx.mem.load(s.done) < p.cpus) cpu.sd.waitServing(s.done, ctx.mem.load(s.done), 1);
+  cpu.sd.drain(s.done, p.cpus);
   return null;
 }
 
