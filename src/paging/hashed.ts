@@ -1,7 +1,7 @@
 import { ENOMEM } from '../errors.js';
 import type { Mem } from '../shm/mem.js';
 import type { FrameAllocator } from './frames.js';
-import { type PageTable, type PtKind, type WalkTrace, vpnHash } from './pagetable.js';
+import { type PageTable, type PtKind, type WalkTrace, allocTableFrame, vpnHash } from './pagetable.js';
 import { PAGE_SIZE, PAGE_WORDS } from './pte.js';
 
 /** Header words: the bucket frame, frames owned, the free-node list, the chain of node frames. */
@@ -89,11 +89,7 @@ export class HashedPageTable implements PageTable {
   }
 
   private newFrame(): number {
-    const pfn = this.frames.alloc();
-    if (pfn < 0) return -1;
-    this.mem.u8.fill(0, this.frames.frameByteOffset(pfn), this.frames.frameByteOffset(pfn) + PAGE_SIZE);
-    this.mem.add(this.header + H_FRAMES, 1);
-    return pfn;
+    return allocTableFrame(this.mem, this.frames, this.header + H_FRAMES);
   }
 
   private allocNode(): number {

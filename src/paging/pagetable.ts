@@ -1,3 +1,7 @@
+import type { Mem } from '../shm/mem.js';
+import type { FrameAllocator } from './frames.js';
+import { PAGE_SIZE } from './pte.js';
+
 /**
  * One interface over every page-table organisation, so the MMU, fork, exit and swap code
  * never know which one a process uses, and a run can compare their size and lookup cost
@@ -39,6 +43,20 @@ export interface PageTable {
   release(): void;
   /** Whether two processes may map one frame (an inverted table has one entry per frame: no sharing). */
   readonly canShare: boolean;
+}
+
+/**
+ * A zeroed frame for a table (directory, table or node frame), counted in the table's
+ * `counter` word; -1 when none is left. Zeroed before anything links it in: a walker
+ * that reaches it never sees garbage.
+ */
+export function allocTableFrame(mem: Mem, frames: FrameAllocator, counter: number): number {
+  const pfn = frames.alloc();
+  if (pfn < 0) return -1;
+  const off = frames.frameByteOffset(pfn);
+  mem.u8.fill(0, off, off + PAGE_SIZE);
+  mem.add(counter, 1);
+  return pfn;
 }
 
 /** Hash of a vpn (up to 52 bits) and an address-space id into `bits` bits. */

@@ -1,7 +1,7 @@
 import { ENOMEM } from '../errors.js';
 import type { Mem } from '../shm/mem.js';
 import type { FrameAllocator } from './frames.js';
-import type { PageTable, PtKind, WalkTrace } from './pagetable.js';
+import { type PageTable, type PtKind, type WalkTrace, allocTableFrame } from './pagetable.js';
 import { PAGE_SIZE, PDE_FLAGS, PTE_P, mkPte, ptePfn } from './pte.js';
 
 /** Header words of a forward-mapped table: the root (CR3 / PTBR) and the frames it owns. */
@@ -98,13 +98,8 @@ export class RadixPageTable implements PageTable {
     return w;
   }
 
-  /** A zeroed table frame, counted in the header; -1 when none is left. */
   private newTable(): number {
-    const pfn = this.frames.alloc();
-    if (pfn < 0) return -1;
-    this.mem.u8.fill(0, this.frames.frameByteOffset(pfn), this.frames.frameByteOffset(pfn) + PAGE_SIZE);
-    this.mem.add(this.header + H_FRAMES, 1);
-    return pfn;
+    return allocTableFrame(this.mem, this.frames, this.header + H_FRAMES);
   }
 
   set(vpn: number, pte: number): number {
@@ -125,7 +120,6 @@ export class RadixPageTable implements PageTable {
       }
       const next = this.newTable();
       if (next < 0) return -ENOMEM;
-      // The table is zeroed before the entry publishes it: a walker never sees garbage below.
       mem.store(w, mkPte(next, PDE_FLAGS));
       table = next;
     }

@@ -4,7 +4,7 @@ import type { ActorContext } from '../runtime/context.js';
 import { ContiguousAllocator, type ContigRef } from '../paging/contiguous.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE } from '../paging/pte.js';
 import {
-  S_BASE, S_FLAGS, S_LIMIT, SEG_R, SEG_SHARED, SEG_VALID, SEG_W, SEG_WORDS, SEG_X, TRAP_LIMIT, TRAP_PROT, TRAP_SEGMENT,
+  S_BASE, S_FLAGS, S_LIMIT, SEG_R, SEG_SHARED, SEG_VALID, SEG_W, SEG_WORDS, SEG_X, TRAP_LIMIT, TRAP_SEGMENT,
   VARIANT_NO_SEG_LIMIT, segExpected, segTranslate, setSegment,
 } from '../paging/segmentation.js';
 
