@@ -74,6 +74,7 @@ function cpuRole(ctx: ActorContext<P, State>): unknown {
     }
     ctx.done(1);
   }
+  cpu.sd.drain(s.done, p.cpus);
   const st = cpu.sd.stats;
   ctx.count(K.accesses, cpu.stats.accesses);
   ctx.count(K.tlbHits, cpu.tlb.hits);
@@ -82,7 +83,6 @@ function cpuRole(ctx: ActorContext<P, State>): unknown {
   ctx.count(K.ipisSent, st.sent);
   ctx.count(K.ipisServed, st.served);
   ctx.count(K.ackWaits, st.waits);
-  cpu.sd.drain(s.done, p.cpus);
   return null;
 }
 
