@@ -40,6 +40,14 @@ describe('paging on real workers', () => {
     expect(r.outcomes.find((o) => o.outcome === 'wrong-bytes')?.count).toBeGreaterThan(0);
   });
 
+  it('write-before-flush: a write through a stale TLB entry after the swap copy is lost, caught', async () => {
+    const params = { procs: 3, frames: 32, pages: 32, ws: 32, writePct: 60, policy: 'fifo', forkEvery: 0, swap: join(dir, 'wbf.img') };
+    const bad = await runStress({ scenario: 'swap-thrash', params: { ...params, variant: 'write-before-flush', duration: '10s' }, stopOnForbidden: true });
+    expect(bad.verdict).toBe('fail');
+    // The lost write reads back as wrong bytes, or the page changed while it was being written (checksum).
+    for (const o of forbidden(bad)) expect(['wrong-bytes', 'swap-corrupt']).toContain(o.outcome);
+  });
+
   it('refuses bad input with the flag named', () => {
     const s = findScenario('paging');
     expect(() => resolveScenarioParams(s, { pt: 'three-level' })).toThrow(/--pt: unknown value 'three-level'/);

@@ -4,6 +4,9 @@ import { MM_CPUMASK, MM_LOCK, MM_RSS_ANON, MM_STATE, MM_SWAPENTS, MM_LIVE, asidO
 import type { Cpu } from './mmu.js';
 import { PTE_A, PTE_P, PTE_SWAP, PTE_VALID, mkPte, ptePfn } from './pte.js';
 
+/** Broken on purpose: write the page to swap before the shootdown, so a CPU still holding the translation can write after the copy was taken. */
+export const VARIANT_WRITE_BEFORE_FLUSH = 3;
+
 export const POLICIES = ['fifo', 'clock', 'lru'] as const;
 export type Policy = (typeof POLICIES)[number];
 
@@ -224,15 +227,15 @@ export class Reclaimer {
     for (let k = unmapped; k < n; k++) swap.free(slot);
     if (unmapped === n) this.rmapClear(pfn);
     this.unlockMappers(n);
+    const early = cpu.variant === VARIANT_WRITE_BEFORE_FLUSH;
+    if (early && unmapped > 0) swap.write(slot, cpu.frames.frameByteOffset(pfn));
     for (let k = 0; k < unmapped; k++) {
       const base = cpu.mmBase(this.mappers[k]);
       // No CPU may write the frame once these return, so the bytes written are final.
       cpu.sd.flush(asidOf(this.mappers[k]), vpn, 1, mem.load(base + MM_CPUMASK));
     }
-    if (unmapped > 0) {
-      swap.write(slot, cpu.frames.frameByteOffset(pfn));
-      cpu.stats.swapOuts++;
-    }
+    if (!early && unmapped > 0) swap.write(slot, cpu.frames.frameByteOffset(pfn));
+    if (unmapped > 0) cpu.stats.swapOuts++;
     swap.free(slot);
     for (let k = 0; k < unmapped; k++) cpu.frames.free(pfn);
     return unmapped === n;

@@ -11,7 +11,7 @@ import { MM_CPUMASK, SEGV_ACCERR, SEGV_MAPERR } from '../paging/mm.js';
 import { Cpu, FAULT_OOM, FAULT_SIGSEGV } from '../paging/mmu.js';
 import { PT_KINDS, type PtKind } from '../paging/pagetable.js';
 import { PROT_READ, PROT_WRITE } from '../paging/pte.js';
-import { POLICIES, type Policy } from '../paging/reclaim.js';
+import { POLICIES, VARIANT_WRITE_BEFORE_FLUSH, type Policy } from '../paging/reclaim.js';
 import { createMachine, machineBytes, type MachineConfig, type MachineRef } from '../paging/system.js';
 import { eatDemand, eatFormula } from '../paging/tlb.js';
 import { VARIANT_NO_COW, exitMm, fork, mmCreate, mmap } from '../paging/vm.js';
@@ -38,6 +38,8 @@ const O_SWAP_CORRUPT = 6;
 
 const COUNTERS = ['accesses', 'tlbHits', 'tlbMisses', 'walkReads', 'minorFaults', 'majorFaults', 'cowCopies', 'swapOuts', 'forks', 'segv', 'shootdowns'] as const;
 const K = Object.fromEntries(COUNTERS.map((c, i) => [c, i])) as Record<(typeof COUNTERS)[number], number>;
+
+const VARIANTS: Record<string, number> = { correct: 0, 'no-cow': VARIANT_NO_COW, 'write-before-flush': VARIANT_WRITE_BEFORE_FLUSH };
 
 /** Ops a forked child runs before it exits. */
 const CHILD_OPS = 200;
@@ -128,7 +130,7 @@ function probeSegv(ctx: ActorContext<P, State>, cpu: Cpu): void {
 
 function processRole(ctx: ActorContext<P, State>): CpuResult {
   const { state: s, params: p } = ctx;
-  const cpu = new Cpu(ctx.mem, s.sys, ctx.actor, p.variant === 'no-cow' ? VARIANT_NO_COW : 0);
+  const cpu = new Cpu(ctx.mem, s.sys, ctx.actor, VARIANTS[p.variant]);
   cpu.timeFaults = true;
   const mm = s.mms[ctx.actor];
   const shadow = new Int32Array(p.pages);
@@ -199,6 +201,7 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
     variants: [
       { name: 'correct', summary: 'demand paging, copy on write, swap and shootdowns as Linux does them' },
       { name: 'no-cow', summary: 'fork leaves private pages writable in both processes, one frame shared: no copy on write' },
+      { name: 'write-before-flush', summary: 'reclaim writes a page to swap before shooting it down: a write through a stale TLB entry is lost' },
     ],
     outcomes: [
       { id: 'ok', grade: 'ACCEPTABLE', description: 'a read returned what the process last wrote there' },
