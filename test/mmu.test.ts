@@ -1,37 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { Arena } from '../src/shm/arena.js';
-import { AtomicsMem } from '../src/shm/mem.js';
-import { FAULT_OOM, FAULT_SIGSEGV, Cpu } from '../src/paging/mmu.js';
+import { describe, expect, it } from 'vitest';
+import { FAULT_OOM, FAULT_SIGSEGV } from '../src/paging/mmu.js';
 import { SEGV_ACCERR, SEGV_MAPERR, VM_SHARED } from '../src/paging/mm.js';
 import { PT_KINDS, type PtKind } from '../src/paging/pagetable.js';
-import { PROT_READ, PROT_WRITE } from '../src/paging/pte.js';
-import { createMachine, machineBytes, type MachineConfig } from '../src/paging/system.js';
+import { PROT_READ } from '../src/paging/pte.js';
 import { brk, exitMm, fork, madviseDontneed, mmCounters, mmCreate, mmap, mprotect, munmap } from '../src/paging/vm.js';
-import type { Policy } from '../src/paging/reclaim.js';
+import { RW, bootCpu, spawn, va } from './paging-helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'memrace-mmu-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function boot(pt: PtKind, frames = 64, swap?: { slots: number; policy: Policy }) {
-  const cfg: MachineConfig = { cpus: 1, frames, tlbEntries: 8, pt, maxProcs: 4, swap: swap && { path: join(dir, `swap-${pt}-${swap.policy}.img`), ...swap } };
-  const arena = Arena.create(machineBytes(cfg));
-  const mem = new AtomicsMem(arena.sab);
-  const sys = createMachine(arena, mem, cfg);
-  return { cpu: new Cpu(mem, sys, 0), sys };
+/** One CPU, no swap: a fault that finds no frame is the process's OOM. */
+function boot(pt: PtKind, frames = 64) {
+  return { cpu: bootCpu({ cpus: 1, frames, tlbEntries: 8, pt, maxProcs: 4 }) };
 }
-
-const RW = PROT_READ | PROT_WRITE;
-const va = (vpn: number, word = 0) => vpn * 4096 + word * 4;
 
 describe.each(PT_KINDS)('MMU and processes on a %s table', (pt) => {
   it('demand-zero pages, real bytes, TLB hits, SIGSEGV for unmapped and read-only writes', () => {
     const { cpu } = boot(pt);
-    const p = mmCreate(cpu, 100, 1, 1 << 20);
-    cpu.switchTo(p);
-    const at = mmap(cpu, p, -1, 8, RW, 0);
+    const { mm: p, at } = spawn(cpu, 8);
     expect(at).toBeGreaterThan(0);
     expect(cpu.load32(va(at, 5))).toBe(0);
     expect(cpu.stats.minorFaults).toBe(1);
@@ -56,9 +39,7 @@ describe.each(PT_KINDS)('MMU and processes on a %s table', (pt) => {
 
   it('fork copies on write: the child sees the parent\'s bytes, and their writes stay apart', () => {
     const { cpu } = boot(pt);
-    const parent = mmCreate(cpu, 100, 1, 1 << 20);
-    cpu.switchTo(parent);
-    const at = mmap(cpu, parent, -1, 4, RW, 0);
+    const { mm: parent, at } = spawn(cpu, 4);
     for (let i = 0; i < 4; i++) cpu.store32(va(at + i), 1000 + i);
     const child = fork(cpu, parent, 101);
     expect(child).toBeGreaterThanOrEqual(0);
@@ -116,9 +97,7 @@ describe.each(PT_KINDS)('MMU and processes on a %s table', (pt) => {
 describe('shared mappings and out of memory', () => {
   it('a MAP_SHARED mapping stays shared and writable across fork', () => {
     const { cpu } = boot('two-level');
-    const parent = mmCreate(cpu, 100, 1, 1 << 20);
-    cpu.switchTo(parent);
-    const at = mmap(cpu, parent, -1, 1, RW, VM_SHARED);
+    const { mm: parent, at } = spawn(cpu, 1, VM_SHARED);
     cpu.store32(va(at), 1);
     const child = fork(cpu, parent, 101);
     cpu.switchTo(child);
@@ -133,9 +112,7 @@ describe('shared mappings and out of memory', () => {
 
   it('without swap, a fault that finds no frame is OOM for the process, not a crash', () => {
     const { cpu } = boot('two-level', 8);
-    const p = mmCreate(cpu, 100, 1, 1 << 20);
-    cpu.switchTo(p);
-    const at = mmap(cpu, p, -1, 16, RW, 0);
+    const { mm: p, at } = spawn(cpu, 16);
     let oom = 0;
     for (let i = 0; i < 16; i++) {
       cpu.store32(va(at + i), i);

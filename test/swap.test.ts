@@ -3,35 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/shm/arena.js';
-import { AtomicsMem } from '../src/shm/mem.js';
-import { Cpu } from '../src/paging/mmu.js';
 import { PT_KINDS, type PtKind } from '../src/paging/pagetable.js';
-import { PROT_READ, PROT_WRITE } from '../src/paging/pte.js';
 import { POLICIES, type Policy } from '../src/paging/reclaim.js';
-import { createMachine, machineBytes, type MachineConfig } from '../src/paging/system.js';
-import { exitMm, fork, mmCounters, mmCreate, mmap } from '../src/paging/vm.js';
+import { exitMm, fork, mmCounters } from '../src/paging/vm.js';
 import { createSwap } from '../src/paging/swap.js';
+import { bootCpu, spawn, va } from './paging-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'memrace-swap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function boot(pt: PtKind, policy: Policy, frames = 24, slots = 256) {
   const path = join(dir, `swap-${pt}-${policy}.img`);
-  const cfg: MachineConfig = { cpus: 1, frames, tlbEntries: 4, pt, maxProcs: 4, swap: { path, slots, policy } };
-  const arena = Arena.create(machineBytes(cfg));
-  const mem = new AtomicsMem(arena.sab);
-  return { cpu: new Cpu(mem, createMachine(arena, mem, cfg), 0), path };
+  return { cpu: bootCpu({ cpus: 1, frames, tlbEntries: 4, pt, maxProcs: 4, swap: { path, slots, policy } }), path };
 }
-
-const va = (vpn: number, word = 0) => vpn * 4096 + word * 4;
-const RW = PROT_READ | PROT_WRITE;
 
 describe.each(POLICIES.flatMap((p) => PT_KINDS.map((k) => [p, k] as const)))('swap with %s replacement on %s', (policy, pt) => {
   it('pages written out to the swap file come back with the same bytes', () => {
     const { cpu } = boot(pt, policy);
-    const p = mmCreate(cpu, 100, 1, 1 << 20);
-    cpu.switchTo(p);
-    const at = mmap(cpu, p, -1, 64, RW, 0);
+    const { mm: p, at } = spawn(cpu, 64);
     for (let i = 0; i < 64; i++) {
       cpu.store32(va(at + i, 0), 0x5000 + i);
       cpu.store32(va(at + i, 1023), ~i);
@@ -55,9 +44,7 @@ describe.each(POLICIES.flatMap((p) => PT_KINDS.map((k) => [p, k] as const)))('sw
 describe('swap device', () => {
   it('catches bytes that changed in the file while the page was out', () => {
     const { cpu, path } = boot('two-level', 'fifo', 12, 64);
-    const p = mmCreate(cpu, 100, 1, 1 << 20);
-    cpu.switchTo(p);
-    const at = mmap(cpu, p, -1, 32, RW, 0);
+    const { mm: p, at } = spawn(cpu, 32);
     for (let i = 0; i < 32; i++) cpu.store32(va(at + i), i + 1);
     const fd = openSync(path, 'r+');
     for (let s = 0; s < 64; s++) writeSync(fd, Buffer.from([0xee]), 0, 1, s * 4096 + 100);
@@ -69,9 +56,7 @@ describe('swap device', () => {
 
   it('a page swapped out before fork is shared by both through the swap entry', () => {
     const { cpu } = boot('two-level', 'clock', 12, 64);
-    const parent = mmCreate(cpu, 100, 1, 1 << 20);
-    cpu.switchTo(parent);
-    const at = mmap(cpu, parent, -1, 24, RW, 0);
+    const { mm: parent, at } = spawn(cpu, 24);
     for (let i = 0; i < 24; i++) cpu.store32(va(at + i), 100 + i);
     const child = fork(cpu, parent, 101);
     expect(child).toBeGreaterThanOrEqual(0);
