@@ -44,8 +44,8 @@ function stamp(vpn: number): number {
 }
 
 function config(p: P): MachineConfig {
-  // Frames for every page, its tables, and a few spare: a freed frame is reused at once.
-  return { cpus: p.cpus, frames: p.pages + 8, tlbEntries: p.tlb, pt: 'two-level', maxProcs: 1 };
+  // Frames for every page, its tables, and two per CPU for pages in flight (dropped, not yet freed): a freed frame is reused at once.
+  return { cpus: p.cpus, frames: p.pages + 4 + 2 * p.cpus, tlbEntries: p.tlb, pt: 'two-level', maxProcs: 1 };
 }
 
 function cpuRole(ctx: ActorContext<P, State>): unknown {
