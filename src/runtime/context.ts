@@ -31,6 +31,7 @@ export class ActorContext<P = Params, S = unknown> {
   private sampleAt = 0;
   private t0 = 0;
   private checkIn = 0;
+  private stop = false;
   private readonly spin: number;
   private readonly stride: number;
   private nextStride: number;
@@ -73,12 +74,15 @@ export class ActorContext<P = Params, S = unknown> {
 
   /** True once the run is over for this actor: the stop flag is up or its op budget is spent. */
   stopped(): boolean {
+    if (this.stop) return true;
     if (this.ops >= this.budget) return true;
     if (this.spin > 0) this.jitter();
     if (this.stride > 0 && this.ops >= this.nextStride) this.rendezvous();
     // The flag is read on every 16th call: a load per call would cost as much as a small op.
     if ((++this.checkIn & 15) !== 0) return false;
-    return Atomics.load(this.i32, this.stopWord) !== 0;
+    // Sticky: once the flag is seen, every later call says stop, in nested loops too.
+    this.stop = Atomics.load(this.i32, this.stopWord) !== 0;
+    return this.stop;
   }
 
   private jitter(): void {

@@ -11,6 +11,10 @@ import { mbufRefcnt } from './mbuf-refcnt.js';
 import { mempoolBench } from './mempool-bench.js';
 import { pktmbufPipeline } from './pktmbuf-pipeline.js';
 import { pageAllocStress } from './page-alloc-stress.js';
+import { tlbShootdown } from './tlb-shootdown.js';
+import { paging, swapThrash } from './paging.js';
+import { contiguous } from './contiguous.js';
+import { segmentation } from './segmentation.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
@@ -25,6 +29,11 @@ export const scenarios: readonly Scenario[] = [
   methodCache,
   oom,
   oomRace,
+  paging,
+  swapThrash,
+  tlbShootdown,
+  contiguous,
+  segmentation,
   ringPair,
   mempoolBench,
   mailboxRelay,

@@ -10,6 +10,7 @@ import { registerRun } from './run.js';
 import { registerShell } from './shell.js';
 import { registerStep } from './step.js';
 import { registerSweep } from './sweep.js';
+import { registerTranslate } from './translate.js';
 
 /** Each command lives in its own file and adds itself to the program. */
 export const commands: ReadonlyArray<(program: Command) => void> = [
@@ -22,6 +23,7 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerSweep,
   registerBoot,
   registerProc,
+  registerTranslate,
   registerShell,
   registerBench,
 ];
