@@ -37,6 +37,12 @@ export interface OomState {
   totalPages: number;
   oomLock: number;
   nextPid: number;
+  /**
+   * Pages granted by overcommit and not yet given back: raised after a grant, lowered
+   * before the uncharge. The grants it counts were all charged when the latest of them
+   * passed its check, so with a correct check it stays under what the check allows.
+   */
+  granted: number;
   /** First slot of the CPU actors' processes (slots before it: init, kthreadd). */
   firstSlot: number;
 }
@@ -92,7 +98,9 @@ function takePage(ctx: ActorContext<OomP, OomState>): boolean {
 function exitProcess(ctx: ActorContext<OomP, OomState>, tasks: TaskTable, vm: VmAccounting, slot: number): void {
   ctx.op(OP_EXIT);
   ctx.mem.add(ctx.state.free, ctx.mem.exchange(tasks.w(slot, T_RSS_ANON), 0));
-  vm.vm_unacct_memory(ctx.mem.exchange(tasks.w(slot, T_COMMITTED), 0));
+  const committed = ctx.mem.exchange(tasks.w(slot, T_COMMITTED), 0);
+  ctx.mem.sub(ctx.state.granted, committed);
+  vm.vm_unacct_memory(committed);
   tasks.set(slot, T_TOTAL_VM, 0);
   tasks.or(slot, T_MM_FLAGS, MMF_OOM_SKIP);
   const fw = tasks.w(slot, T_FLAGS);
@@ -147,7 +155,9 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
     }
     tasks.add(me, T_COMMITTED, chunkPages);
     tasks.add(me, T_TOTAL_VM, chunkPages);
-    if (vm.sysctl('vm.overcommit_memory') === OVERCOMMIT_NEVER && committedByTasks(tasks, s) > vm.vm_commit_limit()) ctx.outcome(O_OVER_LIMIT);
+    const granted = mem.add(s.granted, chunkPages) + chunkPages;
+    // Every grant passed Committed_AS < allowed <= CommitLimit - admin reserve (no process here is an admin).
+    if (vm.sysctl('vm.overcommit_memory') === OVERCOMMIT_NEVER && granted >= vm.allowed(0, false)) ctx.outcome(O_OVER_LIMIT);
     for (let i = 0; i < chunkPages && !tasks.has(me, TF_EXITING); ) {
       ctx.op(OP_FAULT);
       if (takePage(ctx)) {
@@ -191,12 +201,6 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
     }
   }
   return result;
-}
-
-function committedByTasks(tasks: TaskTable, s: OomState): number {
-  let sum = 0;
-  for (let i = s.firstSlot; i < tasks.ref.capacity; i++) sum += tasks.get(i, T_COMMITTED);
-  return sum;
 }
 
 /** Victims other than `victim` that are still alive and not yet reaped. */

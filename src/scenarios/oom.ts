@@ -15,7 +15,7 @@ const OUTCOMES: readonly OutcomeSpec[] = [
   { id: 'killed-twice', grade: 'FORBIDDEN', description: 'two killers chose the same victim for one shortage' },
   { id: 'two-victims', grade: 'FORBIDDEN', description: 'a second victim while the first was still dying' },
   { id: 'excluded-victim', grade: 'FORBIDDEN', description: 'the victim was init, a kernel thread or oom_score_adj -1000' },
-  { id: 'over-commit-limit', grade: 'FORBIDDEN', description: 'mode 2 let the granted commitments exceed CommitLimit' },
+  { id: 'over-commit-limit', grade: 'FORBIDDEN', description: 'mode 2 granted more than CommitLimit less the admin reserve' },
   { id: 'exited', grade: 'ACCEPTABLE', description: 'a process reached its size and exited normally' },
 ];
 
@@ -77,7 +77,7 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
       mem.store(free, totalPages);
       const nextPid = arena.allocWords('oom.next-pid', 16);
       mem.store(nextPid, 100);
-      return { tasks: tasks.ref, vm: vm.ref, free, totalPages, oomLock: arena.allocWords('oom_lock', 16), nextPid, firstSlot: 2 };
+      return { tasks: tasks.ref, vm: vm.ref, free, totalPages, oomLock: arena.allocWords('oom_lock', 16), nextPid, granted: arena.allocWords('oom.granted', 16), firstSlot: 2 };
     },
     roles: { cpu, oom_reaper: oomReaper },
     locks: (s) => [{ name: 'oom_lock', word: s.oomLock }],
