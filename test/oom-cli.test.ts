@@ -22,6 +22,18 @@ describe('memrace proc, sysctl and shell (issue 8)', () => {
     expect(r.stdout).toMatch(/write error: Invalid argument/);
   });
 
+  it('rejects a bad --adj list naming the field', () => {
+    const r = cli(['run', 'oom', '--adj', '0,2000']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--adj: '0,2000' is not a list of oom_score_adj values \(allowed: integers from -1000 to 1000/);
+  });
+
+  it('names an unknown sysctl as sysctl(8) does', () => {
+    const r = cli(['sysctl', 'vm.no_such_knob']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/sysctl: cannot stat \/proc\/sys\/vm\/no_such_knob: No such file or directory/);
+  });
+
   it('sysctl -w writes and echoes like sysctl(8), and rejects out-of-range values', () => {
     expect(cli(['sysctl', '-w', 'vm.overcommit_memory=2']).stdout).toBe('vm.overcommit_memory = 2\n');
     const bad = cli(['sysctl', '-w', 'vm.overcommit_memory=3']);

@@ -55,6 +55,12 @@ describe('oom_badness and select_bad_process (Linux 6.6)', () => {
     expect(k.select_bad_process(oc(32768)).chosen).toBe(slots[3]);
   });
 
+  it('skips a vfork child, which shares its parent\'s mm', () => {
+    const { k, slots } = machine([...base, { pid: 600, comm: 'vforked', rssAnon: 20000, vfork: true }]);
+    expect(k.oom_badness(slots[5], 32768)).toBe(OOM_UNKILLABLE);
+    expect(k.select_bad_process(oc(32768)).chosen).toBe(slots[4]);
+  });
+
   it('chooses an oom_task_origin task first, whatever its size', () => {
     const { k, slots } = machine([...base, { pid: 500, comm: 'swapoff', rssAnon: 1, origin: true }]);
     expect(k.select_bad_process(oc(32768)).chosen).toBe(slots[5]);
@@ -158,6 +164,26 @@ describe('/proc/<pid>/oom_score, oom_score_adj, oom_adj', () => {
     expect(oom_score_adj_write(k, t, 'abc')).toBe(-EINVAL);
     expect(oom_score_adj_write(k, t, '-1000')).toBe(0);
     expect(oom_adj_read(k, t)).toBe(-17);
+  });
+
+  it('round-trips every oom_adj from -17 to 15 with the kernel\'s integer arithmetic', () => {
+    const { k, slots } = machine(base);
+    const t = slots[3];
+    for (let adj = -17; adj <= 15; adj++) {
+      expect(oom_adj_write(k, t, String(adj))).toBe(0);
+      const stored = adj === 15 ? 1000 : Math.trunc((adj * 1000) / 17);
+      expect(oom_score_adj_read(k, t)).toBe(stored);
+      expect(oom_adj_read(k, t)).toBe(stored === 1000 ? 15 : Math.trunc((stored * 17) / 1000));
+    }
+    // Values that do not survive: every positive 1..14 reads back one lower, except multiples where 17 divides evenly.
+    const lossy = [];
+    for (let adj = -16; adj <= 14; adj++) {
+      oom_adj_write(k, t, String(adj));
+      if (oom_adj_read(k, t) !== adj) lossy.push(adj);
+    }
+    expect(lossy).toContain(9);
+    expect(lossy).toContain(-16);
+    expect(lossy).not.toContain(0);
   });
 
   it('scales oom_score to (1000 + badness * 1000 / totalpages) * 2 / 3, 0 for the unkillable', () => {

@@ -27,6 +27,13 @@ describe('oom on real workers', () => {
     expect(r.notes.join('\n')).toMatch(/Kernel panic - not syncing: Out of memory: compulsory panic_on_oom is enabled/);
   });
 
+  it('ends in the kernel\'s panic, reported, when every process is protected', async () => {
+    const r = await runStress({ scenario: 'oom', params: { procs: 3, mem: '8M', chunk: '256K', adj: '-1000', duration: '5s' } });
+    expect(r.failures).toEqual([]);
+    expect(count(r, 'panic')).toBe(1);
+    expect(r.notes.join('\n')).toMatch(/Out of memory and no killable processes\.\.\.\nKernel panic - not syncing: System is deadlocked on memory|System is deadlocked on memory/);
+  });
+
   it('catches check-then-charge: racing mallocs pass the mode-2 CommitLimit together', async () => {
     const r = await runStress({ scenario: 'oom', params: { variant: 'check-then-charge', overcommit: 2, procs: 4, mem: '16M', chunk: '256K', duration: '15s' }, stopOnForbidden: true });
     expect(count(r, 'over-commit-limit')).toBeGreaterThan(0);

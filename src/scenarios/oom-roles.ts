@@ -2,7 +2,7 @@ import { ENOMEM } from '../errors.js';
 import { OomKiller, type OomControl } from '../kernel/oom_kill.js';
 import { OVERCOMMIT_NEVER, VmAccounting, type VmRef } from '../kernel/overcommit.js';
 import {
-  MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_OOM_SCORE_ADJ, T_RSS_ANON, T_TOTAL_VM, TF_ALIVE, TF_EXITING, TF_OOM_VICTIM,
+  MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_OOM_SCORE_ADJ, T_PID, T_RSS_ANON, T_TOTAL_VM, TF_ALIVE, TF_EXITING, TF_OOM_VICTIM,
   TaskTable, type TaskTableRef,
 } from '../kernel/task.js';
 import type { Params } from '../lab/params.js';
@@ -26,8 +26,15 @@ export type OomP = Params & {
   panicOnOom: number;
   chunk: number;
   childFirst: boolean;
+  /** oom_score_adj of each process, cycled over the CPUs. */
+  adj: string;
   variant: string;
 };
+
+/** The oom_score_adj list of --adj: integers in -1000..1000, cycled over the processes. */
+export function adjList(text: string): number[] {
+  return text.split(',').map((x) => Number(x.trim()));
+}
 
 export interface OomState {
   tasks: TaskTableRef;
@@ -125,10 +132,20 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
   const noLock = p.variant === 'no-oom-lock';
   const racyCommit = p.variant === 'check-then-charge';
   const idx = ctx.actorsOf('cpu').indexOf(ctx.actor);
-  // Each process stops growing at twice its fair share, exits and is replaced: demand stays above supply.
-  const capPages = Math.max(chunkPages, Math.floor((2 * s.totalPages) / p.procs));
+  const adjs = adjList(p.adj);
+  // Processes differ in size (one to three fair shares) and stop growing there, exit and
+  // are replaced: demand stays above supply and the killer keeps choosing.
+  const capPages = Math.max(chunkPages, Math.floor((s.totalPages * (1 + (idx % 3))) / p.procs));
   const me = slot;
-  const spawn = () => tasks.spawnAt(slot, { pid: mem.add(s.nextPid, 1), ppid: 1, uid: 1000, comm: `memhog-${idx}`, oomScoreAdj: idx === 0 ? OOM_SCORE_ADJ_MIN : 0 });
+  // A tree: every odd process is a child of the process on the CPU before it (with its own mm).
+  const parentSlot = idx % 2 === 1 ? slot - 1 : -1;
+  const spawn = () => tasks.spawnAt(slot, {
+    pid: mem.add(s.nextPid, 1),
+    ppid: parentSlot >= 0 ? tasks.get(parentSlot, T_PID) : 1,
+    uid: 1000,
+    comm: `memhog-${idx}`,
+    oomScoreAdj: adjs[idx % adjs.length],
+  });
   spawn();
   while (!ctx.stopped()) {
     if (tasks.has(me, TF_EXITING)) {

@@ -3,7 +3,7 @@ import { VmAccounting } from '../kernel/overcommit.js';
 import { T_COMMITTED, T_FLAGS, T_RSS_ANON, TaskTable } from '../kernel/task.js';
 import type { ParamSpec } from '../lab/params.js';
 import { defineScenario, type OutcomeSpec, type Scenario, type Violation } from '../lab/scenario.js';
-import { type CpuResult, OOM_OP_NAMES, type OomP, type OomState, cpu, oomReaper } from './oom-roles.js';
+import { type CpuResult, OOM_OP_NAMES, type OomP, type OomState, adjList, cpu, oomReaper } from './oom-roles.js';
 
 const OUTCOMES: readonly OutcomeSpec[] = [
   { id: 'page', grade: 'ACCEPTABLE', description: 'a page faulted in' },
@@ -30,6 +30,7 @@ function params(d: { procs: number; mem: string; chunk: string }): ParamSpec[] {
     { name: 'oomKillAllocatingTask', type: 'int', default: 0, min: 0, max: 1, help: 'vm.oom_kill_allocating_task' },
     { name: 'panicOnOom', type: 'int', default: 0, min: 0, max: 2, help: 'vm.panic_on_oom' },
     { name: 'childFirst', type: 'bool', default: false, help: 'kernels 2.6.36-5.0: kill a child with its own mm first' },
+    { name: 'adj', type: 'string', default: '-1000,0,500,-300,0,800', help: 'oom_score_adj per process, cycled (memhog-0 gets the first)' },
   ];
 }
 
@@ -55,6 +56,9 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
       if (p.mem < 1 << 20) throw new ConfigError('--mem', `${p.mem} bytes is too small`, '1M or more');
       if (p.variant === 'check-then-charge' && p.overcommit !== 2) {
         throw new ConfigError('--variant', 'check-then-charge breaks the mode-2 limit only', 'check-then-charge with --overcommit 2');
+      }
+      for (const a of adjList(p.adj)) {
+        if (!Number.isInteger(a) || a < -1000 || a > 1000) throw new ConfigError('--adj', `'${p.adj}' is not a list of oom_score_adj values`, 'integers from -1000 to 1000, comma-separated, e.g. -1000,0,500');
       }
       if (p.mem > 2 ** 40) throw new ConfigError('--mem', `${p.mem} bytes is too large`, 'up to 1T (pages are counted, not allocated)');
     },
