@@ -1,11 +1,14 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { LiveActor } from '../../runtime/live.js';
 import { checkRun, outcomeTotals, prepareRun } from '../../lab/stress.js';
 import { table } from '../../lab/table.js';
-import { parseParam } from '../../lab/params.js';
 import { C_LAST_OP, SLOT_WORDS } from '../../shm/counters.js';
-import { findScenario } from '../../scenarios/index.js';
-import { addScenarioOptions, scenarioValues } from '../options.js';
+import { intOption } from '../int-option.js';
+import { scenarioValues } from '../options.js';
+import { registerScenarioCommand } from '../scenario-command.js';
+
+/** A live step that does not return within this is reported as a hang. */
+const STEP_TIMEOUT_MS = 10_000;
 
 /**
  * `memrace step`: every actor is a live worker driven through comlink; each round lets
@@ -13,33 +16,23 @@ import { addScenarioOptions, scenarioValues } from '../options.js';
  * one step at a time. The oracles run on the image at the end.
  */
 export function registerStep(program: Command): void {
-  program
-    .command('step')
-    .description('drive a scenario\'s actors step by step from the main thread (live actors over comlink)')
-    .argument('<scenario>', 'scenario name (memrace list)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .helpOption(false)
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const scenario = findScenario(name);
-      const inner = addScenarioOptions(new Command(`memrace step ${scenario.name}`), scenario)
-        .option('--rounds <n>', 'rounds: each actor runs once per round', '4')
-        .option('--steps <n>', 'operations each actor may run per turn', '8')
-        .exitOverride();
-      inner.parse(cmd.args.slice(1), { from: 'user' });
-      const opts = inner.opts();
-      const rounds = parseParam({ name: 'rounds', type: 'int', default: 4, min: 1, max: 10_000, help: '' }, opts.rounds) as number;
-      const steps = parseParam({ name: 'steps', type: 'int', default: 8, min: 1, max: 1_000_000, help: '' }, opts.steps) as number;
+  registerScenarioCommand(program, {
+    name: 'step',
+    description: "drive a scenario's actors step by step from the main thread (live actors over comlink)",
+    options: (cmd) => cmd
+      .option('--rounds <n>', 'rounds: each actor runs once per round [default: 4]')
+      .option('--steps <n>', 'operations each actor may run per turn [default: 8]'),
+    action: async (scenario, opts) => {
+      const rounds = intOption('rounds', opts.rounds, 4, 1, 10_000);
+      const steps = intOption('steps', opts.steps, 8, 1, 1_000_000);
       const run = prepareRun(scenario.name, scenarioValues(scenario, opts));
       const actors = await Promise.all(run.tasks.map((t) => LiveActor.start(t)));
+      const lastOp = (a: number) => scenario.opNames[run.mem.i32[run.control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start';
       try {
         for (let round = 1; round <= rounds; round++) {
           const rows = table(['round', 'actor', 'role', 'ran', 'total', 'stopped at']);
           for (const a of actors) {
-            const r = await a.step(steps, 10_000, () => ({
-              role: run.roles[a.actor],
-              lastOp: scenario.opNames[run.mem.i32[run.control.counters + a.actor * SLOT_WORDS + C_LAST_OP]] ?? 'start',
-            }));
+            const r = await a.step(steps, STEP_TIMEOUT_MS, () => ({ role: run.roles[a.actor], lastOp: lastOp(a.actor) }));
             rows.push([round, r.actor, r.role, r.stepOps, r.ops, r.lastOp]);
           }
           const seen = Object.entries(outcomeTotals(run)).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`);
@@ -52,5 +45,6 @@ export function registerStep(program: Command): void {
       for (const o of check.oracles) process.stdout.write(`oracle ${o.name}: ${o.violations.length ? o.violations.map((v) => v.message).join('; ') : 'ok'}\n`);
       for (const n of check.notes ?? []) process.stdout.write(`${n}\n`);
       if (check.oracles.some((o) => o.violations.length)) process.exitCode = 1;
-    });
+    },
+  });
 }
