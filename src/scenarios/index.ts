@@ -11,6 +11,7 @@ import { mbufRefcnt } from './mbuf-refcnt.js';
 import { mempoolBench } from './mempool-bench.js';
 import { pktmbufPipeline } from './pktmbuf-pipeline.js';
 import { pageAllocStress } from './page-alloc-stress.js';
+import { mempoolNuma } from './mempool-numa.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
@@ -22,6 +23,7 @@ export const scenarios: readonly Scenario[] = [
   mbufRefcnt,
   pktmbufPipeline,
   pageAllocStress,
+  mempoolNuma,
   methodCache,
   oom,
   oomRace,
