@@ -12,29 +12,21 @@ import { numastat } from '../kernel/proc.js';
 import type { Params } from '../lab/params.js';
 import { defineScenario, type Violation } from '../lab/scenario.js';
 import type { ActorContext } from '../runtime/context.js';
-import { FREE_PATTERN } from './mempool-stress.js';
+import { OBJECT_OUTCOMES, O_EMPTY, freePatternInit, objectsFree, stampOf, touchBulk } from './mempool-objects.js';
 
 /**
  * Mempools on NUMA memory: one pool per node, its elements in that node's frames (the
  * page allocator's blocks, see nodeMemory), created by the main lcore (CPU 0) as DPDK
  * applications do. Lcores of every node get bulks from their node's pool and, --remote
- * percent of the time, from another node's; they own each object by CAS on its first
- * word, stamp it whole, re-check and restore it, as mempool-stress does, and time each
+ * percent of the time, from another node's; they prove they own each object as
+ * mempool-stress does (mempool-objects.ts), and time each
  * bulk apart for local and remote pools. The image has one memory: node_distance orders
  * the zonelists but charges no time, so the remote/local ratio is what the model measures,
  * next to the distance the firmware table claims.
  */
-const stampOf = (lcore: number) => (0x5a000000 | ((lcore + 1) << 12)) | 0;
-
 const OP_GET = 1;
 const OP_TOUCH = 2;
 const OP_PUT = 3;
-
-const O_OK = 0;
-const O_EMPTY = 1;
-const O_DUPLICATE = 2;
-const O_DIRTY = 3;
-const O_STOLEN = 4;
 
 const K_LOCAL = 0;
 const K_REMOTE = 1;
@@ -94,29 +86,7 @@ function lcoreRole(ctx: ActorContext<P, State>): LcoreTimes {
     }
     misses = 0;
     ctx.op(OP_TOUCH);
-    let m = 0;
-    for (let i = 0; i < k; i++) {
-      const obj = buf[i];
-      if (mem.compareExchange(obj, FREE_PATTERN, stamp) !== FREE_PATTERN) {
-        ctx.outcome(O_DUPLICATE);
-        continue;
-      }
-      let dirty = false;
-      for (let w = 1; w < words; w++) if (mem.load(obj + w) !== FREE_PATTERN) dirty = true;
-      if (dirty) ctx.outcome(O_DIRTY);
-      for (let w = 1; w < words; w++) mem.store(obj + w, stamp);
-      owned[m++] = obj;
-    }
-    let ok = 0;
-    for (let i = 0; i < m; i++) {
-      const obj = owned[i];
-      let stolen = false;
-      for (let w = 0; w < words; w++) if (mem.load(obj + w) !== stamp) stolen = true;
-      if (stolen) ctx.outcome(O_STOLEN);
-      else ok++;
-      for (let w = words - 1; w >= 0; w--) mem.store(obj + w, FREE_PATTERN);
-    }
-    ctx.outcome(O_OK, ok);
+    const m = touchBulk(ctx, mem, buf, k, owned, words, stamp);
     ctx.op(OP_PUT);
     mp.put_bulk(owned, m);
     const ns = (performance.now() - t0) * 1e6;
@@ -169,13 +139,7 @@ export const mempoolNuma = defineScenario<P, State>({
     { name: 'correct', summary: "each pool's memory from its socket's node (alloc_pages with __GFP_THISNODE)" },
     { name: 'ignore-socket', summary: 'the memory provider leaves socket_id out: every pool lands on the creating CPU\'s node (0)' },
   ],
-  outcomes: [
-    { id: 'ok', grade: 'ACCEPTABLE', description: 'object owned by one lcore from get to put, pattern intact' },
-    { id: 'empty', grade: 'ACCEPTABLE_INTERESTING', description: 'get_bulk returned -ENOENT (common pool short; other caches may hold objects)' },
-    { id: 'duplicate', grade: 'FORBIDDEN', description: 'got an object another lcore owns (its ownership word was not the free pattern)' },
-    { id: 'dirty', grade: 'FORBIDDEN', description: 'a free object did not carry the free pattern' },
-    { id: 'stolen', grade: 'FORBIDDEN', description: "an object's stamp changed while its lcore owned it" },
-  ],
+  outcomes: OBJECT_OUTCOMES,
   counters: ['local_objs', 'remote_objs', 'put', 'empty'],
   opNames: ['start', 'get', 'touch', 'put'],
   validate(p) {
@@ -195,9 +159,7 @@ export const mempoolNuma = defineScenario<P, State>({
     const pools = Array.from({ length: p.nodes }, (_, nid) => Mempool.create(arena, mem, `node${nid}`, {
       ...poolConfig(p, nid),
       memory,
-      obj_init: (_mp, obj) => {
-        for (let w = 0; w < words; w++) mem.store(obj + w, FREE_PATTERN);
-      },
+      obj_init: freePatternInit(mem, words),
     }).ref);
     return { kernel: kernel.ref, pools, words };
   },
@@ -211,15 +173,7 @@ export const mempoolNuma = defineScenario<P, State>({
     const poolAudit: Violation[] = [];
     const onNode: Violation[] = [];
     for (const mp of pools) {
-      let stamped = 0;
-      mp.obj_iter((obj, i) => {
-        for (let w = 0; w < s.words; w++) {
-          if (mem.load(obj + w) !== FREE_PATTERN) {
-            if (++stamped <= 5) ownership.push({ message: `pool ${mp.name} object ${i} word ${w} is not the free pattern after every lcore returned`, where: `obj ${obj}` });
-            break;
-          }
-        }
-      });
+      ownership.push(...objectsFree(mem, mp, s.words));
       conservation.push(...mp.conservation(0));
       poolAudit.push(...mp.audit());
       onNode.push(...memoryOnNode(k, mp, audit.where));
