@@ -7,8 +7,8 @@ import { CookieChecker } from './mempool_debug.js';
 import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStats, type MempoolStats } from './mempool_audit.js';
 import type { Violation } from '../lab/scenario.js';
 import {
-  CACHE_ALGOS, CACHE_WORDS, C_LEN, HDR_BYTES, H_INDEX, H_POOL, LCORE_ID_ANY, MEMPOOL_F_DEBUG, P_CACHES, P_CACHE_ALGO,
-  P_CACHE_SIZE, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_NB_LCORES, P_OBJS, P_OPS, P_POOL_DATA, P_PRIV, P_PRIV_SIZE,
+  CACHE_ALGOS, CACHE_WORDS, C_LEN, HDR_BYTES, MEMHDR_WORDS, M_ADDR, M_LEN, H_INDEX, H_POOL, LCORE_ID_ANY, MEMPOOL_F_DEBUG, P_CACHES, P_CACHE_ALGO,
+  P_CACHE_SIZE, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_MEM_LIST, P_NB_LCORES, P_NB_MEM_CHUNKS, P_OPS, P_POOL_DATA, P_PRIV, P_PRIV_SIZE,
   P_SIZE, P_SOCKET, P_STATS, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT, P_WORDS, RTE_MAX_LCORE, RTE_MEMPOOL_CACHE_MAX_SIZE,
   RTE_MEMPOOL_F_NO_CACHE_ALIGN, STAT_WORDS, S_GET_COMMON_BULK, S_GET_COMMON_OBJS, S_GET_FAIL_BULK, S_GET_FAIL_OBJS,
   S_GET_SUCCESS_BULK, S_GET_SUCCESS_OBJS, S_PUT_BULK, S_PUT_COMMON_BULK, S_PUT_COMMON_OBJS, S_PUT_OBJS, TLR_BYTES,
@@ -18,14 +18,27 @@ import { MEMPOOL_OPS_NAMES, opsAlloc, opsAttach, opsIndexOf, type MempoolOps, ty
 import { Ring } from './ring.js';
 
 /**
- * Where a pool's elements live: `bytes` for socket `socketId`, returned as a byte offset in
- * the image, 64-byte aligned. The arena today; a NUMA node's page allocator (src/kernel)
- * plugs in here without the pool changing.
+ * One chunk of pool memory (struct rte_mempool_memhdr): a byte address in the image,
+ * 64-byte aligned, its length, and how to give it back (free_cb; absent for memory that
+ * lives as long as the image).
  */
-export type PoolMemoryProvider = (name: string, bytes: number, socketId: number) => number;
+export interface MemChunk {
+  addr: number;
+  len: number;
+  free?: () => void;
+}
 
+/**
+ * Where a pool's elements live: up to `bytes` for socket `socketId`, at least `minBytes`
+ * (one element) in one piece. A provider that cannot give everything contiguously returns
+ * less and is asked again for the rest, as rte_mempool_populate_default asks for smaller
+ * memzones; it throws when it has not even `minBytes` (rte_mempool_create's ENOMEM).
+ */
+export type PoolMemoryProvider = (name: string, bytes: number, socketId: number, minBytes: number) => MemChunk;
+
+/** The arena: everything in one chunk, kept as long as the image. */
 export function arenaMemory(arena: Arena): PoolMemoryProvider {
-  return (name, bytes) => arena.alloc(name, bytes);
+  return (name, bytes) => ({ addr: arena.alloc(name, bytes), len: bytes });
 }
 
 /** rte_mempool_create's arguments, plus what DPDK fixes at build time (debug, RTE_MAX_LCORE). */
@@ -106,23 +119,27 @@ export class Mempool implements CommonPool {
   readonly ops: MempoolOps;
   /** This thread's default cache: null without caches or off an lcore. */
   readonly cache: MempoolCache | null;
-  /** Byte offset of the first element. */
-  readonly objsByte: number;
+  /** Per mem chunk: its byte address, then the index of its first element (rte_mempool_populate_iova's order). */
+  private readonly chunkAddr: Int32Array;
+  private readonly chunkFirst: Int32Array;
+  /** The chunks' free callbacks: only the handle create returned may free the pool's memory. */
+  private memhdrs: MemChunk[] = [];
   private readonly statW: number;
   private readonly statAtomic: boolean;
   /** Debug mode's cookie checks; null when the pool was created without debug. */
   readonly cookies: CookieChecker | null;
 
-  /** Bytes of the image a pool takes (header, caches, stats, elements, backend). */
-  static memsize(cfg: MempoolConfig): number {
+  /** Bytes of the arena a pool takes (header, caches, stats, backend, and the elements unless they live elsewhere). */
+  static memsize(cfg: MempoolConfig, withElements = cfg.memory === undefined): number {
     const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
     const caches = cfg.cache_size ? lcores * CACHE_WORDS * 4 : 0;
     const header = (16 + P_WORDS) * 4 + Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
     const stats = (lcores + 1) * STAT_WORDS * 4;
-    const elems = cfg.n * objSize(cfg.elt_size, flagsOf(cfg)).total;
+    const elems = withElements ? cfg.n * objSize(cfg.elt_size, flagsOf(cfg)).total : 0;
     const ops = cfg.ops_name ?? 'ring_mp_mc';
     const backend = ops === 'stack' || ops === 'lf_stack' ? (48 + 2 * cfg.n) * 4 : Ring.memsize(align32pow2(cfg.n + 1), 0);
-    return header + caches + stats + elems + backend + 6 * 64;
+    // The arena's single chunk needs one mem list entry (a line).
+    return header + caches + stats + elems + backend + 7 * 64;
   }
 
   /** rte_mempool_create_empty's checks (DPDK: NULL with EINVAL); throws ConfigError naming the field. */
@@ -161,19 +178,45 @@ export class Mempool implements CommonPool {
     const caches = cacheSize ? arena.allocWords(`mempool:${name}.caches`, lcores * CACHE_WORDS) : 0;
     for (let l = 0; caches && l < lcores; l++) MempoolCache.init(mem, caches + l * CACHE_WORDS, cacheSize);
     const socket = cfg.socket_id ?? -1;
-    const objsByte = (cfg.memory ?? arenaMemory(arena))(`mempool:${name}.objs`, cfg.n * sz.total, socket);
+    const chunks = Mempool.reserveChunks(cfg.memory ?? arenaMemory(arena), name, cfg.n, sz.total, socket);
+    const memList = arena.allocWords(`mempool:${name}.mem_list`, chunks.length * MEMHDR_WORDS);
+    chunks.forEach((c, i) => {
+      mem.store(memList + i * MEMHDR_WORDS + M_ADDR, c.addr);
+      mem.store(memList + i * MEMHDR_WORDS + M_LEN, c.len);
+    });
     const fields: Array<[number, number]> = [
       [P_SIZE, cfg.n], [P_ELT_SIZE, sz.elt], [P_HEADER_SIZE, sz.header], [P_TRAILER_SIZE, sz.trailer],
       [P_TOTAL_SIZE, sz.total], [P_CACHE_SIZE, cacheSize], [P_CACHE_ALGO, CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic')],
       [P_FLAGS, flags], [P_OPS, ops], [P_SOCKET, socket], [P_PRIV_SIZE, privSize], [P_PRIV, base + P_WORDS],
-      [P_OBJS, objsByte], [P_NB_LCORES, lcores], [P_CACHES, caches], [P_VARIANT, cfg.variant ?? 0],
+      [P_NB_MEM_CHUNKS, chunks.length], [P_MEM_LIST, memList], [P_NB_LCORES, lcores], [P_CACHES, caches], [P_VARIANT, cfg.variant ?? 0],
       [P_STATS, arena.allocWords(`mempool:${name}.stats`, (lcores + 1) * STAT_WORDS)],
       [P_POOL_DATA, opsAlloc(arena, mem, name, ops, cfg.n, cfg.variant ?? 0)],
     ];
     for (const [k, v] of fields) mem.store(base + k, v);
     const mp = new Mempool(mem, { name, base }, LCORE_ID_ANY);
+    mp.memhdrs = chunks;
     mp.populate(cfg.obj_init);
     return mp;
+  }
+
+  /**
+   * rte_mempool_populate_default's memory half: chunks until n elements fit, each asked
+   * for what is still missing; on failure the chunks taken so far go back
+   * (rte_mempool_free_memchunks) before the error propagates.
+   */
+  private static reserveChunks(memory: PoolMemoryProvider, name: string, n: number, total: number, socket: number): MemChunk[] {
+    const chunks: MemChunk[] = [];
+    try {
+      for (let fit = 0; fit < n; ) {
+        const c = memory(`mempool:${name}.objs${chunks.length ? `.${chunks.length}` : ''}`, (n - fit) * total, socket, total);
+        chunks.push(c);
+        fit += Math.floor(c.len / total);
+      }
+    } catch (e) {
+      for (const c of chunks) c.free?.();
+      throw e;
+    }
+    return chunks;
   }
 
   constructor(
@@ -196,7 +239,15 @@ export class Mempool implements CommonPool {
     this.socket_id = mem.load(b + P_SOCKET);
     this.ops_index = mem.load(b + P_OPS);
     this.nb_lcores = mem.load(b + P_NB_LCORES);
-    this.objsByte = mem.load(b + P_OBJS);
+    const nChunks = mem.load(b + P_NB_MEM_CHUNKS);
+    const memList = mem.load(b + P_MEM_LIST);
+    this.chunkAddr = new Int32Array(nChunks);
+    this.chunkFirst = new Int32Array(nChunks);
+    for (let c = 0, first = 0; c < nChunks; c++) {
+      this.chunkAddr[c] = mem.load(memList + c * MEMHDR_WORDS + M_ADDR);
+      this.chunkFirst[c] = first;
+      first += Math.floor(mem.load(memList + c * MEMHDR_WORDS + M_LEN) / this.total_size);
+    }
     this.algo = CACHE_ALGO_IMPLS[mem.load(b + P_CACHE_ALGO)];
     this.ops = opsAttach(mem, ref.name, this.ops_index, mem.load(b + P_POOL_DATA), mem.load(b + P_VARIANT), owner);
     this.cache = this.default_cache(lcore);
@@ -212,7 +263,26 @@ export class Mempool implements CommonPool {
 
   /** Word index of the header of object `i` (creation order). */
   hdrOf(i: number): number {
-    return (this.objsByte + i * this.total_size) >> 2;
+    let c = this.chunkFirst.length - 1;
+    while (this.chunkFirst[c] > i) c--;
+    return (this.chunkAddr[c] + (i - this.chunkFirst[c]) * this.total_size) >> 2;
+  }
+
+  /** The mem list: each chunk's byte address and length, in populate order. */
+  memChunks(): Array<{ addr: number; len: number }> {
+    const memList = this.mem.load(this.base + P_MEM_LIST);
+    return Array.from(this.chunkAddr, (_, c) => ({ addr: this.mem.load(memList + c * MEMHDR_WORDS + M_ADDR), len: this.mem.load(memList + c * MEMHDR_WORDS + M_LEN) }));
+  }
+
+  /**
+   * rte_mempool_free's memory half: every chunk's free_cb, once. The header, caches, stats
+   * and backend stay in the arena, which lives as long as the image; no thread may use the
+   * pool afterwards, as in DPDK.
+   */
+  free(): void {
+    const chunks = this.memhdrs;
+    this.memhdrs = [];
+    for (const c of chunks) c.free?.();
   }
 
   private populate(objInit: MempoolConfig['obj_init']): void {

@@ -4,8 +4,9 @@
  * The pool header (one region) holds the constants on line 0 and the debug error log on
  * line 1; the per-lcore caches follow, each on its own lines (only its lcore writes it);
  * then the per-lcore stats, one line per lcore plus one shared by threads that are not
- * lcores. Elements live in pool memory (the arena, or a NUMA node's pages once that
- * provider exists), each `total_size` bytes: a 64-byte header, the object, the trailer.
+ * lcores. Elements live in pool memory (the arena, or a NUMA node's pages: see
+ * mempool_pages.ts), in one or more chunks (the mem list), each element `total_size`
+ * bytes: a 64-byte header, the object, the trailer. No element straddles two chunks.
  */
 export const P_SIZE = 0;
 export const P_ELT_SIZE = 1;
@@ -19,17 +20,24 @@ export const P_OPS = 8;
 export const P_SOCKET = 9;
 export const P_PRIV_SIZE = 10;
 export const P_PRIV = 11;
-export const P_OBJS = 12;
 export const P_POOL_DATA = 13;
 export const P_NB_LCORES = 14;
 export const P_CACHES = 15;
 export const P_STATS = 16;
 export const P_VARIANT = 17;
+/** mp->nb_mem_chunks and mp->mem_list: MEMHDR_WORDS per chunk the objects were populated from. */
+export const P_NB_MEM_CHUNKS = 12;
+export const P_MEM_LIST = 18;
 /** Debug log: count of cookie errors, then DBG_RECORDS records of DBG_WORDS words. */
 export const P_DBG = 32;
 export const DBG_RECORDS = 8;
 export const DBG_WORDS = 4;
 export const P_WORDS = P_DBG + 1 + DBG_RECORDS * DBG_WORDS;
+
+/** struct rte_mempool_memhdr as the image keeps it: the chunk's byte address and length. */
+export const M_ADDR = 0;
+export const M_LEN = 1;
+export const MEMHDR_WORDS = 2;
 
 /** DPDK's RTE_MEMPOOL_CACHE_MAX_SIZE; a cache's objs array holds twice this (as DPDK's does). */
 export const RTE_MEMPOOL_CACHE_MAX_SIZE = 512;

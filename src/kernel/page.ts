@@ -135,6 +135,11 @@ export class MemMap {
     return this.frames + (pfn - this.start_pfn) * PAGE_SIZE;
   }
 
+  /** virt_to_pfn: the frame holding byte `addr` of the image (the inverse of page_address). */
+  virt_to_pfn(addr: number): number {
+    return this.start_pfn + Math.floor((addr - this.frames) / PAGE_SIZE);
+  }
+
   /** The frames of a block as bytes: a view on the image, not a copy (for setup and checks, not hot paths). */
   frame(pfn: number, order = 0): Uint8Array {
     return new Uint8Array(this.mem.u8.buffer, this.page_address(pfn), PAGE_SIZE << order);

@@ -15,6 +15,7 @@ import { tlbShootdown } from './tlb-shootdown.js';
 import { paging, swapThrash } from './paging.js';
 import { contiguous } from './contiguous.js';
 import { segmentation } from './segmentation.js';
+import { mempoolNuma } from './mempool-numa.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
@@ -26,6 +27,7 @@ export const scenarios: readonly Scenario[] = [
   mbufRefcnt,
   pktmbufPipeline,
   pageAllocStress,
+  mempoolNuma,
   methodCache,
   oom,
   oomRace,

@@ -4,31 +4,21 @@ import { CACHE_ALGOS, type CacheAlgoName } from '../dpdk/mempool_layout.js';
 import {
   MEMPOOL_OPS_NAMES, OPS_VARIANT_NONE, OPS_VARIANT_NO_TAIL_WAIT, OPS_VARIANT_UNLOCKED, type MempoolOpsName,
 } from '../dpdk/mempool_ops.js';
-import { defineScenario, type Violation } from '../lab/scenario.js';
+import { defineScenario } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
+import { OBJECT_OUTCOMES, O_EMPTY, freePatternInit, objectsFree, stampOf, touchBulk } from './mempool-objects.js';
 
 /**
- * DPDK's ring-stress pattern on a mempool: each lcore gets a bulk of random size, checks
- * that every object carries the free pattern, stamps it with its lcore, re-checks the
- * stamps after stamping the whole bulk, restores the pattern and puts the bulk back. The
- * first word of an object is its ownership word, taken by CAS from the free pattern: an
- * object handed to two lcores at once fails the CAS on the second. A word that changes
- * under its owner shows a second writer even when the CAS was dodged.
+ * DPDK's ring-stress pattern on a mempool: each lcore gets a bulk of random size and
+ * proves it owns every object (mempool-objects.ts: CAS on the first word, stamp, re-check,
+ * restore) before putting the bulk back.
  */
-export const FREE_PATTERN = 0x0f2ee0f2;
-const stampOf = (lcore: number) => (0x5a000000 | ((lcore + 1) << 12)) | 0;
-
 const OP_GET = 1;
 const OP_CHECK = 2;
 const OP_PUT = 3;
 
-const O_OK = 0;
-const O_EMPTY = 1;
-const O_DUPLICATE = 2;
-const O_DIRTY = 3;
-const O_STOLEN = 4;
-const O_CACHE_OVERFLOW = 5;
+const O_CACHE_OVERFLOW = OBJECT_OUTCOMES.length;
 
 const K_GOT = 0;
 const K_PUT = 1;
@@ -96,29 +86,7 @@ function lcoreRole(ctx: ActorContext<P, State>): void {
     misses = 0;
     ctx.count(K_GOT, k);
     ctx.op(OP_CHECK);
-    let m = 0;
-    for (let i = 0; i < k; i++) {
-      const obj = buf[i];
-      if (mem.compareExchange(obj, FREE_PATTERN, stamp) !== FREE_PATTERN) {
-        ctx.outcome(O_DUPLICATE);
-        continue;
-      }
-      let dirty = false;
-      for (let w = 1; w < words; w++) if (mem.load(obj + w) !== FREE_PATTERN) dirty = true;
-      if (dirty) ctx.outcome(O_DIRTY);
-      for (let w = 1; w < words; w++) mem.store(obj + w, stamp);
-      owned[m++] = obj;
-    }
-    let ok = 0;
-    for (let i = 0; i < m; i++) {
-      const obj = owned[i];
-      let stolen = false;
-      for (let w = 0; w < words; w++) if (mem.load(obj + w) !== stamp) stolen = true;
-      if (stolen) ctx.outcome(O_STOLEN);
-      else ok++;
-      for (let w = words - 1; w >= 0; w--) mem.store(obj + w, FREE_PATTERN);
-    }
-    ctx.outcome(O_OK, ok);
+    const m = touchBulk(ctx, mem, buf, k, owned, words, stamp);
     ctx.op(OP_PUT);
     mp.put_bulk(owned, m);
     ctx.count(K_PUT, m);
@@ -152,11 +120,7 @@ export const mempoolStress = defineScenario<P, State>({
     { name: 'unlocked-stack', summary: 'the stack backend with its spinlock left out' },
   ],
   outcomes: [
-    { id: 'ok', grade: 'ACCEPTABLE', description: 'object owned by one lcore from get to put, pattern intact' },
-    { id: 'empty', grade: 'ACCEPTABLE_INTERESTING', description: 'get_bulk returned -ENOENT (common pool short; other caches may hold objects)' },
-    { id: 'duplicate', grade: 'FORBIDDEN', description: 'got an object another lcore owns (its ownership word was not the free pattern)' },
-    { id: 'dirty', grade: 'FORBIDDEN', description: 'a free object did not carry the free pattern: someone wrote it after putting it' },
-    { id: 'stolen', grade: 'FORBIDDEN', description: "an object's stamp changed while its lcore owned it" },
+    ...OBJECT_OUTCOMES,
     { id: 'cache-overflow', grade: 'FORBIDDEN', description: 'a cache length outside what the algorithm allows' },
   ],
   counters: ['got', 'put', 'empty'],
@@ -175,27 +139,13 @@ export const mempoolStress = defineScenario<P, State>({
   actors: (p) => Array<string>(p.lcores).fill('lcore'),
   setup(arena, mem, p) {
     const words = Math.max(1, p.eltSize >> 2);
-    const pool = Mempool.create(arena, mem, 'stress', {
-      ...configOf(p),
-      obj_init: (_mp, obj) => {
-        for (let w = 0; w < words; w++) mem.store(obj + w, FREE_PATTERN);
-      },
-    });
+    const pool = Mempool.create(arena, mem, 'stress', { ...configOf(p), obj_init: freePatternInit(mem, words) });
     return { pool: pool.ref, words };
   },
   roles: { lcore: lcoreRole },
   check({ mem, state: s, counter, roles }) {
     const mp = new Mempool(mem, s.pool, -1);
-    const ownership: Violation[] = [];
-    let stamped = 0;
-    mp.obj_iter((obj, i) => {
-      for (let w = 0; w < s.words; w++) {
-        if (mem.load(obj + w) !== FREE_PATTERN) {
-          if (++stamped <= 5) ownership.push({ message: `object ${i} word ${w} holds ${(mem.load(obj + w) >>> 0).toString(16)}, not the free pattern, after every lcore returned`, where: `obj ${obj}` });
-          break;
-        }
-      }
-    });
+    const ownership = objectsFree(mem, mp, s.words);
     let got = 0;
     let put = 0;
     roles.forEach((_, a) => {
