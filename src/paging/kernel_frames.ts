@@ -1,7 +1,7 @@
-import { allocatedPages, auditKernel } from '../kernel/audit.js';
+import { allocatedPages, auditKernel, badPageViolations } from '../kernel/audit.js';
 import { bootConfig, type BootConfig } from '../kernel/bootconfig.js';
 import { GFP_USER } from '../kernel/gfp.js';
-import { H_BAD_PAGE, type Kernel } from '../kernel/kernel.js';
+import type { Kernel } from '../kernel/kernel.js';
 import { ZONE_NORMAL } from '../kernel/mmzone.js';
 import { PG_MAPCOUNT, type MemMap } from '../kernel/page.js';
 import { PageAlloc } from '../kernel/page_alloc.js';
@@ -125,10 +125,7 @@ export class KernelFrames implements FrameAllocator {
 
   /** The kernel's audit of its free lists and pagesets, and every bad_page() report (a page freed mapped, or freed twice). */
   audit(): Violation[] {
-    const out = [...auditKernel(this.k).violations];
-    const bad = this.mem.load(this.k.ref.header + H_BAD_PAGE);
-    if (bad) out.push({ message: `${bad} bad_page report(s), the last: ${PageAlloc.badPageReason(this.k)}`, where: `pfn 0x${PageAlloc.badPagePfn(this.k).toString(16)}` });
-    return out;
+    return [...auditKernel(this.k).violations, ...badPageViolations(this.k)];
   }
 
   /** Pages the allocator has handed out and not had back (a quiescent image: neither free nor reserved). */
