@@ -4,6 +4,7 @@ import { SEGV_ACCERR, SEGV_MAPERR, VM_SHARED } from '../src/paging/mm.js';
 import { PT_KINDS, type PtKind } from '../src/paging/pagetable.js';
 import { PROT_READ } from '../src/paging/pte.js';
 import { brk, exitMm, fork, madviseDontneed, mmCounters, mmCreate, mmap, mprotect, munmap } from '../src/paging/vm.js';
+import { auditAllFree } from '../src/paging/audit.js';
 import { RW, bootCpu, spawn, va } from './paging-helpers.js';
 
 /** One CPU, no swap: a fault that finds no frame is the process's OOM. */
@@ -121,5 +122,28 @@ describe('shared mappings and out of memory', () => {
     expect(oom).toBeGreaterThan(0);
     exitMm(cpu, p);
     expect(cpu.frames.freeFrames()).toBe(8);
+  });
+});
+
+describe('frames from the kernel page allocator', () => {
+  it.each([16, 63, 64, 65, 1000, 4096])('a --frames %i machine boots a kernel that manages exactly that many pages', (frames) => {
+    const { cpu } = boot('two-level', frames);
+    expect(cpu.frames.managed()).toBe(frames);
+    expect(cpu.frames.freeFrames()).toBe(frames);
+    expect(cpu.frames.audit()).toEqual([]);
+  });
+
+  it('hands out every frame once; a leaked frame breaks conservation, a frame freed while mapped is a bad_page', () => {
+    const { cpu } = boot('two-level', 16);
+    const got = Array.from({ length: 16 }, () => cpu.frames.alloc());
+    expect(new Set(got).size).toBe(16);
+    expect(cpu.frames.alloc()).toBe(-1);
+    expect(cpu.frames.refcount(got[0])).toBe(1);
+    expect(cpu.frames.mapcount(got[0])).toBe(0);
+    for (const f of got.slice(1)) cpu.frames.free(f);
+    expect(auditAllFree(cpu)).toEqual([{ message: '1 of 16 frames are still allocated after every process exited' }]);
+    expect(cpu.frames.incMapcount(got[0])).toBe(1);
+    cpu.frames.free(got[0]);
+    expect(cpu.frames.audit().map((v) => v.message)).toEqual(['1 bad_page report(s), the last: nonzero mapcount']);
   });
 });

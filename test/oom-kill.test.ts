@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EINVAL, ENOMEM } from '../src/errors.js';
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_FS } from '../src/kernel/gfp.js';
 import { OomKiller, OOM_UNKILLABLE, type OomControl } from '../src/kernel/oom_kill.js';
 import { OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER, VmAccounting } from '../src/kernel/overcommit.js';
 import { oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score } from '../src/kernel/proc_oom.js';
@@ -80,6 +81,14 @@ describe('out_of_memory, in the kernel\'s order', () => {
     // init, kernel threads are not listed; adj -1000 tasks are (they are only skipped as victims).
     expect(r.log.some((l) => / init$| kthreadd$/.test(l))).toBe(false);
     expect(r.log.some((l) => / sshd$/.test(l))).toBe(true);
+  });
+
+  it('names the failed allocation\'s gfp_mask in the header, and does not run without __GFP_FS', () => {
+    const { k, slots } = machine(base);
+    const fault = k.out_of_memory({ ...oc(32768, slots[3]), gfp_mask: GFP_HIGHUSER_MOVABLE });
+    expect(fault.log[0]).toBe('postgres invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0');
+    // GFP_NOFS: the allocator cannot reclaim through the filesystem, so killing would be premature.
+    expect(k.out_of_memory({ ...oc(32768, slots[3]), gfp_mask: GFP_KERNEL & ~__GFP_FS }).action).toBe('no-fs');
   });
 
   it('stops at the notifier chain when it frees memory', () => {

@@ -35,7 +35,8 @@ describe('oom on real workers', () => {
   });
 
   it('catches check-then-charge: racing mallocs pass the mode-2 CommitLimit together', async () => {
-    const r = await runStress({ scenario: 'oom', params: { variant: 'check-then-charge', overcommit: 2, procs: 4, mem: '16M', chunk: '256K', duration: '15s' }, stopOnForbidden: true });
+    // A chunk above the admin reserve (1/32 of RAM): two racing mallocs then pass the limit, not four.
+    const r = await runStress({ scenario: 'oom', params: { variant: 'check-then-charge', overcommit: 2, procs: 4, mem: '16M', chunk: '1M', duration: '15s' }, stopOnForbidden: true });
     expect(count(r, 'over-commit-limit')).toBeGreaterThan(0);
     expect(r.verdict).toBe('fail');
   });

@@ -28,7 +28,7 @@ function machine(nframes = 64, kind: PtKind = 'two-level', pid = 1) {
   return { arena, mem, frames, pt: open(kind, pid), open };
 }
 
-describe('frames (the stand-in for the buddy allocator)', () => {
+describe('SimpleFrames (the inverted table side tables\' private pool)', () => {
   it('hands out each frame once with refcount 1 and _mapcount -1, and takes it back at refcount 0', () => {
     const { frames } = machine(8);
     const got = Array.from({ length: 8 }, () => frames.alloc());

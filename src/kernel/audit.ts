@@ -1,8 +1,9 @@
 import type { Violation } from '../lab/scenario.js';
 import { Buddy } from './buddy.js';
-import type { Kernel } from './kernel.js';
+import { H_BAD_PAGE, type Kernel } from './kernel.js';
 import { MAX_ORDER, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_PAGE_ORDERS, pageblock_order } from './mmzone.js';
 import { PG_reserved } from './page.js';
+import { PageAlloc } from './page_alloc.js';
 import { NR_PCP_LISTS, pindex_to_order } from './pcp.js';
 
 /** Where each frame was found: in a free block, on a pageset list, or neither (allocated or reserved). */
@@ -106,4 +107,10 @@ export function allocatedPages(k: Kernel, a: KernelAudit): number {
     }
   }
   return n;
+}
+
+/** bad_page() reports as a violation (a page freed while mapped, or twice): for subsystems that free through the allocator. */
+export function badPageViolations(k: Kernel): Violation[] {
+  const bad = k.mem.load(k.ref.header + H_BAD_PAGE);
+  return bad ? [{ message: `${bad} bad_page report(s), the last: ${PageAlloc.badPageReason(k)}`, where: hex(PageAlloc.badPagePfn(k)) }] : [];
 }

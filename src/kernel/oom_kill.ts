@@ -1,3 +1,4 @@
+import { GFP_KERNEL, __GFP_FS, gfpNames } from './gfp.js';
 import { PAGE_SIZE, type VmAccounting } from './overcommit.js';
 import {
   MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, PF_KTHREAD, T_FLAGS, T_MM_FLAGS, T_MM_ID, T_OOM_SCORE_ADJ, T_PGTABLES_BYTES, T_PID, T_PPID,
@@ -22,8 +23,8 @@ export interface OomControl {
   constraint: OomConstraint;
   /** Tasks the constraint allows (cpuset / mempolicy); all when absent. */
   eligible?: (slot: number) => boolean;
-  /** __GFP_FS: without it the killer does not run (no IO-less reclaim compensation). */
-  gfpFs?: boolean;
+  /** The failed allocation's gfp flags (GFP_KERNEL when absent); without __GFP_FS the killer does not run. */
+  gfp_mask?: number;
   /** sysrq-f: a forced kill, never a panic. */
   sysrq?: boolean;
 }
@@ -129,7 +130,7 @@ export class OomKiller {
       this.mark_oom_victim(oc.current);
       return { action: 'current-dying', victim: oc.current, points: 0, log: [`pid ${this.tasks.get(oc.current, T_PID)} is already exiting: it gets the memory reserves`] };
     }
-    if (oc.gfpFs === false && oc.constraint !== 'CONSTRAINT_MEMCG') return { action: 'no-fs', victim: -1, points: 0, log };
+    if (((oc.gfp_mask ?? GFP_KERNEL) & __GFP_FS) === 0 && oc.constraint !== 'CONSTRAINT_MEMCG') return { action: 'no-fs', victim: -1, points: 0, log };
     const panicOnOom = this.vm.sysctl('vm.panic_on_oom');
     if (panicOnOom && !oc.sysrq && (panicOnOom === 2 || oc.constraint === 'CONSTRAINT_NONE')) {
       log.push(...this.dump_header(oc));
@@ -220,7 +221,8 @@ export class OomKiller {
   /** The dump_header lines: the invocation, then the task table when vm.oom_dump_tasks. */
   dump_header(oc: OomControl): string[] {
     const cur = oc.current;
-    const who = cur >= 0 ? `${this.tasks.comm(cur)} invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=${oc.order}, oom_score_adj=${this.tasks.get(cur, T_OOM_SCORE_ADJ)}` : `kernel invoked oom-killer: order=${oc.order}`;
+    const gfp = oc.gfp_mask ?? GFP_KERNEL;
+    const who = cur >= 0 ? `${this.tasks.comm(cur)} invoked oom-killer: gfp_mask=0x${gfp.toString(16)}(${gfpNames(gfp)}), order=${oc.order}, oom_score_adj=${this.tasks.get(cur, T_OOM_SCORE_ADJ)}` : `kernel invoked oom-killer: order=${oc.order}`;
     return this.vm.sysctl('vm.oom_dump_tasks') ? [who, ...this.dump_tasks(oc)] : [who];
   }
 

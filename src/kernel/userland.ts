@@ -1,6 +1,7 @@
 import { EINVAL, ENOENT, ENOMEM } from '../errors.js';
 import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
+import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
 import { OomKiller } from './oom_kill.js';
 import { PAGE_SHIFT, VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
 import { oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score } from './proc_oom.js';
@@ -130,7 +131,7 @@ export class Userland {
         pages--;
         continue;
       }
-      const r = this.killer.out_of_memory({ current: t, order: 0, totalpages: this.totalramPages + this.swapPages, constraint: 'CONSTRAINT_NONE' });
+      const r = this.killer.out_of_memory({ current: t, order: 0, totalpages: this.totalramPages + this.swapPages, constraint: 'CONSTRAINT_NONE', gfp_mask: GFP_HIGHUSER_MOVABLE });
       lines.push(...r.log);
       if (r.panic || r.victim < 0) return { rc: -ENOMEM, text: lines.join('\n') };
       this.exit(r.victim);

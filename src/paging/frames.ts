@@ -6,16 +6,17 @@ import { PAGE_SIZE, PAGE_WORDS } from './pte.js';
 
 /**
  * The seam between paging and the physical-memory allocator. Everything paging needs from
- * "the buddy allocator and struct page" is here and nothing more, so the kernel's
- * alloc_pages(gfp, 0, nid) / __free_pages and struct page's _refcount/_mapcount can stand
- * behind it. Frame contents are real bytes at `frameByteOffset(pfn)` in the image.
+ * "the buddy allocator and struct page" is here and nothing more: KernelFrames puts the
+ * kernel's alloc_pages / put_page and struct page's _refcount/_mapcount behind it, and
+ * SimpleFrames is the inverted table's private pool. Frame contents are real bytes at `frameByteOffset(pfn)` in the image.
  */
 export interface FrameAllocator {
+  /** pfns run below this. */
   readonly nframes: number;
   /** alloc_pages(GFP_USER, 0): a frame with _refcount 1 and no mappings, or -1 when none is free. */
   alloc(): number;
-  /** __free_pages / put_page: drop one reference; the frame goes back at zero. True when it did. */
-  free(pfn: number): boolean;
+  /** put_page: drop one reference; the frame goes back at zero. */
+  free(pfn: number): void;
   /** get_page: one more reference (a fork's shared frame, a swap-out in flight). */
   get(pfn: number): void;
   /** page_ref_count. */
@@ -28,11 +29,11 @@ export interface FrameAllocator {
   decMapcount(pfn: number): number;
   /** Byte offset of the frame's 4 KiB in the image (`mem.u8`). */
   frameByteOffset(pfn: number): number;
-  /** Frames on the free list now. */
+  /** Frames free now. */
   freeFrames(): number;
 }
 
-/** Per-frame words of struct page that the stand-in keeps: _refcount, _mapcount, and the free-list link. */
+/** Per-frame words of struct page that the pool keeps: _refcount, _mapcount, and the free-list link. */
 const F_REF = 0;
 const F_MAPCOUNT = 1;
 const F_NEXT = 2;
@@ -53,9 +54,12 @@ export interface FramesRef {
 }
 
 /**
- * A stand-in for the buddy allocator until the kernel's is merged: order-0 frames on one
- * free stack under a spinlock. _mapcount starts at -1 as in Linux, so page_mapcount is
- * _mapcount + 1.
+ * A private pool of order-0 frames on one free stack under a spinlock, for the inverted
+ * table's per-process side tables (and for page tables tested on their own). It stays
+ * apart from the kernel's allocator on purpose: the reclaimer records a swap entry in a
+ * side table exactly when the kernel's frames have run out, so that entry must never wait
+ * on the frame it is freeing (the kernel would use a mempool_t for this). _mapcount starts
+ * at -1 as in Linux, so page_mapcount is _mapcount + 1.
  */
 export class SimpleFrames implements FrameAllocator {
   readonly nframes: number;

@@ -1,7 +1,9 @@
 import { ENOMEM } from '../errors.js';
+import { Kernel } from '../kernel/kernel.js';
 import type { Mem } from '../shm/mem.js';
 import { handleMmFault } from './fault.js';
-import { SimpleFrames, type FrameAllocator } from './frames.js';
+import type { FrameAllocator } from './frames.js';
+import { KernelFrames } from './kernel_frames.js';
 import { MM_CPUMASK, MM_PID, MM_PTLR, MM_PT, MM_SEGV, MM_SEGV_CODE, MM_SEGV_VPN, MM_WORDS, SEGV_MAPERR, Vmas, asidOf } from './mm.js';
 import { openPageTable, type PtEnv } from './open.js';
 import type { PageTable } from './pagetable.js';
@@ -49,15 +51,15 @@ class TableFrames implements FrameAllocator {
   readonly nframes: number;
   constructor(
     private readonly cpu: Cpu,
-    private readonly f: SimpleFrames,
+    private readonly f: KernelFrames,
   ) {
     this.nframes = f.nframes;
   }
   alloc(): number {
     return this.cpu.allocFrame();
   }
-  free(pfn: number): boolean {
-    return this.f.free(pfn);
+  free(pfn: number): void {
+    this.f.free(pfn);
   }
   get(pfn: number): void {
     this.f.get(pfn);
@@ -90,7 +92,7 @@ class TableFrames implements FrameAllocator {
 export class Cpu {
   readonly tlb: Tlb;
   readonly sd: Shootdown;
-  readonly frames: SimpleFrames;
+  readonly frames: KernelFrames;
   readonly env: PtEnv;
   readonly swap?: SwapDevice;
   readonly reclaimer?: Reclaimer;
@@ -119,7 +121,7 @@ export class Cpu {
   ) {
     this.tlb = new Tlb(mem, sys.tlb, id);
     this.sd = new Shootdown(mem, sys.shootdown, id, this.tlb, variant);
-    this.frames = new SimpleFrames(mem, sys.frames, id);
+    this.frames = new KernelFrames(new Kernel(mem, sys.kernel), id);
     this.env = { mem, frames: new TableFrames(this, this.frames), ipt: sys.ipt, cpu: id };
     if (sys.swap) {
       this.swap = new SwapDevice(mem, sys.swap);
@@ -184,10 +186,11 @@ export class Cpu {
   }
 
   /**
-   * A frame for a page: from the free list, else reclaimed from some process (swap), else
-   * -1. A reclaimed frame goes to the shared free list, where another CPU may take it
-   * first, and a pass finds nothing while every candidate's mm is busy: so try a while,
-   * backing off between passes, before calling it out of memory.
+   * A frame for a page: from the kernel's allocator, else reclaimed from some process
+   * (swap), else -1. A reclaimed frame goes back through put_page, where another CPU may
+   * take it first (alloc_pages drains every pageset before it fails), and a pass finds
+   * nothing while every candidate's mm is busy: so try a while, backing off between
+   * passes, before calling it out of memory.
    */
   allocFrame(): number {
     let pfn = this.frames.alloc();

@@ -1,7 +1,9 @@
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
-import { SimpleFrames, type FramesRef } from './frames.js';
+import { boot, kernelImageBytes } from '../kernel/boot.js';
+import type { KernelRef } from '../kernel/kernel.js';
 import { InvertedTable, type InvertedRef } from './inverted.js';
+import { pagingBootConfig, pagingSpan } from './kernel_frames.js';
 import { MM_WORDS } from './mm.js';
 import type { PtKind } from './pagetable.js';
 import { createRmap, rmapBytes, type Policy, type RmapRef } from './reclaim.js';
@@ -23,7 +25,10 @@ export interface MachineConfig {
 /** The whole paging machine in the image, as plain data for workers. */
 export interface MachineRef {
   pt: PtKind;
-  frames: FramesRef;
+  /** The one-node kernel every user and page-table frame comes from (see pagingBootConfig). */
+  kernel: KernelRef;
+  /** pfns run below this (the node's span): the size of pfn-indexed tables. */
+  nframes: number;
   ipt?: InvertedRef;
   tlb: TlbRef;
   shootdown: ShootdownRef;
@@ -41,28 +46,32 @@ function sideFrames(c: MachineConfig): number {
 
 export function machineBytes(c: MachineConfig): number {
   return (
-    SimpleFrames.bytes(c.frames) +
-    (c.pt === 'inverted' ? InvertedTable.bytes(c.frames, sideFrames(c)) : 0) +
+    kernelImageBytes(pagingBootConfig(c.frames, c.cpus)) +
+    (c.pt === 'inverted' ? InvertedTable.bytes(pagingSpan(c.frames), sideFrames(c)) : 0) +
     c.cpus * c.tlbEntries * TLB_ENTRY_WORDS * 4 +
     c.cpus * (c.cpus + 1) * 64 +
     c.maxProcs * MM_WORDS * 4 +
     (c.swap ? swapBytes(c.swap.slots) : 0) +
-    rmapBytes(c.frames) +
+    rmapBytes(pagingSpan(c.frames)) +
     4096
   );
 }
 
 export function createMachine(arena: Arena, mem: Mem, c: MachineConfig): MachineRef {
+  const { kernel } = boot(arena, mem, pagingBootConfig(c.frames, c.cpus));
+  if (kernel.ref.totalram_pages !== c.frames) throw new Error(`paging kernel manages ${kernel.ref.totalram_pages} pages, not ${c.frames}`);
+  const nframes = pagingSpan(c.frames);
   return {
     pt: c.pt,
-    frames: SimpleFrames.create(arena, mem, c.frames),
-    ipt: c.pt === 'inverted' ? InvertedTable.create(arena, mem, c.frames, sideFrames(c)) : undefined,
+    kernel: kernel.ref,
+    nframes,
+    ipt: c.pt === 'inverted' ? InvertedTable.create(arena, mem, nframes, sideFrames(c)) : undefined,
     tlb: createTlbs(arena, mem, c.cpus, c.tlbEntries),
     shootdown: createShootdown(arena, c.cpus),
     mms: arena.allocWords('paging.mms', c.maxProcs * MM_WORDS),
     maxProcs: c.maxProcs,
     swap: c.swap ? createSwap(arena, c.swap.path, c.swap.slots) : undefined,
-    rmap: createRmap(arena, mem, c.frames),
+    rmap: createRmap(arena, mem, nframes),
     policy: c.swap?.policy ?? 'clock',
   };
 }

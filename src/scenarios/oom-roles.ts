@@ -1,6 +1,9 @@
 import { ENOMEM } from '../errors.js';
+import { GFP_HIGHUSER_MOVABLE } from '../kernel/gfp.js';
+import { Kernel, type KernelRef } from '../kernel/kernel.js';
 import { OomKiller, type OomControl } from '../kernel/oom_kill.js';
 import { OVERCOMMIT_NEVER, VmAccounting, type VmRef } from '../kernel/overcommit.js';
+import { PageAlloc } from '../kernel/page_alloc.js';
 import {
   MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_OOM_SCORE_ADJ, T_PID, T_RSS_ANON, T_TOTAL_VM, TF_ALIVE, TF_EXITING, TF_OOM_VICTIM,
   TaskTable, type TaskTableRef,
@@ -8,13 +11,17 @@ import {
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
 import { SpinLock } from '../shm/spinlock.js';
+import { TaskPages, type TaskPagesRef } from './oom-pages.js';
 
 /**
  * Processes that really run out of memory. Each CPU actor runs one process at a time in
  * its own task slot: it mallocs (charged to Committed_AS), faults its pages in one by one
- * from the page pool, and when the pool is empty takes the kernel's path: trylock
- * oom_lock (failure counts as progress), one last allocation attempt under the lock, then
- * out_of_memory. A killed process frees everything on exit and a new one takes its place.
+ * with alloc_pages(GFP_HIGHUSER_MOVABLE, 0) from the booted kernel (keeping each pfn in
+ * its slot's TaskPages), and when the allocator fails (below the min watermark even after
+ * draining the pagesets) takes the kernel's path: trylock oom_lock (failure counts as
+ * progress), one last allocation attempt under the lock, then out_of_memory. A killed
+ * process frees everything on exit (the oom_reaper may free it first) and a new one takes
+ * its place.
  */
 export type OomP = Params & {
   procs: number;
@@ -39,9 +46,13 @@ export function adjList(text: string): number[] {
 export interface OomState {
   tasks: TaskTableRef;
   vm: VmRef;
-  /** Free pages in the pool, and its size. */
-  free: number;
+  kernel: KernelRef;
+  /** The pfns each task slot holds. */
+  pages: TaskPagesRef;
+  /** totalram_pages of the booted kernel. */
   totalPages: number;
+  /** Bumped and notified whenever pages are freed or a victim is chosen: what waiters sleep on. */
+  wake: number;
   oomLock: number;
   nextPid: number;
   /**
@@ -83,28 +94,28 @@ export interface CpuResult {
   kills: number;
 }
 
-function world(ctx: ActorContext<OomP, OomState>) {
+/** The shared structures, and `cpu`'s way into the page allocator (the reaper has a CPU of its own). */
+function world(ctx: ActorContext<OomP, OomState>, cpu: number) {
   const tasks = new TaskTable(ctx.mem, ctx.state.tasks);
   const vm = new VmAccounting(ctx.mem, ctx.state.vm);
   const killer = new OomKiller(tasks, vm, { childFirst: ctx.params.childFirst });
-  return { tasks, vm, killer };
+  const pa = new PageAlloc(new Kernel(ctx.mem, ctx.state.kernel), cpu);
+  return { tasks, vm, killer, pa, pages: new TaskPages(ctx.mem, ctx.state.pages) };
 }
 
-/** Take one page from the pool: true, or false when it is empty. */
-function takePage(ctx: ActorContext<OomP, OomState>): boolean {
-  const { mem } = ctx;
-  const w = ctx.state.free;
-  for (;;) {
-    const f = mem.load(w);
-    if (f <= 0) return false;
-    if (mem.compareExchange(w, f, f - 1) === f) return true;
-  }
+/** Free every page `slot` holds and take them off its rss; wake whoever waits for memory. */
+function freeTaskPages(ctx: ActorContext<OomP, OomState>, tasks: TaskTable, pages: TaskPages, pa: PageAlloc, slot: number): void {
+  const freed = pages.release(slot, pa);
+  tasks.add(slot, T_RSS_ANON, -freed);
+  ctx.mem.add(ctx.state.wake, 1);
+  ctx.mem.notify(ctx.state.wake, 64);
 }
 
 /** exit_mmap: give back every page and the commitment, set MMF_OOM_SKIP, free the slot. */
-function exitProcess(ctx: ActorContext<OomP, OomState>, tasks: TaskTable, vm: VmAccounting, slot: number): void {
+function exitProcess(ctx: ActorContext<OomP, OomState>, w: ReturnType<typeof world>, slot: number): void {
+  const { tasks, vm } = w;
   ctx.op(OP_EXIT);
-  ctx.mem.add(ctx.state.free, ctx.mem.exchange(tasks.w(slot, T_RSS_ANON), 0));
+  freeTaskPages(ctx, tasks, w.pages, w.pa, slot);
   const committed = ctx.mem.exchange(tasks.w(slot, T_COMMITTED), 0);
   ctx.mem.sub(ctx.state.granted, committed);
   vm.vm_unacct_memory(committed);
@@ -117,26 +128,34 @@ function exitProcess(ctx: ActorContext<OomP, OomState>, tasks: TaskTable, vm: Vm
       ctx.mem.pause();
       continue;
     }
-    if (ctx.mem.compareExchange(fw, f, 0) === f) return;
+    if (ctx.mem.compareExchange(fw, f, 0) === f) break;
   }
+  // The reaper is done with the slot and will not look at it again: the next process starts empty.
+  w.pages.reset(slot);
 }
 
 export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
   const { mem, state: s, params: p } = ctx;
-  const { tasks, vm, killer } = world(ctx);
+  const idx = ctx.actorsOf('cpu').indexOf(ctx.actor);
+  const w = world(ctx, idx);
+  const { tasks, vm, killer, pa, pages } = w;
   const lock = new SpinLock(mem, s.oomLock);
-  const slot = s.firstSlot + ctx.actorsOf('cpu').indexOf(ctx.actor);
+  const slot = s.firstSlot + idx;
   const chunkPages = Math.max(1, Math.floor(p.chunk / 4096));
   const totalpages = s.totalPages + Math.floor(p.swap / 4096);
   const result: CpuResult = { log: [], kills: 0 };
   const noLock = p.variant === 'no-oom-lock';
   const racyCommit = p.variant === 'check-then-charge';
-  const idx = ctx.actorsOf('cpu').indexOf(ctx.actor);
   const adjs = adjList(p.adj);
-  // Processes differ in size (one to three fair shares) and stop growing there, exit and
-  // are replaced: demand stays above supply and the killer keeps choosing.
-  const capPages = Math.max(chunkPages, Math.floor((s.totalPages * (1 + (idx % 3))) / p.procs));
+  const capPages = oomCapPages(p, s.totalPages, idx);
   const me = slot;
+  // A page faulted in: its pfn kept for exit and the reaper, counted in rss (each page within total_vm, so within TaskPages' cap).
+  const faultIn = (pfn: number) => {
+    pages.add(me, pfn);
+    tasks.add(me, T_RSS_ANON, 1);
+    ctx.outcome(O_PAGE);
+    ctx.done(1);
+  };
   // A tree: every odd process is a child of the process on the CPU before it (with its own mm).
   const parentSlot = idx % 2 === 1 ? slot - 1 : -1;
   const spawn = () => tasks.spawnAt(slot, {
@@ -149,7 +168,7 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
   spawn();
   while (!ctx.stopped()) {
     if (tasks.has(me, TF_EXITING)) {
-      exitProcess(ctx, tasks, vm, me);
+      exitProcess(ctx, w, me);
       ctx.outcome(O_KILLED);
       spawn();
       continue;
@@ -157,7 +176,7 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
     const totalVm = tasks.get(me, T_TOTAL_VM);
     if (totalVm >= capPages) {
       ctx.outcome(O_EXITED);
-      exitProcess(ctx, tasks, vm, me);
+      exitProcess(ctx, w, me);
       spawn();
       continue;
     }
@@ -166,7 +185,7 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
     if (rc === -ENOMEM) {
       // A process that gets ENOMEM from malloc gives up and exits; the next one starts.
       ctx.outcome(O_ENOMEM);
-      exitProcess(ctx, tasks, vm, me);
+      exitProcess(ctx, w, me);
       spawn();
       continue;
     }
@@ -177,10 +196,9 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
     if (vm.sysctl('vm.overcommit_memory') === OVERCOMMIT_NEVER && granted >= vm.allowed(0, false)) ctx.outcome(O_OVER_LIMIT);
     for (let i = 0; i < chunkPages && !tasks.has(me, TF_EXITING); ) {
       ctx.op(OP_FAULT);
-      if (takePage(ctx)) {
-        tasks.add(me, T_RSS_ANON, 1);
-        ctx.outcome(O_PAGE);
-        ctx.done(1);
+      const pfn = pa.alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+      if (pfn >= 0) {
+        faultIn(pfn);
         i++;
         continue;
       }
@@ -188,18 +206,24 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
       // __alloc_pages_may_oom: one killer at a time; a busy lock means someone is making progress.
       if (!noLock && !lock.trylock(ctx.actor)) {
         ctx.outcome(O_LOCK_BUSY);
-        mem.wait(s.free, 0, 0.2);
+        mem.wait(s.wake, mem.load(s.wake), 0.2);
         continue;
       }
       ctx.op(OP_OOM);
-      if (mem.load(s.free) > 0) {
+      // The last attempt under oom_lock: a victim may have just exited.
+      const last = pa.alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+      if (last >= 0) {
+        faultIn(last);
+        i++;
         if (!noLock) lock.unlock();
         continue;
       }
-      const oc: OomControl = { current: me, order: 0, totalpages, constraint: 'CONSTRAINT_NONE' };
+      const oc: OomControl = { current: me, order: 0, totalpages, constraint: 'CONSTRAINT_NONE', gfp_mask: GFP_HIGHUSER_MOVABLE };
       const r = killer.out_of_memory(oc);
       if (r.victim >= 0 && (r.action === 'killed' || r.action === 'killed-allocating-task')) {
         result.kills++;
+        // wake_oom_reaper.
+        mem.notify(s.wake, 1);
         if (r.raced) ctx.outcome(O_KILLED_TWICE);
         if (killer.oom_unkillable_task(r.victim) || tasks.get(r.victim, T_OOM_SCORE_ADJ) === OOM_SCORE_ADJ_MIN) ctx.outcome(O_EXCLUDED);
         // Only select_bad_process waits for a dying victim; oom_kill_allocating_task never looks.
@@ -214,10 +238,18 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
         ctx.requestStop();
       }
       if (!noLock) lock.unlock();
-      mem.wait(s.free, 0, 0.2);
+      mem.wait(s.wake, mem.load(s.wake), 0.2);
     }
   }
   return result;
+}
+
+/**
+ * Processes differ in size (one to three fair shares of RAM, by CPU) and stop growing
+ * there, exit and are replaced: demand stays above supply and the killer keeps choosing.
+ */
+export function oomCapPages(p: OomP, totalPages: number, idx: number): number {
+  return Math.max(Math.floor(p.chunk / 4096), Math.floor((totalPages * (1 + (idx % 3))) / p.procs));
 }
 
 /** Victims other than `victim` that are still alive and not yet reaped. */
@@ -233,7 +265,8 @@ function otherDyingVictims(tasks: TaskTable, victim: number): number {
 /** The oom_reaper kthread: frees a victim's anonymous memory before it has even exited. */
 export function oomReaper(ctx: ActorContext<OomP, OomState>): number {
   const { mem, state: s } = ctx;
-  const { tasks, killer } = world(ctx);
+  const w = world(ctx, ctx.params.procs);
+  const { tasks, killer } = w;
   let reaped = 0;
   while (!ctx.stopFlag()) {
     for (let t = s.firstSlot; t < tasks.ref.capacity; t++) {
@@ -244,15 +277,14 @@ export function oomReaper(ctx: ActorContext<OomP, OomState>): number {
       if (mem.compareExchange(fw, f, f | TF_REAPING) !== f) continue;
       ctx.op(OP_REAP);
       killer.oom_reap_task(t, (v) => {
-        mem.add(s.free, mem.exchange(tasks.w(v, T_RSS_ANON), 0));
+        freeTaskPages(ctx, tasks, w.pages, w.pa, v);
         return true;
       });
       mem.and(fw, ~TF_REAPING);
-      mem.notify(s.free, 64);
       reaped++;
       ctx.done(1);
     }
-    mem.wait(s.free, mem.load(s.free), 0.5);
+    mem.wait(s.wake, mem.load(s.wake), 0.5);
   }
   return reaped;
 }

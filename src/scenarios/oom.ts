@@ -1,9 +1,13 @@
 import { ConfigError } from '../errors.js';
+import { boot, kernelImageBytes } from '../kernel/boot.js';
+import { DEFAULT_BOOT, bootConfig, type BootConfig } from '../kernel/bootconfig.js';
+import { H_ALLOC_FAIL, Kernel } from '../kernel/kernel.js';
 import { VmAccounting } from '../kernel/overcommit.js';
-import { T_COMMITTED, T_FLAGS, T_RSS_ANON, TaskTable } from '../kernel/task.js';
+import { T_COMMITTED, TaskTable } from '../kernel/task.js';
 import type { ParamSpec } from '../lab/params.js';
 import { defineScenario, type OutcomeSpec, type Scenario, type Violation } from '../lab/scenario.js';
-import { type CpuResult, OOM_OP_NAMES, type OomP, type OomState, adjList, cpu, oomReaper } from './oom-roles.js';
+import { TaskPages, framesReturned } from './oom-pages.js';
+import { type CpuResult, OOM_OP_NAMES, type OomP, type OomState, adjList, cpu, oomCapPages, oomReaper } from './oom-roles.js';
 
 const OUTCOMES: readonly OutcomeSpec[] = [
   { id: 'page', grade: 'ACCEPTABLE', description: 'a page faulted in' },
@@ -22,7 +26,7 @@ const OUTCOMES: readonly OutcomeSpec[] = [
 function params(d: { procs: number; mem: string; chunk: string }): ParamSpec[] {
   return [
     { name: 'procs', type: 'int', default: d.procs, min: 2, max: 30, help: 'processes, one per CPU actor (memhog-0 has oom_score_adj -1000)' },
-    { name: 'mem', type: 'size', default: sizeOf(d.mem), help: 'RAM (the page pool)' },
+    { name: 'mem', type: 'size', default: sizeOf(d.mem), help: 'RAM of the one-node machine the kernel boots (its page allocator hands out every page)' },
     { name: 'swap', type: 'size', default: 0, help: 'swap size (counted in CommitLimit and totalpages)' },
     { name: 'chunk', type: 'size', default: sizeOf(d.chunk), help: 'bytes per malloc' },
     { name: 'overcommit', type: 'int', default: 0, min: 0, max: 2, help: 'vm.overcommit_memory: 0 heuristic, 1 always, 2 never' },
@@ -39,6 +43,17 @@ function sizeOf(s: string): number {
   return s.endsWith('M') ? n << 20 : n << 10;
 }
 
+/** The machine: one node, a CPU per process and one for the oom_reaper, Linux's defaults otherwise (watermarks; ZONE_DMA below 16M, all of RAM on a smaller machine). */
+function machine(p: OomP): BootConfig {
+  return bootConfig({ nodes: 1, cpusPerNode: p.procs + 1, mem: p.mem, dmaLimit: Math.min(DEFAULT_BOOT.dmaLimit, p.mem) });
+}
+
+/** The most pages one process faults in: its cap plus the chunk that crosses it (of the kernel's pages, bounded by RAM). */
+function taskPagesCap(p: OomP): number {
+  const ram = Math.floor(p.mem / 4096);
+  return oomCapPages(p, ram, 2) + Math.floor(p.chunk / 4096);
+}
+
 function define(name: string, summary: string, d: { procs: number; mem: string; chunk: string }, variant: { name: string; summary: string }): Scenario {
   return defineScenario<OomP, OomState>({
     name,
@@ -53,22 +68,22 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
     opNames: OOM_OP_NAMES,
     validate(p) {
       if (p.chunk < 4096) throw new ConfigError('--chunk', `${p.chunk} bytes is less than a page`, '4K or more');
-      if (p.mem < 1 << 20) throw new ConfigError('--mem', `${p.mem} bytes is too small`, '1M or more');
+      machine(p);
       if (p.variant === 'check-then-charge' && p.overcommit !== 2) {
         throw new ConfigError('--variant', 'check-then-charge breaks the mode-2 limit only', 'check-then-charge with --overcommit 2');
       }
       for (const a of adjList(p.adj)) {
         if (!Number.isInteger(a) || a < -1000 || a > 1000) throw new ConfigError('--adj', `'${p.adj}' is not a list of oom_score_adj values`, 'integers from -1000 to 1000, comma-separated, e.g. -1000,0,500');
       }
-      if (p.mem > 2 ** 40) throw new ConfigError('--mem', `${p.mem} bytes is too large`, 'up to 1T (pages are counted, not allocated)');
     },
-    imageBytes: (p) => TaskTable.bytes(p.procs + 2) + 1024,
+    imageBytes: (p) => TaskTable.bytes(p.procs + 2) + kernelImageBytes(machine(p)) + TaskPages.bytes(p.procs + 2, taskPagesCap(p)) + 1024,
     actors: (p) => [...Array<string>(p.procs).fill('cpu'), 'oom_reaper'],
     setup(arena, mem, p) {
       const tasks = TaskTable.create(arena, mem, p.procs + 2);
       tasks.spawn({ pid: 1, comm: 'init', init: true, rssAnon: 0 });
       tasks.spawn({ pid: 2, comm: 'kthreadd', kthread: true });
-      const totalPages = Math.floor(p.mem / 4096);
+      const { kernel } = boot(arena, mem, machine(p));
+      const totalPages = kernel.ref.totalram_pages;
       const vm = VmAccounting.create(arena, mem, {
         totalramPages: totalPages,
         swapPages: Math.floor(p.swap / 4096),
@@ -77,28 +92,21 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
       });
       vm.sysctl_write('vm.panic_on_oom', p.panicOnOom);
       vm.sysctl_write('vm.oom_kill_allocating_task', p.oomKillAllocatingTask);
-      const free = arena.allocWords('oom.free', 16);
-      mem.store(free, totalPages);
+      const pages = TaskPages.create(arena, mem, p.procs + 2, taskPagesCap(p));
       const nextPid = arena.allocWords('oom.next-pid', 16);
       mem.store(nextPid, 100);
-      return { tasks: tasks.ref, vm: vm.ref, free, totalPages, oomLock: arena.allocWords('oom_lock', 16), nextPid, granted: arena.allocWords('oom.granted', 16), firstSlot: 2 };
+      return {
+        tasks: tasks.ref, vm: vm.ref, kernel: kernel.ref, pages, totalPages, wake: arena.allocWords('oom.wake', 16), oomLock: arena.allocWords('oom_lock', 16), nextPid,
+        granted: arena.allocWords('oom.granted', 16), firstSlot: 2,
+      };
     },
     roles: { cpu, oom_reaper: oomReaper },
     locks: (s) => [{ name: 'oom_lock', word: s.oomLock }],
     check({ mem, state: s, results, outcomes }) {
       const tasks = new TaskTable(mem, s.tasks);
       const vm = new VmAccounting(mem, s.vm);
-      let rss = 0;
       let committed = 0;
-      const frames: Violation[] = [];
-      for (let t = s.firstSlot; t < tasks.ref.capacity; t++) {
-        const r = tasks.get(t, T_RSS_ANON);
-        if (tasks.get(t, T_FLAGS) === 0 && r !== 0) frames.push({ message: `exited task slot ${t} still counts ${r} pages`, where: `task slot ${t}` });
-        rss += r;
-        committed += tasks.get(t, T_COMMITTED);
-      }
-      const free = mem.load(s.free);
-      if (free + rss !== s.totalPages) frames.push({ message: `free ${free} + resident ${rss} = ${free + rss} pages, but RAM has ${s.totalPages}: frames lost or freed twice` });
+      for (let t = s.firstSlot; t < tasks.ref.capacity; t++) committed += tasks.get(t, T_COMMITTED);
       const commit: Violation[] = [];
       if (committed !== vm.committed()) commit.push({ message: `Committed_AS is ${vm.committed()} pages, but live commitments add up to ${committed}` });
       const cpus = results.filter((r): r is CpuResult => r !== null && typeof r === 'object' && 'kills' in r);
@@ -106,12 +114,13 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
       const kills = cpus.reduce((n, r) => n + r.kills, 0);
       return {
         oracles: [
-          { name: 'frames-returned', violations: frames },
+          { name: 'frames-returned', violations: framesReturned(new Kernel(mem, s.kernel), tasks, new TaskPages(mem, s.pages), s.firstSlot) },
           { name: 'commit-accounting', violations: commit },
         ],
         notes: [
           ...(first ? ['first OOM invocation, as the kernel logs it:', ...first.log.map((l) => `  ${l}`)] : ['the OOM killer never ran']),
           `${kills} OOM kills, ${outcomes['enomem'] ?? 0} mallocs refused with ENOMEM; ${vm.meminfo().join(', ')}`,
+          `page allocator: ${s.totalPages} pages (totalram_pages), ${mem.load(s.kernel.header + H_ALLOC_FAIL)} alloc_pages failures below the min watermark sent a CPU toward the OOM killer`,
         ],
       };
     },

@@ -269,6 +269,7 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
           { name: 'ownership', violations: ownership },
           { name: 'tlb-coherence', violations: tlb },
           { name: 'all-freed', violations: freed },
+          { name: 'kernel-audit', violations: cpu.frames.audit() },
         ],
         notes: [
           `TLB: hit ratio a = ${alpha.toFixed(3)}; EAT formula (1 + e)a + (2 + e)(1 - a) = ${eatFormula(alpha, p.epsilon).toFixed(3)} with e = ${p.epsilon}; counted ${(1 + p.epsilon + walkReads / acc).toFixed(3)} memory references per access (${p.pt}: ${(walkReads / Math.max(1, walks)).toFixed(2)} table reads per walk); measured ${memNs.toFixed(0)} ns per access that did not fault`,

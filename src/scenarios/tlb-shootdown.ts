@@ -134,6 +134,7 @@ export const tlbShootdown = defineScenario<P, State>({
         { name: 'ownership', violations: ownership },
         { name: 'tlb-coherence', violations: tlb },
         { name: 'all-freed', violations: auditAllFree(cpu) },
+        { name: 'kernel-audit', violations: cpu.frames.audit() },
       ],
       notes: [
         `TLB hit ratio ${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)}% over ${sum('accesses')} accesses; ${sum('zaps')} pages dropped`,
