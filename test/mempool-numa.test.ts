@@ -7,7 +7,7 @@ import { boot, kernelImageBytes } from '../src/kernel/boot.js';
 import { bootConfig } from '../src/kernel/bootconfig.js';
 import { MAX_ORDER, PAGE_SIZE } from '../src/kernel/mmzone.js';
 import { PageAlloc } from '../src/kernel/page_alloc.js';
-import { checkRun, prepareRun, runStress } from '../src/lab/stress.js';
+import { prepareRun, runStress } from '../src/lab/stress.js';
 import { Kernel, type KernelRef } from '../src/kernel/kernel.js';
 import { GFP_KERNEL } from '../src/kernel/gfp.js';
 import { Arena } from '../src/shm/arena.js';
@@ -85,13 +85,13 @@ describe('mempool-numa oracles on a doctored image', () => {
   it('page accounting catches a leaked frame; memory on the pool\'s node catches a freed one', () => {
     const run = prepareRun('mempool-numa', { n: 512 });
     const st = run.state as { kernel: KernelRef };
-    expect(checkRun(run, []).oracles.flatMap((o) => o.violations)).toEqual([]);
+    expect(run.check([]).oracles.flatMap((o) => o.violations)).toEqual([]);
     const k = new Kernel(run.mem, st.kernel);
     const pa = new PageAlloc(k, 0);
     pa.alloc_pages(GFP_KERNEL, 0); // on node 0, never freed, and no pool's
     const chunk = new Mempool(run.mem, (run.state as { pools: Array<{ name: string; base: number }> }).pools[1], -1).memChunks()[0];
     pa.__free_pages(k.pages.virt_to_pfn(chunk.addr), 0); // a pool frame back on the free lists under the pool
-    const by = Object.fromEntries(checkRun(run, []).oracles.map((o) => [o.name, o.violations.map((v) => v.message).join('\n')]));
+    const by = Object.fromEntries(run.check([]).oracles.map((o) => [o.name, o.violations.map((v) => v.message).join('\n')]));
     expect(by['page accounting (free + mempool frames = managed)']).toMatch(/node 0 Normal: free \d+ \+ mempool frames \d+ = \d+, but \d+ pages are managed\n.*node 1 Normal/);
     expect(by["memory on the pool's node"]).toMatch(/a frame of mempool node1's memory is free/);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runStress } from '../src/lab/stress.js';
-import { checkRun, prepareRun } from '../src/lab/stress.js';
+import { prepareRun } from '../src/lab/stress.js';
 import { Kernel, type KernelRef } from '../src/kernel/kernel.js';
 import { PageAlloc } from '../src/kernel/page_alloc.js';
 import { GFP_KERNEL } from '../src/kernel/gfp.js';
@@ -53,13 +53,13 @@ describe('page-alloc-stress on real workers', () => {
   it('has oracles that fire on a doctored image: a leaked frame, a stale owner, a zone below min', () => {
     const run = prepareRun('page-alloc-stress', { nodes: 1, kswapd: 'off' });
     const st = run.state as { kernel: KernelRef; owner: number; lowFree: number };
-    const clean = checkRun(run, []);
+    const clean = run.check([]);
     expect(clean.oracles.flatMap((o) => o.violations)).toEqual([]);
     const k = new Kernel(run.mem, st.kernel);
     const pfn = new PageAlloc(k, 0).alloc_pages(GFP_KERNEL, 0); // never freed
     run.mem.store(st.owner + 5, 1);
     run.mem.store(st.lowFree + 2, 0);
-    const by = Object.fromEntries(checkRun(run, []).oracles.map((o) => [o.name, o.violations.map((v) => v.message).join('\n')]));
+    const by = Object.fromEntries(run.check([]).oracles.map((o) => [o.name, o.violations.map((v) => v.message).join('\n')]));
     expect(by.conservation).toMatch(/managed and every CPU freed what it held/);
     expect(by.conservation).toContain('lost');
     expect(by.ownership).toMatch(/still owned by actor 0/);

@@ -1,16 +1,11 @@
-import { Arena } from '../shm/arena.js';
-import { AtomicsMem } from '../shm/mem.js';
 import {
   C_CAS_RETRIES, C_CUSTOM, C_FORBIDDEN, C_OPS, C_SPINS, C_WAITS, LAT_BUCKETS, SLOT_WORDS, histogramPercentile,
 } from '../shm/counters.js';
-import { allocControl, controlBytes, type ControlLayout } from '../runtime/control.js';
 import { runActors } from '../runtime/actors.js';
-import type { ActorTask, PortKind } from '../runtime/task.js';
+import { Machine, type MachineOptions } from '../runtime/machine.js';
 import { findScenario } from '../scenarios/index.js';
 import { resolveScenarioParams } from './engine-params.js';
-import type { Params } from './params.js';
 import { type ActorReport, type LatencySummary, type OutcomeCount, type Report, envInfo, verdictOf } from './report.js';
-import type { CheckResult, Scenario } from './scenario.js';
 
 export interface Progress {
   elapsedMs: number;
@@ -30,101 +25,13 @@ export interface StressOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** A built image with its actors' tasks, before anything runs: shared by the stress and deterministic engines. */
-export interface PreparedRun {
-  scenario: Scenario;
-  params: Params;
-  arena: Arena;
-  mem: AtomicsMem;
-  control: ControlLayout;
-  roles: string[];
-  state: unknown;
-  tasks: ActorTask[];
-}
-
 /**
- * Validate, lay out the image, run the scenario's setup: everything up to starting actors.
- * `extraBytes` (a count, or a function of the actor count) is room for the engine's own regions;
- * `sched` is the scheduler block's word index, or a function that carves it from the image
- * (given the actor count) once the scenario's regions are laid out, so traces can name them.
+ * Validate the raw parameters against the scenario and build its machine: everything up to
+ * starting actors, shared by the stress and deterministic engines and `memrace step`.
  */
-export function prepareRun(
-  scenarioName: string,
-  raw: Record<string, unknown>,
-  port: PortKind = 'atomics',
-  extraBytes: number | ((actors: number) => number) = 0,
-  sched: number | ((arena: Arena, actors: number) => number) = -1,
-): PreparedRun {
+export function prepareRun(scenarioName: string, raw: Record<string, unknown>, opts: MachineOptions = {}): Machine {
   const scenario = findScenario(scenarioName);
-  const params = resolveScenarioParams(scenario, raw);
-  const roles = scenario.actors(params);
-  const bytes = scenario.imageBytes(params) + controlBytes(roles.length, scenario.outcomes.length) +
-    (typeof extraBytes === 'function' ? extraBytes(roles.length) : extraBytes) + 4096;
-  const arena = Arena.create(bytes);
-  const mem = new AtomicsMem(arena.sab);
-  const control = allocControl(arena, roles.length, scenario.outcomes.length);
-  const state = scenario.setup(arena, mem, params, roles);
-  const schedWord = typeof sched === 'function' ? sched(arena, roles.length) : sched;
-  const tasks: ActorTask[] = roles.map((_, actor) => ({
-    sab: arena.sab,
-    layout: arena.layout(),
-    control,
-    scenario: scenario.name,
-    params,
-    state,
-    actor,
-    roles,
-    seed: params.seed as number,
-    opBudget: params.ops as number,
-    grades: scenario.outcomes.map((o) => o.grade),
-    port,
-    sched: schedWord,
-  }));
-  return { scenario, params, arena, mem, control, roles, state, tasks };
-}
-
-/** The name of a word in a run's image: the scenario's own, else the arena's region and offset. */
-export function wordName(run: PreparedRun, word: number): string {
-  if (word < 0) return '';
-  return run.scenario.wordName?.(run.state, word) ?? run.arena.nameOf(word);
-}
-
-/** Sum of one runtime counter over every actor. */
-export function sumCounter(run: PreparedRun, field: number): number {
-  let s = 0;
-  for (let a = 0; a < run.roles.length; a++) s += Atomics.load(run.mem.i32, run.control.counters + a * SLOT_WORDS + field);
-  return s;
-}
-
-/** Outcome counts by id, summed over actors. */
-export function outcomeTotals(run: PreparedRun): Record<string, number> {
-  const out: Record<string, number> = {};
-  const { control, scenario, mem } = run;
-  scenario.outcomes.forEach((o, k) => {
-    let s = 0;
-    for (let a = 0; a < run.roles.length; a++) s += Atomics.load(mem.i32, control.outcomes + a * control.outcomeStride + k);
-    out[o.id] = s;
-  });
-  return out;
-}
-
-/** Run the scenario's oracles on the quiescent image. */
-export function checkRun(run: PreparedRun, results: readonly unknown[]): CheckResult {
-  const { scenario, mem, control } = run;
-  return scenario.check({
-    arena: run.arena,
-    mem,
-    params: run.params,
-    state: run.state,
-    roles: run.roles,
-    results,
-    outcomes: outcomeTotals(run),
-    counter: (a, name) => {
-      const k = scenario.counters.indexOf(name);
-      if (k < 0) throw new Error(`scenario ${scenario.name} has no counter '${name}'`);
-      return mem.i32[control.counters + a * SLOT_WORDS + C_CUSTOM + k];
-    },
-  });
+  return new Machine(scenario, resolveScenarioParams(scenario, raw), opts);
 }
 
 function latencyOf(hist: ArrayLike<number>): LatencySummary {
@@ -164,13 +71,13 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     // a second (a quarter of a short budget), at most five.
     graceMs: Math.min(5000, Math.max(Math.min(1000, timeBudgetMs / 4), timeBudgetMs - durationMs)),
     onTick: (elapsedMs) => {
-      const forbidden = sumCounter(run, C_FORBIDDEN);
-      opts.onProgress?.({ elapsedMs, durationMs, totalOps: sumCounter(run, C_OPS), forbidden });
+      const forbidden = run.sum(C_FORBIDDEN);
+      opts.onProgress?.({ elapsedMs, durationMs, totalOps: run.sum(C_OPS), forbidden });
       return opts.stopOnForbidden === true && forbidden > 0;
     },
   });
-  const check = batch.failures.length ? { oracles: [], notes: ['oracles skipped: an actor failed, the image is not quiescent'] } : checkRun(run, batch.results);
-  const totals = outcomeTotals(run);
+  const check = batch.failures.length ? { oracles: [], notes: ['oracles skipped: an actor failed, the image is not quiescent'] } : run.check(batch.results);
+  const totals = run.outcomeTotals();
   for (const [k, v] of Object.entries(check.outcomes ?? {})) totals[k] = (totals[k] ?? 0) + v;
   const outcomes: OutcomeCount[] = scenario.outcomes.map((o) => ({ outcome: o.id, grade: o.grade, count: totals[o.id] ?? 0, description: o.description }));
   const secs = batch.elapsedMs / 1000;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { LiveActor } from '../../runtime/live.js';
-import { checkRun, outcomeTotals, prepareRun } from '../../lab/stress.js';
+import { prepareRun } from '../../lab/stress.js';
 import { table } from '../../lab/table.js';
 import { C_LAST_OP, SLOT_WORDS } from '../../shm/counters.js';
 import { intOption } from '../int-option.js';
@@ -35,13 +35,13 @@ export function registerStep(program: Command): void {
             const r = await a.step(steps, STEP_TIMEOUT_MS, () => ({ role: run.roles[a.actor], lastOp: lastOp(a.actor) }));
             rows.push([round, r.actor, r.role, r.stepOps, r.ops, r.lastOp]);
           }
-          const seen = Object.entries(outcomeTotals(run)).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`);
+          const seen = Object.entries(run.outcomeTotals()).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`);
           process.stdout.write(`${rows.toString()}\noutcomes so far: ${seen.join(' ') || 'none'}\n`);
         }
       } finally {
         await Promise.all(actors.map((a) => a.close()));
       }
-      const check = checkRun(run, []);
+      const check = run.check([]);
       for (const o of check.oracles) process.stdout.write(`oracle ${o.name}: ${o.violations.length ? o.violations.map((v) => v.message).join('; ') : 'ok'}\n`);
       for (const n of check.notes ?? []) process.stdout.write(`${n}\n`);
       if (check.oracles.some((o) => o.violations.length)) process.exitCode = 1;

@@ -4,7 +4,8 @@ import { runActors } from '../../runtime/actors.js';
 import { C_LAST_OP, SLOT_WORDS } from '../../shm/counters.js';
 import type { OracleResult } from '../scenario.js';
 import type { OutcomeCount } from '../report.js';
-import { type PreparedRun, checkRun, outcomeTotals, prepareRun, wordName } from '../stress.js';
+import type { Machine } from '../../runtime/machine.js';
+import { prepareRun } from '../stress.js';
 import {
   A_BASE, A_WORDS, ACCESS_KINDS, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
   H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
@@ -63,7 +64,7 @@ export interface DetFailure {
 }
 
 export interface DetRun {
-  run: PreparedRun;
+  run: Machine;
   status: DetStatus;
   failure: DetFailure | null;
   decisions: Decision[];
@@ -85,14 +86,18 @@ export function blockShape(actors: number, stepBudget: number): BlockShape {
 }
 
 /** Lay out a run whose actors bind the scheduled port, with the block filled in from the plan. */
-export function prepareScheduled(scenario: string, params: Record<string, unknown>, plan: IterationPlan, opts: DetOptions): { run: PreparedRun; base: number; shape: BlockShape } {
+export function prepareScheduled(scenario: string, params: Record<string, unknown>, plan: IterationPlan, opts: DetOptions): { run: Machine; base: number; shape: BlockShape } {
   let base = -1;
   let shape!: BlockShape;
   const bytes = (actors: number) => blockWords(blockShape(actors, opts.stepBudget)) * 4 + 64;
-  const run = prepareRun(scenario, params, 'scheduled', bytes, (arena, actors) => {
-    shape = blockShape(actors, opts.stepBudget);
-    base = arena.allocWords('det.scheduler', blockWords(shape));
-    return base;
+  const run = prepareRun(scenario, params, {
+    port: 'scheduled',
+    extraBytes: bytes,
+    sched: (arena, actors) => {
+      shape = blockShape(actors, opts.stepBudget);
+      base = arena.allocWords('det.scheduler', blockWords(shape));
+      return base;
+    },
   });
   const i32 = run.mem.i32;
   const priorities = plan.priorities ?? [];
@@ -157,15 +162,15 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
     const addr = i32[r + R_ADDR];
     return {
       actor: a, role, state: STATE_NAMES[i32[r + R_STATE]], access: kind,
-      address: addr >= 0 ? wordName(run, addr) : '-',
+      address: addr >= 0 ? run.wordName(addr) : '-',
       ...(kind === 'wait' ? { expected: i32[r + R_EXPECT] } : {}),
       steps: i32[r + R_STEPS],
       lastOp: run.scenario.opNames[i32[run.control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start',
     };
   });
   const quiescent = status === 'finished' && batch.failures.length === 0;
-  const check = quiescent ? checkRun(run, batch.results) : { oracles: [], outcomes: {} };
-  const totals = outcomeTotals(run);
+  const check = quiescent ? run.check(batch.results) : { oracles: [], outcomes: {} };
+  const totals = run.outcomeTotals();
   for (const [k, v] of Object.entries(check.outcomes ?? {})) totals[k] = (totals[k] ?? 0) + v;
   const outcomes = run.scenario.outcomes.map((o) => ({ outcome: o.id, grade: o.grade, count: totals[o.id] ?? 0, description: o.description }));
   const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace };

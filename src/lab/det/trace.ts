@@ -1,4 +1,3 @@
-import { wordName } from '../stress.js';
 import { ACCESS_KINDS, TRACE_WORDS, WAKE_NOTIFIED } from './block.js';
 import type { DetRun } from './engine.js';
 
@@ -66,7 +65,7 @@ export function decodeTrace(words: Int32Array, nameOf: (word: number) => string)
 
 /** A scheduled run's trace, each address named by its scenario or its arena region. */
 export function traceOf(r: DetRun): TraceEntry[] {
-  return decodeTrace(r.trace, (w) => wordName(r.run, w));
+  return decodeTrace(r.trace, (w) => r.run.wordName(w));
 }
 
 /** The trace as lines: step, actor and role, access, address name, value. */
