@@ -14,6 +14,14 @@ describe('memrace CLI', () => {
     expect(r.stdout).not.toMatch(/fault-probe|ring-pair/);
   });
 
+  it.each(['run', 'explore', 'replay', 'sweep', 'step'])('answers `memrace %s --help` with its usage and the scenarios, not an unknown scenario', (command) => {
+    const r = cli(command, '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: memrace ${command} <scenario>`));
+    expect(r.stdout).toMatch(/ring-stress, mempool-stress/);
+    expect(r.stdout).toMatch(new RegExp(`memrace ${command} <scenario> --help`));
+  });
+
   it.each([
     [['run', 'ring-stress', '--count', '1000'], /--count: 1000 is not a power of two.*allowed: a power of two/],
     [['run', 'ring-stress', '--count', '0'], /--count: 0 is out of range/],

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseRange, parseSeries, sweep } from '../src/lab/sweep.js';
+import { fairnessOf, parseRange, parseSeries, sweep } from '../src/lab/sweep.js';
 import { renderSweep } from '../src/lab/sweep-table.js';
 
 describe('sweep ranges', () => {
@@ -18,6 +18,13 @@ describe('sweep ranges', () => {
     expect(() => parseRange('--workers', '1,,2')).toThrow(/does not parse/);
     expect(() => parseRange('--workers', '0..8*2')).toThrow(/factor of 2 or more from a start of 1/);
     expect(() => parseSeries('cache')).toThrow(/--param: 'cache' is not name=values/);
+  });
+
+  it('measures fairness within a role: a lone kswapd doing little is not unfairness', () => {
+    const actor = (role: string, ops: number) => ({ role, ops }) as never;
+    expect(fairnessOf({ perActor: [actor('cpu', 900), actor('cpu', 1000), actor('kswapd', 1)] })).toBeCloseTo(1000 / 900);
+    expect(fairnessOf({ perActor: [actor('producer', 500), actor('producer', 1000), actor('consumer', 700), actor('consumer', 700)] })).toBe(2);
+    expect(fairnessOf({ perActor: [actor('guild', 10), actor('redefiner', 3)] })).toBe(1);
   });
 });
 

@@ -24,7 +24,13 @@ export function registerScenarioCommand(program: Command, spec: ScenarioCommandS
     .allowUnknownOption()
     .allowExcessArguments()
     .helpOption(false)
+    .addHelpText('after', `\nEach scenario has its own flags: memrace ${spec.name} <scenario> --help`)
     .action(async (name: string, _opts: unknown, cmd: Command) => {
+      // The scenario's flags are parsed by the inner command, so a bare --help reaches here as the name.
+      if (name === '--help' || name === '-h') {
+        cmd.outputHelp();
+        return;
+      }
       const scenario = findScenario(name);
       const inner = spec.options(addScenarioOptions(new Command(`memrace ${spec.name} ${scenario.name}`), scenario), scenario)
         .description(scenario.summary)

@@ -34,7 +34,7 @@ export interface SweepPoint {
   opsPerSec: Spread;
   /** Throughput per unit of x against the first point's (x numeric: 1.0 is perfect scaling). */
   efficiency: number | null;
-  /** The busiest actor's ops over the idlest's, per run. */
+  /** The busiest actor's ops over the idlest's of the same role (the worst role), per run. */
   fairness: Spread;
   latencyNs: { p50: number; p90: number; p99: number };
   /** This setting's median ops/s over the first setting's at the same x. */
@@ -89,6 +89,20 @@ function combinations(series: SweepOptions['series']): Array<Record<string, stri
   return series.reduce<Array<Record<string, string>>>((acc, s) => acc.flatMap((c) => s.values.map((v) => ({ ...c, [s.name]: v }))), [{}]);
 }
 
+/**
+ * Busiest actor's ops over the idlest's, within each role (a lone kswapd or redefiner is
+ * not starved by doing other work), the worst role quoted; 1 when no role has two actors.
+ */
+export function fairnessOf(r: Pick<Report, 'perActor'>): number {
+  const byRole = new Map<string, number[]>();
+  for (const a of r.perActor) byRole.set(a.role, [...(byRole.get(a.role) ?? []), a.ops]);
+  let worst = 1;
+  for (const ops of byRole.values()) {
+    if (ops.length > 1) worst = Math.max(worst, Math.max(...ops) / Math.max(1, Math.min(...ops)));
+  }
+  return worst;
+}
+
 const settingName = (c: Record<string, string>) => Object.entries(c).map(([k, v]) => `${k}=${v}`).join(' ') || 'default';
 
 /**
@@ -133,7 +147,7 @@ export async function sweep(o: SweepOptions): Promise<SweepReport> {
   for (const g of grid) {
     const rs = reports.get(`${g.x}|${g.setting}`);
     if (!rs) continue;
-    const fair = rs.map((r) => Math.max(...r.perActor.map((a) => a.ops)) / Math.max(1, Math.min(...r.perActor.map((a) => a.ops))));
+    const fair = rs.map(fairnessOf);
     points.push({
       x: g.x, setting: g.setting, params: g.params, runs: rs.length, opsPerSec: spread(rs.map((r) => r.opsPerSec)),
       efficiency: null, fairness: spread(fair), ratio: 1, verdicts: rs.map((r) => r.verdict),
