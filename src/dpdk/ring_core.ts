@@ -84,7 +84,8 @@ export class HeadTail {
     const headW = this.side + HT_HEAD;
     const st = this.sync === RING_SYNC_ST;
     for (;;) {
-      const oldHead = mem.load(headW) >>> 0;
+      // A relaxed read, as DPDK's: the CAS below (or, single-threaded, owning the head) validates it.
+      const oldHead = mem.read(headW) >>> 0;
       const room = this.room(oldHead);
       let n = max;
       if (n > room) n = behavior === QUEUE_FIXED ? 0 : room;
@@ -93,7 +94,8 @@ export class HeadTail {
       if (n === 0) return 0;
       const newHead = (oldHead + n) | 0;
       if (st) {
-        mem.store(headW, newHead);
+        // SP/SC: no other thread moves this head, and the tail store publishes the slots.
+        mem.write(headW, newHead);
         return n;
       }
       if (mem.compareExchange(headW, oldHead | 0, newHead) === (oldHead | 0)) return n;
