@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runStress } from '../src/lab/stress.js';
-import { prepareRun } from '../src/lab/stress.js';
+import { violationCount } from '../src/lab/scenario.js';
+import { prepareRun, runStress } from '../src/lab/stress.js';
 import { Kernel, type KernelRef } from '../src/kernel/kernel.js';
 import { PageAlloc } from '../src/kernel/page_alloc.js';
 import { GFP_KERNEL } from '../src/kernel/gfp.js';
@@ -65,5 +65,15 @@ describe('page-alloc-stress on real workers', () => {
     expect(by.ownership).toMatch(/still owned by actor 0/);
     expect(by.watermarks).toMatch(/node 0 Normal: NR_FREE_PAGES fell to 0/);
     expect(pfn).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts every violation it finds, listing the first ten, and the report says how many', () => {
+    const run = prepareRun('page-alloc-stress', { nodes: 1, kswapd: 'off' });
+    const st = run.state as { owner: number };
+    for (let i = 0; i < 25; i++) run.mem.store(st.owner + i, 1);
+    const ownership = run.check([]).oracles.find((o) => o.name === 'ownership');
+    expect(ownership?.violations).toHaveLength(10);
+    expect(ownership?.total).toBe(25);
+    expect(violationCount(ownership!)).toBe(25);
   });
 });

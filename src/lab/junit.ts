@@ -1,4 +1,5 @@
 import type { Report } from './report.js';
+import { violationCount } from './scenario.js';
 
 const x = (s: string | number): string =>
   String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -21,7 +22,7 @@ export function junitXml(r: Report): string {
     const bad = o.violations.length > 0;
     failures += bad ? 1 : 0;
     cases.push(testcase(`${suite}.oracle`, o.name, bad
-      ? { type: 'oracle', message: `${o.violations.length} violation(s)`, body: o.violations.map((v) => `${v.message}${v.where ? ` [${v.where}]` : ''}`).join('\n') }
+      ? { type: 'oracle', message: `${violationCount(o)} violation(s)`, body: o.violations.map((v) => `${v.message}${v.where ? ` [${v.where}]` : ''}`).join('\n') }
       : undefined));
   }
   for (const o of r.outcomes.filter((o) => o.grade === 'FORBIDDEN')) {

@@ -22,7 +22,30 @@ export interface Violation {
 
 export interface OracleResult {
   name: string;
+  /** The violations found, or the first of them when `total` says more were found. */
   violations: Violation[];
+  /** How many were found, when it is more than `violations` lists. */
+  total?: number;
+}
+
+/** How many violations an oracle found. */
+export const violationCount = (o: OracleResult): number => o.total ?? o.violations.length;
+
+/** An oracle's findings: every one counted, the first `limit` kept as examples. */
+export class Violations {
+  readonly list: Violation[] = [];
+  total = 0;
+
+  constructor(readonly limit = 10) {}
+
+  add(message: string, where?: string): void {
+    this.total++;
+    if (this.list.length < this.limit) this.list.push(where === undefined ? { message } : { message, where });
+  }
+
+  result(name: string): OracleResult {
+    return this.total > this.list.length ? { name, violations: this.list, total: this.total } : { name, violations: this.list };
+  }
 }
 
 export interface VariantSpec {

@@ -1,5 +1,6 @@
 import { table } from './table.js';
 import type { Report } from './report.js';
+import { violationCount } from './scenario.js';
 
 const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -36,9 +37,10 @@ export function renderReport(r: Report): string {
   for (const o of r.outcomes) outcomes.push([o.outcome, o.grade, human(o.count), o.description]);
   out.push(outcomes.toString());
   for (const o of r.oracles) {
-    out.push(`oracle ${o.name}: ${o.violations.length === 0 ? 'ok' : `${o.violations.length} violation(s)`}`);
+    const n = violationCount(o);
+    out.push(`oracle ${o.name}: ${n === 0 ? 'ok' : `${n} violation(s)`}`);
     for (const v of o.violations.slice(0, 8)) out.push(`  - ${v.message}${v.where ? ` [${v.where}]` : ''}`);
-    if (o.violations.length > 8) out.push(`  ... and ${o.violations.length - 8} more`);
+    if (n > 8) out.push(`  ... and ${n - 8} more`);
   }
   for (const f of r.failures) out.push(`actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}' [state ${f.state}]: ${f.message}`);
   for (const l of r.heldLocks) out.push(`lock ${l.name} is still held by actor ${l.holder}`);

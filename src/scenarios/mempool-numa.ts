@@ -10,7 +10,7 @@ import { PG_reserved } from '../kernel/page.js';
 import { PageAlloc } from '../kernel/page_alloc.js';
 import { numastat } from '../kernel/proc.js';
 import type { Params } from '../lab/params.js';
-import { defineScenario, type Violation } from '../lab/scenario.js';
+import { defineScenario, type Violation, Violations } from '../lab/scenario.js';
 import type { ActorContext } from '../runtime/context.js';
 import { OBJECT_OUTCOMES, O_EMPTY, freePatternInit, objectsFree, stampOf, touchBulk } from './mempool-objects.js';
 
@@ -100,10 +100,9 @@ function lcoreRole(ctx: ActorContext<P, State>): LcoreTimes {
 }
 
 /** Every object's bytes in frames of the pool's node, and every frame of its chunks allocated (neither free nor reserved). */
-function memoryOnNode(k: Kernel, mp: Mempool, where: Uint8Array): Violation[] {
-  const v: Violation[] = [];
+function memoryOnNode(k: Kernel, mp: Mempool, where: Uint8Array, out: Violations): void {
   const pages = k.pages;
-  const report = (message: string, at: string) => v.length < 10 && v.push({ message, where: at });
+  const report = (message: string, at: string) => out.add(message, at);
   mp.obj_iter((obj, i) => {
     const first = (obj << 2) - mp.header_size;
     // An object spans at most the frames of its first and last byte (it is smaller than a block).
@@ -115,7 +114,6 @@ function memoryOnNode(k: Kernel, mp: Mempool, where: Uint8Array): Violation[] {
       if (where[pfn - pages.start_pfn] !== F_NONE || pages.test(pfn, PG_reserved)) report(`a frame of mempool ${mp.name}'s memory is ${where[pfn - pages.start_pfn] !== F_NONE ? 'free' : 'reserved'}`, `pfn 0x${pfn.toString(16)}`);
     }
   }
-  return v;
 }
 
 export const mempoolNuma = defineScenario<P, State>({
@@ -168,15 +166,15 @@ export const mempoolNuma = defineScenario<P, State>({
     const k = new Kernel(mem, s.kernel);
     const audit = auditKernel(k);
     const pools = s.pools.map((ref) => new Mempool(mem, ref, -1));
-    const ownership: Violation[] = [];
+    const ownership = new Violations();
     const conservation: Violation[] = [];
     const poolAudit: Violation[] = [];
-    const onNode: Violation[] = [];
+    const onNode = new Violations();
     for (const mp of pools) {
-      ownership.push(...objectsFree(mem, mp, s.words));
+      objectsFree(mem, mp, s.words, ownership);
       conservation.push(...mp.conservation(0));
       poolAudit.push(...mp.audit());
-      onNode.push(...memoryOnNode(k, mp, audit.where));
+      memoryOnNode(k, mp, audit.where, onNode);
     }
     let local = 0;
     let remote = 0;
@@ -213,10 +211,10 @@ export const mempoolNuma = defineScenario<P, State>({
     const distance = s.kernel.distance;
     return {
       oracles: [
-        { name: 'ownership', violations: ownership },
+        ownership.result('ownership'),
         { name: 'conservation', violations: conservation },
         { name: 'audit (caches, cookies, free exactly once)', violations: poolAudit },
-        { name: "memory on the pool's node", violations: onNode },
+        onNode.result("memory on the pool's node"),
         { name: 'page accounting (free + mempool frames = managed)', violations: pages },
       ],
       notes: [

@@ -1,5 +1,5 @@
 import type { Mempool } from '../dpdk/mempool.js';
-import type { OutcomeSpec, Violation } from '../lab/scenario.js';
+import { type OutcomeSpec, Violations } from '../lab/scenario.js';
 import type { ActorContext } from '../runtime/context.js';
 import type { Mem } from '../shm/mem.js';
 
@@ -67,16 +67,14 @@ export function touchBulk(ctx: Pick<ActorContext, 'outcome'>, mem: Mem, buf: Int
   return m;
 }
 
-/** The ownership oracle at the end: every object of the pool back to the free pattern (the first 5 that are not). */
-export function objectsFree(mem: Mem, mp: Mempool, words: number): Violation[] {
-  const v: Violation[] = [];
+/** The ownership oracle at the end: every object of the pool back to the free pattern. */
+export function objectsFree(mem: Mem, mp: Mempool, words: number, out: Violations): void {
   mp.obj_iter((obj, i) => {
     for (let w = 0; w < words; w++) {
       if (mem.load(obj + w) !== FREE_PATTERN) {
-        if (v.length < 5) v.push({ message: `${mp.name} object ${i} word ${w} holds ${(mem.load(obj + w) >>> 0).toString(16)}, not the free pattern, after every lcore returned`, where: `obj ${obj}` });
+        out.add(`${mp.name} object ${i} word ${w} holds ${(mem.load(obj + w) >>> 0).toString(16)}, not the free pattern, after every lcore returned`, `obj ${obj}`);
         break;
       }
     }
   });
-  return v;
 }

@@ -4,7 +4,7 @@ import { CACHE_ALGOS, type CacheAlgoName } from '../dpdk/mempool_layout.js';
 import {
   MEMPOOL_OPS_NAMES, OPS_VARIANT_NONE, OPS_VARIANT_NO_TAIL_WAIT, OPS_VARIANT_UNLOCKED, type MempoolOpsName,
 } from '../dpdk/mempool_ops.js';
-import { defineScenario } from '../lab/scenario.js';
+import { Violations, defineScenario } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
 import { OBJECT_OUTCOMES, O_EMPTY, freePatternInit, objectsFree, stampOf, touchBulk } from './mempool-objects.js';
@@ -145,7 +145,8 @@ export const mempoolStress = defineScenario<P, State>({
   roles: { lcore: lcoreRole },
   check({ mem, state: s, counter, roles }) {
     const mp = new Mempool(mem, s.pool, -1);
-    const ownership = objectsFree(mem, mp, s.words);
+    const ownership = new Violations();
+    objectsFree(mem, mp, s.words, ownership);
     let got = 0;
     let put = 0;
     roles.forEach((_, a) => {
@@ -157,7 +158,7 @@ export const mempoolStress = defineScenario<P, State>({
     const stats = mp.stats();
     return {
       oracles: [
-        { name: 'ownership', violations: ownership },
+        ownership.result('ownership'),
         { name: 'conservation', violations: conservation },
         { name: 'audit (caches, cookies, free exactly once)', violations: mp.audit() },
       ],

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { Params } from '../lab/params.js';
-import { type OracleResult, type Violation, defineScenario } from '../lab/scenario.js';
+import { type OracleResult, type Violation, Violations, defineScenario } from '../lab/scenario.js';
 import type { ActorContext } from '../runtime/context.js';
 import { F_NONE, auditKernel } from '../kernel/audit.js';
 import { boot, kernelImageBytes } from '../kernel/boot.js';
@@ -259,23 +259,23 @@ export const pageAllocStress = defineScenario<P, State>({
   check({ mem, state: s, counter, roles }) {
     const k = new Kernel(mem, s.kernel);
     const audit = auditKernel(k);
-    const conservation: Violation[] = [];
-    const ownership: Violation[] = [];
+    const conservation = new Violations();
+    const ownership = new Violations();
     let lost = 0;
     for (const z of k.zones) {
       let free = z.nr_free_pages();
       for (let cpu = 0; cpu < s.kernel.nr_cpus; cpu++) free += k.pageset(cpu, s.kernel.zones.indexOf(z.ref)).count;
-      if (free !== z.managed_pages) conservation.push({ message: `node ${z.nid} ${z.name}: free ${z.nr_free_pages()} + pageset pages ${free - z.nr_free_pages()} = ${free}, but ${z.managed_pages} pages are managed and every CPU freed what it held` });
+      if (free !== z.managed_pages) conservation.add(`node ${z.nid} ${z.name}: free ${z.nr_free_pages()} + pageset pages ${free - z.nr_free_pages()} = ${free}, but ${z.managed_pages} pages are managed and every CPU freed what it held`);
       for (let pfn = z.zone_start_pfn; pfn < z.zone_end_pfn(); pfn++) {
         if (audit.where[pfn - k.pages.start_pfn] === F_NONE && !k.pages.test(pfn, PG_reserved)) {
           lost++;
-          if (lost <= 10) conservation.push({ message: 'frame neither free, on a pageset, nor reserved after every CPU freed its blocks: lost', where: `pfn 0x${pfn.toString(16)}` });
+          conservation.add('frame neither free, on a pageset, nor reserved after every CPU freed its blocks: lost', `pfn 0x${pfn.toString(16)}`);
         }
       }
     }
     for (let i = 0; i < s.kernel.memmap.nr_pages; i++) {
       const o = mem.load(s.owner + i);
-      if (o && ownership.length < 10) ownership.push({ message: `still owned by actor ${o - 1} after it freed everything`, where: `pfn 0x${(i + s.kernel.memmap.start_pfn).toString(16)}` });
+      if (o) ownership.add(`still owned by actor ${o - 1} after it freed everything`, `pfn 0x${(i + s.kernel.memmap.start_pfn).toString(16)}`);
     }
     // Every request here is unprivileged (no __GFP_HIGH, no __GFP_MEMALLOC): a zone goes below
     // its min watermark only by what CPUs that passed the check together took in one refill each.
@@ -302,8 +302,8 @@ export const pageAllocStress = defineScenario<P, State>({
     const wakeups = s.kernel.nodes.reduce((n, node) => n + mem.load(node + N_KSWAPD_WAKEUPS), 0);
     const oracles: OracleResult[] = [
       { name: 'free-lists', violations: audit.violations },
-      { name: 'conservation', violations: conservation },
-      { name: 'ownership', violations: ownership },
+      conservation.result('conservation'),
+      ownership.result('ownership'),
       { name: 'watermarks', violations: watermarks },
     ];
     return {

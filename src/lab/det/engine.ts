@@ -2,7 +2,7 @@ import type { Piscina } from 'piscina';
 import { ConfigError, MemraceError } from '../../errors.js';
 import { runActors } from '../../runtime/actors.js';
 import { C_LAST_OP, SLOT_WORDS } from '../../shm/counters.js';
-import type { OracleResult } from '../scenario.js';
+import { type OracleResult, violationCount } from '../scenario.js';
 import type { OutcomeCount } from '../report.js';
 import type { Machine } from '../../runtime/machine.js';
 import { prepareRun } from '../stress.js';
@@ -192,6 +192,6 @@ function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null
   }
   if (r.status === 'aborted') return { kind: 'crash', message: 'the run was aborted (time budget or a crashed actor)' };
   const bad = r.oracles.filter((o) => o.violations.length);
-  if (bad.length) return { kind: 'oracle', message: bad.map((o) => `oracle ${o.name}: ${o.violations[0].message}${o.violations.length > 1 ? ` (+${o.violations.length - 1} more)` : ''}`).join('; ') };
+  if (bad.length) return { kind: 'oracle', message: bad.map((o) => `oracle ${o.name}: ${o.violations[0].message}${violationCount(o) > 1 ? ` (+${violationCount(o) - 1} more)` : ''}`).join('; ') };
   return null;
 }

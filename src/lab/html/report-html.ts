@@ -1,4 +1,4 @@
-import type { Grade } from '../scenario.js';
+import { type Grade, violationCount } from '../scenario.js';
 import type { Report } from '../report.js';
 import { ns } from '../terminal.js';
 import { htmlTable, page } from './page.js';
@@ -58,7 +58,7 @@ export function reportHtml(r: Report): string {
   ], 'kv');
   const actors = htmlTable(['actor', 'role', 'ops', 'ops/s', 'p50', 'p99', 'CAS retries', 'spins', 'waits'],
     r.perActor.map((a) => [a.actor, a.role, a.ops, short(a.opsPerSec), ns(a.latencyNs.p50), ns(a.latencyNs.p99), a.casRetries, a.spins, a.waits]));
-  const oracles = r.oracles.map((o) => `<li>${esc(o.name)}: ${o.violations.length ? `<span class="fail">${o.violations.length} violation(s)</span><ul>${o.violations.slice(0, 20).map((v) => `<li>${esc(v.message)}${v.where ? ` [${esc(v.where)}]` : ''}</li>`).join('')}</ul>` : '<span class="pass">ok</span>'}</li>`);
+  const oracles = r.oracles.map((o) => `<li>${esc(o.name)}: ${o.violations.length ? `<span class="fail">${violationCount(o)} violation(s)</span><ul>${o.violations.slice(0, 20).map((v) => `<li>${esc(v.message)}${v.where ? ` [${esc(v.where)}]` : ''}</li>`).join('')}</ul>` : '<span class="pass">ok</span>'}</li>`);
   const failures = r.failures.map((f) => `<li class="fail">actor ${f.actor} (${esc(f.role)}) ${f.kind} during '${esc(f.lastOp)}': ${esc(f.message)}</li>`);
   return page(`memrace: ${r.scenario} [${r.variant}]`, [
     verdict, summary,
