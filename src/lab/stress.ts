@@ -86,15 +86,16 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     const slot = control.counters + a * SLOT_WORDS;
     const hist = mem.i32.subarray(control.latency + a * LAT_BUCKETS, control.latency + (a + 1) * LAT_BUCKETS);
     hist.forEach((v, i) => (allLat[i] += v));
-    const ops = mem.i32[slot + C_OPS];
+    // Unsigned: a long run on many cores passes 2^31 operations per actor.
+    const ops = mem.i32[slot + C_OPS] >>> 0;
     return {
       actor: a,
       role,
       ops,
       opsPerSec: secs > 0 ? ops / secs : 0,
-      casRetries: mem.i32[slot + C_CAS_RETRIES],
-      spins: mem.i32[slot + C_SPINS],
-      waits: mem.i32[slot + C_WAITS],
+      casRetries: mem.i32[slot + C_CAS_RETRIES] >>> 0,
+      spins: mem.i32[slot + C_SPINS] >>> 0,
+      waits: mem.i32[slot + C_WAITS] >>> 0,
       latencyNs: latencyOf(hist),
       latencyHist: Array.from(hist),
       counters: Object.fromEntries(scenario.counters.map((name, k) => [name, mem.i32[slot + C_CUSTOM + k]])),

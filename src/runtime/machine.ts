@@ -67,10 +67,10 @@ export class Machine {
     return this.scenario.wordName?.(this.state, word) ?? this.arena.nameOf(word);
   }
 
-  /** One runtime counter (C_OPS, C_FORBIDDEN, ...) summed over every actor. */
+  /** One runtime counter (C_OPS, C_FORBIDDEN, ...) summed over every actor, each read unsigned. */
   sum(field: number): number {
     let s = 0;
-    for (let a = 0; a < this.roles.length; a++) s += Atomics.load(this.mem.i32, this.control.counters + a * SLOT_WORDS + field);
+    for (let a = 0; a < this.roles.length; a++) s += Atomics.load(this.mem.i32, this.control.counters + a * SLOT_WORDS + field) >>> 0;
     return s;
   }
 
