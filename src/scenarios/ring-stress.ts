@@ -130,7 +130,10 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
     ctx.op(OP_DEQUEUE);
     ctx.begin();
     const want = p.burst ? 1 + ctx.rng.below(bulk) : bulk;
-    const n = p.burst ? ring.dequeue_burst(buf, want) : ring.dequeue_bulk(buf, want);
+    let n = p.burst ? ring.dequeue_burst(buf, want) : ring.dequeue_bulk(buf, want);
+    // A producer short of free objects enqueues fewer than a bulk, so once every producer has
+    // finished, what is left may never fill one: drain it with a burst.
+    if (n === 0 && !p.burst && mem.load(s.prodDone) === s.producers) n = ring.dequeue_burst(buf, want);
     ctx.end();
     if (n === 0) {
       ctx.count(K_EMPTY);
