@@ -72,11 +72,17 @@ export class Guild {
     return this.viaCc(this.loadCd(site), site, klass);
   }
 
+  /**
+   * A CC's klass and cme, and a cme's body, are written before the CC is published and stay
+   * until it is reclaimed (after a barrier): plain reads, as CRuby's fast path makes. The
+   * load of cd->cc that found the CC orders them; only the INVALIDATED bit, set while
+   * guilds call, needs an atomic load.
+   */
   private viaCc(cc: number, site: number, klass: number): number {
     const mem = this.mem;
     const w = this.ccBase + cc * CC_WORDS;
-    if (mem.load(w + CC_KLASS) === klass) {
-      const cme = mem.load(w + CC_CME);
+    if (mem.read(w + CC_KLASS) === klass) {
+      const cme = mem.read(w + CC_CME);
       if ((mem.load(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) === 0) {
         this.vm.dc.v[DC_MC_INLINE_HIT]++;
         return this.invoke(cc, cme, site);
@@ -180,7 +186,8 @@ export class Guild {
   private invoke(cc: number, cme: number, site: number): number {
     const mem = this.mem;
     const w = this.ccBase + cc * CC_WORDS + CC_CALL;
-    let call = mem.load(w);
+    // cc->call_ is filled in lazily by whichever guild calls first; either value dispatches correctly.
+    let call = mem.read(w);
     if (call === VM_CALL_GENERAL) {
       call = vm_call_handler(this.vm.mes, cme, mem.load(this.sites + site * SITE_WORDS + S_CI));
       if (cc !== EMPTY_CC) mem.store(w, call);
@@ -189,7 +196,7 @@ export class Guild {
       if (cme === 0) return this.methodMissing();
       this.vm.dc.v[DC_METHOD_MISSING]++;
     }
-    return mem.load(this.meBase + cme * ME_WORDS + ME_DEF_SERIAL);
+    return mem.read(this.meBase + cme * ME_WORDS + ME_DEF_SERIAL);
   }
 
   private methodMissing(): number {
