@@ -81,14 +81,16 @@ export class MbufCore {
     return (this.mem.read(mi + M_BUF_ADDR) - MBUF_BYTES - this.mem.read(mi + M_PRIV_SIZE)) >> 2;
   }
 
-  // ---- refcnt (16-bit, atomic) ---------------------------------------------------------
+  // ---- refcnt (16-bit) ------------------------------------------------------------------
 
+  /** rte_mbuf_refcnt_read: a relaxed load in DPDK, so a plain (tear-free) read here. */
   refcnt_read(m: number): number {
-    return this.mem.load(m + M_REFCNT) & 0xffff;
+    return this.mem.read(m + M_REFCNT) & 0xffff;
   }
 
+  /** rte_mbuf_refcnt_set: a relaxed store; only the sole owner sets the count. */
   refcnt_set(m: number, v: number): void {
-    this.mem.store(m + M_REFCNT, v & 0xffff);
+    this.mem.write(m + M_REFCNT, v & 0xffff);
   }
 
   /**
@@ -98,8 +100,8 @@ export class MbufCore {
    */
   refcnt_update(m: number, v: number): number {
     const w = m + M_REFCNT;
-    if ((this.mem.load(w) & 0xffff) === 1) {
-      this.mem.store(w, (1 + v) & 0xffff);
+    if ((this.mem.read(w) & 0xffff) === 1) {
+      this.mem.write(w, (1 + v) & 0xffff);
       return (1 + v) & 0xffff;
     }
     if (this.plainRefcnt) {
