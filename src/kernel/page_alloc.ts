@@ -157,16 +157,21 @@ export class PageAlloc {
     pcp.inc(z.nid === this.nid ? S_NUMA_LOCAL : S_NUMA_OTHER);
   }
 
-  /** The reason a page is not fit to hand out or to free (page_bad_reason), 0 when fine. */
+  /**
+   * The reason a page is not fit to hand out or to free (page_bad_reason), 0 when fine.
+   * Plain reads, as the kernel's: the page was just taken off a list under its lock, or
+   * its last reference just dropped (an atomic), so it is this CPU's alone; a page that
+   * is not (the broken variants) shows up here all the same, as a bad state.
+   */
   private bad_reason(pfn: number, checkFlags: number): number {
     const mem = this.mem;
     const w = this.pages.field(pfn, 0);
-    const mapcount = mem.load(w + PG_MAPCOUNT);
+    const mapcount = mem.read(w + PG_MAPCOUNT);
     if (mapcount === PAGE_BUDDY_MAPCOUNT) return 5;
     if (mapcount !== -1) return 2;
-    if (mem.load(w + PG_MAPPING) !== 0) return 3;
-    if (mem.load(w + PG_REFCOUNT) !== 0) return 1;
-    if (mem.load(w + PG_FLAGS) & checkFlags) return 4;
+    if (mem.read(w + PG_MAPPING) !== 0) return 3;
+    if (mem.read(w + PG_REFCOUNT) !== 0) return 1;
+    if (mem.read(w + PG_FLAGS) & checkFlags) return 4;
     return 0;
   }
 
@@ -193,8 +198,9 @@ export class PageAlloc {
 
   /** post_alloc_hook: private 0, the head's refcount 1, zeroed on __GFP_ZERO. */
   private post_alloc_hook(pfn: number, order: number, gfp: number): void {
-    this.mem.store(this.pages.field(pfn, PG_PRIVATE), 0);
-    this.mem.store(this.pages.field(pfn, PG_REFCOUNT), 1);
+    // set_page_private and set_page_refcounted are plain stores: the block is ours alone.
+    this.mem.write(this.pages.field(pfn, PG_PRIVATE), 0);
+    this.mem.write(this.pages.field(pfn, PG_REFCOUNT), 1);
     if (gfp & __GFP_ZERO) {
       const at = this.pages.page_address(pfn);
       this.mem.u8.fill(0, at, at + (PAGE_SIZE << order));

@@ -112,8 +112,13 @@ export class PerCpuPages {
   stat(s: number): number {
     return this.mem.load(this.b + s);
   }
+  /**
+   * __this_cpu_add on the owning CPU's statistics: only that CPU writes them, so a plain
+   * read-modify-write (the kernel's is not atomic either); other CPUs read them racily.
+   */
   inc(s: number, n = 1): void {
-    this.mem.add(this.b + s, n);
+    const w = this.b + s;
+    this.mem.write(w, this.mem.read(w) + n);
   }
 
   /** pageset_update / pageset_init. */
@@ -154,14 +159,14 @@ export class PerCpuPages {
       if (batch > 1) batch = Math.max(batch >> order, 2);
       const got = this.rmqueue_bulk(order, batch, mt, head);
       this.inc(S_PCP_REFILL);
-      mem.add(this.b + P_COUNT, got << order);
+      mem.write(this.b + P_COUNT, mem.read(this.b + P_COUNT) + (got << order));
       if (!got) return -1;
     } else {
       this.inc(S_PCP_HIT);
     }
     const pfn = this.list.first(head);
     this.list.del(head, pfn);
-    mem.sub(this.b + P_COUNT, 1 << order);
+    mem.write(this.b + P_COUNT, mem.read(this.b + P_COUNT) - (1 << order));
     return pfn;
   }
 
@@ -171,7 +176,7 @@ export class PerCpuPages {
       this.inc(S_PCP_TRYLOCK_FAIL);
       return -1;
     }
-    this.mem.store(this.b + P_FREE_FACTOR, this.free_factor >> 1);
+    this.mem.write(this.b + P_FREE_FACTOR, this.mem.read(this.b + P_FREE_FACTOR) >> 1);
     const pfn = this.__rmqueue_pcplist(order, mt);
     this.lock.unlock();
     return pfn;
@@ -201,7 +206,8 @@ export class PerCpuPages {
   free_unref_page_commit(pfn: number, mt: number, order: number): void {
     const pindex = order_to_pindex(mt, order);
     this.list.add(this.listHead(pindex), pfn);
-    const count = this.mem.add(this.b + P_COUNT, 1 << order) + (1 << order);
+    const count = this.mem.read(this.b + P_COUNT) + (1 << order);
+    this.mem.write(this.b + P_COUNT, count);
     const freeHigh = this.free_factor !== 0 && order > 0 && order <= PAGE_ALLOC_COSTLY_ORDER;
     const high = freeHigh ? 0 : this.high;
     if (count >= high) {
@@ -245,7 +251,7 @@ export class PerCpuPages {
         const mt = pages.get_pcppage_migratetype(pfn);
         this.list.del(head, pfn);
         count -= nr;
-        mem.sub(this.b + P_COUNT, nr);
+        mem.write(this.b + P_COUNT, mem.read(this.b + P_COUNT) - nr);
         this.buddy.__free_one_page(zone, pfn, order, mt, FPI_NONE);
       } while (count > 0 && !this.list.empty(head));
     }
@@ -260,7 +266,8 @@ export class PerCpuPages {
     const drained = this.count;
     if (drained) this.free_pcppages_bulk(drained, 0);
     this.lock.unlock();
-    this.inc(S_PCP_DRAIN);
+    // Any CPU may drain this pageset: its count of drains is the one statistic others write.
+    this.mem.add(this.b + S_PCP_DRAIN, 1);
     return drained;
   }
 
