@@ -2,20 +2,30 @@ import { runStress } from '../src/lab/stress.js';
 import type { Span } from '../src/scenarios/ring-pair.js';
 import { measurement, type Measurement } from './suite.js';
 
+export interface PairConfig {
+  name: string;
+  params: Record<string, unknown>;
+  note?: string;
+}
+
 /**
- * Move `objects` values between a producer worker and a consumer worker through one queue
- * kind; the rate is taken from the actors' own clocks (first start to last end), the best
- * of `runs`.
+ * Move `objects` values between a producer worker and a consumer worker through each
+ * queue kind; the rate is taken from the actors' own clocks (first start to last end).
+ * The configurations take turns, `rounds` times, and each keeps its best: a slow spell
+ * of a shared machine then falls on every configuration alike, not on one of them.
  */
-export async function measurePair(name: string, params: Record<string, unknown>, runs: number, note?: string): Promise<Measurement> {
-  let best: Measurement | undefined;
-  for (let i = 0; i < runs; i++) {
-    const r = await runStress({ scenario: 'ring-pair', params, timeBudgetMs: 60_000 });
-    if (r.failures.length) throw new Error(`${name}: ${r.failures.map((f) => f.message).join('; ')}`);
-    const m = measurement(name, Number(params.objects), spanOf(r.actorResults as Span[]), note);
-    if (!best || m.opsPerSec > best.opsPerSec) best = m;
+export async function measurePairs(configs: readonly PairConfig[], rounds: number, log: (line: string) => void): Promise<Measurement[]> {
+  const best = new Array<Measurement | undefined>(configs.length);
+  for (let round = 0; round < rounds; round++) {
+    for (const [k, c] of configs.entries()) {
+      log(`round ${round + 1}: ${c.name}`);
+      const r = await runStress({ scenario: 'ring-pair', params: c.params, timeBudgetMs: 60_000 });
+      if (r.failures.length) throw new Error(`${c.name}: ${r.failures.map((f) => f.message).join('; ')}`);
+      const m = measurement(c.name, Number(c.params.objects), spanOf(r.actorResults as Span[]), c.note);
+      if (!best[k] || m.opsPerSec > best[k]!.opsPerSec) best[k] = m;
+    }
   }
-  return best!;
+  return best.map((m) => m!);
 }
 
 function spanOf(spans: Span[]): number {

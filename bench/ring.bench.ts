@@ -3,7 +3,7 @@ import { ringFlags } from '../src/dpdk/ring_layout.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { cpus } from 'node:os';
-import { measurePair } from './pair.js';
+import { measurePairs } from './pair.js';
 import { measureSync } from './tiny.js';
 import type { BenchSuite, Measurement } from './suite.js';
 
@@ -44,18 +44,21 @@ export const ringSuite: BenchSuite = {
     void sink;
     const objects = quick ? 200_000 : 4_000_000;
     const runs = quick ? 1 : 3;
-    const pair: Measurement[] = [];
-    for (const [name, queue, note] of [
-      ['rte_ring SP/SC burst-32, 2 workers', 'spsc', 'per object'],
-      ['ringbuf.js push/pop 32, 2 workers', 'ringbuf', 'per object (npm SPSC ring)'],
-      ['rte_ring MP/MC bulk-32, 2 workers', 'mpmc-bulk', 'per object'],
-      ['rte_ring MP/MC single-object, 2 workers', 'mpmc-single', 'per object'],
-      ['array queue behind the spinlock, 2 workers', 'lock', 'one object per lock hold'],
-    ] as const) {
-      log(name);
-      const n = queue === 'lock' || queue === 'mpmc-single' ? objects / 8 : objects;
-      pair.push(await measurePair(name, { queue, objects: n, bulk: 32 }, runs, note));
-    }
+    const pair = await measurePairs(
+      ([
+        ['rte_ring SP/SC burst-32, 2 workers', 'spsc', 'per object'],
+        ['ringbuf.js push/pop 32, 2 workers', 'ringbuf', 'per object (npm SPSC ring)'],
+        ['rte_ring MP/MC bulk-32, 2 workers', 'mpmc-bulk', 'per object'],
+        ['rte_ring MP/MC single-object, 2 workers', 'mpmc-single', 'per object'],
+        ['array queue behind the spinlock, 2 workers', 'lock', 'one object per lock hold'],
+      ] as const).map(([name, queue, note]) => ({
+        name,
+        note,
+        params: { queue, objects: queue === 'lock' || queue === 'mpmc-single' ? objects / 8 : objects, bulk: 32 },
+      })),
+      runs,
+      log,
+    );
     const [add, bulk1, raw, port] = single;
     const [spsc, ringbuf, mpmc, mpmcSingle, lock] = pair;
     return {

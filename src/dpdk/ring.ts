@@ -120,7 +120,12 @@ export class Ring {
     const mask = this.mask;
     const slots = this.slots;
     if (ew === 1) {
-      for (let i = 0; i < n; i++) mem.write(slots + ((head + i) & mask), objs[off + i]);
+      // Two straight runs, up to the end of the slots and from their start, as DPDK's copy.
+      const idx = head & mask;
+      const first = n < this.size - idx ? n : this.size - idx;
+      const at = slots + idx;
+      for (let i = 0; i < first; i++) mem.write(at + i, objs[off + i]);
+      for (let i = first; i < n; i++) mem.write(slots + i - first, objs[off + i]);
     } else {
       for (let i = 0; i < n; i++) {
         const s = slots + ((head + i) & mask) * ew;
@@ -136,7 +141,11 @@ export class Ring {
     const mask = this.mask;
     const slots = this.slots;
     if (ew === 1) {
-      for (let i = 0; i < n; i++) out[off + i] = mem.read(slots + ((head + i) & mask));
+      const idx = head & mask;
+      const first = n < this.size - idx ? n : this.size - idx;
+      const at = slots + idx;
+      for (let i = 0; i < first; i++) out[off + i] = mem.read(at + i);
+      for (let i = first; i < n; i++) out[off + i] = mem.read(slots + i - first);
     } else {
       for (let i = 0; i < n; i++) {
         const s = slots + ((head + i) & mask) * ew;
