@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors.js';
 import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
-import { SimpleFrames } from './frames.js';
+import { boot, kernelImageBytes } from '../kernel/boot.js';
+import { KernelFrames, pagingBootConfig, pagingSpan } from './kernel_frames.js';
 import { InvertedTable } from './inverted.js';
 import { initPageTable, openPageTable } from './open.js';
 import type { PtKind, WalkTrace } from './pagetable.js';
@@ -28,28 +29,31 @@ export function parseVa(field: string, text: string, vaBits: number): number {
 }
 
 /**
- * `memrace translate`: build one process's table of kind `pt` in a small image, map the page
- * of `va` to a frame holding real bytes, then walk it step by step as the MMU does on a TLB
- * miss, printing the split of the address, each table entry read, the frame and the
- * physical address.
+ * `memrace translate`: boot the one-node kernel of a paging machine with `frames` frames,
+ * build one process's table of kind `pt` from its page allocator, map the page of `va` to
+ * a frame holding real bytes, then walk it step by step as the MMU does on a TLB miss,
+ * printing the split of the address, each table entry read, the frame and the physical
+ * address (pfn << 12: DRAM starts at 0).
  */
 export function explainTranslation(o: ExplainOptions): string[] {
-  const arena = Arena.create(SimpleFrames.bytes(o.frames) + (o.pt === 'inverted' ? InvertedTable.bytes(o.frames, 2) : 0) + 4096);
+  const cfg = pagingBootConfig(o.frames, 1);
+  const nframes = pagingSpan(o.frames);
+  const arena = Arena.create(kernelImageBytes(cfg) + (o.pt === 'inverted' ? InvertedTable.bytes(nframes, 2) : 0) + 4096);
   const mem = new AtomicsMem(arena.sab);
-  const frames = new SimpleFrames(mem, SimpleFrames.create(arena, mem, o.frames), 0);
-  const ipt = o.pt === 'inverted' ? InvertedTable.create(arena, mem, o.frames, 2) : undefined;
+  const frames = new KernelFrames(boot(arena, mem, cfg).kernel, 0);
+  const ipt = o.pt === 'inverted' ? InvertedTable.create(arena, mem, nframes, 2) : undefined;
   const header = arena.allocWords('translate.pt', 8);
   initPageTable(mem, o.pt, header);
   const pt = openPageTable({ mem, frames, ipt, cpu: 0 }, o.pt, header, o.pid);
   const vpn = Math.floor(o.va / 2 ** PAGE_SHIFT);
   const offset = o.va & PAGE_MASK;
   const out: string[] = [];
-  out.push(`${o.pt} page table, 4 KiB pages, pid ${o.pid}: va ${hex(o.va)}`);
+  out.push(`${o.pt} page table, 4 KiB pages, pid ${o.pid}: va ${hex(o.va)}; frames from alloc_pages(GFP_USER, 0) of a booted ${o.frames}-frame node`);
   if (pt instanceof RadixPageTable) {
     const parts = pt.geometry.bits.map((b, l) => `p${l + 1} ${hex(pt.index(vpn, l), Math.ceil(b / 4))} (${b} bits)`);
     out.push(`  split: ${parts.join(' | ')} | d ${hex(offset, 3)} (12 bits)`);
   } else {
-    out.push(`  split: vpn ${hex(vpn, 1)} | d ${hex(offset, 3)} (12 bits); the vpn${o.pt === 'inverted' ? ' and pid' : ''} are hashed`);
+    out.push(`  split: vpn ${hex(vpn, 1)} | d ${hex(offset, 3)} (12 bits); ${o.pt === 'inverted' ? 'the vpn and pid are' : 'the vpn is'} hashed`);
   }
   if (!o.unmapped) {
     // The path first, then the page, as Linux allocates page tables (__pte_alloc) before do_anonymous_page's frame.
@@ -59,7 +63,7 @@ export function explainTranslation(o: ExplainOptions): string[] {
     const w = (frames.frameByteOffset(data) + (offset & ~3)) >> 2;
     mem.store(w, 0x600dcafe);
   }
-  const physEnd = frames.frameByteOffset(o.frames - 1) + 4096;
+  const physEnd = frames.frameByteOffset(nframes - 1) + 4096;
   const trace: WalkTrace = {
     step: (label, word, value) => {
       const where = word * 4 < physEnd ? `at pa ${hex(word * 4 - frames.frameByteOffset(0))}` : 'in the system table';
@@ -81,7 +85,7 @@ export function explainTranslation(o: ExplainOptions): string[] {
   }
   out.push(
     o.pt === 'inverted'
-      ? `  table memory: system inverted table ${InvertedTable.tableBytes(o.frames)} bytes for ${o.frames} frames (any number of processes); this process's side table ${pt.tableBytes()} bytes`
+      ? `  table memory: system inverted table ${InvertedTable.tableBytes(nframes)} bytes for ${nframes} frames (any number of processes); this process's side table ${pt.tableBytes()} bytes`
       : `  table memory: ${pt.tableBytes()} bytes (${pt.tableBytes() / 4096} frame(s)) for ${o.unmapped ? 0 : 1} mapped page`,
   );
   return out;
