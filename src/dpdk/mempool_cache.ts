@@ -86,10 +86,6 @@ function popTop(mem: Mem, top: number, out: Int32Array, n: number, off: number):
   for (let i = 0; i < n; i++) out[off + i] = mem.read(top - i);
 }
 
-function pushAt(mem: Mem, at: number, objs: Int32Array, n: number, off: number): void {
-  for (let i = 0; i < n; i++) mem.write(at + i, objs[off + i]);
-}
-
 /**
  * DPDK 22.11 to 25.11 (rte_mempool_do_generic_put/get): the cache grows to flushthresh =
  * 1.5 * size; a put that would cross it flushes the whole cache and keeps the new objects;
@@ -104,12 +100,12 @@ export const classic: CacheAlgo = {
     }
     const len = c.len;
     if (len + n <= c.flushthresh) {
-      pushAt(mem, c.objs + len, objs, n, off);
+      mem.writeBlock(c.objs + len, objs, off, n);
       c.len = len + n;
       return;
     }
     pool.ops_enqueue_bulk(mem.i32, len, c.objs);
-    pushAt(mem, c.objs, objs, n, off);
+    mem.writeBlock(c.objs, objs, off, n);
     c.len = n;
   },
   get(pool, mem, c, out, n, off) {
@@ -159,7 +155,7 @@ export const v26: CacheAlgo = {
       for (let i = half; i < len; i++) mem.write(c.objs + i - half, mem.read(c.objs + i));
       len -= half;
     }
-    pushAt(mem, c.objs + len, objs, n, off);
+    mem.writeBlock(c.objs + len, objs, off, n);
     c.len = len + n;
   },
   get(pool, mem, c, out, n, off) {

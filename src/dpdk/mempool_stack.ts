@@ -49,7 +49,7 @@ export class StdStack implements MempoolOps {
       return -ENOBUFS;
     }
     const slots = this.base + S_OBJS + len;
-    for (let i = 0; i < n; i++) mem.write(slots + i, objs[off + i]);
+    mem.writeBlock(slots, objs, off, n);
     mem.store(this.base + S_LEN, len + n);
     if (!this.unlocked) this.lock.unlock();
     return 0;

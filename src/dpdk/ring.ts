@@ -123,9 +123,8 @@ export class Ring {
       // Two straight runs, up to the end of the slots and from their start, as DPDK's copy.
       const idx = head & mask;
       const first = n < this.size - idx ? n : this.size - idx;
-      const at = slots + idx;
-      for (let i = 0; i < first; i++) mem.write(at + i, objs[off + i]);
-      for (let i = first; i < n; i++) mem.write(slots + i - first, objs[off + i]);
+      mem.writeBlock(slots + idx, objs, off, first);
+      if (first < n) mem.writeBlock(slots, objs, off + first, n - first);
     } else {
       for (let i = 0; i < n; i++) {
         const s = slots + ((head + i) & mask) * ew;

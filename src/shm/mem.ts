@@ -27,6 +27,8 @@ export interface Mem {
   notify(i: number, count: number): number;
   read(i: number): number;
   write(i: number, v: number): void;
+  /** memcpy into the image: `write` of src[off..off+n) to words i..i+n, one after another. */
+  writeBlock(i: number, src: Int32Array, off: number, n: number): void;
   load64(i: number): bigint;
   store64(i: number, v: bigint): void;
   compareExchange64(i: number, expected: bigint, replacement: bigint): bigint;
@@ -83,6 +85,11 @@ export class AtomicsMem implements Mem {
   }
   write(i: number, v: number): void {
     this.i32[i] = v;
+  }
+  writeBlock(i: number, src: Int32Array, off: number, n: number): void {
+    // A whole array is one memcpy (TypedArray.set); a part of one, plain stores.
+    if (off === 0 && n === src.length) this.i32.set(src, i);
+    else for (let k = 0; k < n; k++) this.i32[i + k] = src[off + k];
   }
   load64(i: number): bigint {
     return Atomics.load(this.i64, i);

@@ -187,6 +187,9 @@ export class ScheduledMem implements Mem {
       return old;
     });
   }
+  writeBlock(i: number, src: Int32Array, off: number, n: number): void {
+    for (let k = 0; k < n; k++) this.write(i + k, src[off + k]);
+  }
   add(i: number, v: number): number {
     return this.rmw(K.add, i, v, Atomics.add);
   }
