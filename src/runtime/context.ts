@@ -121,15 +121,19 @@ export class ActorContext<P = Params, S = unknown> {
     Atomics.notify(this.i32, this.stopWord);
   }
 
-  /** Record the operation about to run, so a hang or crash report can name it. */
+  /**
+   * Record the operation about to run, so a hang or crash report can name it. This actor
+   * alone writes its slot and the main thread only samples it, so the bookkeeping is plain
+   * (tear-free) writes: an Atomics.store is an exchange, several times the cost of a small op.
+   */
   op(code: number): void {
-    Atomics.store(this.i32, this.slot + C_LAST_OP, code);
+    this.i32[this.slot + C_LAST_OP] = code;
   }
 
   /** Count `n` completed operations (objects moved, calls made, pages allocated). */
   done(n: number): void {
     this.ops += n;
-    Atomics.store(this.i32, this.slot + C_OPS, this.ops);
+    this.i32[this.slot + C_OPS] = this.ops;
   }
 
   get opsDone(): number {
@@ -153,11 +157,11 @@ export class ActorContext<P = Params, S = unknown> {
     this.i32[this.latBase + latencyBucket(ns)]++;
   }
 
-  /** Count an observed outcome by its code (index in the scenario's outcomes). */
+  /** Count an observed outcome by its code (index in the scenario's outcomes); this actor's own words, plain. */
   outcome(code: number, n = 1): void {
-    Atomics.add(this.i32, this.outBase + code, n);
-    if (this.forbiddenCodes[code]) Atomics.add(this.i32, this.slot + C_FORBIDDEN, n);
-    else if (this.interestingCodes[code]) Atomics.add(this.i32, this.slot + C_INTERESTING, n);
+    this.i32[this.outBase + code] += n;
+    if (this.forbiddenCodes[code]) this.i32[this.slot + C_FORBIDDEN] += n;
+    else if (this.interestingCodes[code]) this.i32[this.slot + C_INTERESTING] += n;
   }
 
   /** Add to the scenario's own counter `index` (position in Scenario.counters). */
@@ -167,9 +171,9 @@ export class ActorContext<P = Params, S = unknown> {
 
   /** Fold a structure's contention stats into the runtime's counters. */
   contention(casRetries: number, spins: number, waits: number): void {
-    Atomics.store(this.i32, this.slot + C_CAS_RETRIES, casRetries);
-    Atomics.store(this.i32, this.slot + C_SPINS, spins);
-    Atomics.store(this.i32, this.slot + C_WAITS, waits);
+    this.i32[this.slot + C_CAS_RETRIES] = casRetries;
+    this.i32[this.slot + C_SPINS] = spins;
+    this.i32[this.slot + C_WAITS] = waits;
   }
 
   /** Ids of the actors playing `role`. */
