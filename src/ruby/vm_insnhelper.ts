@@ -75,15 +75,18 @@ export class Guild {
   /**
    * A CC's klass and cme, and a cme's body, are written before the CC is published and stay
    * until it is reclaimed (after a barrier): plain reads, as CRuby's fast path makes. The
-   * load of cd->cc that found the CC orders them; only the INVALIDATED bit, set while
-   * guilds call, needs an atomic load.
+   * atomic load of cd->cc that found the CC orders them. The cme's INVALIDATED bit is set
+   * while guilds call; CRuby reads it plainly too, and so may we: a redefinition sets it
+   * before it publishes its new version, so a call that began after the publication (its
+   * version load synchronises with it) sees the bit, and one that overlaps it may run
+   * either body, which is what the linearisability oracle allows.
    */
   private viaCc(cc: number, site: number, klass: number): number {
     const mem = this.mem;
     const w = this.ccBase + cc * CC_WORDS;
     if (mem.read(w + CC_KLASS) === klass) {
       const cme = mem.read(w + CC_CME);
-      if ((mem.load(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) === 0) {
+      if ((mem.read(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) === 0) {
         this.vm.dc.v[DC_MC_INLINE_HIT]++;
         return this.invoke(cc, cme, site);
       }
@@ -106,7 +109,7 @@ export class Guild {
       const w = this.ccBase + cc * CC_WORDS;
       if (mem.load(w + CC_KLASS) !== klass) continue;
       const cme = mem.load(w + CC_CME);
-      if ((mem.load(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) !== 0) break;
+      if ((mem.read(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) !== 0) break;
       this.vm.dc.v[DC_PIC_HIT]++;
       return this.invoke(cc, cme, site);
     }
