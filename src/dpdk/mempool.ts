@@ -15,31 +15,8 @@ import {
   type CacheAlgoName,
 } from './mempool_layout.js';
 import { MEMPOOL_OPS_NAMES, opsAlloc, opsAttach, opsIndexOf, type MempoolOps, type MempoolOpsName } from './mempool_ops.js';
+import { type MemChunk, type PoolMemoryProvider, arenaMemory, reserveChunks } from './mempool_memory.js';
 import { Ring } from './ring.js';
-
-/**
- * One chunk of pool memory (struct rte_mempool_memhdr): a byte address in the image,
- * 64-byte aligned, its length, and how to give it back (free_cb; absent for memory that
- * lives as long as the image).
- */
-export interface MemChunk {
-  addr: number;
-  len: number;
-  free?: () => void;
-}
-
-/**
- * Where a pool's elements live: up to `bytes` for socket `socketId`, at least `minBytes`
- * (one element) in one piece. A provider that cannot give everything contiguously returns
- * less and is asked again for the rest, as rte_mempool_populate_default asks for smaller
- * memzones; it throws when it has not even `minBytes` (rte_mempool_create's ENOMEM).
- */
-export type PoolMemoryProvider = (name: string, bytes: number, socketId: number, minBytes: number) => MemChunk;
-
-/** The arena: everything in one chunk, kept as long as the image. */
-export function arenaMemory(arena: Arena): PoolMemoryProvider {
-  return (name, bytes) => ({ addr: arena.alloc(name, bytes), len: bytes });
-}
 
 /** rte_mempool_create's arguments, plus what DPDK fixes at build time (debug, RTE_MAX_LCORE). */
 export interface MempoolConfig {
@@ -178,7 +155,7 @@ export class Mempool implements CommonPool {
     const caches = cacheSize ? arena.allocWords(`mempool:${name}.caches`, lcores * CACHE_WORDS) : 0;
     for (let l = 0; caches && l < lcores; l++) MempoolCache.init(mem, caches + l * CACHE_WORDS, cacheSize);
     const socket = cfg.socket_id ?? -1;
-    const chunks = Mempool.reserveChunks(cfg.memory ?? arenaMemory(arena), name, cfg.n, sz.total, socket);
+    const chunks = reserveChunks(cfg.memory ?? arenaMemory(arena), name, cfg.n, sz.total, socket);
     const memList = arena.allocWords(`mempool:${name}.mem_list`, chunks.length * MEMHDR_WORDS);
     chunks.forEach((c, i) => {
       mem.store(memList + i * MEMHDR_WORDS + M_ADDR, c.addr);
@@ -197,26 +174,6 @@ export class Mempool implements CommonPool {
     mp.memhdrs = chunks;
     mp.populate(cfg.obj_init);
     return mp;
-  }
-
-  /**
-   * rte_mempool_populate_default's memory half: chunks until n elements fit, each asked
-   * for what is still missing; on failure the chunks taken so far go back
-   * (rte_mempool_free_memchunks) before the error propagates.
-   */
-  private static reserveChunks(memory: PoolMemoryProvider, name: string, n: number, total: number, socket: number): MemChunk[] {
-    const chunks: MemChunk[] = [];
-    try {
-      for (let fit = 0; fit < n; ) {
-        const c = memory(`mempool:${name}.objs${chunks.length ? `.${chunks.length}` : ''}`, (n - fit) * total, socket, total);
-        chunks.push(c);
-        fit += Math.floor(c.len / total);
-      }
-    } catch (e) {
-      for (const c of chunks) c.free?.();
-      throw e;
-    }
-    return chunks;
   }
 
   constructor(

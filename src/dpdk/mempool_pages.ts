@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { GFP_KERNEL, __GFP_THISNODE } from '../kernel/gfp.js';
 import { MAX_ORDER, PAGE_SIZE } from '../kernel/mmzone.js';
 import type { PageAlloc } from '../kernel/page_alloc.js';
-import type { PoolMemoryProvider } from './mempool.js';
+import type { PoolMemoryProvider } from './mempool_memory.js';
 
 /** Pool memory is asked of one node only: a memzone reserved on a socket never lands on another. */
 export const POOL_GFP = GFP_KERNEL | __GFP_THISNODE;

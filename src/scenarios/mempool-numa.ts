@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
-import { Mempool, type MempoolConfig, type MempoolRef, type PoolMemoryProvider } from '../dpdk/mempool.js';
+import { Mempool, type MempoolConfig, type MempoolRef } from '../dpdk/mempool.js';
+import type { PoolMemoryProvider } from '../dpdk/mempool_memory.js';
 import { nodeMemory } from '../dpdk/mempool_pages.js';
 import { F_NONE, auditKernel } from '../kernel/audit.js';
 import { boot, kernelImageBytes } from '../kernel/boot.js';
