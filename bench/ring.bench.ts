@@ -5,7 +5,7 @@ import { AtomicsMem } from '../src/shm/mem.js';
 import { cpus } from 'node:os';
 import { measurePairs } from './pair.js';
 import { measureSync } from './tiny.js';
-import type { BenchSuite, Measurement } from './suite.js';
+import type { BenchSuite } from './suite.js';
 
 const LOOP = 1024;
 

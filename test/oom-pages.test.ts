@@ -39,7 +39,7 @@ describe('the pages an OOM-scenario task holds (kernel frames)', () => {
   });
 
   it('catches a page lost (allocated, held by nobody) and a page freed twice', () => {
-    const { kernel, tasks, pages, slot, fault, cpu } = machine();
+    const { kernel, tasks, pages, fault, cpu } = machine();
     fault(cpu, 2);
     const lost = cpu.alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
     expect(framesReturned(kernel, tasks, pages, 0).map((v) => v.message)).toEqual(['the allocator has 3 pages out, but tasks hold 2: pages lost or freed twice']);

@@ -13,7 +13,7 @@ import { numastat } from '../kernel/proc.js';
 import type { Params } from '../lab/params.js';
 import { defineScenario, type Violation, Violations } from '../lab/scenario.js';
 import type { ActorContext } from '../runtime/context.js';
-import { OBJECT_OUTCOMES, O_EMPTY, freePatternInit, objectsFree, stampOf, touchBulk } from './mempool-objects.js';
+import { BulkGetter, OBJECT_OUTCOMES, freePatternInit, objectsFree, stampOf, touchBulk } from './mempool-objects.js';
 
 /**
  * Mempools on NUMA memory: one pool per node, its elements in that node's frames (the
@@ -69,23 +69,13 @@ function lcoreRole(ctx: ActorContext<P, State>): LcoreTimes {
   const owned = new Int32Array(p.bulk);
   const words = s.words;
   const times: LcoreTimes = { localNs: 0, remoteNs: 0 };
-  let misses = 0;
+  const getter = new BulkGetter(ctx, mem, OP_GET, K_EMPTY);
   while (!ctx.stopped()) {
     const remote = p.nodes > 1 && rng.below(100) < p.remote;
     const mp = pools[remote ? (node + 1 + rng.below(p.nodes - 1)) % p.nodes : node];
     const k = 1 + rng.below(p.bulk);
     const t0 = performance.now();
-    ctx.op(OP_GET);
-    ctx.begin();
-    const ret = mp.get_bulk(buf, k);
-    ctx.end();
-    if (ret !== 0) {
-      ctx.outcome(O_EMPTY);
-      ctx.count(K_EMPTY);
-      if (++misses > 8) mem.wait(mp.base, mem.load(mp.base), 0.05);
-      continue;
-    }
-    misses = 0;
+    if (!getter.get(mp, buf, k)) continue;
     ctx.op(OP_TOUCH);
     const m = touchBulk(ctx, mem, buf, k, owned, words, stamp);
     ctx.op(OP_PUT);

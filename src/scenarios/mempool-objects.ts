@@ -78,3 +78,36 @@ export function objectsFree(mem: Mem, mp: Mempool, words: number, out: Violation
     }
   });
 }
+
+/**
+ * An lcore's get: rte_mempool_get_bulk timed as one operation. An empty pool is counted
+ * (outcome O_EMPTY, the scenario's counter `kEmpty`), and after 8 misses in a row the lcore
+ * sleeps briefly on the pool's first word: other lcores hold the objects, let them run.
+ */
+export class BulkGetter {
+  private misses = 0;
+
+  constructor(
+    private readonly ctx: Pick<ActorContext, 'op' | 'begin' | 'end' | 'outcome' | 'count'>,
+    private readonly mem: Mem,
+    private readonly opGet: number,
+    private readonly kEmpty: number,
+  ) {}
+
+  /** True when all k objects were got into buf. */
+  get(mp: Mempool, buf: Int32Array, k: number): boolean {
+    const ctx = this.ctx;
+    ctx.op(this.opGet);
+    ctx.begin();
+    const ret = mp.get_bulk(buf, k);
+    ctx.end();
+    if (ret === 0) {
+      this.misses = 0;
+      return true;
+    }
+    ctx.outcome(O_EMPTY);
+    ctx.count(this.kEmpty);
+    if (++this.misses > 8) this.mem.wait(mp.base, this.mem.load(mp.base), 0.05);
+    return false;
+  }
+}

@@ -7,7 +7,7 @@ import {
 import { Violations, defineScenario } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
-import { OBJECT_OUTCOMES, O_EMPTY, freePatternInit, objectsFree, stampOf, touchBulk } from './mempool-objects.js';
+import { BulkGetter, OBJECT_OUTCOMES, freePatternInit, objectsFree, stampOf, touchBulk } from './mempool-objects.js';
 
 /**
  * DPDK's ring-stress pattern on a mempool: each lcore gets a bulk of random size and
@@ -69,21 +69,10 @@ function lcoreRole(ctx: ActorContext<P, State>): void {
   const owned = new Int32Array(p.bulk);
   const maxLen = mp.cache ? mp.algo.maxLen(mp.cache) : 0;
   const words = s.words;
-  let misses = 0;
+  const getter = new BulkGetter(ctx, mem, OP_GET, K_EMPTY);
   while (!ctx.stopped()) {
     const k = 1 + ctx.rng.below(p.bulk);
-    ctx.op(OP_GET);
-    ctx.begin();
-    const ret = mp.get_bulk(buf, k);
-    ctx.end();
-    if (ret !== 0) {
-      ctx.outcome(O_EMPTY);
-      ctx.count(K_EMPTY);
-      // Other lcores hold the objects: give them the core for a moment.
-      if (++misses > 8) mem.wait(s.pool.base, mem.load(s.pool.base), 0.05);
-      continue;
-    }
-    misses = 0;
+    if (!getter.get(mp, buf, k)) continue;
     ctx.count(K_GOT, k);
     ctx.op(OP_CHECK);
     const m = touchBulk(ctx, mem, buf, k, owned, words, stamp);

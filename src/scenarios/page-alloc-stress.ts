@@ -37,7 +37,6 @@ const O_DOUBLE = 3;
 const O_CORRUPT = 4;
 const O_BAD_PAGE = 5;
 const O_MISALIGNED = 6;
-const O_LOST = 7;
 
 const K_ALLOCS = 0;
 const K_FREES = 1;

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
-import { CONS_MODES, PROD_MODES, RING_F_EXACT_SZ, R_CONS, R_PROD, R_SLOTS, VARIANT_NO_TAIL_WAIT, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
+import { CONS_MODES, PROD_MODES, R_CONS, R_PROD, R_SLOTS, VARIANT_NO_TAIL_WAIT, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type OracleResult, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
@@ -28,7 +28,6 @@ const O_SHORT = 1;
 const O_REFUSED = 2;
 const O_DUPLICATE = 3;
 const O_TORN = 4;
-const O_LOST = 5;
 
 const K_ENQUEUED = 0;
 const K_DEQUEUED = 1;

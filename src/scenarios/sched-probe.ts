@@ -19,9 +19,6 @@ interface ProbeState {
 
 type P = Params & { workers: number; ops: number; variant: string };
 
-const O_EXACT = 0;
-const O_LOST = 1;
-
 function bumper(ctx: ActorContext<P, ProbeState>): void {
   const { mem, state: s, params: p } = ctx;
   const a = new SpinLock(mem, s.lockA);
