@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EINVAL, ENOMEM } from '../src/errors.js';
+import { SelectionRecord } from '../src/scenarios/oom-selection.js';
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_FS } from '../src/kernel/gfp.js';
 import { OomKiller, OOM_UNKILLABLE, type OomControl } from '../src/kernel/oom_kill.js';
 import { OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER, VmAccounting } from '../src/kernel/overcommit.js';
@@ -81,6 +82,28 @@ describe('out_of_memory, in the kernel\'s order', () => {
     // init, kernel threads are not listed; adj -1000 tasks are (they are only skipped as victims).
     expect(r.log.some((l) => / init$| kthreadd$/.test(l))).toBe(false);
     expect(r.log.some((l) => / sshd$/.test(l))).toBe(true);
+  });
+
+  it('lets an oracle recompute the choice from what the scan read (the oom scenario\'s victim-scored-highest)', () => {
+    const { k, slots } = machine([...base, { pid: 400, comm: 'cache', rssAnon: 1000, swapents: 200, pgtablesBytes: 8192, oomScoreAdj: 500 }]);
+    const rec = new SelectionRecord(32);
+    const r = k.out_of_memory({ ...oc(32768, slots[3]), evaluated: rec.observe });
+    // cache: 1000 + 200 + 2 + 500 * 32 = 17202 beats java's 6500.
+    expect([r.selected, r.victim]).toEqual([slots[5], slots[5]]);
+    expect(rec.check(r.selected!, 32768)).toBeNull();
+    // The oracle can fail: any other choice from the same scan is named.
+    expect(rec.check(slots[4], 32768)).toBe(`slot ${slots[4]} was chosen, but slot ${slots[5]} scored 17202 in the same scan`);
+  });
+
+  it('flags a score that is not the badness formula of what was read, and keeps the later task on a tie', () => {
+    const rec = new SelectionRecord(8);
+    rec.observe(3, 100, 0, 0, 0, 100);
+    rec.observe(4, 100, 0, 0, 0, 100);
+    expect(rec.check(4, 32768)).toBeNull();
+    expect(rec.check(3, 32768)).toMatch(/slot 3 was chosen, but slot 4 scored 100/);
+    rec.reset();
+    rec.observe(5, 100, 10, 8192, 10, 999);
+    expect(rec.check(5, 32768)).toBe('slot 5 scored 999, but what the scan read gives 432');
   });
 
   it('names the failed allocation\'s gfp_mask in the header, and does not run without __GFP_FS', () => {

@@ -27,7 +27,15 @@ export interface OomControl {
   gfp_mask?: number;
   /** sysrq-f: a forced kill, never a panic. */
   sysrq?: boolean;
+  /**
+   * Called for each task select_bad_process scores, with what oom_badness read and what it
+   * made of it: an oracle's record of the scan, so it can recompute the choice.
+   */
+  evaluated?: BadnessObserver;
 }
+
+/** (slot, rss pages, swap entries, page-table bytes, oom_score_adj, points). */
+export type BadnessObserver = (slot: number, rss: number, swapents: number, pgtablesBytes: number, adj: number, points: number) => void;
 
 export type OomAction =
   | 'notifier-freed'
@@ -48,6 +56,8 @@ export interface OomResult {
   panic?: string;
   /** The victim was already marked when this killer marked it: two killers ran at once. */
   raced?: boolean;
+  /** The task select_bad_process chose (the victim, unless child-first sacrificed a child). */
+  selected?: number;
 }
 
 /** Options of the model beyond the sysctls. */
@@ -80,13 +90,17 @@ export class OomKiller {
   }
 
   /** oom_badness: rss + swap entries + page-table pages + oom_score_adj * totalpages / 1000. */
-  oom_badness(t: number, totalpages: number): number {
+  oom_badness(t: number, totalpages: number, seen?: BadnessObserver): number {
     const tt = this.tasks;
     if (this.oom_unkillable_task(t) || tt.get(t, T_MM_ID) === 0) return OOM_UNKILLABLE;
     const adj = tt.get(t, T_OOM_SCORE_ADJ);
     if (adj === OOM_SCORE_ADJ_MIN || (tt.get(t, T_MM_FLAGS) & MMF_OOM_SKIP) !== 0 || tt.has(t, TF_VFORK)) return OOM_UNKILLABLE;
-    const points = tt.rss(t) + tt.get(t, T_SWAPENTS) + Math.floor(tt.get(t, T_PGTABLES_BYTES) / PAGE_SIZE);
-    return points + adj * Math.floor(totalpages / 1000);
+    const rss = tt.rss(t);
+    const swapents = tt.get(t, T_SWAPENTS);
+    const pgtables = tt.get(t, T_PGTABLES_BYTES);
+    const points = rss + swapents + Math.floor(pgtables / PAGE_SIZE) + adj * Math.floor(totalpages / 1000);
+    seen?.(t, rss, swapents, pgtables, adj, points);
+    return points;
   }
 
   /**
@@ -107,7 +121,7 @@ export class OomKiller {
       let points: number;
       if (this.tasks.has(t, TF_OOM_ORIGIN)) points = OOM_ORIGIN_POINTS;
       else {
-        points = this.oom_badness(t, oc.totalpages);
+        points = this.oom_badness(t, oc.totalpages, oc.evaluated);
         // Ties go to the task met later in the walk: `points < chosen_points` skips, equal selects.
         if (points === OOM_UNKILLABLE || points < chosenPoints) continue;
       }
@@ -155,7 +169,7 @@ export class OomKiller {
     log.push(...this.dump_header(oc));
     const victim = this.opts.childFirst ? this.sacrifice_child(chosen, oc) : chosen;
     log.push(...this.oom_kill_process(oc, victim, oc.constraint === 'CONSTRAINT_MEMCG' ? 'Memory cgroup out of memory' : 'Out of memory'));
-    return { action: 'killed', victim, points: victim === chosen ? points : this.oom_badness(victim, oc.totalpages), log, raced: this.raced };
+    return { action: 'killed', victim, selected: chosen, points: victim === chosen ? points : this.oom_badness(victim, oc.totalpages), log, raced: this.raced };
   }
 
   /** Kernels before 5.0: a child with its own mm and the highest badness dies for its parent. */

@@ -12,6 +12,7 @@ import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
 import { SpinLock } from '../shm/spinlock.js';
 import { TaskPages, type TaskPagesRef } from './oom-pages.js';
+import { SelectionRecord } from './oom-selection.js';
 
 /**
  * Processes that really run out of memory. Each CPU actor runs one process at a time in
@@ -83,6 +84,7 @@ export const O_TWO_VICTIMS = 7;
 export const O_EXCLUDED = 8;
 export const O_OVER_LIMIT = 9;
 export const O_EXITED = 10;
+export const O_NOT_WORST = 11;
 
 /** TF bit: the reaper is working on this mm; exit waits for it (the mmap_lock's role). */
 const TF_REAPING = 0x80;
@@ -92,6 +94,8 @@ export interface CpuResult {
   log: string[];
   panic?: string;
   kills: number;
+  /** The first selection the scan record contradicts (outcome not-worst). */
+  notWorst?: string;
 }
 
 /** The shared structures, and `cpu`'s way into the page allocator (the reaper has a CPU of its own). */
@@ -144,6 +148,8 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
   const chunkPages = Math.max(1, Math.floor(p.chunk / 4096));
   const totalpages = s.totalPages + Math.floor(p.swap / 4096);
   const result: CpuResult = { log: [], kills: 0 };
+  // Every task slot is scored at most once per scan.
+  const scan = new SelectionRecord(tasks.ref.capacity);
   const noLock = p.variant === 'no-oom-lock';
   const racyCommit = p.variant === 'check-then-charge';
   const adjs = adjList(p.adj);
@@ -218,8 +224,16 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
         if (!noLock) lock.unlock();
         continue;
       }
-      const oc: OomControl = { current: me, order: 0, totalpages, constraint: 'CONSTRAINT_NONE', gfp_mask: GFP_HIGHUSER_MOVABLE };
+      scan.reset();
+      const oc: OomControl = { current: me, order: 0, totalpages, constraint: 'CONSTRAINT_NONE', gfp_mask: GFP_HIGHUSER_MOVABLE, evaluated: scan.observe };
       const r = killer.out_of_memory(oc);
+      if (r.selected !== undefined) {
+        const wrong = scan.check(r.selected, totalpages);
+        if (wrong !== null) {
+          ctx.outcome(O_NOT_WORST);
+          if (result.notWorst === undefined) result.notWorst = wrong;
+        }
+      }
       if (r.victim >= 0 && (r.action === 'killed' || r.action === 'killed-allocating-task')) {
         result.kills++;
         // wake_oom_reaper.

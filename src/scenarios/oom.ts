@@ -21,6 +21,7 @@ const OUTCOMES: readonly OutcomeSpec[] = [
   { id: 'excluded-victim', grade: 'FORBIDDEN', description: 'the victim was init, a kernel thread or oom_score_adj -1000' },
   { id: 'over-commit-limit', grade: 'FORBIDDEN', description: 'mode 2 granted more than CommitLimit less the admin reserve' },
   { id: 'exited', grade: 'ACCEPTABLE', description: 'a process reached its size and exited normally' },
+  { id: 'not-worst', grade: 'FORBIDDEN', description: 'select_bad_process chose a task that did not score highest in its own scan' },
 ];
 
 function params(d: { procs: number; mem: string; chunk: string }): ParamSpec[] {
@@ -116,6 +117,10 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
         oracles: [
           { name: 'frames-returned', violations: framesReturned(new Kernel(mem, s.kernel), tasks, new TaskPages(mem, s.pages), s.firstSlot) },
           { name: 'commit-accounting', violations: commit },
+          {
+            name: 'victim-scored-highest',
+            violations: cpus.flatMap((r, cpu) => (r.notWorst ? [{ message: r.notWorst, where: `cpu ${cpu}` }] : [])),
+          },
         ],
         notes: [
           ...(first ? ['first OOM invocation, as the kernel logs it:', ...first.log.map((l) => `  ${l}`)] : ['the OOM killer never ran']),
