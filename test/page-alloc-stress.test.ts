@@ -16,6 +16,13 @@ describe('page-alloc-stress on real workers', () => {
     expect(r.oracles.every((o) => o.violations.length === 0)).toBe(true);
     expect(count(r, 'ok')).toBeGreaterThan(1000);
     expect(r.verdict).toBe('pass');
+    expect(r.perActor.filter((a) => a.role === 'cpu').every((a) => a.counters.drains > 0)).toBe(true);
+  });
+
+  it('drains as often as --drain says: never with 0, and the oracles still pass', async () => {
+    const r = await runStress({ scenario: 'page-alloc-stress', params: { nodes: 1, cpusPerNode: 2, drain: 0, kswapd: 'off', duration: '500ms' } });
+    expect(r.verdict).toBe('pass');
+    expect(r.perActor.reduce((n, a) => n + (a.counters.drains ?? 0), 0)).toBe(0);
   });
 
   it('passes under memory pressure: watermarks refuse, zonelists fall back to the other node, kswapd wakes', async () => {
@@ -48,6 +55,7 @@ describe('page-alloc-stress on real workers', () => {
     expect(() => prepareRun('page-alloc-stress', { nodes: 3, mem: '64M' })).toThrow(/--mem/);
     expect(() => prepareRun('page-alloc-stress', { zones: 'DMA=128M' })).toThrow(/--zones: ZONE_DMA ends at 128M/);
     expect(() => prepareRun('page-alloc-stress', { workers: 4 })).toThrow(/--workers: is not a parameter/);
+    expect(() => prepareRun('page-alloc-stress', { drain: 1025 })).toThrow(/--drain: 1025 is out of range/);
   });
 
   it('has oracles that fire on a doctored image: a leaked frame, a stale owner, a zone below min', () => {

@@ -47,7 +47,7 @@ const K_BAD = 5;
 
 type P = Params & {
   nodes: number; cpusPerNode: number; mem: number; zones: string; orders: string; pcp: boolean; mobility: boolean;
-  hold: number; remote: number; kswapd: boolean; touch: boolean; variant: string;
+  hold: number; remote: number; kswapd: boolean; touch: boolean; drain: number; variant: string;
 };
 
 interface State {
@@ -123,7 +123,7 @@ function cpu(ctx: ActorContext<P, State>): unknown {
 
   while (!ctx.stopped()) {
     const r = rng.below(1024);
-    if (r === 0) {
+    if (r < p.drain) {
       ctx.op(OP_DRAIN);
       if (rng.below(4) === 0) pa.drain_all_pages();
       else pa.drain_local_pages();
@@ -216,6 +216,7 @@ export const pageAllocStress = defineScenario<P, State>({
     { name: 'hold', type: 'int', default: 64, min: 1, max: 4096, help: 'blocks a CPU holds at most' },
     { name: 'remote', type: 'int', default: 10, min: 0, max: 100, help: 'percent of allocations asking for a random node' },
     { name: 'kswapd', type: 'bool', default: true, help: 'a kswapd actor per node' },
+    { name: 'drain', type: 'int', default: 1, min: 0, max: 1024, help: 'pageset drains per 1024 operations of a CPU (one in four drains every CPU\'s: drain_all_pages)' },
     { name: 'touch', type: 'bool', default: true, help: 'write and check a pattern in every frame (off: allocator cost alone, for benchmarks)' },
   ],
   variants: [
