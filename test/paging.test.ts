@@ -44,7 +44,9 @@ describe('paging on real workers', () => {
     const params = { procs: 3, frames: 32, pages: 32, ws: 32, writePct: 60, policy: 'fifo', forkEvery: 0, swap: join(dir, 'wbf.img') };
     const bad = await runStress({ scenario: 'swap-thrash', params: { ...params, variant: 'write-before-flush', duration: '10s' }, stopOnForbidden: true });
     expect(bad.verdict).toBe('fail');
+    expect(bad.failures).toEqual([]);
     // The lost write reads back as wrong bytes, or the page changed while it was being written (checksum).
+    expect(forbidden(bad).length).toBeGreaterThan(0);
     for (const o of forbidden(bad)) expect(['wrong-bytes', 'swap-corrupt']).toContain(o.outcome);
   });
 

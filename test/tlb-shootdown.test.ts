@@ -18,6 +18,8 @@ describe('tlb-shootdown on real workers', () => {
   it('no-shootdown: a stale translation reads a reused frame, and the TLB audit names it', async () => {
     const r = await runStress({ scenario: 'tlb-shootdown', params: { cpus: 3, duration: '5s', variant: 'no-shootdown' }, stopOnForbidden: true });
     expect(r.verdict).toBe('fail');
+    expect(r.failures).toEqual([]);
     expect(r.outcomes.find((o) => o.outcome === 'stale')?.count).toBeGreaterThan(0);
+    expect(oracle(r, 'tlb-coherence').length).toBeGreaterThan(0);
   });
 });
