@@ -32,6 +32,8 @@ describe('memrace CLI', () => {
     [['run', 'ring-stress', '--duration', 'soon'], /--duration: 'soon' is not a duration/],
     [['run', 'ring-stress', '--variant', 'nope'], /--variant: unknown value 'nope' \(allowed: correct, no-tail-wait\)/],
     [['run', 'no-such-scenario'], /scenario: unknown value 'no-such-scenario' \(allowed: ring-stress/],
+    [['translate', '--va', '0x1000', '--frames', '7'], /--frames: 7 is out of range/],
+    [['translate', '--va', '0x1000', '--pid', 'x'], /--pid: /],
   ])('exits 2 naming the field for %j', (args, message) => {
     const r = cli(...args);
     expect(r.status).toBe(2);

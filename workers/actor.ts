@@ -1,6 +1,6 @@
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem, type Mem } from '../src/shm/mem.js';
-import { C_STATE, S_CRASHED, S_DONE, S_READY, S_RUNNING, SLOT_WORDS } from '../src/shm/counters.js';
+import { C_STATE, S_CRASHED, S_DONE, S_READY, S_RUNNING, counterWord } from '../src/shm/counters.js';
 import { ActorContext } from '../src/runtime/context.js';
 import { GO, READY } from '../src/runtime/control.js';
 import { Rng } from '../src/runtime/rng.js';
@@ -22,7 +22,7 @@ export default function runActor(task: ActorTask): ActorReturn {
   const role = scenario.roles[roleName];
   const i32 = arena.i32;
   const c = task.control;
-  const stateWord = c.counters + task.actor * SLOT_WORDS + C_STATE;
+  const stateWord = counterWord(c, task.actor, C_STATE);
   const ctx = new ActorContext(
     mem, arena, c, task.actor, roleName, task.roles, task.params, task.state,
     new Rng((task.seed ^ Math.imul(task.actor + 1, 0x9e3779b1)) >>> 0), task.opBudget, task.grades,

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
-import { C_LAST_OP, SLOT_WORDS } from '../src/shm/counters.js';
+import { lastOpName } from '../src/shm/counters.js';
 import { ActorContext } from '../src/runtime/context.js';
 import { nodeEndpoint } from '../src/runtime/endpoint.js';
 import type { LiveActorApi, StepReport } from '../src/runtime/live-api.js';
@@ -34,8 +34,8 @@ const api: LiveActorApi = {
     const before = ctx.opsDone;
     ctx.grant(n);
     scenario.roles[ctx.role](ctx);
-    const code = ctx.i32[ctx.control.counters + ctx.actor * SLOT_WORDS + C_LAST_OP];
-    return { actor: ctx.actor, role: ctx.role, ops: ctx.opsDone, stepOps: ctx.opsDone - before, lastOp: scenario.opNames[code] ?? 'start' };
+    const lastOp = lastOpName(ctx.i32, ctx.control, ctx.actor, scenario.opNames);
+    return { actor: ctx.actor, role: ctx.role, ops: ctx.opsDone, stepOps: ctx.opsDone - before, lastOp };
   },
 };
 

@@ -72,10 +72,15 @@ export function envInfo(): EnvInfo {
   return { node: process.version, v8: process.versions.v8, cpus: cpus().length, platform: process.platform, arch: process.arch };
 }
 
+/** The forbidden outcomes that were seen. */
+export function forbiddenOutcomes(outcomes: readonly OutcomeCount[]): OutcomeCount[] {
+  return outcomes.filter((o) => o.grade === 'FORBIDDEN' && o.count > 0);
+}
+
 /** Fail on any oracle violation, any forbidden outcome, any failed actor. */
 export function verdictOf(r: Pick<Report, 'oracles' | 'outcomes' | 'failures'>): 'pass' | 'fail' {
   if (r.failures.length) return 'fail';
   if (r.oracles.some((o) => o.violations.length)) return 'fail';
-  if (r.outcomes.some((o) => o.grade === 'FORBIDDEN' && o.count > 0)) return 'fail';
+  if (forbiddenOutcomes(r.outcomes).length) return 'fail';
   return 'pass';
 }

@@ -1,11 +1,11 @@
 import {
-  C_CAS_RETRIES, C_CUSTOM, C_FORBIDDEN, C_OPS, C_SPINS, C_WAITS, LAT_BUCKETS, SLOT_WORDS, histogramPercentile,
+  C_CAS_RETRIES, C_CUSTOM, C_FORBIDDEN, C_OPS, C_SPINS, C_WAITS, LAT_BUCKETS, counterWord, histogramPercentile,
 } from '../shm/counters.js';
 import { runActors } from '../runtime/actors.js';
 import { Machine, type MachineOptions } from '../runtime/machine.js';
 import { findScenario } from '../scenarios/index.js';
 import { resolveScenarioParams } from './engine-params.js';
-import { type ActorReport, type LatencySummary, type OutcomeCount, type Report, envInfo, verdictOf } from './report.js';
+import { type ActorReport, type LatencySummary, type Report, envInfo, verdictOf } from './report.js';
 
 export interface Progress {
   elapsedMs: number;
@@ -77,13 +77,11 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     },
   });
   const check = batch.failures.length ? { oracles: [], notes: ['oracles skipped: an actor failed, the image is not quiescent'] } : run.check(batch.results);
-  const totals = run.outcomeTotals();
-  for (const [k, v] of Object.entries(check.outcomes ?? {})) totals[k] = (totals[k] ?? 0) + v;
-  const outcomes: OutcomeCount[] = scenario.outcomes.map((o) => ({ outcome: o.id, grade: o.grade, count: totals[o.id] ?? 0, description: o.description }));
+  const outcomes = run.outcomeCounts(check.outcomes);
   const secs = batch.elapsedMs / 1000;
   const allLat = new Array<number>(LAT_BUCKETS).fill(0);
   const perActor: ActorReport[] = roles.map((role, a) => {
-    const slot = control.counters + a * SLOT_WORDS;
+    const slot = counterWord(control, a, 0);
     const hist = mem.i32.subarray(control.latency + a * LAT_BUCKETS, control.latency + (a + 1) * LAT_BUCKETS);
     hist.forEach((v, i) => (allLat[i] += v));
     // Unsigned: a long run on many cores passes 2^31 operations per actor.
@@ -98,7 +96,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
       waits: mem.i32[slot + C_WAITS] >>> 0,
       latencyNs: latencyOf(hist),
       latencyHist: Array.from(hist),
-      counters: Object.fromEntries(scenario.counters.map((name, k) => [name, mem.i32[slot + C_CUSTOM + k]])),
+      counters: Object.fromEntries(scenario.counters.map((name, k) => [name, mem.i32[slot + C_CUSTOM + k] >>> 0])),
     };
   });
   const totalOps = perActor.reduce((s, a) => s + a.ops, 0);

@@ -1,7 +1,7 @@
 import { ConfigError, MemraceError } from '../errors.js';
 import { findScenario } from '../scenarios/index.js';
 import { resolveScenarioParams } from './engine-params.js';
-import { flagOf } from './params.js';
+import { type Params, flagOf } from './params.js';
 import { type EnvInfo, type Report, envInfo } from './report.js';
 import { runStress } from './stress.js';
 
@@ -95,7 +95,11 @@ function combinations(series: SweepOptions['series']): Array<Record<string, stri
  */
 export function fairnessOf(r: Pick<Report, 'perActor'>): number {
   const byRole = new Map<string, number[]>();
-  for (const a of r.perActor) byRole.set(a.role, [...(byRole.get(a.role) ?? []), a.ops]);
+  for (const a of r.perActor) {
+    const ops = byRole.get(a.role);
+    if (ops) ops.push(a.ops);
+    else byRole.set(a.role, [a.ops]);
+  }
   let worst = 1;
   for (const ops of byRole.values()) {
     if (ops.length > 1) worst = Math.max(worst, Math.max(...ops) / Math.max(1, Math.min(...ops)));
@@ -117,13 +121,15 @@ export async function sweep(o: SweepOptions): Promise<SweepReport> {
   // Every point is validated before the first run: a bad value fails now, not an hour in.
   const grid = o.axis.values.flatMap((x) => settings.map((c) => {
     const params = { ...o.params, ...c, [o.axis.name]: x };
+    let resolved: Params;
     try {
-      resolveScenarioParams(scenario, params);
+      resolved = resolveScenarioParams(scenario, params);
     } catch (e) {
       if (e instanceof MemraceError) throw new MemraceError(e.code, `${e.message}, at the point ${flagOf(o.axis.name)} ${x} ${settingName(c)}`);
       throw e;
     }
-    return { x, setting: settingName(c), params };
+    // A run's least time: its duration (none with an op budget), and a second to start and check.
+    return { x, setting: settingName(c), params, need: ((resolved.ops as number) > 0 ? 0 : (resolved.duration as number)) + 1000 };
   }));
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
@@ -135,8 +141,7 @@ export async function sweep(o: SweepOptions): Promise<SweepReport> {
     const got: Report[] = [];
     for (let i = 0; i < runs; i++) {
       const left = o.timeBudgetMs === undefined ? undefined : o.timeBudgetMs - (performance.now() - t0);
-      const need = Number(resolveScenarioParams(scenario, g.params).duration) + 1000;
-      if (left !== undefined && left < need) break;
+      if (left !== undefined && left < g.need) break;
       got.push(await runStress({ scenario: scenario.name, params: g.params, timeBudgetMs: left }));
       o.onRun?.(++done, total, `${flagOf(o.axis.name)} ${g.x} ${g.setting}`);
     }

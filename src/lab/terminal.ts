@@ -1,5 +1,5 @@
 import { table } from './table.js';
-import type { Report } from './report.js';
+import { type Report, forbiddenOutcomes } from './report.js';
 import { violationCount } from './scenario.js';
 
 const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -45,7 +45,7 @@ export function renderReport(r: Report): string {
   for (const f of r.failures) out.push(`actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}' [state ${f.state}]: ${f.message}`);
   for (const l of r.heldLocks) out.push(`lock ${l.name} is still held by actor ${l.holder}`);
   for (const n of r.notes) out.push(n);
-  const forbidden = r.outcomes.filter((o) => o.grade === 'FORBIDDEN' && o.count > 0);
+  const forbidden = forbiddenOutcomes(r.outcomes);
   out.push(
     `verdict: ${r.verdict.toUpperCase()}` +
       (forbidden.length ? ` (forbidden: ${forbidden.map((o) => `${o.outcome} x${o.count}`).join(', ')})` : ''),

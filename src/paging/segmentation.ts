@@ -24,7 +24,6 @@ export const SEG_WORDS = 4;
 export const TRAP_SEGMENT = -1;
 export const TRAP_LIMIT = -2;
 export const TRAP_PROT = -3;
-export const TRAP_NAMES: Record<number, string> = { [TRAP_SEGMENT]: 'invalid segment', [TRAP_LIMIT]: 'offset past limit', [TRAP_PROT]: 'protection' };
 
 /** Broken on purpose: relocate without comparing the offset to the limit. */
 export const VARIANT_NO_SEG_LIMIT = 1;

@@ -54,8 +54,9 @@ export class Tlb {
   lookup(asid: number, vpn: number): number {
     const mem = this.mem;
     const lo = vpn | 0;
+    const hi = (vpn / 4294967296) | 0;
     for (let i = 0, w = this.base; i < this.size; i++, w += TLB_ENTRY_WORDS) {
-      if (mem.read(w + T_VPN_LO) === lo && mem.read(w + T_ASID) === asid && mem.read(w + T_VPN_HI) === ((vpn / 4294967296) | 0)) {
+      if (mem.read(w + T_VPN_LO) === lo && mem.read(w + T_ASID) === asid && mem.read(w + T_VPN_HI) === hi) {
         mem.write(w + T_STAMP, ++this.clock);
         this.hits++;
         return mem.read(w + T_PTE);
@@ -68,11 +69,13 @@ export class Tlb {
   /** Fill (asid, vpn) -> pte into an invalid entry, else the least recently used one. */
   insert(asid: number, vpn: number, pte: number): void {
     const mem = this.mem;
+    const lo = vpn | 0;
+    const hi = (vpn / 4294967296) | 0;
     let victim = this.base;
     let oldest = Infinity;
     for (let i = 0, w = this.base; i < this.size; i++, w += TLB_ENTRY_WORDS) {
       const a = mem.read(w + T_ASID);
-      if (a === asid && mem.read(w + T_VPN_LO) === (vpn | 0) && mem.read(w + T_VPN_HI) === ((vpn / 4294967296) | 0)) {
+      if (a === asid && mem.read(w + T_VPN_LO) === lo && mem.read(w + T_VPN_HI) === hi) {
         victim = w;
         break;
       }

@@ -1,5 +1,5 @@
 import { Piscina } from 'piscina';
-import { C_LAST_OP, C_STATE, S_CRASHED, STATE_NAMES, SLOT_WORDS } from '../shm/counters.js';
+import { C_STATE, S_CRASHED, STATE_NAMES, counterWord, lastOpName } from '../shm/counters.js';
 import { SpinLock } from '../shm/spinlock.js';
 import type { Mem } from '../shm/mem.js';
 import { GO, READY, STOP } from './control.js';
@@ -95,8 +95,8 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
   };
   const failures: ActorFailureReport[] = [];
   const role = (a: number) => tasks[a].roles[a];
-  const lastOp = (a: number) => opts.opNames[i32[control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start';
-  const stateOf = (a: number) => STATE_NAMES[i32[control.counters + a * SLOT_WORDS + C_STATE]] ?? 'unknown';
+  const lastOp = (a: number) => lastOpName(i32, control, a, opts.opNames);
+  const stateOf = (a: number) => STATE_NAMES[i32[counterWord(control, a, C_STATE)]] ?? 'unknown';
   const stop = () => {
     Atomics.store(i32, control.control + STOP, 1);
     Atomics.notify(i32, control.control + STOP);
@@ -111,7 +111,7 @@ export async function runActors(opts: BatchOptions): Promise<BatchResult> {
         // After a hang is reported, destroy() rejects the task: that is our doing, not a crash.
         if (settled[t.actor]) return;
         settle(t.actor);
-        Atomics.store(i32, control.counters + t.actor * SLOT_WORDS + C_STATE, S_CRASHED);
+        Atomics.store(i32, counterWord(control, t.actor, C_STATE), S_CRASHED);
         const e = err instanceof Error ? err : new Error(String(err));
         failures.push({ actor: t.actor, role: role(t.actor), kind: 'crashed', lastOp: lastOp(t.actor), state: 'crashed', message: e.message });
         stop();

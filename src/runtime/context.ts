@@ -2,7 +2,7 @@ import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import {
   C_CAS_RETRIES, C_CUSTOM, C_FORBIDDEN, C_INTERESTING, C_LAST_OP, C_OPS, C_SPINS, C_WAITS,
-  LAT_BUCKETS, SLOT_WORDS, latencyBucket,
+  LAT_BUCKETS, counterWord, latencyBucket,
 } from '../shm/counters.js';
 import { STOP, STRIDE_ACTORS, STRIDE_ARRIVED, type ControlLayout } from './control.js';
 import { Rng } from './rng.js';
@@ -59,7 +59,7 @@ export class ActorContext<P = Params, S = unknown> {
     readonly live = false,
   ) {
     this.i32 = mem.i32;
-    this.slot = control.counters + actor * SLOT_WORDS;
+    this.slot = counterWord(control, actor, 0);
     this.latBase = control.latency + actor * LAT_BUCKETS;
     this.outBase = control.outcomes + actor * control.outcomeStride;
     this.stopWord = control.control + STOP;

@@ -1,7 +1,8 @@
 import type { Params } from '../lab/params.js';
+import type { OutcomeCount } from '../lab/report.js';
 import type { CheckResult, Scenario } from '../lab/scenario.js';
 import { Arena } from '../shm/arena.js';
-import { C_CUSTOM, SLOT_WORDS } from '../shm/counters.js';
+import { C_CUSTOM, counterWord, lastOpName } from '../shm/counters.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { allocControl, controlBytes, type ControlLayout } from './control.js';
 import type { ActorTask, PortKind } from './task.js';
@@ -70,20 +71,31 @@ export class Machine {
   /** One runtime counter (C_OPS, C_FORBIDDEN, ...) summed over every actor, each read unsigned. */
   sum(field: number): number {
     let s = 0;
-    for (let a = 0; a < this.roles.length; a++) s += Atomics.load(this.mem.i32, this.control.counters + a * SLOT_WORDS + field) >>> 0;
+    for (let a = 0; a < this.roles.length; a++) s += Atomics.load(this.mem.i32, counterWord(this.control, a, field)) >>> 0;
     return s;
   }
 
-  /** Outcome counts by id, summed over actors. */
+  /** Outcome counts by id, summed over actors (each read unsigned). */
   outcomeTotals(): Record<string, number> {
     const out: Record<string, number> = {};
     const { control, mem } = this;
     this.scenario.outcomes.forEach((o, k) => {
       let s = 0;
-      for (let a = 0; a < this.roles.length; a++) s += Atomics.load(mem.i32, control.outcomes + a * control.outcomeStride + k);
+      for (let a = 0; a < this.roles.length; a++) s += Atomics.load(mem.i32, control.outcomes + a * control.outcomeStride + k) >>> 0;
       out[o.id] = s;
     });
     return out;
+  }
+
+  /** The report's outcome table: the actors' counts plus those the oracles found (CheckResult.outcomes). */
+  outcomeCounts(fromCheck: Record<string, number> = {}): OutcomeCount[] {
+    const totals = this.outcomeTotals();
+    return this.scenario.outcomes.map((o) => ({ outcome: o.id, grade: o.grade, count: totals[o.id] + (fromCheck[o.id] ?? 0), description: o.description }));
+  }
+
+  /** The operation actor `a` last recorded. */
+  lastOp(a: number): string {
+    return lastOpName(this.mem.i32, this.control, a, this.scenario.opNames);
   }
 
   /** Run the scenario's oracles on the quiescent image, given what each actor returned. */
@@ -100,7 +112,7 @@ export class Machine {
       counter: (a, name) => {
         const k = scenario.counters.indexOf(name);
         if (k < 0) throw new Error(`scenario ${scenario.name} has no counter '${name}'`);
-        return mem.i32[control.counters + a * SLOT_WORDS + C_CUSTOM + k];
+        return mem.i32[counterWord(control, a, C_CUSTOM + k)];
       },
     });
   }

@@ -42,8 +42,13 @@ export function allocCounters(arena: Arena, actors: number): CounterRegions {
 }
 
 /** Word index of one counter of one actor. */
-export function counterWord(regions: CounterRegions, actor: number, field: number): number {
+export function counterWord(regions: Pick<CounterRegions, 'counters'>, actor: number, field: number): number {
   return regions.counters + actor * SLOT_WORDS + field;
+}
+
+/** The name of the operation actor `a` last recorded (ActorContext.op), for crash, hang and position reports. */
+export function lastOpName(i32: Int32Array, regions: Pick<CounterRegions, 'counters'>, a: number, opNames: readonly string[]): string {
+  return opNames[i32[counterWord(regions, a, C_LAST_OP)]] ?? 'start';
 }
 
 /** The bucket of a latency in nanoseconds. */

@@ -4,7 +4,7 @@ import { STRATEGIES } from '../../lab/det/block.js';
 import { type ExploreResult, explore } from '../../lab/det/explore.js';
 import { traceOf } from '../../lab/det/trace.js';
 import { replayHtml } from '../../lab/html/replay-html.js';
-import { envInfo } from '../../lab/report.js';
+import { envInfo, forbiddenOutcomes } from '../../lab/report.js';
 import { scenarioValues } from '../options.js';
 import { intOption } from '../int-option.js';
 import { countBar } from '../progress.js';
@@ -62,7 +62,7 @@ export function registerExplore(program: Command): void {
         out.push(`no failing schedule in ${r.iterations} iteration(s), ${secs}s (${why})`);
       } else {
         const { run, schedule, file } = r.failure;
-        const forbidden = run.outcomes.filter((o) => o.grade === 'FORBIDDEN' && o.count > 0).map((o) => `${o.outcome} x${o.count}`);
+        const forbidden = forbiddenOutcomes(run.outcomes).map((o) => `${o.outcome} x${o.count}`);
         out.push(`iteration ${schedule.iteration + 1} of ${iterations} FAILED after ${secs}s: ${run.failure!.message}`);
         if (forbidden.length) out.push(`outcomes: ${forbidden.join(', ')}`);
         out.push(`schedule: ${run.decisions.length} decisions, ${run.steps} turns, saved to ${file}`);

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { LiveActor } from '../../runtime/live.js';
 import { prepareRun } from '../../lab/stress.js';
 import { table } from '../../lab/table.js';
-import { C_LAST_OP, SLOT_WORDS } from '../../shm/counters.js';
 import { intOption } from '../int-option.js';
 import { scenarioValues } from '../options.js';
 import { registerScenarioCommand } from '../scenario-command.js';
@@ -27,12 +26,11 @@ export function registerStep(program: Command): void {
       const steps = intOption('steps', opts.steps, 8, 1, 1_000_000);
       const run = prepareRun(scenario.name, scenarioValues(scenario, opts));
       const actors = await Promise.all(run.tasks.map((t) => LiveActor.start(t)));
-      const lastOp = (a: number) => scenario.opNames[run.mem.i32[run.control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start';
       try {
         for (let round = 1; round <= rounds; round++) {
           const rows = table(['round', 'actor', 'role', 'ran', 'total', 'stopped at']);
           for (const a of actors) {
-            const r = await a.step(steps, STEP_TIMEOUT_MS, () => ({ role: run.roles[a.actor], lastOp: lastOp(a.actor) }));
+            const r = await a.step(steps, STEP_TIMEOUT_MS, () => ({ role: run.roles[a.actor], lastOp: run.lastOp(a.actor) }));
             rows.push([round, r.actor, r.role, r.stepOps, r.ops, r.lastOp]);
           }
           const seen = Object.entries(run.outcomeTotals()).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`);

@@ -58,6 +58,8 @@ export const A_RUNNING = 0;
 export const A_PENDING = 1;
 export const A_BLOCKED = 2;
 export const A_DONE = 3;
+/** Their names, indexed by the values above. */
+export const ACTOR_STATE_NAMES = ['running', 'pending', 'blocked', 'done'] as const;
 
 /** How a blocked wait ended. */
 export const WAKE_NOTIFIED = 1;

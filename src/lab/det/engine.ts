@@ -1,13 +1,12 @@
 import type { Piscina } from 'piscina';
 import { ConfigError, MemraceError } from '../../errors.js';
 import { runActors } from '../../runtime/actors.js';
-import { C_LAST_OP, SLOT_WORDS } from '../../shm/counters.js';
 import { type OracleResult, violationCount } from '../scenario.js';
-import type { OutcomeCount } from '../report.js';
+import { type OutcomeCount, forbiddenOutcomes } from '../report.js';
 import type { Machine } from '../../runtime/machine.js';
 import { prepareRun } from '../stress.js';
 import {
-  A_BASE, A_WORDS, ACCESS_KINDS, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
+  A_BASE, A_WORDS, ACCESS_KINDS, ACTOR_STATE_NAMES, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
   H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
   H_STRATEGY, H_CHANGE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
   STATUS_NAMES, STRATEGIES, TRACE_WORDS, type BlockShape, type StrategyName, blockWords, decBase, forcedBase, traceBase,
@@ -76,7 +75,6 @@ export interface DetRun {
   trace: Int32Array;
 }
 
-const STATE_NAMES = ['running', 'pending', 'blocked', 'done'] as const;
 
 /** The block's size for a run of `actors` with a per-actor step budget. */
 export function blockShape(actors: number, stepBudget: number): BlockShape {
@@ -161,25 +159,23 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
     const kind = ACCESS_KINDS[i32[r + R_KIND]] ?? 'none';
     const addr = i32[r + R_ADDR];
     return {
-      actor: a, role, state: STATE_NAMES[i32[r + R_STATE]], access: kind,
+      actor: a, role, state: ACTOR_STATE_NAMES[i32[r + R_STATE]], access: kind,
       address: addr >= 0 ? run.wordName(addr) : '-',
       ...(kind === 'wait' ? { expected: i32[r + R_EXPECT] } : {}),
       steps: i32[r + R_STEPS],
-      lastOp: run.scenario.opNames[i32[run.control.counters + a * SLOT_WORDS + C_LAST_OP]] ?? 'start',
+      lastOp: run.lastOp(a),
     };
   });
   const quiescent = status === 'finished' && batch.failures.length === 0;
   const check = quiescent ? run.check(batch.results) : { oracles: [], outcomes: {} };
-  const totals = run.outcomeTotals();
-  for (const [k, v] of Object.entries(check.outcomes ?? {})) totals[k] = (totals[k] ?? 0) + v;
-  const outcomes = run.scenario.outcomes.map((o) => ({ outcome: o.id, grade: o.grade, count: totals[o.id] ?? 0, description: o.description }));
+  const outcomes = run.outcomeCounts(check.outcomes);
   const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace };
   result.failure = judge(result, batch.failures.map((f) => `actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}': ${f.message}`), i32[base + H_CULPRIT]);
   return result;
 }
 
 function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null {
-  const forbidden = r.outcomes.filter((o) => o.grade === 'FORBIDDEN' && o.count > 0);
+  const forbidden = forbiddenOutcomes(r.outcomes);
   if (forbidden.length) return { kind: 'forbidden', message: `forbidden outcome ${forbidden.map((o) => `'${o.outcome}' (${o.description})`).join(', ')}` };
   if (crashes.length) return { kind: 'crash', message: crashes.join('; ') };
   const where = (p: ActorPosition) => `actor ${p.actor} (${p.role}) ${p.state} at ${p.access} ${p.address}${p.expected !== undefined ? ` == ${p.expected}` : ''} during '${p.lastOp}'`;

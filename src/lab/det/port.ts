@@ -18,6 +18,13 @@ const TURN_POLL_MS = 200;
  */
 const TURN_SPINS = 2000;
 
+/** A plain write that returns the value it replaced, for the trace (one function, not a closure per write). */
+function plainExchange(a: Int32Array, j: number, x: number): number {
+  const old = a[j];
+  a[j] = x;
+  return old;
+}
+
 /**
  * The Mem port of the deterministic engine. Before each access (plain reads, writes and
  * pauses included) the actor waits for the turn token; the holder of the token decides who
@@ -181,11 +188,7 @@ export class ScheduledMem implements Mem {
     this.rmw(K.store, i, v, Atomics.exchange);
   }
   write(i: number, v: number): void {
-    this.rmw(K.write, i, v, (a, j, x) => {
-      const old = a[j];
-      a[j] = x;
-      return old;
-    });
+    this.rmw(K.write, i, v, plainExchange);
   }
   writeBlock(i: number, src: Int32Array, off: number, n: number): void {
     for (let k = 0; k < n; k++) this.write(i + k, src[off + k]);
