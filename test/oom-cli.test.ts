@@ -4,6 +4,13 @@ import { describe, expect, it } from 'vitest';
 const cli = (args: string[], input?: string) => spawnSync('node', ['dist/cli/main.js', ...args], { encoding: 'utf8', input, timeout: 60_000 });
 
 describe('memrace proc, sysctl and shell (issue 8)', () => {
+  it('reads the kernel\'s /proc/sys/vm files beside the userland\'s, in one command', () => {
+    const r = cli(['proc', '/proc/sys/vm/min_free_kbytes', '/proc/sys/vm/overcommit_memory', '/proc/42/oom_adj']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^# cat \/proc\/sys\/vm\/min_free_kbytes\n\d+\n/);
+    expect(r.stdout).toMatch(/# cat \/proc\/sys\/vm\/overcommit_memory\n0\n# cat \/proc\/42\/oom_adj\n0\n$/);
+  });
+
   it('reads /proc/<pid>/oom_score, oom_score_adj and oom_adj', () => {
     const r = cli(['proc', '/proc/42/oom_score', '/proc/42/oom_score_adj', '/proc/42/oom_adj']);
     expect(r.status).toBe(0);

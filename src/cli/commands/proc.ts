@@ -7,8 +7,12 @@ import { addBootOptions, bootConfigFrom } from './boot.js';
 import { readFileSync } from 'node:fs';
 import { Userland } from '../../kernel/userland.js';
 
-/** Per-process files and vm sysctls come from the machine's userland (memrace shell's). */
+/**
+ * Per-process files and the overcommit/OOM sysctls come from the machine's userland
+ * (memrace shell's); the kernel's own views, its /proc/sys/vm files included, from procRead.
+ */
 const USERLAND_PATH = /^\/proc\/(\d+|sys)\//;
+const fromUserland = (p: string) => USERLAND_PATH.test(p) && !(PROC_PATHS as readonly string[]).includes(p);
 
 export function registerProc(program: Command): void {
   addBootOptions(program.command('proc'))
@@ -28,18 +32,16 @@ export function registerProc(program: Command): void {
         const m = /^\/proc\/(\d+)\//.exec(opts.write);
         if (m && paths.every((p) => !p.startsWith(`/proc/${m[1]}/`))) paths = ['oom_score', 'oom_score_adj', 'oom_adj'].map((f) => `/proc/${m[1]}/${f}`);
       }
-      if (paths.some((p) => USERLAND_PATH.test(p))) {
-        for (const p of paths) {
-          const f = USERLAND_PATH.test(p) ? u.read(p) : { rc: 0, text: procRead(r.kernel, r.memblock, p) };
-          process.stdout.write(`# cat ${p}\n${f.text}\n`);
-          if (f.rc) process.exitCode = 1;
-        }
-        return;
-      }
       const ops = Number(opts.workload);
       if (!Number.isInteger(ops) || ops < 0) throw new ConfigError('--workload', `'${opts.workload}' is not a count`, 'a whole number of allocations');
       if (ops) mixedWorkload(r.kernel, ops, { seed: Number(opts.seed) || 1 });
-      const out = paths.map((p) => `# cat ${p}\n${p === 'pcpstats' ? pcpStats(r.kernel) : procRead(r.kernel, r.memblock, p)}`);
-      process.stdout.write(out.join('\n'));
+      const out = paths.map((p) => {
+        if (!fromUserland(p)) return `# cat ${p}\n${p === 'pcpstats' ? pcpStats(r.kernel) : procRead(r.kernel, r.memblock, p)}`;
+        const f = u.read(p);
+        if (f.rc) process.exitCode = 1;
+        return `# cat ${p}\n${f.text}`;
+      });
+      const text = out.join('\n');
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     });
 }
