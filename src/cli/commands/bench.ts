@@ -1,10 +1,10 @@
 import { table } from '../../lab/table.js';
 import type { Command } from 'commander';
 import { cpus } from 'node:os';
-import { writeFileSync } from 'node:fs';
 import { findSuite, suites } from '../../../bench/index.js';
 import { met, type SuiteResult } from '../../../bench/suite.js';
 import { human, ns } from '../../lab/terminal.js';
+import { OutputFile } from '../output-file.js';
 
 export function renderSuite(r: SuiteResult): string {
   const m = table(['measurement', 'ops/s', 'ns/op', 'note']);
@@ -22,6 +22,7 @@ export function registerBench(program: Command): void {
     .option('--quick', 'short measurements (a smoke run)')
     .option('--json <file>', 'write the results as JSON')
     .action(async (name: string, opts: { quick?: boolean; json?: string }) => {
+      const json = OutputFile.of('--json', opts.json);
       const results: SuiteResult[] = [];
       for (const suite of findSuite(name)) {
         process.stderr.write(`bench ${suite.name}: ${suite.summary} (${cpus().length} CPUs)\n`);
@@ -29,6 +30,6 @@ export function registerBench(program: Command): void {
         results.push(r);
         process.stdout.write(renderSuite(r) + '\n');
       }
-      if (opts.json) writeFileSync(opts.json, JSON.stringify(results, null, 2) + '\n');
+      json?.write(JSON.stringify(results, null, 2) + '\n');
     });
 }

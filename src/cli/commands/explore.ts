@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { STRATEGIES } from '../../lab/det/block.js';
 import { type ExploreResult, explore } from '../../lab/det/explore.js';
@@ -10,6 +9,7 @@ import { intOption } from '../int-option.js';
 import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
+import { OutputFile } from '../output-file.js';
 
 /** The exploration as plain data: the failing run without its image. */
 function exploreJson(r: ExploreResult) {
@@ -38,6 +38,8 @@ export function registerExplore(program: Command): void {
       .option('--json <file>', 'write the exploration (and the failing run: outcomes, positions, decisions) as JSON to FILE')
       .option('--html <file>', "write the failing schedule's per-actor timeline, outcomes and trace as a self-contained HTML page"),
     action: async (scenario, opts) => {
+      const json = OutputFile.of('--json', opts.json);
+      const html = OutputFile.of('--html', opts.html);
       const iterations = intOption('iterations', opts.iterations, 1000, 1);
       const raw = scenarioValues(scenario, opts);
       raw.ops ??= 4;
@@ -71,10 +73,10 @@ export function registerExplore(program: Command): void {
         process.exitCode = 1;
       }
       process.stdout.write(out.join('\n') + '\n');
-      if (typeof opts.json === 'string') writeFileSync(opts.json, JSON.stringify(exploreJson(r), null, 2) + '\n');
-      if (typeof opts.html === 'string' && r.failure) {
+      json?.write(JSON.stringify(exploreJson(r), null, 2) + '\n');
+      if (html && r.failure) {
         const { run, schedule } = r.failure;
-        writeFileSync(opts.html, replayHtml({ schedule, run, trace: traceOf(run), reproduced: true }));
+        html.write(replayHtml({ schedule, run, trace: traceOf(run), reproduced: true }));
       }
     },
   });

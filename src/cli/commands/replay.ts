@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { replayHtml } from '../../lab/html/replay-html.js';
 import { MemraceError } from '../../errors.js';
@@ -8,6 +7,7 @@ import { renderTrace } from '../../lab/det/trace.js';
 import { resolveScenarioParams } from '../../lab/engine-params.js';
 import { scenarioValues } from '../options.js';
 import { registerScenarioCommand } from '../scenario-command.js';
+import { OutputFile } from '../output-file.js';
 
 export function registerReplay(program: Command): void {
   registerScenarioCommand(program, {
@@ -17,6 +17,7 @@ export function registerReplay(program: Command): void {
       .requiredOption('--schedule <file>', 'a schedule saved by memrace explore')
       .option('--html <file>', 'write the per-actor timeline, outcomes and trace as a self-contained HTML page'),
     action: async (scenario, opts) => {
+      const html = OutputFile.of('--html', opts.html);
       const file = String(opts.schedule);
       const given = scenarioValues(scenario, opts);
       const schedule = readSchedule(file, scenario.name);
@@ -31,7 +32,7 @@ export function registerReplay(program: Command): void {
       out.push(run.failure ? `FAILED: ${run.failure.message}` : 'passed: no forbidden outcome, every oracle holds');
       if (schedule.decisions !== undefined) out.push(r.reproduced ? 'reproduced: the recorded run, exactly (same failure, same turns)' : `NOT reproduced: recorded ${schedule.failure?.message ?? 'a pass'} in ${schedule.steps} turns`);
       process.stdout.write(out.join('\n') + '\n');
-      if (typeof opts.html === 'string') writeFileSync(opts.html, replayHtml(r));
+      html?.write(replayHtml(r));
       if (!r.reproduced) throw new MemraceError('E_SCHEDULE', `${file}: the replay did not reproduce the recorded run`);
       if (run.failure) process.exitCode = 1;
     },

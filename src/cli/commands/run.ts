@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration } from '../../lab/params.js';
 import { reportHtml } from '../../lab/html/report-html.js';
@@ -9,12 +8,13 @@ import { renderReport } from '../../lab/terminal.js';
 import { scenarioValues } from '../options.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { progressBar } from '../progress.js';
+import { OutputFile } from '../output-file.js';
 
-/** What a run can be written to besides the terminal; the lab's report writers add themselves here. */
-export const reportWriters: Array<{ flag: string; help: string; write: (file: string, r: Report) => void }> = [
-  { flag: 'json', help: 'write the report as JSON to FILE', write: (file, r) => writeFileSync(file, JSON.stringify(r, null, 2) + '\n') },
-  { flag: 'junit', help: 'write JUnit XML to FILE: a test case per oracle and per forbidden outcome', write: (file, r) => writeFileSync(file, junitXml(r)) },
-  { flag: 'html', help: 'write a self-contained HTML report with SVG charts to FILE', write: (file, r) => writeFileSync(file, reportHtml(r)) },
+/** What a run can be written to besides the terminal. */
+const reportWriters: Array<{ flag: string; help: string; format: (r: Report) => string }> = [
+  { flag: 'json', help: 'write the report as JSON to FILE', format: (r) => JSON.stringify(r, null, 2) + '\n' },
+  { flag: 'junit', help: 'write JUnit XML to FILE: a test case per oracle and per forbidden outcome', format: junitXml },
+  { flag: 'html', help: 'write a self-contained HTML report with SVG charts to FILE', format: reportHtml },
 ];
 
 /** What the command keeps of its time budget for itself after the run: the oracles and the report. */
@@ -44,6 +44,7 @@ export function registerRun(program: Command): void {
     description: 'run a scenario on real worker threads and check it',
     options: addRunOptions,
     action: async (scenario, opts) => {
+      const outputs = reportWriters.map((w) => ({ w, out: OutputFile.of(`--${w.flag}`, opts[w.flag]) }));
       const bar = opts.quiet ? { update() {}, stop() {} } : progressBar(scenario.name);
       let report: Report;
       try {
@@ -59,10 +60,7 @@ export function registerRun(program: Command): void {
       }
       const text = renderReport(report);
       process.stdout.write((opts.quiet ? text.split('\n').at(-1) : text) + '\n');
-      for (const w of reportWriters) {
-        const file = opts[w.flag];
-        if (typeof file === 'string') w.write(file, report);
-      }
+      for (const { w, out } of outputs) out?.write(w.format(report));
       if (report.verdict === 'fail') process.exitCode = 1;
     },
   });

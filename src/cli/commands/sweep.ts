@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import { sweepHtml } from '../../lab/html/sweep-html.js';
@@ -10,6 +9,7 @@ import { intOption } from '../int-option.js';
 import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
+import { OutputFile } from '../output-file.js';
 
 export function registerSweep(program: Command): void {
   registerScenarioCommand(program, {
@@ -30,6 +30,8 @@ export function registerSweep(program: Command): void {
       const rawAxis = given[axis];
       if (rawAxis === undefined) throw new ConfigError(flagOf(axis), `the sweep needs the values of its axis '${axis}'`, `a range such as ${flagOf(axis)} 1..4 or a list ${flagOf(axis)} 1,2,4`);
       delete given[axis];
+      const json = OutputFile.of('--json', opts.json);
+      const html = OutputFile.of('--html', opts.html);
       const runs = intOption('runs', opts.runs, 3, 1, 1000);
       const series = (opts.param as string[]).map(parseSeries);
       const values = parseRange(flagOf(axis), String(rawAxis));
@@ -40,8 +42,8 @@ export function registerSweep(program: Command): void {
         onRun: (done, _total, label) => bar.update(done, label),
       }).finally(() => bar.stop());
       process.stdout.write(renderSweep(r) + '\n');
-      if (typeof opts.json === 'string') writeFileSync(opts.json, JSON.stringify(r, null, 2) + '\n');
-      if (typeof opts.html === 'string') writeFileSync(opts.html, sweepHtml(r));
+      json?.write(JSON.stringify(r, null, 2) + '\n');
+      html?.write(sweepHtml(r));
       if (r.points.some((p) => p.verdicts.includes('fail'))) process.exitCode = 1;
     },
   });
