@@ -7,6 +7,12 @@ import { describe, expect, it } from 'vitest';
 const cli = (...args: string[]) => spawnSync('node', ['dist/cli/main.js', ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('memrace CLI', () => {
+  it('stops quietly when its reader goes away (memrace list | head -1)', () => {
+    const r = spawnSync('sh', ['-c', 'node dist/cli/main.js list | head -1'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout).toMatch(/^ring-stress /);
+    expect(r.stderr).not.toMatch(/EPIPE/);
+  });
+
   it('lists the scenarios, one line each, hiding the probes', () => {
     const r = cli('list');
     expect(r.status).toBe(0);

@@ -34,6 +34,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `memrace list | head`: the reader went away; stop quietly, as cat(1) does.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 main(process.argv).then((code) => {
   process.exitCode = code;
 });
