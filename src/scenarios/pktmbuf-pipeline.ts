@@ -156,6 +156,9 @@ function worker(ctx: ActorContext<P, State>): void {
       // Multicast: a second reference for the second port. The broken variant sends the same mbuf twice.
       if (p.variant === 'no-clone') {
         out[k++] = m;
+        // The second port's copy, as a clone would be counted: the accounting stays exact and
+        // only the mempool's cookies can catch the bug (the mbuf comes back twice).
+        ctx.count(K_CLONES);
         continue;
       }
       const c = pm.clone(m, mp);
