@@ -27,7 +27,10 @@ describe('mempool-stress on real workers', () => {
   ])('catches the broken variant %s', async (variant, params) => {
     const r = await runStress({ scenario: 'mempool-stress', params: { lcores: 4, duration: '5s', variant, ...params }, stopOnForbidden: true });
     expect(r.verdict).toBe('fail');
-    expect(forbidden(r).length + r.oracles.flatMap((o) => o.violations).length).toBeGreaterThan(0);
+    // The race itself is seen (an object owned twice, written while free or while owned),
+    // not a crashed lcore whose leftovers trip the end-of-run oracles.
+    expect(r.failures).toEqual([]);
+    expect(forbidden(r).filter((o) => ['duplicate', 'dirty', 'stolen'].includes(o)).length).toBeGreaterThan(0);
   });
 
   it('refuses bad configurations naming the flag', () => {
