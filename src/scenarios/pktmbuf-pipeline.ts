@@ -83,6 +83,8 @@ function rx(ctx: ActorContext<P, State>): void {
   const burst = new Int32Array(p.burst);
   const payload = new Uint8Array(p.payload);
   const hdr = new Uint8Array(HDR);
+  const unicast = headerTemplate(p.payload, false);
+  const multicast = headerTemplate(p.payload, true);
   const me = ctx.actorsOf('rx').indexOf(ctx.actor);
   let seq = me << 24;
   while (!ctx.stopped()) {
@@ -98,7 +100,7 @@ function rx(ctx: ActorContext<P, State>): void {
       for (let k = 0; k < p.payload; k++) payload[k] = pattern(seq, k);
       pm.write(pm.append(m, p.payload), payload);
       const mcast = ctx.rng.below(100) < p.multicast;
-      buildHeaders(hdr, seq, p.payload, mcast);
+      stampHeaders(hdr, mcast ? multicast : unicast, seq, mcast);
       pm.write(pm.prepend(m, 8), hdr, 34, 8);
       pm.write(pm.prepend(m, 20), hdr, 14, 20);
       pm.write(pm.prepend(m, 14), hdr, 0, 14);
@@ -117,13 +119,23 @@ function rx(ctx: ActorContext<P, State>): void {
   mem.add(s.words + W_RX_DONE, 1);
 }
 
-function buildHeaders(h: Uint8Array, seq: number, payload: number, mcast: boolean): void {
-  h.fill(0);
+/** Ethernet, IPv4 and UDP headers for `payload` bytes, to the multicast group or to 10.0.1.0 (built once per RX lcore). */
+function headerTemplate(payload: number, mcast: boolean): Uint8Array {
+  const h = new Uint8Array(HDR);
   h.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00], 0);
   const ipLen = 20 + 8 + payload;
-  h.set([0x45, 0, ipLen >> 8, ipLen & 0xff, (seq >> 8) & 0xff, seq & 0xff, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1], 14);
-  h.set(mcast ? [224, 0, 0, 251] : [10, 0, 1, seq & 0xff], 30);
+  h.set([0x45, 0, ipLen >> 8, ipLen & 0xff, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1], 14);
+  h.set(mcast ? [224, 0, 0, 251] : [10, 0, 1, 0], 30);
   h.set([0x30, 0x39, 0x14, 0xe9, (8 + payload) >> 8, (8 + payload) & 0xff, 0, 0], 34);
+  return h;
+}
+
+/** A packet's headers: the template with its IP id and, for unicast, the last address byte from seq. */
+function stampHeaders(h: Uint8Array, template: Uint8Array, seq: number, mcast: boolean): void {
+  h.set(template);
+  h[18] = (seq >> 8) & 0xff;
+  h[19] = seq & 0xff;
+  if (!mcast) h[33] = seq & 0xff;
 }
 
 function worker(ctx: ActorContext<P, State>): void {
