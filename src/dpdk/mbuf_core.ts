@@ -104,6 +104,11 @@ export class MbufCore {
       this.mem.write(w, (1 + v) & 0xffff);
       return (1 + v) & 0xffff;
     }
+    return this.refcnt_add(w, v);
+  }
+
+  /** __rte_mbuf_refcnt_update: the shared case, always an atomic add (a plain one in the broken variant). */
+  private refcnt_add(w: number, v: number): number {
     if (this.plainRefcnt) {
       const nv = (this.mem.read(w) + v) & 0xffff;
       this.mem.write(w, nv);
@@ -262,7 +267,7 @@ export class MbufCore {
     // At refcnt 1 the mbuf is ours alone and already holds the refcnt a free mbuf needs:
     // no atomic at all on the common path.
     const sole = this.refcnt_read(m) === 1;
-    if (!sole && this.refcnt_update(m, -1) !== 0) return 0;
+    if (!sole && this.refcnt_add(m + M_REFCNT, -1) !== 0) return 0;
     if (!this.is_direct(m)) this.detach(m);
     if (this.mem.read(m + M_NEXT) !== 0) this.mem.write(m + M_NEXT, 0);
     if (this.mem.read(m + M_NB_SEGS) !== 1) this.mem.write(m + M_NB_SEGS, 1);
