@@ -5,7 +5,7 @@ import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { HeadTail, QUEUE_FIXED, QUEUE_VARIABLE, RingStats } from './ring_core.js';
 import {
-  HT_HTD_MAX, HT_SYNC, RING_F_EXACT_SZ, RING_SYNC_MT_HTS, RING_SYNC_ST, RING_SZ_MASK, RTS_HTD_MAX_DIV,
+  HT_HTD_MAX, HT_SYNC, HT_TAIL, RING_F_EXACT_SZ, RING_SYNC_MT_HTS, RING_SYNC_ST, RING_SZ_MASK, RTS_HTD_MAX_DIV,
   R_CAPACITY, R_CONS, R_ESIZE_WORDS, R_FLAGS, R_MASK, R_PROD, R_SIZE, R_SLOTS, R_VARIANT, SYNC_NAMES,
   VARIANT_NO_TAIL_WAIT, consSyncOf, prodSyncOf,
 } from './ring_layout.js';
@@ -104,8 +104,8 @@ export class Ring {
     const noTailWait = mem.load(b + R_VARIANT) === VARIANT_NO_TAIL_WAIT;
     const prod = b + R_PROD;
     const cons = b + R_CONS;
-    this.prod = new HeadTail(mem, prod, cons + 3, mem.load(prod + HT_SYNC), this.capacity, true, noTailWait, this.stats);
-    this.cons = new HeadTail(mem, cons, prod + 3, mem.load(cons + HT_SYNC), 0, false, noTailWait, this.stats);
+    this.prod = new HeadTail(mem, prod, cons + HT_TAIL, mem.load(prod + HT_SYNC), this.capacity, true, noTailWait, this.stats);
+    this.cons = new HeadTail(mem, cons, prod + HT_TAIL, mem.load(cons + HT_SYNC), 0, false, noTailWait, this.stats);
   }
 
   get name(): string {

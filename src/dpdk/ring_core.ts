@@ -29,6 +29,8 @@ export class RingStats {
 export class HeadTail {
   oldHead = 0;
   entries = 0;
+  /** Word index of this side's tail position: what the other side reads, and what a waiter sleeps on. */
+  readonly tailWord: number;
 
   constructor(
     private readonly mem: Mem,
@@ -42,7 +44,9 @@ export class HeadTail {
     private readonly isProd: boolean,
     private readonly noTailWait: boolean,
     readonly stats: RingStats,
-  ) {}
+  ) {
+    this.tailWord = side + HT_TAIL;
+  }
 
   private room(head: number): number {
     const other = this.mem.load(this.otherTail) >>> 0;
@@ -66,7 +70,7 @@ export class HeadTail {
   update(n: number): void {
     switch (this.sync) {
       case RING_SYNC_ST:
-        this.mem.store(this.side + HT_TAIL, (this.oldHead + n) | 0);
+        this.mem.store(this.tailWord, (this.oldHead + n) | 0);
         return;
       case RING_SYNC_MT:
         this.updateMt(n);
@@ -110,7 +114,7 @@ export class HeadTail {
    */
   private updateMt(n: number): void {
     const mem = this.mem;
-    const tailW = this.side + HT_TAIL;
+    const tailW = this.tailWord;
     const expect = this.oldHead | 0;
     if (!this.noTailWait) {
       let spins = 0;
@@ -132,7 +136,7 @@ export class HeadTail {
   private moveRts(max: number, behavior: number): number {
     const mem = this.mem;
     const headI = (this.side + HT_RTS_HEAD) >> 1;
-    const tailPosW = this.side + HT_TAIL;
+    const tailPosW = this.tailWord;
     const htdMax = mem.load(this.side + HT_HTD_MAX) >>> 0;
     let oh = mem.load64(headI);
     for (;;) {
@@ -184,7 +188,7 @@ export class HeadTail {
     for (;;) {
       let spins = 0;
       while (Number(op & MASK32) !== Number((op >> 32n) & MASK32)) {
-        this.backoff(spins++, this.side + HT_TAIL);
+        this.backoff(spins++, this.tailWord);
         op = mem.load64(htI);
       }
       const head = Number(op & MASK32);
@@ -210,7 +214,7 @@ export class HeadTail {
   /** SP/SC: finish an operation begun by `move` at `oldHead` + n (peek and zero-copy). */
   setSt(pos: number): void {
     this.mem.store(this.side + HT_HEAD, pos | 0);
-    this.mem.store(this.side + HT_TAIL, pos | 0);
+    this.mem.store(this.tailWord, pos | 0);
   }
 
   /** Put head and tail at `pos` with no operation in flight (RTS counts restart at 0). */
@@ -236,7 +240,7 @@ export class HeadTail {
 
   /** The tail position (what the other side reads). */
   tail(): number {
-    return this.mem.load(this.side + HT_TAIL) >>> 0;
+    return this.mem.load(this.tailWord) >>> 0;
   }
 
   /** The head position, in any mode. */

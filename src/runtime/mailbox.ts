@@ -1,6 +1,6 @@
 import { ENOBUFS } from '../errors.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
-import { R_PROD, ringFlags } from '../dpdk/ring_layout.js';
+import { ringFlags } from '../dpdk/ring_layout.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 
@@ -51,7 +51,7 @@ export class Mailboxes {
     m[3] = c;
     const ring = this.rings[to];
     if (ring.enqueue_elem(m) !== 0) return -ENOBUFS;
-    this.mem.notify(ring.ref.base + R_PROD + 3, 1);
+    this.mem.notify(ring.prod.tailWord, 1);
     return 0;
   }
 
@@ -61,7 +61,7 @@ export class Mailboxes {
    */
   receive(out: Int32Array, timeoutMs: number): boolean {
     const ring = this.rings[this.self];
-    const tailWord = ring.ref.base + R_PROD + 3;
+    const tailWord = ring.prod.tailWord;
     for (let i = 0; i < SPIN; i++) {
       if (ring.dequeue(out) === 0) return true;
       this.mem.pause();

@@ -2,7 +2,7 @@ import { Pktmbuf } from '../dpdk/mbuf.js';
 import { MBUF_VARIANT_NONE, MBUF_VARIANT_PLAIN_REFCNT } from '../dpdk/mbuf_layout.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
-import { HT_TAIL, R_PROD, ringFlags } from '../dpdk/ring_layout.js';
+import { ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
@@ -123,7 +123,7 @@ function worker(ctx: ActorContext<P, State>): void {
     const n = ring.dequeue_burst(buf, 1 + rng.below(4));
     if (n === 0) {
       if (mem.load(s.words + W_MAIN_DONE) === 1 && ring.count() === 0) break;
-      mem.wait(s.ring.base + R_PROD + HT_TAIL, mem.load(s.ring.base + R_PROD + HT_TAIL), 0.05);
+      mem.wait(ring.prod.tailWord, mem.load(ring.prod.tailWord), 0.05);
       continue;
     }
     for (let i = 0; i < n; i++) {

@@ -3,7 +3,7 @@ import { Pktmbuf } from '../dpdk/mbuf.js';
 import { M_DYNFIELD1, M_DYNFIELD2, M_PORT } from '../dpdk/mbuf_layout.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
-import { HT_TAIL, R_PROD, ringFlags } from '../dpdk/ring_layout.js';
+import { ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
@@ -47,7 +47,6 @@ interface State {
 }
 
 /** A consumer sleeps on its ring's producer tail: the word a producer moves when it publishes. */
-const PROD_TAIL = R_PROD + HT_TAIL;
 
 /**
  * Latency from RX to a stage, summed in a float (an int32 counter of µs overflows in
@@ -151,7 +150,7 @@ function worker(ctx: ActorContext<P, State>): void {
     const n = toWorkers.dequeue_burst(inb, p.burst);
     if (n === 0) {
       if (mem.load(s.words + W_RX_DONE) === nRx && toWorkers.count() === 0) break;
-      mem.wait(s.toWorkers.base + PROD_TAIL, mem.load(s.toWorkers.base + PROD_TAIL), 0.05);
+      mem.wait(toWorkers.prod.tailWord, mem.load(toWorkers.prod.tailWord), 0.05);
       continue;
     }
     let k = 0;
@@ -208,7 +207,7 @@ function tx(ctx: ActorContext<P, State>): void {
     const n = toTx.dequeue_burst(burst, p.burst);
     if (n === 0) {
       if (mem.load(s.words + W_WORKERS_DONE) === nWorkers && toTx.count() === 0) break;
-      mem.wait(s.toTx.base + PROD_TAIL, mem.load(s.toTx.base + PROD_TAIL), 0.05);
+      mem.wait(toTx.prod.tailWord, mem.load(toTx.prod.tailWord), 0.05);
       continue;
     }
     const now = nowUs();

@@ -92,7 +92,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     }
     if (k === 0) {
       if (ctx.live) break;
-      backoff(ctx, ++idle, s.ring.base + 32 + 3);
+      backoff(ctx, ++idle, ring.cons.tailWord);
       continue;
     }
     ctx.op(OP_ENQUEUE);
@@ -104,7 +104,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
       ctx.count(K_FULL);
       ctx.outcome(O_REFUSED);
       if (ctx.live) break;
-      backoff(ctx, ++idle, s.ring.base + 32 + 3);
+      backoff(ctx, ++idle, ring.cons.tailWord);
       continue;
     }
     idle = 0;
@@ -139,7 +139,7 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
       // Done once every producer has finished and the ring is drained.
       if (ctx.live || (mem.load(s.prodDone) === s.producers && ring.count() === 0)) break;
       ctx.op(OP_DRAIN_WAIT);
-      backoff(ctx, ++idle, s.ring.base + 16 + 3);
+      backoff(ctx, ++idle, ring.prod.tailWord);
       continue;
     }
     idle = 0;
