@@ -43,6 +43,18 @@ describe('pageset refill, free past high, drain', () => {
     return { ...b, zone, pa, pcp, free0: zone.nr_free_pages() };
   }
 
+  it('a block freed twice is one bad_page and nothing freed again (its tail halves included)', () => {
+    const { pa, kernel } = setup();
+    const pfn = pa.alloc_pages(GFP_KERNEL, 2);
+    pa.__free_pages(pfn, 2);
+    pa.__free_pages(pfn, 2);
+    expect(pa.badPages).toBe(1);
+    expect(auditKernel(kernel).violations).toEqual([]);
+    // Nothing of the block is handed out twice: four order-0 allocations get four distinct pages.
+    const got = [0, 1, 2, 3].map(() => pa.alloc_pages(GFP_KERNEL, 0));
+    expect(new Set(got).size).toBe(4);
+  });
+
   it('refills max(batch >> order, 2) pages under one zone lock hold and serves the rest from the list head', () => {
     const { pa, pcp, zone, free0 } = setup();
     expect(pa.alloc_pages(GFP_HIGHUSER_MOVABLE, 0)).toBe(0); // the order-3 block at 0 split: 0, 1, 2 to the list

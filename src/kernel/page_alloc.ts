@@ -256,19 +256,23 @@ export class PageAlloc {
     this.mem.add(this.pages.field(pfn, PG_REFCOUNT), 1);
   }
 
-  /** put_page_testzero: drop a reference; true when it was the last. An underflow is a bad page. */
-  private put_page_testzero(pfn: number): boolean {
+  /**
+   * put_page_testzero: drop a reference; the references left (0: it was the last). A page
+   * with none to drop is a bad page (VM_BUG_ON_PAGE with CONFIG_DEBUG_VM): reported, and
+   * -1, so that the caller frees nothing of it.
+   */
+  private put_page_testzero(pfn: number): number {
     const w = this.pages.field(pfn, PG_REFCOUNT);
     if (this.mem.load(w) <= 0) {
       this.bad_page(pfn, this.pages.PageBuddy(pfn) ? 5 : 1);
-      return false;
+      return -1;
     }
-    return this.mem.sub(w, 1) === 1;
+    return this.mem.sub(w, 1) - 1;
   }
 
   /** put_page: free at zero. A non-compound page is freed as order 0, as the kernel's folio_put does. */
   put_page(pfn: number): void {
-    if (this.put_page_testzero(pfn)) this.free_the_page(pfn, 0);
+    if (this.put_page_testzero(pfn) === 0) this.free_the_page(pfn, 0);
   }
 
   /**
@@ -277,8 +281,9 @@ export class PageAlloc {
    * first page when that reference goes (the kernel's own rule).
    */
   __free_pages(pfn: number, order: number): void {
-    if (this.put_page_testzero(pfn)) this.free_the_page(pfn, order);
-    else while (order-- > 0) this.free_the_page(pfn + (1 << order), order);
+    const left = this.put_page_testzero(pfn);
+    if (left === 0) this.free_the_page(pfn, order);
+    else if (left > 0) while (order-- > 0) this.free_the_page(pfn + (1 << order), order);
   }
 
   private free_the_page(pfn: number, order: number): void {
