@@ -55,6 +55,7 @@ export const BAD_PAGE_REASONS = ['', 'nonzero _refcount', 'nonzero mapcount', 'n
 export class Kernel {
   readonly pages: MemMap;
   readonly zones: Zone[];
+  private readonly byNode: Zone[][];
   readonly buddy: Buddy;
 
   constructor(
@@ -64,6 +65,8 @@ export class Kernel {
     this.pages = new MemMap(mem, ref.memmap);
     this.buddy = new Buddy(this.pages, !ref.mobility);
     this.zones = ref.zones.map((z) => new Zone(mem, z, this.pages, !ref.zoneLock));
+    // Built once: the allocator's slow path asks for a node's zones on every wakeup of kswapd.
+    this.byNode = ref.nodes.map((_, nid) => this.zones.slice(nid * MAX_NR_ZONES, (nid + 1) * MAX_NR_ZONES));
   }
 
   get nr_nodes(): number {
@@ -71,8 +74,8 @@ export class Kernel {
   }
 
   /** NODE_DATA(nid)->node_zones: the node's zones, by zone index. */
-  nodeZones(nid: number): Zone[] {
-    return this.zones.slice(nid * MAX_NR_ZONES, (nid + 1) * MAX_NR_ZONES);
+  nodeZones(nid: number): readonly Zone[] {
+    return this.byNode[nid];
   }
 
   /** page_zone. */

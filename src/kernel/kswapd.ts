@@ -79,7 +79,8 @@ export function kswapd(k: Kernel, nid: number, stopped: () => boolean, reclaim: 
     mem.add(node + N_KSWAPD_RUNS, 1);
     const idx = highest === MAX_NR_ZONES ? MAX_NR_ZONES - 1 : highest;
     let want = 0;
-    for (const z of k.nodeZones(nid).slice(0, idx + 1)) want += Math.max(0, z.wmark(WMARK_HIGH) - z.nr_free_pages());
+    const zones = k.nodeZones(nid);
+    for (let i = 0; i <= idx; i++) want += Math.max(0, zones[i].wmark(WMARK_HIGH) - zones[i].nr_free_pages());
     reclaimed += reclaim(nid, want);
     if (pgdat_balanced(k, nid, order, idx)) mem.store(node + N_KSWAPD_FAILURES, 0);
     else mem.add(node + N_KSWAPD_FAILURES, 1);

@@ -1,5 +1,6 @@
 import { GFP_KERNEL, __GFP_FS, gfpNames } from './gfp.js';
-import { PAGE_SIZE, type VmAccounting } from './overcommit.js';
+import { PAGE_SIZE } from './mmzone.js';
+import type { VmAccounting } from './overcommit.js';
 import {
   MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, PF_KTHREAD, T_FLAGS, T_MM_FLAGS, T_MM_ID, T_OOM_SCORE_ADJ, T_PGTABLES_BYTES, T_PID, T_PPID,
   T_REAP_TRIES, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_SWAPENTS, T_TOTAL_VM, T_UID, TF_EXITING, TF_INIT, TF_OOM_ORIGIN,

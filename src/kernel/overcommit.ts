@@ -1,6 +1,7 @@
 import { EINVAL, ENOMEM } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
+import { PAGE_SHIFT } from './mmzone.js';
 
 /**
  * Commit accounting (mm/util.c, Linux 6.6): every private writable mapping is charged to
@@ -11,8 +12,6 @@ import type { Mem } from '../shm/mem.js';
 export const OVERCOMMIT_GUESS = 0;
 export const OVERCOMMIT_ALWAYS = 1;
 export const OVERCOMMIT_NEVER = 2;
-export const PAGE_SHIFT = 12;
-export const PAGE_SIZE = 1 << PAGE_SHIFT;
 
 /** Words of the vm block; Committed_AS sits on its own cache line. */
 const V_OVERCOMMIT_MEMORY = 0;

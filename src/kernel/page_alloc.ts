@@ -3,10 +3,10 @@ import { FPI_NONE } from './buddy.js';
 import { __GFP_DIRECT_RECLAIM, __GFP_MEMALLOC, __GFP_NOMEMALLOC, __GFP_THISNODE, __GFP_ZERO, gfpNames, gfp_migratetype, gfp_zone } from './gfp.js';
 import { BAD_PAGE_REASONS, H_ALLOCSTALL, H_ALLOC_FAIL, H_BAD_PAGE, H_BAD_PAGE_PFN, H_BAD_PAGE_REASON, H_DRAIN_ALL, type Kernel } from './kernel.js';
 import { type ReclaimFn, reclaimNothing, wakeup_kswapd } from './kswapd.js';
-import { MAX_NR_ZONES, MAX_ORDER, MIGRATE_ISOLATE, PAGE_ALLOC_COSTLY_ORDER, PAGE_SIZE } from './mmzone.js';
+import { MAX_NR_ZONES, MAX_ORDER, MIGRATE_ISOLATE, PAGE_SIZE } from './mmzone.js';
 import { PAGE_FLAGS_CHECK_AT_FREE, PG_FLAGS, PG_MAPCOUNT, PG_MAPPING, PG_PRIVATE, PG_REFCOUNT, PAGE_BUDDY_MAPCOUNT, type MemMap } from './page.js';
 import {
-  PerCpuPages, S_NUMA_FOREIGN, S_NUMA_HIT, S_NUMA_LOCAL, S_NUMA_MISS, S_NUMA_OTHER, S_PGALLOC, S_PGFREE,
+  PerCpuPages, S_NUMA_FOREIGN, pcp_allowed_order, S_NUMA_HIT, S_NUMA_LOCAL, S_NUMA_MISS, S_NUMA_OTHER, S_PGALLOC, S_PGFREE,
 } from './pcp.js';
 import {
   ALLOC_CPUSET, ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_MIN_RESERVE, ALLOC_NON_BLOCK, ALLOC_NO_WATERMARKS, ALLOC_WMARK_LOW,
@@ -137,7 +137,7 @@ export class PageAlloc {
   private rmqueue(preferred: Zone, zone: Zone, order: number, mt: number): number {
     let pfn: number;
     do {
-      pfn = order <= PAGE_ALLOC_COSTLY_ORDER ? this.pcp(zone).rmqueue_pcplist(order, mt) : -1;
+      pfn = pcp_allowed_order(order) ? this.pcp(zone).rmqueue_pcplist(order, mt) : -1;
       if (pfn < 0) pfn = this.k.buddy.rmqueue_buddy(zone, order, mt, this.cpu);
       if (pfn < 0) return -1;
     } while (this.check_new_pages(pfn, order));
@@ -291,7 +291,7 @@ export class PageAlloc {
     const mt = this.pages.get_pageblock_migratetype(pfn);
     const zone = this.k.page_zone(pfn);
     this.pcp(zone).inc(S_PGFREE, 1 << order);
-    if (order <= PAGE_ALLOC_COSTLY_ORDER && mt !== MIGRATE_ISOLATE) {
+    if (pcp_allowed_order(order) && mt !== MIGRATE_ISOLATE) {
       // free_unref_page: the pageset, unless its lock is busy (then straight to the buddy).
       this.pages.set_pcppage_migratetype(pfn, mt);
       if (this.pcp(zone).free_unref_page(pfn, mt, order)) return;

@@ -3,7 +3,8 @@ import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
 import { OomKiller } from './oom_kill.js';
-import { PAGE_SHIFT, VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
+import { PAGE_SHIFT } from './mmzone.js';
+import { VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
 import { oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score } from './proc_oom.js';
 import { MMF_OOM_SKIP, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_PID, T_RSS_ANON, T_TOTAL_VM, TF_OOM_VICTIM, TaskTable, type TaskSpec } from './task.js';
 

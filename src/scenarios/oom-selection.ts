@@ -1,5 +1,5 @@
 import type { BadnessObserver } from '../kernel/oom_kill.js';
-import { PAGE_SIZE } from '../kernel/overcommit.js';
+import { PAGE_SIZE } from '../kernel/mmzone.js';
 
 const FIELDS = 5;
 

@@ -4,7 +4,7 @@ import { DEFAULT_BOOT, bootConfig, type BootConfig } from '../kernel/bootconfig.
 import { H_ALLOC_FAIL, Kernel } from '../kernel/kernel.js';
 import { VmAccounting } from '../kernel/overcommit.js';
 import { T_COMMITTED, TaskTable } from '../kernel/task.js';
-import type { ParamSpec } from '../lab/params.js';
+import { type ParamSpec, parseSize } from '../lab/params.js';
 import { defineScenario, type OutcomeSpec, type Scenario, type Violation } from '../lab/scenario.js';
 import { TaskPages, framesReturned } from './oom-pages.js';
 import { type CpuResult, OOM_OP_NAMES, type OomP, type OomState, adjList, cpu, oomCapPages, oomReaper } from './oom-roles.js';
@@ -27,9 +27,9 @@ const OUTCOMES: readonly OutcomeSpec[] = [
 function params(d: { procs: number; mem: string; chunk: string }): ParamSpec[] {
   return [
     { name: 'procs', type: 'int', default: d.procs, min: 2, max: 30, help: 'processes, one per CPU actor (memhog-0 has oom_score_adj -1000)' },
-    { name: 'mem', type: 'size', default: sizeOf(d.mem), help: 'RAM of the one-node machine the kernel boots (its page allocator hands out every page)' },
+    { name: 'mem', type: 'size', default: parseSize('--mem', d.mem), help: 'RAM of the one-node machine the kernel boots (its page allocator hands out every page)' },
     { name: 'swap', type: 'size', default: 0, help: 'swap size (counted in CommitLimit and totalpages)' },
-    { name: 'chunk', type: 'size', default: sizeOf(d.chunk), help: 'bytes per malloc' },
+    { name: 'chunk', type: 'size', default: parseSize('--chunk', d.chunk), help: 'bytes per malloc' },
     { name: 'overcommit', type: 'int', default: 0, min: 0, max: 2, help: 'vm.overcommit_memory: 0 heuristic, 1 always, 2 never' },
     { name: 'overcommitRatio', type: 'int', default: 50, min: 0, max: 1000, help: 'vm.overcommit_ratio (mode 2)' },
     { name: 'oomKillAllocatingTask', type: 'int', default: 0, min: 0, max: 1, help: 'vm.oom_kill_allocating_task' },
@@ -37,11 +37,6 @@ function params(d: { procs: number; mem: string; chunk: string }): ParamSpec[] {
     { name: 'childFirst', type: 'bool', default: false, help: 'kernels 2.6.36-5.0: kill a child with its own mm first' },
     { name: 'adj', type: 'string', default: '-1000,0,500,-300,0,800', help: 'oom_score_adj per process, cycled (memhog-0 gets the first)' },
   ];
-}
-
-function sizeOf(s: string): number {
-  const n = Number(s.slice(0, -1));
-  return s.endsWith('M') ? n << 20 : n << 10;
 }
 
 /** The machine: one node, a CPU per process and one for the oom_reaper, Linux's defaults otherwise (watermarks; ZONE_DMA below 16M, all of RAM on a smaller machine). */

@@ -121,6 +121,13 @@ function cpu(ctx: ActorContext<P, State>): unknown {
     held--;
   };
 
+  // bad_page() reports (check_new_pages, free_pages_prepare) since the last look, as outcomes.
+  const noteBadPages = () => {
+    if (pa.badPages === bad) return;
+    ctx.outcome(O_BAD_PAGE, pa.badPages - bad);
+    ctx.count(K_BAD, pa.badPages - bad);
+    bad = pa.badPages;
+  };
   while (!ctx.stopped()) {
     const r = rng.below(1024);
     if (r < p.drain) {
@@ -139,11 +146,7 @@ function cpu(ctx: ActorContext<P, State>): unknown {
       ctx.begin();
       const pfn = pa.alloc_pages(MIXED_GFP[rng.below(MIXED_GFP.length)], order, nid);
       ctx.end();
-      if (pa.badPages !== bad) {
-        ctx.outcome(O_BAD_PAGE, pa.badPages - bad);
-        ctx.count(K_BAD, pa.badPages - bad);
-        bad = pa.badPages;
-      }
+      noteBadPages();
       if (pfn < 0) {
         ctx.outcome(O_FAILED);
         ctx.count(K_FAILED);
@@ -184,6 +187,7 @@ function cpu(ctx: ActorContext<P, State>): unknown {
     ctx.done(1);
   }
   while (held > 0) release(held - 1);
+  noteBadPages();
   ctx.outcome(O_OK, ok);
   // Zone lock contention, as this CPU saw it.
   ctx.contention(0, k.zones.reduce((n, z) => n + z.lockStats.spins, 0), k.zones.reduce((n, z) => n + z.lockStats.waits, 0));

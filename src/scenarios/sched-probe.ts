@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import { defineScenario } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
@@ -69,6 +70,10 @@ export const schedProbe = defineScenario<P, ProbeState>({
   ],
   counters: [],
   opNames: ['start'],
+  validate(p) {
+    // The oracle counts workers x ops increments: a duration would leave nothing to compare with.
+    if (p.ops < 1) throw new ConfigError('--ops', 'the probe checks a fixed number of increments per actor', 'an op budget of 1 or more (--ops 4)');
+  },
   imageBytes: () => 5 * 64,
   actors: (p) => Array<string>(p.workers).fill('bumper'),
   setup: (arena) => ({
