@@ -46,8 +46,9 @@ describe('page-alloc-stress on real workers', () => {
       stopOnForbidden: true,
     });
     expect(r.verdict).toBe('fail');
-    const caught = forbidden(r).length > 0 || r.oracles.some((o) => o.violations.length > 0) || r.failures.length > 0;
-    expect(caught).toBe(true);
+    // The race itself, as the CPUs see it (a list corrupted into a cycle may then hang a CPU
+    // and skip the end-of-run oracles, so the test asks for the outcomes, not the oracles).
+    expect(forbidden(r).length).toBeGreaterThan(0);
   });
 
   it('rejects bad parameters naming the field', () => {
