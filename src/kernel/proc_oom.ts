@@ -16,7 +16,7 @@ export function proc_oom_score(k: OomKiller, t: number): number {
   const totalpages = k.vm.totalramPages + k.vm.swapPages;
   const badness = k.oom_badness(t, totalpages);
   if (badness === OOM_UNKILLABLE) return 0;
-  return Math.trunc(((1000 + Math.trunc((badness * 1000) / totalpages)) * 2) / 3);
+  return (((1000 + Math.trunc((badness * 1000) / totalpages)) * 2) / 3) | 0;
 }
 
 /** kstrtoint on what was written (a trailing newline allowed, as `echo` sends). */
@@ -40,7 +40,7 @@ export function oom_score_adj_write(k: OomKiller, t: number, text: string): numb
 /** oom_adj read: 1000 reads as 15, else oom_score_adj * 17 / 1000 truncated. */
 export function oom_adj_read(k: OomKiller, t: number): number {
   const adj = k.tasks.get(t, T_OOM_SCORE_ADJ);
-  return adj === OOM_SCORE_ADJ_MAX ? OOM_ADJUST_MAX : Math.trunc((adj * -OOM_DISABLE) / OOM_SCORE_ADJ_MAX);
+  return adj === OOM_SCORE_ADJ_MAX ? OOM_ADJUST_MAX : ((adj * -OOM_DISABLE) / OOM_SCORE_ADJ_MAX) | 0;
 }
 
 /** oom_adj write: -17 (disable) or -16..15; 15 stores 1000, else oom_adj * 1000 / 17 truncated. */
