@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, __GFP_MEMALLOC } from '../src/kernel/gfp.js';
 import { KSWAPD_SLEEPING, KSWAPD_WOKEN } from '../src/kernel/kswapd.js';
-import { N_KSWAPD_WAIT, N_KSWAPD_WAKEUPS, WMARK_LOW, WMARK_MIN, ZONE_DMA, ZONE_MOVABLE, ZONE_NORMAL } from '../src/kernel/mmzone.js';
+import { N_KSWAPD_WAIT, N_KSWAPD_WAKEUPS, WMARK_HIGH, WMARK_LOW, WMARK_MIN, ZONE_DMA, ZONE_MOVABLE, ZONE_NORMAL } from '../src/kernel/mmzone.js';
+import { H_ALLOCSTALL } from '../src/kernel/kernel.js';
 import { ALLOC_NOWAIT, ALLOC_OOM_NEXT, PageAlloc, gfp_to_alloc_flags } from '../src/kernel/page_alloc.js';
 import {
   ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_MIN_RESERVE, ALLOC_NON_BLOCK, ALLOC_WMARK_MIN, zone_watermark_ok,
@@ -99,6 +100,21 @@ describe('the allocation path against the watermarks', () => {
     expect(pa.alloc_pages(GFP_KERNEL, 0)).toBe(-1);
     expect(pa.reason).toBe(ALLOC_OOM_NEXT);
     expect(pa.warn_alloc(GFP_KERNEL, 0)).toMatch(/^page allocation failure: order:0, mode:0xcc0\(GFP_KERNEL\), nodemask=\(null\): out of memory/);
+  });
+
+  it('__alloc_pages_may_oom\'s last try takes the freelists only above the high watermark, with no reclaim', () => {
+    const { kernel, mem } = bootTest({ mem: 64 * MiB, dmaLimit: 0, pcp: false });
+    const pa = new PageAlloc(kernel, 0);
+    const z = kernel.zones[ZONE_NORMAL];
+    const held = drainNode(pa, GFP_KERNEL);
+    const stalls = mem.load(kernel.ref.header + H_ALLOCSTALL);
+    expect(pa.alloc_pages_may_oom(GFP_KERNEL, 0)).toBe(-1);
+    expect(mem.load(kernel.ref.header + H_ALLOCSTALL)).toBe(stalls); // no direct reclaim, no drain
+    // A victim frees memory: between low and high is not enough, above high is.
+    while (z.nr_free_pages() <= z.wmark(WMARK_LOW)) pa.__free_pages(held.pop()!, 0);
+    expect(pa.alloc_pages_may_oom(GFP_KERNEL, 0)).toBe(-1);
+    while (z.nr_free_pages() <= z.wmark(WMARK_HIGH)) pa.__free_pages(held.pop()!, 0);
+    expect(pa.alloc_pages_may_oom(GFP_KERNEL, 0)).toBeGreaterThanOrEqual(0);
   });
 
   it('wakes a sleeping kswapd once the fast path fails at the low watermark', () => {

@@ -1,6 +1,6 @@
 import type { Mem } from '../shm/mem.js';
 import { FPI_NONE } from './buddy.js';
-import { __GFP_DIRECT_RECLAIM, __GFP_MEMALLOC, __GFP_NOMEMALLOC, __GFP_THISNODE, __GFP_ZERO, gfpNames, gfp_migratetype, gfp_zone } from './gfp.js';
+import { __GFP_DIRECT_RECLAIM, __GFP_HARDWALL, __GFP_MEMALLOC, __GFP_NOMEMALLOC, __GFP_THISNODE, __GFP_ZERO, gfpNames, gfp_migratetype, gfp_zone } from './gfp.js';
 import { BAD_PAGE_REASONS, H_ALLOCSTALL, H_ALLOC_FAIL, H_BAD_PAGE, H_BAD_PAGE_PFN, H_BAD_PAGE_REASON, H_DRAIN_ALL, type Kernel } from './kernel.js';
 import { type ReclaimFn, reclaimNothing, wakeup_kswapd } from './kswapd.js';
 import { MAX_NR_ZONES, MAX_ORDER, MIGRATE_ISOLATE, PAGE_SIZE } from './mmzone.js';
@@ -9,7 +9,7 @@ import {
   PerCpuPages, S_NUMA_FOREIGN, pcp_allowed_order, S_NUMA_HIT, S_NUMA_LOCAL, S_NUMA_MISS, S_NUMA_OTHER, S_PGALLOC, S_PGFREE,
 } from './pcp.js';
 import {
-  ALLOC_CPUSET, ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_MIN_RESERVE, ALLOC_NON_BLOCK, ALLOC_NO_WATERMARKS, ALLOC_WMARK_LOW,
+  ALLOC_CPUSET, ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_MIN_RESERVE, ALLOC_NON_BLOCK, ALLOC_NO_WATERMARKS, ALLOC_WMARK_HIGH, ALLOC_WMARK_LOW,
   ALLOC_WMARK_MIN, wmark_pages, zone_watermark_fast,
 } from './watermark.js';
 import type { Zone } from './zone.js';
@@ -93,6 +93,19 @@ export class PageAlloc {
    * node. Returns the first pfn (refcount 1, not compound) or -1 with `reason`.
    */
   alloc_pages(gfp: number, order: number, nid = -1): number {
+    return this.allocate(gfp, order, nid, true);
+  }
+
+  /**
+   * __alloc_pages_may_oom's last try, under oom_lock: the freelists once more against the
+   * high watermark, with no reclaim and no drain. It only catches memory a parallel OOM kill
+   * has just freed; under heavy pressure it must fail, and the killer runs.
+   */
+  alloc_pages_may_oom(gfp: number, order: number): number {
+    return this.allocate((gfp | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order, -1, false);
+  }
+
+  private allocate(gfp: number, order: number, nid: number, mayReclaim: boolean): number {
     if (order > MAX_ORDER || order < 0) return this.fail(ALLOC_EINVAL_ORDER);
     if (nid < 0) nid = this.nid;
     if (nid >= this.zonelists.length) return this.fail(ALLOC_EINVAL_NODE);
@@ -107,8 +120,8 @@ export class PageAlloc {
       }
     }
     if (!preferred) return this.fail(ALLOC_NO_ZONE);
-    let pfn = this.get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, list, highest, preferred, mt);
-    if (pfn < 0) pfn = this.__alloc_pages_slowpath(gfp, order, list, highest, preferred, mt, nid);
+    let pfn = this.get_page_from_freelist(gfp, order, mayReclaim ? ALLOC_WMARK_LOW : ALLOC_WMARK_HIGH | ALLOC_CPUSET, list, highest, preferred, mt);
+    if (pfn < 0 && mayReclaim) pfn = this.__alloc_pages_slowpath(gfp, order, list, highest, preferred, mt, nid);
     if (pfn >= 0) this.reason = ALLOC_OK;
     return pfn;
   }

@@ -2,6 +2,9 @@ import { ConfigError } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
+
 /**
  * The task list in the image: one 32-word slot per task, with what the OOM killer and
  * /proc read of task_struct, signal_struct and mm_struct. Memory figures are in pages,
@@ -146,7 +149,7 @@ export class TaskTable {
       this.set(i, T_COMMITTED, 0);
       this.set(i, T_MM_ID, t.mm ?? (t.kthread ? 0 : t.pid));
       this.set(i, T_REAP_TRIES, 0);
-      const bytes = new TextEncoder().encode(t.comm.slice(0, TASK_COMM_LEN - 1));
+      const bytes = UTF8_ENCODER.encode(t.comm.slice(0, TASK_COMM_LEN - 1));
       const u8 = this.mem.u8;
       const at = this.w(i, T_COMM) * 4;
       u8.fill(0, at, at + TASK_COMM_LEN);
@@ -168,7 +171,7 @@ export class TaskTable {
     const at = this.w(i, T_COMM) * 4;
     const bytes = this.mem.u8.slice(at, at + TASK_COMM_LEN);
     const end = bytes.indexOf(0);
-    return new TextDecoder().decode(bytes.subarray(0, end < 0 ? TASK_COMM_LEN : end));
+    return UTF8_DECODER.decode(bytes.subarray(0, end < 0 ? TASK_COMM_LEN : end));
   }
 
   /** get_mm_rss: anon + file + shmem pages. */

@@ -9,6 +9,7 @@ export type WatermarkZone = Pick<Zone, 'nr_free_pages' | 'nr_reserved_highatomic
 /** alloc_flags of mm/internal.h (6.6). The low bits pick the watermark. */
 export const ALLOC_WMARK_MIN = 0;
 export const ALLOC_WMARK_LOW = 1;
+export const ALLOC_WMARK_HIGH = 2;
 export const ALLOC_NO_WATERMARKS = 0x04;
 export const ALLOC_WMARK_MASK = ALLOC_NO_WATERMARKS - 1;
 export const ALLOC_OOM = 0x08;

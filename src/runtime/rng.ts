@@ -1,5 +1,5 @@
 /**
- * xorshift128+ on two 32-bit halves pairs, seeded by splitmix32: fast, allocation-free and
+ * xoshiro128** over four 32-bit words, seeded by splitmix32: fast, allocation-free and
  * reproducible from a seed, so a run's random choices can be replayed.
  */
 export class Rng {

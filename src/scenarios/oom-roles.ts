@@ -216,8 +216,8 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
         continue;
       }
       ctx.op(OP_OOM);
-      // The last attempt under oom_lock: a victim may have just exited.
-      const last = pa.alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+      // The last attempt under oom_lock, at the high watermark: a victim may have just exited.
+      const last = pa.alloc_pages_may_oom(GFP_HIGHUSER_MOVABLE, 0);
       if (last >= 0) {
         faultIn(last);
         i++;
