@@ -189,6 +189,25 @@ describe('refcnt, clone, attach, detach', () => {
     expect(mp.full()).toBe(true);
     expect(mp.audit()).toEqual([]);
   });
+
+  it('free_bulk flushes a bulk when the pool changes and when 64 are pending, and every mbuf goes home', () => {
+    const arena = Arena.create(2 * Pktmbuf.pool_memsize(100, {}) + (1 << 16));
+    const mem = new AtomicsMem(arena.sab);
+    const a = Pktmbuf.pool_create(arena, mem, 'a', 100, {});
+    const b = Pktmbuf.pool_create(arena, mem, 'b', 100, {});
+    const pm = new Pktmbuf(mem, [a, b]);
+    const fromA = new Int32Array(90);
+    const fromB = new Int32Array(40);
+    expect([pm.alloc_bulk(a, fromA, 90), pm.alloc_bulk(b, fromB, 40)]).toEqual([0, 0]);
+    // 70 of a in a row (a flush at 64), then a and b interleaved (a flush at every change of pool).
+    const list = new Int32Array(130);
+    list.set(fromA.subarray(0, 70), 0);
+    for (let i = 0; i < 20; i++) [list[70 + 2 * i], list[71 + 2 * i]] = [fromA[70 + i], fromB[i]];
+    list.set(fromB.subarray(20), 110);
+    pm.free_bulk(list, list.length);
+    expect([a.full(), b.full()]).toEqual([true, true]);
+    expect([...a.audit(), ...b.audit()]).toEqual([]);
+  });
 });
 
 describe('rte_mbuf_check reasons', () => {
