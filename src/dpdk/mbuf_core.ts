@@ -217,10 +217,11 @@ export class MbufCore {
   detach(m: number): void {
     const mem = this.mem;
     this.free_direct(m);
-    const priv = mem.load(this.poolOf(m).get_priv() + PP_PRIV_SIZE);
+    const poolPriv = this.poolOf(m).get_priv();
+    const priv = mem.read(poolPriv + PP_PRIV_SIZE);
     mem.write(m + M_PRIV_SIZE, priv);
     mem.write(m + M_BUF_ADDR, m * 4 + MBUF_BYTES + priv);
-    mem.write(m + M_BUF_LEN, mem.load(this.poolOf(m).get_priv() + PP_DATA_ROOM_SIZE));
+    mem.write(m + M_BUF_LEN, mem.read(poolPriv + PP_DATA_ROOM_SIZE));
     this.reset_headroom(m);
     mem.write(m + M_DATA_LEN, 0);
     mem.write(m + M_OL_FLAGS, 0);
