@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { align32pow2, parseDuration, parseRate, parseSize } from '../src/lab/params.js';
+import { align32pow2 } from '../src/core/bits.js';
+import { parseDuration, parseRate, parseSize } from '../src/lab/params.js';
 
 describe('parameter parsing', () => {
   it('reads durations, sizes and rates as people write them', () => {

@@ -1,11 +1,11 @@
 import { ConfigError, ENOENT } from '../errors.js';
-import { align32pow2 } from '../lab/params.js';
+import { align32pow2 } from '../core/bits.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { CACHE_ALGO_IMPLS, MempoolCache, type CacheAlgo, type CommonPool } from './mempool_cache.js';
 import { CookieChecker } from './mempool_debug.js';
 import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStats, type MempoolStats } from './mempool_audit.js';
-import type { Violation } from '../lab/scenario.js';
+import type { Violation } from '../core/violation.js';
 import {
   CACHE_ALGOS, CACHE_WORDS, C_LEN, HDR_BYTES, MEMHDR_WORDS, M_ADDR, M_LEN, H_INDEX, H_POOL, LCORE_ID_ANY, MEMPOOL_F_DEBUG, P_CACHES, P_CACHE_ALGO,
   P_CACHE_SIZE, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_MEM_LIST, P_NB_LCORES, P_NB_MEM_CHUNKS, P_OPS, P_POOL_DATA, P_PRIV, P_PRIV_SIZE,

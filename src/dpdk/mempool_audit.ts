@@ -1,4 +1,4 @@
-import type { Violation } from '../lab/scenario.js';
+import type { Violation } from '../core/violation.js';
 import type { Mempool } from './mempool.js';
 import type { MempoolCache } from './mempool_cache.js';
 import { H_INDEX, H_POOL, P_STATS, STAT_NAMES, STAT_WORDS, type StatName } from './mempool_layout.js';

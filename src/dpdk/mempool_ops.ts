@@ -1,5 +1,5 @@
 import { ConfigError, ENOBUFS, ENOENT } from '../errors.js';
-import { align32pow2 } from '../lab/params.js';
+import { align32pow2 } from '../core/bits.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { Ring } from './ring.js';

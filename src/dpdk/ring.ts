@@ -1,6 +1,6 @@
 import { ConfigError, ENOBUFS, ENOENT, MemraceError } from '../errors.js';
-import type { Violation } from '../lab/scenario.js';
-import { align32pow2, isPowerOfTwo } from '../lab/params.js';
+import type { Violation } from '../core/violation.js';
+import { align32pow2, isPowerOfTwo } from '../core/bits.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { HeadTail, QUEUE_FIXED, QUEUE_VARIABLE, RingStats } from './ring_core.js';

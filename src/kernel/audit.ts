@@ -1,4 +1,4 @@
-import type { Violation } from '../lab/scenario.js';
+import type { Violation } from '../core/violation.js';
 import { Buddy } from './buddy.js';
 import { H_BAD_PAGE, type Kernel } from './kernel.js';
 import { MAX_ORDER, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_PAGE_ORDERS, pageblock_order } from './mmzone.js';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { parseSize } from '../lab/params.js';
+import { parseSize } from '../core/units.js';
 import { PAGE_SIZE } from './mmzone.js';
 
 /** A physical range in bytes. */

@@ -1,4 +1,7 @@
 import { ConfigError } from '../errors.js';
+import { parseSize } from '../core/units.js';
+
+export { parseSize };
 
 export type ParamValue = number | string | boolean | number[] | string[];
 export type Params = Record<string, ParamValue>;
@@ -31,17 +34,6 @@ export function parseDuration(field: string, text: string): number {
   return Math.round(Number(m[1]) * DURATION_MS[m[2] ?? 's']);
 }
 
-const SIZE = /^(\d+(?:\.\d+)?)([KMGT]i?B?|B)?$/i;
-const SIZE_SHIFT: Record<string, number> = { K: 10, M: 20, G: 30, T: 40 };
-
-/** '128M', '4K', '1G', '4096'. Returns bytes. */
-export function parseSize(field: string, text: string): number {
-  const m = SIZE.exec(text.trim());
-  if (!m) throw new ConfigError(field, `'${text}' is not a size`, 'a byte count with an optional K, M, G suffix, e.g. 4096, 64K, 128M, 1G');
-  const unit = m[2] ? m[2][0].toUpperCase() : '';
-  const bytes = Number(m[1]) * (unit === 'B' || unit === '' ? 1 : 2 ** SIZE_SHIFT[unit]);
-  return Math.round(bytes);
-}
 
 /** '100/s', '5/ms', '0'. Returns events per second. */
 export function parseRate(field: string, text: string): number {
@@ -99,14 +91,4 @@ export function resolveParams(specs: readonly ParamSpec[], given: Record<string,
     out[k] = parseParam(spec, v);
   }
   return out;
-}
-
-export function isPowerOfTwo(n: number): boolean {
-  return n > 0 && (n & (n - 1)) === 0;
-}
-
-/** Smallest power of two >= n (DPDK's rte_align32pow2). */
-export function align32pow2(n: number): number {
-  if (n <= 1) return 1;
-  return 2 ** (32 - Math.clz32(n - 1));
 }

@@ -2,6 +2,7 @@ import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import type { ActorContext } from '../runtime/context.js';
 import type { ParamSpec, Params } from './params.js';
+import type { Violation } from '../core/violation.js';
 
 /** jcstress grades: what an observed outcome means. */
 export type Grade = 'ACCEPTABLE' | 'ACCEPTABLE_INTERESTING' | 'FORBIDDEN';
@@ -13,12 +14,7 @@ export interface OutcomeSpec {
   description: string;
 }
 
-/** One broken invariant, as data. */
-export interface Violation {
-  message: string;
-  /** Where in the image, or which object: 'ring slot 17', 'pfn 0x1200', 'actor 3'. */
-  where?: string;
-}
+export type { Violation } from '../core/violation.js';
 
 export interface OracleResult {
   name: string;

@@ -1,4 +1,4 @@
-import type { Violation } from '../lab/scenario.js';
+import type { Violation } from '../core/violation.js';
 import { MM_LIVE, MM_STATE, VM_SHARED, asidOf } from './mm.js';
 import type { Cpu } from './mmu.js';
 import { PTE_P, PTE_RW, PTE_SWAP, ptePfn } from './pte.js';

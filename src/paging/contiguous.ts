@@ -1,4 +1,4 @@
-import type { Violation } from '../lab/scenario.js';
+import type { Violation } from '../core/violation.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { SpinLock } from '../shm/spinlock.js';

@@ -7,7 +7,7 @@ import { PG_MAPCOUNT, type MemMap } from '../kernel/page.js';
 import { PageAlloc } from '../kernel/page_alloc.js';
 import type { PerCpuPages } from '../kernel/pcp.js';
 import type { Zone } from '../kernel/zone.js';
-import type { Violation } from '../lab/scenario.js';
+import type { Violation } from '../core/violation.js';
 import type { Mem } from '../shm/mem.js';
 import type { FrameAllocator } from './frames.js';
 import { PAGE_SIZE } from './pte.js';

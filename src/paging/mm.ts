@@ -1,5 +1,5 @@
 import { EEXIST, EINVAL, ENOMEM } from '../errors.js';
-import type { Violation } from '../lab/scenario.js';
+import type { Violation } from '../core/violation.js';
 import type { Mem } from '../shm/mem.js';
 import { PT_HEADER_WORDS } from './pagetable.js';
 
