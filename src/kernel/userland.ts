@@ -5,8 +5,11 @@ import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
 import { OomKiller } from './oom_kill.js';
 import { PAGE_SHIFT } from './mmzone.js';
 import { VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
-import { oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score } from './proc_oom.js';
-import { MMF_OOM_SKIP, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_PID, T_RSS_ANON, T_TOTAL_VM, TF_OOM_VICTIM, TaskTable, type TaskSpec } from './task.js';
+import { EACCES, ROOT, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score, type Cred } from './proc_oom.js';
+import { ERANGE } from './kstrtox.js';
+import {
+  MMF_OOM_SKIP, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_MM_ID, T_OOM_SCORE_ADJ, T_OOM_SCORE_ADJ_MIN, T_PID, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_TOTAL_VM, T_UID, TF_EXITING, TF_OOM_VICTIM, TaskTable, type TaskSpec,
+} from './task.js';
 
 /**
  * A small userland on a booted machine, for the commands a person types (memrace proc,
@@ -27,6 +30,9 @@ export interface FileResult {
   rc: number;
   text: string;
 }
+
+/** strerror of the errors a /proc write returns. */
+const WRITE_ERRORS: Record<number, string> = { [EINVAL]: 'Invalid argument', [ERANGE]: 'Numerical result out of range', [EACCES]: 'Permission denied' };
 
 const PID_FILE = /^\/proc\/(\d+)\/(oom_score|oom_score_adj|oom_adj|status)$/;
 const SYS_VM = /^\/proc\/sys\/vm\/([a-z_]+)$/;
@@ -79,18 +85,23 @@ export class Userland {
     return { rc: -ENOENT, text: `cat: ${path}: No such file or directory` };
   }
 
-  /** echo TEXT > PATH. */
-  write(path: string, text: string): FileResult {
+  /** echo TEXT > PATH, by a writer with `cred` (root unless given). */
+  write(path: string, text: string, cred: Cred = ROOT): FileResult {
     const m = PID_FILE.exec(path);
     if (m && m[2] !== 'oom_score' && m[2] !== 'status') {
       const t = this.slotOf(Number(m[1]));
       if (t < 0) return { rc: -ENOENT, text: `${path}: No such file or directory` };
-      const rc = m[2] === 'oom_adj' ? oom_adj_write(this.killer, t, text) : oom_score_adj_write(this.killer, t, text);
-      return { rc, text: rc ? `write error: Invalid argument` : '' };
+      // The file is the task owner's, mode 0644: opening it for writing is the first check.
+      if (cred.uid !== this.tasks.get(t, T_UID) && !cred.caps.has('CAP_DAC_OVERRIDE')) return { rc: -EACCES, text: `${path}: Permission denied` };
+      const rc = m[2] === 'oom_adj' ? oom_adj_write(this.killer, t, text, cred) : oom_score_adj_write(this.killer, t, text, cred);
+      return { rc, text: rc ? `write error: ${WRITE_ERRORS[-rc]}` : '' };
     }
     const s = SYS_VM.exec(path);
-    if (s && `vm.${s[1]}` in VM_SYSCTLS) return this.sysctlWrite(`vm.${s[1]}`, text.trim());
-    return { rc: -EINVAL, text: `${path}: Permission denied` };
+    if (s && `vm.${s[1]}` in VM_SYSCTLS) {
+      if (cred.uid !== 0) return { rc: -EACCES, text: `${path}: Permission denied` };
+      return this.sysctlWrite(`vm.${s[1]}`, text.trim());
+    }
+    return { rc: -EACCES, text: `${path}: Permission denied` };
   }
 
   /** sysctl NAME, as sysctl(8) prints it. */
@@ -119,6 +130,32 @@ export class Userland {
     return { rc: 0, text: `pid ${pid}: mapped ${pages} pages; Committed_AS ${this.vm.committed()} of CommitLimit ${this.vm.vm_commit_limit()} pages` };
   }
 
+  /**
+   * fork (or clone(CLONE_VM) when `shareVm`): a child of `pid` with its credentials and
+   * oom_score_adj (and oom_score_adj_min); with CLONE_VM it shares the mm, so it reports
+   * the same memory and the OOM killer's mm rules apply to both.
+   */
+  clone(pid: number, shareVm: boolean): FileResult {
+    const p = this.slotOf(pid);
+    if (p < 0) return { rc: -ENOENT, text: `no process ${pid}` };
+    const tt = this.tasks;
+    let child = 1;
+    for (const t of tt.live()) child = Math.max(child, tt.get(t, T_PID) + 1);
+    const c = tt.spawn({
+      pid: child, ppid: pid, comm: tt.comm(p), uid: tt.get(p, T_UID), oomScoreAdj: tt.get(p, T_OOM_SCORE_ADJ),
+      mm: shareVm ? tt.get(p, T_MM_ID) : child, totalVm: shareVm ? tt.get(p, T_TOTAL_VM) : 0,
+      rssAnon: shareVm ? tt.get(p, T_RSS_ANON) : 0, rssFile: shareVm ? tt.get(p, T_RSS_FILE) : 0, rssShmem: shareVm ? tt.get(p, T_RSS_SHMEM) : 0,
+    });
+    tt.set(c, T_OOM_SCORE_ADJ_MIN, tt.get(p, T_OOM_SCORE_ADJ_MIN));
+    return { rc: 0, text: `${child}` };
+  }
+
+  /** Slots of the live tasks using `t`'s mm (t included). */
+  private mmUsers(t: number): number[] {
+    const mm = this.tasks.get(t, T_MM_ID);
+    return mm === 0 ? [t] : this.tasks.live().filter((s) => this.tasks.get(s, T_MM_ID) === mm);
+  }
+
   /** A process touches `bytes` of its memory: pages fault in; when RAM runs out the OOM killer runs. */
   touch(pid: number, bytes: number): FileResult {
     let t = this.slotOf(pid);
@@ -128,14 +165,15 @@ export class Userland {
     while (pages > 0) {
       if (this.free > 0) {
         this.free--;
-        this.tasks.add(t, T_RSS_ANON, 1);
+        for (const s of this.mmUsers(t)) this.tasks.add(s, T_RSS_ANON, 1);
         pages--;
         continue;
       }
       const r = this.killer.out_of_memory({ current: t, order: 0, totalpages: this.totalramPages + this.swapPages, constraint: 'CONSTRAINT_NONE', gfp_mask: GFP_HIGHUSER_MOVABLE });
       lines.push(...r.log);
       if (r.panic || r.victim < 0) return { rc: -ENOMEM, text: lines.join('\n') };
-      this.exit(r.victim);
+      // The victim and every process sharing its mm got SIGKILL (init, sharing it, does not).
+      for (const s of this.mmUsers(r.victim)) if (this.tasks.has(s, TF_EXITING)) this.exit(s);
       t = this.slotOf(pid);
       if (t < 0) {
         lines.push(`pid ${pid} was the victim`);
@@ -145,11 +183,15 @@ export class Userland {
     return { rc: 0, text: [...lines, `pid ${pid}: resident ${this.tasks.rss(t)} pages, ${this.free} pages free`].join('\n') };
   }
 
-  /** exit_mmap and release_task: every page and commitment back. */
+  /** release_task, and exit_mmap when the last user of the mm goes: every page and commitment back. */
   exit(t: number): void {
-    this.free += this.tasks.rss(t);
-    this.vm.vm_unacct_memory(this.tasks.get(t, T_COMMITTED));
-    this.tasks.or(t, T_MM_FLAGS, MMF_OOM_SKIP);
+    const others = this.mmUsers(t).filter((s) => s !== t);
+    if (others.length) this.tasks.add(others[0], T_COMMITTED, this.tasks.get(t, T_COMMITTED));
+    else {
+      this.free += this.tasks.rss(t);
+      this.vm.vm_unacct_memory(this.tasks.get(t, T_COMMITTED));
+      this.tasks.or(t, T_MM_FLAGS, MMF_OOM_SKIP);
+    }
     this.tasks.set(t, T_FLAGS, 0);
   }
 
