@@ -51,6 +51,7 @@ export function shellLine(u: Userland, line: string, cred: Cred = ROOT): FileRes
       return u.clone(Number(args[0]), args[1] === '--vm');
     }
     case 'sysctl':
+      if (cred.uid !== 0 && args[0] === '-w') return { rc: -13, text: args.slice(1).map((a) => `sysctl: permission denied on key "${a.split('=')[0]}"`).join('\n') };
       return sysctl(u, args);
     case 'ps':
       return { rc: 0, text: u.ps() };

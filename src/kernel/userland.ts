@@ -3,7 +3,8 @@ import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
 import { OomKiller } from './oom_kill.js';
-import { PAGE_SHIFT } from './mmzone.js';
+import { PAGE_SIZE } from './mmzone.js';
+import { calculate_min_free_kbytes } from './watermark.js';
 import { VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
 import { EACCES, ROOT, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score, type Cred } from './proc_oom.js';
 import { ERANGE } from './kstrtox.js';
@@ -36,6 +37,7 @@ const WRITE_ERRORS: Record<number, string> = { [EINVAL]: 'Invalid argument', [ER
 
 const PID_FILE = /^\/proc\/(\d+)\/(oom_score|oom_score_adj|oom_adj|status)$/;
 const SYS_VM = /^\/proc\/sys\/vm\/([a-z_]+)$/;
+const kb = (pages: number) => `${String(pages * (PAGE_SIZE >> 10)).padStart(8)} kB`;
 
 export class Userland {
   readonly tasks: TaskTable;
@@ -48,7 +50,9 @@ export class Userland {
     const arena = Arena.create(1 << 16);
     const mem = new AtomicsMem(arena.sab);
     this.tasks = TaskTable.create(arena, mem, 64);
-    this.vm = VmAccounting.create(arena, mem, { totalramPages, swapPages });
+    // init_per_zone_wmark_min: min_free_kbytes from the memory free at boot.
+    const minFreeKbytes = calculate_min_free_kbytes(totalramPages * (PAGE_SIZE >> 10));
+    this.vm = VmAccounting.create(arena, mem, { totalramPages, swapPages, minFreeKbytes });
     this.killer = new OomKiller(this.tasks, this.vm);
     let used = 0;
     for (const t of tasks) {
@@ -73,14 +77,14 @@ export class Userland {
       if (m[2] === 'oom_score') return { rc: 0, text: String(proc_oom_score(this.killer, t)) };
       if (m[2] === 'oom_score_adj') return { rc: 0, text: String(oom_score_adj_read(this.killer, t)) };
       if (m[2] === 'oom_adj') return { rc: 0, text: String(oom_adj_read(this.killer, t)) };
-      const kb = (p: number) => `${String(p << (PAGE_SHIFT - 10)).padStart(8)} kB`;
       return { rc: 0, text: [`Name:\t${this.tasks.comm(t)}`, `Pid:\t${m[1]}`, `VmSize:\t${kb(this.tasks.get(t, T_TOTAL_VM))}`, `VmRSS:\t${kb(this.tasks.rss(t))}`, `RssAnon:\t${kb(this.tasks.get(t, T_RSS_ANON))}`].join('\n') };
     }
     const s = SYS_VM.exec(path);
     if (s && `vm.${s[1]}` in VM_SYSCTLS) return { rc: 0, text: String(this.vm.sysctl(`vm.${s[1]}` as VmSysctl)) };
     if (path === '/proc/meminfo') {
-      const kb = (p: number) => `${String(p << (PAGE_SHIFT - 10)).padStart(8)} kB`;
-      return { rc: 0, text: [`MemTotal:       ${kb(this.totalramPages)}`, `MemFree:        ${kb(this.free)}`, `SwapTotal:      ${kb(this.swapPages)}`, ...this.vm.meminfo()].join('\n') };
+      // No swap-out is modelled: SwapFree is all of swap. MemAvailable: free above the min watermark.
+      const rows: Array<[string, number]> = [['MemTotal', this.totalramPages], ['MemFree', this.free], ['MemAvailable', Math.max(0, this.free - this.minPages())], ['SwapTotal', this.swapPages], ['SwapFree', this.swapPages]];
+      return { rc: 0, text: [...rows.map(([n, p]) => `${(n + ':').padEnd(16)}${kb(p)}`), ...this.vm.meminfo()].join('\n') };
     }
     return { rc: -ENOENT, text: `cat: ${path}: No such file or directory` };
   }
@@ -150,6 +154,11 @@ export class Userland {
     return { rc: 0, text: `${child}` };
   }
 
+  /** The min watermark in pages: faults stop there and the OOM killer runs. */
+  minPages(): number {
+    return Math.floor(this.vm.sysctl('vm.min_free_kbytes') / (PAGE_SIZE >> 10));
+  }
+
   /** Slots of the live tasks using `t`'s mm (t included). */
   private mmUsers(t: number): number[] {
     const mm = this.tasks.get(t, T_MM_ID);
@@ -163,7 +172,7 @@ export class Userland {
     const lines: string[] = [];
     let pages = Math.ceil(bytes / 4096);
     while (pages > 0) {
-      if (this.free > 0) {
+      if (this.free > this.minPages()) {
         this.free--;
         for (const s of this.mmUsers(t)) this.tasks.add(s, T_RSS_ANON, 1);
         pages--;

@@ -1,11 +1,19 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { parseSize } from '../../lab/params.js';
-import { Userland } from '../../kernel/userland.js';
+import { ConfigError } from '../../errors.js';
+import { PAGE_SIZE } from '../../kernel/mmzone.js';
+import { DEFAULT_TASKS, Userland } from '../../kernel/userland.js';
 import { SHELL_HELP, shellLine, sysctl } from '../shell-commands.js';
 
+/** The simulated machine: sizes of any magnitude (pages by division, never a 32-bit shift). */
 function userland(opts: { mem: string; swap: string }): Userland {
-  return new Userland(parseSize('--mem', opts.mem) >> 12, parseSize('--swap', opts.swap) >> 12);
+  const pages = (field: string, text: string) => Math.floor(parseSize(field, text) / PAGE_SIZE);
+  const ram = pages('--mem', opts.mem);
+  const used = DEFAULT_TASKS.reduce((s, t) => s + (t.rssAnon ?? 0) + (t.rssFile ?? 0) + (t.rssShmem ?? 0), 0);
+  const atLeast = Math.ceil(((used + 1024) * PAGE_SIZE) / 2 ** 20);
+  if (ram <= used + 1024) throw new ConfigError('--mem', `'${opts.mem}' does not hold the default tasks' ${used} resident pages and 4M free`, `a size of at least ${atLeast}M`);
+  return new Userland(ram, pages('--swap', opts.swap));
 }
 
 /**
