@@ -7,7 +7,7 @@ import type { FileResult, Userland } from '../kernel/userland.js';
 export const PASSWD: Readonly<Record<string, number>> = { root: 0, postgres: 999, redis: 998, user: 1000, nobody: 65534 };
 
 export const SHELL_HELP = `commands (as root on the simulated machine):
-  cat PATH                      /proc/PID/{oom_score,oom_score_adj,oom_adj,status}, /proc/meminfo, /proc/sys/vm/*
+  cat PATH                      /proc/PID/{oom_score,oom_score_adj,oom_adj,status}, /proc/meminfo, /proc/sys/vm/*, /sys/fs/cgroup/NAME/*
   echo VALUE > PATH             write a /proc or /proc/sys/vm file
   sysctl NAME | -a              read vm sysctls
   sysctl -w NAME=VALUE          write one
@@ -15,6 +15,9 @@ export const SHELL_HELP = `commands (as root on the simulated machine):
   malloc PID SIZE               map SIZE of private writable memory (overcommit accounting decides)
   touch PID SIZE                fault SIZE in; when RAM runs out, the OOM killer runs and logs
   clone PID [--vm]              fork PID (with --vm, clone(CLONE_VM): the child shares PID's mm)
+  run COMM                      start a process COMM (owned by the shell's user), print its pid
+  memhog PID [CHUNK]            LTP's alloc_mem: malloc+touch CHUNK (64M) until mmap fails or PID is killed
+  mkdir /sys/fs/cgroup/NAME     a memory cgroup: memory.max, memory.current, memory.events, cgroup.procs
   su USER -c 'COMMAND'          run COMMAND as USER (a name from /etc/passwd or a uid): no capabilities
   id                            who the shell runs as
   help, exit`;
@@ -45,6 +48,14 @@ export function shellLine(u: Userland, line: string, cred: Cred = ROOT): FileRes
     case 'id': {
       const name = Object.keys(PASSWD).find((n) => PASSWD[n] === cred.uid) ?? String(cred.uid);
       return { rc: 0, text: `uid=${cred.uid}(${name}) gid=${cred.uid}(${name})` };
+    }
+    case 'mkdir':
+      return args.length === 1 ? u.mkdir(args[0], cred) : { rc: -22, text: 'usage: mkdir /sys/fs/cgroup/NAME' };
+    case 'run':
+      return args.length === 1 ? u.run(args[0], cred.uid) : { rc: -22, text: 'usage: run COMM' };
+    case 'memhog': {
+      if (!/^\d+$/.test(args[0] ?? '') || args.length > 2) return { rc: -22, text: 'usage: memhog PID [CHUNK]' };
+      return u.memhog(Number(args[0]), parseSize('CHUNK', args[1] ?? '64M'));
     }
     case 'clone': {
       if (!/^\d+$/.test(args[0] ?? '') || (args[1] !== undefined && args[1] !== '--vm') || args.length > 2) return { rc: -22, text: 'usage: clone PID [--vm]' };

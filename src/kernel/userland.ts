@@ -2,7 +2,8 @@ import { EINVAL, ENOENT, ENOMEM } from '../errors.js';
 import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
-import { OomKiller } from './oom_kill.js';
+import { MemcgTree } from './memcg.js';
+import { OomKiller, type OomResult } from './oom_kill.js';
 import { PAGE_SIZE } from './mmzone.js';
 import { calculate_min_free_kbytes } from './watermark.js';
 import { VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
@@ -43,6 +44,7 @@ export class Userland {
   readonly tasks: TaskTable;
   readonly vm: VmAccounting;
   readonly killer: OomKiller;
+  readonly memcg = new MemcgTree();
   /** Free pages: what is left of RAM after the tasks' resident pages. */
   free: number;
 
@@ -81,6 +83,8 @@ export class Userland {
     }
     const s = SYS_VM.exec(path);
     if (s && `vm.${s[1]}` in VM_SYSCTLS) return { rc: 0, text: String(this.vm.sysctl(`vm.${s[1]}` as VmSysctl)) };
+    const cg = this.memcg.read(path, (name) => this.tasks.live().filter((s) => this.memcg.groupOf(s) === name).map((s) => this.tasks.get(s, T_PID)));
+    if (cg) return cg;
     if (path === '/proc/meminfo') {
       // No swap-out is modelled: SwapFree is all of swap. MemAvailable: free above the min watermark.
       const rows: Array<[string, number]> = [['MemTotal', this.totalramPages], ['MemFree', this.free], ['MemAvailable', Math.max(0, this.free - this.minPages())], ['SwapTotal', this.swapPages], ['SwapFree', this.swapPages]];
@@ -99,6 +103,11 @@ export class Userland {
       if (cred.uid !== this.tasks.get(t, T_UID) && !cred.caps.has('CAP_DAC_OVERRIDE')) return { rc: -EACCES, text: `${path}: Permission denied` };
       const rc = m[2] === 'oom_adj' ? oom_adj_write(this.killer, t, text, cred) : oom_score_adj_write(this.killer, t, text, cred);
       return { rc, text: rc ? `write error: ${WRITE_ERRORS[-rc]}` : '' };
+    }
+    if (path.startsWith('/sys/fs/cgroup/')) {
+      if (cred.uid !== 0) return { rc: -EACCES, text: `${path}: Permission denied` };
+      const cg = this.memcg.write(path, text, (pid) => this.slotOf(pid));
+      if (cg) return cg;
     }
     const s = SYS_VM.exec(path);
     if (s && `vm.${s[1]}` in VM_SYSCTLS) {
@@ -151,7 +160,39 @@ export class Userland {
       rssAnon: shareVm ? tt.get(p, T_RSS_ANON) : 0, rssFile: shareVm ? tt.get(p, T_RSS_FILE) : 0, rssShmem: shareVm ? tt.get(p, T_RSS_SHMEM) : 0,
     });
     tt.set(c, T_OOM_SCORE_ADJ_MIN, tt.get(p, T_OOM_SCORE_ADJ_MIN));
+    this.memcg.inherit(p, c);
     return { rc: 0, text: `${child}` };
+  }
+
+  /** A new process COMM owned by `uid`, a child of init with nothing mapped yet; prints its pid. */
+  run(comm: string, uid: number): FileResult {
+    let pid = 1;
+    for (const t of this.tasks.live()) pid = Math.max(pid, this.tasks.get(t, T_PID) + 1);
+    this.tasks.spawn({ pid, ppid: 1, comm, uid });
+    return { rc: 0, text: `${pid}` };
+  }
+
+  /**
+   * LTP's alloc_mem loop (testcases/kernel/mem/lib/mem.c): map `chunk` bytes and touch them,
+   * again and again, until mmap fails (the overcommit policy refuses) or the process is
+   * killed. At most `rounds` rounds.
+   */
+  memhog(pid: number, chunk: number, rounds = 100_000): FileResult {
+    const lines: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const m = this.malloc(pid, chunk);
+      if (m.rc) return { rc: m.rc, text: [...lines, m.text].join('\n') };
+      const r = this.touch(pid, chunk);
+      if (r.text.includes('invoked oom-killer') || r.rc) lines.push(r.text);
+      if (this.slotOf(pid) < 0) return { rc: 0, text: lines.join('\n') };
+      if (r.rc) return { rc: r.rc, text: lines.join('\n') };
+    }
+    return { rc: 0, text: [...lines, `pid ${pid}: still running after ${rounds} rounds`].join('\n') };
+  }
+
+  mkdir(path: string, cred: Cred): FileResult {
+    if (cred.uid !== 0) return { rc: -EACCES, text: `mkdir: cannot create directory '${path}': Permission denied` };
+    return this.memcg.mkdir(path);
   }
 
   /** The min watermark in pages: faults stop there and the OOM killer runs. */
@@ -165,22 +206,32 @@ export class Userland {
     return mm === 0 ? [t] : this.tasks.live().filter((s) => this.tasks.get(s, T_MM_ID) === mm);
   }
 
-  /** A process touches `bytes` of its memory: pages fault in; when RAM runs out the OOM killer runs. */
+  /**
+   * A process touches `bytes` of its memory: pages fault in, each charged to the task's
+   * memory cgroup. When free memory reaches the min watermark the global OOM killer runs;
+   * when the group reaches memory.max, the group's (CONSTRAINT_MEMCG, no panic).
+   */
   touch(pid: number, bytes: number): FileResult {
     let t = this.slotOf(pid);
     if (t < 0) return { rc: -ENOENT, text: `no process ${pid}` };
     const lines: string[] = [];
-    let pages = Math.ceil(bytes / 4096);
+    let pages = Math.ceil(bytes / PAGE_SIZE);
     while (pages > 0) {
-      if (this.free > this.minPages()) {
-        this.free--;
-        for (const s of this.mmUsers(t)) this.tasks.add(s, T_RSS_ANON, 1);
-        pages--;
+      const room = this.memcg.room(t);
+      const n = Math.min(pages, this.free - this.minPages(), room);
+      if (n > 0) {
+        this.free -= n;
+        for (const s of this.mmUsers(t)) this.tasks.add(s, T_RSS_ANON, n);
+        this.memcg.charge(t, n);
+        pages -= n;
         continue;
       }
-      const r = this.killer.out_of_memory({ current: t, order: 0, totalpages: this.totalramPages + this.swapPages, constraint: 'CONSTRAINT_NONE', gfp_mask: GFP_HIGHUSER_MOVABLE });
+      const r = room > 0 ? this.killer.out_of_memory({ current: t, order: 0, totalpages: this.totalramPages + this.swapPages, constraint: 'CONSTRAINT_NONE', gfp_mask: GFP_HIGHUSER_MOVABLE }) : this.memcgOom(t);
       lines.push(...r.log);
-      if (r.panic || r.victim < 0) return { rc: -ENOMEM, text: lines.join('\n') };
+      if (r.panic || r.victim < 0) {
+        if (room <= 0 && !r.panic) lines.push(`pid ${pid}: the charge to ${this.memcg.groupOf(t)} fails (VM_FAULT_OOM: the fault is retried)`);
+        return { rc: -ENOMEM, text: lines.join('\n') };
+      }
       // The victim and every process sharing its mm got SIGKILL (init, sharing it, does not).
       for (const s of this.mmUsers(r.victim)) if (this.tasks.has(s, TF_EXITING)) this.exit(s);
       t = this.slotOf(pid);
@@ -192,11 +243,26 @@ export class Userland {
     return { rc: 0, text: [...lines, `pid ${pid}: resident ${this.tasks.rss(t)} pages, ${this.free} pages free`].join('\n') };
   }
 
+  /** mem_cgroup_out_of_memory: the group's OOM killer, over the group's tasks; memory.events counts. */
+  private memcgOom(t: number): OomResult {
+    const name = this.memcg.groupOf(t);
+    const g = this.memcg.groups.get(name)!;
+    g.events.max++;
+    g.events.oom++;
+    const r = this.killer.out_of_memory({
+      current: t, order: 0, totalpages: Math.max(1, g.max), constraint: 'CONSTRAINT_MEMCG', memcg: `/${name}`,
+      eligible: (s) => this.memcg.groupOf(s) === name, gfp_mask: GFP_HIGHUSER_MOVABLE,
+    });
+    if (r.victim >= 0) g.events.oom_kill++;
+    return r;
+  }
+
   /** release_task, and exit_mmap when the last user of the mm goes: every page and commitment back. */
   exit(t: number): void {
     const others = this.mmUsers(t).filter((s) => s !== t);
     if (others.length) this.tasks.add(others[0], T_COMMITTED, this.tasks.get(t, T_COMMITTED));
     else {
+      this.memcg.uncharge(t);
       this.free += this.tasks.rss(t);
       this.vm.vm_unacct_memory(this.tasks.get(t, T_COMMITTED));
       this.tasks.or(t, T_MM_FLAGS, MMF_OOM_SKIP);
