@@ -17,7 +17,8 @@ export const SHELL_HELP = `commands (as root on the simulated machine):
   clone PID [--vm]              fork PID (with --vm, clone(CLONE_VM): the child shares PID's mm)
   run COMM                      start a process COMM (owned by the shell's user), print its pid
   memhog PID [CHUNK]            LTP's alloc_mem: malloc+touch CHUNK (64M) until mmap fails or PID is killed
-  mkdir /sys/fs/cgroup/NAME     a memory cgroup: memory.max, memory.current, memory.events, cgroup.procs
+  mkdir /sys/fs/cgroup/NAME     a cgroup: memory.max, memory.current, memory.events, cgroup.procs, cpuset.mems
+  set_mempolicy PID MODE NODES  MPOL_BIND, MPOL_INTERLEAVE or MPOL_PREFERRED over NODES (e.g. 0-1), or default
   su USER -c 'COMMAND'          run COMMAND as USER (a name from /etc/passwd or a uid): no capabilities
   id                            who the shell runs as
   help, exit`;
@@ -49,6 +50,9 @@ export function shellLine(u: Userland, line: string, cred: Cred = ROOT): FileRes
       const name = Object.keys(PASSWD).find((n) => PASSWD[n] === cred.uid) ?? String(cred.uid);
       return { rc: 0, text: `uid=${cred.uid}(${name}) gid=${cred.uid}(${name})` };
     }
+    case 'set_mempolicy':
+      if (!/^\d+$/.test(args[0] ?? '') || args.length < 2 || args.length > 3) return { rc: -22, text: 'usage: set_mempolicy PID default|bind|interleave|preferred [NODES]' };
+      return u.set_mempolicy(Number(args[0]), args[1], args[2] ?? '');
     case 'mkdir':
       return args.length === 1 ? u.mkdir(args[0], cred) : { rc: -22, text: 'usage: mkdir /sys/fs/cgroup/NAME' };
     case 'run':

@@ -1,4 +1,5 @@
 import { GFP_KERNEL, __GFP_FS, gfpNames } from './gfp.js';
+import { nodelist } from './memcg.js';
 import { PAGE_SIZE } from './mmzone.js';
 import type { VmAccounting } from './overcommit.js';
 import {
@@ -26,6 +27,11 @@ export interface OomControl {
   eligible?: (slot: number) => boolean;
   /** The memory cgroup whose limit was hit (CONSTRAINT_MEMCG), as a cgroup path. */
   memcg?: string;
+  /** The allocation's mempolicy nodemask (CONSTRAINT_MEMORY_POLICY); (null) when absent. */
+  nodemask?: readonly number[];
+  /** The allocating task's cpuset and its mems, for the oom-kill line. */
+  cpuset?: string;
+  mems_allowed?: readonly number[];
   /** The failed allocation's gfp flags (GFP_KERNEL when absent); without __GFP_FS the killer does not run. */
   gfp_mask?: number;
   /** sysrq-f: a forced kill, never a panic. */
@@ -214,7 +220,7 @@ export class OomKiller {
     const tt = this.tasks;
     const where = oc.constraint === 'CONSTRAINT_MEMCG' ? `oom_memcg=${oc.memcg ?? '/'},task_memcg=${oc.memcg ?? '/'}` : 'global_oom,task_memcg=/';
     const log = [
-      `oom-kill:constraint=${oc.constraint},nodemask=(null),cpuset=/,mems_allowed=0,${where},task=${tt.comm(victim)},pid=${tt.get(victim, T_PID)},uid=${tt.get(victim, T_UID)}`,
+      `oom-kill:constraint=${oc.constraint},nodemask=${oc.nodemask ? nodelist(oc.nodemask) : '(null)'},cpuset=/${oc.cpuset ?? ''},mems_allowed=${nodelist(oc.mems_allowed ?? [0])},${where},task=${tt.comm(victim)},pid=${tt.get(victim, T_PID)},uid=${tt.get(victim, T_UID)}`,
       `${message}: Killed process ${tt.get(victim, T_PID)} (${tt.comm(victim)}) total-vm:${K(tt.get(victim, T_TOTAL_VM))}kB, anon-rss:${K(tt.get(victim, T_RSS_ANON))}kB, file-rss:${K(tt.get(victim, T_RSS_FILE))}kB, shmem-rss:${K(tt.get(victim, T_RSS_SHMEM))}kB, UID:${tt.get(victim, T_UID)} pgtables:${tt.get(victim, T_PGTABLES_BYTES) >> 10}kB oom_score_adj:${tt.get(victim, T_OOM_SCORE_ADJ)}`,
     ];
     this.raced = this.mark_oom_victim(victim);

@@ -2,7 +2,8 @@ import { EINVAL, ENOENT, ENOMEM } from '../errors.js';
 import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
-import { MemcgTree } from './memcg.js';
+import { MemcgTree, parseNodelist } from './memcg.js';
+import { MPOL_DEFAULT, NodeMemory, type Mempolicy, type MpolMode, type Placement } from './placement.js';
 import { OomKiller, type OomResult } from './oom_kill.js';
 import { PAGE_SIZE } from './mmzone.js';
 import { calculate_min_free_kbytes } from './watermark.js';
@@ -45,10 +46,12 @@ export class Userland {
   readonly vm: VmAccounting;
   readonly killer: OomKiller;
   readonly memcg = new MemcgTree();
-  /** Free pages: what is left of RAM after the tasks' resident pages. */
-  free: number;
+  /** Free pages per node: what is left of RAM after the tasks' resident pages. */
+  readonly nodes: NodeMemory;
+  /** set_mempolicy of each task slot (MPOL_DEFAULT when absent). */
+  private readonly policies = new Map<number, Mempolicy>();
 
-  constructor(readonly totalramPages: number, readonly swapPages = 0, tasks: TaskSpec[] = DEFAULT_TASKS) {
+  constructor(readonly totalramPages: number, readonly swapPages = 0, tasks: TaskSpec[] = DEFAULT_TASKS, nrNodes = 1) {
     const arena = Arena.create(1 << 16);
     const mem = new AtomicsMem(arena.sab);
     this.tasks = TaskTable.create(arena, mem, 64);
@@ -56,14 +59,18 @@ export class Userland {
     const minFreeKbytes = calculate_min_free_kbytes(totalramPages * (PAGE_SIZE >> 10));
     this.vm = VmAccounting.create(arena, mem, { totalramPages, swapPages, minFreeKbytes });
     this.killer = new OomKiller(this.tasks, this.vm);
-    let used = 0;
+    this.nodes = new NodeMemory(totalramPages, nrNodes);
     for (const t of tasks) {
       const slot = this.tasks.spawn(t);
-      used += this.tasks.rss(slot);
+      this.nodes.preload(this.tasks.get(slot, T_MM_ID), this.tasks.rss(slot));
       this.tasks.set(slot, T_COMMITTED, t.rssAnon ?? 0);
       this.vm.vm_acct_memory(t.rssAnon ?? 0);
     }
-    this.free = totalramPages - used;
+  }
+
+  /** Free pages, all nodes. */
+  get free(): number {
+    return this.nodes.totalFree();
   }
 
   private slotOf(pid: number): number {
@@ -106,7 +113,7 @@ export class Userland {
     }
     if (path.startsWith('/sys/fs/cgroup/')) {
       if (cred.uid !== 0) return { rc: -EACCES, text: `${path}: Permission denied` };
-      const cg = this.memcg.write(path, text, (pid) => this.slotOf(pid));
+      const cg = this.memcg.write(path, text, (pid) => this.slotOf(pid), this.nodes.nodes);
       if (cg) return cg;
     }
     const s = SYS_VM.exec(path);
@@ -161,6 +168,8 @@ export class Userland {
     });
     tt.set(c, T_OOM_SCORE_ADJ_MIN, tt.get(p, T_OOM_SCORE_ADJ_MIN));
     this.memcg.inherit(p, c);
+    const pol = this.policies.get(p);
+    if (pol) this.policies.set(c, pol);
     return { rc: 0, text: `${child}` };
   }
 
@@ -218,15 +227,15 @@ export class Userland {
     let pages = Math.ceil(bytes / PAGE_SIZE);
     while (pages > 0) {
       const room = this.memcg.room(t);
-      const n = Math.min(pages, this.free - this.minPages(), room);
+      const place = this.nodes.placement(this.policies.get(t) ?? MPOL_DEFAULT, this.memcg.memsOf(t));
+      const n = room > 0 ? this.nodes.take(this.tasks.get(t, T_MM_ID), place, Math.min(pages, room), this.minPages()) : 0;
       if (n > 0) {
-        this.free -= n;
         for (const s of this.mmUsers(t)) this.tasks.add(s, T_RSS_ANON, n);
         this.memcg.charge(t, n);
         pages -= n;
         continue;
       }
-      const r = room > 0 ? this.killer.out_of_memory({ current: t, order: 0, totalpages: this.totalramPages + this.swapPages, constraint: 'CONSTRAINT_NONE', gfp_mask: GFP_HIGHUSER_MOVABLE }) : this.memcgOom(t);
+      const r = room > 0 ? this.constrainedOom(t, place) : this.memcgOom(t);
       lines.push(...r.log);
       if (r.panic || r.victim < 0) {
         if (room <= 0 && !r.panic) lines.push(`pid ${pid}: the charge to ${this.memcg.groupOf(t)} fails (VM_FAULT_OOM: the fault is retried)`);
@@ -243,6 +252,40 @@ export class Userland {
     return { rc: 0, text: [...lines, `pid ${pid}: resident ${this.tasks.rss(t)} pages, ${this.free} pages free`].join('\n') };
   }
 
+  /**
+   * out_of_memory for a failed user allocation: constrained_alloc's constraint and
+   * totalpages, and oom_cpuset_eligible: under a mempolicy nodemask, a task is eligible
+   * unless it is bound (MPOL_BIND) to nodes outside it; otherwise unless its cpuset's mems
+   * miss the allocating task's.
+   */
+  private constrainedOom(t: number, p: Placement): OomResult {
+    const all = this.nodes.all;
+    const mems = this.memcg.memsOf(t) ?? all;
+    const eligible = (s: number) => {
+      if (p.nodemask) {
+        const pol = this.policies.get(s);
+        return pol?.mode !== 'bind' || pol.nodes.some((n) => p.nodemask!.includes(n));
+      }
+      return (this.memcg.memsOf(s) ?? all).some((n) => mems.includes(n));
+    };
+    return this.killer.out_of_memory({
+      current: t, order: 0, totalpages: this.swapPages + p.domain.reduce((sum, n) => sum + this.nodes.present[n], 0), constraint: p.constraint,
+      eligible, gfp_mask: GFP_HIGHUSER_MOVABLE, nodemask: p.nodemask ?? undefined, cpuset: this.memcg.groupOf(t), mems_allowed: mems,
+    });
+  }
+
+  /** set_mempolicy(2) for a process: MPOL_DEFAULT, MPOL_BIND, MPOL_INTERLEAVE or MPOL_PREFERRED over a node list. */
+  set_mempolicy(pid: number, mode: string, nodes: string): FileResult {
+    const t = this.slotOf(pid);
+    if (t < 0) return { rc: -ENOENT, text: `no process ${pid}` };
+    const list = mode === 'default' ? [] : parseNodelist(nodes, this.nodes.nodes);
+    if (!['default', 'bind', 'interleave', 'preferred'].includes(mode) || !list || (mode !== 'default' && list.length === 0)) {
+      return { rc: -EINVAL, text: `set_mempolicy: Invalid argument (MODE: default, bind, interleave, preferred; NODES: a list within 0-${this.nodes.nodes - 1})` };
+    }
+    this.policies.set(t, { mode: mode as MpolMode, nodes: list });
+    return { rc: 0, text: '' };
+  }
+
   /** mem_cgroup_out_of_memory: the group's OOM killer, over the group's tasks; memory.events counts. */
   private memcgOom(t: number): OomResult {
     const name = this.memcg.groupOf(t);
@@ -251,7 +294,7 @@ export class Userland {
     g.events.oom++;
     const r = this.killer.out_of_memory({
       current: t, order: 0, totalpages: Math.max(1, g.max), constraint: 'CONSTRAINT_MEMCG', memcg: `/${name}`,
-      eligible: (s) => this.memcg.groupOf(s) === name, gfp_mask: GFP_HIGHUSER_MOVABLE,
+      eligible: (s) => this.memcg.groupOf(s) === name, gfp_mask: GFP_HIGHUSER_MOVABLE, cpuset: name, mems_allowed: this.memcg.memsOf(t) ?? this.nodes.all,
     });
     if (r.victim >= 0) g.events.oom_kill++;
     return r;
@@ -263,10 +306,11 @@ export class Userland {
     if (others.length) this.tasks.add(others[0], T_COMMITTED, this.tasks.get(t, T_COMMITTED));
     else {
       this.memcg.uncharge(t);
-      this.free += this.tasks.rss(t);
+      this.nodes.release(this.tasks.get(t, T_MM_ID));
       this.vm.vm_unacct_memory(this.tasks.get(t, T_COMMITTED));
       this.tasks.or(t, T_MM_FLAGS, MMF_OOM_SKIP);
     }
+    this.policies.delete(t);
     this.tasks.set(t, T_FLAGS, 0);
   }
 

@@ -3,7 +3,7 @@ import { shellLine } from '../../../src/cli/shell-commands.js';
 import { Userland } from '../../../src/kernel/userland.js';
 
 /**
- * LTP's testcases/kernel/mem/oom (oom01, oom03) and tunable (overcommit_memory,
+ * LTP's testcases/kernel/mem/oom (oom01 to oom05) and tunable (overcommit_memory,
  * min_free_kbytes) procedures, typed into the shell's userland as a script, with LTP's pass
  * conditions as the oracles: the harness, at oom_score_adj -1000, survives; the child is
  * refused by mmap (overcommit 2) or killed by SIGKILL (0, 1, or its memory cgroup); the
@@ -58,6 +58,48 @@ describe('LTP mem/oom through memrace shell', () => {
     expect(out[5]).toMatch(/^low 0\nhigh 0\nmax 1\noom 1\noom_kill 1\n/);
     expect(out[6]).toBe('0');
     expect([alive(u, parent), alive(u, child)]).toEqual([true, false]);
+  });
+
+  it('oom02: MPOL_BIND to node 1 ends in SIGKILL under CONSTRAINT_MEMORY_POLICY; MPOL_INTERLEAVE and MPOL_PREFERRED over nodes 1-2 fall back to every node (CONSTRAINT_NONE)', () => {
+    for (const [mode, nodes, constraint] of [['bind', '1', 'CONSTRAINT_MEMORY_POLICY,nodemask=1'], ['interleave', '1-2', 'CONSTRAINT_NONE,nodemask=\\(null\\)'], ['preferred', '1-2', 'CONSTRAINT_NONE,nodemask=\\(null\\)']] as const) {
+      const u = new Userland((768 * MiB) / 4096, 0, undefined, 3);
+      const { parent, child } = harness(u);
+      const out = sh(u, ['sysctl -w vm.overcommit_memory=1', `set_mempolicy ${child} ${mode} ${nodes}`, `memhog ${child} 16M`]);
+      expect(out[2]).toMatch(new RegExp(`oom-kill:constraint=${constraint}`));
+      expect(out[2]).toMatch(new RegExp(`Out of memory: Killed process ${child} `));
+      expect([alive(u, parent), alive(u, child)]).toEqual([true, false]);
+    }
+  });
+
+  it('oom04: a child in a cpuset on node 1 is killed under CONSTRAINT_CPUSET; totalpages is node 1 (oom_score_adj scales by it)', () => {
+    const u = new Userland((512 * MiB) / 4096, 0, undefined, 2);
+    const { parent, child } = harness(u);
+    const out = sh(u, ['mkdir /sys/fs/cgroup/ltp_oom04', 'echo 1 > /sys/fs/cgroup/ltp_oom04/cpuset.mems', `echo ${child} > /sys/fs/cgroup/ltp_oom04/cgroup.procs`, 'sysctl -w vm.overcommit_memory=1', `memhog ${child} 16M`]);
+    expect(out[4]).toMatch(new RegExp(`oom-kill:constraint=CONSTRAINT_CPUSET,nodemask=\\(null\\),cpuset=/ltp_oom04,mems_allowed=1,global_oom,task_memcg=/,task=ltp-harness,pid=${child}`));
+    expect([alive(u, parent), alive(u, child)]).toEqual([true, false]);
+    // Node 0 still holds the boot-time tasks' pages: only node 1 was exhausted.
+    expect(u.nodes.free[0]).toBeLessThan(u.nodes.present[0]);
+    expect(u.nodes.free[1]).toBe(u.nodes.present[1]);
+  });
+
+  it('oom05: cpuset and memory cgroup together: the 64M memory.max is hit before node 1 runs out, CONSTRAINT_MEMCG', () => {
+    const u = new Userland((512 * MiB) / 4096, 0, undefined, 2);
+    const { parent, child } = harness(u);
+    const g = '/sys/fs/cgroup/ltp_oom05';
+    const out = sh(u, [`mkdir ${g}`, `echo 1 > ${g}/cpuset.mems`, `echo 64M > ${g}/memory.max`, `echo ${child} > ${g}/cgroup.procs`, 'sysctl -w vm.overcommit_memory=1', `memhog ${child} 16M`]);
+    expect(out[5]).toMatch(/constraint=CONSTRAINT_MEMCG,nodemask=\(null\),cpuset=\/ltp_oom05,mems_allowed=1,oom_memcg=\/ltp_oom05/);
+    expect([alive(u, parent), alive(u, child)]).toEqual([true, false]);
+  });
+
+  it('only tasks that may use the exhausted nodes are eligible: a larger task bound to node 0 survives a node-1 MPOL_BIND OOM', () => {
+    const u = new Userland((512 * MiB) / 4096, 0, [{ pid: 1, comm: 'init', init: true }], 2);
+    const big = Number(shellLine(u, 'run big-on-0').text);
+    sh(u, [`set_mempolicy ${big} bind 0`, `touch ${big} 200M`]);
+    const small = Number(shellLine(u, 'run small-on-1').text);
+    const out = sh(u, [`set_mempolicy ${small} bind 1`, `touch ${small} 300M`]);
+    expect(out[1]).toMatch(new RegExp(`constraint=CONSTRAINT_MEMORY_POLICY,nodemask=1,.*Killed process ${small} `, 's'));
+    expect(out[1]).not.toMatch(new RegExp(`Killed process ${big} `));
+    expect(alive(u, big)).toBe(true);
   });
 
   it('a memory cgroup whose only task is protected: the group OOM finds nobody and the charge fails, no panic', () => {
