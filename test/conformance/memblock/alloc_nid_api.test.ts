@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NUMA_NO_NODE, type Memblock } from '../../../src/kernel/memblock.js';
-import { MEM_SIZE, NUMA_NODES, SMP_CACHE, SZ_128, SZ_1K, SZ_2, SZ_256, SZ_4, SZ_512, SZ_64, SZ_8, bothWays, end, setup_memblock, setup_numa_memblock } from './harness.js';
+import { MEM_SIZE, NUMA_NODES, SMP_CACHE, SZ_128, SZ_1K, SZ_2, SZ_256, SZ_4, SZ_512, SZ_64, SZ_8, NODE_FRACTIONS, bothWays, end, setup_memblock, setup_numa_memblock } from './harness.js';
 
 /**
  * tools/testing/memblock/tests/alloc_nid_api.c, transcribed: memblock_alloc_try_nid(size,
@@ -142,8 +142,6 @@ describe('alloc_nid_api.c: memblock_alloc_nid_range_checks', () => {
   });
 });
 
-/** node_fractions[] of alloc_nid_api.c, in basis points of MEM_SIZE. */
-const NODE_FRACTIONS = [2500, 625, 1250, 1250, 625, 625, 2500, 625];
 
 describe('alloc_nid_api.c: memblock_alloc_nid_numa_checks (eight nodes, each region flagged MEMBLOCK_HOTPLUG)', () => {
   const numa = (bu: boolean) => {
@@ -201,33 +199,56 @@ describe('alloc_nid_api.c: memblock_alloc_nid_numa_checks (eight nodes, each reg
     expect(alloc(mb, SZ_512, min, min + SZ_512, 2)).not.toBe(0n);
     expect(r0(mb)).toMatchObject({ size: SZ_512, base: bu ? node(2).base : end(node(2)) - SZ_512 });
   });
-  it('numa_split_range_high_check [top-down]: node 3 requested, the range straddles its start: the end of node 2', () => {
-    const { mb, node } = numa(false);
-    const min = end(node(2)) - SZ_256;
+  bothWays('numa_split_range_high_check: node 3 requested, the range straddles its start: the end of node 2 / the start of node 0', (bu) => {
+    const { mb, node } = numa(bu);
+    const min = bu ? node(3).base - SZ_256 : end(node(2)) - SZ_256;
     expect(alloc(mb, SZ_512, min, min + SZ_512, 3)).not.toBe(0n);
-    expect(r0(mb)).toMatchObject({ size: SZ_512, base: end(node(2)) - SZ_512 });
+    expect(r0(mb)).toMatchObject({ size: SZ_512, base: bu ? node(0).base : end(node(2)) - SZ_512 });
   });
-  it('numa_no_overlap_split_check [top-down]: node 2 requested, the range straddles nodes 5/6: the end of node 2', () => {
-    const { mb, node } = numa(false);
+  bothWays('numa_no_overlap_split_check: node 2 requested, the range straddles nodes 5/6: the retry from 0 finds node 2', (bu) => {
+    const { mb, node } = numa(bu);
     const min = node(6).base - SZ_256;
     expect(alloc(mb, SZ_512, min, min + SZ_512, 2)).not.toBe(0n);
-    expect(r0(mb)).toMatchObject({ size: SZ_512, base: end(node(2)) - SZ_512 });
+    expect(r0(mb)).toMatchObject({ size: SZ_512, base: bu ? node(2).base : end(node(2)) - SZ_512 });
   });
-  it('numa_no_overlap_low_check [top-down]: node 0 requested, the range is nodes 2..5: the end of node 5', () => {
-    const { mb, node } = numa(false);
-    const max = end(node(5));
-    expect(alloc(mb, SZ_64, node(2).base, max, 0)).not.toBe(0n);
-    expect(r0(mb)).toMatchObject({ size: SZ_64, base: max - SZ_64 });
+  bothWays('numa_no_overlap_low_check: node 0 requested, the range is nodes 2..5: NUMA_NO_NODE within the range', (bu) => {
+    const { mb, node } = numa(bu);
+    const [min, max] = [node(2).base, end(node(5))];
+    expect(alloc(mb, SZ_64, min, max, 0)).not.toBe(0n);
+    expect(r0(mb)).toMatchObject({ size: SZ_64, base: bu ? min : max - SZ_64 });
   });
-  it('numa_no_overlap_high_check [top-down]: node 7 requested, the range is nodes 2..5: the end of node 5', () => {
-    const { mb, node } = numa(false);
-    const max = end(node(5));
-    expect(alloc(mb, SZ_64, node(2).base, max, 7)).not.toBe(0n);
-    expect(r0(mb)).toMatchObject({ size: SZ_64, base: max - SZ_64 });
+  bothWays('numa_no_overlap_high_check: node 7 requested, the range is nodes 2..5: NUMA_NO_NODE within the range', (bu) => {
+    const { mb, node } = numa(bu);
+    const [min, max] = [node(2).base, end(node(5))];
+    expect(alloc(mb, SZ_64, min, max, 7)).not.toBe(0n);
+    expect(r0(mb)).toMatchObject({ size: SZ_64, base: bu ? min : max - SZ_64 });
   });
-  it('memblock_alloc_exact_nid_raw (alloc_exact_nid_api.c): node 1 too small and no fallback: NULL', () => {
-    const { mb, node, lo, hi } = numa(false);
-    expect(mb.alloc_exact_nid(SZ_2 * node(1).size, SMP_CACHE, lo, hi, 1)).toBe(0n);
-    expect(mb.reserved.total_size).toBe(0n);
+  bothWays('numa_large_region_check (alloc_nid_numa_large_region_generic_check): half of memory fits no node: NULL', (bu) => {
+    const { mb, lo, hi } = numa(bu);
+    expect(alloc(mb, MEM_SIZE / SZ_2, lo, hi, 3)).toBe(0n);
+  });
+  bothWays('numa_reserved_full_merge_check (alloc_nid_numa_reserved_full_merge_generic_check): node 6 exactly between two reservations', (bu) => {
+    const { mb, node } = numa(bu);
+    const size = node(6).size;
+    const r1 = { base: node(7).base, size: SZ_128 };
+    const r2 = { base: r1.base - (size + SZ_128), size: SZ_128 };
+    mb.reserve(r1.base, r1.size);
+    mb.reserve(r2.base, r2.size);
+    expect(alloc(mb, size, r2.base + r2.size, r1.base, 6)).not.toBe(0n);
+    expect(r0(mb)).toMatchObject({ base: r2.base, size: r1.size + r2.size + size });
+    expect(mb.reserved.cnt).toBe(1);
+  });
+  bothWays('numa_split_all_reserved_check (alloc_nid_numa_split_all_reserved_generic_check): room only across a node boundary: NULL', (bu) => {
+    const { mb, node, lo, hi } = numa(bu);
+    const r2 = { base: node(7).base + SZ_128, size: hi - (node(7).base + SZ_128) };
+    const r1 = { base: lo, size: MEM_SIZE - (r2.size + SZ_256) };
+    mb.reserve(r1.base, r1.size);
+    mb.reserve(r2.base, r2.size);
+    expect(alloc(mb, SZ_256, r1.base + r1.size, r2.base)).toBe(0n);
+  });
+  bothWays('alloc_node_numa_on_correct_nid (memblock_alloc_node): node 2 keeps its nid', (bu) => {
+    const { mb, node } = numa(bu);
+    expect(mb.alloc_try_nid(SZ_512, SMP_CACHE, 0n, 0n, 2)).not.toBe(0n);
+    expect(node(2).nid).toBe(2);
   });
 });

@@ -82,6 +82,9 @@ export function setup_numa_memblock(fracs: readonly number[], bottomUp = false):
   return mb;
 }
 
+/** node_fractions[] of alloc_nid_api.c and alloc_exact_nid_api.c, in basis points of MEM_SIZE. */
+export const NODE_FRACTIONS = [2500, 625, 1250, 1250, 625, 625, 2500, 625];
+
 /** run_top_down / run_bottom_up: one case per direction, named as the upstream wrapper runs it. */
 export function bothWays(name: string, body: (bottomUp: boolean) => void): void {
   it(`${name} [top-down]`, () => body(false));
