@@ -73,9 +73,14 @@ export function oom_adj_write(k: OomKiller, t: number, text: string, cred: Cred 
  * oom_score_adj write moves oom_score_adj_min with it. Every other process sharing the mm
  * (not a vfork child, kernel thread or init) gets the same values.
  */
+/** The file is the task owner's, mode 0644: 0, or -EACCES for another user without CAP_DAC_OVERRIDE. */
+export function may_open_for_write(k: OomKiller, t: number, cred: Cred): number {
+  return cred.uid !== k.tasks.get(t, T_UID) && !cred.caps.has('CAP_DAC_OVERRIDE') ? -EACCES : 0;
+}
+
 function set_oom_adj(k: OomKiller, t: number, adj: number, legacy: boolean, cred: Cred): number {
   const tt = k.tasks;
-  if (cred.uid !== tt.get(t, T_UID) && !cred.caps.has('CAP_DAC_OVERRIDE')) return -EACCES;
+  if (may_open_for_write(k, t, cred)) return -EACCES;
   const resource = cred.caps.has('CAP_SYS_RESOURCE');
   const floor = legacy ? tt.get(t, T_OOM_SCORE_ADJ) : tt.get(t, T_OOM_SCORE_ADJ_MIN);
   if (adj < floor && !resource) return -EACCES;

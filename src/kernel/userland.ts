@@ -8,7 +8,7 @@ import { OomKiller, type OomResult } from './oom_kill.js';
 import { PAGE_SIZE } from './mmzone.js';
 import { calculate_min_free_kbytes } from './watermark.js';
 import { VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
-import { EACCES, ROOT, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score, type Cred } from './proc_oom.js';
+import { EACCES, ROOT, may_open_for_write, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score, type Cred } from './proc_oom.js';
 import { ERANGE } from './kstrtox.js';
 import {
   MMF_OOM_SKIP, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_MM_ID, T_OOM_SCORE_ADJ, T_OOM_SCORE_ADJ_MIN, T_PID, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_TOTAL_VM, T_UID, TF_EXITING, TF_OOM_VICTIM, TaskTable, type TaskSpec,
@@ -107,7 +107,7 @@ export class Userland {
       const t = this.slotOf(Number(m[1]));
       if (t < 0) return { rc: -ENOENT, text: `${path}: No such file or directory` };
       // The file is the task owner's, mode 0644: opening it for writing is the first check.
-      if (cred.uid !== this.tasks.get(t, T_UID) && !cred.caps.has('CAP_DAC_OVERRIDE')) return { rc: -EACCES, text: `${path}: Permission denied` };
+      if (may_open_for_write(this.killer, t, cred)) return { rc: -EACCES, text: `${path}: Permission denied` };
       const rc = m[2] === 'oom_adj' ? oom_adj_write(this.killer, t, text, cred) : oom_score_adj_write(this.killer, t, text, cred);
       return { rc, text: rc ? `write error: ${WRITE_ERRORS[-rc]}` : '' };
     }
@@ -159,8 +159,7 @@ export class Userland {
     const p = this.slotOf(pid);
     if (p < 0) return { rc: -ENOENT, text: `no process ${pid}` };
     const tt = this.tasks;
-    let child = 1;
-    for (const t of tt.live()) child = Math.max(child, tt.get(t, T_PID) + 1);
+    const child = this.nextPid();
     const c = tt.spawn({
       pid: child, ppid: pid, comm: tt.comm(p), uid: tt.get(p, T_UID), oomScoreAdj: tt.get(p, T_OOM_SCORE_ADJ),
       mm: shareVm ? tt.get(p, T_MM_ID) : child, totalVm: shareVm ? tt.get(p, T_TOTAL_VM) : 0,
@@ -173,10 +172,16 @@ export class Userland {
     return { rc: 0, text: `${child}` };
   }
 
-  /** A new process COMM owned by `uid`, a child of init with nothing mapped yet; prints its pid. */
-  run(comm: string, uid: number): FileResult {
+  /** alloc_pid, simplified: one past the highest pid in use. */
+  private nextPid(): number {
     let pid = 1;
     for (const t of this.tasks.live()) pid = Math.max(pid, this.tasks.get(t, T_PID) + 1);
+    return pid;
+  }
+
+  /** A new process COMM owned by `uid`, a child of init with nothing mapped yet; prints its pid. */
+  run(comm: string, uid: number): FileResult {
+    const pid = this.nextPid();
     this.tasks.spawn({ pid, ppid: 1, comm, uid });
     return { rc: 0, text: `${pid}` };
   }
