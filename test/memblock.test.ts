@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
-import { INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, Memblock } from '../src/kernel/memblock.js';
+import { INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, Memblock, PHYS_ADDR_MAX } from '../src/kernel/memblock.js';
 import { bootConfig } from '../src/kernel/bootconfig.js';
 import { bootTest } from './kernel-helpers.js';
 
@@ -66,6 +66,17 @@ describe('memblock (Linux 6.6)', () => {
     mb.bottom_up = true;
     expect(mb.alloc(0x1000n, 0x1000n)).toBe(0x1000n);
     expect(mb.alloc(0x200000n, 0x1000n)).toBe(0n);
+  });
+
+  it('keeps add(0, 4 GiB) as one 4 GiB region, and caps a range at PHYS_ADDR_MAX - base (memblock_cap_size)', () => {
+    const { mb } = fresh();
+    mb.add(0n, 1n << 32n);
+    expect(mb.memory.regions()).toEqual([{ base: 0n, size: 1n << 32n, flags: 0, nid: MAX_NUMNODES }]);
+    expect(mb.phys_mem_size()).toBe(1n << 32n);
+    mb.add(PHYS_ADDR_MAX - 0xfffn, 0x2000n);
+    expect(mb.memory.region(1)).toMatchObject({ base: PHYS_ADDR_MAX - 0xfffn, size: 0xfffn });
+    expect(mb.end_of_DRAM()).toBe(PHYS_ADDR_MAX);
+    expect(mb.audit()).toEqual([]);
   });
 
   it('cannot grow an array past 128 regions before resizing is allowed (6.6 panics): a ConfigError', () => {
