@@ -13,7 +13,7 @@ export const SHELL_HELP = `commands (as root on the simulated machine):
   sysctl -w NAME=VALUE          write one
   ps                            the task table, as oom_dump_tasks prints it
   malloc PID SIZE               map SIZE of private writable memory (overcommit accounting decides)
-  touch PID SIZE                fault SIZE in; when RAM runs out, the OOM killer runs and logs
+  touch PID SIZE                fault SIZE in; at the min watermark (or memory.max) the OOM killer runs and logs
   clone PID [--vm]              fork PID (with --vm, clone(CLONE_VM): the child shares PID's mm)
   run COMM                      start a process COMM (owned by the shell's user), print its pid
   memhog PID [CHUNK]            LTP's alloc_mem: malloc+touch CHUNK (64M) until mmap fails or PID is killed

@@ -102,6 +102,19 @@ describe('LTP mem/oom through memrace shell', () => {
     expect(alive(u, big)).toBe(true);
   });
 
+  it('clone(CLONE_VM): an oom_score_adj write reaches both; the killer picks one and SIGKILLs the other, the mm\'s pages come back once', () => {
+    const u = new Userland((512 * MiB) / 4096, 0, [{ pid: 1, comm: 'init', init: true }]);
+    const a = Number(shellLine(u, 'run worker').text);
+    const b = Number(shellLine(u, `clone ${a} --vm`).text);
+    const free0 = u.free;
+    const out = sh(u, [`echo -1000 > /proc/${b}/oom_score_adj`, `cat /proc/${a}/oom_score_adj`, `echo 0 > /proc/${a}/oom_score_adj`, `cat /proc/${b}/oom_score_adj`, `touch ${a} 600M`]);
+    expect([out[1], out[3]]).toEqual(['-1000', '0']);
+    // Equal scores (one mm): the task met later in the walk, b, is the victim; a, sharing the mm, gets SIGKILL.
+    expect(out[4]).toMatch(new RegExp(`Out of memory: Killed process ${b} \\(worker\\)`));
+    expect([alive(u, a), alive(u, b)]).toEqual([false, false]);
+    expect(u.free).toBe(free0);
+  });
+
   it('a memory cgroup whose only task is protected: the group OOM finds nobody and the charge fails, no panic', () => {
     const u = new Userland((512 * MiB) / 4096);
     const { parent } = harness(u);
