@@ -5,7 +5,6 @@ import { junitXml } from '../../lab/junit.js';
 import type { Report } from '../../lab/report.js';
 import { runStress } from '../../lab/stress.js';
 import { renderReport } from '../../lab/terminal.js';
-import { scenarioValues } from '../options.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { progressBar } from '../progress.js';
 import { OutputFile } from '../output-file.js';
@@ -43,14 +42,14 @@ export function registerRun(program: Command): void {
     name: 'run',
     description: 'run a scenario on real worker threads and check it',
     options: addRunOptions,
-    action: async (scenario, opts) => {
+    action: async (scenario, opts, values) => {
       const outputs = reportWriters.map((w) => ({ w, out: OutputFile.of(`--${w.flag}`, opts[w.flag]) }));
       const bar = opts.quiet ? { update() {}, stop() {} } : progressBar(scenario.name);
       let report: Report;
       try {
         report = await runStress({
           scenario: scenario.name,
-          params: scenarioValues(scenario, opts),
+          params: values,
           stopOnForbidden: opts.stopOnForbidden === true,
           timeBudgetMs: commandBudget(opts.timeBudget),
           onProgress: (p) => bar.update(p),

@@ -31,6 +31,18 @@ export const H_NCHANGE = 15;
 export const H_STOP_ON_FORBIDDEN = 16;
 /** Sequence of blocking waits, so notify wakes in FIFO order as Atomics.notify does. */
 export const H_WAITSEQ = 17;
+/** The actors that serve (loop until the stop flag), as a mask; the control block's stop word. */
+export const H_SERVES = 18;
+export const H_STOP_WORD = 19;
+/**
+ * Set once an actor overran its step budget: from then on every choice is round-robin (a fair
+ * schedule), with the budget doubled; only an actor that overruns that is STALE.
+ */
+export const H_FAIR = 20;
+/** Set once the scheduler raised the stop flag for the serving actors (not an abort). */
+export const H_RELEASED = 21;
+/** A forced decision that names an actor who cannot go takes the default instead (shrinking's edited schedules). */
+export const H_LENIENT = 22;
 export const H_CHANGE = 32;
 export const MAX_CHANGE_POINTS = 32;
 export const A_BASE = H_CHANGE + MAX_CHANGE_POINTS;

@@ -4,7 +4,7 @@ import { PortAbort, registerPort } from '../../runtime/ports.js';
 import type { ActorTask } from '../../runtime/task.js';
 import {
   A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_MAX_STEPS, H_NACTORS, H_EPOCH, H_STATUS, H_STEP,
-  H_STEP_BUDGET, H_WAITSEQ, K, R_ADDR, R_EXPECT, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE,
+  H_STEP_BUDGET, H_FAIR, H_RELEASED, H_WAITSEQ, K, R_ADDR, R_EXPECT, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE,
   STATUS_NAMES, ST_ABORTED, ST_FINISHED, ST_RUNNING, ST_STALE, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, traceBase, H_CULPRIT,
 } from './block.js';
 import { decide, shape } from './decide.js';
@@ -66,10 +66,23 @@ export class ScheduledMem implements Mem {
     Atomics.store(i32, this.rec + R_STATE, A_PENDING);
     this.handOn();
     const steps = ++i32[this.rec + R_STEPS];
-    if (steps > i32[this.b + H_STEP_BUDGET]) {
-      i32[this.b + H_CULPRIT] = this.me;
-      this.abort(ST_STALE);
+    if (steps > i32[this.b + H_STEP_BUDGET]) this.overrun();
+  }
+
+  /**
+   * This actor overran its step budget. A strategy may have starved the actor it waits for
+   * (PCT keeps a spinner on top): the rest of the run is scheduled fairly, round-robin, with
+   * the budget doubled. Only an actor that overruns that is STALE: no fair schedule progresses.
+   */
+  private overrun(): void {
+    const i32 = this.i32;
+    if (i32[this.b + H_FAIR] === 0) {
+      i32[this.b + H_FAIR] = 1;
+      i32[this.b + H_STEP_BUDGET] *= 2;
+      return;
     }
+    i32[this.b + H_CULPRIT] = this.me;
+    this.abort(ST_STALE);
   }
 
   /** Give the turn to whoever the scheduler picks (maybe this actor) and wait until it comes back. */
@@ -111,7 +124,8 @@ export class ScheduledMem implements Mem {
     while (Atomics.load(i32, go) === 0) {
       Atomics.wait(i32, go, 0, TURN_POLL_MS);
       // The runtime's watchdog stops a batch through the stop flag: leave as the engine's abort.
-      if (Atomics.load(i32, this.stopWord) !== 0 && Atomics.load(i32, go) === 0) {
+      // (The scheduler raises the same flag for serving actors: that is no abort.)
+      if (Atomics.load(i32, this.stopWord) !== 0 && i32[this.b + H_RELEASED] === 0 && Atomics.load(i32, go) === 0) {
         Atomics.compareExchange(i32, this.b + H_STATUS, ST_RUNNING, ST_ABORTED);
         break;
       }

@@ -13,6 +13,8 @@ export interface Strategy {
   /** The plan of iteration `it`, or null when the strategy has nothing left to try (DFS). */
   plan(it: number): IterationPlan | null;
   observe(run: DetRun): void;
+  /** DFS: whether the bounded space is exhausted, and the share of it tried so far. */
+  covered?(): { exhausted: boolean; fraction: number };
 }
 
 export interface StrategyOptions {
@@ -71,6 +73,7 @@ class Pct implements Strategy {
 class Dfs implements Strategy {
   readonly name = 'dfs' as const;
   private prefix: number[] | null = [];
+  private fraction = 0;
   constructor(private readonly bound: number) {}
 
   plan(): IterationPlan | null {
@@ -78,8 +81,37 @@ class Dfs implements Strategy {
   }
 
   observe(run: DetRun): void {
+    this.fraction += leafWeight(run.decisions, this.bound);
     this.prefix = nextPrefix(run.decisions, this.bound);
   }
+
+  covered() {
+    return { exhausted: this.prefix === null, fraction: this.prefix === null ? 1 : Math.min(1, this.fraction) };
+  }
+}
+
+/** Preemptions spent before each decision (and after the last). */
+function preemptionsBefore(decisions: readonly Decision[]): number[] {
+  const pre: number[] = [0];
+  for (const d of decisions) pre.push(pre[pre.length - 1] + (d.holderCould && d.chosen !== d.dflt ? 1 : 0));
+  return pre;
+}
+
+/** The candidates DFS may try at decision k within the bound. */
+function withinBound(d: Decision, spent: number, bound: number): number[] {
+  return order(d).filter((alt) => spent + (d.holderCould && alt !== d.dflt ? 1 : 0) <= bound);
+}
+
+/**
+ * The share of the bounded tree that one schedule stands for: 1 over the product of the
+ * choices on its path (Knuth's estimate of a tree's size, read backwards). Summed over the
+ * schedules tried it is 1 when DFS is done, and an estimate of the share covered before.
+ */
+function leafWeight(decisions: readonly Decision[], bound: number): number {
+  const pre = preemptionsBefore(decisions);
+  let w = 1;
+  for (let k = 0; k < decisions.length; k++) w /= Math.max(1, withinBound(decisions[k], pre[k], bound).length);
+  return w;
 }
 
 /** Candidates at a choice point in the order DFS tries them: the default first, then by actor. */
@@ -91,14 +123,12 @@ function order(d: Decision): number[] {
 
 /** The deepest choice point with an untried candidate within the bound: the next prefix, or null. */
 export function nextPrefix(decisions: readonly Decision[], bound: number): number[] | null {
-  const pre: number[] = [0];
-  for (const d of decisions) pre.push(pre[pre.length - 1] + (d.holderCould && d.chosen !== d.dflt ? 1 : 0));
+  const pre = preemptionsBefore(decisions);
   for (let k = decisions.length - 1; k >= 0; k--) {
     const d = decisions[k];
-    const cands = order(d);
-    for (const alt of cands.slice(cands.indexOf(d.chosen) + 1)) {
-      if (pre[k] + (d.holderCould && alt !== d.dflt ? 1 : 0) <= bound) return [...decisions.slice(0, k).map((x) => x.chosen), alt];
-    }
+    const cands = withinBound(d, pre[k], bound);
+    const next = cands[cands.indexOf(d.chosen) + 1];
+    if (next !== undefined) return [...decisions.slice(0, k).map((x) => x.chosen), next];
   }
   return null;
 }

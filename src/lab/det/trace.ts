@@ -70,8 +70,11 @@ export function traceOf(r: DetRun): TraceEntry[] {
 
 /** The trace as lines: step, actor and role, access, address name, value. */
 export function renderTrace(entries: readonly TraceEntry[], roles: readonly string[]): string[] {
-  const roleW = Math.max(...roles.map((r) => r.length));
-  const nameW = Math.max(8, ...entries.map((e) => e.name.length));
+  // Loops, not spreads: a schedule of a million turns has a million entries.
+  let roleW = 0;
+  for (const r of roles) roleW = Math.max(roleW, r.length);
+  let nameW = 8;
+  for (const e of entries) nameW = Math.max(nameW, e.name.length);
   return entries.map((e) =>
     `${String(e.step).padStart(5)}  a${e.actor} ${roles[e.actor].padEnd(roleW)}  ${e.access.padEnd(7)} ${e.name.padEnd(nameW)} ${e.detail}`.trimEnd(),
   );
