@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore } from '../src/lab/det/explore.js';
-import { replay } from '../src/lab/det/replay.js';
+import { differenceOf, replay } from '../src/lab/det/replay.js';
+import { runScheduled } from '../src/lab/det/engine.js';
+import { readSchedule, replayPlan } from '../src/lab/det/schedule.js';
+import { actorPool } from '../src/runtime/actors.js';
 import { renderTrace, traceOf } from '../src/lab/det/trace.js';
 
 const tiny = { count: 8, bulk: 2, ops: 4, workers: 3, producers: 2 };
@@ -100,5 +103,33 @@ describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'crash', ops: 3, workers: 3 }, strategy: 'random', iterations: 3, failuresDir: dir() });
     expect(r.failure?.run.failure?.kind).toBe('crash');
     expect(r.failure?.run.failure?.message).toMatch(/actor 0 \(bumper\) crashed during 'start': bumper 0 gives up/);
+  });
+});
+
+describe('a failure found is shrunk, checked for a race, and saved to replay', () => {
+  it('shrinks a random lost update to a couple of preemptions; the saved schedule replays it 10 times out of 10', async () => {
+    const r = await explore({ scenario: 'sched-probe', params: { variant: 'lost-update', workers: 3 }, ops: 4, strategy: 'random', iterations: 50, failuresDir: dir() });
+    const f = r.failure!;
+    expect(f.run.failure?.kind).toBe('forbidden');
+    expect(f.shrunk!.from.switches).toBeGreaterThan(4);
+    expect(f.shrunk!.to.preemptions).toBeLessThanOrEqual(2);
+    expect(f.shrunk!.to.switches).toBeLessThan(f.shrunk!.from.switches);
+    expect(f.schedule.sequential).toBe(false);
+    const schedule = readSchedule(f.file, 'sched-probe');
+    const pool = actorPool(3);
+    try {
+      for (let i = 0; i < 10; i++) {
+        const again = await runScheduled('sched-probe', schedule.params, replayPlan(schedule), { stepBudget: schedule.stepBudget, opBudget: schedule.opBudget, stopOnForbidden: true, timeBudgetMs: 30_000 }, pool);
+        expect(differenceOf(schedule, again)).toBeUndefined();
+      }
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('says a failure that needs no preemption is not a race', async () => {
+    const r = await explore({ scenario: 'sched-probe', params: { variant: 'crash', workers: 2 }, ops: 3, strategy: 'pct', iterations: 3, failuresDir: dir() });
+    expect(r.failure?.schedule.sequential).toBe(true);
+    expect(r.failure?.shrunk?.to.preemptions).toBe(0);
   });
 });

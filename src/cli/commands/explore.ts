@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { coverageLine } from '../../lab/det/coverage.js';
 import { DET_OPTIONS, detParamSpecs, resolveDetOptions } from '../../lab/det/options.js';
-import { preemptions } from '../../lab/det/shrink.js';
+import { type ScheduleSize, preemptions } from '../../lab/det/shrink.js';
 import { flagOf } from '../../lab/params.js';
 import { findScenario } from '../../scenarios/index.js';
 import { type ExploreResult, explore } from '../../lab/det/explore.js';
@@ -44,12 +44,13 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
     const why = r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
     out.push(`no failing schedule in ${r.iterations} iteration(s), ${secs}s (${why})`);
   } else {
-    const { run, schedule, file, found } = r.failure;
+    const { run, schedule, file, shrunk } = r.failure;
     const forbidden = forbiddenOutcomes(run.outcomes).map((o) => `${o.outcome} x${o.count}`);
     out.push(`iteration ${schedule.iteration + 1} of ${iterations} FAILED after ${secs}s: ${run.failure!.message}`);
     if (forbidden.length) out.push(`outcomes: ${forbidden.join(', ')}`);
     out.push(schedule.sequential ? 'not a race: fails in a sequential schedule (no preemption)' : `a race: a sequential schedule passes; this one needs ${preemptions(run.decisions)} preemption(s)`);
-    if (found) out.push(`shrunk: ${found.decisions} decisions, ${found.preemptions} preemption(s) -> ${run.decisions.length} decisions, ${preemptions(run.decisions)} preemption(s)`);
+    const size = (z: ScheduleSize) => `${z.decisions} decisions, ${z.switches} switch(es), ${z.preemptions} preemption(s)`;
+    if (shrunk) out.push(`shrunk in ${shrunk.runs} run(s): ${size(shrunk.from)} -> ${size(shrunk.to)}`);
     out.push(`schedule: ${run.decisions.length} decisions, ${run.steps} turns, data seed ${schedule.dataSeed}, saved to ${file}`);
     out.push(`replay it: npx memrace replay ${r.scenario} --variant ${r.params.variant as string} --schedule ${file}`);
   }

@@ -12,7 +12,7 @@ import { mix32 } from './decide.js';
 import { type DetOptions, type DetRun, type IterationPlan, runScheduled } from './engine.js';
 import { type DetEngineOptions, DET_OPTIONS, defaultStepBudget, detParams, resolveDetOptions } from './options.js';
 import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, writeSchedule } from './schedule.js';
-import { SHRUNK_PLAN, sequentialRun, shrink } from './shrink.js';
+import { SHRUNK_PLAN, type ScheduleSize, sequentialRun, shrink } from './shrink.js';
 import { makeStrategy } from './strategy.js';
 
 export interface ExploreOptions extends Partial<Omit<DetEngineOptions, 'strategy' | 'pinSeed' | 'timeBudget'>> {
@@ -33,8 +33,8 @@ export interface ExploreFailure {
   run: DetRun;
   schedule: ScheduleFile;
   file: string;
-  /** The failing schedule's length as found, when it was shrunk. */
-  found?: { decisions: number; preemptions: number };
+  /** The failing schedule's size as found and shrunk, when it was shrunk. */
+  shrunk?: { from: ScheduleSize; to: ScheduleSize; runs: number };
 }
 
 export interface ExploreResult {
@@ -165,9 +165,9 @@ async function settle(head: ScheduleFile, found: DetRun, det: DetOptions, pool: 
     ...head,
     plan: small ? SHRUNK_PLAN : head.plan,
     decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure!,
-    ...(small ? { shrunk: { fromDecisions: found.decisions.length, fromPreemptions: small.fromPreemptions, preemptions: small.preemptions } } : {}),
+    ...(small ? { shrunk: { from: small.from, to: small.to, runs: small.runs } } : {}),
     sequential: sequential?.failure?.kind === found.failure!.kind,
   };
   writeSchedule(file, schedule);
-  return { run, schedule, file, ...(small ? { found: { decisions: found.decisions.length, preemptions: small.fromPreemptions } } : {}) };
+  return { run, schedule, file, ...(small ? { shrunk: { from: small.from, to: small.to, runs: small.runs } } : {}) };
 }

@@ -64,9 +64,7 @@ export function detParamSpecs(s: Scenario): ParamSpec[] {
  * budget and data seed in the engine parameters' places (where the scenario keeps them).
  */
 export function detParams(s: Scenario, raw: Record<string, unknown>, ops: number, dataSeed: number): Params {
-  const p = resolveScenarioParams(s, raw);
   const own = paramSpecsOf(s);
-  if (own.some((x) => x.name === 'ops' && ENGINE_PARAMS.includes(x))) p.ops = ops;
-  if (own.some((x) => x.name === 'seed' && ENGINE_PARAMS.includes(x))) p.seed = dataSeed;
-  return p;
+  const engine = (name: string) => own.some((x) => x.name === name && ENGINE_PARAMS.includes(x));
+  return resolveScenarioParams(s, { ...raw, ...(engine('ops') ? { ops } : {}), ...(engine('seed') ? { seed: dataSeed } : {}) });
 }

@@ -20,6 +20,8 @@ const PlanSchema = z.object({
   forced: z.array(z.number().int().min(0).max(30)).optional(),
 });
 
+const SizeSchema = z.object({ decisions: z.number().int(), switches: z.number().int(), preemptions: z.number().int() });
+
 const ScheduleSchema = z.object({
   format: z.literal('memrace-schedule'),
   version: z.number().int(),
@@ -41,7 +43,7 @@ const ScheduleSchema = z.object({
   /** Each actor's op budget (the engine's --ops); absent: params.ops. */
   opBudget: z.number().int().positive().optional(),
   /** The schedule was minimised: its decisions before shrinking and the preemptions before and after. */
-  shrunk: z.object({ fromDecisions: z.number().int(), fromPreemptions: z.number().int(), preemptions: z.number().int() }).optional(),
+  shrunk: z.object({ from: SizeSchema, to: SizeSchema, runs: z.number().int() }).optional(),
   /** Explore reran the failure with zero preemptions: true when it failed there too (a logic bug, not a race). */
   sequential: z.boolean().optional(),
 });

@@ -16,6 +16,19 @@ const deviates = (d: Decision) => d.chosen !== d.dflt;
 const preempts = (d: Decision) => d.holderCould && d.chosen !== d.dflt;
 
 export const preemptions = (ds: readonly Decision[]) => ds.reduce((n, d) => n + (preempts(d) ? 1 : 0), 0);
+/** Context switches a schedule asks for (preemptions, and picks other than the default when the holder cannot go). */
+export const switches = (ds: readonly Decision[]) => ds.reduce((n, d) => n + (deviates(d) ? 1 : 0), 0);
+
+/** A schedule's size, compared in this order: preemptions, then switches, then decisions. */
+export interface ScheduleSize {
+  decisions: number;
+  switches: number;
+  preemptions: number;
+}
+
+export const sizeOf = (ds: readonly Decision[]): ScheduleSize => ({ decisions: ds.length, switches: switches(ds), preemptions: preemptions(ds) });
+const smaller = (a: ScheduleSize, b: ScheduleSize) =>
+  a.preemptions !== b.preemptions ? a.preemptions < b.preemptions : a.switches !== b.switches ? a.switches < b.switches : a.decisions < b.decisions;
 
 /** What must stay the same for a shrunk run to be the same failure: the forbidden outcome, the broken oracles, the kind. */
 export function failureKey(f: DetFailure | null): string | null {
@@ -36,45 +49,48 @@ export function sequentialRun(head: ScheduleFile, det: DetOptions, pool: Piscina
 
 export interface Shrunk {
   run: DetRun;
-  fromPreemptions: number;
-  preemptions: number;
+  from: ScheduleSize;
+  to: ScheduleSize;
+  /** Runs the shrinker made. */
+  runs: number;
 }
 
 /**
- * Minimise a failing schedule: fewest preemptions first, then fewest decisions. Delta
+ * Minimise a failing schedule: fewest preemptions first, then fewest switches, then fewest
+ * decisions. Delta
  * debugging over the schedule's context switches: drop a chunk of them (each chosen actor
  * becomes the default one), keep the choices up to the last switch kept, let the holder go on
- * after it; when the same failure comes back with fewer preemptions (or as many and fewer
- * decisions), that run is the new schedule and the chunks start over from halves.
+ * after it; when the same failure comes back from a smaller schedule, that run is the new one and the chunks start over from halves.
  */
 export async function shrink(head: ScheduleFile, found: DetRun, det: DetOptions, pool: Piscina): Promise<Shrunk> {
   const key = failureKey(found.failure);
   const t0 = performance.now();
   let cur = found;
   let runs = 0;
-  const better = (r: DetRun) => {
-    if (failureKey(r.failure) !== key) return false;
-    const p = preemptions(r.decisions);
-    const q = preemptions(cur.decisions);
-    return p < q || (p === q && r.decisions.length < cur.decisions.length);
-  };
+  const better = (r: DetRun) => failureKey(r.failure) === key && smaller(sizeOf(r.decisions), sizeOf(cur.decisions));
   const budgetLeft = () => runs < MAX_RUNS && performance.now() - t0 < MAX_MS;
-  outer: while (budgetLeft()) {
-    const switches = cur.decisions.flatMap((d, k) => (deviates(d) ? [k] : []));
-    for (let size = Math.max(1, Math.ceil(switches.length / 2)); ; size = Math.ceil(size / 2)) {
-      for (let from = switches.length - size; from > -size && budgetLeft(); from -= size) {
-        const drop = new Set(switches.slice(Math.max(0, from), from + size));
-        const last = switches.filter((k) => !drop.has(k)).at(-1) ?? -1;
-        const forced = cur.decisions.slice(0, last + 1).map((d, k) => (drop.has(k) ? d.dflt : d.chosen));
-        runs++;
-        const r = await rerun(head, forced, det, pool);
-        if (better(r)) {
-          cur = r;
-          continue outer;
-        }
+  // Chunks of the switches, from all of them down to one; a success keeps the chunk size
+  // (the schedule changed, its switches are listed again), a failure halves it.
+  for (let size = Infinity; budgetLeft(); ) {
+    const at = cur.decisions.flatMap((d, k) => (deviates(d) ? [k] : []));
+    size = Math.min(size, at.length);
+    if (size === 0) break;
+    let improved = false;
+    for (let from = at.length - size; from > -size && budgetLeft() && !improved; from -= size) {
+      const drop = new Set(at.slice(Math.max(0, from), from + size));
+      const last = at.filter((k) => !drop.has(k)).at(-1) ?? -1;
+      const forced = cur.decisions.slice(0, last + 1).map((d, k) => (drop.has(k) ? d.dflt : d.chosen));
+      runs++;
+      const r = await rerun(head, forced, det, pool);
+      if (better(r)) {
+        cur = r;
+        improved = true;
       }
-      if (size === 1) break outer;
+    }
+    if (!improved) {
+      if (size === 1) break;
+      size = Math.ceil(size / 2);
     }
   }
-  return { run: cur, fromPreemptions: preemptions(found.decisions), preemptions: preemptions(cur.decisions) };
+  return { run: cur, from: sizeOf(found.decisions), to: sizeOf(cur.decisions), runs };
 }
