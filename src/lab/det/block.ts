@@ -97,10 +97,10 @@ export const ACCESS_KINDS = [
 ] as const;
 export const K = Object.fromEntries(ACCESS_KINDS.map((k, i) => [k, i])) as Record<(typeof ACCESS_KINDS)[number], number>;
 
-/** Decision log entry: chosen, candidate mask, default | HOLDER_BIT (the holder was a candidate). */
-export const DEC_WORDS = 3;
+/** Decision log entry: chosen, candidate mask, default | HOLDER_BIT (the holder was a candidate), the trace step it was taken at. */
+export const DEC_WORDS = 4;
 export const DEC_HOLDER = 0x100;
-/** Trace entry: actor | kind << 8, address, value, arg, arg2. */
+/** Trace entry: actor | kind << 8 | op << 16 (the actor's last ctx.op), address, value, arg, arg2. */
 export const TRACE_WORDS = 5;
 /** Timeouts of the oldest waiter with nothing changing, before a still state is called a deadlock. */
 export const QUIET_PER_ACTOR = 3;

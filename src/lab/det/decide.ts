@@ -112,6 +112,7 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
     i32[d] = chosen;
     i32[d + 1] = mask;
     i32[d + 2] = dflt | (holderIn ? DEC_HOLDER : 0);
+    i32[d + 3] = i32[b + H_STEP];
     i32[b + H_NDEC] = k + 1;
   }
   i32[b + H_HOLDER] = chosen;

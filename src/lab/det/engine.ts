@@ -46,6 +46,8 @@ export interface Decision {
   /** The actor that continues without a preemption (the holder when it could go, else the lowest). */
   dflt: number;
   holderCould: boolean;
+  /** The trace step it was taken at: the chosen actor's access is logged there. */
+  step: number;
 }
 
 export type DetStatus = (typeof STATUS_NAMES)[number];
@@ -78,6 +80,10 @@ export interface DetRun {
   positions: ActorPosition[];
   /** The trace block (a copy), decoded by trace.ts. */
   trace: Int32Array;
+  /** The actor that counted the forbidden outcome, or overran its budget (-1: none). */
+  culprit: number;
+  /** The run's time limit ended it: the stop flag went up and every actor that failed was only slow to see it. */
+  outOfTime: boolean;
 }
 
 
@@ -165,7 +171,7 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
     const d = base + decBase(shape) + k * DEC_WORDS;
     decisions.push({
       chosen: i32[d], candidates: i32[d + 1],
-      dflt: i32[d + 2] & 0xff, holderCould: (i32[d + 2] & DEC_HOLDER) !== 0,
+      dflt: i32[d + 2] & 0xff, holderCould: (i32[d + 2] & DEC_HOLDER) !== 0, step: i32[d + 3],
     });
   }
   const steps = i32[base + H_STEP];
@@ -186,12 +192,17 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
   const quiescent = status === 'finished' && batch.failures.length === 0;
   const check = quiescent ? run.check(batch.results) : { oracles: [], outcomes: {} };
   const outcomes = run.outcomeCounts(check.outcomes);
-  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace };
+  // A scheduled actor looks at the stop flag between sleeps on its turn word: one the time
+  // limit stopped may be reported hung, when the limit (and its grace) was short.
+  const outOfTime = status === 'aborted' && batch.failures.every((f) => f.kind === 'hung');
+  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace, outOfTime, culprit: i32[base + H_CULPRIT] };
   result.failure = judge(result, batch.failures.map((f) => `actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}': ${f.message}`), i32[base + H_CULPRIT]);
   return result;
 }
 
+/** Judge a run; one the time limit cut short (outOfTime) is neither a pass nor a failure: null. */
 function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null {
+  if (r.outOfTime) return null;
   const forbidden = forbiddenOutcomes(r.outcomes);
   if (forbidden.length) return { kind: 'forbidden', message: `forbidden outcome ${forbidden.map((o) => `'${o.outcome}' (${o.description})`).join(', ')}` };
   if (crashes.length) return { kind: 'crash', message: crashes.join('; ') };
@@ -203,9 +214,7 @@ function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null
     const p = r.positions[culprit];
     return { kind: 'stale', message: `STALE: ${p ? `actor ${p.actor} (${p.role}) did not finish within its step budget, nor in as many more steps under a fair schedule; last at ${p.access} ${p.address} during '${p.lastOp}'` : 'the decision log is full'}` };
   }
-  // Aborted with no actor crashed or hung: the time budget cut the run short. Neither a pass
-  // nor a failure (the status says so); the oracles did not run.
-  if (r.status === 'aborted') return null;
+  if (r.status === 'aborted') return { kind: 'crash', message: 'the run was aborted' };
   const bad = r.oracles.filter((o) => o.violations.length);
   if (bad.length) return { kind: 'oracle', message: bad.map((o) => `oracle ${o.name}: ${o.violations[0].message}${violationCount(o) > 1 ? ` (+${violationCount(o) - 1} more)` : ''}`).join('; ') };
   return null;

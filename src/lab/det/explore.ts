@@ -55,6 +55,9 @@ export interface ExploreResult {
   failure: ExploreFailure | null;
 }
 
+/** An iteration is not started with less time than this left (its actors need a grace to see the stop). */
+const MIN_ITERATION_MS = 1000;
+
 /** Per-iteration wall-clock limit: a scheduled run is bounded by its step budget; this is a net. */
 const ITERATION_MS = 60_000;
 
@@ -84,7 +87,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const e = resolveDetOptions(engineDefaults(scenario, o));
   const first = detParams(scenario, o.params, e.ops, e.seed);
   const actors = scenario.actors(first).length;
-  const strategy = makeStrategy(e.strategy, { seed: e.seed, depth: e.depth, actors });
+  const strategy = makeStrategy(e.strategy, { seed: e.seed, depth: e.depth, actors, por: e.por });
   const det: DetOptions = { stepBudget: e.stepBudget || defaultStepBudget(e.ops), opBudget: e.ops, stopOnForbidden: true, timeBudgetMs: ITERATION_MS };
   const dir = o.failuresDir ?? 'failures';
   const inflight = join(dir, `${scenario.name}-${e.seed}.running.schedule`);
@@ -106,7 +109,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   };
   try {
     for (let it = 0; it < e.iterations; it++) {
-      if (left() <= 0) {
+      if (left() < MIN_ITERATION_MS) {
         result.outOfTime = true;
         break;
       }
@@ -118,7 +121,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
       const params = detParams(scenario, o.params, e.ops, dataSeedOf(e, it));
       writeSchedule(inflight, header(it, params, plan));
       const run = await runScheduled(scenario.name, params, plan, { ...det, timeBudgetMs: left() }, pool);
-      if (run.status === 'aborted' && !run.failure) {
+      if (run.outOfTime) {
         result.outOfTime = true; // cut short by the budget: neither a pass nor a failure
         break;
       }

@@ -8,6 +8,7 @@ import {
   STATUS_NAMES, ST_ABORTED, ST_FINISHED, ST_RUNNING, ST_STALE, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, traceBase, H_CULPRIT,
 } from './block.js';
 import { decide, shape } from './decide.js';
+import { C_LAST_OP, counterWord } from '../../shm/counters.js';
 
 /** How long a worker sleeps between looks at its turn word: it also watches the stop flag. */
 const TURN_POLL_MS = 200;
@@ -43,6 +44,8 @@ export class ScheduledMem implements Mem {
   private readonly trace: number;
   private readonly stopWord: number;
   private readonly counters: number;
+  /** The actor's last-op word (ctx.op writes it): each trace entry carries the op it was part of. */
+  private readonly lastOp: number;
   private started = false;
 
   constructor(raw: Mem, task: ActorTask) {
@@ -56,6 +59,7 @@ export class ScheduledMem implements Mem {
     this.trace = this.b + traceBase(shape(this.i32, this.b));
     this.stopWord = task.control.control + STOP;
     this.counters = task.control.counters;
+    this.lastOp = counterWord(task.control, task.actor, C_LAST_OP);
   }
 
   /** Take a turn for an access of `kind` at `addr`: the one scheduling point every call goes through. */
@@ -157,7 +161,7 @@ export class ScheduledMem implements Mem {
     const step = i32[this.b + H_STEP]++;
     if (step >= i32[this.b + H_MAX_STEPS]) return;
     const t = this.trace + step * TRACE_WORDS;
-    i32[t] = this.me | (kind << 8);
+    i32[t] = this.me | (kind << 8) | ((i32[this.lastOp] & 0xffff) << 16);
     i32[t + 1] = addr;
     i32[t + 2] = value;
     i32[t + 3] = arg;
