@@ -133,3 +133,13 @@ describe('a failure found is shrunk, checked for a race, and saved to replay', (
     expect(r.failure?.shrunk?.to.preemptions).toBe(0);
   });
 });
+
+it('DFS with sleep sets covers the bounded toy ring in fewer schedules than plain DFS, and finds the same bug', async () => {
+  const toy = { count: 8, bulk: 2, workers: 3, producers: 2 };
+  const run = (variant: string, por: boolean) => explore({ scenario: 'ring-stress', params: { ...toy, variant }, ops: 1, strategy: 'dfs', depth: 1, iterations: 5000, por, failuresDir: dir() });
+  const [reduced, plain] = [await run('correct', true), await run('correct', false)];
+  expect(reduced.exhausted && plain.exhausted).toBe(true);
+  expect(reduced.coverage.exhausted).toBe(true);
+  expect(reduced.iterations * 2).toBeLessThan(plain.iterations);
+  for (const por of [true, false]) expect((await run('no-tail-wait', por)).failure?.run.failure?.kind).toBe('forbidden');
+});
