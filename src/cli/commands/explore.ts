@@ -50,7 +50,8 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
     if (forbidden.length) out.push(`outcomes: ${forbidden.join(', ')}`);
     out.push(schedule.sequential ? 'not a race: fails in a sequential schedule (no preemption)' : `a race: a sequential schedule passes; this one needs ${preemptions(run.decisions)} preemption(s)`);
     const size = (z: ScheduleSize) => `${z.decisions} decisions, ${z.switches} switch(es), ${z.preemptions} preemption(s)`;
-    if (shrunk) out.push(`shrunk in ${shrunk.runs} run(s): ${size(shrunk.from)} -> ${size(shrunk.to)}`);
+    const same = shrunk && JSON.stringify(shrunk.from) === JSON.stringify(shrunk.to);
+    if (shrunk) out.push(same ? `shrunk in ${shrunk.runs} run(s): nothing smaller fails the same way (${size(shrunk.to)})` : `shrunk in ${shrunk.runs} run(s): ${size(shrunk.from)} -> ${size(shrunk.to)}`);
     out.push(`schedule: ${run.decisions.length} decisions, ${run.steps} turns, data seed ${schedule.dataSeed}, saved to ${file}`);
     out.push(`replay it: npx memrace replay ${r.scenario} --variant ${r.params.variant as string} --schedule ${file}`);
   }

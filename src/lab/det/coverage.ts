@@ -50,8 +50,10 @@ export class Coverage {
   }
 }
 
+const pct = (f: number) => (f < 1e-4 ? 'under 0.01%' : `about ${(100 * f).toPrecision(3)}%`);
+
 /** One line for the terminal. */
 export function coverageLine(c: CoverageReport): string {
-  const dfs = c.exhausted === undefined ? '' : c.exhausted ? '; the bounded space is exhausted' : `; about ${(100 * (c.covered ?? 0)).toPrecision(3)}% of the bounded space covered`;
+  const dfs = c.exhausted === undefined ? '' : c.exhausted ? '; the bounded space is exhausted' : `; ${pct(c.covered ?? 0)} of the bounded space covered (estimate)`;
   return `coverage: ${c.schedules} schedule(s) run, ${c.distinct} distinct, ${c.outcomeSets} distinct outcome set(s)${dfs}`;
 }
