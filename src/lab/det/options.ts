@@ -18,7 +18,7 @@ export const DET_OPTIONS: readonly ParamSpec[] = [
   { name: 'stepBudget', type: 'int', default: 0, min: 0, help: 'accesses one actor may make before the run turns fair, and twice that before it is STALE; 0 scales it with --ops' },
   { name: 'timeBudget', type: 'duration', default: 0, help: 'the whole exploration ends by this, reporting what completed (0: no limit)' },
   { name: 'shrink', type: 'bool', default: true, help: 'minimise a failing schedule before saving it' },
-  { name: 'por', type: 'bool', default: true, help: 'DFS: partial-order reduction (sleep sets): commuting accesses are not interleaved twice' },
+  { name: 'por', type: 'bool', default: false, help: 'DFS: partial-order reduction (sleep sets): commuting accesses are not interleaved twice; under a preemption bound it can miss a bug (docs/lab.md)' },
 ];
 
 /** The scenario's engine parameters that the deterministic engine replaces with its own options. */

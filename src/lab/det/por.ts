@@ -50,11 +50,14 @@ export function sleepSets(decisions: readonly Decision[], trace: Int32Array, exp
     const d = decisions[k];
     sleep.push(cur);
     if (cut === decisions.length && cur & (1 << d.chosen)) cut = k;
-    const mine = pending[k][d.chosen];
-    let next = 0;
-    const cands = cur | explored(k);
-    for (let a = 0; a < 31; a++) {
-      if (a !== d.chosen && cands & (1 << a) && independent(pending[k][a], mine)) next |= 1 << a;
+    // Every access made up to the next decision (the chosen one's, and those of turns with one
+    // candidate) must commute with a sleeper's pending access, or the sleeper wakes.
+    const until = k + 1 < decisions.length ? decisions[k + 1].step : trace.length / TRACE_WORDS;
+    let next = (cur | explored(k)) & ~(1 << d.chosen);
+    for (let step = d.step; step < until && next; step++) {
+      const t = step * TRACE_WORDS;
+      const made = { kind: (trace[t] >> 8) & 0xff, addr: trace[t + 1] };
+      for (let a = 0; a < 31; a++) if (next & (1 << a) && !independent(pending[k][a], made)) next &= ~(1 << a);
     }
     cur = next;
   }

@@ -23,7 +23,7 @@ export interface StrategyOptions {
   /** PCT: bug depth d (d - 1 priority change points); DFS: the preemption bound. */
   depth: number;
   actors: number;
-  /** DFS: partial-order reduction (sleep sets). @default true */
+  /** DFS: partial-order reduction (sleep sets). @default false */
   por?: boolean;
 }
 
@@ -34,7 +34,7 @@ export function makeStrategy(name: string, o: StrategyOptions): Strategy {
     case 'pct':
       return new Pct(o);
     case 'dfs':
-      return new Dfs(o.depth, o.por ?? true);
+      return new Dfs(o.depth, o.por ?? false);
     default:
       throw new UnknownNameError('--strategy', name, STRATEGIES);
   }
