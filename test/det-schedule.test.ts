@@ -135,9 +135,9 @@ describe('the explore and replay commands', () => {
 
   it('hand a stress failure over to the explorer (--explore-on-fail), which comes back with a replayable schedule', () => {
     const dir4 = mkdtempSync(join(tmpdir(), 'memrace-handoff-'));
-    const run = spawnSync('node', [join(process.cwd(), 'dist/cli/main.js'), 'run', 'ring-stress', '--variant', 'no-tail-wait', '--count', '8', '--bulk', '2', '--workers', '3', '--producers', '2', '--duration', '500ms', '--explore-on-fail', '--quiet'], { cwd: dir4, encoding: 'utf8' });
+    const run = spawnSync('node', [join(process.cwd(), 'dist/cli/main.js'), 'run', 'ring-stress', '--variant', 'no-tail-wait', '--duration', '3s', '--stop-on-forbidden', '--explore-on-fail', '--quiet'], { cwd: dir4, encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/^explore it: npx memrace explore ring-stress --variant no-tail-wait --workers 3 --count 8 --bulk 2 --producers 2 --seed 1$/m);
+    expect(run.stdout).toMatch(/^explore it: npx memrace explore ring-stress --variant no-tail-wait --seed 1$/m);
     expect(run.stdout).toMatch(/FAILED after/);
     const file = /saved to (\S+)$/m.exec(run.stdout)![1];
     expect(existsSync(join(dir4, file))).toBe(true);
