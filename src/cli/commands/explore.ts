@@ -9,7 +9,7 @@ import { intOption } from '../int-option.js';
 import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
-import { OutputFile } from '../output-file.js';
+import { OutputFile, outputDir } from '../output-file.js';
 
 /** The exploration as plain data: the failing run without its image. */
 function exploreJson(r: ExploreResult) {
@@ -40,6 +40,7 @@ export function registerExplore(program: Command): void {
     action: async (scenario, opts) => {
       const json = OutputFile.of('--json', opts.json);
       const html = OutputFile.of('--html', opts.html);
+      const failuresDir = outputDir('--failures', opts.failures === undefined ? 'failures' : String(opts.failures));
       const iterations = intOption('iterations', opts.iterations, 1000, 1);
       const raw = scenarioValues(scenario, opts);
       raw.ops ??= 4;
@@ -53,7 +54,7 @@ export function registerExplore(program: Command): void {
         iterations,
         stepBudget: intOption('stepBudget', opts.stepBudget, 5000, 10),
         timeBudgetMs: commandBudget(opts.timeBudget),
-        failuresDir: opts.failures === undefined ? undefined : String(opts.failures),
+        failuresDir,
         onIteration: (it, run) => bar.update(it + 1, `${(turns += run.steps)} turns`),
       }).finally(() => bar.stop());
       const shown = Object.entries(r.params).filter(([k]) => !['variant', 'duration'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(' ');

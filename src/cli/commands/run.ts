@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../../lab/params.js';
+import { type ParamSpec, parseParam } from '../../lab/params.js';
 import { reportHtml } from '../../lab/html/report-html.js';
 import { junitXml } from '../../lab/junit.js';
 import type { Report } from '../../lab/report.js';
@@ -21,12 +21,18 @@ const reportWriters: Array<{ flag: string; help: string; format: (r: Report) => 
 const REPORT_MS = 250;
 
 /**
+ * Starting the worker threads alone takes up to a second on a loaded 2-core machine; a budget
+ * below this would end every run before its actors start, and report them hung.
+ */
+const TIME_BUDGET: ParamSpec = { name: 'timeBudget', type: 'duration', default: 0, min: 3000, max: 86_400_000, help: '' };
+
+/**
  * `--time-budget` counts from the command's start (performance.now() is time since the process
  * began, module loading included): what is left, less the report's share, goes to the run.
  */
 export function commandBudget(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
-  return Math.max(1, parseDuration('--time-budget', String(raw)) - performance.now() - REPORT_MS);
+  return Math.max(1, (parseParam(TIME_BUDGET, raw) as number) - performance.now() - REPORT_MS);
 }
 
 /** The options every run takes, besides the scenario's. */
@@ -34,7 +40,7 @@ export function addRunOptions(cmd: Command): Command {
   for (const w of reportWriters) cmd.option(`--${w.flag} <file>`, w.help);
   return cmd
     .option('--stop-on-forbidden', 'end the run at the first forbidden outcome')
-    .option('--time-budget <duration>', 'the whole command ends by this, reporting what completed')
+    .option('--time-budget <duration>', 'the whole command ends by this (3s to 24h), reporting what completed')
     .option('--quiet', 'print only the verdict line');
 }
 

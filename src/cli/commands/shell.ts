@@ -1,11 +1,27 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { ConfigError } from '../../errors.js';
 import { parseSize } from '../../lab/params.js';
 import { Userland } from '../../kernel/userland.js';
 import { SHELL_HELP, shellLine, sysctl } from '../shell-commands.js';
 
+/** The most RAM or swap a simulated machine takes: its page counts stay 32-bit in kB. */
+const MAX_BYTES = 2 ** 40;
+
+function pagesOf(flag: string, text: string): number {
+  const bytes = parseSize(flag, text);
+  if (bytes > MAX_BYTES) throw new ConfigError(flag, `${text} is more than this machine models`, 'up to 1T');
+  return Math.floor(bytes / 4096);
+}
+
+/** The machine: RAM must hold its tasks' resident pages, or MemFree goes negative. */
 function userland(opts: { mem: string; swap: string }): Userland {
-  return new Userland(parseSize('--mem', opts.mem) >> 12, parseSize('--swap', opts.swap) >> 12);
+  const u = new Userland(pagesOf('--mem', opts.mem), pagesOf('--swap', opts.swap));
+  if (u.free < 0) {
+    const needMiB = Math.ceil(((u.totalramPages - u.free) * 4096) / 2 ** 20);
+    throw new ConfigError('--mem', `${opts.mem} cannot hold the tasks' ${needMiB}M of resident memory`, `${needMiB}M to 1T`);
+  }
+  return u;
 }
 
 /**
