@@ -10,13 +10,14 @@ import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
 import { OutputFile, outputDir } from '../output-file.js';
+import { EXIT_INTERRUPTED, onInterrupt } from '../interrupt.js';
 
 /** The exploration as plain data: the failing run without its image. */
 function exploreJson(r: ExploreResult) {
   const f = r.failure;
   return {
     scenario: r.scenario, params: r.params, strategy: r.strategy, iterations: r.iterations, exhausted: r.exhausted,
-    outOfTime: r.outOfTime, elapsedMs: Math.round(r.elapsedMs), env: envInfo(),
+    outOfTime: r.outOfTime, interrupted: r.interrupted === true, elapsedMs: Math.round(r.elapsedMs), env: envInfo(),
     failure: f && {
       ...f.run.failure!, file: f.file, iteration: f.schedule.iteration, steps: f.run.steps, decisions: f.schedule.decisions,
       roles: f.run.run.roles, outcomes: f.run.outcomes, oracles: f.run.oracles, positions: f.run.positions,
@@ -44,24 +45,29 @@ export function registerExplore(program: Command): void {
       const iterations = intOption('iterations', opts.iterations, 1000, 1);
       const raw = scenarioValues(scenario, opts);
       raw.ops ??= 4;
+      const timeBudgetMs = commandBudget(opts.timeBudget);
+      const depth = intOption('depth', opts.depth, 3, 0, 32);
+      const stepBudget = intOption('stepBudget', opts.stepBudget, 5000, 10);
       const bar = countBar(`explore ${scenario.name}`, iterations);
+      const interrupt = onInterrupt('the exploration');
       let turns = 0;
       const r = await explore({
         scenario: scenario.name,
         params: raw,
         strategy: String(opts.strategy ?? 'pct'),
-        depth: intOption('depth', opts.depth, 3, 0, 32),
+        depth,
         iterations,
-        stepBudget: intOption('stepBudget', opts.stepBudget, 5000, 10),
-        timeBudgetMs: commandBudget(opts.timeBudget),
+        stepBudget,
+        timeBudgetMs,
         failuresDir,
+        signal: interrupt.signal,
         onIteration: (it, run) => bar.update(it + 1, `${(turns += run.steps)} turns`),
       }).finally(() => bar.stop());
       const shown = Object.entries(r.params).filter(([k]) => !['variant', 'duration'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(' ');
       const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy} ${shown}`];
       const secs = (r.elapsedMs / 1000).toFixed(1);
       if (!r.failure) {
-        const why = r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
+        const why = r.interrupted ? 'interrupted' : r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
         out.push(`no failing schedule in ${r.iterations} iteration(s), ${secs}s (${why})`);
       } else {
         const { run, schedule, file } = r.failure;
@@ -79,6 +85,8 @@ export function registerExplore(program: Command): void {
         const { run, schedule } = r.failure;
         html.write(replayHtml({ schedule, run, trace: traceOf(run), reproduced: true }));
       }
+      interrupt.dispose();
+      if (r.interrupted && !r.failure) process.exitCode = EXIT_INTERRUPTED;
     },
   });
 }

@@ -9,6 +9,7 @@ import { scenarioValues } from '../options.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { progressBar } from '../progress.js';
 import { OutputFile } from '../output-file.js';
+import { EXIT_INTERRUPTED, onInterrupt } from '../interrupt.js';
 
 /** What a run can be written to besides the terminal. */
 const reportWriters: Array<{ flag: string; help: string; format: (r: Report) => string }> = [
@@ -51,15 +52,19 @@ export function registerRun(program: Command): void {
     options: addRunOptions,
     action: async (scenario, opts) => {
       const outputs = reportWriters.map((w) => ({ w, out: OutputFile.of(`--${w.flag}`, opts[w.flag]) }));
+      const params = scenarioValues(scenario, opts);
+      const timeBudgetMs = commandBudget(opts.timeBudget);
       const bar = opts.quiet ? { update() {}, stop() {} } : progressBar(scenario.name);
+      const interrupt = onInterrupt('the actors');
       let report: Report;
       try {
         report = await runStress({
           scenario: scenario.name,
-          params: scenarioValues(scenario, opts),
+          params,
           stopOnForbidden: opts.stopOnForbidden === true,
-          timeBudgetMs: commandBudget(opts.timeBudget),
+          timeBudgetMs,
           onProgress: (p) => bar.update(p),
+          signal: interrupt.signal,
         });
       } finally {
         bar.stop();
@@ -67,7 +72,9 @@ export function registerRun(program: Command): void {
       const text = renderReport(report);
       process.stdout.write((opts.quiet ? text.split('\n').at(-1) : text) + '\n');
       for (const { w, out } of outputs) out?.write(w.format(report));
-      if (report.verdict === 'fail') process.exitCode = 1;
+      interrupt.dispose();
+      if (report.interrupted) process.exitCode = EXIT_INTERRUPTED;
+      else if (report.verdict === 'fail') process.exitCode = 1;
     },
   });
 }

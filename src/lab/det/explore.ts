@@ -24,6 +24,8 @@ export interface ExploreOptions {
   timeBudgetMs?: number;
   /** Where failing schedules are saved. @default ./failures */
   failuresDir?: string;
+  /** Aborting it ends the exploration after the current iteration. */
+  signal?: AbortSignal;
   /** Called after each iteration. */
   onIteration?: (it: number, run: DetRun) => void;
 }
@@ -37,6 +39,8 @@ export interface ExploreResult {
   exhausted: boolean;
   /** The time budget ended the exploration. */
   outOfTime: boolean;
+  /** Ctrl-C or SIGTERM ended it. */
+  interrupted?: boolean;
   elapsedMs: number;
   /** The first failing run, its schedule and the file it was saved to. */
   failure: { run: DetRun; schedule: ScheduleFile; file: string } | null;
@@ -74,6 +78,10 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   };
   try {
     for (let it = 0; it < o.iterations; it++) {
+      if (o.signal?.aborted) {
+        result.interrupted = true;
+        break;
+      }
       if (o.timeBudgetMs !== undefined && performance.now() - t0 >= o.timeBudgetMs) {
         result.outOfTime = true;
         break;

@@ -49,7 +49,7 @@ function roleLatency(r: Report): string[] {
 
 /** The run report as one self-contained page. */
 export function reportHtml(r: Report): string {
-  const verdict = `<p class="${r.verdict}">verdict: ${r.verdict.toUpperCase()}${r.stoppedEarly ? ' (stopped early)' : ''}</p>`;
+  const verdict = `<p class="${r.verdict}">verdict: ${r.verdict.toUpperCase()}${r.interrupted ? ' (interrupted)' : r.stoppedEarly ? ' (stopped early)' : ''}</p>`;
   const params = Object.entries(r.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   const summary = htmlTable(['field', 'value'], [
     ['scenario', `${r.scenario} [${r.variant}]`], ['seed', r.seed], ['parameters', params],
