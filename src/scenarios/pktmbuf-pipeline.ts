@@ -159,11 +159,12 @@ function worker(ctx: ActorContext<P, State>): void {
       const m = inb[i];
       out[k++] = m;
       latency.add(pm.field(m, M_DYNFIELD1), now);
-      if (pm.read(m, 0, HDR, hdr) === null || hdr[12] !== 0x08 || hdr[23] !== 17) {
+      const h = pm.read(m, 0, HDR, hdr);
+      if (h === null || h[12] !== 0x08 || h[23] !== 17) {
         ctx.outcome(O_CORRUPT);
         continue;
       }
-      if (hdr[30] !== 224) continue;
+      if (h[30] !== 224) continue;
       // Multicast: a second reference for the second port. The broken variant sends the same mbuf twice.
       if (p.variant === 'no-clone') {
         out[k++] = m;
@@ -216,8 +217,9 @@ function tx(ctx: ActorContext<P, State>): void {
       if (pm.check(m, true) !== null) ctx.outcome(O_BAD_MBUF);
       latency.add(pm.field(m, M_DYNFIELD1), now);
       const seq = pm.field(m, M_DYNFIELD2);
-      let intact = pm.read(m, HDR, p.payload, payload) !== null;
-      for (let k = 0; intact && k < p.payload; k++) intact = payload[k] === pattern(seq, k);
+      const data = pm.read(m, HDR, p.payload, payload);
+      let intact = data !== null;
+      for (let k = 0; data !== null && intact && k < p.payload; k++) intact = data[k] === pattern(seq, k);
       ctx.outcome(intact ? O_OK : O_CORRUPT);
     }
     ctx.begin();
