@@ -1,74 +1,31 @@
-import { ConfigError, ENOENT } from '../errors.js';
-import { align32pow2 } from '../core/bits.js';
+import { ENOENT } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { CACHE_ALGO_IMPLS, MempoolCache, type CacheAlgo, type CommonPool } from './mempool_cache.js';
+import { DEFAULT_MAX_LCORE, checkMempoolConfig, mempoolMemsize, objSize, opsForFlags, type FieldNames, type MempoolConfig } from './mempool_config.js';
 import { CookieChecker } from './mempool_debug.js';
 import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStats, type MempoolStats } from './mempool_audit.js';
 import type { Violation } from '../core/violation.js';
 import {
-  CACHE_ALGOS, CACHE_WORDS, C_LEN, HDR_BYTES, MEMHDR_WORDS, M_ADDR, M_LEN, H_INDEX, H_POOL, LCORE_ID_ANY, MEMPOOL_F_DEBUG, P_CACHES, P_CACHE_ALGO,
-  P_CACHE_SIZE, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_MEM_LIST, P_NB_LCORES, P_NB_MEM_CHUNKS, P_OPS, P_POOL_DATA, P_PRIV, P_PRIV_SIZE,
-  P_SIZE, P_SOCKET, P_STATS, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT, P_WORDS, RTE_MAX_LCORE, RTE_MEMPOOL_CACHE_MAX_SIZE,
-  RTE_MEMPOOL_F_NO_CACHE_ALIGN, STAT_WORDS, S_GET_COMMON_BULK, S_GET_COMMON_OBJS, S_GET_FAIL_BULK, S_GET_FAIL_OBJS,
-  S_GET_SUCCESS_BULK, S_GET_SUCCESS_OBJS, S_PUT_BULK, S_PUT_COMMON_BULK, S_PUT_COMMON_OBJS, S_PUT_OBJS, TLR_BYTES,
-  type CacheAlgoName,
+  CACHE_ALGOS, CACHE_WORDS, C_LEN, HDR_BYTES, MEMHDR_WORDS, M_ADDR, M_LEN, H_INDEX, H_POOL, LCORE_ID_ANY, P_CACHES, P_CACHE_ALGO,
+  P_CACHE_SIZE, P_DEBUG, P_EAL, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_MEM_LIST, P_NB_LCORES, P_NB_MEM_CHUNKS, P_OPS, P_POOL_DATA, P_PRIV,
+  P_PRIV_SIZE, P_SIZE, P_SOCKET, P_STATS, P_TAILQ, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT, P_WORDS, RTE_MEMPOOL_F_NO_CACHE_ALIGN,
+  RTE_MEMPOOL_ALIGN, RTE_MEMPOOL_F_NO_SPREAD, RTE_MEMPOOL_F_POOL_CREATED, STAT_WORDS, S_GET_COMMON_BULK, S_GET_COMMON_OBJS,
+  S_GET_FAIL_BULK, S_GET_FAIL_OBJS, S_GET_SUCCESS_BULK, S_GET_SUCCESS_OBJS, S_PUT_BULK, S_PUT_COMMON_BULK, S_PUT_COMMON_OBJS, S_PUT_OBJS,
 } from './mempool_layout.js';
-import { MEMPOOL_OPS_NAMES, opsAlloc, opsAttach, opsIndexOf, type MempoolOps, type MempoolOpsName } from './mempool_ops.js';
-import { type MemChunk, type PoolMemoryProvider, arenaMemory, reserveChunks } from './mempool_memory.js';
-import { Ring } from './ring.js';
+import { MEMPOOL_OPS_NAMES, opsAlloc, opsAttach, opsIndexOf, opsRelease, type MempoolOps } from './mempool_ops.js';
+import { type MemChunk, arenaMemory, reserveChunks } from './mempool_memory.js';
+import { RTE_MEMPOOL_EVENT_DESTROY, RTE_MEMPOOL_EVENT_READY, mempoolEventInvoke } from './mempool_events.js';
+import { set_rte_errno } from './rte_errno.js';
+import { RTE_MEMPOOL_NAMESIZE, TAILQ_MEMPOOL, Tailq, checkName, regionTag } from './tailq.js';
 
-/** rte_mempool_create's arguments, plus what DPDK fixes at build time (debug, RTE_MAX_LCORE). */
-export interface MempoolConfig {
-  n: number;
-  elt_size: number;
-  /** Per-lcore cache size; 0 disables the caches. @default 0 */
-  cache_size?: number;
-  /** @default 0 */
-  private_data_size?: number;
-  /** @default -1 (SOCKET_ID_ANY) */
-  socket_id?: number;
-  /** @default 'ring_mp_mc' */
-  ops_name?: MempoolOpsName;
-  /** @default 'classic' */
-  cache_algo?: CacheAlgoName;
-  /** Header and trailer cookies checked on every get and put (RTE_LIBRTE_MEMPOOL_DEBUG). @default false */
-  debug?: boolean;
-  /** RTE_MEMPOOL_F_* flags. @default 0 */
-  flags?: number;
-  /** The lcores that get a default cache (RTE_MAX_LCORE). @default 32 */
-  max_lcore?: number;
-  /** A broken backend variant (OPS_VARIANT_*), for race studies. @default 0 */
-  variant?: number;
-  /** Pool memory; the arena when left out. */
-  memory?: PoolMemoryProvider;
-  /** Called once per object at creation (rte_mempool_create's obj_init). */
-  obj_init?: (mp: Mempool, obj: number, index: number) => void;
-}
+export type { FieldNames, MempoolConfig } from './mempool_config.js';
+export { objSize } from './mempool_config.js';
 
 /** Where a mempool lives: plain data that crosses to workers. */
 export interface MempoolRef {
   name: string;
   base: number;
-}
-
-/** Option names for the errors of checkConfig; a scenario maps them to its flags. */
-export type FieldNames = Partial<Record<'n' | 'elt_size' | 'cache_size' | 'cache_algo' | 'ops_name' | 'max_lcore', string>>;
-
-const DEFAULT_MAX_LCORE = 32;
-
-/** Element sizes as rte_mempool_calc_obj_size computes them. */
-export function objSize(eltSize: number, flags: number): { header: number; elt: number; trailer: number; total: number } {
-  const elt = Math.ceil(eltSize / 8) * 8;
-  const debugTrailer = flags & MEMPOOL_F_DEBUG ? TLR_BYTES : 0;
-  let total = HDR_BYTES + elt + debugTrailer;
-  // Without NO_CACHE_ALIGN every element starts on a cache line; the trailer takes up the slack.
-  if (!(flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN)) total = Math.ceil(total / 64) * 64;
-  return { header: HDR_BYTES, elt, trailer: total - HDR_BYTES - elt, total };
-}
-
-function flagsOf(cfg: MempoolConfig): number {
-  return (cfg.flags ?? 0) | (cfg.debug ? MEMPOOL_F_DEBUG : 0);
 }
 
 /**
@@ -108,72 +65,83 @@ export class Mempool implements CommonPool {
 
   /** Bytes of the arena a pool takes (header, caches, stats, backend, and the elements unless they live elsewhere). */
   static memsize(cfg: MempoolConfig, withElements = cfg.memory === undefined): number {
-    const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
-    const caches = cfg.cache_size ? lcores * CACHE_WORDS * 4 : 0;
-    const header = (16 + P_WORDS) * 4 + Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
-    const stats = (lcores + 1) * STAT_WORDS * 4;
-    const elems = withElements ? cfg.n * objSize(cfg.elt_size, flagsOf(cfg)).total : 0;
-    const ops = cfg.ops_name ?? 'ring_mp_mc';
-    const backend = ops === 'stack' || ops === 'lf_stack' ? (48 + 2 * cfg.n) * 4 : Ring.memsize(align32pow2(cfg.n + 1), 0);
-    // The arena's single chunk needs one mem list entry (a line).
-    return header + caches + stats + elems + backend + 7 * 64;
+    return mempoolMemsize(cfg, withElements);
   }
 
-  /** rte_mempool_create_empty's checks (DPDK: NULL with EINVAL); throws ConfigError naming the field. */
+  /** rte_mempool_create_empty's checks (DPDK: NULL with rte_errno EINVAL); throws an RteError naming the field. */
   static checkConfig(cfg: MempoolConfig, names: FieldNames = {}): void {
-    const f = (k: keyof FieldNames) => names[k] ?? k;
-    if (!Number.isInteger(cfg.n) || cfg.n <= 0 || cfg.n > 2 ** 26) throw new ConfigError(f('n'), `${cfg.n} objects`, 'an integer from 1 to 2^26');
-    if (!Number.isInteger(cfg.elt_size) || cfg.elt_size <= 0) throw new ConfigError(f('elt_size'), `element size ${cfg.elt_size}`, 'a positive number of bytes');
-    const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
-    if (!Number.isInteger(lcores) || lcores < 1 || lcores > RTE_MAX_LCORE) throw new ConfigError(f('max_lcore'), `${lcores} lcores`, `1 to ${RTE_MAX_LCORE}`);
-    opsIndexOf(cfg.ops_name ?? 'ring_mp_mc', f('ops_name'));
-    const cache = cfg.cache_size ?? 0;
-    if (!Number.isInteger(cache) || cache < 0 || cache > RTE_MEMPOOL_CACHE_MAX_SIZE) {
-      throw new ConfigError(f('cache_size'), `cache size ${cache}`, `0 to ${RTE_MEMPOOL_CACHE_MAX_SIZE} (RTE_MEMPOOL_CACHE_MAX_SIZE)`);
-    }
-    const algoIndex = CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic');
-    if (algoIndex < 0) throw new ConfigError(f('cache_algo'), `unknown cache algorithm '${cfg.cache_algo}'`, CACHE_ALGOS.join(', '));
-    const algo = CACHE_ALGO_IMPLS[algoIndex];
-    if (algo.minPoolSize(cache) > cfg.n) {
-      const rule = algo.name === 'classic' ? '1.5 x cache size <= n' : 'cache size <= n';
-      throw new ConfigError(f('cache_size'), `a ${algo.name} cache of ${cache} needs a pool of at least ${algo.minPoolSize(cache)}, this one has ${cfg.n}`, `${rule}: at most ${algo.name === 'classic' ? Math.floor((cfg.n * 2) / 3) : cfg.n}`);
-    }
+    checkMempoolConfig(cfg, names);
   }
 
-  /** rte_mempool_create: lay the pool out, populate it, return a handle for this (non-lcore) thread. */
+  /**
+   * rte_mempool_create: lay the pool out, populate it, enter its name in the machine's
+   * mempool list, and return a handle for this (non-lcore) thread. Refusals throw an
+   * RteError with DPDK's errno: EINVAL (sizes, cache, flags, ops), ENAMETOOLONG (25
+   * characters at most: the backend ring is named "MP_<name>"), EEXIST (the name is taken,
+   * or a ring already has the backend's name). What a failed create reserved (pool memory,
+   * the backend ring's name) is given back before the error propagates.
+   */
   static create(arena: Arena, mem: Mem, name: string, cfg: MempoolConfig): Mempool {
     Mempool.checkConfig(cfg);
-    const flags = flagsOf(cfg);
+    checkName(name, RTE_MEMPOOL_NAMESIZE, 'mempool');
+    const tailq = Tailq.of(arena, mem);
+    tailq.assertFree(TAILQ_MEMPOOL, name);
+    let flags = cfg.flags ?? 0;
+    // "no cache align" implies "no spread".
+    if (flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN) flags |= RTE_MEMPOOL_F_NO_SPREAD;
     const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
     const cacheSize = cfg.cache_size ?? 0;
-    const ops = opsIndexOf(cfg.ops_name ?? 'ring_mp_mc');
+    const ops = opsIndexOf(cfg.ops_name ?? opsForFlags(flags));
     const privSize = Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
-    const sz = objSize(cfg.elt_size, flags);
+    const sz = objSize(cfg.elt_size, flags, cfg.debug);
+    const tag = regionTag(arena, `mempool:${name}`);
     // One line ahead of the header keeps the base word off 0 even in a fresh image: mbufs
     // and object headers name their pool by it, and 0 is NULL.
-    const base = arena.allocWords(`mempool:${name}`, 16 + P_WORDS + privSize / 4) + 16;
-    const caches = cacheSize ? arena.allocWords(`mempool:${name}.caches`, lcores * CACHE_WORDS) : 0;
+    const base = arena.allocWords(tag, 16 + P_WORDS + privSize / 4) + 16;
+    const caches = cacheSize ? arena.allocWords(`${tag}.caches`, lcores * CACHE_WORDS) : 0;
     for (let l = 0; caches && l < lcores; l++) MempoolCache.init(mem, caches + l * CACHE_WORDS, cacheSize);
     const socket = cfg.socket_id ?? -1;
-    const chunks = reserveChunks(cfg.memory ?? arenaMemory(arena), name, cfg.n, sz.total, socket);
-    const memList = arena.allocWords(`mempool:${name}.mem_list`, chunks.length * MEMHDR_WORDS);
+    const chunks = reserveChunks(cfg.memory ?? arenaMemory(arena), tag, cfg.n, sz.total, socket);
+    let poolData: number;
+    try {
+      poolData = opsAlloc(arena, mem, name, ops, cfg.n, cfg.variant ?? 0);
+    } catch (e) {
+      for (const c of chunks) c.free?.();
+      throw e;
+    }
+    const memList = arena.allocWords(`${tag}.mem_list`, chunks.length * MEMHDR_WORDS);
     chunks.forEach((c, i) => {
       mem.store(memList + i * MEMHDR_WORDS + M_ADDR, c.addr);
       mem.store(memList + i * MEMHDR_WORDS + M_LEN, c.len);
     });
+    // Populated from image memory, whose IOVA is valid: NON_IO is cleared as populate_iova clears it.
+    flags |= RTE_MEMPOOL_F_POOL_CREATED;
     const fields: Array<[number, number]> = [
       [P_SIZE, cfg.n], [P_ELT_SIZE, sz.elt], [P_HEADER_SIZE, sz.header], [P_TRAILER_SIZE, sz.trailer],
       [P_TOTAL_SIZE, sz.total], [P_CACHE_SIZE, cacheSize], [P_CACHE_ALGO, CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic')],
       [P_FLAGS, flags], [P_OPS, ops], [P_SOCKET, socket], [P_PRIV_SIZE, privSize], [P_PRIV, base + P_WORDS],
       [P_NB_MEM_CHUNKS, chunks.length], [P_MEM_LIST, memList], [P_NB_LCORES, lcores], [P_CACHES, caches], [P_VARIANT, cfg.variant ?? 0],
-      [P_STATS, arena.allocWords(`mempool:${name}.stats`, (lcores + 1) * STAT_WORDS)],
-      [P_POOL_DATA, opsAlloc(arena, mem, name, ops, cfg.n, cfg.variant ?? 0)],
+      [P_STATS, arena.allocWords(`${tag}.stats`, (lcores + 1) * STAT_WORDS)], [P_POOL_DATA, poolData], [P_DEBUG, cfg.debug ? 1 : 0],
     ];
     for (const [k, v] of fields) mem.store(base + k, v);
     const mp = new Mempool(mem, { name, base }, LCORE_ID_ANY);
     mp.memhdrs = chunks;
     mp.populate(cfg.obj_init);
+    tailq.insert(TAILQ_MEMPOOL, base + P_TAILQ, name);
+    mem.store(base + P_EAL, tailq.head);
+    // Fully populated: rte_mempool_populate_iova reports the pool ready.
+    mempoolEventInvoke(RTE_MEMPOOL_EVENT_READY, mp);
     return mp;
+  }
+
+  /** rte_mempool_lookup: the pool of that name, as lcore `lcore` sees it, from any thread; null with rte_errno ENOENT. */
+  static lookup(arena: Arena, mem: Mem, name: string, lcore: number = LCORE_ID_ANY): Mempool | null {
+    const e = Tailq.find(arena, mem)?.lookup(TAILQ_MEMPOOL, name) ?? 0;
+    if (e === 0) {
+      set_rte_errno(ENOENT);
+      return null;
+    }
+    return new Mempool(mem, { name, base: e - P_TAILQ }, lcore);
   }
 
   constructor(
@@ -211,7 +179,7 @@ export class Mempool implements CommonPool {
     const onLcore = lcore >= 0 && lcore < this.nb_lcores;
     this.statAtomic = !onLcore;
     this.statW = mem.load(b + P_STATS) + (onLcore ? lcore : this.nb_lcores) * STAT_WORDS;
-    this.cookies = this.flags & MEMPOOL_F_DEBUG ? new CookieChecker(this) : null;
+    this.cookies = mem.load(b + P_DEBUG) !== 0 ? new CookieChecker(this) : null;
   }
 
   get name(): string {
@@ -231,12 +199,63 @@ export class Mempool implements CommonPool {
     return Array.from(this.chunkAddr, (_, c) => ({ addr: this.mem.load(memList + c * MEMHDR_WORDS + M_ADDR), len: this.mem.load(memList + c * MEMHDR_WORDS + M_LEN) }));
   }
 
+  /** rte_mempool_mem_iter: fn on every memory chunk (struct rte_mempool_memhdr), in populate order; returns how many. */
+  mem_iter(fn: (memhdr: { addr: number; len: number }, mem_idx: number) => void): number {
+    const chunks = this.memChunks();
+    chunks.forEach((c, i) => fn(c, i));
+    return chunks.length;
+  }
+
   /**
-   * rte_mempool_free's memory half: every chunk's free_cb, once. The header, caches, stats
-   * and backend stay in the arena, which lives as long as the image; no thread may use the
-   * pool afterwards, as in DPDK.
+   * rte_mempool_get_mem_range: the byte range that holds every chunk, and whether the
+   * chunks make one piece without gaps (struct rte_mempool_mem_range_info).
+   */
+  get_mem_range(): { start: number; length: number; is_contiguous: boolean } {
+    const chunks = this.memChunks().sort((a, b) => a.addr - b.addr);
+    const start = chunks[0].addr;
+    const end = Math.max(...chunks.map((c) => c.addr + c.len));
+    const is_contiguous = chunks.every((c, i) => i === 0 || chunks[i - 1].addr + chunks[i - 1].len === c.addr);
+    return { start, length: end - start, is_contiguous };
+  }
+
+  /** rte_mempool_get_obj_alignment: RTE_MEMPOOL_ALIGN (a cache line), or sizeof(uint64_t) with NO_CACHE_ALIGN. */
+  get_obj_alignment(): number {
+    return this.flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN ? 8 : RTE_MEMPOOL_ALIGN;
+  }
+
+  /**
+   * rte_mempool_virt2iova: an object's IOVA, its header's iova plus the header size. The
+   * image is the machine's memory and IOVA = PA = its byte address, so this is the
+   * object's byte address (rte_mem_virt2iova of it).
+   */
+  static virt2iova(obj: number): number {
+    return obj * 4;
+  }
+
+  /**
+   * RTE_MEMPOOL_HEADER_SIZE(mp, cs): bytes from the pool header to its private area, so
+   * get_priv() = base + HEADER_SIZE / 4. DPDK's includes the per-lcore caches when cs is
+   * not 0; here the caches have their own region and the size is the header's alone.
+   */
+  static HEADER_SIZE(_mp: Mempool, _cs: number): number {
+    return P_WORDS * 4;
+  }
+
+  /**
+   * rte_mempool_free: take the pool (and its backend ring) off the machine's lists, so both
+   * names can be used again, then give back every chunk through its free_cb, once (only the
+   * handle create returned holds them). The header, caches, stats and backend stay carved
+   * in the image, whose regions are never freed; no thread may use the pool afterwards.
    */
   free(): void {
+    const head = this.mem.load(this.base + P_EAL);
+    if (head !== 0) {
+      const tailq = Tailq.at(this.mem, head);
+      tailq.remove(TAILQ_MEMPOOL, this.base + P_TAILQ);
+      opsRelease(tailq, this.ops_index, this.mem.load(this.base + P_POOL_DATA));
+      this.mem.store(this.base + P_EAL, 0);
+      mempoolEventInvoke(RTE_MEMPOOL_EVENT_DESTROY, this);
+    }
     const chunks = this.memhdrs;
     this.memhdrs = [];
     for (const c of chunks) c.free?.();

@@ -1,9 +1,11 @@
-import { ConfigError, ENOBUFS, ENOENT } from '../errors.js';
+import { EINVAL, ENOBUFS, ENOENT } from '../errors.js';
+import { RteError } from './rte_errno.js';
+import { TAILQ_RING, type Tailq } from './tailq.js';
 import { align32pow2 } from '../core/bits.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { Ring } from './ring.js';
-import { VARIANT_NO_TAIL_WAIT, ringFlags, type ConsMode, type ProdMode } from './ring_layout.js';
+import { R_TAILQ, VARIANT_NO_TAIL_WAIT, ringFlags, type ConsMode, type ProdMode } from './ring_layout.js';
 import { LfStack, StdStack, lfStackAlloc, stackAlloc } from './mempool_stack.js';
 
 /** Contention counters of one handle's backend operations. */
@@ -46,10 +48,10 @@ export const OPS_VARIANT_NO_TAIL_WAIT = 1;
 /** `stack`: the spinlock left out. */
 export const OPS_VARIANT_UNLOCKED = 2;
 
-/** rte_mempool_set_ops_byname: the ops index of a name (DPDK returns -EINVAL; a config error here). */
+/** rte_mempool_set_ops_byname's lookup: the ops index of a name; an RteError with EINVAL for an unknown one. */
 export function opsIndexOf(name: string, field = 'ops_name'): number {
   const i = (MEMPOOL_OPS_NAMES as readonly string[]).indexOf(name);
-  if (i < 0) throw new ConfigError(field, `unknown mempool ops '${name}'`, MEMPOOL_OPS_NAMES.join(', '));
+  if (i < 0) throw new RteError(EINVAL, field, `unknown mempool ops '${name}'`, MEMPOOL_OPS_NAMES.join(', '));
   return i;
 }
 
@@ -66,6 +68,11 @@ export function opsAlloc(arena: Arena, mem: Mem, poolName: string, ops: number, 
     variant: variant === OPS_VARIANT_NO_TAIL_WAIT ? VARIANT_NO_TAIL_WAIT : 0,
   });
   return ring.ref.base;
+}
+
+/** ops->free's naming half: a ring backend leaves the ring list, so "MP_<pool>" is free again. */
+export function opsRelease(tailq: Tailq, ops: number, base: number): void {
+  if (MEMPOOL_OPS_NAMES[ops] in RING_MODES) tailq.remove(TAILQ_RING, base + R_TAILQ);
 }
 
 /** A ring as a mempool backend. */
