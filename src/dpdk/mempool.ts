@@ -134,14 +134,17 @@ export class Mempool implements CommonPool {
     return mp;
   }
 
-  /** rte_mempool_lookup: the pool of that name, as lcore `lcore` sees it, from any thread; null with rte_errno ENOENT. */
-  static lookup(arena: Arena, mem: Mem, name: string, lcore: number = LCORE_ID_ANY): Mempool | null {
+  /**
+   * rte_mempool_lookup: the pool of that name, as lcore `lcore` sees it (owner: the actor
+   * id kept in lock words), from any thread; null with rte_errno ENOENT.
+   */
+  static lookup(arena: Arena, mem: Mem, name: string, lcore: number = LCORE_ID_ANY, owner = 0): Mempool | null {
     const e = Tailq.find(arena, mem)?.lookup(TAILQ_MEMPOOL, name) ?? 0;
     if (e === 0) {
       set_rte_errno(ENOENT);
       return null;
     }
-    return new Mempool(mem, { name, base: e - P_TAILQ }, lcore);
+    return new Mempool(mem, { name, base: e - P_TAILQ }, lcore, owner);
   }
 
   constructor(

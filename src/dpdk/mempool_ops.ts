@@ -7,26 +7,9 @@ import type { Mem } from '../shm/mem.js';
 import { Ring } from './ring.js';
 import { R_TAILQ, VARIANT_NO_TAIL_WAIT, ringFlags, type ConsMode, type ProdMode } from './ring_layout.js';
 import { LfStack, StdStack, lfStackAlloc, stackAlloc } from './mempool_stack.js';
+import type { MempoolOps, OpsStats } from './mempool_backend.js';
 
-/** Contention counters of one handle's backend operations. */
-export interface OpsStats {
-  casRetries: number;
-  spins: number;
-  waits: number;
-}
-
-/**
- * struct rte_mempool_ops: the backend (the "common pool") behind the caches. Both calls are
- * all or nothing, as DPDK's drivers are: enqueue 0 or -ENOBUFS, dequeue 0 or -ENOENT.
- */
-export interface MempoolOps {
-  enqueue_bulk(objs: Int32Array, n: number, off: number): number;
-  dequeue_bulk(out: Int32Array, n: number, off: number): number;
-  get_count(): number;
-  /** Every object the backend holds; quiescent audits only. */
-  forEach(fn: (obj: number) => void): void;
-  readonly stats: OpsStats;
-}
+export type { MempoolOps, OpsStats } from './mempool_backend.js';
 
 /** The drivers DPDK registers (drivers/mempool/ring and drivers/mempool/stack), by ops index. */
 export const MEMPOOL_OPS_NAMES = ['ring_mp_mc', 'ring_sp_sc', 'ring_mp_sc', 'ring_sp_mc', 'ring_mt_rts', 'ring_mt_hts', 'stack', 'lf_stack'] as const;
