@@ -1,23 +1,26 @@
-import { ENOENT } from '../errors.js';
+import { EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, MemraceError } from '../errors.js';
+import type { Violation } from '../core/violation.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { CACHE_ALGO_IMPLS, MempoolCache, type CacheAlgo, type CommonPool } from './mempool_cache.js';
-import { DEFAULT_MAX_LCORE, checkMempoolConfig, mempoolMemsize, objSize, opsForFlags, type FieldNames, type MempoolConfig } from './mempool_config.js';
+import { mempoolMemsize, checkMempoolConfig, type FieldNames, type MempoolConfig } from './mempool_config.js';
 import { CookieChecker } from './mempool_debug.js';
 import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStats, type MempoolStats } from './mempool_audit.js';
-import type { Violation } from '../core/violation.js';
-import {
-  CACHE_ALGOS, CACHE_WORDS, C_LEN, HDR_BYTES, MEMHDR_WORDS, M_ADDR, M_LEN, H_INDEX, H_POOL, LCORE_ID_ANY, P_CACHES, P_CACHE_ALGO,
-  P_CACHE_SIZE, P_DEBUG, P_EAL, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_MEM_LIST, P_NB_LCORES, P_NB_MEM_CHUNKS, P_OPS, P_POOL_DATA, P_PRIV,
-  P_PRIV_SIZE, P_SIZE, P_SOCKET, P_STATS, P_TAILQ, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT, P_WORDS, RTE_MEMPOOL_F_NO_CACHE_ALIGN,
-  RTE_MEMPOOL_ALIGN, RTE_MEMPOOL_F_NO_SPREAD, RTE_MEMPOOL_F_POOL_CREATED, STAT_WORDS, S_GET_COMMON_BULK, S_GET_COMMON_OBJS,
-  S_GET_FAIL_BULK, S_GET_FAIL_OBJS, S_GET_SUCCESS_BULK, S_GET_SUCCESS_OBJS, S_PUT_BULK, S_PUT_COMMON_BULK, S_PUT_COMMON_OBJS, S_PUT_OBJS,
-} from './mempool_layout.js';
-import { MEMPOOL_OPS_NAMES, opsAlloc, opsAttach, opsIndexOf, opsRelease, type MempoolOps } from './mempool_ops.js';
-import { type MemChunk, arenaMemory, reserveChunks } from './mempool_memory.js';
+import { layoutEmpty } from './mempool_empty.js';
 import { RTE_MEMPOOL_EVENT_DESTROY, RTE_MEMPOOL_EVENT_READY, mempoolEventInvoke } from './mempool_events.js';
-import { set_rte_errno } from './rte_errno.js';
-import { RTE_MEMPOOL_NAMESIZE, TAILQ_MEMPOOL, Tailq, checkName, regionTag } from './tailq.js';
+import {
+  CACHE_WORDS, C_LEN, HDR_BYTES, H_POOL, LCORE_ID_ANY,
+  P_CACHES, P_CACHE_ALGO, P_CACHE_SIZE, P_DEBUG, P_EAL, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_NB_LCORES,
+  P_OPS, P_POOL_DATA, P_POPULATED, P_PRIV, P_PRIV_SIZE, P_SIZE, P_SOCKET, P_STATS, P_TAILQ, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT,
+  P_WORDS, RTE_BAD_IOVA, RTE_MEMPOOL_ALIGN, RTE_MEMPOOL_F_NO_CACHE_ALIGN, RTE_MEMPOOL_F_NO_IOVA_CONTIG, RTE_MEMPOOL_F_NON_IO,
+  RTE_MEMPOOL_F_POOL_CREATED, STAT_WORDS, S_GET_COMMON_BULK, S_GET_COMMON_OBJS, S_GET_FAIL_BULK, S_GET_FAIL_OBJS, S_GET_SUCCESS_BULK,
+  S_GET_SUCCESS_OBJS, S_PUT_BULK, S_PUT_COMMON_BULK, S_PUT_COMMON_OBJS, S_PUT_OBJS,
+} from './mempool_layout.js';
+import { MEMPOOL_OPS_NAMES, NO_BACKEND, opsAlloc, opsAttach, opsRelease, type MempoolOps } from './mempool_ops.js';
+import { type MemChunk, type PoolMemoryProvider, arenaMemory, reserveChunks } from './mempool_memory.js';
+import { MemList, virt2iova, type MemHdr } from './mempool_memlist.js';
+import { RteError, set_rte_errno } from './rte_errno.js';
+import { TAILQ_MEMPOOL, Tailq } from './tailq.js';
 
 export type { FieldNames, MempoolConfig } from './mempool_config.js';
 export { objSize } from './mempool_config.js';
@@ -36,6 +39,11 @@ export interface MempoolRef {
  *
  * Objects are the word indices of their bodies in the image; no object sits at word 0, so
  * 0 is NULL as in C.
+ *
+ * The class is long on purpose: rte_mempool.c's life cycle (create_empty, set_ops_byname,
+ * populate_*, free) and rte_mempool.h's data path share one handle's private state (the
+ * creator's memory and chunk callbacks, the backend it attaches once populated); the mem
+ * list, layout, checks, audits and cookies live in their own modules.
  */
 export class Mempool implements CommonPool {
   readonly base: number;
@@ -45,19 +53,22 @@ export class Mempool implements CommonPool {
   readonly header_size: number;
   readonly trailer_size: number;
   readonly total_size: number;
-  readonly flags: number;
+  /** mp->flags: POOL_CREATED and NON_IO change as the pool is populated (this handle's view). */
+  flags: number;
   readonly socket_id: number;
-  readonly ops_index: number;
+  ops_index: number;
   readonly nb_lcores: number;
   readonly algo: CacheAlgo;
-  readonly ops: MempoolOps;
+  ops: MempoolOps;
   /** This thread's default cache: null without caches or off an lcore. */
   readonly cache: MempoolCache | null;
-  /** Per mem chunk: its byte address, then the index of its first element (rte_mempool_populate_iova's order). */
-  private readonly chunkAddr: Int32Array;
-  private readonly chunkFirst: Int32Array;
+  /** The mem list, and where each chunk's elements start (rte_mempool_populate_iova's order). */
+  private readonly memlist: MemList;
   /** The chunks' free callbacks: only the handle create returned may free the pool's memory. */
   private memhdrs: MemChunk[] = [];
+  /** What populate needs, held by the handle create_empty returned: the image and the pool memory. */
+  private creator: { arena: Arena; tag: string; memory: PoolMemoryProvider } | null = null;
+  private readonly owner: number;
   private readonly statW: number;
   private readonly statAtomic: boolean;
   /** Debug mode's cookie checks; null when the pool was created without debug. */
@@ -74,64 +85,140 @@ export class Mempool implements CommonPool {
   }
 
   /**
-   * rte_mempool_create: lay the pool out, populate it, enter its name in the machine's
-   * mempool list, and return a handle for this (non-lcore) thread. Refusals throw an
-   * RteError with DPDK's errno: EINVAL (sizes, cache, flags, ops), ENAMETOOLONG (25
-   * characters at most: the backend ring is named "MP_<name>"), EEXIST (the name is taken,
-   * or a ring already has the backend's name). What a failed create reserved (pool memory,
-   * the backend ring's name) is given back before the error propagates.
+   * rte_mempool_create: create_empty, populate_default, then obj_init on every object; the
+   * handle is this (non-lcore) thread's. Refusals throw an RteError with DPDK's errno:
+   * EINVAL (sizes, cache, flags, ops), ENAMETOOLONG (25 characters at most: the backend
+   * ring is named "MP_<name>"), EEXIST (the name is taken, or a ring already has the
+   * backend's name). A create that fails after create_empty frees the pool (its name, the
+   * memory it reserved) before the error propagates, as DPDK's does.
    */
   static create(arena: Arena, mem: Mem, name: string, cfg: MempoolConfig): Mempool {
-    Mempool.checkConfig(cfg);
-    checkName(name, RTE_MEMPOOL_NAMESIZE, 'mempool');
-    const tailq = Tailq.of(arena, mem);
-    tailq.assertFree(TAILQ_MEMPOOL, name);
-    let flags = cfg.flags ?? 0;
-    // "no cache align" implies "no spread".
-    if (flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN) flags |= RTE_MEMPOOL_F_NO_SPREAD;
-    const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
-    const cacheSize = cfg.cache_size ?? 0;
-    const ops = opsIndexOf(cfg.ops_name ?? opsForFlags(flags));
-    const privSize = Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
-    const sz = objSize(cfg.elt_size, flags, cfg.debug);
-    const tag = regionTag(arena, `mempool:${name}`);
-    // One line ahead of the header keeps the base word off 0 even in a fresh image: mbufs
-    // and object headers name their pool by it, and 0 is NULL.
-    const base = arena.allocWords(tag, 16 + P_WORDS + privSize / 4) + 16;
-    const caches = cacheSize ? arena.allocWords(`${tag}.caches`, lcores * CACHE_WORDS) : 0;
-    for (let l = 0; caches && l < lcores; l++) MempoolCache.init(mem, caches + l * CACHE_WORDS, cacheSize);
-    const socket = cfg.socket_id ?? -1;
-    const chunks = reserveChunks(cfg.memory ?? arenaMemory(arena), tag, cfg.n, sz.total, socket);
-    let poolData: number;
+    const mp = Mempool.create_empty(arena, mem, name, cfg);
+    let ret: number;
     try {
-      poolData = opsAlloc(arena, mem, name, ops, cfg.n, cfg.variant ?? 0);
+      ret = mp.populate_default();
     } catch (e) {
-      for (const c of chunks) c.free?.();
+      mp.free();
       throw e;
     }
-    const memList = arena.allocWords(`${tag}.mem_list`, chunks.length * MEMHDR_WORDS);
-    chunks.forEach((c, i) => {
-      mem.store(memList + i * MEMHDR_WORDS + M_ADDR, c.addr);
-      mem.store(memList + i * MEMHDR_WORDS + M_LEN, c.len);
-    });
-    // Populated from image memory, whose IOVA is valid: NON_IO is cleared as populate_iova clears it.
-    flags |= RTE_MEMPOOL_F_POOL_CREATED;
-    const fields: Array<[number, number]> = [
-      [P_SIZE, cfg.n], [P_ELT_SIZE, sz.elt], [P_HEADER_SIZE, sz.header], [P_TRAILER_SIZE, sz.trailer],
-      [P_TOTAL_SIZE, sz.total], [P_CACHE_SIZE, cacheSize], [P_CACHE_ALGO, CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic')],
-      [P_FLAGS, flags], [P_OPS, ops], [P_SOCKET, socket], [P_PRIV_SIZE, privSize], [P_PRIV, base + P_WORDS],
-      [P_NB_MEM_CHUNKS, chunks.length], [P_MEM_LIST, memList], [P_NB_LCORES, lcores], [P_CACHES, caches], [P_VARIANT, cfg.variant ?? 0],
-      [P_STATS, arena.allocWords(`${tag}.stats`, (lcores + 1) * STAT_WORDS)], [P_POOL_DATA, poolData], [P_DEBUG, cfg.debug ? 1 : 0],
-    ];
-    for (const [k, v] of fields) mem.store(base + k, v);
-    const mp = new Mempool(mem, { name, base }, LCORE_ID_ANY);
-    mp.memhdrs = chunks;
-    mp.populate(cfg.obj_init);
-    tailq.insert(TAILQ_MEMPOOL, base + P_TAILQ, name);
-    mem.store(base + P_EAL, tailq.head);
-    // Fully populated: rte_mempool_populate_iova reports the pool ready.
-    mempoolEventInvoke(RTE_MEMPOOL_EVENT_READY, mp);
+    if (ret < 0) {
+      mp.free();
+      throw new RteError(-ret, 'name', `mempool '${name}' could not be populated (errno ${-ret})`, `a name whose backend ring MP_${name} is free`);
+    }
+    if (cfg.obj_init) mp.obj_iter((obj, i) => cfg.obj_init!(mp, obj, i));
     return mp;
+  }
+
+  /**
+   * rte_mempool_create_empty: the pool laid out and named, without objects or backend
+   * (NON_IO set); populate it with populate_default, populate_anon or populate_iova,
+   * after set_ops_byname if another backend is wanted.
+   */
+  static create_empty(arena: Arena, mem: Mem, name: string, cfg: MempoolConfig): Mempool {
+    const { base, tag } = layoutEmpty(arena, mem, name, cfg);
+    const mp = new Mempool(mem, { name, base }, LCORE_ID_ANY);
+    mp.creator = { arena, tag, memory: cfg.memory ?? arenaMemory(arena) };
+    return mp;
+  }
+
+  /** rte_mempool_set_ops_byname: 0; -EEXIST once the backend exists (populated); -EINVAL for an unknown name. */
+  set_ops_byname(name: string): number {
+    if (this.flags & RTE_MEMPOOL_F_POOL_CREATED) return -EEXIST;
+    const i = (MEMPOOL_OPS_NAMES as readonly string[]).indexOf(name);
+    if (i < 0) return -EINVAL;
+    this.ops_index = i;
+    this.mem.store(this.base + P_OPS, i);
+    return 0;
+  }
+
+  get populated_size(): number {
+    return this.mem.load(this.base + P_POPULATED);
+  }
+
+  get nb_mem_chunks(): number {
+    return this.memlist.count;
+  }
+
+  /**
+   * rte_mempool_populate_iova: place objects in [addr, addr + len) (byte addresses in the
+   * image), the first at addr rounded up to the object alignment, each with its IOVA
+   * (RTE_BAD_IOVA: none), and put them in the backend, allocated on the first call.
+   * Returns how many were added; 0 when not one fits; -ENOSPC when the pool is full;
+   * the backend's -errno (ENAMETOOLONG, EEXIST) when it cannot be made. A valid IOVA
+   * clears NON_IO unless the pool was made NO_IOVA_CONTIG; the last object makes the pool
+   * READY. free_cb runs when the pool is freed.
+   */
+  populate_iova(addr: number, iova: number, len: number, free_cb?: () => void): number {
+    const mem = this.mem;
+    const b = this.base;
+    const populated = this.populated_size;
+    if (populated >= this.size) return -ENOSPC;
+    if (!(this.flags & RTE_MEMPOOL_F_POOL_CREATED)) {
+      const arena = this.creator?.arena;
+      if (!arena) throw new MemraceError('E_USAGE', `mempool ${this.name}: only the handle create_empty returned can populate it`);
+      try {
+        mem.store(b + P_POOL_DATA, opsAlloc(arena, mem, this.name, this.ops_index, this.size, mem.load(b + P_VARIANT)));
+      } catch (e) {
+        if (e instanceof RteError) return -e.errno;
+        throw e;
+      }
+      this.setFlags(this.flags | RTE_MEMPOOL_F_POOL_CREATED);
+      this.ops = opsAttach(mem, this.name, this.ops_index, mem.load(b + P_POOL_DATA), mem.load(b + P_VARIANT), this.owner);
+    }
+    const align = this.get_obj_alignment();
+    const first = Math.ceil(addr / align) * align;
+    if (first - addr > len) return 0;
+    const k = Math.min(this.size - populated, Math.floor((len - (first - addr)) / this.total_size));
+    if (k <= 0) return 0;
+    const objs = this.memlist.add(addr, len, iova, first, k);
+    if (objs === null) return -ENOMEM;
+    for (let i = 0; i < k; i++) this.cookies?.init(objs[i]);
+    this.ops.enqueue_bulk(objs, k, 0);
+    this.memhdrs.push({ addr, len, free: free_cb });
+    if (!(this.flags & RTE_MEMPOOL_F_NO_IOVA_CONTIG) && iova !== RTE_BAD_IOVA) this.setFlags(this.flags & ~RTE_MEMPOOL_F_NON_IO);
+    if (populated + k >= this.size) mempoolEventInvoke(RTE_MEMPOOL_EVENT_READY, this);
+    return k;
+  }
+
+  /**
+   * rte_mempool_populate_default: memory for every missing object from the pool's
+   * provider (the arena, or a NUMA node's pages), in as few chunks as it gives; in the
+   * image an address is its own IOVA. Returns the objects added, -EEXIST when the pool
+   * already has memory, or populate_iova's -errno (the chunks reserved are freed).
+   */
+  populate_default(): number {
+    if (this.nb_mem_chunks !== 0) return -EEXIST;
+    const c = this.creator;
+    if (c === null) throw new MemraceError('E_USAGE', `mempool ${this.name}: only the handle create_empty returned can populate it`);
+    const chunks = reserveChunks(c.memory, c.tag, this.size - this.populated_size, this.total_size, this.socket_id);
+    let added = 0;
+    for (let i = 0; i < chunks.length; i++) {
+      const ret = this.populate_iova(chunks[i].addr, chunks[i].addr, chunks[i].len, chunks[i].free);
+      if (ret < 0) {
+        for (const rest of chunks.slice(i)) rest.free?.();
+        return ret;
+      }
+      added += ret;
+    }
+    return added;
+  }
+
+  /**
+   * rte_mempool_populate_anon: the objects in anonymous memory (here: from the arena,
+   * whose addresses are their own IOVA, as DPDK's IOVA-as-VA mode gives). Returns the
+   * objects added; 0 with rte_errno EINVAL when the pool already has memory.
+   */
+  populate_anon(): number {
+    if (this.nb_mem_chunks !== 0) {
+      set_rte_errno(EINVAL);
+      return 0;
+    }
+    const ret = this.populate_default();
+    if (ret < 0) {
+      set_rte_errno(-ret);
+      return 0;
+    }
+    return ret;
   }
 
   /**
@@ -145,6 +232,11 @@ export class Mempool implements CommonPool {
       return null;
     }
     return new Mempool(mem, { name, base: e - P_TAILQ }, lcore, owner);
+  }
+
+  private setFlags(flags: number): void {
+    this.flags = flags;
+    this.mem.store(this.base + P_FLAGS, flags);
   }
 
   constructor(
@@ -167,17 +259,11 @@ export class Mempool implements CommonPool {
     this.socket_id = mem.load(b + P_SOCKET);
     this.ops_index = mem.load(b + P_OPS);
     this.nb_lcores = mem.load(b + P_NB_LCORES);
-    const nChunks = mem.load(b + P_NB_MEM_CHUNKS);
-    const memList = mem.load(b + P_MEM_LIST);
-    this.chunkAddr = new Int32Array(nChunks);
-    this.chunkFirst = new Int32Array(nChunks);
-    for (let c = 0, first = 0; c < nChunks; c++) {
-      this.chunkAddr[c] = mem.load(memList + c * MEMHDR_WORDS + M_ADDR);
-      this.chunkFirst[c] = first;
-      first += Math.floor(mem.load(memList + c * MEMHDR_WORDS + M_LEN) / this.total_size);
-    }
+    this.owner = owner;
+    this.memlist = new MemList(mem, b);
     this.algo = CACHE_ALGO_IMPLS[mem.load(b + P_CACHE_ALGO)];
-    this.ops = opsAttach(mem, ref.name, this.ops_index, mem.load(b + P_POOL_DATA), mem.load(b + P_VARIANT), owner);
+    const poolData = mem.load(b + P_POOL_DATA);
+    this.ops = poolData === 0 ? NO_BACKEND : opsAttach(mem, ref.name, this.ops_index, poolData, mem.load(b + P_VARIANT), owner);
     this.cache = this.default_cache(lcore);
     const onLcore = lcore >= 0 && lcore < this.nb_lcores;
     this.statAtomic = !onLcore;
@@ -191,15 +277,12 @@ export class Mempool implements CommonPool {
 
   /** Word index of the header of object `i` (creation order). */
   hdrOf(i: number): number {
-    let c = this.chunkFirst.length - 1;
-    while (this.chunkFirst[c] > i) c--;
-    return (this.chunkAddr[c] + (i - this.chunkFirst[c]) * this.total_size) >> 2;
+    return this.memlist.hdrOf(i);
   }
 
-  /** The mem list: each chunk's byte address and length, in populate order. */
-  memChunks(): Array<{ addr: number; len: number }> {
-    const memList = this.mem.load(this.base + P_MEM_LIST);
-    return Array.from(this.chunkAddr, (_, c) => ({ addr: this.mem.load(memList + c * MEMHDR_WORDS + M_ADDR), len: this.mem.load(memList + c * MEMHDR_WORDS + M_LEN) }));
+  /** The mem list (struct rte_mempool_memhdr): each chunk's byte address, length and IOVA, in populate order. */
+  memChunks(): MemHdr[] {
+    return this.memlist.chunks();
   }
 
   /** rte_mempool_mem_iter: fn on every memory chunk (struct rte_mempool_memhdr), in populate order; returns how many. */
@@ -214,11 +297,7 @@ export class Mempool implements CommonPool {
    * chunks make one piece without gaps (struct rte_mempool_mem_range_info).
    */
   get_mem_range(): { start: number; length: number; is_contiguous: boolean } {
-    const chunks = this.memChunks().sort((a, b) => a.addr - b.addr);
-    const start = chunks[0].addr;
-    const end = Math.max(...chunks.map((c) => c.addr + c.len));
-    const is_contiguous = chunks.every((c, i) => i === 0 || chunks[i - 1].addr + chunks[i - 1].len === c.addr);
-    return { start, length: end - start, is_contiguous };
+    return this.memlist.range();
   }
 
   /** rte_mempool_get_obj_alignment: RTE_MEMPOOL_ALIGN (a cache line), or sizeof(uint64_t) with NO_CACHE_ALIGN. */
@@ -227,12 +306,13 @@ export class Mempool implements CommonPool {
   }
 
   /**
-   * rte_mempool_virt2iova: an object's IOVA, its header's iova plus the header size. The
-   * image is the machine's memory and IOVA = PA = its byte address, so this is the
+   * rte_mempool_virt2iova: an object's IOVA, its header's iova plus the header size
+   * (RTE_BAD_IOVA when it was populated without one). The image is the machine's memory
+   * and IOVA = PA = its byte address, so for memory populate_default gave this is the
    * object's byte address (rte_mem_virt2iova of it).
    */
-  static virt2iova(obj: number): number {
-    return obj * 4;
+  static virt2iova(mem: Mem, obj: number): number {
+    return virt2iova(mem, obj);
   }
 
   /**
@@ -262,19 +342,6 @@ export class Mempool implements CommonPool {
     const chunks = this.memhdrs;
     this.memhdrs = [];
     for (const c of chunks) c.free?.();
-  }
-
-  private populate(objInit: MempoolConfig['obj_init']): void {
-    const objs = new Int32Array(this.size);
-    for (let i = 0; i < this.size; i++) {
-      const hdr = this.hdrOf(i);
-      this.mem.store(hdr + H_POOL, this.base);
-      this.mem.store(hdr + H_INDEX, i);
-      objs[i] = hdr + (this.header_size >> 2);
-      this.cookies?.init(objs[i]);
-      objInit?.(this, objs[i], i);
-    }
-    this.ops.enqueue_bulk(objs, this.size, 0);
   }
 
   /** rte_mempool_default_cache: lcore `lcore`'s cache, or null (no caches, or not an lcore). */
@@ -391,9 +458,9 @@ export class Mempool implements CommonPool {
 
   /** rte_mempool_obj_iter: call fn on every object in creation order; returns how many. */
   obj_iter(fn: (obj: number, index: number) => void): number {
-    let i = 0;
-    for (; i < this.size; i++) fn(this.hdrOf(i) + (this.header_size >> 2), i);
-    return i;
+    const n = this.populated_size;
+    for (let i = 0; i < n; i++) fn(this.hdrOf(i) + (this.header_size >> 2), i);
+    return n;
   }
 
   /** rte_mempool_from_obj: the base word of the pool an object's header names. */

@@ -2,7 +2,7 @@ import { EINVAL } from '../errors.js';
 import { align32pow2 } from '../core/bits.js';
 import { CACHE_ALGO_IMPLS } from './mempool_cache.js';
 import {
-  CACHE_ALGOS, CACHE_WORDS, HDR_BYTES, P_WORDS, RTE_MAX_LCORE, RTE_MEMPOOL_CACHE_MAX_SIZE, RTE_MEMPOOL_F_NO_CACHE_ALIGN,
+  CACHE_ALGOS, CACHE_WORDS, HDR_BYTES, MEMHDR_WORDS, MEM_LIST_CAP, P_WORDS, RTE_MAX_LCORE, RTE_MEMPOOL_CACHE_MAX_SIZE, RTE_MEMPOOL_F_NO_CACHE_ALIGN,
   RTE_MEMPOOL_F_SC_GET, RTE_MEMPOOL_F_SP_PUT, RTE_MEMPOOL_VALID_USER_FLAGS, STAT_WORDS, TLR_BYTES, type CacheAlgoName,
 } from './mempool_layout.js';
 import { opsIndexOf, type MempoolOpsName } from './mempool_ops.js';
@@ -75,8 +75,8 @@ export function mempoolMemsize(cfg: MempoolConfig, withElements = cfg.memory ===
   const elems = withElements ? cfg.n * objSize(cfg.elt_size, cfg.flags ?? 0, cfg.debug).total : 0;
   const ops = cfg.ops_name ?? opsForFlags(cfg.flags ?? 0);
   const backend = ops === 'stack' || ops === 'lf_stack' ? (48 + 2 * cfg.n) * 4 : Ring.memsize(align32pow2(cfg.n + 1), 0);
-  // The arena's single chunk needs one mem list entry (a line); the machine's tailq heads one more.
-  return header + caches + stats + elems + backend + 7 * 64 + TAILQ_HEAD_BYTES;
+  // The mem list, alignment slack, and the machine's tailq heads (a line).
+  return header + caches + stats + elems + backend + MEM_LIST_CAP * MEMHDR_WORDS * 4 + 7 * 64 + TAILQ_HEAD_BYTES;
 }
 
 /**

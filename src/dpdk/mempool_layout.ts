@@ -34,16 +34,26 @@ export const P_TAILQ = 19;
 export const P_DEBUG = 28;
 /** Word of the machine's tailq heads this pool is listed in (0: not listed). */
 export const P_EAL = 29;
+/** mp->populated_size: objects placed so far (create_empty leaves 0, populate adds). */
+export const P_POPULATED = 30;
 /** Debug log: count of cookie errors, then DBG_RECORDS records of DBG_WORDS words. */
 export const P_DBG = 32;
 export const DBG_RECORDS = 8;
 export const DBG_WORDS = 4;
 export const P_WORDS = P_DBG + 1 + DBG_RECORDS * DBG_WORDS;
 
-/** struct rte_mempool_memhdr as the image keeps it: the chunk's byte address and length. */
+/** struct rte_mempool_memhdr as the image keeps it: the chunk's byte address, length and IOVA, and its elements. */
 export const M_ADDR = 0;
 export const M_LEN = 1;
-export const MEMHDR_WORDS = 2;
+export const M_IOVA = 2;
+/** Byte address of the chunk's first element (addr rounded up to the object alignment) and how many it holds. */
+export const M_FIRST = 3;
+export const M_OBJS = 4;
+export const MEMHDR_WORDS = 8;
+/** Chunks a pool's mem list holds. */
+export const MEM_LIST_CAP = 64;
+/** RTE_BAD_IOVA ((rte_iova_t)-1): memory whose IO address is unknown. */
+export const RTE_BAD_IOVA = -1;
 
 /** DPDK's RTE_MEMPOOL_CACHE_MAX_SIZE; a cache's objs array holds twice this (as DPDK's does). */
 export const RTE_MEMPOOL_CACHE_MAX_SIZE = 512;
@@ -84,6 +94,8 @@ export const H_POOL = 0;
 export const H_INDEX = 1;
 export const H_LAST_GET = 2;
 export const H_LAST_PUT = 3;
+/** hdr->iova: the header's IOVA (RTE_BAD_IOVA when populated without one). */
+export const H_IOVA = 4;
 export const H_COOKIE = 14;
 /** Trailer bytes in debug mode: one 64-bit cookie. */
 export const TLR_BYTES = 8;

@@ -58,6 +58,15 @@ export function opsRelease(tailq: Tailq, ops: number, base: number): void {
   if (MEMPOOL_OPS_NAMES[ops] in RING_MODES) tailq.remove(TAILQ_RING, base + R_TAILQ);
 }
 
+/** The backend of a pool not yet populated: nothing to get, nowhere to put. */
+export const NO_BACKEND: MempoolOps = {
+  enqueue_bulk: () => -ENOBUFS,
+  dequeue_bulk: () => -ENOENT,
+  get_count: () => 0,
+  forEach: () => {},
+  stats: { casRetries: 0, spins: 0, waits: 0 },
+};
+
 /** A ring as a mempool backend. */
 class RingOps implements MempoolOps {
   constructor(

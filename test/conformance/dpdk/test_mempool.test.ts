@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EEXIST, EINVAL, ENAMETOOLONG, ENOENT } from '../../../src/errors.js';
+import { EEXIST, EINVAL, ENAMETOOLONG, ENOENT, ENOSPC } from '../../../src/errors.js';
 import { rte_errno, rte_mempool_create, rte_mempool_free, rte_mempool_lookup, rte_ring_create, rte_ring_free, rte_ring_lookup } from '../../../src/dpdk/eal.js';
 import { Mempool } from '../../../src/dpdk/mempool.js';
 import { MempoolCache } from '../../../src/dpdk/mempool_cache.js';
@@ -7,7 +7,7 @@ import {
   RTE_MEMPOOL_EVENT_DESTROY, RTE_MEMPOOL_EVENT_READY, rte_mempool_event_callback_register, rte_mempool_event_callback_unregister,
 } from '../../../src/dpdk/mempool_events.js';
 import {
-  LCORE_ID_ANY, P_POOL_DATA, RTE_MEMPOOL_ALIGN, RTE_MEMPOOL_CACHE_MAX_SIZE, RTE_MEMPOOL_F_NO_CACHE_ALIGN, RTE_MEMPOOL_F_NO_SPREAD, RTE_MEMPOOL_F_NON_IO,
+  LCORE_ID_ANY, P_POOL_DATA, RTE_BAD_IOVA, RTE_MEMPOOL_ALIGN, RTE_MEMPOOL_F_NO_IOVA_CONTIG, RTE_MEMPOOL_CACHE_MAX_SIZE, RTE_MEMPOOL_F_NO_CACHE_ALIGN, RTE_MEMPOOL_F_NO_SPREAD, RTE_MEMPOOL_F_NON_IO,
   RTE_MEMPOOL_F_POOL_CREATED, RTE_MEMPOOL_F_SC_GET, RTE_MEMPOOL_F_SP_PUT, RTE_MEMPOOL_VALID_USER_FLAGS,
 } from '../../../src/dpdk/mempool_layout.js';
 import type { MemChunk } from '../../../src/dpdk/mempool_memory.js';
@@ -105,7 +105,7 @@ describe('test_mempool.c', () => {
       const offset = cache ? cache.len : 0;
       expect(mp.avail_count() + offset).toBe(MEMPOOL_SIZE - 1);
       expect(mp.get_priv()).toBe(mp.base + Mempool.HEADER_SIZE(mp, mp.cache_size) / 4);
-      expect(Mempool.virt2iova(one[0])).toBe(one[0] * 4);
+      expect(Mempool.virt2iova(mem, one[0])).toBe(one[0] * 4);
       mp.generic_put(one, 1, c);
       expect(mp.generic_get(one, 1, c)).toBe(0);
       expect(mp.generic_get(one, 1, c, 1)).toBe(0);
@@ -184,6 +184,100 @@ describe('test_mempool.c', () => {
         expect(data[0].invoked).toBe(false);
       }
     });
+  });
+});
+
+describe('test_mempool.c: the create_empty + populate life cycle', () => {
+  it('test_mempool: create_empty then populate_anon fills the pool; a second populate_anon returns 0', () => {
+    const { arena, mem } = machine();
+    const mp = Mempool.create_empty(arena, mem, 'test_anon', { n: MEMPOOL_SIZE, elt_size: MEMPOOL_ELT_SIZE, cache_size: RTE_MEMPOOL_CACHE_MAX_SIZE, cache_algo: 'v26' });
+    expect([mp.populated_size, mp.nb_mem_chunks, mp.avail_count()]).toEqual([0, 0, 0]);
+    expect(mp.flags & RTE_MEMPOOL_F_NON_IO).toBe(RTE_MEMPOOL_F_NON_IO);
+    expect(mp.populate_anon()).toBe(MEMPOOL_SIZE);
+    expect(mp.full()).toBe(true);
+    expect(mp.populate_anon()).toBe(0);
+    expect(rte_errno()).toBe(EINVAL);
+    expect(mp.populate_default()).toBe(-EEXIST);
+  });
+
+  it.each(['stack', 'ring_mp_mc'] as const)('test_mempool: create_empty, set_ops_byname(%s), populate_default, then test_mempool_basic with a user cache', (ops) => {
+    const { arena, mem } = machine();
+    const mp = Mempool.create_empty(arena, mem, ops === 'stack' ? 'test_stack' : 'default_pool', { n: MEMPOOL_SIZE, elt_size: MEMPOOL_ELT_SIZE, cache_size: RTE_MEMPOOL_CACHE_MAX_SIZE, cache_algo: 'v26' });
+    expect(mp.set_ops_byname('no_such_ops')).toBe(-EINVAL);
+    expect(mp.set_ops_byname(ops)).toBe(0);
+    expect(mp.populate_default()).toBe(MEMPOOL_SIZE);
+    expect(mp.set_ops_byname('ring_sp_sc')).toBe(-EEXIST);
+    expect(mp.ops_name).toBe(ops);
+    expect(mp.obj_iter((obj, i) => my_obj_init(mem)(mp, obj, i))).toBe(MEMPOOL_SIZE);
+    const user = MempoolCache.create(arena, mem, RTE_MEMPOOL_CACHE_MAX_SIZE)!;
+    const one = new Int32Array(1);
+    expect(mp.generic_get(one, 1, user)).toBe(0);
+    expect(mp.avail_count() + user.len).toBe(MEMPOOL_SIZE - 1);
+    mp.generic_put(one, 1, user);
+    mp.cache_flush(user);
+    expect(mp.full()).toBe(true);
+    expect(mp.audit()).toEqual([]);
+  });
+
+  it('test_mempool_events (populate_anon): READY only once the pool is fully populated', () => {
+    const { arena, mem } = machine(2);
+    const seen: number[] = [];
+    const cb = (event: number) => seen.push(event);
+    expect(rte_mempool_event_callback_register(cb, null)).toBe(0);
+    try {
+      const mp = Mempool.create_empty(arena, mem, 'empty0', { n: 64, elt_size: 64 });
+      expect(seen).toEqual([]);
+      expect(mp.populate_anon()).toBe(64);
+      expect(seen).toEqual([RTE_MEMPOOL_EVENT_READY]);
+      mp.free();
+      expect(seen).toEqual([RTE_MEMPOOL_EVENT_READY, RTE_MEMPOOL_EVENT_DESTROY]);
+    } finally {
+      rte_mempool_event_callback_unregister(cb, null);
+    }
+  });
+
+  it('test_mempool_flag_non_io_set_when_no_iova_contig_set: NO_IOVA_CONTIG keeps NON_IO even with a valid IOVA', () => {
+    const { arena, mem } = machine(2);
+    const size = MEMPOOL_ELT_SIZE * 16;
+    const virt = arena.alloc('test_mempool', size);
+    const mp = Mempool.create_empty(arena, mem, 'empty', { n: MEMPOOL_SIZE, elt_size: MEMPOOL_ELT_SIZE, flags: RTE_MEMPOOL_F_NO_IOVA_CONTIG });
+    expect(mp.flags & RTE_MEMPOOL_F_NON_IO).toBe(RTE_MEMPOOL_F_NON_IO);
+    expect(mp.populate_iova(virt, virt, size)).toBeGreaterThan(0);
+    expect(mp.flags & RTE_MEMPOOL_F_NON_IO).toBe(RTE_MEMPOOL_F_NON_IO);
+  });
+
+  it('test_mempool_flag_non_io_unset_when_populated_with_valid_iova: BAD_IOVA keeps NON_IO, one valid chunk clears it for good', () => {
+    const { arena, mem } = machine();
+    const total = MEMPOOL_ELT_SIZE * MEMPOOL_SIZE;
+    const block = Math.floor(total / 3);
+    const virt = arena.alloc('test_mempool', total);
+    const mp = Mempool.create_empty(arena, mem, 'empty', { n: MEMPOOL_SIZE, elt_size: MEMPOOL_ELT_SIZE });
+    expect(mp.flags & RTE_MEMPOOL_F_NON_IO).toBe(RTE_MEMPOOL_F_NON_IO);
+    expect(mp.populate_iova(virt + block, RTE_BAD_IOVA, block)).toBeGreaterThan(0);
+    expect(mp.flags & RTE_MEMPOOL_F_NON_IO).toBe(RTE_MEMPOOL_F_NON_IO);
+    const one = new Int32Array(1);
+    expect(mp.get(one)).toBe(0);
+    expect(Mempool.virt2iova(mem, one[0])).toBe(RTE_BAD_IOVA);
+    mp.put(one[0]);
+    expect(mp.populate_iova(virt, virt, block)).toBeGreaterThan(0);
+    expect(mp.flags & RTE_MEMPOOL_F_NON_IO).toBe(0);
+    expect(mp.populate_iova(virt + 2 * block, RTE_BAD_IOVA, block)).toBeGreaterThan(0);
+    expect(mp.flags & RTE_MEMPOOL_F_NON_IO).toBe(0);
+    expect(mp.nb_mem_chunks).toBe(3);
+    // 3 blocks of a third hold fewer than MEMPOOL_SIZE elements of 2048 + header: the pool is not full yet.
+    expect(mp.populated_size).toBeLessThan(MEMPOOL_SIZE);
+    expect(mp.populate_iova(virt, virt, 10)).toBe(0);
+  });
+
+  it('rte_mempool_populate_iova on a full pool is -ENOSPC; with a backend name taken it is -EEXIST', () => {
+    const { arena, mem } = machine(1);
+    const mp = Mempool.create_empty(arena, mem, 'full', { n: 4, elt_size: 64 });
+    const at = arena.alloc('chunk', 4096);
+    expect(mp.populate_iova(at, at, 4096)).toBe(4);
+    expect(mp.populate_iova(at, at, 4096)).toBe(-ENOSPC);
+    rte_ring_create(arena, mem, 'MP_taken', 16, SOCKET_ID_ANY, 0);
+    const taken = Mempool.create_empty(arena, mem, 'taken', { n: 4, elt_size: 64 });
+    expect(taken.populate_iova(at, at, 4096)).toBe(-EEXIST);
   });
 });
 
