@@ -146,6 +146,38 @@ export class Pktmbuf extends MbufCore {
     return 0;
   }
 
+  /** rte_pktmbuf_is_contiguous: one segment. */
+  is_contiguous(m: number): boolean {
+    return this.mem.read(m + M_NB_SEGS) === 1;
+  }
+
+  /**
+   * rte_pktmbuf_linearize: move every later segment's data into the first segment's
+   * tailroom and free those segments; 0, or -1 (nothing changed) when the tailroom is too
+   * small for them.
+   */
+  linearize(m: number): number {
+    const mem = this.mem;
+    if (mem.read(m + M_NB_SEGS) === 1) return 0;
+    const dl = mem.read(m + M_DATA_LEN);
+    const pktLen = mem.read(m + M_PKT_LEN);
+    if (pktLen - dl > this.tailroom(m)) return -1;
+    let dst = this.mtod(m, dl);
+    mem.write(m + M_DATA_LEN, pktLen & 0xffff);
+    for (let seg = mem.read(m + M_NEXT); seg !== 0; ) {
+      const next = mem.read(seg + M_NEXT);
+      const len = mem.read(seg + M_DATA_LEN);
+      const src = this.mtod(seg);
+      mem.u8.copyWithin(dst, src, src + len);
+      dst += len;
+      this.free_seg(seg);
+      seg = next;
+    }
+    mem.write(m + M_NEXT, 0);
+    mem.write(m + M_NB_SEGS, 1);
+    return 0;
+  }
+
   /** Write bytes at a data pointer (the packet bytes are in the image). */
   write(at: number, bytes: ArrayLike<number>, from = 0, len = bytes.length - from): void {
     const u8 = this.mem.u8;
