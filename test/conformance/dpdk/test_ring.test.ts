@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EEXIST, EINVAL, ENAMETOOLONG, ENOENT } from '../../../src/errors.js';
 import { rte_errno, rte_ring_create, rte_ring_create_elem, rte_ring_free, rte_ring_lookup } from '../../../src/dpdk/eal.js';
 import type { Ring } from '../../../src/dpdk/ring.js';
-import { RING_F_EXACT_SZ, RING_F_MP_HTS_ENQ, RING_F_SC_DEQ, RING_F_SP_ENQ, RING_SZ_MASK } from '../../../src/dpdk/ring_layout.js';
+import { ENOBUFS } from '../../../src/errors.js';
+import { RING_F_EXACT_SZ, RING_F_MC_HTS_DEQ, RING_F_MC_RTS_DEQ, RING_F_MP_HTS_ENQ, RING_F_MP_RTS_ENQ, RING_F_SC_DEQ, RING_F_SP_ENQ, RING_SZ_MASK } from '../../../src/dpdk/ring_layout.js';
 import { Arena } from '../../../src/shm/arena.js';
 import { AtomicsMem } from '../../../src/shm/mem.js';
 
@@ -56,6 +57,107 @@ describe('test_ring.c', () => {
     expect(rte_ring_lookup(m.arena, m.mem, 'test_ring_negative')).toBeNull();
     // Freed, the name can be used again (the next esize's round in DPDK relies on it).
     expect(test_ring_create(m, 'test_ring_negative', esize, RING_SIZE, SOCKET_ID_ANY, 0)).not.toBeNull();
+  });
+});
+
+/** Words per element: esize -1 is a pointer, one word here. */
+const wordsOf = (esize: number) => (esize === -1 ? 1 : esize / 4);
+
+/** test_ring_mem_init: element i holds i in every word (made distinct per word). */
+function elems(count: number, esize: number): Int32Array {
+  const ew = wordsOf(esize);
+  return Int32Array.from({ length: count * ew }, (_, k) => (Math.floor(k / ew) << 4) | k % ew);
+}
+
+/** test_ring_mem_cmp over the first n words: the index of the first difference, or -1. */
+function firstDiff(a: Int32Array, b: Int32Array, n: number): number {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+/**
+ * test_enqdeq_impl[]: each entry's create flags with its API. The SPSC and MPMC entries
+ * call rte_ring_sp_/mp_ functions on rings created with matching flags, which here is the
+ * ring's own mode (memrace has no per-call mode override).
+ */
+const ENQDEQ_IMPL = [
+  ['MP/MC sync mode, bulk, default API', 0, 'bulk'],
+  ['SP/SC sync mode, bulk', RING_F_SP_ENQ | RING_F_SC_DEQ, 'bulk'],
+  ['MP/MC sync mode, bulk, MPMC API', 0, 'bulk'],
+  ['MP_RTS/MC_RTS sync mode, bulk', RING_F_MP_RTS_ENQ | RING_F_MC_RTS_DEQ, 'bulk'],
+  ['MP_HTS/MC_HTS sync mode, bulk', RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ, 'bulk'],
+  ['MP/MC sync mode, burst, default API', 0, 'burst'],
+  ['SP/SC sync mode, burst', RING_F_SP_ENQ | RING_F_SC_DEQ, 'burst'],
+  ['MP/MC sync mode, burst, MPMC API', 0, 'burst'],
+  ['MP_RTS/MC_RTS sync mode, burst', RING_F_MP_RTS_ENQ | RING_F_MC_RTS_DEQ, 'burst'],
+  ['MP_HTS/MC_HTS sync mode, burst', RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ, 'burst'],
+] as const;
+
+describe('test_ring.c: test_ring_burst_bulk_tests1 (every test_enqdeq_impl entry, every esize)', () => {
+  it.each(ENQDEQ_IMPL.flatMap(([desc, flags, api]) => ESIZE.map((e) => [desc, e, flags, api] as const)))('%s, esize %d: a random shift, then fill to RING_SIZE - 1 and empty, 8 times, data intact', (_, esize, flags, api) => {
+    const m = machine(8);
+    const r = test_ring_create(m, 'test_ring_burst_bulk_tests', esize, RING_SIZE, SOCKET_ID_ANY, flags)!;
+    const ew = wordsOf(esize);
+    const rsz = RING_SIZE - 1;
+    const src = elems(RING_SIZE * 2, esize);
+    const dst = new Int32Array(RING_SIZE * 2 * ew);
+    const enq = (n: number) => (api === 'bulk' ? r.enqueue_bulk(src, n) : r.enqueue_burst(src, n));
+    const deq = (n: number) => (api === 'bulk' ? r.dequeue_bulk(dst, n) : r.dequeue_burst(dst, n));
+    let seed = 0x2545f491;
+    for (let j = 0; j !== 8; j++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const rand = Math.max(seed % RING_SIZE, 1);
+      const got = [enq(rand) !== 0, deq(rand), enq(rsz) !== 0, r.free_count(), r.count(), r.full(), r.empty()];
+      const back = [deq(rsz), r.free_count(), r.count(), r.full(), r.empty()];
+      expect([...got, ...back]).toEqual([true, rand, true, 0, rsz, true, false, rsz, rsz, 0, false, true]);
+      expect(firstDiff(dst, src, rsz * ew)).toBe(-1);
+    }
+    rte_ring_free(m.arena, r);
+  });
+});
+
+describe('test_ring.c: test_ring_basic_ex and test_ring_with_exact_size, every esize', () => {
+  it.each(ESIZE)('test_ring_basic_ex, esize %d: RING_SIZE - 1 singles in and out, then bursts and bulks of 2', (esize) => {
+    const m = machine(8);
+    const rp = test_ring_create(m, 'test_ring_basic_ex', esize, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ)!;
+    const ew = wordsOf(esize);
+    const src = elems(RING_SIZE, esize);
+    const dst = new Int32Array(RING_SIZE * ew);
+    expect(rte_ring_lookup(m.arena, m.mem, 'test_ring_basic_ex')!.ref.base).toBe(rp.ref.base);
+    expect(rp.empty()).toBe(true);
+    let bad = 0;
+    for (let j = 0; j < RING_SIZE - 1; j++) bad += rp.enqueue_elem(src, j * ew) === 0 ? 0 : 1;
+    expect([bad, rp.full()]).toEqual([0, true]);
+    for (let j = 0; j < RING_SIZE - 1; j++) bad += rp.dequeue(dst, j * ew) === 0 ? 0 : 1;
+    expect(bad).toBe(0);
+    expect(rp.empty()).toBe(true);
+    expect(firstDiff(dst, src, (RING_SIZE - 1) * ew)).toBe(-1);
+    dst.fill(0);
+    expect(rp.enqueue_burst(src, 2, 0)).toBe(2);
+    expect(rp.dequeue_burst(dst, 2, 0)).toBe(2);
+    expect(rp.enqueue_bulk(src, 2, 2 * ew)).toBe(2);
+    expect(rp.dequeue_bulk(dst, 2, 2 * ew)).toBe(2);
+    expect(firstDiff(dst, src, 4 * ew)).toBe(-1);
+    rte_ring_free(m.arena, rp);
+  });
+
+  it.each(ESIZE)('test_ring_with_exact_size, esize %d: an exact ring of 16 holds 16 where the standard one holds 15', (esize) => {
+    const m = machine();
+    const std = test_ring_create(m, 'std', esize, 16, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ)!;
+    const exact = test_ring_create(m, 'exact sz', esize, 16, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ)!;
+    const ew = wordsOf(esize);
+    const src = elems(17, esize);
+    const dst = new Int32Array(17 * ew);
+    expect(std.get_size()).toBeLessThanOrEqual(exact.get_size());
+    for (let j = 0; j < 15; j++) {
+      expect(std.enqueue_elem(src, j * ew)).toBe(0);
+      expect(exact.enqueue_elem(src, j * ew)).toBe(0);
+    }
+    expect(std.enqueue_elem(src, 15 * ew)).toBe(-ENOBUFS);
+    expect(exact.enqueue_elem(src, 15 * ew)).not.toBe(-ENOBUFS);
+    expect(exact.dequeue_burst(dst, 16)).toBe(16);
+    expect(exact.get_capacity()).toBe(16);
+    expect(firstDiff(dst, src, 16 * ew)).toBe(-1);
   });
 });
 
