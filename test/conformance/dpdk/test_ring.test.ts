@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EEXIST, EINVAL, ENAMETOOLONG, ENOENT } from '../../../src/errors.js';
 import { rte_errno, rte_ring_create, rte_ring_create_elem, rte_ring_free, rte_ring_lookup } from '../../../src/dpdk/eal.js';
-import type { Ring } from '../../../src/dpdk/ring.js';
+import { RingZcData, type Ring } from '../../../src/dpdk/ring.js';
 import { ENOBUFS } from '../../../src/errors.js';
 import { RING_F_EXACT_SZ, RING_F_MC_HTS_DEQ, RING_F_MC_RTS_DEQ, RING_F_MP_HTS_ENQ, RING_F_MP_RTS_ENQ, RING_F_SC_DEQ, RING_F_SP_ENQ, RING_SZ_MASK } from '../../../src/dpdk/ring_layout.js';
 import { Arena } from '../../../src/shm/arena.js';
@@ -91,9 +91,36 @@ const ENQDEQ_IMPL = [
   ['MP/MC sync mode, burst, MPMC API', 0, 'burst'],
   ['MP_RTS/MC_RTS sync mode, burst', RING_F_MP_RTS_ENQ | RING_F_MC_RTS_DEQ, 'burst'],
   ['MP_HTS/MC_HTS sync mode, burst', RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ, 'burst'],
+  ['SP/SC sync mode (ZC), bulk', RING_F_SP_ENQ | RING_F_SC_DEQ, 'zc-bulk'],
+  ['MP_HTS/MC_HTS sync mode (ZC), bulk', RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ, 'zc-bulk'],
+  ['SP/SC sync mode (ZC), burst', RING_F_SP_ENQ | RING_F_SC_DEQ, 'zc-burst'],
+  ['MP_HTS/MC_HTS sync mode (ZC), burst', RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ, 'zc-burst'],
 ] as const;
 
-describe('test_ring.c: test_ring_burst_bulk_tests1 (every test_enqdeq_impl entry, every esize)', () => {
+/** test_ring_enqueue_zc_bulk/_burst and the dequeue pair: reserve, copy through the two runs of slots, finish. */
+function zcEnqueue(r: Ring, mem: AtomicsMem, src: Int32Array, n: number, ew: number, burst: boolean): number {
+  const zcd = new RingZcData();
+  const got = burst ? r.enqueue_zc_burst_start(n, zcd) : r.enqueue_zc_bulk_start(n, zcd);
+  for (let i = 0; i < got; i++) {
+    const at = i < zcd.n1 ? zcd.slot1 + i * ew : zcd.slot2 + (i - zcd.n1) * ew;
+    for (let k = 0; k < ew; k++) mem.store(at + k, src[i * ew + k]);
+  }
+  r.enqueue_zc_finish(got);
+  return got;
+}
+
+function zcDequeue(r: Ring, mem: AtomicsMem, dst: Int32Array, n: number, ew: number, burst: boolean): number {
+  const zcd = new RingZcData();
+  const got = burst ? r.dequeue_zc_burst_start(n, zcd) : r.dequeue_zc_bulk_start(n, zcd);
+  for (let i = 0; i < got; i++) {
+    const at = i < zcd.n1 ? zcd.slot1 + i * ew : zcd.slot2 + (i - zcd.n1) * ew;
+    for (let k = 0; k < ew; k++) dst[i * ew + k] = mem.load(at + k);
+  }
+  r.dequeue_zc_finish(got);
+  return got;
+}
+
+describe('test_ring.c: test_ring_burst_bulk_tests1 (every test_enqdeq_impl entry, ZC included, every esize)', () => {
   it.each(ENQDEQ_IMPL.flatMap(([desc, flags, api]) => ESIZE.map((e) => [desc, e, flags, api] as const)))('%s, esize %d: a random shift, then fill to RING_SIZE - 1 and empty, 8 times, data intact', (_, esize, flags, api) => {
     const m = machine(8);
     const r = test_ring_create(m, 'test_ring_burst_bulk_tests', esize, RING_SIZE, SOCKET_ID_ANY, flags)!;
@@ -101,8 +128,10 @@ describe('test_ring.c: test_ring_burst_bulk_tests1 (every test_enqdeq_impl entry
     const rsz = RING_SIZE - 1;
     const src = elems(RING_SIZE * 2, esize);
     const dst = new Int32Array(RING_SIZE * 2 * ew);
-    const enq = (n: number) => (api === 'bulk' ? r.enqueue_bulk(src, n) : r.enqueue_burst(src, n));
-    const deq = (n: number) => (api === 'bulk' ? r.dequeue_bulk(dst, n) : r.dequeue_burst(dst, n));
+    const zc = api === 'zc-bulk' || api === 'zc-burst';
+    const burst = api === 'burst' || api === 'zc-burst';
+    const enq = (n: number) => (zc ? zcEnqueue(r, m.mem, src, n, ew, burst) : burst ? r.enqueue_burst(src, n) : r.enqueue_bulk(src, n));
+    const deq = (n: number) => (zc ? zcDequeue(r, m.mem, dst, n, ew, burst) : burst ? r.dequeue_burst(dst, n) : r.dequeue_bulk(dst, n));
     let seed = 0x2545f491;
     for (let j = 0; j !== 8; j++) {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
