@@ -1,8 +1,9 @@
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
-import { Mempool } from './mempool.js';
+import { MemraceError } from '../errors.js';
+import { Mempool, type MempoolRef } from './mempool.js';
 import type { MempoolConfig } from './mempool_config.js';
-import { Ring } from './ring.js';
+import { Ring, type RingRef } from './ring.js';
 import { orNull } from './rte_errno.js';
 
 /**
@@ -58,4 +59,22 @@ export function rte_mempool_lookup(arena: Arena, mem: Mem, name: string, lcore?:
 /** rte_mempool_free (NULL is ignored). */
 export function rte_mempool_free(mp: Mempool | null): void {
   mp?.free();
+}
+
+/**
+ * What an lcore worker does to reach a ring set up before it started: rte_ring_lookup of
+ * its name in the image. Throws when the name is not there or names another ring (the
+ * scenario's setup and the image disagree).
+ */
+export function attachRing(arena: Arena, mem: Mem, ref: RingRef): Ring {
+  const r = Ring.lookup(arena, mem, ref.name);
+  if (r === null || r.ref.base !== ref.base) throw new MemraceError('E_LAYOUT', `rte_ring_lookup('${ref.name}') did not find the ring set up at word ${ref.base}`);
+  return r;
+}
+
+/** The same for a mempool, as lcore `lcore` (actor `owner` in lock words) sees it. */
+export function attachMempool(arena: Arena, mem: Mem, ref: MempoolRef, lcore: number, owner: number): Mempool {
+  const mp = Mempool.lookup(arena, mem, ref.name, lcore, owner);
+  if (mp === null || mp.base !== ref.base) throw new MemraceError('E_LAYOUT', `rte_mempool_lookup('${ref.name}') did not find the pool set up at word ${ref.base}`);
+  return mp;
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { attachMempool } from '../dpdk/eal.js';
 import { Mempool, type MempoolConfig, type MempoolRef } from '../dpdk/mempool.js';
 import { CACHE_ALGOS, type CacheAlgoName } from '../dpdk/mempool_layout.js';
 import {
@@ -63,9 +64,8 @@ function lcoreRole(ctx: ActorContext<P, State>): void {
   const { mem, state: s, params: p } = ctx;
   // shared-lcore-id: every worker believes it is lcore 0, as two threads registered with one id would.
   const lcore = p.variant === 'shared-lcore-id' ? 0 : ctx.actor;
-  // Each lcore finds the pool by name, as a DPDK secondary or worker does (rte_mempool_lookup).
-  const mp = Mempool.lookup(ctx.arena, mem, s.pool.name, lcore, ctx.actor);
-  if (mp === null || mp.base !== s.pool.base) throw new Error(`lcore ${lcore}: rte_mempool_lookup('${s.pool.name}') did not find the pool set up`);
+  // Each lcore finds the pool by name in the image (rte_mempool_lookup).
+  const mp = attachMempool(ctx.arena, mem, s.pool, lcore, ctx.actor);
   const stamp = stampOf(ctx.actor);
   const buf = new Int32Array(p.bulk);
   const owned = new Int32Array(p.bulk);

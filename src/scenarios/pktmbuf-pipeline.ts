@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { Pktmbuf } from '../dpdk/mbuf.js';
 import { M_DYNFIELD1, M_DYNFIELD2, M_PORT } from '../dpdk/mbuf_layout.js';
+import { attachMempool, attachRing } from '../dpdk/eal.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
 import { ringFlags } from '../dpdk/ring_layout.js';
@@ -72,8 +73,9 @@ const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 10
 const pattern = (seq: number, i: number) => (seq * 31 + i * 7) & 0xff;
 
 function attach(ctx: ActorContext<P, State>) {
-  const mp = new Mempool(ctx.mem, ctx.state.pool, ctx.actor, ctx.actor);
-  return { mp, pm: new Pktmbuf(ctx.mem, [mp]), toWorkers: new Ring(ctx.mem, ctx.state.toWorkers), toTx: new Ring(ctx.mem, ctx.state.toTx) };
+  // The pool and both rings are found by name in the image (rte_mempool_lookup, rte_ring_lookup).
+  const mp = attachMempool(ctx.arena, ctx.mem, ctx.state.pool, ctx.actor, ctx.actor);
+  return { mp, pm: new Pktmbuf(ctx.mem, [mp]), toWorkers: attachRing(ctx.arena, ctx.mem, ctx.state.toWorkers), toTx: attachRing(ctx.arena, ctx.mem, ctx.state.toTx) };
 }
 
 function rx(ctx: ActorContext<P, State>): void {
