@@ -52,6 +52,20 @@ describe('method-cache on real guilds', () => {
     expect(count(r, 'reused-cc-read') + count(r, 'wrong-dispatch')).toBeGreaterThan(0);
   });
 
+  it('the redefiner includes, prepends and changes visibility; each broken invalidation path is caught', async () => {
+    for (const variant of ['include-no-invalidate', 'prepend-no-invalidate']) {
+      const r = await runStress({ scenario: 'method-cache', params: { duration: '10s', variant, redefineRate: '200/s' }, stopOnForbidden: true });
+      expect(count(r, 'stale') + count(r, 'wrong-dispatch'), variant).toBeGreaterThan(0);
+      expect(r.verdict).toBe('fail');
+    }
+    const ok = await runStress({ scenario: 'method-cache', params: { duration: '1500ms', redefineRate: '200/s' }, stopOnForbidden: true });
+    expect(forbidden(ok)).toBe(0);
+    const c = ok.perActor.find((a) => a.role === 'redefiner')?.counters ?? {};
+    expect((c.included ?? 0) + (c.prepended ?? 0) + (c['module-included'] ?? 0)).toBeGreaterThan(0);
+    expect(c.visibility).toBeGreaterThan(0);
+    expect(count(ok, 'argument-error')).toBeGreaterThan(0);
+  });
+
   it('refuses bad configuration with the field named', async () => {
     await expect(runStress({ scenario: 'method-cache', params: { pic: 1 } })).rejects.toThrow(/--pic: a PIC of one entry/);
     await expect(runStress({ scenario: 'method-cache', params: { classes: 4, tree: '1,4,3' } })).rejects.toThrow(/--tree: C3 < C4 < C3 is a cycle/);

@@ -63,11 +63,20 @@ function depthOf(parents: readonly number[], c: number): number {
   return d;
 }
 
-/** A random definition: mostly plain methods of 0..2 required arguments, some with an optional one, attr readers, private ones. */
-export function randomDef(rng: Rng): MethodDef {
+/** The arity most definitions of `mid` and most call sites sending it agree on (0..2), as in a real program. */
+export function usualArity(mid: number): number {
+  return mid % 3;
+}
+
+/**
+ * A random definition of `mid`: mostly plain methods of its usual arity, some with an
+ * optional argument or another arity (call sites then raise ArgumentError), attr readers,
+ * private ones.
+ */
+export function randomDef(rng: Rng, mid: number): MethodDef {
   const r = rng.float();
   if (r < 0.1) return { type: VM_METHOD_TYPE_IVAR };
-  return { type: VM_METHOD_TYPE_ISEQ, req: rng.below(3), opt: r < 0.3 ? 1 : 0, private: r > 0.95 };
+  return { type: VM_METHOD_TYPE_ISEQ, req: r < 0.9 ? usualArity(mid) : rng.below(3), opt: r < 0.3 ? 1 : 0, private: r > 0.95 };
 }
 
 /**
@@ -93,20 +102,20 @@ export function buildProgram(vm: Vm, spec: ProgramSpec, rng: Rng): ProgramInfo {
   for (let m = 0; m < spec.modules; m++) {
     const mod = tree.defineModule();
     modules.push(mod);
-    for (let i = 0; i < INCLUDES_PER_MODULE; i++) tree.include(classes[1 + rng.below(classes.length - 1)] ?? classes[0], mod);
+    for (let i = 0; i < INCLUDES_PER_MODULE; i++) vm.include(classes[1 + rng.below(classes.length - 1)] ?? classes[0], mod);
   }
-  for (let mid = 0; mid < Math.ceil((spec.mids * 3) / 4); mid++) vm.defineMethod(classes[0], mid, randomDef(rng));
+  for (let mid = 0; mid < Math.ceil((spec.mids * 3) / 4); mid++) vm.defineMethod(classes[0], mid, randomDef(rng, mid));
   for (const k of [...classes.slice(1), ...modules]) {
-    for (let mid = 0; mid < spec.mids; mid++) if (rng.float() < 0.15) vm.defineMethod(k, mid, randomDef(rng));
+    for (let mid = 0; mid < spec.mids; mid++) if (rng.float() < 0.15) vm.defineMethod(k, mid, randomDef(rng, mid));
   }
   const poly = spec.polymorphic ?? 0.08;
   const mega = spec.megamorphic ?? 0.02;
   for (let s = 0; s < spec.callsites; s++) {
     const r = rng.float();
     const n = r < mega ? 8 + rng.below(MAX_RECV - 7) : r < mega + poly ? 2 + rng.below(3) : 1;
-    const argc = rng.below(3);
-    const flag = VM_CALL_ARGS_SIMPLE | (rng.float() < 0.2 ? VM_CALL_FCALL : 0);
     const mid = rng.below(spec.mids);
+    const argc = rng.float() < 0.95 ? usualArity(mid) : rng.below(3);
+    const flag = VM_CALL_ARGS_SIMPLE | (rng.float() < 0.2 ? VM_CALL_FCALL : 0);
     vm.defineCallSite(s, mid, argc, flag, Array.from({ length: n }, () => classes[rng.below(classes.length)]));
   }
   return { classes, modules, capacity: programCapacity(spec) };
