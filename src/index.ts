@@ -16,3 +16,4 @@ export { nodeMemory } from './dpdk/mempool_pages.js';
 export { MempoolCache } from './dpdk/mempool_cache.js';
 export { Pktmbuf } from './dpdk/mbuf.js';
 export * as kernel from './kernel/index.js';
+export * as ruby from './ruby/index.js';
