@@ -1,5 +1,4 @@
 import { EINVAL, MemraceError } from '../errors.js';
-import type { Mem } from '../shm/mem.js';
 import type { ClassTree } from './class_tree.js';
 import { DC_ICLASS_NEW, DC_INCLUDE_INVALIDATE, DC_ORIGIN_NEW, DC_PREPEND_INVALIDATE, type DebugCounters } from './debug_counters.js';
 import { T_CLASS, T_ICLASS, T_MODULE } from './layout.js';
@@ -19,7 +18,6 @@ export const SKIP_PREPEND = 2;
  */
 export class ClassInclude {
   constructor(
-    private readonly mem: Mem,
     private readonly tree: ClassTree,
     private readonly method: VmMethod,
     private readonly dc: DebugCounters,
@@ -116,18 +114,18 @@ export class ClassInclude {
   private clearShadowed(klass: number, superClass: number, m: number, include: boolean): boolean {
     const { tree, method } = this;
     const owner = tree.moduleOf(m);
-    let any = false;
     const target = include ? superClass : klass;
     const clear =
       method.design !== DESIGN_SERIAL && target !== 0 && tree.typeOf(target) !== T_MODULE && this.skip !== (include ? SKIP_INCLUDE : SKIP_PREPEND);
-    for (let mid = 0; mid < tree.mids; mid++) {
-      if (this.mem.load(tree.mTblWord(owner, mid)) === 0) continue;
-      any = true;
-      if (!clear) continue;
-      method.rb_clear_method_cache(target, mid);
-      this.dc.v[include ? DC_INCLUDE_INVALIDATE : DC_PREPEND_INVALIDATE]++;
+    const mids: number[] = [];
+    tree.forEachMethod(owner, (mid) => mids.push(mid));
+    if (clear) {
+      for (const mid of mids) {
+        method.rb_clear_method_cache(target, mid);
+        this.dc.v[include ? DC_INCLUDE_INVALIDATE : DC_PREPEND_INVALIDATE]++;
+      }
     }
-    return any;
+    return mids.length > 0;
   }
 
   /** The serial design: a fresh serial for klass's subtree (a module: every ancestry that includes it). */

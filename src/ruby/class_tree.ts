@@ -1,9 +1,11 @@
 import { MemraceError } from '../errors.js';
 import type { Violation } from '../core/violation.js';
+import { IdTables, type IdTablePoolRef } from './id_table.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import {
-  CLASS_WORDS, K_INCLUDER, K_MODULE, K_NEXT_MODULE_SUB, K_NEXT_SIBLING, K_ORIGIN, K_SERIAL, K_SUBCLASSES, K_SUPER, K_TYPE,
+  CLASS_WORDS, K_INCLUDER, K_MODULE, K_MTBL, K_MTBL_NUM, K_MTBL_USED, K_NEXT_MODULE_SUB, K_NEXT_SIBLING, K_ORIGIN, K_SERIAL, K_SUBCLASSES,
+  K_SUPER, K_TYPE,
   T_CLASS, T_ICLASS, T_MODULE, TYPE_NAMES,
 } from './layout.js';
 
@@ -14,8 +16,8 @@ export interface ClassTreeRef {
   mids: number;
   /** Word 0: records in use (record 0 is nil). */
   header: number;
-  /** RCLASS_M_TBL of each record, direct-indexed by mid (an iclass reads its module's). */
-  mTbl: number;
+  /** The pool the records' method tables (id_tables) take their item arrays from. */
+  idTables: IdTablePoolRef;
   /** RCLASS_CALLABLE_M_TBL: an iclass's complemented entries for its module's methods. */
   cmTbl: number;
 }
@@ -27,15 +29,15 @@ export interface ClassTreeRef {
  * record is written whole before one store of a superclass word links it, so a walk
  * without the lock (the serial design's) sees the chain before or after each link.
  *
- * Method tables are arrays indexed by mid rather than CRuby's id_table hashes: same
- * semantics (mid -> ME or nothing), one load per probe.
+ * Method tables are CRuby's id_tables (id_table.ts); the callable method tables of
+ * iclasses (complemented entries) are arrays indexed by mid.
  */
 export class ClassTree {
   readonly mids: number;
   readonly capacity: number;
   private readonly base: number;
-  private readonly mTbl: number;
   private readonly cmTbl: number;
+  readonly ids: IdTables;
 
   constructor(
     private readonly mem: Mem,
@@ -44,8 +46,8 @@ export class ClassTree {
     this.mids = ref.mids;
     this.capacity = ref.capacity;
     this.base = ref.base;
-    this.mTbl = ref.mTbl;
     this.cmTbl = ref.cmTbl;
+    this.ids = new IdTables(mem, ref.idTables);
   }
 
   static create(arena: Arena, mem: Mem, capacity: number, mids: number): ClassTree {
@@ -54,7 +56,11 @@ export class ClassTree {
       base: arena.allocWords('ruby.classes', (capacity + 1) * CLASS_WORDS),
       capacity,
       mids,
-      mTbl: arena.allocWords('ruby.m_tbl', (capacity + 1) * mids),
+      idTables: {
+        header: arena.allocWords('ruby.id_table.header', 1),
+        base: arena.allocWords('ruby.id_table', IdTables.poolWords(capacity + 1, mids)),
+        words: IdTables.poolWords(capacity + 1, mids),
+      },
       cmTbl: arena.allocWords('ruby.callable_m_tbl', (capacity + 1) * mids),
     };
     mem.store(ref.header, 1);
@@ -63,7 +69,7 @@ export class ClassTree {
 
   /** Words a tree of `capacity` records and `mids` method ids takes. */
   static words(capacity: number, mids: number): number {
-    return 16 + (capacity + 1) * (CLASS_WORDS + 2 * mids) + 48;
+    return 32 + (capacity + 1) * (CLASS_WORDS + mids) + IdTables.poolWords(capacity + 1, mids) + 48;
   }
 
   get used(): number {
@@ -119,10 +125,11 @@ export class ClassTree {
     if (have !== klass) return { origin: have, created: false };
     const origin = this.newRecord(T_ICLASS, this.superOf(klass));
     this.mem.store(this.rec(origin) + K_INCLUDER, klass);
-    for (let mid = 0; mid < this.mids; mid++) this.mem.store(this.mTblWord(origin, mid), this.mem.load(this.mTblWord(klass, mid)));
+    for (const w of [K_MTBL, K_MTBL_NUM, K_MTBL_USED]) this.mem.store(this.rec(origin) + w, this.mem.load(this.rec(klass) + w));
     this.mem.store(this.rec(klass) + K_ORIGIN, origin);
     this.rb_class_set_super(klass, origin);
-    for (let mid = 0; mid < this.mids; mid++) this.mem.store(this.mTblWord(klass, mid), 0);
+    // class_clear_method_table: klass starts a new, empty table.
+    for (const w of [K_MTBL, K_MTBL_NUM, K_MTBL_USED]) this.mem.store(this.rec(klass) + w, 0);
     return { origin, created: true };
   }
 
@@ -235,9 +242,20 @@ export class ClassTree {
     return this.moduleOf(klass);
   }
 
-  /** Word of RCLASS_M_TBL(klass)[mid]. */
-  mTblWord(klass: number, mid: number): number {
-    return this.mTbl + klass * this.mids + mid;
+  /** rb_method_table_insert (me != 0) or rb_id_table_delete (me == 0) in the table of record `owner` itself. Under the VM lock. */
+  setMethodEntry(owner: number, mid: number, me: number): void {
+    const r = this.rec(owner);
+    this.ids.set(r + K_MTBL, r + K_MTBL_NUM, r + K_MTBL_USED, mid, me);
+  }
+
+  /** rb_id_table_foreach over the table of record `owner` itself. */
+  forEachMethod(owner: number, fn: (mid: number, me: number) => void): void {
+    this.ids.forEach(this.rec(owner) + K_MTBL, fn);
+  }
+
+  /** The table of record `owner` itself (not its module's): for a class with an origin, empty. */
+  ownMethodEntry(owner: number, mid: number): number {
+    return this.ids.lookup(this.rec(owner) + K_MTBL, mid);
   }
 
   cmTblWord(klass: number, mid: number): number {
@@ -246,7 +264,7 @@ export class ClassTree {
 
   /** lookup_method_table. */
   lookupMethodTable(klass: number, mid: number): number {
-    return this.mem.load(this.mTbl + this.tableOwner(klass) * this.mids + mid);
+    return this.ids.lookup(this.rec(this.tableOwner(klass)) + K_MTBL, mid);
   }
 
   /**
@@ -256,8 +274,9 @@ export class ClassTree {
   definedClass = 0;
   searchMethod(klass: number, mid: number): number {
     const mem = this.mem;
+    const ids = this.ids;
     for (let c = klass; c !== 0; c = mem.load(this.base + c * CLASS_WORDS + K_SUPER)) {
-      const me = mem.load(this.mTbl + mem.load(this.base + c * CLASS_WORDS + K_MODULE) * this.mids + mid);
+      const me = ids.lookup(this.base + mem.load(this.base + c * CLASS_WORDS + K_MODULE) * CLASS_WORDS + K_MTBL, mid);
       if (me !== 0) {
         this.definedClass = c;
         return me;

@@ -6,7 +6,7 @@
  */
 
 /** Class records (RClass): a class, a module or an iclass (a module's copy in an ancestry, or a class's origin). */
-export const CLASS_WORDS = 10;
+export const CLASS_WORDS = 12;
 export const K_TYPE = 0;
 /** RCLASS_SUPER: the next record in the ancestry (0 past the root). */
 export const K_SUPER = 1;
@@ -27,6 +27,10 @@ export const K_SERIAL = 6;
 export const K_ORIGIN = 7;
 /** RCLASS_INCLUDER: for an iclass, the class or module it was included into; for an origin, its class. */
 export const K_INCLUDER = 8;
+/** RCLASS_M_TBL: the id_table's items array (id_table.ts), 0 before the first method; then its entry and used-slot counts. */
+export const K_MTBL = 9;
+export const K_MTBL_NUM = 10;
+export const K_MTBL_USED = 11;
 
 export const T_CLASS = 1;
 export const T_MODULE = 2;

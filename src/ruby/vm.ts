@@ -86,7 +86,7 @@ export class Vm {
     this.pcmc = new MethodCache(mem, ref.pcmc, this.tree, this.mes, this.ccs, this.dc);
     this.method = new VmMethod(mem, this.tree, this.mes, this.pcmc, this.dc, this.design, ref.header + VM_CLASS_SERIAL);
     const skip = ref.config.skipInvalidation === 'include' ? SKIP_INCLUDE : ref.config.skipInvalidation === 'prepend' ? SKIP_PREPEND : SKIP_NONE;
-    this.inclusion = new ClassInclude(mem, this.tree, this.method, this.dc, skip);
+    this.inclusion = new ClassInclude(this.tree, this.method, this.dc, skip);
     this.lock = new SpinLock(mem, ref.header + VM_LOCK);
     this.barrier = new VmBarrier(mem, this.barrierRef());
   }

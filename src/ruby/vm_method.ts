@@ -49,7 +49,7 @@ export class VmMethod {
     this.tree.checkMid(mid);
     const isModule = this.tree.typeOf(klass) === T_MODULE;
     const me = this.mes.create(mid, klass, isModule ? 0 : klass, def);
-    const old = this.mem.load(this.tree.mTblWord(this.tree.origin(klass), mid));
+    const old = this.tree.ownMethodEntry(this.tree.origin(klass), mid);
     const refined = def.type !== VM_METHOD_TYPE_REFINED && old !== 0 && this.mes.type(old) === VM_METHOD_TYPE_REFINED;
     this.methodEntrySet(klass, mid, refined ? this.mes.create(mid, klass, isModule ? 0 : klass, { type: VM_METHOD_TYPE_REFINED, orig: me }) : me);
     return me;
@@ -62,7 +62,7 @@ export class VmMethod {
       if (origin !== klass) this.rb_clear_method_cache(klass, mid);
       this.rb_clear_method_cache(origin, mid);
     }
-    this.mem.store(this.tree.mTblWord(origin, mid), me);
+    this.tree.setMethodEntry(origin, mid, me);
     if (this.design === DESIGN_SERIAL) this.bumpSerials(klass);
   }
 
@@ -114,7 +114,7 @@ export class VmMethod {
   rb_add_refined_method_entry(klass: number, mid: number): number {
     this.tree.check(klass, 'class');
     this.tree.checkMid(mid);
-    const old = this.mem.load(this.tree.mTblWord(this.tree.origin(klass), mid));
+    const old = this.tree.ownMethodEntry(this.tree.origin(klass), mid);
     if (old !== 0 && this.mes.type(old) === VM_METHOD_TYPE_REFINED) return old;
     const isModule = this.tree.typeOf(klass) === T_MODULE;
     const me = this.mes.create(mid, klass, isModule ? 0 : klass, { type: VM_METHOD_TYPE_REFINED, orig: old });
@@ -140,15 +140,14 @@ export class VmMethod {
     this.tree.check(klass, 'class');
     this.tree.checkMid(mid);
     const origin = this.tree.origin(klass);
-    const w = this.tree.mTblWord(origin, mid);
-    const me = this.mem.load(w);
+    const me = this.tree.ownMethodEntry(origin, mid);
     if (me === 0 || this.mes.undefinedP(me)) return -ENOENT;
     // Invalidate while the entry is still in the table: the search from klass must find it.
     if (this.design === DESIGN_CCS) {
       if (origin !== klass) this.rb_clear_method_cache(klass, mid);
       this.rb_clear_method_cache(origin, mid);
     }
-    this.mem.store(w, 0);
+    this.tree.setMethodEntry(origin, mid, 0);
     if (this.design === DESIGN_SERIAL) this.bumpSerials(klass);
     return 0;
   }
@@ -197,7 +196,7 @@ export class VmMethod {
       if (!mes.complemented(cme)) {
         // Callers that still want this method find a fresh, valid copy in its owner.
         const owner = mes.field(cme, ME_OWNER);
-        this.mem.store(tree.mTblWord(tree.origin(owner), mid), mes.clone(cme));
+        tree.setMethodEntry(tree.origin(owner), mid, mes.clone(cme));
       }
       mes.setFlag(cme, METHOD_ENTRY_INVALIDATED);
       dc.v[DC_CC_CME_INVALIDATE]++;

@@ -4,6 +4,7 @@ import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
 import { Rng } from '../runtime/rng.js';
 import { DebugCounters } from '../ruby/debug_counters.js';
+import { roundCapa } from '../ruby/id_table.js';
 import {
   DISPATCH_OK, DISPATCH_STALE, DISPATCH_UNVERIFIABLE, DISPATCH_WRONG, DefLog, type DefLogRef,
 } from '../ruby/deflog.js';
@@ -153,13 +154,15 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
   const interval = p.redefineRate > 0 ? 1000 / p.redefineRate : Infinity;
   // Room a redefinition may need in the entry pool: the new entry, a clone, complemented copies.
   const margin = vm.tree.capacity + 2;
+  // Room in the id_table pool: a few tables grown (a definition and the clones it makes).
+  const tableMargin = 8 * (1 + 2 * roundCapa(vm.tree.mids + (vm.tree.mids >> 1)));
   let next = performance.now() + interval;
   let sinceCollect = 0;
   let gcMs = 0;
   const hasCcs = s.vm.serial === null;
   while (!ctx.stopFlag()) {
     const now = performance.now();
-    if (now >= next && !vm.mes.full(margin)) {
+    if (now >= next && !vm.mes.full(margin) && !vm.tree.ids.full(tableMargin)) {
       ctx.op(OP_REDEFINE);
       log.begin();
       const mid = redefineOne(vm, rng, s.classes, s.modules, (k) => ctx.count(k));
