@@ -27,7 +27,10 @@ function setSite(vm: Vm, s: number, mid: number, klass: number): void {
   vm.defineCallSite(s, mid, 0, VM_CALL_ARGS_SIMPLE, [klass]);
 }
 
-/** ns per op of each task, from tinybench's mean period of a batch. */
+/**
+ * ns per op of each task, from the median batch time: on a shared 2-core machine a batch
+ * that lost the CPU is an outlier the mean would fold in (a 12 ns hit read 100-180 ns).
+ */
 async function timeTasks(quick: boolean, tasks: Record<string, { fn: () => void; ops: number }>): Promise<Record<string, number>> {
   const bench = new Bench({ time: quick ? 30 : 400, warmupTime: quick ? 10 : 100 });
   for (const [name, t] of Object.entries(tasks)) bench.add(name, t.fn);
@@ -36,7 +39,7 @@ async function timeTasks(quick: boolean, tasks: Record<string, { fn: () => void;
   for (const task of bench.tasks) {
     const r = task.result;
     if (r.state !== 'completed') throw new Error(`bench task ${task.name} ended ${r.state}`);
-    out[task.name] = (r.period * 1e6) / tasks[task.name].ops;
+    out[task.name] = (r.latency.p50 * 1e6) / tasks[task.name].ops;
   }
   return out;
 }
