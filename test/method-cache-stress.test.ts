@@ -14,7 +14,8 @@ describe('method-cache on real guilds', () => {
     expect(r.failures).toEqual([]);
     expect(forbidden(r)).toBe(0);
     expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
-    expect(count(r, 'ok')).toBeGreaterThan(10_000);
+    // Calls happened (a loaded 2-core machine makes a few thousand in 1.5 s, a quiet one a million).
+    expect(count(r, 'ok')).toBeGreaterThan(1_000);
     expect(r.perActor.find((a) => a.role === 'redefiner')?.counters.collections).toBeGreaterThan(0);
     expect(r.verdict).toBe('pass');
   });

@@ -4,6 +4,7 @@ import type { ClassTree } from './class_tree.js';
 import { T_CLASS } from './layout.js';
 import type { MethodEntries } from './method_entry.js';
 import { answerKey, callOutcome, lookupAnswer } from './method_lookup.js';
+import { VM_CALL_SUPER, vm_ci_flag, vm_ci_pack } from './call_info.js';
 
 /** Entries of history kept per (class, mid). */
 export const HISTORY = 4;
@@ -12,6 +13,9 @@ const H_HEAD = 0;
 const E_FROM = 1;
 /** The lookup's answer (method_lookup.ts): body entry and visibility. */
 const E_ANSWER = 2;
+
+/** The two kinds of answer a class has for a mid: a call on its instance, and `super` in its method. */
+const CI_KINDS = [0, vm_ci_pack(0, VM_CALL_SUPER)];
 
 export const DISPATCH_OK = 0;
 /** The body was right only before the call started: a redefinition published earlier was missed. */
@@ -25,6 +29,8 @@ export interface DefLogRef {
   version: number;
   base: number;
   mids: number;
+  /** Pairs of the super answers: (X, mid) is what `super` in a method of class X finds. */
+  superBase: number;
 }
 
 /**
@@ -51,24 +57,32 @@ export class DefLog {
       version: arena.allocWords('ruby.deflog.version', 1),
       base: arena.allocWords('ruby.deflog', (capacity + 1) * mids * PAIR_WORDS),
       mids,
+      superBase: arena.allocWords('ruby.deflog.super', (capacity + 1) * mids * PAIR_WORDS),
     };
   }
 
   static words(capacity: number, mids: number): number {
-    return 32 + (capacity + 1) * mids * PAIR_WORDS;
+    return 64 + 2 * (capacity + 1) * mids * PAIR_WORDS;
   }
 
   version(): number {
     return this.mem.load(this.ref.version);
   }
 
-  private pair(klass: number, mid: number): number {
-    return this.ref.base + (klass * this.ref.mids + mid) * PAIR_WORDS;
+  private pair(klass: number, mid: number, ciLo = 0): number {
+    const base = (vm_ci_flag(ciLo) & VM_CALL_SUPER) !== 0 ? this.ref.superBase : this.ref.base;
+    return base + (klass * this.ref.mids + mid) * PAIR_WORDS;
   }
 
   /** The correct answer for (klass, mid) now (0: nothing runs). */
   static truth(tree: ClassTree, mes: MethodEntries, klass: number, mid: number): number {
     return lookupAnswer(tree, mes, klass, mid);
+  }
+
+  /** What `super` in a method of class klass finds now: a lookup from the superclass of its origin (vm_search_normal_superclass). */
+  static superTruth(tree: ClassTree, mes: MethodEntries, klass: number, mid: number): number {
+    const sup = tree.superOf(tree.origin(klass));
+    return sup === 0 ? 0 : lookupAnswer(tree, mes, sup, mid);
   }
 
   /** Record the starting answers (main thread, before guilds run). */
@@ -92,21 +106,22 @@ export class DefLog {
     for (let k = 1; k < tree.used; k++) {
       if (tree.typeOf(k) !== T_CLASS) continue;
       for (let mid = only < 0 ? 0 : only; mid < (only < 0 ? this.ref.mids : only + 1); mid++) {
-        const answer = DefLog.truth(tree, mes, k, mid);
-        if (this.mem.load(this.pair(k, mid) + H_HEAD) === 0 || answerKey(mes, this.current(k, mid)) !== answerKey(mes, answer)) this.push(k, mid, from, answer);
+        for (const ci of CI_KINDS) {
+          const answer = ci === 0 ? DefLog.truth(tree, mes, k, mid) : DefLog.superTruth(tree, mes, k, mid);
+          const p = this.pair(k, mid, ci);
+          if (this.mem.load(p + H_HEAD) === 0 || answerKey(mes, this.current(p)) !== answerKey(mes, answer)) this.push(p, from, answer);
+        }
       }
     }
   }
 
-  private current(klass: number, mid: number): number {
-    const p = this.pair(klass, mid);
+  private current(p: number): number {
     const head = this.mem.load(p + H_HEAD);
     return this.mem.load(p + E_ANSWER + 2 * ((head - 1) % HISTORY));
   }
 
-  private push(klass: number, mid: number, from: number, answer: number): void {
+  private push(p: number, from: number, answer: number): void {
     const mem = this.mem;
-    const p = this.pair(klass, mid);
     const head = mem.load(p + H_HEAD);
     const e = p + 2 * (head % HISTORY);
     // The entry is invalid (from = -1) while it is rewritten: a reader that sees -1 or two different froms skips it.
@@ -118,7 +133,7 @@ export class DefLog {
 
   /** The history of (klass, mid), newest first, as outcomes for call info ciLo, for a report: 'v6: 12, v0: 3'. */
   describe(klass: number, mid: number, ciLo: number): string {
-    const p = this.pair(klass, mid);
+    const p = this.pair(klass, mid, ciLo);
     const head = this.mem.load(p + H_HEAD);
     const out: string[] = [];
     for (let j = head - 1; j >= 0 && j >= head - HISTORY; j--) {
@@ -144,7 +159,7 @@ export class DefLog {
 
   private checkHistory(klass: number, mid: number, ciLo: number, result: number, v0: number, v1: number): number {
     const mem = this.mem;
-    const p = this.pair(klass, mid);
+    const p = this.pair(klass, mid, ciLo);
     const lo = v0 & ~1;
     const hi = v1 + (v1 & 1);
     const head = mem.load(p + H_HEAD);

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { Rng } from '../runtime/rng.js';
-import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL } from './call_info.js';
+import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL, VM_CALL_SUPER } from './call_info.js';
 import { MAX_RECV, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
 import type { MethodDef } from './method_entry.js';
 import type { Vm } from './vm.js';
@@ -17,6 +17,8 @@ export interface ProgramSpec {
   /** Share of call sites with 2..4 receiver classes, and with 8..12 (megamorphic). */
   polymorphic?: number;
   megamorphic?: number;
+  /** Share of call sites that are `super` in a method of one class (the site's one receiver class). */
+  superSites?: number;
 }
 
 /** What the program made: class ids by kind, for actors that pick receivers and redefinition targets. */
@@ -110,7 +112,13 @@ export function buildProgram(vm: Vm, spec: ProgramSpec, rng: Rng): ProgramInfo {
   }
   const poly = spec.polymorphic ?? 0.08;
   const mega = spec.megamorphic ?? 0.02;
+  const sup = spec.superSites ?? 0;
   for (let s = 0; s < spec.callsites; s++) {
+    if (rng.float() < sup) {
+      const mid = rng.below(spec.mids);
+      vm.defineCallSite(s, mid, usualArity(mid), VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL | VM_CALL_SUPER, [classes[rng.below(classes.length)]]);
+      continue;
+    }
     const r = rng.float();
     const n = r < mega ? 8 + rng.below(MAX_RECV - 7) : r < mega + poly ? 2 + rng.below(3) : 1;
     const mid = rng.below(spec.mids);

@@ -82,7 +82,9 @@ export class Guild {
     this.vm.dc.v[DC_SUPER_CALL]++;
     const klass = frameAt <= 0 ? 0 : this.vm.tree.superOf(frameAt);
     if (klass === 0) {
+      // No superclass: nothing is read from any slot (the empty CC's generation never moves).
       this.cc = EMPTY_CC;
+      if (this.stamp) this.gen = this.mem.load(this.ccBase + EMPTY_CC * CC_WORDS + CC_GEN);
       return this.methodMissing();
     }
     return this.call(site, klass, self);

@@ -9,6 +9,7 @@ import {
   DISPATCH_OK, DISPATCH_STALE, DISPATCH_UNVERIFIABLE, DISPATCH_WRONG, DefLog, type DefLogRef,
 } from '../ruby/deflog.js';
 import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING } from '../ruby/call_handler.js';
+import { VM_CALL_SUPER, vm_ci_flag } from '../ruby/call_info.js';
 import { CC_IMEMO, EMPTY_CC, IMEMO_FREE, IMEMO_PIC, PIC_ENTRY0, PIC_MAX, S_CD_CC, S_CI, S_MID } from '../ruby/layout.js';
 import { buildProgram, checkParents, hotSite, programCapacity, type ProgramSpec } from '../ruby/program.js';
 import { REDEFINE_COUNTERS, redefineOne } from './method-cache-redefine.js';
@@ -53,7 +54,7 @@ interface State {
 
 type P = Params & {
   guilds: number; classes: number; depth: number; modules: number; methods: number; callsites: number;
-  redefineRate: number; design: Design; negativeCache: boolean; pic: number; polymorphic: number; megamorphic: number;
+  redefineRate: number; design: Design; negativeCache: boolean; pic: number; polymorphic: number; megamorphic: number; superSites: number;
   tree: string; variant: string;
   duration: number; seed: number;
 };
@@ -68,7 +69,7 @@ function parents(p: P): number[] | undefined {
 function spec(p: P): ProgramSpec {
   return {
     classes: p.classes, depth: p.depth, modules: p.modules, mids: p.methods, callsites: p.callsites, parents: parents(p),
-    polymorphic: p.polymorphic, megamorphic: p.megamorphic,
+    polymorphic: p.polymorphic, megamorphic: p.megamorphic, superSites: p.superSites,
   };
 }
 
@@ -112,7 +113,8 @@ function guild(ctx: ActorContext<P, State>): unknown {
     const ciLo = mem.load(vm.siteWord(site, S_CI));
     const v0 = log.version();
     ctx.begin();
-    const body = g.call(site, klass);
+    // A super site is `super` in a method of class klass: found in klass's origin, it searches on above it.
+    const body = (vm_ci_flag(ciLo) & VM_CALL_SUPER) !== 0 ? g.callSuper(site, vm.tree.origin(klass)) : g.call(site, klass);
     ctx.end();
     const v1 = log.version();
     if (!g.genIntact()) ctx.outcome(O_REUSED);
@@ -210,6 +212,7 @@ export const methodCache = defineScenario<P, State>({
     { name: 'pic', type: 'int', default: 0, min: 0, max: PIC_MAX, help: `polymorphic inline cache entries per site (0: monomorphic, as CRuby; 2..${PIC_MAX})` },
     { name: 'polymorphic', type: 'number', default: 0.08, min: 0, max: 1, help: 'share of call sites that see 2..4 receiver classes' },
     { name: 'megamorphic', type: 'number', default: 0.02, min: 0, max: 1, help: 'share of call sites that see 8..12 receiver classes' },
+    { name: 'superSites', type: 'number', default: 0.05, min: 0, max: 1, help: 'share of call sites that are `super` in a method of one class (vm_search_super_method)' },
     { name: 'tree', type: 'string', default: '', help: 'parents of classes 2..N, comma-separated (default: a random tree)' },
   ],
   variants: [
@@ -296,7 +299,7 @@ export const methodCache = defineScenario<P, State>({
     const red = results[roles.indexOf('redefiner')] as { stops?: number; stopWaitMs?: number; gcMs?: number } | null;
     const per1k = (x: number | undefined) => (calls > 0 ? (((x ?? 0) * 1000) / calls).toFixed(2) : '0');
     const notes = [
-      `calls ${calls}: mc_inline_hit ${dbg.mc_inline_hit ?? 0}, mc_inline_miss_klass ${dbg.mc_inline_miss_klass ?? 0}, mc_inline_miss_invalidated ${dbg.mc_inline_miss_invalidated ?? 0}, pic_hit ${dbg.pic_hit ?? 0}, serial_imc_hit ${dbg.serial_imc_hit ?? 0}`,
+      `calls ${calls}: mc_inline_hit ${dbg.mc_inline_hit ?? 0}, mc_inline_miss_klass ${dbg.mc_inline_miss_klass ?? 0}, mc_inline_miss_invalidated ${dbg.mc_inline_miss_invalidated ?? 0}, pic_hit ${dbg.pic_hit ?? 0}, serial_imc_hit ${dbg.serial_imc_hit ?? 0}, super_call ${dbg.super_call ?? 0}`,
       `cc_new ${dbg.cc_new ?? 0} (${per1k(dbg.cc_new)} per 1000 calls, ${vm.config.sites} call sites), cc_found_in_ccs ${dbg.cc_found_in_ccs ?? 0}, search_method ${dbg.search_method ?? 0}, method_missing ${dbg.method_missing ?? 0}`,
       `invalidations: leaf ${dbg.cc_invalidate_leaf ?? 0} (ccs ${dbg.cc_invalidate_leaf_ccs ?? 0}), tree ${dbg.cc_invalidate_tree ?? 0} (cme ${dbg.cc_invalidate_tree_cme ?? 0}), negative ${dbg.cc_invalidate_negative ?? 0}, serial bumps ${dbg.serial_bump ?? 0}`,
       `pCMC: ${sizes.ccs} ccs with ${sizes.entries} CC entries in ${sizes.classes} classes (most in one class: ${sizes.maxPerClass}); bounded by ${vm.tree.used - 1} records x ${vm.tree.mids} mids x 8 shapes`,
