@@ -5,41 +5,30 @@ function outcome(r: Result): Expected {
   return Array.isArray(r) ? r : r.error;
 }
 
+/** The definition steps: each changes the model (or throws the Ruby exception it raises). */
+const DEFINE: Record<string, (rb: Ruby, s: readonly unknown[]) => unknown> = {
+  class: (rb, s) => rb.defineClass(s[1] as string, s[2] as string | undefined),
+  module: (rb, s) => rb.defineModule(s[1] as string),
+  def: (rb, s) => rb.def(s[1] as string, s[2] as string, { returns: s[3] as string, ...(s[4] as object | undefined) }),
+  include: (rb, s) => rb.include(s[1] as string, s[2] as string),
+  prepend: (rb, s) => rb.prepend(s[1] as string, s[2] as string),
+  private: (rb, s) => rb.setVisibility(s[1] as string, s[2] as string, 'private'),
+  public: (rb, s) => rb.setVisibility(s[1] as string, s[2] as string, 'public'),
+  protected: (rb, s) => rb.setVisibility(s[1] as string, s[2] as string, 'protected'),
+  alias: (rb, s) => rb.alias(s[1] as string, s[2] as string, s[3] as string),
+  undef: (rb, s) => rb.undef(s[1] as string, s[2] as string),
+  remove: (rb, s) => rb.remove(s[1] as string, s[2] as string),
+  refine: (rb, s) => rb.refine(s[1] as string, s[2] as string),
+};
+
 /** Replay one step; returns a mismatch description or null. */
 function step(rb: Ruby, s: Step): string | null {
+  const define = DEFINE[s[0]];
+  if (define) {
+    define(rb, s);
+    return null;
+  }
   switch (s[0]) {
-    case 'class':
-      rb.defineClass(s[1], s[2]);
-      return null;
-    case 'module':
-      rb.defineModule(s[1]);
-      return null;
-    case 'def':
-      rb.def(s[1], s[2], { returns: s[3], ...s[4] });
-      return null;
-    case 'include':
-      rb.include(s[1], s[2]);
-      return null;
-    case 'prepend':
-      rb.prepend(s[1], s[2]);
-      return null;
-    case 'private':
-    case 'public':
-    case 'protected':
-      rb.setVisibility(s[1], s[2], s[0]);
-      return null;
-    case 'alias':
-      rb.alias(s[1], s[2], s[3]);
-      return null;
-    case 'undef':
-      rb.undef(s[1], s[2]);
-      return null;
-    case 'remove':
-      rb.remove(s[1], s[2]);
-      return null;
-    case 'refine':
-      rb.refine(s[1], s[2]);
-      return null;
     case 'raises': {
       const got = rb.try(() => step(rb, s[2]));
       return got === s[1] ? null : `${JSON.stringify(s[2])} raised ${got}, expected ${s[1]}`;
@@ -64,6 +53,7 @@ function step(rb: Ruby, s: Step): string | null {
       return JSON.stringify(got) === JSON.stringify(s[2]) ? null : `${s[1]}.ancestors: got ${JSON.stringify(got)}`;
     }
   }
+  throw new Error(`unknown step ${s[0]}`);
 }
 
 /** Replay a fact in a fresh model; every call is made twice (a cold and a warm inline cache), both must match. */
