@@ -46,13 +46,14 @@ export const CALL_ARGUMENT_ERROR = -1;
 /** vm_call_method / vm_call_method_each_type: the handler for this cme and call info. */
 export function vm_call_handler(mes: MethodEntries, cme: number, ciLo: number): number {
   if (cme === 0) return VM_CALL_METHOD_MISSING;
+  const type = mes.field(cme, ME_DEF_TYPE);
+  // Refined entries are public: vm_call_refined checks the visibility of what it resolves to.
+  if (type === VM_METHOD_TYPE_REFINED) return VM_CALL_REFINED;
   const flags = mes.field(cme, ME_FLAGS);
   const fcall = (vm_ci_flag(ciLo) & VM_CALL_FCALL) !== 0;
   if ((flags & METHOD_VISI_PRIVATE) !== 0 && !fcall) return VM_CALL_METHOD_MISSING;
   if ((flags & METHOD_VISI_PROTECTED) !== 0 && !fcall) return VM_CALL_PROTECTED;
-  const type = mes.field(cme, ME_DEF_TYPE);
   if (type === VM_METHOD_TYPE_ZSUPER) return VM_CALL_ZSUPER;
-  if (type === VM_METHOD_TYPE_REFINED) return VM_CALL_REFINED;
   return vm_call_arity(mes, cme, ciLo);
 }
 

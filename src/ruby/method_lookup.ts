@@ -49,17 +49,39 @@ export function resolveMethod(tree: ClassTree, mes: MethodEntries, me: number, a
 }
 
 /**
+ * The entry whose visibility a call through `me` (found at record `at`) checks: REFINED
+ * entries are always public (a refinement search always runs), so it is their original's,
+ * or (none) the superclass method's; any other entry's own (a ZSUPER entry's is its point).
+ */
+export function visibleEntry(tree: ClassTree, mes: MethodEntries, me: number, at: number, mid: number): number {
+  let e = me;
+  let rec = at;
+  for (let hops = 0; e !== 0 && hops <= tree.capacity; hops++) {
+    if (mes.type(e) !== VM_METHOD_TYPE_REFINED) return e;
+    const orig = mes.field(e, ME_DEF_ORIG);
+    if (orig !== 0) {
+      e = orig;
+      continue;
+    }
+    const sup = tree.superOf(rec);
+    if (sup === 0) return 0;
+    e = tree.searchMethod(sup, mid);
+    rec = tree.definedClass;
+  }
+  return 0;
+}
+
+/**
  * The answer a lookup of `mid` from `klass` gives now, packed as (body entry << 2 | the
- * visibility of the entry found): 0 when nothing runs. A ZSUPER entry's visibility is its
- * own (that is its point); a REFINED entry's is its original's.
+ * visibility of visibleEntry): 0 when nothing runs.
  */
 export function lookupAnswer(tree: ClassTree, mes: MethodEntries, klass: number, mid: number): number {
   const me = tree.searchMethod(klass, mid);
   if (me === 0) return 0;
-  const body = resolveMethod(tree, mes, me, tree.definedClass, mid);
+  const at = tree.definedClass;
+  const body = resolveMethod(tree, mes, me, at, mid);
   if (body === 0) return 0;
-  const visiOf = mes.type(me) === VM_METHOD_TYPE_REFINED ? body : me;
-  return (body << 2) | visiCode(mes, visiOf);
+  return (body << 2) | visiCode(mes, visibleEntry(tree, mes, me, at, mid));
 }
 
 /** Two answers that no call can tell apart: the same definition with the same visibility. */

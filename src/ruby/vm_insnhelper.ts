@@ -13,7 +13,7 @@ import {
   ME_FLAGS, ME_OWNER, ME_WORDS, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, S_CI, S_MID, S_PIC_OVERFLOW, VM_METHOD_TYPE_REFINED,
   VM_METHOD_TYPE_ZSUPER,
 } from './layout.js';
-import { resolveMethod } from './method_lookup.js';
+import { resolveMethod, visibleEntry } from './method_lookup.js';
 import { NO_CC } from './method_cache.js';
 import type { SerialCache } from './serial_cache.js';
 import { DESIGN_SERIAL } from './vm_method.js';
@@ -280,14 +280,18 @@ export class Guild {
     let rec = at;
     if (call === VM_CALL_ZSUPER || call === VM_CALL_REFINED) {
       vm.dc.v[call === VM_CALL_ZSUPER ? DC_CALL_ZSUPER : DC_CALL_REFINED]++;
+      const mid = mes.field(cme, ME_CALLED_ID);
       vm.lock.lock(vm.owner);
-      target = resolveMethod(tree, mes, cme, at, mes.field(cme, ME_CALLED_ID));
+      // vm_call_refined checks the visibility of what it resolves to; a ZSUPER entry's own was checked.
+      const visible = call === VM_CALL_REFINED ? visibleEntry(tree, mes, cme, at, mid) : cme;
+      target = resolveMethod(tree, mes, cme, at, mid);
       rec = tree.definedClass;
       vm.lock.unlock();
       if (target === 0) return this.methodMissing();
-      // vm_call_refined checks the original's visibility; a ZSUPER entry's own was checked.
-      const visi = call === VM_CALL_REFINED && (vm_ci_flag(ciLo) & VM_CALL_FCALL) === 0 ? mes.visi(target) : 0;
-      if (visi === METHOD_VISI_PRIVATE || (visi === METHOD_VISI_PROTECTED && !tree.kindOf(self, mes.field(target, ME_OWNER)))) return this.methodMissing();
+      if (call === VM_CALL_REFINED && (vm_ci_flag(ciLo) & VM_CALL_FCALL) === 0) {
+        const visi = mes.visi(visible);
+        if (visi === METHOD_VISI_PRIVATE || (visi === METHOD_VISI_PROTECTED && !tree.kindOf(self, mes.field(visible, ME_OWNER)))) return this.methodMissing();
+      }
       call = vm_call_arity(mes, target, ciLo);
     }
     if (call === VM_CALL_METHOD_MISSING) return this.methodMissing();

@@ -7,11 +7,11 @@ import {
   type DebugCounters,
 } from './debug_counters.js';
 import {
-  METHOD_ENTRY_INVALIDATED, ME_DEFINED_CLASS, ME_OWNER, T_MODULE, VM_METHOD_TYPE_REFINED, VM_METHOD_TYPE_UNDEF, VM_METHOD_TYPE_ZSUPER,
+  METHOD_ENTRY_INVALIDATED, ME_DEFINED_CLASS, ME_DEF_ORIG, ME_OWNER, T_MODULE, VM_METHOD_TYPE_REFINED, VM_METHOD_TYPE_UNDEF, VM_METHOD_TYPE_ZSUPER,
 } from './layout.js';
 import type { MethodCache } from './method_cache.js';
 import { visiBits, type MethodDef, type MethodEntries } from './method_entry.js';
-import { resolveMethod } from './method_lookup.js';
+import { resolveMethod, visibleEntry } from './method_lookup.js';
 import { rb_class_clear_method_cache } from './serial_cache.js';
 
 /** Which invalidation protocol a VM runs. */
@@ -81,9 +81,18 @@ export class VmMethod {
     const defined = tree.definedClass;
     if (me === 0 || resolveMethod(tree, mes, me, defined, mid) === 0) return -ENOENT;
     const bits = visiBits(visi);
-    if (mes.visi(me) === bits) return 0;
-    if (defined === klass || defined === origin) this.methodEntrySet(klass, mid, mes.withVisibility(me, bits));
-    else this.rb_add_method(klass, mid, { type: VM_METHOD_TYPE_ZSUPER, ...visi });
+    if (mes.visi(visibleEntry(tree, mes, me, defined, mid)) === bits) return 0;
+    const own = defined === klass || defined === origin;
+    if (own && mes.type(me) === VM_METHOD_TYPE_REFINED && mes.field(me, ME_DEF_ORIG) !== 0) {
+      // A refined entry stays public; its original gets the visibility.
+      const orig = mes.withVisibility(mes.field(me, ME_DEF_ORIG), bits);
+      this.methodEntrySet(klass, mid, mes.create(mid, mes.field(me, ME_OWNER), mes.field(me, ME_DEFINED_CLASS), { type: VM_METHOD_TYPE_REFINED, orig }));
+    } else if (own && mes.type(me) !== VM_METHOD_TYPE_REFINED) {
+      this.methodEntrySet(klass, mid, mes.withVisibility(me, bits));
+    } else {
+      // Inherited (or refined with no original): a ZSUPER entry, which rb_add_method puts under the refinement.
+      this.rb_add_method(klass, mid, { type: VM_METHOD_TYPE_ZSUPER, ...visi });
+    }
     return 0;
   }
 
