@@ -35,6 +35,22 @@ describe('include after a call site cached the superclass method (include_module
     });
   }
 
+  it('into a root class with the negative cache: the "no such method" answers for the module\'s methods end', () => {
+    const { vm, guild } = makeVm({ negativeCache: true });
+    const R = vm.tree.defineClass(0);
+    const A = vm.tree.defineClass(R);
+    const M = vm.tree.defineModule();
+    const mFoo = vm.defineMethod(M, 3, plain);
+    const s = site(vm, 0, 3);
+    expect(guild.call(s, A)).toBe(CALL_METHOD_MISSING);
+    expect(guild.call(s, A)).toBe(CALL_METHOD_MISSING);
+    // CRuby clears nothing here (no superclass above the insertion point); the model's
+    // negative cache serves calls, so the class itself is cleared.
+    vm.include(R, M);
+    expect(vm.dc.get('cc_invalidate_negative')).toBe(1);
+    expect(guild.call(s, A)).toBe(vm.mes.body(mFoo));
+  });
+
   it('leaves methods the module does not define alone', () => {
     const { vm, guild } = makeVm();
     const A = vm.tree.defineClass(0);

@@ -114,7 +114,11 @@ export class ClassInclude {
   private clearShadowed(klass: number, superClass: number, m: number, include: boolean): boolean {
     const { tree, method } = this;
     const owner = tree.moduleOf(m);
-    const target = include ? superClass : klass;
+    // Into a root class (no superclass) CRuby clears nothing: no call can have cached a
+    // method above it. The model's negative cache serves calls (CRuby's serves respond_to?
+    // and check_funcall), and it may hold "no such method" for the module's methods: so the
+    // class itself is cleared then, which ends those answers.
+    const target = include ? (superClass !== 0 || !this.method.negativeCacheOn() ? superClass : klass) : klass;
     const clear =
       method.design !== DESIGN_SERIAL && target !== 0 && tree.typeOf(target) !== T_MODULE && this.skip !== (include ? SKIP_INCLUDE : SKIP_PREPEND);
     const mids: number[] = [];

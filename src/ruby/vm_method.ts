@@ -161,6 +161,11 @@ export class VmMethod {
     return 0;
   }
 
+  /** Whether the model's negative cache (which serves calls) is on. */
+  negativeCacheOn(): boolean {
+    return this.pcmc.ref.negativeCache;
+  }
+
   /** The serial design's rb_class_clear_method_cache: fresh serials for klass's subtree. */
   bumpSerials(klass: number): void {
     rb_class_clear_method_cache(this.mem, this.tree, this.serialCounter, klass, this.dc);
