@@ -116,6 +116,10 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
             name: 'victim-scored-highest',
             violations: cpus.flatMap((r, cpu) => (r.notWorst ? [{ message: r.notWorst, where: `cpu ${cpu}` }] : [])),
           },
+          {
+            name: 'deadlock-only-when-nothing-killable',
+            violations: cpus.flatMap((r, cpu) => (r.deadlock ? [{ message: r.deadlock, where: `cpu ${cpu}` }] : [])),
+          },
         ],
         notes: [
           ...(first ? ['first OOM invocation, as the kernel logs it:', ...first.log.map((l) => `  ${l}`)] : ['the OOM killer never ran']),
