@@ -223,7 +223,11 @@ export const methodCache = defineScenario<P, State>({
   variants: [
     { name: 'correct', summary: 'the chosen design as it must run among parallel guilds' },
     { name: 'inplace-imc', summary: "the serial design's inline and global caches shared by every guild and filled in place (Ruby 2.x's order, plain stores)" },
-    { name: 'no-barrier', summary: 'reclaims dropped call caches without stopping the guilds at a safepoint' },
+    // A small hot program redefined often: dropped call caches are reclaimed while guilds still read them.
+    {
+      name: 'no-barrier', summary: 'reclaims dropped call caches without stopping the guilds at a safepoint',
+      defaults: { callsites: 20, classes: 12, methods: 4, guilds: 3, redefineRate: '5000/s' },
+    },
   ],
   outcomes: [
     { id: 'ok', grade: 'ACCEPTABLE', description: 'ran a body that was the lookup result at some instant during the call' },
