@@ -5,6 +5,10 @@ import { MAX_NUMNODES, Memblock } from '../src/kernel/memblock.js';
 import { OVERCOMMIT_NEVER, VmAccounting } from '../src/kernel/overcommit.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
+import { GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT } from '../src/kernel/gfp.js';
+import { WMARK_MIN, ZONE_NORMAL } from '../src/kernel/mmzone.js';
+import { PageAlloc } from '../src/kernel/page_alloc.js';
+import { MiB, bootTest } from './kernel-helpers.js';
 
 /**
  * The real systems' boundary values themselves, not just either side of them: each test
@@ -97,5 +101,25 @@ describe('rte_pktmbuf_chain of two multi-segment packets', () => {
     pm.free(segs[0]);
     expect(mp.conservation(0)).toEqual([]);
     expect(mp.audit()).toEqual([]);
+  });
+});
+
+describe('the order > 0 watermark check through alloc_pages (__zone_watermark_ok: free - (2^order - 1) > mark)', () => {
+  it('refuses an order-3 GFP_NOWAIT block at free = min + 7 and takes it at min + 8', () => {
+    const { kernel } = bootTest({ mem: 64 * MiB, dmaLimit: 0, pcp: false });
+    const pa = new PageAlloc(kernel, 0);
+    const z = kernel.zones[ZONE_NORMAL];
+    const min = z.wmark(WMARK_MIN);
+    const block = pa.alloc_pages(GFP_KERNEL, 3);
+    while (pa.alloc_pages(GFP_NOWAIT, 0) >= 0);
+    expect(z.nr_free_pages()).toBe(min);
+    const below = pa.alloc_pages(GFP_ATOMIC, 0);
+    pa.__free_pages(block, 3);
+    expect(z.nr_free_pages()).toBe(min + 7);
+    expect(pa.alloc_pages(GFP_NOWAIT, 3)).toBe(-1);
+    pa.__free_pages(below, 0);
+    expect(z.nr_free_pages()).toBe(min + 8);
+    expect(pa.alloc_pages(GFP_NOWAIT, 3)).toBe(block);
+    expect(z.nr_free_pages()).toBe(min);
   });
 });
