@@ -48,31 +48,31 @@ describe('memblock boundaries (tools/testing/memblock)', () => {
     const arena = Arena.create(1 << 16);
     return Memblock.create(arena, new AtomicsMem(arena.sab), () => {});
   }
-  const region = (base: number, size: number) => ({ base, size, flags: 0, nid: MAX_NUMNODES });
+  const region = (base: bigint, size: bigint) => ({ base, size, flags: 0, nid: MAX_NUMNODES });
 
   it('merges an added region with the one just below it, and with the one just above it', () => {
     const mb = fresh();
-    mb.add(0x10000, 0x1000);
-    mb.add(0x11000, 0x2000);
-    expect(mb.memory.regions()).toEqual([region(0x10000, 0x3000)]);
-    mb.add(0xe000, 0x2000);
-    expect(mb.memory.regions()).toEqual([region(0xe000, 0x5000)]);
+    mb.add(0x10000n, 0x1000n);
+    mb.add(0x11000n, 0x2000n);
+    expect(mb.memory.regions()).toEqual([region(0x10000n, 0x3000n)]);
+    mb.add(0xe000n, 0x2000n);
+    expect(mb.memory.regions()).toEqual([region(0xe000n, 0x5000n)]);
     // One byte of gap is not touching.
-    mb.add(0x13001, 0x1000);
+    mb.add(0x13001n, 0x1000n);
     expect(mb.memory.cnt).toBe(2);
-    expect(mb.memory.total_size).toBe(0x6000);
+    expect(mb.memory.total_size).toBe(0x6000n);
     expect(mb.audit()).toEqual([]);
   });
 
   it('allocates top-down into a hole of exactly the size asked, and then the reservations around it merge into one', () => {
     const mb = fresh();
-    mb.add(0, 0x100000);
-    mb.reserve(0x1000, 0x4f000);
-    mb.reserve(0x52000, 0xae000);
-    expect(mb.alloc(0x3000, 0x1000)).toBe(0);
-    expect(mb.alloc(0x2000, 0x1000)).toBe(0x50000);
-    expect(mb.reserved.regions()).toEqual([region(0x1000, 0xff000)]);
-    expect(mb.alloc(0x1000, 0x1000)).toBe(0);
+    mb.add(0n, 0x100000n);
+    mb.reserve(0x1000n, 0x4f000n);
+    mb.reserve(0x52000n, 0xae000n);
+    expect(mb.alloc(0x3000n, 0x1000n)).toBe(0n);
+    expect(mb.alloc(0x2000n, 0x1000n)).toBe(0x50000n);
+    expect(mb.reserved.regions()).toEqual([region(0x1000n, 0xff000n)]);
+    expect(mb.alloc(0x1000n, 0x1000n)).toBe(0n);
     expect(mb.audit()).toEqual([]);
   });
 });
