@@ -53,8 +53,9 @@ const CASES: Case[] = [
 describe('each concurrent structure under the deterministic scheduler: the correct code holds, a missing atomic fails', () => {
   for (const c of CASES) {
     it(`${c.structure}: ${c.scenario} correct passes ${c.iterations} schedules, ${c.broken} fails within them`, async () => {
+      const { ops, ...params } = c.params;
       const run = (variant: string) =>
-        explore({ scenario: c.scenario, params: { ...c.params, variant, seed: 1 }, strategy: c.strategy, iterations: c.iterations, failuresDir: dir() });
+        explore({ scenario: c.scenario, params: { ...params, variant }, ops: ops as number, seed: 1, strategy: c.strategy, iterations: c.iterations, shrink: false, failuresDir: dir() });
       const ok = await run('correct');
       expect(ok.failure?.run.failure ?? null).toBeNull();
       expect(ok.iterations).toBe(c.iterations);
