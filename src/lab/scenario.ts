@@ -72,6 +72,9 @@ export interface CheckResult {
   notes?: string[];
 }
 
+/** Where `memrace list` files a scenario: one of the lab's subsystems, or any label of a user's own. */
+export type Subsystem = 'dpdk' | 'kernel' | 'ruby' | 'paging' | 'lab' | (string & {});
+
 /** A role: the function an actor runs on its worker thread until `ctx.stopped()`. */
 export type RoleFn<P extends Params, S> = (ctx: ActorContext<P, S>) => unknown;
 
@@ -83,7 +86,8 @@ export type RoleFn<P extends Params, S> = (ctx: ActorContext<P, S>) => unknown;
 export interface Scenario<P extends Params = Params, S = unknown> {
   name: string;
   summary: string;
-  subsystem: 'dpdk' | 'kernel' | 'ruby' | 'paging' | 'lab';
+  /** The built-in subsystems' labels, or a user's own ('user' when a user scenario leaves it out). */
+  subsystem: Subsystem;
   /** Command-line parameters; `workers`, `duration`, `variant`, `seed` and `ops` are the engine's own. */
   params: readonly ParamSpec[];
   /** The correct variant is always 'correct' and comes first; the others are broken on purpose. */
@@ -121,7 +125,31 @@ export interface Scenario<P extends Params = Params, S = unknown> {
   check(c: CheckContext<P, S>): CheckResult;
 }
 
-/** Erase a scenario's parameter types for the registry. */
-export function defineScenario<P extends Params, S>(s: Scenario<P, S>): Scenario {
-  return s as unknown as Scenario;
+/**
+ * What `defineScenario` takes: a scenario with the bookkeeping a small one does not need
+ * left optional. `subsystem` defaults to 'user', `variants` to one 'correct', `params`,
+ * `counters`, `opNames` and `outcomes` to none, `imageBytes` to 4 KiB, `check` to no oracles.
+ */
+export type ScenarioSpec<P extends Params = Params, S = unknown> =
+  Omit<Scenario<P, S>, Defaulted> & Partial<Pick<Scenario<P, S>, Defaulted>>;
+
+type Defaulted = 'subsystem' | 'summary' | 'variants' | 'params' | 'counters' | 'opNames' | 'outcomes' | 'imageBytes' | 'check';
+
+/**
+ * Declare a scenario: the public entry of the contract. Fills in the defaults of
+ * `ScenarioSpec` and erases the parameter types, so scenarios of any shape share one list.
+ */
+export function defineScenario<P extends Params, S>(s: ScenarioSpec<P, S>): Scenario {
+  return {
+    ...s,
+    summary: s.summary ?? s.name,
+    subsystem: s.subsystem ?? 'user',
+    variants: s.variants ?? [{ name: 'correct', summary: 'the scenario as written' }],
+    params: s.params ?? [],
+    counters: s.counters ?? [],
+    opNames: s.opNames ?? [],
+    outcomes: s.outcomes ?? [],
+    imageBytes: s.imageBytes ?? (() => 4096),
+    check: s.check ?? (() => ({ oracles: [] })),
+  } as unknown as Scenario;
 }
