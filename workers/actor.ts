@@ -5,7 +5,7 @@ import { ActorContext } from '../src/runtime/context.js';
 import { GO, READY } from '../src/runtime/control.js';
 import { Rng } from '../src/runtime/rng.js';
 import type { ActorReturn, ActorTask } from '../src/runtime/task.js';
-import { findScenario } from '../src/scenarios/index.js';
+import { resolveScenario } from '../src/scenarios/index.js';
 import { PortAbort, bindPort } from '../src/runtime/ports.js';
 // Registers the 'scheduled' port, so a deterministic run's tasks bind it in this worker.
 import '../src/lab/det/port.js';
@@ -14,10 +14,10 @@ import '../src/lab/det/port.js';
  * One actor on a pool thread: attach to the image, wait at the start barrier, run the role,
  * leave the state word saying how it ended. The main thread's watchdog reads that word.
  */
-export default function runActor(task: ActorTask): ActorReturn {
+export default async function runActor(task: ActorTask): Promise<ActorReturn> {
   const arena = Arena.attach(task.sab, task.layout);
   const mem: Mem = bindPort(task, new AtomicsMem(task.sab));
-  const scenario = findScenario(task.scenario);
+  const scenario = await resolveScenario(task.scenario);
   const roleName = task.roles[task.actor];
   const role = scenario.roles[roleName];
   const i32 = arena.i32;

@@ -10,6 +10,7 @@ import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
 import { OutputFile } from '../output-file.js';
+import { scenarioArg, scenarioKey } from '../../scenarios/user.js';
 
 /** The exploration as plain data: the failing run without its image. */
 function exploreJson(r: ExploreResult) {
@@ -46,7 +47,7 @@ export function registerExplore(program: Command): void {
       const bar = countBar(`explore ${scenario.name}`, iterations);
       let turns = 0;
       const r = await explore({
-        scenario: scenario.name,
+        scenario: scenarioKey(scenario),
         params: raw,
         strategy: String(opts.strategy ?? 'pct'),
         depth: intOption('depth', opts.depth, 3, 0, 32),
@@ -69,7 +70,7 @@ export function registerExplore(program: Command): void {
         if (forbidden.length) out.push(`outcomes: ${forbidden.join(', ')}`);
         out.push(`schedule: ${run.decisions.length} decisions, ${run.steps} turns, saved to ${file}`);
         out.push(`decisions: ${schedule.decisions!.length > 400 ? schedule.decisions!.slice(0, 400) + ' ...' : schedule.decisions}`);
-        out.push(`replay it: npx memrace replay ${r.scenario} --variant ${r.params.variant as string} --schedule ${file}`);
+        out.push(`replay it: npx memrace replay ${scenarioArg(scenario)} --variant ${r.params.variant as string} --schedule ${file}`);
         process.exitCode = 1;
       }
       process.stdout.write(out.join('\n') + '\n');

@@ -22,7 +22,7 @@ export function registerReplay(program: Command): void {
       const given = scenarioValues(scenario, opts);
       const schedule = readSchedule(file, scenario.name);
       checkGivenParams(schedule, resolveScenarioParams(scenario, { ...schedule.params, ...given }), Object.keys(given));
-      const r = await replaySchedule(schedule);
+      const r = await replaySchedule(schedule, scenario);
       const { run } = r;
       const out = [`replay ${schedule.scenario} [${schedule.variant}] ${file}: iteration ${schedule.iteration + 1} of a ${schedule.plan.strategy} exploration, seed ${schedule.seed}`];
       out.push(`actors: ${run.run.roles.map((role, a) => `a${a}=${role}`).join(' ')}`);

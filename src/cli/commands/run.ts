@@ -9,6 +9,7 @@ import { scenarioValues } from '../options.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { progressBar } from '../progress.js';
 import { OutputFile } from '../output-file.js';
+import { scenarioKey } from '../../scenarios/user.js';
 
 /** What a run can be written to besides the terminal. */
 const reportWriters: Array<{ flag: string; help: string; format: (r: Report) => string }> = [
@@ -49,7 +50,7 @@ export function registerRun(program: Command): void {
       let report: Report;
       try {
         report = await runStress({
-          scenario: scenario.name,
+          scenario: scenarioKey(scenario),
           params: scenarioValues(scenario, opts),
           stopOnForbidden: opts.stopOnForbidden === true,
           timeBudgetMs: commandBudget(opts.timeBudget),

@@ -5,6 +5,7 @@ import { table } from '../../lab/table.js';
 import { intOption } from '../int-option.js';
 import { scenarioValues } from '../options.js';
 import { registerScenarioCommand } from '../scenario-command.js';
+import { scenarioKey } from '../../scenarios/user.js';
 
 /** A live step that does not return within this is reported as a hang. */
 const STEP_TIMEOUT_MS = 10_000;
@@ -24,7 +25,7 @@ export function registerStep(program: Command): void {
     action: async (scenario, opts) => {
       const rounds = intOption('rounds', opts.rounds, 4, 1, 10_000);
       const steps = intOption('steps', opts.steps, 8, 1, 1_000_000);
-      const run = prepareRun(scenario.name, scenarioValues(scenario, opts));
+      const run = prepareRun(scenarioKey(scenario), scenarioValues(scenario, opts));
       const actors = await Promise.all(run.tasks.map((t) => LiveActor.start(t)));
       try {
         for (let round = 1; round <= rounds; round++) {

@@ -10,6 +10,7 @@ import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
 import { OutputFile } from '../output-file.js';
+import { scenarioKey } from '../../scenarios/user.js';
 
 export function registerSweep(program: Command): void {
   registerScenarioCommand(program, {
@@ -37,7 +38,7 @@ export function registerSweep(program: Command): void {
       const values = parseRange(flagOf(axis), String(rawAxis));
       const bar = countBar(`sweep ${scenario.name}`, values.length * Math.max(1, series.reduce((n, s) => n * s.values.length, 1)) * runs);
       const r = await sweep({
-        scenario: scenario.name, params: given, axis: { name: axis, values }, series, runs,
+        scenario: scenarioKey(scenario), params: given, axis: { name: axis, values }, series, runs,
         timeBudgetMs: commandBudget(opts.timeBudget),
         onRun: (done, _total, label) => bar.update(done, label),
       }).finally(() => bar.stop());

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import { actorPool } from '../../runtime/actors.js';
-import { findScenario } from '../../scenarios/index.js';
+import { resolveScenario } from '../../scenarios/index.js';
+import { scenarioKey, scenarioSource } from '../../scenarios/user.js';
 import { resolveScenarioParams } from '../engine-params.js';
 import type { Params } from '../params.js';
 import type { StrategyName } from './block.js';
@@ -11,6 +12,7 @@ import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, w
 import { makeStrategy } from './strategy.js';
 
 export interface ExploreOptions {
+  /** A built-in scenario's name, or a path to a scenario file (.mjs, .js, .ts). */
   scenario: string;
   /** Raw parameter values (CLI strings or typed); `ops` must be set (a scheduled run needs an end). */
   params: Record<string, unknown>;
@@ -52,7 +54,7 @@ const ITERATION_MS = 30_000;
  * leaves the schedule to replay; the first failing schedule is saved with its decisions.
  */
 export async function explore(o: ExploreOptions): Promise<ExploreResult> {
-  const scenario = findScenario(o.scenario);
+  const scenario = await resolveScenario(o.scenario);
   const params = resolveScenarioParams(scenario, o.params);
   if (!((params.ops as number) > 0)) throw new ConfigError('--ops', 'a scheduled run needs an op budget per actor', 'an integer from 1, e.g. --ops 4');
   const actors = scenario.actors(params).length;
@@ -61,10 +63,12 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const strategy = makeStrategy(o.strategy, { seed, depth, actors });
   const det: DetOptions = { stepBudget: o.stepBudget ?? 5000, stopOnForbidden: true, timeBudgetMs: ITERATION_MS };
   const dir = o.failuresDir ?? 'failures';
+  const source = scenarioSource(scenario);
   const inflight = join(dir, `${scenario.name}-${seed}.running.schedule`);
   const header = (it: number, plan: IterationPlan): ScheduleFile => ({
     format: 'memrace-schedule', version: SCHEDULE_VERSION, memrace: memraceVersion(), scenario: scenario.name,
     variant: params.variant as string, params, seed, iteration: it, plan, stepBudget: det.stepBudget, stopOnForbidden: det.stopOnForbidden,
+    ...(source ? { scenarioFile: source.file, sha256: source.sha256 } : {}),
   });
   // The budget covers the threads' start too.
   const t0 = performance.now();
@@ -85,7 +89,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
       }
       writeSchedule(inflight, header(it, plan));
       const left = o.timeBudgetMs === undefined ? ITERATION_MS : o.timeBudgetMs - (performance.now() - t0);
-      const run = await runScheduled(scenario.name, params, plan, { ...det, timeBudgetMs: Math.min(ITERATION_MS, left) }, pool);
+      const run = await runScheduled(scenarioKey(scenario), params, plan, { ...det, timeBudgetMs: Math.min(ITERATION_MS, left) }, pool);
       result.iterations = it + 1;
       strategy.observe(run);
       o.onIteration?.(it, run);

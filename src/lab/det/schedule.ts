@@ -36,6 +36,9 @@ const ScheduleSchema = z.object({
   decisions: z.string().regex(/^(\d+(\*\d+)?( \d+(\*\d+)?)*)?$/).optional(),
   steps: z.number().int().optional(),
   failure: z.object({ kind: z.string(), message: z.string() }).optional(),
+  /** A user's scenario: the module's absolute path and the sha256 of its bytes when explored. */
+  scenarioFile: z.string().optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
 export type ScheduleFile = z.infer<typeof ScheduleSchema>;
