@@ -17,7 +17,7 @@ function exploreJson(r: ExploreResult) {
   const f = r.failure;
   return {
     scenario: r.scenario, params: r.params, strategy: r.strategy, iterations: r.iterations, exhausted: r.exhausted,
-    outOfTime: r.outOfTime, elapsedMs: Math.round(r.elapsedMs), env: envInfo(),
+    outOfTime: r.outOfTime, elapsedMs: Math.round(r.elapsedMs), env: envInfo(), uncontrolled: r.uncontrolled, unreplayable: r.unreplayable,
     failure: f && {
       ...f.run.failure!, file: f.file, iteration: f.schedule.iteration, steps: f.run.steps, decisions: f.schedule.decisions,
       roles: f.run.run.roles, outcomes: f.run.outcomes, oracles: f.run.oracles, positions: f.run.positions,
@@ -60,7 +60,11 @@ export function registerExplore(program: Command): void {
       const shown = Object.entries(r.params).filter(([k]) => !['variant', 'duration'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(' ');
       const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy} ${shown}`];
       const secs = (r.elapsedMs / 1000).toFixed(1);
-      if (!r.failure) {
+      for (const sign of r.uncontrolled) out.push(`WARNING: not fully controlled by the scheduler: ${sign}`);
+      if (r.unreplayable) {
+        out.push(`iteration ${r.unreplayable.iteration + 1} failed (${r.unreplayable.message}), but its schedule does not replay it: the code ran outside the scheduler's control, so no schedule is reported`);
+        process.exitCode = 1;
+      } else if (!r.failure) {
         const why = r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
         out.push(`no failing schedule in ${r.iterations} iteration(s), ${secs}s (${why})`);
       } else {

@@ -29,6 +29,7 @@ export function registerReplay(program: Command): void {
       out.push(...renderTrace(r.trace, run.run.roles));
       const counted = run.outcomes.filter((o) => o.count > 0).map((o) => `${o.outcome} x${o.count}`);
       out.push(`${run.steps} turns, ${run.decisions.length} decisions; outcomes: ${counted.join(', ') || 'none'}`);
+      for (const sign of run.uncontrolled) out.push(`WARNING: not fully controlled by the scheduler: ${sign}`);
       out.push(run.failure ? `FAILED: ${run.failure.message}` : 'passed: no forbidden outcome, every oracle holds');
       if (schedule.decisions !== undefined) out.push(r.reproduced ? 'reproduced: the recorded run, exactly (same failure, same turns)' : `NOT reproduced: recorded ${schedule.failure?.message ?? 'a pass'} in ${schedule.steps} turns`);
       process.stdout.write(out.join('\n') + '\n');

@@ -5,6 +5,8 @@ import { type OracleResult, violationCount } from '../scenario.js';
 import { type OutcomeCount, forbiddenOutcomes } from '../report.js';
 import type { Machine } from '../../runtime/machine.js';
 import { prepareRun } from '../stress.js';
+import { scenarioSource } from '../../scenarios/user.js';
+import { uncontrolledSigns } from './uncontrolled.js';
 import {
   A_BASE, A_WORDS, ACCESS_KINDS, ACTOR_STATE_NAMES, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
   H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
@@ -73,6 +75,8 @@ export interface DetRun {
   positions: ActorPosition[];
   /** The trace block (a copy), decoded by trace.ts. */
   trace: Int32Array;
+  /** Signs that a user scenario's code ran outside the scheduler's control (uncontrolled.ts); empty when it did not. */
+  uncontrolled: string[];
 }
 
 
@@ -124,6 +128,8 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
 export async function runScheduled(scenario: string, params: Record<string, unknown>, plan: IterationPlan, opts: DetOptions, pool: Piscina): Promise<DetRun> {
   const { run, base, shape } = prepareScheduled(scenario, params, plan, opts);
   const i32 = run.mem.i32;
+  // A user's code may escape the scheduler (plain accesses): keep the image as set up, to check the trace against.
+  const before = scenarioSource(run.scenario) ? i32.slice() : null;
   const batch = await runActors({
     tasks: run.tasks,
     mem: run.mem,
@@ -169,7 +175,8 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
   const quiescent = status === 'finished' && batch.failures.length === 0;
   const check = quiescent ? run.check(batch.results) : { oracles: [], outcomes: {} };
   const outcomes = run.outcomeCounts(check.outcomes);
-  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace };
+  const uncontrolled = before && steps <= shape.maxSteps ? uncontrolledSigns(run, before, trace, status === 'finished') : [];
+  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace, uncontrolled };
   result.failure = judge(result, batch.failures.map((f) => `actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}': ${f.message}`), i32[base + H_CULPRIT]);
   return result;
 }

@@ -8,7 +8,8 @@ import { resolveScenarioParams } from '../engine-params.js';
 import type { Params } from '../params.js';
 import type { StrategyName } from './block.js';
 import { type DetOptions, type DetRun, type IterationPlan, runScheduled } from './engine.js';
-import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, writeSchedule } from './schedule.js';
+import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, replayPlan, writeSchedule } from './schedule.js';
+import { sameRun } from './replay.js';
 import { makeStrategy } from './strategy.js';
 
 export interface ExploreOptions {
@@ -42,6 +43,16 @@ export interface ExploreResult {
   elapsedMs: number;
   /** The first failing run, its schedule and the file it was saved to. */
   failure: { run: DetRun; schedule: ScheduleFile; file: string } | null;
+  /**
+   * Signs that a user scenario's code ran outside the scheduler's control, from any
+   * iteration (uncontrolled.ts): its schedules need not replay.
+   */
+  uncontrolled: string[];
+  /**
+   * A failure seen in a run the scheduler did not control, whose schedule did not replay
+   * it: not reported as found (`failure` stays null), the exploration stops.
+   */
+  unreplayable: { message: string; iteration: number } | null;
 }
 
 /** Per-iteration wall-clock limit: a scheduled run is bounded by its step budget; this is a net. */
@@ -75,6 +86,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const pool = actorPool(actors);
   const result: ExploreResult = {
     scenario: scenario.name, params, strategy: strategy.name, iterations: 0, exhausted: false, outOfTime: false, elapsedMs: 0, failure: null,
+    uncontrolled: [], unreplayable: null,
   };
   try {
     for (let it = 0; it < o.iterations; it++) {
@@ -93,10 +105,16 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
       result.iterations = it + 1;
       strategy.observe(run);
       o.onIteration?.(it, run);
+      for (const sign of run.uncontrolled) if (!result.uncontrolled.includes(sign) && result.uncontrolled.length < 5) result.uncontrolled.push(sign);
       if (run.failure) {
         const schedule: ScheduleFile = {
           ...header(it, plan), decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure,
         };
+        // A run that escaped the scheduler is reported as found only if its schedule replays it.
+        if (run.uncontrolled.length && !sameRun(schedule, await runScheduled(scenarioKey(scenario), params, replayPlan(schedule), det, pool))) {
+          result.unreplayable = { message: run.failure.message, iteration: it };
+          break;
+        }
         const file = join(dir, `${scenario.name}-${seed}.schedule`);
         writeSchedule(file, schedule);
         result.failure = { run, schedule, file };

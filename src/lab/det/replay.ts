@@ -21,6 +21,11 @@ export async function replay(scenario: string, file: string): Promise<ReplayResu
   return replaySchedule(readSchedule(file, s.name), s);
 }
 
+/** A run ended as the schedule's recorded run did: the same failure (or none) after the same number of turns. */
+export function sameRun(schedule: ScheduleFile, run: DetRun): boolean {
+  return run.failure?.kind === schedule.failure?.kind && run.failure?.message === schedule.failure?.message && run.steps === schedule.steps;
+}
+
 const short = (h: string) => h.slice(0, 12);
 
 /**
@@ -52,8 +57,7 @@ export async function replaySchedule(schedule: ScheduleFile, scenario?: Scenario
     const run = await runScheduled(scenarioKey(s), schedule.params, replayPlan(schedule), {
       stepBudget: schedule.stepBudget, stopOnForbidden: schedule.stopOnForbidden, timeBudgetMs: 60_000,
     }, pool);
-    const reproduced = schedule.decisions === undefined
-      || (run.failure?.kind === schedule.failure?.kind && run.failure?.message === schedule.failure?.message && run.steps === schedule.steps);
+    const reproduced = schedule.decisions === undefined || sameRun(schedule, run);
     return { schedule, run, trace: traceOf(run), reproduced };
   } finally {
     await pool.destroy();
