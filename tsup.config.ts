@@ -8,6 +8,7 @@ export default defineConfig({
     'workers/actor': 'workers/actor.ts',
     'workers/live': 'workers/live.ts',
     index: 'src/index.ts',
+    vitest: 'src/vitest.ts',
   },
   format: ['esm'],
   target: 'node20',

@@ -140,7 +140,7 @@ type Defaulted = 'subsystem' | 'summary' | 'variants' | 'params' | 'counters' | 
  * `ScenarioSpec` and erases the parameter types, so scenarios of any shape share one list.
  */
 export function defineScenario<P extends Params, S>(s: ScenarioSpec<P, S>): Scenario {
-  return {
+  const out = {
     ...s,
     summary: s.summary ?? s.name,
     subsystem: s.subsystem ?? 'user',
@@ -152,4 +152,21 @@ export function defineScenario<P extends Params, S>(s: ScenarioSpec<P, S>): Scen
     imageBytes: s.imageBytes ?? (() => 4096),
     check: s.check ?? (() => ({ oracles: [] })),
   } as unknown as Scenario;
+  const file = (s as Partial<Record<symbol, string>>)[DEFINED_IN] ?? callerFile(new Error().stack);
+  if (file) Object.defineProperty(out, DEFINED_IN, { value: file });
+  return out;
+}
+
+/**
+ * Where a scenario was defined: the module that called defineScenario, so a scenario passed
+ * as an object (memrace/vitest) can be loaded from its file by the workers. A registered
+ * symbol, because memrace's bundles (the package root, memrace/vitest) each hold their own copy of this code.
+ */
+export const DEFINED_IN: unique symbol = Symbol.for('memrace.definedIn') as never;
+
+/** The file of the stack frame that called defineScenario (the third line of the stack). */
+function callerFile(stack: string | undefined): string | undefined {
+  const frame = stack?.split('\n')[2] ?? '';
+  const m = /\(?((?:file:\/\/)?\/[^():]+?\.[mc]?[jt]s)(?:\?[^:]*)?:\d+:\d+\)?\s*$/.exec(frame);
+  return m?.[1];
 }
