@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore, stress } from 'memrace/vitest';
-import counter from './fixtures/user/counter.scenario.mjs';
+import counter from './fixtures/user/counter.scenario.js';
 
 const failuresDir = mkdtempSync(join(tmpdir(), 'memrace-vitest-'));
 
@@ -17,7 +17,7 @@ describe('memrace/vitest', () => {
 
   it('fails on the racy counter with the forbidden outcome, the oracle and the replay command', async () => {
     await expect(explore(counter, { variant: 'racy', params: { workers: 2 }, ops: 2, iterations: 300, failuresDir })).rejects.toThrow(
-      /counter \[racy\] failed under explore \(iteration \d+ of 300, pct\).*\n\s+forbidden outcome 'lost-update' x1 \(an increment was lost\)\n\s+oracle count: counter is \d+, the actors added \d+\n.*\n\s+replay it: npx memrace replay \.\/test\/fixtures\/user\/counter\.scenario\.mjs --variant racy --schedule .*counter-1\.schedule/,
+      /counter-ts \[racy\] failed under explore \(iteration \d+ of 300, pct\).*\n\s+forbidden outcome 'lost-update' x1 \(an increment was lost\)\n\s+oracle count: counter is \d+, the actors added \d+\n.*\n\s+replay it: npx memrace replay \.\/test\/fixtures\/user\/counter\.scenario\.ts --variant racy --schedule .*counter-ts-1\.schedule/,
     );
   });
 
