@@ -16,6 +16,11 @@ import type { Mem } from '../../shm/mem.js';
  * - The runtime's own regions (control words, counters, the scheduler's block) and the
  *   port's calls into Atomics pass straight through.
  *
+ * A run of loads that comes back to a word it loaded already, and sees the same value, is
+ * a spin (`while (Atomics.load(a) && Atomics.load(b))`): that load is preceded by a pause,
+ * so PCT and DFS take it as the yield it is (a spinner with the top priority would
+ * otherwise spin until its step budget runs out).
+ *
  * Plain typed-array reads and writes cannot be intercepted; uncontrolled.ts finds the
  * ones that changed what the port saw.
  */
@@ -46,6 +51,8 @@ const OPS32: Record<string, Op32> = {
 const OPS64: Record<string, Op64> = {
   add: (a, b) => a + b, sub: (a, b) => a - b, and: (a, b) => a & b, or: (a, b) => a | b, xor: (a, b) => a ^ b, exchange: (_a, b) => b,
 };
+/** Loads remembered for spin detection. */
+const SPIN_WINDOW = 8;
 const RMW = ['add', 'sub', 'and', 'or', 'xor', 'exchange'] as const;
 
 export interface Interposer {
@@ -81,6 +88,20 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
     }
   };
   const mem = guardPort(port, own);
+  /** The words (and values seen) of the loads since this actor's last other call: a spin comes back to one. */
+  const seenWord = new Int32Array(SPIN_WINDOW);
+  const seenValue = new Int32Array(SPIN_WINDOW);
+  let seen = 0;
+  const spins = (w: number, v: number): boolean => {
+    for (let k = 0; k < seen; k++) if (seenWord[k] === w) return seenValue[k] === v;
+    return false;
+  };
+  const saw = (w: number, v: number) => {
+    for (let k = 0; k < seen; k++) if (seenWord[k] === w) return void (seenValue[k] = v);
+    if (seen === SPIN_WINDOW) seen = 0;
+    seenWord[seen] = w;
+    seenValue[seen++] = v;
+  };
   const scenarioWord = (ta: Typed) => ta.buffer === sab;
 
   /** Which of the image's words (or 64-bit words) an element is, or -1 to pass through. */
@@ -151,15 +172,22 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
     const w = wordOf(ta, index);
     if (w < 0 || inRanges(runtime, w)) return real.load(ta as Int32Array, index);
     const size = ta.BYTES_PER_ELEMENT;
-    if (size === 8) return conv64(ta, mem.load64((ta.byteOffset >> 3) + Number(index)));
-    if (size === 4) return conv32(ta, mem.load(w));
-    return lane(ta, Number(index)).get(mem.load(w));
+    if (size === 8) {
+      seen = 0;
+      return conv64(ta, mem.load64((ta.byteOffset >> 3) + Number(index)));
+    }
+    // The actor holds the turn since its last call: a plain look at the word races with nobody.
+    if (spins(w, mem.i32[w])) mem.pause();
+    const v = mem.load(w);
+    saw(w, v);
+    return size === 4 ? conv32(ta, v) : lane(ta, Number(index)).get(v);
   };
   fake.load = load;
 
   const rmw = (name: (typeof RMW)[number]) => (ta: Typed, index: number, value: number | bigint) => {
     const realOp = real[name] as unknown as (t: Typed, i: number, v: number | bigint) => number | bigint;
     if (!controlled(ta)) return realOp(ta, index, value);
+    seen = 0;
     if (!scenarioWord(ta)) return foreign(() => realOp(ta, index, value));
     const w = wordOf(ta, index);
     if (w < 0 || inRanges(runtime, w)) return realOp(ta, index, value);
@@ -173,6 +201,7 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
 
   fake.store = (ta: Typed, index: number, value: number | bigint) => {
     if (!controlled(ta)) return real.store(ta as Int32Array, index, value as number);
+    seen = 0;
     if (!scenarioWord(ta)) return foreign(() => real.store(ta as Int32Array, index, value as number));
     const w = wordOf(ta, index);
     if (w < 0 || inRanges(runtime, w)) return real.store(ta as Int32Array, index, value as number);
@@ -190,6 +219,7 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
   fake.compareExchange = (ta: Typed, index: number, expected: number | bigint, replacement: number | bigint) => {
     const call = () => real.compareExchange(ta as Int32Array, index, expected as number, replacement as number);
     if (!controlled(ta)) return call();
+    seen = 0;
     if (!scenarioWord(ta)) return foreign(call);
     const w = wordOf(ta, index);
     if (w < 0 || inRanges(runtime, w)) return call();
@@ -207,6 +237,7 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
   fake.wait = (ta: Int32Array | BigInt64Array, index: number, value: number | bigint, timeout?: number) => {
     const call = () => real.wait(ta as Int32Array, index, value as number, timeout);
     if (!controlled(ta) || !(ta instanceof Int32Array || ta instanceof BigInt64Array)) return call();
+    seen = 0;
     const w = wordOf(ta, index);
     if (w < 0 || (scenarioWord(ta) && inRanges(runtime, w))) return call();
     const t = timeout === undefined ? Infinity : Number(timeout);
@@ -224,6 +255,7 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
   fake.notify = (ta: Int32Array | BigInt64Array, index: number, count?: number) => {
     const call = () => real.notify(ta as Int32Array, index, count);
     if (!controlled(ta)) return call();
+    seen = 0;
     if (!scenarioWord(ta)) return foreign(call);
     const w = wordOf(ta, index);
     if (w < 0 || inRanges(runtime, w) || ta instanceof BigInt64Array) return call();
