@@ -21,13 +21,13 @@ describe.each([
 ])('examples/%s', (name, broken, outcome) => {
   it(`passes in its correct form and is caught as ${broken}`, async () => {
     const file = example(name);
-    const ok = await explore({ scenario: file, params: { ops: 3 }, strategy: 'random', iterations: 25, failuresDir });
+    const ok = await explore({ scenario: file, params: { ops: 3 }, strategy: 'random', iterations: 10, failuresDir });
     expect(ok.failure?.run.failure ?? null).toBeNull();
     expect(ok.uncontrolled).toEqual([]);
     const bad = await explore({ scenario: file, params: { ops: 3, variant: broken }, strategy: 'random', iterations: 200, failuresDir });
     expect(bad.failure?.run.outcomes.find((o) => o.outcome === outcome)?.count).toBeGreaterThan(0);
     expect(bad.uncontrolled).toEqual([]);
-    const stress = await runStress({ scenario: file, params: { ops: 300 }, timeBudgetMs: 20_000 });
+    const stress = await runStress({ scenario: file, params: { ops: 100 }, timeBudgetMs: 20_000 });
     expect(stress.verdict).toBe('pass');
   });
 });

@@ -6,10 +6,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { defineScenario } from '../src/lab/scenario.js';
 import { runStress } from '../src/lab/stress.js';
 import { explore } from '../src/lab/det/explore.js';
-import { replay } from '../src/lab/det/replay.js';
+import { checkScenarioSource, replay } from '../src/lab/det/replay.js';
+import type { ScheduleFile } from '../src/lab/det/schedule.js';
+import { findScenario, resolveScenario } from '../src/scenarios/index.js';
 
 const fixture = (name: string) => resolve('test/fixtures/user', name);
-const dir = () => mkdtempSync(join(tmpdir(), 'memrace-user-'));
 const cli = (...args: string[]) => spawnSync('node', ['dist/cli/main.js', ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('the scenario contract', () => {
@@ -48,8 +49,15 @@ describe('a scenario from a file', () => {
     expect(edited.stderr).toMatch(/the scenario file .*counter\.scenario\.ts has changed since the schedule was recorded \(sha256 [0-9a-f]{12}… then, [0-9a-f]{12}… now\)/);
   });
 
-  it('refuses a built-in schedule for a file and a missing or malformed file, exit 2 naming the scenario argument', () => {
-    const d = dir();
+  it("refuses a built-in's schedule for a file and a file's for a built-in", async () => {
+    const file = await resolveScenario(fixture('counter.scenario.mjs'));
+    const schedule = { scenario: 'counter' } as ScheduleFile;
+    expect(() => checkScenarioSource(schedule, file)).toThrow(/recorded for the built-in scenario 'counter', not the file .*counter\.scenario\.mjs/);
+    expect(() => checkScenarioSource({ ...schedule, scenarioFile: '/x/counter.mjs', sha256: 'ab'.repeat(32) }, findScenario('ring-stress'))).toThrow(/recorded for the scenario file \/x\/counter\.mjs, not the built-in 'ring-stress'/);
+  });
+
+  it('refuses a missing or malformed file, exit 2 naming the scenario argument', () => {
+    const d = mkdtempSync(join(tmpdir(), 'memrace-user-'));
     writeFileSync(join(d, 'empty.mjs'), 'export const x = 1;\n');
     writeFileSync(join(d, 'noroles.mjs'), "export default { name: 'n', actors: () => [], setup: () => 0 };\n");
     for (const [args, msg] of [
@@ -63,16 +71,10 @@ describe('a scenario from a file', () => {
     }
   });
 
-  it('runs run, explore, replay, step and sweep from the command line on a .mjs file', () => {
-    const d = dir();
-    const f = './test/fixtures/user/counter.scenario.mjs';
-    expect(cli('run', f, '--workers', '2', '--ops', '1000', '--quiet').stdout).toMatch(/verdict: PASS/);
-    const ex = cli('explore', f, '--variant', 'racy', '--workers', '2', '--ops', '2', '--failures', d);
-    expect(ex.status).toBe(1);
-    expect(ex.stdout).toMatch(new RegExp(`replay it: npx memrace replay ${f.replace(/\./g, '\\.')} --variant racy --schedule ${d}/counter-1\\.schedule`));
-    const rp = cli('replay', f, '--schedule', join(d, 'counter-1.schedule'));
-    expect(rp.stdout).toMatch(/reproduced: the recorded run, exactly/);
-    expect(cli('step', f, '--workers', '2', '--rounds', '1').stdout).toMatch(/oracle count: ok/);
-    expect(cli('sweep', f, '--workers', '1..2', '--runs', '1', '--ops', '500').status).toBe(0);
+  // run, explore, replay and sweep from the command line: test/user-project.test.ts, from an installed package.
+  it('steps a file scenario live (memrace step)', () => {
+    const r = cli('step', './test/fixtures/user/counter.scenario.mjs', '--workers', '2', '--rounds', '1');
+    expect(r.stdout).toMatch(/│ 1\s+│ 1\s+│ incr │ 8\s+│ 8/);
+    expect(r.stdout).toMatch(/oracle count: ok/);
   });
 });
