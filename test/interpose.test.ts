@@ -82,12 +82,14 @@ describe('the Atomics interposer', () => {
     expect(cli.stdout).toMatch(/reproduced: the recorded run, exactly/);
   });
 
-  it('finds nothing wrong with the correct raw lock, and refuses to report a schedule for plain accesses it cannot see', async () => {
+  it('finds nothing wrong with the correct raw lock; flags plain accesses and a long stretch between scheduling points, and reports no schedule it cannot replay', async () => {
     const ok = await explore({ scenario: rawLock, params: { workers: 2, ops: 3 }, strategy: 'random', iterations: 60, failuresDir: dir() });
     expect(ok.failure).toBeNull();
     expect(ok.uncontrolled).toEqual([]);
     const plain = await explore({ scenario: rawLock, params: { variant: 'plain', workers: 2, ops: 200 }, strategy: 'random', iterations: 30, failuresDir: dir() });
     expect(plain.uncontrolled.join()).toMatch(/word\(s\) changed behind the scheduler's back .*count\+0/);
     expect(plain.failure).toBeNull();
+    const slow = await explore({ scenario: rawLock, params: { variant: 'long-gap', workers: 1, ops: 1 }, strategy: 'random', iterations: 1, failuresDir: dir() });
+    expect(slow.uncontrolled).toEqual([expect.stringMatching(/^actor 0 \(incr\) ran \d{4,} ms between two scheduling points/)]);
   });
 });
