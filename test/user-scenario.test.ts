@@ -25,8 +25,8 @@ describe('the scenario contract', () => {
 
 describe('a scenario from a file', () => {
   it('runs under the stress engine from a .mjs path', async () => {
-    const r = await runStress({ scenario: fixture('counter.scenario.mjs'), params: { workers: 2, ops: 2000 } });
-    expect(r.scenario).toBe('counter');
+    const r = await runStress({ scenario: fixture('raw-lock.scenario.mjs'), params: { workers: 2, ops: 2000 } });
+    expect(r.scenario).toBe('raw-lock');
     expect(r.verdict).toBe('pass');
     expect(r.outcomes.find((o) => o.outcome === 'exact')?.count).toBe(1);
   });
@@ -50,9 +50,9 @@ describe('a scenario from a file', () => {
   });
 
   it("refuses a built-in's schedule for a file and a file's for a built-in", async () => {
-    const file = await resolveScenario(fixture('counter.scenario.mjs'));
-    const schedule = { scenario: 'counter' } as ScheduleFile;
-    expect(() => checkScenarioSource(schedule, file)).toThrow(/recorded for the built-in scenario 'counter', not the file .*counter\.scenario\.mjs/);
+    const file = await resolveScenario(fixture('raw-lock.scenario.mjs'));
+    const schedule = { scenario: 'raw-lock' } as ScheduleFile;
+    expect(() => checkScenarioSource(schedule, file)).toThrow(/recorded for the built-in scenario 'raw-lock', not the file .*raw-lock\.scenario\.mjs/);
     expect(() => checkScenarioSource({ ...schedule, scenarioFile: '/x/counter.mjs', sha256: 'ab'.repeat(32) }, findScenario('ring-stress'))).toThrow(/recorded for the scenario file \/x\/counter\.mjs, not the built-in 'ring-stress'/);
   });
 
@@ -73,7 +73,7 @@ describe('a scenario from a file', () => {
 
   // run, explore, replay and sweep from the command line: test/user-project.test.ts, from an installed package.
   it('steps a file scenario live (memrace step)', () => {
-    const r = cli('step', './test/fixtures/user/counter.scenario.mjs', '--workers', '2', '--rounds', '1');
+    const r = cli('step', './test/fixtures/user/raw-lock.scenario.mjs', '--workers', '2', '--rounds', '1');
     expect(r.stdout).toMatch(/│ 1\s+│ 1\s+│ incr │ 8\s+│ 8/);
     expect(r.stdout).toMatch(/oracle count: ok/);
   });
