@@ -16,6 +16,7 @@ import { paging, swapThrash } from './paging.js';
 import { contiguous } from './contiguous.js';
 import { segmentation } from './segmentation.js';
 import { mempoolNuma } from './mempool-numa.js';
+import { pageFaultProbe } from './page-fault-probe.js';
 import { isScenarioPath, loadScenarioFile, loadedScenario } from './user.js';
 
 /**
@@ -42,6 +43,7 @@ export const scenarios: readonly Scenario[] = [
   mailboxRelay,
   faultProbe,
   schedProbe,
+  pageFaultProbe,
 ];
 
 /**
