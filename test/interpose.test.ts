@@ -37,12 +37,17 @@ describe('the Atomics interposer', () => {
     const want: unknown[] = [];
     ops(views(plain), want);
     const got: unknown[] = [];
+    const kept = Atomics;
     ip.install();
     try {
       ops(views(image), got);
       const q = new BigInt64Array(image, 128, 4);
       const uq = new BigUint64Array(image, 160, 4);
       got.push(Atomics.store(q, 1, -5n), Atomics.add(q, 1, 7n), Atomics.xor(uq, 2, 3n), Atomics.compareExchange(uq, 2, 3n, 2n ** 64n - 1n), Atomics.load(uq, 2), Atomics.load(q, 1));
+      // A reference to the Atomics object kept from before is covered: its methods are replaced in place.
+      const n = calls.length;
+      kept.load(new Int32Array(image), 0);
+      expect(calls.slice(n)).toEqual(['load']);
       // The runtime's words pass straight through; another buffer's calls are scheduling points of their own.
       const before = calls.length;
       Atomics.add(new Int32Array(image), 50, 1);

@@ -2,8 +2,8 @@ import type { ArenaLayout } from '../../shm/arena.js';
 import type { Mem } from '../../shm/mem.js';
 
 /**
- * The Atomics interposer: while a role runs under the deterministic engine, the global
- * `Atomics` is replaced, so code that calls `Atomics.*` itself — a user's scenario, a
+ * The Atomics interposer: while a role runs under the deterministic engine, the methods of
+ * the global `Atomics` object are replaced, so code that calls `Atomics.*` itself — a user's scenario, a
  * library from npm — takes a scheduling point at each call, as code on the Mem port does.
  *
  * - On the image's buffer, 32-bit calls become the bound port's own atomic methods (traced,
@@ -51,6 +51,10 @@ const OPS32: Record<string, Op32> = {
 const OPS64: Record<string, Op64> = {
   add: (a, b) => a + b, sub: (a, b) => a - b, and: (a, b) => a & b, or: (a, b) => a | b, xor: (a, b) => a ^ b, exchange: (_a, b) => b,
 };
+/** The methods of the Atomics object that are replaced (in place, so code that kept a reference to the object is covered too). */
+const PATCHED = ['load', 'store', 'add', 'sub', 'and', 'or', 'xor', 'exchange', 'compareExchange', 'wait', 'notify'] as const;
+/** The real methods, kept when this module loads, before any is replaced: pass-throughs call them. */
+const REAL = Object.fromEntries(PATCHED.map((k) => [k, Atomics[k]])) as unknown as Pick<typeof Atomics, (typeof PATCHED)[number]>;
 /** Loads remembered for spin detection. */
 const SPIN_WINDOW = 8;
 const RMW = ['add', 'sub', 'and', 'or', 'xor', 'exchange'] as const;
@@ -58,7 +62,7 @@ const RMW = ['add', 'sub', 'and', 'or', 'xor', 'exchange'] as const;
 export interface Interposer {
   /** The port for ActorContext: the bound one, its calls marked as the port's own. */
   readonly mem: Mem;
-  /** Replace the global Atomics (around the role's run). */
+  /** Replace the Atomics methods (around the role's run). */
   install(): void;
   /** Put the real Atomics back. */
   restore(): void;
@@ -71,7 +75,7 @@ export interface Interposer {
  * Atomics pass through.
  */
 export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyArray<[number, number]>): Interposer {
-  const real = Atomics;
+  const real = REAL;
   let depth = 0;
   let mark = 0;
   let longest = 0;
@@ -163,8 +167,7 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
     return f();
   };
 
-  const fake: Record<string | symbol, unknown> = Object.create(null);
-  for (const key of Reflect.ownKeys(real)) fake[key] = (real as unknown as Record<string | symbol, unknown>)[key];
+  const fake: Record<string, unknown> = {};
 
   const load = (ta: Typed, index: number): number | bigint => {
     if (!controlled(ta)) return real.load(ta as Int32Array, index);
@@ -262,15 +265,15 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
     return mem.notify(w, count === undefined ? Infinity : Math.max(0, Number(count)));
   };
 
-  const g = globalThis as { Atomics: typeof Atomics };
+  const methods = Atomics as unknown as Record<string, unknown>;
   return {
     mem,
     install() {
       mark = performance.now();
-      g.Atomics = fake as unknown as typeof Atomics;
+      for (const k of PATCHED) methods[k] = fake[k];
     },
     restore() {
-      g.Atomics = real;
+      for (const k of PATCHED) methods[k] = real[k];
     },
     longestGapMs: () => longest,
   };
