@@ -49,8 +49,9 @@ export interface ExploreResult {
    */
   uncontrolled: string[];
   /**
-   * A failure seen in a run the scheduler did not control, whose schedule did not replay
-   * it: not reported as found (`failure` stays null), the exploration stops.
+   * A failure in a user scenario's run whose schedule, replayed at once, did not reproduce
+   * it (the code escaped the scheduler): not reported as found (`failure` stays null), the
+   * exploration stops.
    */
   unreplayable: { message: string; iteration: number } | null;
 }
@@ -110,8 +111,8 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
         const schedule: ScheduleFile = {
           ...header(it, plan), decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure,
         };
-        // A run that escaped the scheduler is reported as found only if its schedule replays it.
-        if (run.uncontrolled.length && !sameRun(schedule, await runScheduled(scenarioKey(scenario), params, replayPlan(schedule), det, pool))) {
+        // A user's code may escape the scheduler: its failure is reported as found only if its schedule replays it.
+        if (source && !sameRun(schedule, await runScheduled(scenarioKey(scenario), params, replayPlan(schedule), det, pool))) {
           result.unreplayable = { message: run.failure.message, iteration: it };
           break;
         }
