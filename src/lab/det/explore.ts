@@ -111,8 +111,11 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
         const schedule: ScheduleFile = {
           ...header(it, plan), decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure,
         };
-        // A user's code may escape the scheduler: its failure is reported as found only if its schedule replays it.
-        if (source && !sameRun(schedule, await runScheduled(scenarioKey(scenario), params, replayPlan(schedule), det, pool))) {
+        // A user's code may escape the scheduler: its failure is reported as found only if its
+        // schedule replays it. An aborted run (an actor that never came back to a scheduling
+        // point: a loop on plain reads) cannot replay, and its hung thread took the pool down.
+        if (source && (run.status === 'aborted' || !sameRun(schedule, await runScheduled(scenarioKey(scenario), params, replayPlan(schedule), det, pool)))) {
+          if (run.status === 'aborted') result.uncontrolled.push('an actor did not come back to a scheduling point before the time budget (a loop on plain typed-array reads?)');
           result.unreplayable = { message: run.failure.message, iteration: it };
           break;
         }
