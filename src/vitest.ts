@@ -102,12 +102,12 @@ export async function stress(ref: ScenarioRef, o: StressBudget = {}): Promise<Re
 /** Search schedules under the deterministic engine; throws ScenarioCheckFailure with the replay command when one fails. */
 export async function explore(ref: ScenarioRef, o: ExploreBudget = {}): Promise<ExploreResult> {
   const scenario = await keyOf(ref);
-  const params: Record<string, unknown> = { ...o.params, ...(o.variant ? { variant: o.variant } : {}) };
-  params.ops = o.ops ?? params.ops ?? 4;
+  const { ops, seed, ...rest } = o.params ?? {};
+  const params: Record<string, unknown> = { ...rest, ...(o.variant ? { variant: o.variant } : {}) };
   const iterations = o.iterations ?? 200;
   const r = await exploreEngine({
-    scenario, params, strategy: o.strategy ?? 'pct', depth: o.depth, iterations,
-    timeBudgetMs: ms('timeBudget', o.timeBudget), failuresDir: o.failuresDir,
+    scenario, params, strategy: o.strategy ?? 'pct', depth: o.depth, iterations, ops: o.ops ?? (ops as number | undefined) ?? 4,
+    ...(seed === undefined ? {} : { seed: Number(seed) }), timeBudgetMs: ms('timeBudget', o.timeBudget), failuresDir: o.failuresDir,
   });
   const head = `memrace: ${r.scenario} [${r.params.variant as string}] failed under explore`;
   const warnings = r.uncontrolled.map((s) => `not fully controlled by the scheduler: ${s}`);

@@ -7,8 +7,8 @@ import { AtomicsMem } from '../src/shm/mem.js';
 import { interposer } from '../src/lab/det/interpose.js';
 import { explore } from '../src/lab/det/explore.js';
 import { runScheduled } from '../src/lab/det/engine.js';
-import { replayPlan } from '../src/lab/det/schedule.js';
-import { sameRun } from '../src/lab/det/replay.js';
+import { opBudgetOf, replayPlan } from '../src/lab/det/schedule.js';
+import { differenceOf } from '../src/lab/det/replay.js';
 import { actorPool } from '../src/runtime/actors.js';
 
 const rawLock = resolve('test/fixtures/user/raw-lock.scenario.mjs');
@@ -75,8 +75,8 @@ describe('the Atomics interposer', () => {
     try {
       let same = 0;
       for (let i = 0; i < 10; i++) {
-        const run = await runScheduled(rawLock, schedule.params, replayPlan(schedule), { stepBudget: schedule.stepBudget, stopOnForbidden: true, timeBudgetMs: 30_000 }, pool);
-        if (sameRun(schedule, run)) same++;
+        const run = await runScheduled(rawLock, schedule.params, replayPlan(schedule), { stepBudget: schedule.stepBudget, opBudget: opBudgetOf(schedule), stopOnForbidden: true, timeBudgetMs: 30_000 }, pool);
+        if (differenceOf(schedule, run) === undefined) same++;
       }
       expect(same).toBe(10);
     } finally {

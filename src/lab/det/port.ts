@@ -4,10 +4,11 @@ import { PortAbort, registerPort } from '../../runtime/ports.js';
 import type { ActorTask } from '../../runtime/task.js';
 import {
   A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_MAX_STEPS, H_NACTORS, H_EPOCH, H_STATUS, H_STEP,
-  H_STEP_BUDGET, H_WAITSEQ, K, R_ADDR, R_EXPECT, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE,
+  H_STEP_BUDGET, H_FAIR, H_RELEASED, H_WAITSEQ, K, R_ADDR, R_EXPECT, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE,
   STATUS_NAMES, ST_ABORTED, ST_FINISHED, ST_RUNNING, ST_STALE, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, traceBase, H_CULPRIT,
 } from './block.js';
 import { decide, shape } from './decide.js';
+import { C_LAST_OP, counterWord } from '../../shm/counters.js';
 
 /** How long a worker sleeps between looks at its turn word: it also watches the stop flag. */
 const TURN_POLL_MS = 200;
@@ -43,6 +44,8 @@ export class ScheduledMem implements Mem {
   private readonly trace: number;
   private readonly stopWord: number;
   private readonly counters: number;
+  /** The actor's last-op word (ctx.op writes it): each trace entry carries the op it was part of. */
+  private readonly lastOp: number;
   private started = false;
 
   constructor(raw: Mem, task: ActorTask) {
@@ -56,6 +59,7 @@ export class ScheduledMem implements Mem {
     this.trace = this.b + traceBase(shape(this.i32, this.b));
     this.stopWord = task.control.control + STOP;
     this.counters = task.control.counters;
+    this.lastOp = counterWord(task.control, task.actor, C_LAST_OP);
   }
 
   /** Take a turn for an access of `kind` at `addr`: the one scheduling point every call goes through. */
@@ -66,10 +70,23 @@ export class ScheduledMem implements Mem {
     Atomics.store(i32, this.rec + R_STATE, A_PENDING);
     this.handOn();
     const steps = ++i32[this.rec + R_STEPS];
-    if (steps > i32[this.b + H_STEP_BUDGET]) {
-      i32[this.b + H_CULPRIT] = this.me;
-      this.abort(ST_STALE);
+    if (steps > i32[this.b + H_STEP_BUDGET]) this.overrun();
+  }
+
+  /**
+   * This actor overran its step budget. A strategy may have starved the actor it waits for
+   * (PCT keeps a spinner on top): the rest of the run is scheduled fairly, round-robin, with
+   * the budget doubled. Only an actor that overruns that is STALE: no fair schedule progresses.
+   */
+  private overrun(): void {
+    const i32 = this.i32;
+    if (i32[this.b + H_FAIR] === 0) {
+      i32[this.b + H_FAIR] = 1;
+      i32[this.b + H_STEP_BUDGET] *= 2;
+      return;
     }
+    i32[this.b + H_CULPRIT] = this.me;
+    this.abort(ST_STALE);
   }
 
   /** Give the turn to whoever the scheduler picks (maybe this actor) and wait until it comes back. */
@@ -111,7 +128,8 @@ export class ScheduledMem implements Mem {
     while (Atomics.load(i32, go) === 0) {
       Atomics.wait(i32, go, 0, TURN_POLL_MS);
       // The runtime's watchdog stops a batch through the stop flag: leave as the engine's abort.
-      if (Atomics.load(i32, this.stopWord) !== 0 && Atomics.load(i32, go) === 0) {
+      // (The scheduler raises the same flag for serving actors: that is no abort.)
+      if (Atomics.load(i32, this.stopWord) !== 0 && i32[this.b + H_RELEASED] === 0 && Atomics.load(i32, go) === 0) {
         Atomics.compareExchange(i32, this.b + H_STATUS, ST_RUNNING, ST_ABORTED);
         break;
       }
@@ -143,7 +161,7 @@ export class ScheduledMem implements Mem {
     const step = i32[this.b + H_STEP]++;
     if (step >= i32[this.b + H_MAX_STEPS]) return;
     const t = this.trace + step * TRACE_WORDS;
-    i32[t] = this.me | (kind << 8);
+    i32[t] = this.me | (kind << 8) | ((i32[this.lastOp] & 0xffff) << 16);
     i32[t + 1] = addr;
     i32[t + 2] = value;
     i32[t + 3] = arg;
