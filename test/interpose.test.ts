@@ -91,7 +91,7 @@ describe('the Atomics interposer', () => {
     const ok = await explore({ scenario: rawLock, params: { workers: 2, ops: 3 }, strategy: 'random', iterations: 60, failuresDir: dir() });
     expect(ok.failure).toBeNull();
     expect(ok.uncontrolled).toEqual([]);
-    const plain = await explore({ scenario: rawLock, params: { variant: 'plain', workers: 2, ops: 200 }, strategy: 'random', iterations: 30, failuresDir: dir() });
+    const plain = await explore({ scenario: rawLock, params: { variant: 'plain', workers: 2, ops: 20 }, strategy: 'random', iterations: 10, failuresDir: dir() });
     expect(plain.uncontrolled.join()).toMatch(/word\(s\) changed behind the scheduler's back .*count\+0/);
     expect(plain.failure).toBeNull();
     const slow = await explore({ scenario: rawLock, params: { variant: 'long-gap', workers: 1, ops: 1 }, strategy: 'random', iterations: 1, failuresDir: dir() });
