@@ -80,13 +80,16 @@ async function keyOf(ref: ScenarioRef): Promise<string> {
 const oracleLines = (oracles: readonly OracleResult[]) => oracles.filter((o) => o.violations.length).map((o) =>
   `oracle ${o.name}: ${o.violations.slice(0, 3).map((v) => v.message).join('; ')}${violationCount(o) > 3 ? ` (+${violationCount(o) - 3} more)` : ''}`);
 
-/** Run the scenario on real worker threads; throws ScenarioCheckFailure on a forbidden outcome, a broken oracle or a crashed actor. */
+/**
+ * Run the scenario on real worker threads, until the first forbidden outcome an actor counts
+ * at the latest; throws ScenarioCheckFailure on a forbidden outcome, a broken oracle or a crashed actor.
+ */
 export async function stress(ref: ScenarioRef, o: StressBudget = {}): Promise<Report> {
   const scenario = await keyOf(ref);
   const params: Record<string, unknown> = { ...o.params, ...(o.variant ? { variant: o.variant } : {}) };
   if (o.ops !== undefined) params.ops = o.ops;
   else params.duration ??= ms('duration', o.duration) ?? 1000;
-  const r = await runStress({ scenario, params, timeBudgetMs: ms('timeBudget', o.timeBudget) });
+  const r = await runStress({ scenario, params, stopOnForbidden: true, timeBudgetMs: ms('timeBudget', o.timeBudget) });
   if (r.verdict === 'pass') return r;
   const loaded = await resolveScenario(scenario);
   const lines = [

@@ -22,8 +22,8 @@ describe('memrace/vitest', () => {
   });
 
   it('takes a path and a time budget, and fails a stress run with what it saw', async () => {
-    await expect(stress('./test/fixtures/user/raw-lock.scenario.mjs', { variant: 'plain', params: { workers: 2 }, duration: 400 })).rejects.toThrow(
-      /raw-lock \[plain\] failed under stress .*\n\s+forbidden outcome 'lost-update' x1.*\n\s+oracle count: .*\n\s+find a schedule that shows it: npx memrace explore \.\/test\/fixtures\/user\/raw-lock\.scenario\.mjs --variant plain/,
+    await expect(stress('./examples/ringbuf-spsc.scenario.mjs', { variant: 'two-producers', duration: '3s' })).rejects.toThrow(
+      /ringbuf-spsc \[two-producers\] failed under stress .*\n\s+forbidden outcome 'lost-or-reordered' x\d+ .*\n(.*\n)*\s+find a schedule that shows it: npx memrace explore \.\/examples\/ringbuf-spsc\.scenario\.mjs --variant two-producers/,
     );
   });
 });
