@@ -53,18 +53,19 @@ export class Ring {
     return (R_SLOTS + size * (esize / 4)) * 4;
   }
 
+  /** What a ring's count may be, in the words of every error about it. */
+  static readonly COUNT_ALLOWED = 'a power of two from 2 to 2^30, or with EXACT_SZ (--exact) any count from 1 to 2^30 - 1';
+
   /** The checks rte_ring_init makes (DPDK returns -EINVAL); `field` names the option for the error. */
   static checkCount(count: number, flags: number, field = 'count', esize = 4): void {
     if (!Number.isInteger(esize) || esize <= 0 || esize % 4 !== 0) {
       throw new ConfigError('esize', `${esize} is not a multiple of 4`, 'a positive multiple of 4 bytes');
     }
-    if (!Number.isInteger(count) || count <= 0) {
-      throw new ConfigError(field, `${count} is not a positive integer`, 'a power of two from 2 to 2^31 - 1 (any count from 1 with EXACT_SZ)');
-    }
+    if (!Number.isInteger(count) || count <= 0) throw new ConfigError(field, `${count} is not a positive integer`, Ring.COUNT_ALLOWED);
     if (flags & RING_F_EXACT_SZ) {
-      if (count > RING_SZ_MASK >>> 1) throw new ConfigError(field, `${count} is too large with EXACT_SZ`, `1 to ${RING_SZ_MASK >>> 1}`);
+      if (count > RING_SZ_MASK >>> 1) throw new ConfigError(field, `${count} is too large with EXACT_SZ`, Ring.COUNT_ALLOWED);
     } else if (!isPowerOfTwo(count) || count > RING_SZ_MASK || count < 2) {
-      throw new ConfigError(field, `${count} is not a power of two up to 2^31 - 1`, 'a power of two from 2 to 2^30, or any count with EXACT_SZ');
+      throw new ConfigError(field, `${count} is not a power of two from 2 to 2^30`, Ring.COUNT_ALLOWED);
     }
   }
 

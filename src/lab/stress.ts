@@ -24,6 +24,8 @@ export interface StressOptions {
   /** The whole run ends by this, counted from the call, reporting what completed (default: duration + 30 s). */
   timeBudgetMs?: number;
   onProgress?: (p: Progress) => void;
+  /** Aborting it stops the actors at the next tick; the oracles still check what completed. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     onTick: (elapsedMs) => {
       const forbidden = run.sum(C_FORBIDDEN);
       opts.onProgress?.({ elapsedMs, durationMs, totalOps: run.sum(C_OPS), forbidden });
-      return opts.stopOnForbidden === true && forbidden > 0;
+      return opts.signal?.aborted === true || (opts.stopOnForbidden === true && forbidden > 0);
     },
   });
   const check = batch.failures.length ? { oracles: [], notes: ['oracles skipped: an actor failed, the image is not quiescent'] } : run.check(batch.results);
@@ -122,6 +124,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     heldLocks: batch.heldLocks,
     notes: check.notes ?? [],
     stoppedEarly: batch.stoppedEarly,
+    ...(opts.signal?.aborted ? { interrupted: true } : {}),
     verdict: 'pass',
     env: envInfo(),
     startedAt,

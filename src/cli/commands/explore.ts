@@ -11,7 +11,8 @@ import { envInfo, forbiddenOutcomes } from '../../lab/report.js';
 import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
-import { OutputFile } from '../output-file.js';
+import { OutputFile, outputDir } from '../output-file.js';
+import { EXIT_INTERRUPTED, onInterrupt } from '../interrupt.js';
 import { scenarioArg, scenarioKey } from '../../scenarios/user.js';
 
 /** The exploration as plain data: the failing run without its image. */
@@ -19,7 +20,8 @@ function exploreJson(r: ExploreResult) {
   const f = r.failure;
   return {
     scenario: r.scenario, params: r.params, strategy: r.strategy, iterations: r.iterations, exhausted: r.exhausted,
-    outOfTime: r.outOfTime, elapsedMs: Math.round(r.elapsedMs), coverage: r.coverage, env: envInfo(), uncontrolled: r.uncontrolled, unreplayable: r.unreplayable,
+    outOfTime: r.outOfTime, interrupted: r.interrupted === true, elapsedMs: Math.round(r.elapsedMs), coverage: r.coverage, env: envInfo(),
+    uncontrolled: r.uncontrolled, unreplayable: r.unreplayable,
     failure: f && {
       ...f.run.failure!, file: f.file, iteration: f.schedule.iteration, steps: f.run.steps, decisions: f.schedule.decisions,
       sequential: f.schedule.sequential, shrunk: f.schedule.shrunk, dataSeed: f.schedule.dataSeed,
@@ -46,7 +48,7 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
   if (r.unreplayable) {
     out.push(`iteration ${r.unreplayable.iteration + 1} failed (${r.unreplayable.message}), but its schedule does not replay it: the code ran outside the scheduler's control, so no schedule is reported`);
   } else if (!r.failure) {
-    const why = r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
+    const why = r.interrupted ? 'interrupted' : r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
     out.push(`no failing schedule in ${r.iterations} iteration(s), ${secs}s (${why})`);
   } else {
     const { run, schedule, file, shrunk } = r.failure;
@@ -76,8 +78,10 @@ export function registerExplore(program: Command): void {
     action: async (scenario, opts, values) => {
       const json = OutputFile.of('--json', opts.json);
       const html = OutputFile.of('--html', opts.html);
+      const failuresDir = outputDir('--failures', opts.failures === undefined ? 'failures' : String(opts.failures));
       const e = resolveDetOptions(opts);
       const bar = countBar(`explore ${scenario.name}`, e.iterations);
+      const interrupt = onInterrupt('the exploration');
       let turns = 0;
       const r = await explore({
         scenario: scenarioKey(scenario),
@@ -85,7 +89,8 @@ export function registerExplore(program: Command): void {
         ...e,
         seed: opts.seed === undefined ? undefined : e.seed,
         timeBudgetMs: e.timeBudget ? commandBudget(opts.timeBudget) : undefined,
-        failuresDir: opts.failures === undefined ? undefined : String(opts.failures),
+        failuresDir,
+        signal: interrupt.signal,
         onIteration: (it, run) => bar.update(it + 1, `${(turns += run.steps)} turns`),
       }).finally(() => bar.stop());
       process.stdout.write(exploreLines(r, e.iterations).join('\n') + '\n');
@@ -95,6 +100,8 @@ export function registerExplore(program: Command): void {
         const { run, schedule } = r.failure;
         html.write(replayHtml({ schedule, run, trace: traceOf(run), reproduced: true }));
       }
+      interrupt.dispose();
+      if (r.interrupted && !r.failure) process.exitCode = EXIT_INTERRUPTED;
     },
   });
 }
