@@ -50,7 +50,8 @@ export default defineScenario({
 `;
 
 beforeAll(() => {
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', project], { cwd: resolve('.'), encoding: 'utf8' })) as Array<{ filename: string }>;
+  // The bundle the test run built (global setup): packing it again would rebuild it.
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: resolve('.'), encoding: 'utf8' })) as Array<{ filename: string }>;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-project', private: true }));
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(project, packed[0].filename)], { cwd: project, stdio: 'pipe' });
   writeFileSync(join(project, 'my-lock.scenario.mjs'), lock(false));
