@@ -35,7 +35,7 @@ const CASES: ReadonlyArray<[string, readonly string[], RegExp, string?]> = [
   // budgets and durations: each once ran a correct scenario into a false FAIL or until killed
   ['a time budget too short to start the workers', ['run', 'ring-stress', '--time-budget', '1s'], /^memrace: --time-budget: '1s' is out of range \(allowed: 3s to 24h\)/],
   ['a time budget of 300ms', ['run', 'ring-stress', '--time-budget', '300ms'], /--time-budget: '300ms' is out of range \(allowed: 3s to 24h\)/],
-  ['a time budget of 0', ['explore', 'ring-stress', '--time-budget', '0'], /--time-budget: '0' is out of range/],
+  ['a time budget of 0', ['run', 'ring-stress', '--time-budget', '0'], /--time-budget: '0' is out of range/],
   ['a zero duration', ['run', 'ring-stress', '--duration', '0'], /^memrace: --duration: '0' is out of range \(allowed: 1ms to 24h\)/],
   ['a duration under a millisecond', ['run', 'ring-stress', '--duration', '0.0001s'], /--duration: '0.0001s' is out of range \(allowed: 1ms to 24h\)/],
   ['a duration of 31 years', ['run', 'ring-stress', '--duration', '1000000000s'], /--duration: '1000000000s' is out of range \(allowed: 1ms to 24h\)/],
