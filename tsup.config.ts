@@ -13,6 +13,7 @@ export default defineConfig({
     'workers/live': 'workers/live.ts',
     index: 'src/index.ts',
     ...Object.fromEntries(LIBRARY.map((name) => [`${name}/index`, `src/${name}/index.ts`])),
+    vitest: 'src/vitest.ts',
   },
   format: ['esm'],
   target: 'node20',

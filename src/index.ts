@@ -15,7 +15,13 @@ export * from './dpdk/ring_layout.js';
 export { runStress, prepareRun } from './lab/stress.js';
 export { Machine } from './runtime/machine.js';
 export type { Report } from './lab/report.js';
-export type { Scenario, OracleResult, Violation, Grade } from './lab/scenario.js';
+export { defineScenario, Violations, violationCount } from './lab/scenario.js';
+export type {
+  Scenario, ScenarioSpec, Subsystem, OracleResult, Violation, Grade, OutcomeSpec, VariantSpec, CheckContext, CheckResult, RoleFn,
+} from './lab/scenario.js';
+export type { ActorContext } from './runtime/context.js';
+export type { Rng } from './runtime/rng.js';
+export type { ParamSpec, ParamValue, Params } from './lab/params.js';
 export { scenarios, findScenario } from './scenarios/index.js';
 export * from './errors.js';
 export { Mempool } from './dpdk/mempool.js';

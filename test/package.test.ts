@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 const root = resolve('.');
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, unknown>; dependencies: Record<string, string> };
-const subpaths = Object.keys(pkg.exports).filter((p) => p !== './package.json').map((p) => (p === '.' ? 'memrace' : `memrace/${p.slice(2)}`));
+// memrace/vitest is the test helper, not a library subpath: its own test is below.
+const subpaths = Object.keys(pkg.exports).filter((p) => p !== './package.json' && p !== './vitest').map((p) => (p === '.' ? 'memrace' : `memrace/${p.slice(2)}`));
 const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 
 /** The README's library example: the ```js block after the `<!-- library example -->` mark. */
@@ -58,6 +59,12 @@ describe('the packed package', () => {
     const [counts, same] = run('node', ['imports.mjs'], app).trim().split('\n');
     expect(JSON.parse(counts).every((n: number) => n > 10)).toBe(true);
     expect(same).toBe('true true');
+  });
+
+  it('ships memrace/vitest, the test helper, with its declarations', () => {
+    expect(readdirSync(join(app, 'node_modules', 'memrace', 'dist', 'types'))).toContain('vitest.d.ts');
+    writeFileSync(join(app, 'helper.mjs'), "const m = await import('memrace/vitest'); console.log(Object.keys(m).sort().join(' '));\n");
+    expect(run('node', ['helper.mjs'], app).trim()).toBe('ScenarioCheckFailure explore stress');
   });
 
   it("runs the README's library example as written, printing what its comments say", () => {

@@ -9,7 +9,7 @@ import type { LiveActorApi, StepReport } from '../src/runtime/live-api.js';
 import { Rng } from '../src/runtime/rng.js';
 import type { ActorTask } from '../src/runtime/task.js';
 import type { Scenario } from '../src/lab/scenario.js';
-import { findScenario } from '../src/scenarios/index.js';
+import { resolveScenario } from '../src/scenarios/index.js';
 
 /**
  * A live actor: one worker thread whose role the main thread runs a step at a time through
@@ -20,9 +20,9 @@ let ctx: ActorContext | undefined;
 let scenario: Scenario | undefined;
 
 const api: LiveActorApi = {
-  attach(task: ActorTask) {
+  async attach(task: ActorTask) {
     const arena = Arena.attach(task.sab, task.layout);
-    scenario = findScenario(task.scenario);
+    scenario = await resolveScenario(task.scenario);
     ctx = new ActorContext(
       new AtomicsMem(task.sab), arena, task.control, task.actor, task.roles[task.actor], task.roles, task.params, task.state,
       new Rng((task.seed ^ Math.imul(task.actor + 1, 0x9e3779b1)) >>> 0), 0, task.grades, true,

@@ -3,6 +3,7 @@ import { flagOf } from '../lab/params.js';
 import type { Report } from '../lab/report.js';
 import type { Scenario } from '../lab/scenario.js';
 import { scenarioOptionName } from './options.js';
+import { scenarioArg } from '../scenarios/user.js';
 
 /** The explore command's own option names: a scenario parameter of the same name takes --scenario-<name> there. */
 const EXPLORE_TAKEN: ReadonlySet<string> = new Set([...DET_OPTIONS.map((s) => s.name), 'failures', 'json', 'html']);
@@ -15,7 +16,7 @@ const EXPLORE_TAKEN: ReadonlySet<string> = new Set([...DET_OPTIONS.map((s) => s.
 export function exploreArgs(scenario: Scenario, report: Report, given: Record<string, unknown>): { args: string[]; values: Record<string, unknown> } {
   const specs = detParamSpecs(scenario);
   const values: Record<string, unknown> = {};
-  const args = ['explore', scenario.name, '--variant', report.variant];
+  const args = ['explore', scenarioArg(scenario), '--variant', report.variant];
   for (const spec of specs) {
     if (given[spec.name] === undefined) continue;
     values[spec.name] = given[spec.name];

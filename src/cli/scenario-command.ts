@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { findScenario, scenarios } from '../scenarios/index.js';
+import { resolveScenario, scenarios } from '../scenarios/index.js';
+import { scenarioArg } from '../scenarios/user.js';
 import type { Scenario } from '../lab/scenario.js';
 import { paramSpecsOf } from '../lab/engine-params.js';
 import type { ParamSpec } from '../lab/params.js';
@@ -25,7 +26,7 @@ export function registerScenarioCommand(program: Command, spec: ScenarioCommandS
   program
     .command(spec.name)
     .description(`${spec.description} (${scenarios.filter((s) => !s.hidden).map((s) => s.name).join(', ')})`)
-    .argument('<scenario>', 'scenario name (memrace list)')
+    .argument('<scenario>', 'scenario name (memrace list), or a path to a .mjs, .js or .ts file whose default export is a scenario')
     .allowUnknownOption()
     .allowExcessArguments()
     .helpOption(false)
@@ -36,8 +37,8 @@ export function registerScenarioCommand(program: Command, spec: ScenarioCommandS
         cmd.outputHelp();
         return;
       }
-      const scenario = findScenario(name);
-      const inner = spec.options(new Command(`memrace ${spec.name} ${scenario.name}`), scenario);
+      const scenario = await resolveScenario(name);
+      const inner = spec.options(new Command(`memrace ${spec.name} ${scenarioArg(scenario)}`), scenario);
       const taken = new Set(inner.options.map((o) => o.attributeName()));
       const params = (spec.params ?? paramSpecsOf)(scenario);
       addScenarioOptions(inner, scenario, params, taken).description(scenario.summary).exitOverride();

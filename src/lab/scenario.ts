@@ -78,6 +78,9 @@ export interface CheckResult {
   notes?: string[];
 }
 
+/** Where `memrace list` files a scenario: one of the lab's subsystems, or any label of a user's own. */
+export type Subsystem = 'dpdk' | 'kernel' | 'ruby' | 'paging' | 'lab' | (string & {});
+
 /** A role: the function an actor runs on its worker thread until `ctx.stopped()`. */
 export type RoleFn<P extends Params, S> = (ctx: ActorContext<P, S>) => unknown;
 
@@ -89,7 +92,8 @@ export type RoleFn<P extends Params, S> = (ctx: ActorContext<P, S>) => unknown;
 export interface Scenario<P extends Params = Params, S = unknown> {
   name: string;
   summary: string;
-  subsystem: 'dpdk' | 'kernel' | 'ruby' | 'paging' | 'lab';
+  /** The built-in subsystems' labels, or a user's own ('user' when a user scenario leaves it out). */
+  subsystem: Subsystem;
   /** Command-line parameters; `workers`, `duration`, `variant`, `seed` and `ops` are the engine's own. */
   params: readonly ParamSpec[];
   /** The correct variant is always 'correct' and comes first; the others are broken on purpose. */
@@ -133,7 +137,48 @@ export interface Scenario<P extends Params = Params, S = unknown> {
   check(c: CheckContext<P, S>): CheckResult;
 }
 
-/** Erase a scenario's parameter types for the registry. */
-export function defineScenario<P extends Params, S>(s: Scenario<P, S>): Scenario {
-  return s as unknown as Scenario;
+/**
+ * What `defineScenario` takes: a scenario with the bookkeeping a small one does not need
+ * left optional. `subsystem` defaults to 'user', `variants` to one 'correct', `params`,
+ * `counters`, `opNames` and `outcomes` to none, `imageBytes` to 4 KiB, `check` to no oracles.
+ */
+export type ScenarioSpec<P extends Params = Params, S = unknown> =
+  Omit<Scenario<P, S>, Defaulted> & Partial<Pick<Scenario<P, S>, Defaulted>>;
+
+type Defaulted = 'subsystem' | 'summary' | 'variants' | 'params' | 'counters' | 'opNames' | 'outcomes' | 'imageBytes' | 'check';
+
+/**
+ * Declare a scenario: the public entry of the contract. Fills in the defaults of
+ * `ScenarioSpec` and erases the parameter types, so scenarios of any shape share one list.
+ */
+export function defineScenario<P extends Params, S>(s: ScenarioSpec<P, S>): Scenario {
+  const out = {
+    ...s,
+    summary: s.summary ?? s.name,
+    subsystem: s.subsystem ?? 'user',
+    variants: s.variants ?? [{ name: 'correct', summary: 'the scenario as written' }],
+    params: s.params ?? [],
+    counters: s.counters ?? [],
+    opNames: s.opNames ?? [],
+    outcomes: s.outcomes ?? [],
+    imageBytes: s.imageBytes ?? (() => 4096),
+    check: s.check ?? (() => ({ oracles: [] })),
+  } as unknown as Scenario;
+  const file = (s as Partial<Record<symbol, string>>)[DEFINED_IN] ?? callerFile(new Error().stack);
+  if (file) Object.defineProperty(out, DEFINED_IN, { value: file });
+  return out;
+}
+
+/**
+ * Where a scenario was defined: the module that called defineScenario, so a scenario passed
+ * as an object (memrace/vitest) can be loaded from its file by the workers. A registered
+ * symbol, because memrace's bundles (the package root, memrace/vitest) each hold their own copy of this code.
+ */
+export const DEFINED_IN: unique symbol = Symbol.for('memrace.definedIn') as never;
+
+/** The file of the stack frame that called defineScenario (the third line of the stack). */
+function callerFile(stack: string | undefined): string | undefined {
+  const frame = stack?.split('\n')[2] ?? '';
+  const m = /\(?((?:file:\/\/)?\/[^():]+?\.[mc]?[jt]s)(?:\?[^:]*)?:\d+:\d+\)?\s*$/.exec(frame);
+  return m?.[1];
 }

@@ -3,6 +3,7 @@ import { LiveActor } from '../runtime/live.js';
 import type { StepReport } from '../runtime/live-api.js';
 import type { CheckResult } from './scenario.js';
 import { prepareRun } from './stress.js';
+import { resolveScenario } from '../scenarios/index.js';
 
 /** A live step that does not return within this is reported as a hang. */
 const STEP_TIMEOUT_MS = 10_000;
@@ -22,6 +23,7 @@ export interface StepRound {
  * The oracles run on the image at the end.
  */
 export async function stepScenario(scenarioName: string, values: Record<string, unknown>, rounds: number, steps: number, onRound?: (r: StepRound) => void): Promise<CheckResult> {
+  await resolveScenario(scenarioName);
   const run = prepareRun(scenarioName, values);
   const stop = run.control.control + STOP;
   const actors = await Promise.all(run.tasks.map((t) => LiveActor.start(t)));

@@ -3,7 +3,7 @@ import {
 } from '../shm/counters.js';
 import { runActors } from '../runtime/actors.js';
 import { Machine, type MachineOptions } from '../runtime/machine.js';
-import { findScenario } from '../scenarios/index.js';
+import { findScenario, resolveScenario } from '../scenarios/index.js';
 import { resolveScenarioParams } from './engine-params.js';
 import { type ActorReport, type LatencySummary, type Report, envInfo, verdictOf } from './report.js';
 
@@ -15,6 +15,7 @@ export interface Progress {
 }
 
 export interface StressOptions {
+  /** A built-in scenario's name, or a path to a scenario file (.mjs, .js, .ts). */
   scenario: string;
   /** Raw parameter values (CLI strings or typed), validated against the scenario. */
   params?: Record<string, unknown>;
@@ -57,6 +58,7 @@ function latencyOf(hist: ArrayLike<number>): LatencySummary {
  * op budget, then the oracles examine the image.
  */
 export async function runStress(opts: StressOptions): Promise<Report> {
+  await resolveScenario(opts.scenario);
   const run = prepareRun(opts.scenario, opts.params ?? {});
   const { scenario, params, mem, control, roles } = run;
   const durationMs = (params.ops as number) > 0 ? 0 : (params.duration as number);

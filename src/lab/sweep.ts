@@ -1,5 +1,6 @@
 import { ConfigError, MemraceError } from '../errors.js';
-import { findScenario } from '../scenarios/index.js';
+import { resolveScenario } from '../scenarios/index.js';
+import { scenarioKey } from '../scenarios/user.js';
 import { resolveScenarioParams } from './engine-params.js';
 import { type Params, flagOf } from './params.js';
 import { type EnvInfo, type Report, envInfo } from './report.js';
@@ -119,7 +120,7 @@ const settingName = (c: Record<string, string>) => Object.entries(c).map(([k, v]
  * latency percentiles, and each setting's ratio to the first at the same x.
  */
 export async function sweep(o: SweepOptions): Promise<SweepReport> {
-  const scenario = findScenario(o.scenario);
+  const scenario = await resolveScenario(o.scenario);
   const runs = o.runs ?? 3;
   const settings = combinations(o.series);
   // Every point is validated before the first run: a bad value fails now, not an hour in.
@@ -146,7 +147,7 @@ export async function sweep(o: SweepOptions): Promise<SweepReport> {
     for (let i = 0; i < runs; i++) {
       const left = o.timeBudgetMs === undefined ? undefined : o.timeBudgetMs - (performance.now() - t0);
       if ((left !== undefined && left < g.need) || o.signal?.aborted) break;
-      got.push(await runStress({ scenario: scenario.name, params: g.params, timeBudgetMs: left, signal: o.signal }));
+      got.push(await runStress({ scenario: scenarioKey(scenario), params: g.params, timeBudgetMs: left, signal: o.signal }));
       o.onRun?.(++done, total, `${flagOf(o.axis.name)} ${g.x} ${g.setting}`);
     }
     if (got.length) reports.set(`${g.x}|${g.setting}`, got);

@@ -10,7 +10,7 @@ export interface StepReport {
 
 /** The API a live actor's worker exposes through comlink. */
 export interface LiveActorApi {
-  attach(task: import('./task.js').ActorTask): void;
+  attach(task: import('./task.js').ActorTask): void | Promise<void>;
   /** Run the role until it has done `n` more ops or cannot progress alone. */
   step(n: number): StepReport;
 }

@@ -7,6 +7,7 @@ import { C_CUSTOM, counterWord, lastOpName } from '../shm/counters.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { allocControl, controlBytes, type ControlLayout } from './control.js';
 import type { ActorTask, PortKind } from './task.js';
+import { scenarioKey } from '../scenarios/user.js';
 
 export interface MachineOptions {
   /** Which Mem port the actors bind (default: raw Atomics). */
@@ -53,7 +54,7 @@ export class Machine {
       sab: this.arena.sab,
       layout: this.arena.layout(),
       control: this.control,
-      scenario: scenario.name,
+      scenario: scenarioKey(scenario),
       params,
       state: this.state,
       actor,

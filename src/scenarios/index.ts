@@ -1,5 +1,5 @@
 import type { Scenario } from '../lab/scenario.js';
-import { UnknownNameError } from '../errors.js';
+import { MemraceError, UnknownNameError } from '../errors.js';
 import { faultProbe, mailboxRelay } from './probes.js';
 import { ringPair } from './ring-pair.js';
 import { ringStress } from './ring-stress.js';
@@ -17,6 +17,7 @@ import { contiguous } from './contiguous.js';
 import { segmentation } from './segmentation.js';
 import { mempoolNuma } from './mempool-numa.js';
 import { pageFaultProbe } from './page-fault-probe.js';
+import { isScenarioPath, loadScenarioFile, loadedScenario } from './user.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
@@ -45,8 +46,19 @@ export const scenarios: readonly Scenario[] = [
   pageFaultProbe,
 ];
 
+/**
+ * A built-in scenario by name, or a user's scenario file this thread has loaded already
+ * (resolveScenario loads it): the synchronous lookup engines use once a run is set up.
+ */
 export function findScenario(name: string): Scenario {
-  const s = scenarios.find((x) => x.name === name);
+  const s = scenarios.find((x) => x.name === name) ?? loadedScenario(name);
+  if (!s && isScenarioPath(name)) throw new MemraceError('E_USAGE', `scenario file ${name} is not loaded: call resolveScenario first`);
   if (!s) throw new UnknownNameError('scenario', name, scenarios.filter((x) => !x.hidden).map((x) => x.name));
   return s;
+}
+
+/** A built-in scenario by name, or the default export of a scenario file (.mjs, .js, .ts), loaded once. */
+export async function resolveScenario(nameOrPath: string): Promise<Scenario> {
+  if (!isScenarioPath(nameOrPath) || scenarios.some((x) => x.name === nameOrPath)) return findScenario(nameOrPath);
+  return loadScenarioFile(nameOrPath);
 }

@@ -14,6 +14,8 @@ export const C_SPINS = 4;
 export const C_WAITS = 5;
 export const C_FORBIDDEN = 6;
 export const C_INTERESTING = 7;
+/** Deterministic engine: the longest time (ms) the actor ran between two scheduling points, or before its first. */
+export const C_LONGEST_GAP_MS = 8;
 /** First word of the scenario's own counters. */
 export const C_CUSTOM = 16;
 export const CUSTOM_COUNTERS = SLOT_WORDS - C_CUSTOM;

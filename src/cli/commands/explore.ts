@@ -13,6 +13,7 @@ import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
 import { OutputFile, outputDir } from '../output-file.js';
 import { EXIT_INTERRUPTED, onInterrupt } from '../interrupt.js';
+import { scenarioArg, scenarioKey } from '../../scenarios/user.js';
 
 /** The exploration as plain data: the failing run without its image. */
 function exploreJson(r: ExploreResult) {
@@ -20,6 +21,7 @@ function exploreJson(r: ExploreResult) {
   return {
     scenario: r.scenario, params: r.params, strategy: r.strategy, iterations: r.iterations, exhausted: r.exhausted,
     outOfTime: r.outOfTime, interrupted: r.interrupted === true, elapsedMs: Math.round(r.elapsedMs), coverage: r.coverage, env: envInfo(),
+    uncontrolled: r.uncontrolled, unreplayable: r.unreplayable,
     failure: f && {
       ...f.run.failure!, file: f.file, iteration: f.schedule.iteration, steps: f.run.steps, decisions: f.schedule.decisions,
       sequential: f.schedule.sequential, shrunk: f.schedule.shrunk, dataSeed: f.schedule.dataSeed,
@@ -36,12 +38,16 @@ export function addDetOptions(cmd: Command): Command {
 
 /** The lines that end an exploration: the verdict, the failing schedule, coverage. */
 export function exploreLines(r: ExploreResult, iterations: number): string[] {
-  const own = detParamSpecs(findScenario(r.scenario)).map((p) => p.name);
+  const scenario = findScenario(r.scenarioFile ?? r.scenario);
+  const own = detParamSpecs(scenario).map((p) => p.name);
   const shown = Object.entries(r.params).filter(([k]) => own.includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   const e = r.engine;
   const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy} depth=${e.depth} ops=${e.ops} seed=${e.seed}${e.pinSeed ? ' (pinned)' : ''}; ${shown}`];
   const secs = (r.elapsedMs / 1000).toFixed(1);
-  if (!r.failure) {
+  for (const sign of r.uncontrolled) out.push(`WARNING: not fully controlled by the scheduler: ${sign}`);
+  if (r.unreplayable) {
+    out.push(`iteration ${r.unreplayable.iteration + 1} failed (${r.unreplayable.message}), but its schedule does not replay it: the code ran outside the scheduler's control, so no schedule is reported`);
+  } else if (!r.failure) {
     const why = r.interrupted ? 'interrupted' : r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
     out.push(`no failing schedule in ${r.iterations} iteration(s), ${secs}s (${why})`);
   } else {
@@ -54,7 +60,7 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
     const same = shrunk && JSON.stringify(shrunk.from) === JSON.stringify(shrunk.to);
     if (shrunk) out.push(same ? `shrunk in ${shrunk.runs} run(s): nothing smaller fails the same way (${size(shrunk.to)})` : `shrunk in ${shrunk.runs} run(s): ${size(shrunk.from)} -> ${size(shrunk.to)}`);
     out.push(`schedule: ${run.decisions.length} decisions, ${run.steps} turns, data seed ${schedule.dataSeed}, saved to ${file}`);
-    out.push(`replay it: npx memrace replay ${r.scenario} --variant ${r.params.variant as string} --schedule ${file}`);
+    out.push(`replay it: npx memrace replay ${scenarioArg(scenario)} --variant ${r.params.variant as string} --schedule ${file}`);
   }
   out.push(coverageLine(r.coverage));
   return out;
@@ -78,7 +84,7 @@ export function registerExplore(program: Command): void {
       const interrupt = onInterrupt('the exploration');
       let turns = 0;
       const r = await explore({
-        scenario: scenario.name,
+        scenario: scenarioKey(scenario),
         params: values,
         ...e,
         seed: opts.seed === undefined ? undefined : e.seed,
@@ -88,7 +94,7 @@ export function registerExplore(program: Command): void {
         onIteration: (it, run) => bar.update(it + 1, `${(turns += run.steps)} turns`),
       }).finally(() => bar.stop());
       process.stdout.write(exploreLines(r, e.iterations).join('\n') + '\n');
-      if (r.failure) process.exitCode = 1;
+      if (r.failure || r.unreplayable) process.exitCode = 1;
       json?.write(JSON.stringify(exploreJson(r), null, 2) + '\n');
       if (html && r.failure) {
         const { run, schedule } = r.failure;

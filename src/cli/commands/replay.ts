@@ -22,13 +22,14 @@ export function registerReplay(program: Command): void {
       const file = String(opts.schedule);
       const schedule = readSchedule(file, scenario.name);
       checkGivenParams(schedule, resolveScenarioParams(scenario, { ...schedule.params, ...given }), Object.keys(given));
-      const r = await replaySchedule(schedule);
+      const r = await replaySchedule(schedule, scenario);
       const { run } = r;
       const out = [`replay ${schedule.scenario} [${schedule.variant}] ${file}: ${schedule.shrunk ? `shrunk from iteration ${schedule.iteration + 1}` : `iteration ${schedule.iteration + 1} of a ${schedule.plan.strategy} exploration`}, seed ${schedule.seed}, data seed ${schedule.dataSeed ?? schedule.seed}`];
       out.push(`actors: ${run.run.roles.map((role, a) => `a${a}=${role}`).join(' ')}`);
       for (const line of storyLines(run, r.trace)) out.push(line);
       const counted = run.outcomes.filter((o) => o.count > 0).map((o) => `${o.outcome} x${o.count}`);
       out.push(`${run.steps} turns, ${run.decisions.length} decisions; outcomes: ${counted.join(', ') || 'none'}`);
+      for (const sign of run.uncontrolled) out.push(`WARNING: not fully controlled by the scheduler: ${sign}`);
       out.push(run.failure ? `FAILED: ${run.failure.message}` : 'passed: no forbidden outcome, every oracle holds');
       if (run.outOfTime) out.push('cut short: the replay ran out of time');
       if (schedule.decisions !== undefined) out.push(r.reproduced ? 'reproduced: the recorded run, exactly (every decision, the failure, the turns)' : `NOT reproduced: ${r.difference}`);

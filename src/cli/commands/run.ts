@@ -8,6 +8,7 @@ import { renderReport } from '../../lab/terminal.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { progressBar } from '../progress.js';
 import { OutputFile } from '../output-file.js';
+import { scenarioKey } from '../../scenarios/user.js';
 import { explore } from '../../lab/det/explore.js';
 import { exploreArgs } from '../explore-handoff.js';
 import { exploreLines } from './explore.js';
@@ -61,7 +62,7 @@ export function registerRun(program: Command): void {
       let report: Report;
       try {
         report = await runStress({
-          scenario: scenario.name,
+          scenario: scenarioKey(scenario),
           params: values,
           stopOnForbidden: opts.stopOnForbidden === true,
           timeBudgetMs,
@@ -84,7 +85,7 @@ export function registerRun(program: Command): void {
       const handoff = exploreArgs(scenario, report, values);
       process.stdout.write(`explore it: npx memrace ${handoff.args.join(' ')}\n`);
       if (opts.exploreOnFail !== true) return;
-      const r = await explore({ scenario: scenario.name, params: handoff.values, seed: report.seed });
+      const r = await explore({ scenario: scenarioKey(scenario), params: handoff.values, seed: report.seed });
       process.stdout.write(exploreLines(r, r.engine.iterations).join('\n') + '\n');
     },
   });

@@ -3,6 +3,7 @@ import { stepScenario } from '../../lab/step.js';
 import { table } from '../../lab/table.js';
 import { intOption } from '../int-option.js';
 import { registerScenarioCommand } from '../scenario-command.js';
+import { scenarioKey } from '../../scenarios/user.js';
 
 /** `memrace step`: the rounds as tables, then the oracles (lab/step.ts does the stepping). */
 export function registerStep(program: Command): void {
@@ -15,7 +16,7 @@ export function registerStep(program: Command): void {
     action: async (scenario, opts, values) => {
       const rounds = intOption('rounds', opts.rounds, 4, 1, 10_000);
       const steps = intOption('steps', opts.steps, 8, 1, 1_000_000);
-      const check = await stepScenario(scenario.name, values, rounds, steps, (r) => {
+      const check = await stepScenario(scenarioKey(scenario), values, rounds, steps, (r) => {
         const rows = table(['round', 'actor', 'role', 'ran', 'total', 'stopped at']);
         for (const s of r.steps) rows.push([r.round, s.actor, s.role, s.stepOps, s.ops, s.lastOp]);
         const seen = Object.entries(r.outcomes).map(([k, v]) => `${k}=${v}`);

@@ -9,6 +9,7 @@ import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
 import { OutputFile } from '../output-file.js';
+import { scenarioKey } from '../../scenarios/user.js';
 import { EXIT_INTERRUPTED, onInterrupt } from '../interrupt.js';
 
 export function registerSweep(program: Command): void {
@@ -38,7 +39,7 @@ export function registerSweep(program: Command): void {
       const timeBudgetMs = commandBudget(opts.timeBudget);
       const interrupt = onInterrupt('the sweep');
       const r = await sweep({
-        scenario: scenario.name, params: given, axis: { name: axis, values }, series, runs, timeBudgetMs,
+        scenario: scenarioKey(scenario), params: given, axis: { name: axis, values }, series, runs, timeBudgetMs,
         onRun: (done, _total, label) => bar.update(done, label),
         signal: interrupt.signal,
       }).finally(() => bar.stop());

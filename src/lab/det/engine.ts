@@ -5,6 +5,8 @@ import { type OracleResult, violationCount } from '../scenario.js';
 import { type OutcomeCount, forbiddenOutcomes } from '../report.js';
 import type { Machine } from '../../runtime/machine.js';
 import { prepareRun } from '../stress.js';
+import { scenarioSource } from '../../scenarios/user.js';
+import { uncontrolledSigns } from './uncontrolled.js';
 import { STOP } from '../../runtime/control.js';
 import {
   A_BASE, A_WORDS, ACCESS_KINDS, ACTOR_STATE_NAMES, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
@@ -84,6 +86,8 @@ export interface DetRun {
   culprit: number;
   /** The run's time limit ended it: the stop flag went up and every actor that failed was only slow to see it. */
   outOfTime: boolean;
+  /** Signs that a user scenario's code ran outside the scheduler's control (uncontrolled.ts); empty when it did not. */
+  uncontrolled: string[];
 }
 
 
@@ -147,6 +151,8 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
 export async function runScheduled(scenario: string, params: Record<string, unknown>, plan: IterationPlan, opts: DetOptions, pool: Piscina): Promise<DetRun> {
   const { run, base, shape } = prepareScheduled(scenario, params, plan, opts);
   const i32 = run.mem.i32;
+  // A user's code may escape the scheduler (plain accesses): keep the image as set up, to check the trace against.
+  const before = scenarioSource(run.scenario) ? i32.slice() : null;
   const batch = await runActors({
     tasks: run.tasks,
     mem: run.mem,
@@ -192,10 +198,11 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
   const quiescent = status === 'finished' && batch.failures.length === 0;
   const check = quiescent ? run.check(batch.results) : { oracles: [], outcomes: {} };
   const outcomes = run.outcomeCounts(check.outcomes);
+  const uncontrolled = before && steps <= shape.maxSteps ? uncontrolledSigns(run, before, trace, status === 'finished') : [];
   // A scheduled actor looks at the stop flag between sleeps on its turn word: one the time
   // limit stopped may be reported hung, when the limit (and its grace) was short.
   const outOfTime = status === 'aborted' && batch.failures.every((f) => f.kind === 'hung');
-  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace, outOfTime, culprit: i32[base + H_CULPRIT] };
+  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace, uncontrolled, outOfTime, culprit: i32[base + H_CULPRIT] };
   result.failure = judge(result, batch.failures.map((f) => `actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}': ${f.message}`), i32[base + H_CULPRIT]);
   return result;
 }

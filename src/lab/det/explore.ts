@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Piscina } from 'piscina';
 import { actorPool } from '../../runtime/actors.js';
-import { findScenario } from '../../scenarios/index.js';
+import { resolveScenario } from '../../scenarios/index.js';
+import { scenarioKey, scenarioSource } from '../../scenarios/user.js';
 import { ENGINE_PARAMS, paramSpecsOf } from '../engine-params.js';
 import type { Params } from '../params.js';
 import type { Scenario } from '../scenario.js';
@@ -11,11 +12,13 @@ import { Coverage, type CoverageReport } from './coverage.js';
 import { mix32 } from './decide.js';
 import { type DetOptions, type DetRun, type IterationPlan, runScheduled } from './engine.js';
 import { type DetEngineOptions, DET_OPTIONS, defaultStepBudget, detParams, resolveDetOptions } from './options.js';
-import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, writeSchedule } from './schedule.js';
+import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, replayPlan, writeSchedule } from './schedule.js';
+import { differenceOf } from './replay.js';
 import { SHRUNK_PLAN, type ScheduleSize, sequentialRun, shrink } from './shrink.js';
 import { makeStrategy } from './strategy.js';
 
 export interface ExploreOptions extends Partial<Omit<DetEngineOptions, 'strategy' | 'pinSeed' | 'timeBudget'>> {
+  /** A built-in scenario's name, or a path to a scenario file (.mjs, .js, .ts). */
   scenario: string;
   /** The scenario's raw parameter values (CLI strings or typed). */
   params: Record<string, unknown>;
@@ -41,6 +44,8 @@ export interface ExploreFailure {
 
 export interface ExploreResult {
   scenario: string;
+  /** The scenario's module, when it came from a file (scenario is then the name it exports). */
+  scenarioFile?: string;
   params: Params;
   strategy: StrategyName;
   /** The engine's options as resolved (the step budget as calibrated). */
@@ -57,6 +62,17 @@ export interface ExploreResult {
   coverage: CoverageReport;
   /** The first failing run, its (shrunk) schedule and the file it was saved to. */
   failure: ExploreFailure | null;
+  /**
+   * Signs that a user scenario's code ran outside the scheduler's control, from any
+   * iteration (uncontrolled.ts): its schedules need not replay.
+   */
+  uncontrolled: string[];
+  /**
+   * A failure in a user scenario's run whose schedule, replayed at once, did not reproduce
+   * it (the code escaped the scheduler): not reported as found (`failure` stays null), the
+   * exploration stops.
+   */
+  unreplayable: { message: string; iteration: number } | null;
 }
 
 /** An iteration is not started with less time than this left (its actors need a grace to see the stop). */
@@ -87,7 +103,8 @@ export function dataSeedOf(e: DetEngineOptions, it: number): number {
  * and saved with its decisions.
  */
 export async function explore(o: ExploreOptions): Promise<ExploreResult> {
-  const scenario = findScenario(o.scenario);
+  const scenario = await resolveScenario(o.scenario);
+  const source = scenarioSource(scenario);
   const e = resolveDetOptions(engineDefaults(scenario, o));
   const first = detParams(scenario, o.params, e.ops, e.seed);
   const actors = scenario.actors(first).length;
@@ -99,6 +116,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
     format: 'memrace-schedule', version: SCHEDULE_VERSION, memrace: memraceVersion(), scenario: scenario.name,
     variant: params.variant as string, params, seed: e.seed, iteration: it, plan, stepBudget: det.stepBudget, stopOnForbidden: det.stopOnForbidden,
     dataSeed: dataSeedOf(e, it), opBudget: e.ops,
+    ...(source ? { scenarioFile: source.file, sha256: source.sha256 } : {}),
   });
   const budget = o.timeBudgetMs ?? (e.timeBudget || undefined);
   // The budget covers the threads' start too.
@@ -108,8 +126,8 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   if (!e.stepBudget) det.stepBudget = await calibrate(header(0, first, { strategy: 'dfs', seed: 0 }), det, pool, left);
   const coverage = new Coverage();
   const result: ExploreResult = {
-    scenario: scenario.name, params: first, strategy: strategy.name, engine: { ...e, stepBudget: det.stepBudget }, iterations: 0, exhausted: false, outOfTime: false, elapsedMs: 0,
-    coverage: coverage.report(strategy), failure: null,
+    scenario: scenario.name, ...(source ? { scenarioFile: source.file } : {}), params: first, strategy: strategy.name, engine: { ...e, stepBudget: det.stepBudget }, iterations: 0, exhausted: false, outOfTime: false, elapsedMs: 0,
+    coverage: coverage.report(strategy), failure: null, uncontrolled: [], unreplayable: null,
   };
   try {
     for (let it = 0; it < e.iterations; it++) {
@@ -128,7 +146,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
       }
       const params = detParams(scenario, o.params, e.ops, dataSeedOf(e, it));
       writeSchedule(inflight, header(it, params, plan));
-      const run = await runScheduled(scenario.name, params, plan, { ...det, timeBudgetMs: left() }, pool);
+      const run = await runScheduled(scenarioKey(scenario), params, plan, { ...det, timeBudgetMs: left() }, pool);
       if (run.outOfTime) {
         result.outOfTime = true; // cut short by the budget: neither a pass nor a failure
         break;
@@ -137,6 +155,11 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
       strategy.observe(run);
       coverage.add(run);
       o.onIteration?.(it, run);
+      for (const sign of run.uncontrolled) if (!result.uncontrolled.includes(sign) && result.uncontrolled.length < 5) result.uncontrolled.push(sign);
+      if (run.failure && source && !(await replays(header(it, params, plan), run, { ...det, timeBudgetMs: ITERATION_MS }, pool))) {
+        result.unreplayable = { message: run.failure.message, iteration: it };
+        break;
+      }
       if (run.failure) {
         result.failure = await settle(header(it, params, plan), run, { ...det, timeBudgetMs: ITERATION_MS }, pool, e.shrink, join(dir, `${scenario.name}-${e.seed}.schedule`));
         break;
@@ -149,6 +172,15 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   }
   result.coverage = coverage.report(strategy);
   return result;
+}
+
+/**
+ * A user's code may escape the scheduler: its failure is reported as found only if its
+ * schedule, run again at once, reproduces it.
+ */
+async function replays(head: ScheduleFile, run: DetRun, det: DetOptions, pool: Piscina): Promise<boolean> {
+  const schedule: ScheduleFile = { ...head, decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure! };
+  return differenceOf(schedule, await runScheduled(head.scenarioFile ?? head.scenario, head.params, replayPlan(schedule), det, pool)) === undefined;
 }
 
 /** The largest step budget calibration tries: the block grows with it (36 bytes a turn). */

@@ -1,5 +1,8 @@
+import { MemraceError } from '../../errors.js';
 import { actorPool } from '../../runtime/actors.js';
-import { findScenario } from '../../scenarios/index.js';
+import { resolveScenario } from '../../scenarios/index.js';
+import { scenarioKey, scenarioSource } from '../../scenarios/user.js';
+import type { Scenario } from '../scenario.js';
 import { type DetRun, runScheduled } from './engine.js';
 import { type ScheduleFile, decodeDecisions, opBudgetOf, readSchedule, replayPlan } from './schedule.js';
 import { type TraceEntry, traceOf } from './trace.js';
@@ -17,9 +20,10 @@ export interface ReplayResult {
 /** A replay's wall-clock limit: a long schedule (a million turns) takes a while. */
 const REPLAY_MS = 600_000;
 
-/** Run a saved schedule again, exactly, and decode its trace. */
-export async function replay(scenarioName: string, file: string): Promise<ReplayResult> {
-  return replaySchedule(readSchedule(file, findScenario(scenarioName).name));
+/** Run a saved schedule again, exactly, and decode its trace. `scenario`: a built-in's name or a scenario file. */
+export async function replay(scenario: string, file: string): Promise<ReplayResult> {
+  const s = await resolveScenario(scenario);
+  return replaySchedule(readSchedule(file, s.name), s);
 }
 
 /** The first way the replayed run differs from the recorded one, or undefined when it does not. */
@@ -38,12 +42,35 @@ export function differenceOf(schedule: ScheduleFile, run: DetRun): string | unde
   return undefined;
 }
 
-/** Run a schedule already read (and checked) again. */
-export async function replaySchedule(schedule: ScheduleFile): Promise<ReplayResult> {
-  const scenario = findScenario(schedule.scenario);
-  const pool = actorPool(scenario.actors(schedule.params).length);
+const short = (h: string) => h.slice(0, 12);
+
+/**
+ * A schedule replays the code it was recorded on: a user's scenario file must be the one
+ * explored, byte for byte (its sha256), and a built-in must not stand in for a file or back.
+ */
+export function checkScenarioSource(schedule: ScheduleFile, scenario: Scenario): void {
+  const src = scenarioSource(scenario);
+  const refuse = (why: string) => new MemraceError('E_SCHEDULE', `the schedule cannot replay: ${why}`);
+  if (schedule.sha256 === undefined && src) throw refuse(`it was recorded for the built-in scenario '${schedule.scenario}', not the file ${src.file}`);
+  if (schedule.sha256 === undefined || !src) {
+    if (schedule.sha256 !== undefined) throw refuse(`it was recorded for the scenario file ${schedule.scenarioFile ?? '?'}, not the built-in '${scenario.name}'`);
+    return;
+  }
+  if (schedule.sha256 !== src.sha256) {
+    throw refuse(`the scenario file ${src.file} has changed since the schedule was recorded (sha256 ${short(schedule.sha256)}… then, ${short(src.sha256)}… now), so its decisions would drive different code: explore it again`);
+  }
+}
+
+/**
+ * Run a schedule already read (and checked) again, on `scenario` when given (a file the
+ * caller loaded), else on the scenario or file the schedule names.
+ */
+export async function replaySchedule(schedule: ScheduleFile, scenario?: Scenario): Promise<ReplayResult> {
+  const s = scenario ?? await resolveScenario(schedule.scenarioFile ?? schedule.scenario);
+  checkScenarioSource(schedule, s);
+  const pool = actorPool(s.actors(schedule.params).length);
   try {
-    const run = await runScheduled(scenario.name, schedule.params, replayPlan(schedule), {
+    const run = await runScheduled(scenarioKey(s), schedule.params, replayPlan(schedule), {
       stepBudget: schedule.stepBudget, opBudget: opBudgetOf(schedule), stopOnForbidden: schedule.stopOnForbidden, timeBudgetMs: REPLAY_MS,
     }, pool);
     const difference = differenceOf(schedule, run);

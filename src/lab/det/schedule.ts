@@ -46,6 +46,9 @@ const ScheduleSchema = z.object({
   shrunk: z.object({ from: SizeSchema, to: SizeSchema, runs: z.number().int() }).optional(),
   /** Explore reran the failure with zero preemptions: true when it failed there too (a logic bug, not a race). */
   sequential: z.boolean().optional(),
+  /** A user's scenario: the module's absolute path and the sha256 of its bytes when explored. */
+  scenarioFile: z.string().optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
 export type ScheduleFile = z.infer<typeof ScheduleSchema>;

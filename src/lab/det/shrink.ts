@@ -40,7 +40,7 @@ export function failureKey(f: DetFailure | null): string | null {
 
 /** The run's parameters and plan as the schedule header holds them. */
 const rerun = (head: ScheduleFile, forced: number[], det: DetOptions, pool: Piscina) =>
-  runScheduled(head.scenario, head.params, { ...SHRUNK_PLAN, forced }, { ...det, lenient: true }, pool);
+  runScheduled(head.scenarioFile ?? head.scenario, head.params, { ...SHRUNK_PLAN, forced }, { ...det, lenient: true }, pool);
 
 /** The run with no preemption at all (the holder goes on until it blocks or ends; a spinner yields). */
 export function sequentialRun(head: ScheduleFile, det: DetOptions, pool: Piscina): Promise<DetRun> {
