@@ -10,6 +10,9 @@ import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
 import { OutputFile } from '../output-file.js';
+import { addCheckOption, addMemoryOption } from '../lab-options.js';
+import { parseCheck } from '../../lab/history/oracle.js';
+import { parseMemory } from '../../lab/det/store_buffer.js';
 
 /** The exploration as plain data: the failing run without its image. */
 function exploreJson(r: ExploreResult) {
@@ -28,7 +31,7 @@ export function registerExplore(program: Command): void {
   registerScenarioCommand(program, {
     name: 'explore',
     description: 'search interleavings under the deterministic scheduler; save and print the first failing schedule',
-    options: (cmd) => cmd
+    options: (cmd) => addMemoryOption(addCheckOption(cmd))
       .option('--strategy <name>', `${STRATEGIES.join('|')} [default: pct]`)
       .option('--depth <d>', 'PCT bug depth (d - 1 priority change points); DFS preemption bound [default: 3]')
       .option('--iterations <n>', 'schedules to try [default: 1000]')
@@ -40,6 +43,8 @@ export function registerExplore(program: Command): void {
     action: async (scenario, opts) => {
       const json = OutputFile.of('--json', opts.json);
       const html = OutputFile.of('--html', opts.html);
+      const check = parseCheck(opts.check, scenario);
+      const memory = parseMemory(opts.memory);
       const iterations = intOption('iterations', opts.iterations, 1000, 1);
       const raw = scenarioValues(scenario, opts);
       raw.ops ??= 4;
@@ -54,10 +59,13 @@ export function registerExplore(program: Command): void {
         stepBudget: intOption('stepBudget', opts.stepBudget, 5000, 10),
         timeBudgetMs: commandBudget(opts.timeBudget),
         failuresDir: opts.failures === undefined ? undefined : String(opts.failures),
+        check,
+        memory,
         onIteration: (it, run) => bar.update(it + 1, `${(turns += run.steps)} turns`),
       }).finally(() => bar.stop());
       const shown = Object.entries(r.params).filter(([k]) => !['variant', 'duration'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-      const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy} ${shown}`];
+      const model = `${check ? ` check=${check}` : ''}${memory !== 'sc' ? ` memory=${memory}` : ''}`;
+      const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy}${model} ${shown}`];
       const secs = (r.elapsedMs / 1000).toFixed(1);
       if (!r.failure) {
         const why = r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
@@ -65,7 +73,9 @@ export function registerExplore(program: Command): void {
       } else {
         const { run, schedule, file } = r.failure;
         const forbidden = forbiddenOutcomes(run.outcomes).map((o) => `${o.outcome} x${o.count}`);
-        out.push(`iteration ${schedule.iteration + 1} of ${iterations} FAILED after ${secs}s: ${run.failure!.message}`);
+        out.push(`iteration ${schedule.iteration + 1} of ${iterations} FAILED after ${secs}s: ${run.failure!.message.split('\n')[0]}`);
+        const history = run.oracles.find((o) => o.name === 'linearizable' && o.violations.length);
+        if (history) out.push(...history.violations[0].message.split('\n').slice(1));
         if (forbidden.length) out.push(`outcomes: ${forbidden.join(', ')}`);
         out.push(`schedule: ${run.decisions.length} decisions, ${run.steps} turns, saved to ${file}`);
         out.push(`decisions: ${schedule.decisions!.length > 400 ? schedule.decisions!.slice(0, 400) + ' ...' : schedule.decisions}`);

@@ -9,6 +9,8 @@ import { scenarioValues } from '../options.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { progressBar } from '../progress.js';
 import { OutputFile } from '../output-file.js';
+import { addCheckOption } from '../lab-options.js';
+import { parseCheck } from '../../lab/history/oracle.js';
 
 /** What a run can be written to besides the terminal. */
 const reportWriters: Array<{ flag: string; help: string; format: (r: Report) => string }> = [
@@ -42,8 +44,9 @@ export function registerRun(program: Command): void {
   registerScenarioCommand(program, {
     name: 'run',
     description: 'run a scenario on real worker threads and check it',
-    options: addRunOptions,
+    options: (cmd) => addCheckOption(addRunOptions(cmd)),
     action: async (scenario, opts) => {
+      const check = parseCheck(opts.check, scenario);
       const outputs = reportWriters.map((w) => ({ w, out: OutputFile.of(`--${w.flag}`, opts[w.flag]) }));
       const bar = opts.quiet ? { update() {}, stop() {} } : progressBar(scenario.name);
       let report: Report;
@@ -54,6 +57,7 @@ export function registerRun(program: Command): void {
           stopOnForbidden: opts.stopOnForbidden === true,
           timeBudgetMs: commandBudget(opts.timeBudget),
           onProgress: (p) => bar.update(p),
+          check,
         });
       } finally {
         bar.stop();

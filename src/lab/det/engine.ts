@@ -8,9 +8,11 @@ import { prepareRun } from '../stress.js';
 import {
   A_BASE, A_WORDS, ACCESS_KINDS, ACTOR_STATE_NAMES, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
   H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
-  H_STRATEGY, H_CHANGE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
+  H_STRATEGY, H_CHANGE, H_MEMORY, H_SB_BASE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
   STATUS_NAMES, STRATEGIES, TRACE_WORDS, type BlockShape, type StrategyName, blockWords, decBase, forcedBase, traceBase,
 } from './block.js';
+import { type CheckName, DET_HISTORY_WORDS, checkRunHistory } from '../history/oracle.js';
+import { MEMORY_MODES, type MemoryMode, SB_WORDS } from './store_buffer.js';
 
 /** What one scheduled run is told: the strategy's inputs for this iteration. */
 export interface IterationPlan {
@@ -32,7 +34,14 @@ export interface DetOptions {
   stopOnForbidden: boolean;
   /** The run's wall-clock limit (a safety net: a scheduled run is bounded by its step budget). */
   timeBudgetMs: number;
+  /** `linearizable`: record the history (stamped by turns) and check it when the run finishes. */
+  check?: CheckName;
+  /** The memory model of plain accesses. @default 'sc' */
+  memory?: MemoryMode;
 }
+
+/** How long one iteration's history check may search before it says unknown. */
+const HISTORY_CHECK_MS = 5000;
 
 /** One choice point: several actors could go; `chosen` went. */
 export interface Decision {
@@ -87,15 +96,18 @@ export function blockShape(actors: number, stepBudget: number): BlockShape {
 export function prepareScheduled(scenario: string, params: Record<string, unknown>, plan: IterationPlan, opts: DetOptions): { run: Machine; base: number; shape: BlockShape } {
   let base = -1;
   let shape!: BlockShape;
-  const bytes = (actors: number) => blockWords(blockShape(actors, opts.stepBudget)) * 4 + 64;
+  const weak = (opts.memory ?? 'sc') !== 'sc';
+  const bytes = (actors: number) => blockWords(blockShape(actors, opts.stepBudget)) * 4 + 64 + (weak ? actors * SB_WORDS * 4 + 64 : 0);
   const run = prepareRun(scenario, params, {
     port: 'scheduled',
     extraBytes: bytes,
     sched: (arena, actors) => {
       shape = blockShape(actors, opts.stepBudget);
       base = arena.allocWords('det.scheduler', blockWords(shape));
+      if (weak) arena.i32[base + H_SB_BASE] = arena.allocWords('det.store-buffers', actors * SB_WORDS);
       return base;
     },
+    ...(opts.check ? { history: { words: DET_HISTORY_WORDS, turnOffset: H_STEP } } : {}),
   });
   const i32 = run.mem.i32;
   const priorities = plan.priorities ?? [];
@@ -108,6 +120,7 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
   i32[base + H_MAX_STEPS] = shape.maxSteps;
   i32[base + H_MAX_DEC] = shape.maxDecisions;
   i32[base + H_STOP_ON_FORBIDDEN] = opts.stopOnForbidden ? 1 : 0;
+  i32[base + H_MEMORY] = MEMORY_MODES.indexOf(opts.memory ?? 'sc');
   i32[base + H_CULPRIT] = -1;
   i32[base + H_FLOOR] = 0;
   i32[base + H_NCHANGE] = changes.length;
@@ -168,6 +181,8 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
   });
   const quiescent = status === 'finished' && batch.failures.length === 0;
   const check = quiescent ? run.check(batch.results) : { oracles: [], outcomes: {} };
+  const history = quiescent && opts.check ? checkRunHistory(run, HISTORY_CHECK_MS) : null;
+  if (history?.oracle) check.oracles.push(history.oracle);
   const outcomes = run.outcomeCounts(check.outcomes);
   const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace };
   result.failure = judge(result, batch.failures.map((f) => `actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}': ${f.message}`), i32[base + H_CULPRIT]);

@@ -9,6 +9,8 @@ import type { StrategyName } from './block.js';
 import { type DetOptions, type DetRun, type IterationPlan, runScheduled } from './engine.js';
 import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, writeSchedule } from './schedule.js';
 import { makeStrategy } from './strategy.js';
+import type { CheckName } from '../history/oracle.js';
+import type { MemoryMode } from './store_buffer.js';
 
 export interface ExploreOptions {
   scenario: string;
@@ -24,6 +26,10 @@ export interface ExploreOptions {
   timeBudgetMs?: number;
   /** Where failing schedules are saved. @default ./failures */
   failuresDir?: string;
+  /** `linearizable`: check each finished iteration's history against the scenario's spec. */
+  check?: CheckName;
+  /** The memory model of plain accesses. @default 'sc' */
+  memory?: MemoryMode;
   /** Called after each iteration. */
   onIteration?: (it: number, run: DetRun) => void;
 }
@@ -59,12 +65,15 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const seed = params.seed as number;
   const depth = o.depth ?? 3;
   const strategy = makeStrategy(o.strategy, { seed, depth, actors });
-  const det: DetOptions = { stepBudget: o.stepBudget ?? 5000, stopOnForbidden: true, timeBudgetMs: ITERATION_MS };
+  const memory = o.memory ?? 'sc';
+  const det: DetOptions = { stepBudget: o.stepBudget ?? 5000, stopOnForbidden: true, timeBudgetMs: ITERATION_MS, check: o.check, memory };
   const dir = o.failuresDir ?? 'failures';
   const inflight = join(dir, `${scenario.name}-${seed}.running.schedule`);
   const header = (it: number, plan: IterationPlan): ScheduleFile => ({
     format: 'memrace-schedule', version: SCHEDULE_VERSION, memrace: memraceVersion(), scenario: scenario.name,
     variant: params.variant as string, params, seed, iteration: it, plan, stepBudget: det.stepBudget, stopOnForbidden: det.stopOnForbidden,
+    ...(o.check ? { check: o.check } : {}),
+    ...(memory !== 'sc' ? { memory } : {}),
   });
   // The budget covers the threads' start too.
   const t0 = performance.now();

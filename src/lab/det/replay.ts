@@ -24,6 +24,7 @@ export async function replaySchedule(schedule: ScheduleFile): Promise<ReplayResu
   try {
     const run = await runScheduled(scenario.name, schedule.params, replayPlan(schedule), {
       stepBudget: schedule.stepBudget, stopOnForbidden: schedule.stopOnForbidden, timeBudgetMs: 60_000,
+      check: schedule.check, memory: schedule.memory,
     }, pool);
     const reproduced = schedule.decisions === undefined
       || (run.failure?.kind === schedule.failure?.kind && run.failure?.message === schedule.failure?.message && run.steps === schedule.steps);

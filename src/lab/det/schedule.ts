@@ -6,6 +6,8 @@ import { packageRoot } from '../../runtime/paths.js';
 import { type Params, flagOf } from '../params.js';
 import { STRATEGIES } from './block.js';
 import type { IterationPlan } from './engine.js';
+import { CHECKS } from '../history/oracle.js';
+import { MEMORY_MODES } from './store_buffer.js';
 
 /** Bumped whenever the scheduler's decisions change meaning: an old file must not replay silently differently. */
 export const SCHEDULE_VERSION = 2;
@@ -36,6 +38,10 @@ const ScheduleSchema = z.object({
   decisions: z.string().regex(/^(\d+(\*\d+)?( \d+(\*\d+)?)*)?$/).optional(),
   steps: z.number().int().optional(),
   failure: z.object({ kind: z.string(), message: z.string() }).optional(),
+  /** The history check the run made (absent: none). */
+  check: z.enum(CHECKS).optional(),
+  /** The memory model of plain accesses (absent: sc). */
+  memory: z.enum(MEMORY_MODES).optional(),
 });
 
 export type ScheduleFile = z.infer<typeof ScheduleSchema>;
