@@ -196,18 +196,25 @@ function explain<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Cou
   // The failing window: what was open when `stuck` returned and is not yet linearized.
   const before = lin;
   const state = spec.init();
-  for (const o of before) spec.apply(state, o);
+  // The ones that changed the state explain it; refusals and the like are only counted.
+  const movers: Op[] = [];
+  for (const o of before) {
+    const k0 = spec.key(state);
+    spec.apply(state, o);
+    if (spec.key(state) !== k0) movers.push(o);
+  }
   const open = ops.filter((o) => o.call <= t && !done.has(o.id)).sort((a, b) => a.call - b.call);
   const window = open.map((op) => {
     const why = spec.apply(state, op);
     if (why === null) spec.undo(state, op);
     return { op, why: why ?? 'fits here, but no order of the rest fits after it' };
   });
-  const shown = before.slice(-SHOWN_BEFORE);
+  const shown = movers.slice(-SHOWN_BEFORE);
+  const quiet = before.length - movers.length;
   const when = (o: Op) => `[${o.call}, ${o.ret === Infinity ? 'pending' : o.ret}]`;
   const text = [
     `not linearizable (${spec.name}): no sequential order of the operations up to a${stuck.actor}'s ${spec.showOp(stuck)} returning at ${t} fits the spec`,
-    `  ${before.length} earlier operations linearize${before.length > shown.length ? `, the last ${shown.length} of them` : ''}:`,
+    `  ${before.length} earlier operations linearize (${quiet} of them change nothing)${movers.length > shown.length ? `; the last ${shown.length} that change the state` : ''}:`,
     ...shown.map((o) => `    a${o.actor} ${spec.showOp(o)}  ${when(o)}`),
     `  leaving the state: ${spec.show(state)}`,
     `  then these were open (invoked, in real-time order; [call, return]), and none can take effect next:`,
