@@ -5,10 +5,11 @@ import { ringSuite } from './ring.bench.js';
 import { methodCacheSuite } from './method-cache.bench.js';
 import { mempoolSuite } from './mempool.bench.js';
 import { pageAllocSuite } from './page-alloc.bench.js';
+import { pageFaultSuite } from './page-fault.bench.js';
 import { pagingSuite } from './paging.bench.js';
 
 /** Every suite `memrace bench` knows; `all` runs them in this order. */
-export const suites: readonly BenchSuite[] = [ringSuite, mempoolSuite, pageAllocSuite, pagingSuite, methodCacheSuite, labSuite];
+export const suites: readonly BenchSuite[] = [ringSuite, mempoolSuite, pageAllocSuite, pageFaultSuite, pagingSuite, methodCacheSuite, labSuite];
 
 export function findSuite(name: string): BenchSuite[] {
   if (name === 'all') return [...suites];

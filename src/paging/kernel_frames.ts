@@ -24,7 +24,7 @@ const PAGES_PER_MEMMAP_PAGE = PAGE_SIZE / 64;
  * when no frame is free anywhere (buddy lists and pagesets), not at a watermark. The OOM
  * scenarios are where watermarks matter.
  */
-export function pagingBootConfig(frames: number, cpus: number): BootConfig {
+export function pagingBootConfig(frames: number, cpus: number, pcp = true): BootConfig {
   const pages = pagingSpan(frames);
   const memmap = Math.ceil(pages / PAGES_PER_MEMMAP_PAGE);
   const kernelPages = pages - frames - memmap;
@@ -39,6 +39,7 @@ export function pagingBootConfig(frames: number, cpus: number): BootConfig {
     kernelSize: kernelPages * PAGE_SIZE,
     minFreeKbytes: 1,
     watermarkScaleFactor: 1,
+    pcp,
   });
 }
 

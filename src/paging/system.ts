@@ -20,6 +20,8 @@ export interface MachineConfig {
   maxProcs: number;
   /** A swap file and its size in slots; none: a fault that finds no frame is -ENOMEM. */
   swap?: { path: string; slots: number; policy: Policy };
+  /** Per-CPU pagesets (default on); off sends every fault and free through the zone lock. */
+  pcp?: boolean;
 }
 
 /** The whole paging machine in the image, as plain data for workers. */
@@ -46,7 +48,7 @@ function sideFrames(c: MachineConfig): number {
 
 export function machineBytes(c: MachineConfig): number {
   return (
-    kernelImageBytes(pagingBootConfig(c.frames, c.cpus)) +
+    kernelImageBytes(pagingBootConfig(c.frames, c.cpus, c.pcp)) +
     (c.pt === 'inverted' ? InvertedTable.bytes(pagingSpan(c.frames), sideFrames(c)) : 0) +
     c.cpus * c.tlbEntries * TLB_ENTRY_WORDS * 4 +
     c.cpus * (c.cpus + 1) * 64 +
@@ -58,7 +60,7 @@ export function machineBytes(c: MachineConfig): number {
 }
 
 export function createMachine(arena: Arena, mem: Mem, c: MachineConfig): MachineRef {
-  const { kernel } = boot(arena, mem, pagingBootConfig(c.frames, c.cpus));
+  const { kernel } = boot(arena, mem, pagingBootConfig(c.frames, c.cpus, c.pcp));
   if (kernel.ref.totalram_pages !== c.frames) throw new Error(`paging kernel manages ${kernel.ref.totalram_pages} pages, not ${c.frames}`);
   const nframes = pagingSpan(c.frames);
   return {

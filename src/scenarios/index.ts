@@ -16,6 +16,7 @@ import { paging, swapThrash } from './paging.js';
 import { contiguous } from './contiguous.js';
 import { segmentation } from './segmentation.js';
 import { mempoolNuma } from './mempool-numa.js';
+import { pageFaultProbe } from './page-fault-probe.js';
 
 /**
  * Every scenario the lab knows, in `memrace list` order. Workers import this same list, so
@@ -41,6 +42,7 @@ export const scenarios: readonly Scenario[] = [
   mailboxRelay,
   faultProbe,
   schedProbe,
+  pageFaultProbe,
 ];
 
 export function findScenario(name: string): Scenario {
