@@ -9,22 +9,24 @@ const TAKE = 2;
 const GIVE = 3;
 
 /**
- * A pool of distinct objects (rte_mempool) as a bag: a get hands out objects that are in the
- * pool, a put takes back objects that are out. An empty answer is always allowed: objects
- * may sit in other lcores' caches, where no other lcore can reach them. P-compositional:
+ * A pool of distinct objects (rte_mempool; the page allocator's frames) as a bag: a get
+ * hands out objects that are in the pool, a put takes back objects that are out. An empty
+ * answer is always allowed: objects may sit in other lcores' caches (other CPUs' pagesets),
+ * where no one else can reach them. `objectsOf` says which objects an operation moves
+ * (default: a get's results, a put's inputs). P-compositional:
  * each object is checked alone (its gets and puts must alternate in some order that fits
  * real time), so a history of millions of objects moved checks in linear time.
  */
-export function bagSpec(what = 'rte_mempool'): SeqSpec<{ out: boolean }> {
+export function bagSpec(what = 'rte_mempool', objectsOf: (op: Op) => readonly number[] = (o) => (o.op === BAG_GET ? o.result : o.args), unit = 'object'): SeqSpec<{ out: boolean }> {
   return {
-    name: `${what} as a bag of distinct objects`,
+    name: `${what} as a set of ${unit}s, each in or out`,
     init: () => ({ out: false }),
     apply(s, op) {
       if (op.op === TAKE) {
-        if (s.out) return `object ${op.args[0]} is already out of the pool: handed out twice`;
+        if (s.out) return `${unit} ${op.args[0]} is already out: handed out twice`;
         s.out = true;
       } else {
-        if (!s.out) return `object ${op.args[0]} is already in the pool: put back twice`;
+        if (!s.out) return `${unit} ${op.args[0]} is already in: freed twice`;
         s.out = false;
       }
       return null;
@@ -33,13 +35,12 @@ export function bagSpec(what = 'rte_mempool'): SeqSpec<{ out: boolean }> {
       s.out = !s.out;
     },
     key: (s) => (s.out ? '1' : '0'),
-    show: (s) => (s.out ? 'out of the pool' : 'in the pool'),
-    showOp: (op) => `${op.op === TAKE ? 'get' : 'put'} object ${op.args[0]}`,
+    show: (s) => (s.out ? 'out' : 'in'),
+    showOp: (op) => `${op.op === TAKE ? 'get' : 'put'} ${unit} ${op.args[0]}`,
     partition(ops) {
       const groups = new Map<number, Op[]>();
       for (const o of ops) {
-        const objs = o.op === BAG_GET ? o.result : o.args;
-        for (const x of objs) {
+        for (const x of objectsOf(o)) {
           let g = groups.get(x);
           if (!g) groups.set(x, (g = []));
           g.push({ ...o, op: o.op === BAG_GET ? TAKE : GIVE, args: [x], result: [] });
