@@ -94,6 +94,6 @@ describe('the mempool as a bag, checked object by object', () => {
     const h = ids([op(0, BAG_GET, [2], [10, 11], 0, 3), op(1, BAG_GET, [1], [11], 4, 5)]);
     const v = checkLinearizable(bagSpec(), h);
     expect(v.result).toBe('not-linearizable');
-    if (v.result === 'not-linearizable') expect(v.counterExample.text).toContain('a1 get object 11  [4, 5]: object 11 is already out of the pool: handed out twice');
+    if (v.result === 'not-linearizable') expect(v.counterExample.text).toContain('a1 get object 11  [4, 5]: object 11 is already out: handed out twice');
   });
 });

@@ -16,7 +16,7 @@ export const DET_HISTORY_WORDS = 1 << 14;
 export function parseCheck(raw: unknown, scenario: { name: string; history?: unknown }): CheckName | undefined {
   if (raw === undefined) return undefined;
   if (!CHECKS.includes(raw as CheckName)) throw new ConfigError('--check', `unknown check '${String(raw)}'`, CHECKS.join(', '));
-  if (!scenario.history) throw new ConfigError('--check', `scenario ${scenario.name} records no history to check`, 'a scenario with a sequential spec (ring-stress, mempool-stress)');
+  if (!scenario.history) throw new ConfigError('--check', `scenario ${scenario.name} records no history to check`, 'a scenario with a sequential spec (ring-stress, mempool-stress, page-alloc-stress)');
   return raw as CheckName;
 }
 

@@ -70,5 +70,11 @@ describe('ring-stress --memory', () => {
 it('mempool-stress --check linearizable: the pool is a bag, checked object by object', async () => {
   const r = await runStress({ scenario: 'mempool-stress', params: { duration: 300 }, check: 'linearizable' });
   expect(r.verdict).toBe('pass');
-  expect(r.notes.join('\n')).toMatch(/history: \d+ operations in \d+ independent groups linearizable against rte_mempool as a bag/);
+  expect(r.notes.join('\n')).toMatch(/history: \d+ operations in \d+ independent groups linearizable against rte_mempool as a set of objects/);
+});
+
+it('page-alloc-stress --check linearizable: frames are a set, checked one frame at a time', async () => {
+  const r = await runStress({ scenario: 'page-alloc-stress', params: { duration: 300 }, check: 'linearizable' });
+  expect(r.verdict).toBe('pass');
+  expect(r.notes.join('\n')).toMatch(/history: \d+ operations in \d+ independent groups linearizable against the page allocator as a set of frames/);
 });
