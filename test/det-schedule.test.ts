@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { explore } from '../src/lab/det/explore.js';
-import { replay } from '../src/lab/det/replay.js';
+import { differenceOf, replay } from '../src/lab/det/replay.js';
 import { decodeDecisions, encodeDecisions, readSchedule } from '../src/lab/det/schedule.js';
+import { decodeTrace, renderTrace } from '../src/lab/det/trace.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'memrace-sched-'));
 let file = '';
@@ -68,6 +69,30 @@ describe('schedule files', () => {
     await expect(replay('sched-probe', long)).rejects.toThrow(/does not fit this run: it has 400 decisions, the run ended after \d+/);
   });
 
+  it('replays a million-turn schedule without a spread into Math.max: decode, encode and render loop', () => {
+    const chosen = Array.from({ length: 1_000_000 }, (_, k) => (k >> 3) & 1);
+    const text = encodeDecisions(chosen);
+    const decoded = decodeDecisions(text);
+    expect(decoded.length === chosen.length && decoded.every((c, k) => c === chosen[k])).toBe(true);
+    // (The spread failed from about 140,000 entries; rendering 300,000 shows it is gone.)
+    const words = new Int32Array(300_000 * 5);
+    for (let s = 0; s < 300_000; s++) words[s * 5] = (s & 1) | (1 << 8); // load by actor 0 or 1
+    const lines = renderTrace(decodeTrace(words, (w) => `w${w}`), ['a', 'b']);
+    expect(lines).toHaveLength(300_000);
+    expect(lines[299_999]).toMatch(/^299999  a1 b  load\s+w0\s+-> 0$/);
+  });
+
+  it('does not call a replay reproduced unless every decision matches, even with the same failure and turns', async () => {
+    const recorded = readSchedule(file, 'sched-probe');
+    const again = await replay('sched-probe', file);
+    expect(again.reproduced).toBe(true);
+    const chosen = decodeDecisions(recorded.decisions!);
+    const k = chosen.length - 1;
+    const edited = { ...recorded, decisions: encodeDecisions(chosen.map((c, j) => (j === k ? 1 - c : c))) };
+    expect(differenceOf(edited, again.run)).toBe(`decision ${k} chose actor ${chosen[k]}, the schedule says ${1 - chosen[k]}`);
+    expect(differenceOf({ ...recorded, decisions: `${recorded.decisions!} 0*5` }, again.run)).toBe(`${chosen.length} decisions, the schedule has ${chosen.length + 5}`);
+  });
+
   it('exits 2 from the CLI on a schedule for another scenario or a disagreeing parameter', () => {
     const cli = (args: string[]) => {
       try {
@@ -106,5 +131,15 @@ describe('the explore and replay commands', () => {
     expect(json.failure.kind).toBe('forbidden');
     expect(json.failure.roles).toEqual(['producer', 'producer', 'consumer']);
     expect(readFileSync(join(dir3, 'x.html'), 'utf8')).toMatch(/data-chart="timeline"/);
+  });
+
+  it('hand a stress failure over to the explorer (--explore-on-fail), which comes back with a replayable schedule', () => {
+    const dir4 = mkdtempSync(join(tmpdir(), 'memrace-handoff-'));
+    const run = spawnSync('node', [join(process.cwd(), 'dist/cli/main.js'), 'run', 'ring-stress', '--variant', 'no-tail-wait', '--duration', '3s', '--stop-on-forbidden', '--explore-on-fail', '--quiet'], { cwd: dir4, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^explore it: npx memrace explore ring-stress --variant no-tail-wait --seed 1$/m);
+    expect(run.stdout).toMatch(/FAILED after/);
+    const file = /saved to (\S+)$/m.exec(run.stdout)![1];
+    expect(existsSync(join(dir4, file))).toBe(true);
   });
 });

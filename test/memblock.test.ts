@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
-import { INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, Memblock } from '../src/kernel/memblock.js';
+import { INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, Memblock, PHYS_ADDR_MAX } from '../src/kernel/memblock.js';
 import { bootConfig } from '../src/kernel/bootconfig.js';
 import { bootTest } from './kernel-helpers.js';
 
@@ -19,65 +19,76 @@ describe('memblock (Linux 6.6)', () => {
   it('starts each array with the dummy region {0, 0} and cnt 1 (before 6.11; since 6.11 cnt is 0)', () => {
     const { mb } = fresh();
     expect(mb.memory.cnt).toBe(1);
-    expect(mb.memory.region(0)).toEqual({ base: 0, size: 0, flags: 0, nid: MAX_NUMNODES });
+    expect(mb.memory.region(0)).toEqual({ base: 0n, size: 0n, flags: 0, nid: MAX_NUMNODES });
     expect(mb.reserved.debugfs()).toBe('   0: 0x0000000000000000..0xffffffffffffffff');
     expect(mb.memory.max).toBe(INIT_MEMBLOCK_REGIONS);
   });
 
   it('inserts only the uncovered gaps of an overlapping add, then merges what touches', () => {
     const { mb } = fresh();
-    mb.add(0x1000, 0x1000);
-    mb.add(0x3000, 0x1000);
+    mb.add(0x1000n, 0x1000n);
+    mb.add(0x3000n, 0x1000n);
     expect(mb.memory.cnt).toBe(2);
-    mb.add(0x0, 0x5000);
-    expect(mb.memory.regions()).toEqual([{ base: 0, size: 0x5000, flags: 0, nid: MAX_NUMNODES }]);
-    expect(mb.memory.total_size).toBe(0x5000);
+    mb.add(0x0n, 0x5000n);
+    expect(mb.memory.regions()).toEqual([{ base: 0n, size: 0x5000n, flags: 0, nid: MAX_NUMNODES }]);
+    expect(mb.memory.total_size).toBe(0x5000n);
     expect(mb.audit()).toEqual([]);
   });
 
   it('merges neighbours only when node and flags match', () => {
     const { mb } = fresh();
-    mb.add_node(0, 0x4000, 0);
-    mb.add_node(0x4000, 0x4000, 1);
+    mb.add_node(0n, 0x4000n, 0);
+    mb.add_node(0x4000n, 0x4000n, 1);
     expect(mb.memory.cnt).toBe(2);
-    mb.set_node(0x4000, 0x4000, 0);
-    expect(mb.memory.regions()).toEqual([{ base: 0, size: 0x8000, flags: 0, nid: 0 }]);
+    mb.set_node(0x4000n, 0x4000n, 0);
+    expect(mb.memory.regions()).toEqual([{ base: 0n, size: 0x8000n, flags: 0, nid: 0 }]);
   });
 
   it('isolates the edges on remove, and an emptied array gets its dummy back', () => {
     const { mb } = fresh();
-    mb.add(0, 0x10000);
-    mb.remove(0x4000, 0x4000);
+    mb.add(0n, 0x10000n);
+    mb.remove(0x4000n, 0x4000n);
     expect(mb.memory.debugfs()).toBe('   0: 0x0000000000000000..0x0000000000003fff\n   1: 0x0000000000008000..0x000000000000ffff');
-    mb.remove(0, 0x10000);
+    mb.remove(0n, 0x10000n);
     expect(mb.memory.cnt).toBe(1);
-    expect(mb.memory.region(0)).toEqual({ base: 0, size: 0, flags: 0, nid: MAX_NUMNODES });
-    expect(mb.phys_mem_size()).toBe(0);
+    expect(mb.memory.region(0)).toEqual({ base: 0n, size: 0n, flags: 0, nid: MAX_NUMNODES });
+    expect(mb.phys_mem_size()).toBe(0n);
   });
 
   it('allocates top-down under current_limit, never page 0, and reserves what it returns', () => {
     const { mb } = fresh();
-    mb.add(0, 0x100000);
-    mb.reserve(0xf0000, 0x10000);
-    expect(mb.alloc(0x1000, 0x1000)).toBe(0xef000);
-    expect(mb.reserved.regions()).toEqual([{ base: 0xef000, size: 0x11000, flags: 0, nid: MAX_NUMNODES }]);
-    mb.current_limit = 0x80000;
-    expect(mb.alloc(0x2000, 0x1000)).toBe(0x7e000);
+    mb.add(0n, 0x100000n);
+    mb.reserve(0xf0000n, 0x10000n);
+    expect(mb.alloc(0x1000n, 0x1000n)).toBe(0xef000n);
+    expect(mb.reserved.regions()).toEqual([{ base: 0xef000n, size: 0x11000n, flags: 0, nid: MAX_NUMNODES }]);
+    mb.current_limit = 0x80000n;
+    expect(mb.alloc(0x2000n, 0x1000n)).toBe(0x7e000n);
     mb.bottom_up = true;
-    expect(mb.alloc(0x1000, 0x1000)).toBe(0x1000);
-    expect(mb.alloc(0x200000, 0x1000)).toBe(0);
+    expect(mb.alloc(0x1000n, 0x1000n)).toBe(0x1000n);
+    expect(mb.alloc(0x200000n, 0x1000n)).toBe(0n);
+  });
+
+  it('keeps add(0, 4 GiB) as one 4 GiB region, and caps a range at PHYS_ADDR_MAX - base (memblock_cap_size)', () => {
+    const { mb } = fresh();
+    mb.add(0n, 1n << 32n);
+    expect(mb.memory.regions()).toEqual([{ base: 0n, size: 1n << 32n, flags: 0, nid: MAX_NUMNODES }]);
+    expect(mb.phys_mem_size()).toBe(1n << 32n);
+    mb.add(PHYS_ADDR_MAX - 0xfffn, 0x2000n);
+    expect(mb.memory.region(1)).toMatchObject({ base: PHYS_ADDR_MAX - 0xfffn, size: 0xfffn });
+    expect(mb.end_of_DRAM()).toBe(PHYS_ADDR_MAX);
+    expect(mb.audit()).toEqual([]);
   });
 
   it('cannot grow an array past 128 regions before resizing is allowed (6.6 panics): a ConfigError', () => {
     const { mb } = fresh();
-    for (let i = 0; i < INIT_MEMBLOCK_REGIONS; i++) mb.reserve(i * 0x2000, 0x1000);
+    for (let i = 0; i < INIT_MEMBLOCK_REGIONS; i++) mb.reserve(BigInt(i) * 0x2000n, 0x1000n);
     expect(mb.reserved.cnt).toBe(128);
-    expect(() => mb.reserve(0x1000000, 0x1000)).toThrow(ConfigError);
+    expect(() => mb.reserve(0x1000000n, 0x1000n)).toThrow(ConfigError);
   });
 
   it("replays seed 000's mem= override: ATAG 1G at 0x80000000, then mem=900M removes all and adds 0x38400000", () => {
     const { mb, log } = fresh();
-    mb.add(0x80000000, 0x40000000); // the boot loader's ATAG_MEM, already in the FDT
+    mb.add(0x80000000n, 0x40000000n); // the boot loader's ATAG_MEM, already in the FDT
     mb.debug = true;
     expect(mb.dump_all()).toEqual([
       'MEMBLOCK configuration:',
@@ -89,8 +100,8 @@ describe('memblock (Linux 6.6)', () => {
     ]);
     mb.remove(mb.start_of_DRAM(), mb.end_of_DRAM() - mb.start_of_DRAM(), 'early_mem');
     expect(mb.memory.cnt).toBe(1);
-    expect(mb.memory.total_size).toBe(0);
-    mb.add(0x80000000, 0x38400000, 'arm_add_memory');
+    expect(mb.memory.total_size).toBe(0n);
+    mb.add(0x80000000n, 0x38400000n, 'arm_add_memory');
     // Seed 000 (32-bit ARM) prints 0x80000000..0xb83fffff; phys_addr_t is 64-bit here.
     expect(mb.memory.debugfs()).toBe('   0: 0x0000000080000000..0x00000000b83fffff');
     expect(log).toEqual([
@@ -178,10 +189,10 @@ describe('memblock_phys_free', () => {
   it('gives a reserved range back, splitting the reservation', () => {
     const arena = Arena.create(1 << 16);
     const mb = Memblock.create(arena, new AtomicsMem(arena.sab), () => {});
-    mb.add(0, 0x100000);
-    mb.reserve(0x10000, 0x4000);
-    mb.phys_free(0x11000, 0x1000);
+    mb.add(0n, 0x100000n);
+    mb.reserve(0x10000n, 0x4000n);
+    mb.phys_free(0x11000n, 0x1000n);
     expect(mb.reserved.debugfs()).toBe('   0: 0x0000000000010000..0x0000000000010fff\n   1: 0x0000000000012000..0x0000000000013fff');
-    expect(mb.freeRanges().map((r) => [r.start, r.end])).toEqual([[0, 0x10000], [0x11000, 0x12000], [0x14000, 0x100000]]);
+    expect(mb.freeRanges().map((r) => [r.start, r.end])).toEqual([[0n, 0x10000n], [0x11000n, 0x12000n], [0x14000n, 0x100000n]]);
   });
 });

@@ -5,7 +5,7 @@ import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_FS } from '../src/kernel/gfp.js
 import { OomKiller, OOM_UNKILLABLE, type OomControl } from '../src/kernel/oom_kill.js';
 import { OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER, VmAccounting } from '../src/kernel/overcommit.js';
 import { oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score } from '../src/kernel/proc_oom.js';
-import { MMF_OOM_SKIP, T_MM_FLAGS, TaskTable, TF_EXITING, TF_OOM_VICTIM, type TaskSpec } from '../src/kernel/task.js';
+import { MMF_OOM_SKIP, T_MM_FLAGS, T_MM_ID, TaskTable, TF_EXITING, TF_OOM_VICTIM, type TaskSpec } from '../src/kernel/task.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 
@@ -165,10 +165,40 @@ describe('out_of_memory, in the kernel\'s order', () => {
     expect(k.out_of_memory(oc(32768)).victim).toBe(slots[6]);
   });
 
-  it('kills every process sharing the victim\'s mm', () => {
-    const { k, tt, slots } = machine([...base, { pid: 301, ppid: 300, comm: 'clone', mm: 300 }]);
-    k.out_of_memory(oc(32768));
-    expect(tt.has(slots[5], TF_OOM_VICTIM)).toBe(true);
+  it('kills every process sharing the victim\'s mm, even at oom_score_adj -1000 (6.6 __oom_kill_process; the -1000 exemption went in 4.8)', () => {
+    const { k, tt, slots } = machine([...base, { pid: 301, ppid: 300, comm: 'clone', mm: 300 }, { pid: 302, ppid: 300, comm: 'guarded', mm: 300, oomScoreAdj: -1000 }]);
+    expect(k.out_of_memory(oc(32768)).victim).toBe(slots[4]);
+    // SIGKILL, not mark_oom_victim: only the victim is an OOM victim.
+    for (const s of [slots[5], slots[6]]) expect([tt.has(s, TF_EXITING), tt.has(s, TF_OOM_VICTIM)]).toEqual([true, false]);
+    expect(tt.has(slots[3], TF_EXITING)).toBe(false);
+  });
+
+  it('spares init and kernel threads that share the mm; init pins it: MMF_OOM_SKIP and "has mm pinned by"', () => {
+    const { k, tt, slots } = machine([...base, { pid: 301, comm: 'kworker', kthread: true, mm: 300 }]);
+    tt.set(slots[0], T_MM_ID, 300);
+    const r = k.out_of_memory(oc(32768));
+    expect(r.victim).toBe(slots[4]);
+    expect(r.log).toContain('oom killer 300 (java) has mm pinned by 1 (init)');
+    expect(tt.get(slots[4], T_MM_FLAGS) & MMF_OOM_SKIP).toBe(MMF_OOM_SKIP);
+    expect([tt.has(slots[0], TF_EXITING), tt.has(slots[5], TF_EXITING)]).toEqual([false, false]);
+  });
+
+  it('a memcg OOM with nobody killable does not panic: the charge fails (6.6 out_of_memory: !is_memcg_oom)', () => {
+    const { k } = machine(base.slice(0, 3));
+    const r = k.out_of_memory({ ...oc(32768), constraint: 'CONSTRAINT_MEMCG', memcg: '/batch' });
+    expect(r).toMatchObject({ action: 'no-victim', victim: -1 });
+    expect(r.panic).toBeUndefined();
+    expect(r.log).toContain('Out of memory and no killable processes...');
+  });
+
+  it('ignores oom_kill_allocating_task for a memcg OOM and selects within the group', () => {
+    const { k, vm, slots } = machine(base);
+    vm.sysctl_write('vm.oom_kill_allocating_task', 1);
+    const inGroup = new Set([slots[3], slots[4]]);
+    const r = k.out_of_memory({ ...oc(32768, slots[3]), constraint: 'CONSTRAINT_MEMCG', memcg: '/batch', eligible: (s) => inGroup.has(s) });
+    expect(r).toMatchObject({ action: 'killed', victim: slots[4] });
+    expect(r.log[r.log.length - 2]).toMatch(/oom_memcg=\/batch,task_memcg=\/batch,task=java/);
+    expect(r.log[r.log.length - 1]).toMatch(/^Memory cgroup out of memory: Killed process 300 \(java\)/);
   });
 
   it('reaps a victim, giving up after ten tries, and then sets MMF_OOM_SKIP', () => {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { type ParamSpec, flagOf } from '../lab/params.js';
-import { paramSpecsOf } from '../lab/engine-params.js';
 import type { Scenario } from '../lab/scenario.js';
 
 /** 67108864 → '64M', as people write sizes on the command line. */
@@ -18,24 +17,35 @@ function describe(s: ParamSpec): string {
 }
 
 /**
- * Add a scenario's parameters to a command as options. Values stay strings here: the lab
- * validates them, so the CLI and the library give the same errors.
+ * The option name a scenario parameter takes in a command: its own, or `scenario<Name>`
+ * (`--scenario-depth`) when the command has an option of that name (the engine's namespace
+ * comes first: no scenario parameter can shadow an engine option).
  */
-export function addScenarioOptions(cmd: Command, scenario: Scenario): Command {
-  for (const spec of paramSpecsOf(scenario)) {
-    const flag = flagOf(spec.name);
-    if (spec.type === 'bool') cmd.option(`${flag} [on|off]`, describe(spec));
-    else cmd.option(`${flag} <value>`, describe(spec));
+export function scenarioOptionName(name: string, taken: ReadonlySet<string>): string {
+  return taken.has(name) ? `scenario${name[0].toUpperCase()}${name.slice(1)}` : name;
+}
+
+/**
+ * Add a scenario's parameters to a command as options, after the command's own. Values stay
+ * strings here: the lab validates them, so the CLI and the library give the same errors.
+ */
+export function addScenarioOptions(cmd: Command, scenario: Scenario, specs: readonly ParamSpec[], taken: ReadonlySet<string>): Command {
+  for (const spec of specs) {
+    const name = scenarioOptionName(spec.name, taken);
+    const flag = flagOf(name);
+    const help = name === spec.name ? describe(spec) : `${describe(spec)} (the scenario's ${flagOf(spec.name)})`;
+    if (spec.type === 'bool') cmd.option(`${flag} [on|off]`, help);
+    else cmd.option(`${flag} <value>`, help);
   }
   cmd.option('--variant <name>', `variant (${scenario.variants.map((v) => v.name).join('|')}) [default: correct]`);
   return cmd;
 }
 
-/** The scenario's option values the user gave (commander's camelCase keys), bools as given. */
-export function scenarioValues(scenario: Scenario, opts: Record<string, unknown>): Record<string, unknown> {
+/** The scenario's parameter values the user gave (by the scenario's names), bools as given. */
+export function scenarioValues(specs: readonly ParamSpec[], taken: ReadonlySet<string>, opts: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const spec of paramSpecsOf(scenario)) {
-    const v = opts[spec.name];
+  for (const spec of specs) {
+    const v = opts[scenarioOptionName(spec.name, taken)];
     if (v === undefined) continue;
     out[spec.name] = v === true ? 'on' : v;
   }

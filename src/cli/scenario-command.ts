@@ -1,14 +1,19 @@
 import { Command } from 'commander';
 import { findScenario, scenarios } from '../scenarios/index.js';
 import type { Scenario } from '../lab/scenario.js';
-import { addScenarioOptions } from './options.js';
+import { paramSpecsOf } from '../lab/engine-params.js';
+import type { ParamSpec } from '../lab/params.js';
+import { addScenarioOptions, scenarioValues } from './options.js';
 
 export interface ScenarioCommandSpec {
   name: string;
   description: string;
-  /** The command's own options, added after the scenario's. */
+  /** The command's own options; a scenario parameter of the same name becomes `--scenario-<name>`. */
   options: (cmd: Command, scenario: Scenario) => Command;
-  action: (scenario: Scenario, opts: Record<string, unknown>) => Promise<void>;
+  /** The scenario parameters the command offers. @default paramSpecsOf (all, the engine's included) */
+  params?: (scenario: Scenario) => ParamSpec[];
+  /** `opts`: everything parsed; `values`: the scenario's parameters given, by their own names. */
+  action: (scenario: Scenario, opts: Record<string, unknown>, values: Record<string, unknown>) => Promise<void>;
 }
 
 /**
@@ -32,10 +37,12 @@ export function registerScenarioCommand(program: Command, spec: ScenarioCommandS
         return;
       }
       const scenario = findScenario(name);
-      const inner = spec.options(addScenarioOptions(new Command(`memrace ${spec.name} ${scenario.name}`), scenario), scenario)
-        .description(scenario.summary)
-        .exitOverride();
+      const inner = spec.options(new Command(`memrace ${spec.name} ${scenario.name}`), scenario);
+      const taken = new Set(inner.options.map((o) => o.attributeName()));
+      const params = (spec.params ?? paramSpecsOf)(scenario);
+      addScenarioOptions(inner, scenario, params, taken).description(scenario.summary).exitOverride();
       inner.parse(cmd.args.slice(1), { from: 'user' });
-      await spec.action(scenario, inner.opts());
+      const opts = inner.opts();
+      await spec.action(scenario, opts, scenarioValues(params, taken, opts));
     });
 }

@@ -4,7 +4,7 @@ import { AtomicsMem, type Mem } from '../shm/mem.js';
 import { FPI_TO_TAIL } from './buddy.js';
 import { type BootConfig, TEXT_OFFSET, memparseStrict, nodeDistance, parseCmdline } from './bootconfig.js';
 import { HEADER_WORDS, Kernel, type KernelRef } from './kernel.js';
-import { MAX_NUMNODES, Memblock, SMP_CACHE_BYTES, pa } from './memblock.js';
+import { MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, Memblock, SMP_CACHE_BYTES, pa } from './memblock.js';
 import {
   MAX_NR_ZONES, MAX_ORDER, MAX_ORDER_NR_PAGES, MIGRATE_MOVABLE, NODE_WORDS, N_KSWAPD_HIGHEST_ZONEIDX, N_NODE_ID, N_PRESENT, N_SPANNED, N_START_PFN,
   N_TOTALRESERVE, PAGE_SIZE, WMARK_LOW, ZONE_MOVABLE, ZONE_NAMES, ZONE_WORDS, pageblock_nr_pages, pageblock_order,
@@ -71,7 +71,7 @@ export function boot(arena: Arena, mem: Mem, c: BootConfig): BootResult {
     if (r.base < c.physOffset || r.base + r.size > ramEnd) {
       throw new ConfigError('--atags', `ATAG_MEM [${pa(r.base)}-${pa(r.base + r.size - 1)}] lies outside the machine's RAM [${pa(c.physOffset)}-${pa(ramEnd - 1)}]`, 'ranges inside PHYS_OFFSET .. PHYS_OFFSET + --mem');
     }
-    memblock.add(r.base, r.size, 'early_init_dt_add_memory_arch');
+    memblock.add(BigInt(r.base), BigInt(r.size), 'early_init_dt_add_memory_arch');
   }
 
   // parse_early_param: in the order given, so memblock=debug logs only what follows it.
@@ -92,19 +92,19 @@ export function boot(arena: Arena, mem: Mem, c: BootConfig): BootResult {
     else unknown.push(p.value === null ? p.key : `${p.key}=${p.value}`);
   }
   if (unknown.length) info(`Unknown kernel command line parameters "${unknown.join(' ')}", will be passed to user space.`);
-  if (memblock.phys_mem_size() === 0) throw new ConfigError('--cmdline', 'no memory is left after the command line', 'mem= ranges inside RAM');
+  if (memblock.phys_mem_size() === 0n) throw new ConfigError('--cmdline', 'no memory is left after the command line', 'mem= ranges inside RAM');
 
-  memblock.reserve(c.physOffset + TEXT_OFFSET, c.kernelSize, 'arm_memblock_init');
+  memblock.reserve(BigInt(c.physOffset + TEXT_OFFSET), BigInt(c.kernelSize), 'arm_memblock_init');
   // arm_memblock_init ends with memblock_dump_all(), which prints only under memblock=debug.
   if (memblock.debug) for (const l of memblock.dump_all()) info(l);
-  for (let i = 0; i < c.nodes; i++) memblock.set_node(dt[i].base, dt[i].size, i);
+  for (let i = 0; i < c.nodes; i++) memblock.set_node(BigInt(dt[i].base), BigInt(dt[i].size), i);
 
   // get_pfn_range_for_nid: each node spans what memblock says it has.
   const nodes: NodeSpan[] = [];
   for (let nid = 0; nid < c.nodes; nid++) {
     let start = Infinity;
     let end = 0;
-    for (const r of memblock.memory.regions()) {
+    for (const r of memblock.memory.numberRegions()) {
       if (r.nid !== nid || !r.size) continue;
       start = Math.min(start, PFN_UP(r.base));
       end = Math.max(end, PFN_DOWN(r.base + r.size));
@@ -115,14 +115,14 @@ export function boot(arena: Arena, mem: Mem, c: BootConfig): BootResult {
     const n = nodes[nid];
     if (n.end === n.start) continue;
     const bytes = Math.ceil(((n.end - n.start) * SIZEOF_STRUCT_PAGE) / PAGE_SIZE) * PAGE_SIZE;
-    if (!memblock.alloc_try_nid(bytes, SMP_CACHE_BYTES, 0, 0, nid, 'memmap_alloc')) {
+    if (!memblock.alloc_try_nid(BigInt(bytes), BigInt(SMP_CACHE_BYTES), 0n, MEMBLOCK_ALLOC_ACCESSIBLE, nid, 'memmap_alloc')) {
       throw new ConfigError('--mem', `node ${nid} has no room for its memmap (${bytes} bytes)`, 'more memory per node');
     }
   }
 
   // free_area_init: the zone limits, ZONE_MOVABLE per node, the spans.
-  const startPfn = PFN_DOWN(memblock.start_of_DRAM());
-  const maxZonePfn = [PFN_DOWN(c.dmaLimit), PFN_DOWN(c.dma32Limit || c.dmaLimit), PFN_DOWN(memblock.end_of_DRAM())];
+  const startPfn = PFN_DOWN(Number(memblock.start_of_DRAM()));
+  const maxZonePfn = [PFN_DOWN(c.dmaLimit), PFN_DOWN(c.dma32Limit || c.dmaLimit), PFN_DOWN(Number(memblock.end_of_DRAM()))];
   const lowest: number[] = [];
   const highest: number[] = [];
   let s = startPfn;
@@ -139,7 +139,7 @@ export function boot(arena: Arena, mem: Mem, c: BootConfig): BootResult {
   info('Movable zone start for each node');
   movablePfn.forEach((p, nid) => p && info(`  Node ${nid}: ${pa(p * PAGE_SIZE)}`));
   info('Early memory node ranges');
-  for (const r of memblock.memory.regions()) if (r.size) info(`  node ${String(r.nid).padStart(3)}: [mem ${pa(r.base)}-${pa(r.base + r.size - 1)}]`);
+  for (const r of memblock.memory.numberRegions()) if (r.size) info(`  node ${String(r.nid).padStart(3)}: [mem ${pa(r.base)}-${pa(r.base + r.size - 1)}]`);
 
   // Lay out the image.
   const span = memmapSpan(c);
@@ -166,7 +166,7 @@ export function boot(arena: Arena, mem: Mem, c: BootConfig): BootResult {
   for (let pfn = span.start_pfn; pfn < span.start_pfn + span.nr_pages; pfn++) pages.init_single_page(pfn, 0, 0, true);
 
   // free_area_init_node: spans, present pages, struct pages with their links.
-  const memRegions = memblock.memory.regions().filter((r) => r.size);
+  const memRegions = memblock.memory.numberRegions().filter((r) => r.size);
   const isMemory = (pfn: number) => memRegions.some((r) => pfn >= PFN_UP(r.base) && pfn < PFN_DOWN(r.base + r.size));
   let physpages = 0;
   for (let nid = 0; nid < c.nodes; nid++) {
@@ -196,8 +196,8 @@ export function boot(arena: Arena, mem: Mem, c: BootConfig): BootResult {
 
   // memblock_free_all: every free range, in the largest naturally aligned chunks, to the list tails.
   for (const r of memblock.freeRanges()) {
-    const lo = PFN_UP(r.start);
-    const hi = PFN_DOWN(r.end);
+    const lo = PFN_UP(Number(r.start));
+    const hi = PFN_DOWN(Number(r.end));
     for (const zone of k.zones) {
       const a = Math.max(lo, zone.zone_start_pfn);
       const b = Math.min(hi, zone.zone_end_pfn());
@@ -279,7 +279,7 @@ function arm_add_memory(mb: Memblock, c: BootConfig, start: number, size: number
   if (start + size > c.physOffset + c.mem) {
     throw new ConfigError('--cmdline', `${what} reaches ${pa(start + size - 1)}, past the machine's RAM, which ends at ${pa(c.physOffset + c.mem - 1)}`, `mem= up to ${c.mem / 2 ** 20}M from PHYS_OFFSET`);
   }
-  mb.add(start, size, 'arm_add_memory');
+  mb.add(BigInt(start), BigInt(size), 'arm_add_memory');
 }
 
 /** zone_spanned_pages_in_node with adjust_zone_range_for_zone_movable. Returns [start, end). */
@@ -316,7 +316,7 @@ function zoneMovablePfns(mb: Memblock, nodes: NodeSpan[], movablecore: number, u
   nodes.forEach((n, nid) => {
     if (n.end === n.start) return;
     let remaining = perNode;
-    for (const r of mb.memory.regions()) {
+    for (const r of mb.memory.numberRegions()) {
       if (r.nid !== nid || !r.size || remaining <= 0) continue;
       let s = PFN_UP(r.base);
       const e = PFN_DOWN(r.base + r.size);

@@ -7,35 +7,68 @@ import type { Mem } from '../shm/mem.js';
  * touch and share nid and flags are merged. Before 6.11 an empty array holds one dummy
  * region {0, 0} with cnt 1: this is 6.6, so the dummy is modelled.
  *
- * The arrays live in the image (boot is single-threaded, so plain Mem loads and stores).
- * Addresses are physical byte addresses below 4 GiB, stored as unsigned 32-bit words.
+ * phys_addr_t is 64 bits, as on every 64-bit kernel and in tools/testing/memblock: a
+ * `bigint` at this API, one 64-bit word of the image per value. The kernel's own tests
+ * probe PHYS_ADDR_MAX - SZ_1M, which a double cannot hold exactly (above 2^53 its step is
+ * 2^11 bytes), so numbers would round there. memblock runs a few dozen calls per boot;
+ * boot converts the final regions to numbers once (RAM here is far below 2^53 bytes) for
+ * its per-page loops, so the BigInt arithmetic stays off every hot path.
  */
+export type phys_addr_t = bigint;
+
+export const PHYS_ADDR_MAX: phys_addr_t = (1n << 64n) - 1n;
 export const INIT_MEMBLOCK_REGIONS = 128;
+/** The model's ceiling on memblock_double_array: three doublings (the kernel's is memory itself). */
+export const MEMBLOCK_MODEL_MAX_REGIONS = INIT_MEMBLOCK_REGIONS * 8;
 /** MAX_NUMNODES: the nid of a region that belongs to no node yet. */
 export const MAX_NUMNODES = 64;
 export const NUMA_NO_NODE = -1;
-export const MEMBLOCK_NONE = 0;
-/** current_limit when nothing limits allocation (MEMBLOCK_ALLOC_ANYWHERE, ~0 on 32-bit phys). */
-export const MEMBLOCK_ALLOC_ANYWHERE = 0x1_0000_0000;
+/** enum memblock_flags (include/linux/memblock.h, 6.6). */
+export const MEMBLOCK_NONE = 0x0;
+export const MEMBLOCK_HOTPLUG = 0x1;
+export const MEMBLOCK_MIRROR = 0x2;
+export const MEMBLOCK_NOMAP = 0x4;
+export const MEMBLOCK_DRIVER_MANAGED = 0x8;
+export const MEMBLOCK_RSRV_NOINIT = 0x10;
+/** The max_addr values memblock_find_in_range_node treats as "up to current_limit". */
+export const MEMBLOCK_ALLOC_ANYWHERE: phys_addr_t = PHYS_ADDR_MAX;
+export const MEMBLOCK_ALLOC_ACCESSIBLE: phys_addr_t = 0n;
+export const MEMBLOCK_ALLOC_NOLEAKTRACE: phys_addr_t = 1n;
+export const MEMBLOCK_LOW_LIMIT: phys_addr_t = 0n;
+/** ARCH_LOW_ADDRESS_LIMIT's generic value (0xffffffffUL), memblock_alloc_low's ceiling. */
+export const ARCH_LOW_ADDRESS_LIMIT: phys_addr_t = 0xffff_ffffn;
 export const SMP_CACHE_BYTES = 64;
+/** sizeof(struct memblock_region) on a 64-bit kernel: base, size, flags, nid. */
+export const SIZEOF_MEMBLOCK_REGION = 24;
 
-// The memblock header, then one type block per array.
-export const M_CURRENT_LIMIT = 0; // stored as limit - 1 so ~0 fits in 32 bits
-export const M_BOTTOM_UP = 1;
-export const M_DEBUG = 2;
+// The memblock header (32-bit word offsets; 64-bit fields on even offsets), then one type block per array.
+export const M_CURRENT_LIMIT = 0;
+export const M_BOTTOM_UP = 2;
+export const M_DEBUG = 3;
+export const M_CAN_RESIZE = 4;
+/** Where memblock_double_array put each array (0: still the static one), for freeing it on the next doubling. */
+export const M_MEMORY_HOME = 6;
+export const M_RESERVED_HOME = 8;
 export const M_HEADER = 16;
 const T_CNT = 0;
 const T_MAX = 1;
 const T_TOTAL = 2;
 const T_REGIONS = 4;
 const R_BASE = 0;
-const R_SIZE = 1;
-const R_FLAGS = 2;
-const R_NID = 3;
-const R_WORDS = 4;
-export const TYPE_WORDS = T_REGIONS + INIT_MEMBLOCK_REGIONS * R_WORDS;
+const R_SIZE = 2;
+const R_FLAGS = 4;
+const R_NID = 5;
+const R_WORDS = 6;
+export const TYPE_WORDS = T_REGIONS + MEMBLOCK_MODEL_MAX_REGIONS * R_WORDS;
 
 export interface MemblockRegion {
+  base: phys_addr_t;
+  size: phys_addr_t;
+  flags: number;
+  nid: number;
+}
+
+export interface NumberRegion {
   base: number;
   size: number;
   flags: number;
@@ -46,18 +79,32 @@ export interface MemblockRef {
   base: number;
 }
 
+export const u64 = (v: bigint): phys_addr_t => BigInt.asUintN(64, v);
+export const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+export const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+
+/** memblock_cap_size: the size that keeps base + size within PHYS_ADDR_MAX. */
+export function memblock_cap_size(base: phys_addr_t, size: phys_addr_t): phys_addr_t {
+  return min(size, PHYS_ADDR_MAX - base);
+}
+
 /** %pa of a 64-bit phys_addr_t, as printk prints it. */
-export function pa(v: number): string {
-  return '0x' + v.toString(16).padStart(16, '0');
+export function pa(v: bigint | number): string {
+  return '0x' + u64(BigInt(v)).toString(16).padStart(16, '0');
 }
 
 /** %pa of a region's last byte; the empty dummy {0, 0} ends at -1, printed as all ones. */
-export function paEnd(base: number, size: number): string {
-  return base + size === 0 ? '0xffffffffffffffff' : pa(base + size - 1);
+export function paEnd(base: phys_addr_t, size: phys_addr_t): string {
+  return pa(u64(base + size - 1n));
 }
 
-/** One of memblock's two arrays (struct memblock_type). */
+/**
+ * One of memblock's two arrays (struct memblock_type). Growing it (memblock_double_array)
+ * needs memblock's allocator, so the array asks its owner through `grow`.
+ */
 export class MemblockType {
+  grow: (type: MemblockType, newAreaStart: phys_addr_t, newAreaSize: phys_addr_t) => number = () => -1;
+
   constructor(
     private readonly mem: Mem,
     private readonly base: number,
@@ -70,24 +117,36 @@ export class MemblockType {
   get max(): number {
     return this.mem.load(this.base + T_MAX);
   }
-  get total_size(): number {
-    return this.mem.load(this.base + T_TOTAL) >>> 0;
+  set max(v: number) {
+    this.mem.store(this.base + T_MAX, v);
+  }
+  get total_size(): phys_addr_t {
+    return this.get64(this.base + T_TOTAL);
   }
   private set cnt(v: number) {
     this.mem.store(this.base + T_CNT, v);
   }
-  private set total_size(v: number) {
-    this.mem.store(this.base + T_TOTAL, v | 0);
+  private set total_size(v: phys_addr_t) {
+    this.set64(this.base + T_TOTAL, v);
+  }
+  private get64(word: number): phys_addr_t {
+    return u64(this.mem.load64(word >> 1));
+  }
+  private set64(word: number, v: phys_addr_t): void {
+    this.mem.store64(word >> 1, BigInt.asIntN(64, v));
   }
 
   private w(i: number, f: number): number {
     return this.base + T_REGIONS + i * R_WORDS + f;
   }
-  rbase(i: number): number {
-    return this.mem.load(this.w(i, R_BASE)) >>> 0;
+  rbase(i: number): phys_addr_t {
+    return this.get64(this.w(i, R_BASE));
   }
-  rsize(i: number): number {
-    return this.mem.load(this.w(i, R_SIZE)) >>> 0;
+  rsize(i: number): phys_addr_t {
+    return this.get64(this.w(i, R_SIZE));
+  }
+  rend(i: number): phys_addr_t {
+    return this.rbase(i) + this.rsize(i);
   }
   rflags(i: number): number {
     return this.mem.load(this.w(i, R_FLAGS));
@@ -95,9 +154,9 @@ export class MemblockType {
   rnid(i: number): number {
     return this.mem.load(this.w(i, R_NID));
   }
-  private set(i: number, base: number, size: number, flags: number, nid: number): void {
-    this.mem.store(this.w(i, R_BASE), base | 0);
-    this.mem.store(this.w(i, R_SIZE), size | 0);
+  setRegion(i: number, base: phys_addr_t, size: phys_addr_t, flags: number, nid: number): void {
+    this.set64(this.w(i, R_BASE), base);
+    this.set64(this.w(i, R_SIZE), size);
     this.mem.store(this.w(i, R_FLAGS), flags);
     this.mem.store(this.w(i, R_NID), nid);
   }
@@ -113,18 +172,26 @@ export class MemblockType {
     return Array.from({ length: this.cnt }, (_, i) => this.region(i));
   }
 
-  /** The state of a fresh array: the 6.6 dummy {0, 0} with cnt 1. */
-  init(): void {
-    this.mem.store(this.base + T_MAX, INIT_MEMBLOCK_REGIONS);
+  /** The regions as numbers, for boot's per-page loops: exact while RAM ends below 2^53 bytes. */
+  numberRegions(): NumberRegion[] {
+    return this.regions().map((r) => ({ base: Number(r.base), size: Number(r.size), flags: r.flags, nid: r.nid }));
+  }
+
+  /**
+   * The state of a fresh array: the 6.6 dummy {0, 0} with cnt 1. `nid` is MAX_NUMNODES at
+   * boot; tools/testing/memblock's reset_memblock_regions memsets the slot, so 0 there.
+   */
+  init(nid = MAX_NUMNODES): void {
+    this.max = INIT_MEMBLOCK_REGIONS;
     this.cnt = 1;
-    this.total_size = 0;
-    this.set(0, 0, 0, 0, MAX_NUMNODES);
+    this.total_size = 0n;
+    this.setRegion(0, 0n, 0n, 0, nid);
   }
 
   /** memblock_insert_region. */
-  private insert(idx: number, base: number, size: number, nid: number, flags: number): void {
+  private insert(idx: number, base: phys_addr_t, size: phys_addr_t, nid: number, flags: number): void {
     for (let i = this.cnt; i > idx; i--) this.copy(i, i - 1);
-    this.set(idx, base, size, flags, nid);
+    this.setRegion(idx, base, size, flags, nid);
     this.cnt = this.cnt + 1;
     this.total_size = this.total_size + size;
   }
@@ -136,20 +203,20 @@ export class MemblockType {
     this.cnt = this.cnt - 1;
     if (this.cnt === 0) {
       this.cnt = 1;
-      this.set(0, 0, 0, 0, MAX_NUMNODES);
+      this.setRegion(0, 0n, 0n, 0, MAX_NUMNODES);
     }
   }
 
   /** memblock_merge_regions over [start_rgn - 1, end_rgn]. */
-  private merge(startRgn: number, endRgn: number): void {
+  merge(startRgn: number, endRgn: number): void {
     let i = startRgn > 0 ? startRgn - 1 : 0;
     let end = Math.min(endRgn, this.cnt - 1);
     while (i < end) {
-      if (this.rbase(i) + this.rsize(i) !== this.rbase(i + 1) || this.rnid(i) !== this.rnid(i + 1) || this.rflags(i) !== this.rflags(i + 1)) {
+      if (this.rend(i) !== this.rbase(i + 1) || this.rnid(i) !== this.rnid(i + 1) || this.rflags(i) !== this.rflags(i + 1)) {
         i++;
         continue;
       }
-      this.mem.store(this.w(i, R_SIZE), (this.rsize(i) + this.rsize(i + 1)) | 0);
+      this.set64(this.w(i, R_SIZE), this.rsize(i) + this.rsize(i + 1));
       for (let k = i + 1; k < this.cnt - 1; k++) this.copy(k, k + 1);
       this.cnt = this.cnt - 1;
       end--;
@@ -158,21 +225,21 @@ export class MemblockType {
 
   /**
    * memblock_add_range: insert only the parts of [base, base+size) that no region covers,
-   * then merge neighbours. Two passes as in the kernel: count, then insert. Returns 0 or
-   * -ENOMEM when the array would have to grow (6.6 panics there before resizing is allowed).
+   * then merge neighbours. Two passes when the array might overflow: count, double the
+   * array as often as needed (memblock_double_array), insert. Returns 0 or -ENOMEM.
    */
-  addRange(base: number, size: number, nid: number, flags: number): number {
-    const end = Math.min(base + size, MEMBLOCK_ALLOC_ANYWHERE); // memblock_cap_size
-    size = end - base;
+  addRange(obase: phys_addr_t, size: phys_addr_t, nid: number, flags: number): number {
+    size = memblock_cap_size(obase, size);
+    const end = obase + size;
     if (!size) return 0;
-    if (this.rsize(0) === 0) {
-      this.set(0, base, size, flags, nid);
+    if (this.rsize(0) === 0n) {
+      this.setRegion(0, obase, size, flags, nid);
       this.total_size = size;
       return 0;
     }
     let insert = this.cnt * 2 + 1 <= this.max;
     for (;;) {
-      let b = base;
+      let b = obase;
       let nrNew = 0;
       let startRgn = -1;
       let endRgn = 0;
@@ -190,7 +257,7 @@ export class MemblockType {
             this.insert(idx++, b, rbase - b, nid, flags);
           }
         }
-        b = Math.min(rend, end);
+        b = min(rend, end);
       }
       if (b < end) {
         nrNew++;
@@ -205,7 +272,7 @@ export class MemblockType {
         this.merge(startRgn, endRgn);
         return 0;
       }
-      if (this.cnt + nrNew > this.max) return -ENOMEM;
+      while (this.cnt + nrNew > this.max) if (this.grow(this, obase, size) < 0) return -ENOMEM;
       insert = true;
     }
   }
@@ -214,12 +281,13 @@ export class MemblockType {
    * memblock_isolate_range: split regions at base and base+size so that the range is
    * covered by whole regions; returns [start_rgn, end_rgn) or null on -ENOMEM.
    */
-  isolate(base: number, size: number): [number, number] | null {
-    const end = Math.min(base + size, MEMBLOCK_ALLOC_ANYWHERE);
+  isolate(base: phys_addr_t, size: phys_addr_t): [number, number] | null {
+    size = memblock_cap_size(base, size);
+    const end = base + size;
     let startRgn = 0;
     let endRgn = 0;
-    if (end <= base) return [0, 0];
-    if (this.cnt + 2 > this.max) return null;
+    if (!size) return [0, 0];
+    while (this.cnt + 2 > this.max) if (this.grow(this, base, size) < 0) return null;
     for (let idx = 0; idx < this.cnt; idx++) {
       const rbase = this.rbase(idx);
       const rend = rbase + this.rsize(idx);
@@ -227,14 +295,14 @@ export class MemblockType {
       if (rend <= base) continue;
       if (rbase < base) {
         // Intersects from below: keep the top half here, insert the bottom before it.
-        this.mem.store(this.w(idx, R_BASE), base | 0);
-        this.mem.store(this.w(idx, R_SIZE), (rend - base) | 0);
+        this.set64(this.w(idx, R_BASE), base);
+        this.set64(this.w(idx, R_SIZE), rend - base);
         this.total_size = this.total_size - (base - rbase);
         this.insert(idx, rbase, base - rbase, this.rnid(idx), this.rflags(idx));
       } else if (rend > end) {
         // Intersects from above: keep the top half, insert the bottom and redo it.
-        this.mem.store(this.w(idx, R_BASE), end | 0);
-        this.mem.store(this.w(idx, R_SIZE), (rend - end) | 0);
+        this.set64(this.w(idx, R_BASE), end);
+        this.set64(this.w(idx, R_SIZE), rend - end);
         this.total_size = this.total_size - (end - rbase);
         this.insert(idx--, rbase, end - rbase, this.rnid(idx + 1), this.rflags(idx + 1));
       } else {
@@ -246,7 +314,7 @@ export class MemblockType {
   }
 
   /** memblock_remove_range. */
-  removeRange(base: number, size: number): number {
+  removeRange(base: phys_addr_t, size: phys_addr_t): number {
     const r = this.isolate(base, size);
     if (!r) return -ENOMEM;
     for (let i = r[1] - 1; i >= r[0]; i--) this.removeRegion(i);
@@ -254,12 +322,35 @@ export class MemblockType {
   }
 
   /** memblock_set_node's work on one array: isolate, stamp nid, merge. */
-  setNode(base: number, size: number, nid: number): number {
+  setNode(base: phys_addr_t, size: phys_addr_t, nid: number): number {
     const r = this.isolate(base, size);
     if (!r) return -ENOMEM;
     for (let i = r[0]; i < r[1]; i++) this.mem.store(this.w(i, R_NID), nid);
     this.merge(0, this.cnt - 1);
     return 0;
+  }
+
+  /** memblock_setclr_flag: isolate, then set or clear `flag` on every region of the range, merge. */
+  setClearFlag(base: phys_addr_t, size: phys_addr_t, set: boolean, flag: number): number {
+    const r = this.isolate(base, size);
+    if (!r) return -ENOMEM;
+    for (let i = r[0]; i < r[1]; i++) this.mem.store(this.w(i, R_FLAGS), set ? this.rflags(i) | flag : this.rflags(i) & ~flag);
+    this.merge(r[0], r[1]);
+    return 0;
+  }
+
+  /** memblock_double_array's copy: the array now holds twice as many slots (the new ones zeroed). */
+  doubleSlots(): void {
+    const old = this.max;
+    for (let i = old; i < old * 2; i++) this.setRegion(i, 0n, 0n, 0, 0);
+    this.max = old * 2;
+  }
+
+  /** memblock_overlaps_region: does [base, base+size) meet any region of the array? */
+  overlaps(base: phys_addr_t, size: phys_addr_t): boolean {
+    size = memblock_cap_size(base, size);
+    for (let i = 0; i < this.cnt; i++) if (base < this.rend(i) && this.rbase(i) < base + size) return true;
+    return false;
   }
 
   /** The debugfs view, /sys/kernel/debug/memblock/<name> (6.6: index and range). */
@@ -269,4 +360,3 @@ export class MemblockType {
       .join('\n');
   }
 }
-

@@ -1,4 +1,5 @@
 import { GFP_KERNEL, __GFP_FS, gfpNames } from './gfp.js';
+import { nodelist } from './memcg.js';
 import { PAGE_SIZE } from './mmzone.js';
 import type { VmAccounting } from './overcommit.js';
 import {
@@ -24,6 +25,13 @@ export interface OomControl {
   constraint: OomConstraint;
   /** Tasks the constraint allows (cpuset / mempolicy); all when absent. */
   eligible?: (slot: number) => boolean;
+  /** The memory cgroup whose limit was hit (CONSTRAINT_MEMCG), as a cgroup path. */
+  memcg?: string;
+  /** The allocation's mempolicy nodemask (CONSTRAINT_MEMORY_POLICY); (null) when absent. */
+  nodemask?: readonly number[];
+  /** The allocating task's cpuset and its mems, for the oom-kill line. */
+  cpuset?: string;
+  mems_allowed?: readonly number[];
   /** The failed allocation's gfp flags (GFP_KERNEL when absent); without __GFP_FS the killer does not run. */
   gfp_mask?: number;
   /** sysrq-f: a forced kill, never a panic. */
@@ -46,6 +54,7 @@ export type OomAction =
   | 'killed-allocating-task'
   | 'killed'
   | 'victim-still-dying'
+  | 'no-victim'
   | 'no-victim-panic';
 
 export interface OomResult {
@@ -153,8 +162,9 @@ export class OomKiller {
       return { action: 'panic', victim: -1, points: 0, log: [...log, panic], panic };
     }
     const cur = oc.current;
+    // A memcg OOM always selects within the group: oom_kill_allocating_task is for global OOMs.
     if (
-      this.vm.sysctl('vm.oom_kill_allocating_task') && cur >= 0 && this.tasks.get(cur, T_MM_ID) !== 0 && !this.oom_unkillable_task(cur) &&
+      oc.constraint !== 'CONSTRAINT_MEMCG' && this.vm.sysctl('vm.oom_kill_allocating_task') && cur >= 0 && this.tasks.get(cur, T_MM_ID) !== 0 && !this.oom_unkillable_task(cur) &&
       (!oc.eligible || oc.eligible(cur)) && this.tasks.get(cur, T_OOM_SCORE_ADJ) !== OOM_SCORE_ADJ_MIN
     ) {
       log.push(...this.oom_kill_process(oc, cur, 'Out of memory (oom_kill_allocating_task)'));
@@ -164,8 +174,10 @@ export class OomKiller {
     if (chosen === -2) return { action: 'victim-still-dying', victim: -1, points: 0, log: ['an earlier OOM victim is still exiting: no new victim'] };
     if (chosen < 0) {
       log.push(...this.dump_header(oc), 'Out of memory and no killable processes...');
+      // Only a real system-wide allocation cannot go on: sysrq and memcg OOMs return (the charge fails).
+      if (oc.sysrq || oc.constraint === 'CONSTRAINT_MEMCG') return { action: 'no-victim', victim: -1, points: 0, log };
       const panic = 'Kernel panic - not syncing: System is deadlocked on memory';
-      return oc.sysrq ? { action: 'no-victim-panic', victim: -1, points: 0, log } : { action: 'no-victim-panic', victim: -1, points: 0, log: [...log, panic], panic };
+      return { action: 'no-victim-panic', victim: -1, points: 0, log: [...log, panic], panic };
     }
     log.push(...this.dump_header(oc));
     const victim = this.opts.childFirst ? this.sacrifice_child(chosen, oc) : chosen;
@@ -199,20 +211,28 @@ export class OomKiller {
   /** Set by oom_kill_process when its victim had been marked by another killer meanwhile. */
   private raced = false;
 
-  /** oom_kill_process: kill the victim and every other process that shares its mm. */
+  /**
+   * __oom_kill_process: SIGKILL to the victim and to every other process that shares its
+   * mm, whatever their oom_score_adj (since 4.8), kernel threads aside; an mm that init
+   * shares is never reaped (MMF_OOM_SKIP, "has mm pinned by").
+   */
   oom_kill_process(oc: OomControl, victim: number, message: string): string[] {
     const tt = this.tasks;
+    const where = oc.constraint === 'CONSTRAINT_MEMCG' ? `oom_memcg=${oc.memcg ?? '/'},task_memcg=${oc.memcg ?? '/'}` : 'global_oom,task_memcg=/';
     const log = [
-      `oom-kill:constraint=${oc.constraint},nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=${tt.comm(victim)},pid=${tt.get(victim, T_PID)},uid=${tt.get(victim, T_UID)}`,
+      `oom-kill:constraint=${oc.constraint},nodemask=${oc.nodemask ? nodelist(oc.nodemask) : '(null)'},cpuset=/${oc.cpuset ?? ''},mems_allowed=${nodelist(oc.mems_allowed ?? [0])},${where},task=${tt.comm(victim)},pid=${tt.get(victim, T_PID)},uid=${tt.get(victim, T_UID)}`,
       `${message}: Killed process ${tt.get(victim, T_PID)} (${tt.comm(victim)}) total-vm:${K(tt.get(victim, T_TOTAL_VM))}kB, anon-rss:${K(tt.get(victim, T_RSS_ANON))}kB, file-rss:${K(tt.get(victim, T_RSS_FILE))}kB, shmem-rss:${K(tt.get(victim, T_RSS_SHMEM))}kB, UID:${tt.get(victim, T_UID)} pgtables:${tt.get(victim, T_PGTABLES_BYTES) >> 10}kB oom_score_adj:${tt.get(victim, T_OOM_SCORE_ADJ)}`,
     ];
     this.raced = this.mark_oom_victim(victim);
     const mm = tt.get(victim, T_MM_ID);
     for (const t of tt.live()) {
-      if (t === victim || tt.get(t, T_MM_ID) !== mm || this.oom_unkillable_task(t)) continue;
-      if (tt.get(t, T_OOM_SCORE_ADJ) === OOM_SCORE_ADJ_MIN) continue;
-      log.push(`oom killer: killing pid ${tt.get(t, T_PID)} (${tt.comm(t)}) that shares the victim's mm`);
-      this.mark_oom_victim(t);
+      if (t === victim || tt.get(t, T_MM_ID) !== mm || tt.has(t, PF_KTHREAD)) continue;
+      if (tt.has(t, TF_INIT)) {
+        tt.or(victim, T_MM_FLAGS, MMF_OOM_SKIP);
+        log.push(`oom killer ${tt.get(victim, T_PID)} (${tt.comm(victim)}) has mm pinned by ${tt.get(t, T_PID)} (${tt.comm(t)})`);
+        continue;
+      }
+      tt.or(t, T_FLAGS, TF_EXITING);
     }
     return log;
   }

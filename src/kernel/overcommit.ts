@@ -1,7 +1,7 @@
 import { EINVAL, ENOMEM } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
-import { PAGE_SHIFT } from './mmzone.js';
+import { PAGE_SHIFT, PAGE_SIZE } from './mmzone.js';
 
 /**
  * Commit accounting (mm/util.c, Linux 6.6): every private writable mapping is charged to
@@ -25,6 +25,7 @@ const V_HUGETLB_PAGES = 7;
 const V_PANIC_ON_OOM = 8;
 const V_OOM_KILL_ALLOCATING_TASK = 9;
 const V_OOM_DUMP_TASKS = 10;
+const V_MIN_FREE_KBYTES = 11;
 const V_COMMITTED_AS = 16;
 
 /** vm.* sysctls this model has, with the range proc_dointvec_minmax enforces. */
@@ -37,6 +38,7 @@ export const VM_SYSCTLS = {
   'vm.panic_on_oom': { word: V_PANIC_ON_OOM, min: 0, max: 2 },
   'vm.oom_kill_allocating_task': { word: V_OOM_KILL_ALLOCATING_TASK, min: 0, max: 1 },
   'vm.oom_dump_tasks': { word: V_OOM_DUMP_TASKS, min: 0, max: 1 },
+  'vm.min_free_kbytes': { word: V_MIN_FREE_KBYTES, min: 0, max: 0x7fffffff },
 } as const;
 export type VmSysctl = keyof typeof VM_SYSCTLS;
 
@@ -47,6 +49,8 @@ export interface VmConfig {
   freePages?: number;
   overcommitMemory?: number;
   overcommitRatio?: number;
+  /** vm.min_free_kbytes (the page allocator's; 0 when there is none to mirror). */
+  minFreeKbytes?: number;
 }
 
 export interface VmRef {
@@ -62,7 +66,7 @@ export class VmAccounting {
   static create(arena: Arena, mem: Mem, c: VmConfig): VmAccounting {
     const base = arena.allocWords('kernel.vm', 32);
     const vm = new VmAccounting(mem, { base });
-    const freeKb = (c.freePages ?? c.totalramPages) << (PAGE_SHIFT - 10);
+    const freeKb = (c.freePages ?? c.totalramPages) * (PAGE_SIZE >> 10);
     mem.store(base + V_TOTALRAM_PAGES, c.totalramPages);
     mem.store(base + V_TOTAL_SWAP_PAGES, c.swapPages);
     mem.store(base + V_OVERCOMMIT_MEMORY, c.overcommitMemory ?? OVERCOMMIT_GUESS);
@@ -70,6 +74,7 @@ export class VmAccounting {
     mem.store(base + V_ADMIN_RESERVE_KBYTES, Math.min(Math.floor(freeKb / 32), 1 << 13));
     mem.store(base + V_USER_RESERVE_KBYTES, Math.min(Math.floor(freeKb / 32), 1 << 17));
     mem.store(base + V_OOM_DUMP_TASKS, 1);
+    mem.store(base + V_MIN_FREE_KBYTES, c.minFreeKbytes ?? 0);
     return vm;
   }
 
@@ -162,7 +167,7 @@ export class VmAccounting {
 
   /** The CommitLimit and Committed_AS lines of /proc/meminfo. */
   meminfo(): string[] {
-    const kb = (pages: number) => `${String(pages << (PAGE_SHIFT - 10)).padStart(8)} kB`;
+    const kb = (pages: number) => `${String(pages * (PAGE_SIZE >> 10)).padStart(8)} kB`;
     return [`CommitLimit:    ${kb(this.vm_commit_limit())}`, `Committed_AS:   ${kb(this.committed())}`];
   }
 }

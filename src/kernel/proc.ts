@@ -2,9 +2,10 @@ import { ConfigError } from '../errors.js';
 import { H_ALLOCSTALL, type Kernel } from './kernel.js';
 import { MAX_RECLAIM_RETRIES } from './kswapd.js';
 import type { Memblock } from './memblock.js';
+import type { VmAccounting } from './overcommit.js';
 import {
   LOWMEM_RESERVE_RATIO, MAX_NR_ZONES, MIGRATETYPE_NAMES, MIGRATE_TYPES, NR_PAGE_ORDERS, N_KSWAPD_FAILURES, N_KSWAPD_RUNS,
-  PAGE_SHIFT, WMARK_HIGH, WMARK_LOW, WMARK_MIN, ZONE_NAMES, pageblock_nr_pages, pageblock_order,
+  PAGE_SHIFT, PAGE_SIZE, WMARK_HIGH, WMARK_LOW, WMARK_MIN, ZONE_NAMES, pageblock_nr_pages, pageblock_order,
 } from './mmzone.js';
 import {
   PCP_STAT_NAMES, S_NUMA_FOREIGN, S_NUMA_HIT, S_NUMA_INTERLEAVE_HIT, S_NUMA_LOCAL, S_NUMA_MISS, S_NUMA_OTHER, S_PGALLOC,
@@ -129,8 +130,8 @@ function freePages(k: Kernel): number {
 }
 
 /** /proc/meminfo (abridged to what this model keeps; the rest is 0 until reclaim and swap exist). */
-export function meminfo(k: Kernel): string {
-  const kb = (pages: number) => pages << (PAGE_SHIFT - 10);
+export function meminfo(k: Kernel, vm?: VmAccounting): string {
+  const kb = (pages: number) => pages * (PAGE_SIZE >> 10);
   let totalreserve = 0;
   for (let nid = 0; nid < k.nr_nodes; nid++) totalreserve += k.totalreserve_pages(nid);
   const free = freePages(k);
@@ -139,6 +140,9 @@ export function meminfo(k: Kernel): string {
     ['Buffers', 0], ['Cached', 0], ['SwapCached', 0], ['Active', 0], ['Inactive', 0], ['Unevictable', 0], ['Mlocked', 0],
     ['SwapTotal', 0], ['SwapFree', 0], ['Dirty', 0], ['Writeback', 0], ['AnonPages', 0], ['Mapped', 0], ['Shmem', 0],
     ['KReclaimable', 0], ['Slab', 0], ['SReclaimable', 0], ['SUnreclaim', 0], ['KernelStack', 0], ['PageTables', 0],
+    ['SecPageTables', 0], ['NFS_Unstable', 0], ['Bounce', 0], ['WritebackTmp', 0],
+    // Without a userland nothing is committed, and the limit is overcommit_ratio's default 50% of RAM.
+    ['CommitLimit', kb(vm ? vm.vm_commit_limit() : Math.floor(k.ref.totalram_pages / 2))], ['Committed_AS', kb(vm ? vm.committed() : 0)],
   ];
   return rows.map(([name, v]) => `${(name + ':').padEnd(16)}${String(v).padStart(8)} kB`).join('\n') + '\n';
 }
@@ -185,7 +189,7 @@ export function pcpStats(k: Kernel): string {
 }
 
 /** Read one path of the live image, as `cat` would show it. */
-export function procRead(k: Kernel, mb: Memblock, path: string): string {
+export function procRead(k: Kernel, mb: Memblock, path: string, vm?: VmAccounting): string {
   const node = /^\/sys\/devices\/system\/node\/node(\d+)\/numastat$/.exec(path);
   if (node) {
     const nid = Number(node[1]);
@@ -200,7 +204,7 @@ export function procRead(k: Kernel, mb: Memblock, path: string): string {
     case '/proc/zoneinfo':
       return zoneinfo(k);
     case '/proc/meminfo':
-      return meminfo(k);
+      return meminfo(k, vm);
     case '/proc/vmstat':
       return vmstat(k);
     case '/proc/sys/vm/min_free_kbytes':

@@ -99,6 +99,12 @@ export interface Scenario<P extends Params = Params, S = unknown> {
    * better (`--lcores`, `--nodes`, `--guilds` instead of `--workers`).
    */
   omit?: readonly string[];
+  /**
+   * Roles that serve the others and loop until the stop flag (kswapd, oom_reaper, a
+   * redefiner): the deterministic engine raises the flag once every other actor is done, as
+   * the stress engine's clock does, so their loop is not a deadlock.
+   */
+  serves?: readonly string[];
   /** The parameter that sets how many actors run, when it is not `workers` (sweeps scale it). */
   actorParam?: string;
   /** Hidden from `memrace list` (benchmark helpers). */

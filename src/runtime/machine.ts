@@ -18,6 +18,8 @@ export interface MachineOptions {
    * the actor count) once the scenario's regions are laid out, so traces can name them.
    */
   sched?: number | ((arena: Arena, actors: number) => number);
+  /** Each actor's op budget, when it is not the `ops` parameter (the deterministic engine's own option). */
+  opBudget?: number;
   /**
    * Record a history (`--check linearizable`): `words` per actor; `turnOffset` is the turn
    * counter's offset in the scheduler block, whose turns then stamp the events.
@@ -68,7 +70,7 @@ export class Machine {
       actor,
       roles,
       seed: params.seed as number,
-      opBudget: params.ops as number,
+      opBudget: opts.opBudget ?? (params.ops as number),
       grades: scenario.outcomes.map((o) => o.grade),
       port,
       sched: schedWord,

@@ -262,6 +262,7 @@ export const methodCache = defineScenario<P, State>({
     return { vm: vm.ref, deflog: deflog.ref, classes: info.classes, modules: info.modules };
   },
   roles: { guild, redefiner },
+  serves: ['redefiner'],
   check({ mem, state: s, results, counter, roles }) {
     const vm = new Vm(mem, s.vm);
     const cached: Violation[] = [];

@@ -97,6 +97,7 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
       };
     },
     roles: { cpu, oom_reaper: oomReaper },
+    serves: ['oom_reaper'],
     locks: (s) => [{ name: 'oom_lock', word: s.oomLock }],
     check({ mem, state: s, results, outcomes }) {
       const tasks = new TaskTable(mem, s.tasks);

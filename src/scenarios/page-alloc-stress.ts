@@ -276,6 +276,7 @@ export const pageAllocStress = defineScenario<P, State>({
     return { kernel: kernel.ref, owner: arena.allocWords('page-alloc-stress.owner', n), tag: arena.allocWords('page-alloc-stress.tag', n), lowFree, minOrder, maxOrder };
   },
   roles: { cpu, kswapd: kswapdRole },
+  serves: ['kswapd'],
   history: { spec: () => bagSpec('the page allocator', framesOf, 'frame') },
   check({ mem, state: s, counter, roles }) {
     const k = new Kernel(mem, s.kernel);

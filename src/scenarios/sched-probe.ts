@@ -27,6 +27,12 @@ function bumper(ctx: ActorContext<P, ProbeState>): void {
   if (p.variant === 'stale' && ctx.actor === p.workers - 1) {
     while (mem.load(s.flag) === 0);
   }
+  if (p.variant === 'starve') {
+    // The last actor spins, with no pause, until actor 0 raises the flag: a strategy that
+    // keeps the spinner on top starves actor 0, a fair schedule does not.
+    if (ctx.actor === p.workers - 1) while (mem.load(s.flag) === 0);
+    else if (ctx.actor === 0) mem.store(s.flag, 1);
+  }
   if (p.variant === 'circular-wait') {
     // Each waits, with no timeout, for the next actor's flag before raising its own.
     const next = s.flag + ((ctx.actor + 1) % p.workers);
@@ -61,6 +67,7 @@ export const schedProbe = defineScenario<P, ProbeState>({
     { name: 'lost-update', summary: 'increment with a load and a store' },
     { name: 'abba', summary: 'odd actors take the locks in the opposite order' },
     { name: 'stale', summary: 'the last actor spins on a flag nobody sets' },
+    { name: 'starve', summary: 'the last actor spins, without a pause, on a flag actor 0 sets' },
     { name: 'crash', summary: 'actor 0 throws after its first increment' },
     { name: 'circular-wait', summary: "each actor waits, untimed, for the next one's flag first" },
   ],

@@ -36,7 +36,7 @@ export function registerProc(program: Command): void {
       if (!Number.isInteger(ops) || ops < 0) throw new ConfigError('--workload', `'${opts.workload}' is not a count`, 'a whole number of allocations');
       if (ops) mixedWorkload(r.kernel, ops, { seed: Number(opts.seed) || 1 });
       const out = paths.map((p) => {
-        if (!fromUserland(p)) return `# cat ${p}\n${p === 'pcpstats' ? pcpStats(r.kernel) : procRead(r.kernel, r.memblock, p)}`;
+        if (!fromUserland(p)) return `# cat ${p}\n${p === 'pcpstats' ? pcpStats(r.kernel) : procRead(r.kernel, r.memblock, p, u.vm)}`;
         const f = u.read(p);
         if (f.rc) process.exitCode = 1;
         return `# cat ${p}\n${f.text}`;

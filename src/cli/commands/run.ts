@@ -1,3 +1,5 @@
+import { addCheckOption } from '../lab-options.js';
+import { parseCheck } from '../../lab/history/oracle.js';
 import type { Command } from 'commander';
 import { parseDuration } from '../../lab/params.js';
 import { reportHtml } from '../../lab/html/report-html.js';
@@ -5,12 +7,12 @@ import { junitXml } from '../../lab/junit.js';
 import type { Report } from '../../lab/report.js';
 import { runStress } from '../../lab/stress.js';
 import { renderReport } from '../../lab/terminal.js';
-import { scenarioValues } from '../options.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { progressBar } from '../progress.js';
 import { OutputFile } from '../output-file.js';
-import { addCheckOption } from '../lab-options.js';
-import { parseCheck } from '../../lab/history/oracle.js';
+import { explore } from '../../lab/det/explore.js';
+import { exploreArgs } from '../explore-handoff.js';
+import { exploreLines } from './explore.js';
 
 /** What a run can be written to besides the terminal. */
 const reportWriters: Array<{ flag: string; help: string; format: (r: Report) => string }> = [
@@ -37,7 +39,8 @@ export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--stop-on-forbidden', 'end the run at the first forbidden outcome')
     .option('--time-budget <duration>', 'the whole command ends by this, reporting what completed')
-    .option('--quiet', 'print only the verdict line');
+    .option('--quiet', 'print only the verdict line')
+    .option('--explore-on-fail', 'on a failure, hand over to the deterministic explorer and come back with a replayable schedule');
 }
 
 export function registerRun(program: Command): void {
@@ -45,7 +48,7 @@ export function registerRun(program: Command): void {
     name: 'run',
     description: 'run a scenario on real worker threads and check it',
     options: (cmd) => addCheckOption(addRunOptions(cmd)),
-    action: async (scenario, opts) => {
+    action: async (scenario, opts, values) => {
       const check = parseCheck(opts.check, scenario);
       const outputs = reportWriters.map((w) => ({ w, out: OutputFile.of(`--${w.flag}`, opts[w.flag]) }));
       const bar = opts.quiet ? { update() {}, stop() {} } : progressBar(scenario.name);
@@ -53,7 +56,7 @@ export function registerRun(program: Command): void {
       try {
         report = await runStress({
           scenario: scenario.name,
-          params: scenarioValues(scenario, opts),
+          params: values,
           stopOnForbidden: opts.stopOnForbidden === true,
           timeBudgetMs: commandBudget(opts.timeBudget),
           onProgress: (p) => bar.update(p),
@@ -65,7 +68,13 @@ export function registerRun(program: Command): void {
       const text = renderReport(report);
       process.stdout.write((opts.quiet ? text.split('\n').at(-1) : text) + '\n');
       for (const { w, out } of outputs) out?.write(w.format(report));
-      if (report.verdict === 'fail') process.exitCode = 1;
+      if (report.verdict !== 'fail') return;
+      process.exitCode = 1;
+      const handoff = exploreArgs(scenario, report, values);
+      process.stdout.write(`explore it: npx memrace ${handoff.args.join(' ')}\n`);
+      if (opts.exploreOnFail !== true) return;
+      const r = await explore({ scenario: scenario.name, params: handoff.values, seed: report.seed });
+      process.stdout.write(exploreLines(r, r.engine.iterations).join('\n') + '\n');
     },
   });
 }

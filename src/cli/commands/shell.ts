@@ -1,11 +1,21 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { parseSize } from '../../lab/params.js';
-import { Userland } from '../../kernel/userland.js';
+import { ConfigError } from '../../errors.js';
+import { PAGE_SIZE } from '../../kernel/mmzone.js';
+import { DEFAULT_TASKS, Userland } from '../../kernel/userland.js';
 import { SHELL_HELP, shellLine, sysctl } from '../shell-commands.js';
 
-function userland(opts: { mem: string; swap: string }): Userland {
-  return new Userland(parseSize('--mem', opts.mem) >> 12, parseSize('--swap', opts.swap) >> 12);
+/** The simulated machine: sizes of any magnitude (pages by division, never a 32-bit shift). */
+function userland(opts: { mem: string; swap: string; nodes?: string }): Userland {
+  const pages = (field: string, text: string) => Math.floor(parseSize(field, text) / PAGE_SIZE);
+  const ram = pages('--mem', opts.mem);
+  const used = DEFAULT_TASKS.reduce((s, t) => s + (t.rssAnon ?? 0) + (t.rssFile ?? 0) + (t.rssShmem ?? 0), 0);
+  const atLeast = Math.ceil(((used + 1024) * PAGE_SIZE) / 2 ** 20);
+  if (ram <= used + 1024) throw new ConfigError('--mem', `'${opts.mem}' does not hold the default tasks' ${used} resident pages and 4M free`, `a size of at least ${atLeast}M`);
+  const nodes = Number(opts.nodes ?? '1');
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 8) throw new ConfigError('--nodes', `'${opts.nodes}' is not a node count`, 'an integer from 1 to 8');
+  return new Userland(ram, pages('--swap', opts.swap), DEFAULT_TASKS, nodes);
 }
 
 /**
@@ -19,7 +29,8 @@ export function registerShell(program: Command): void {
     .description('a live session as root on a simulated machine: cat/echo /proc files, sysctl, ps, malloc, touch')
     .option('--mem <size>', 'RAM', '128M')
     .option('--swap <size>', 'swap', '0')
-    .action(async (opts: { mem: string; swap: string }) => {
+    .option('--nodes <n>', 'NUMA nodes the RAM is split over (cpusets and memory policies constrain to them)', '1')
+    .action(async (opts: { mem: string; swap: string; nodes: string }) => {
       const u = userland(opts);
       const tty = process.stdin.isTTY === true;
       if (tty) process.stdout.write(`memrace shell: ${opts.mem} RAM, ${u.ps().split('\n').length - 2} tasks. 'help' lists the commands.\n`);

@@ -4,7 +4,6 @@ import { sweepHtml } from '../../lab/html/sweep-html.js';
 import { flagOf } from '../../lab/params.js';
 import { parseRange, parseSeries, sweep } from '../../lab/sweep.js';
 import { renderSweep } from '../../lab/sweep-table.js';
-import { scenarioValues } from '../options.js';
 import { intOption } from '../int-option.js';
 import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
@@ -22,9 +21,8 @@ export function registerSweep(program: Command): void {
       .option('--time-budget <duration>', 'the whole sweep ends by this; points left are reported skipped')
       .option('--json <file>', 'write the sweep as JSON to FILE')
       .option('--html <file>', 'write a self-contained HTML report with SVG charts to FILE'),
-    action: async (scenario, opts) => {
+    action: async (scenario, opts, given) => {
       const axis = String(opts.axis ?? scenario.actorParam ?? 'workers');
-      const given = scenarioValues(scenario, opts);
       // --workers names the actor count of any scenario, whatever its own flag (--lcores, --guilds).
       if (scenario.actorParam && opts.workers !== undefined && given[scenario.actorParam] === undefined) given[scenario.actorParam] = opts.workers;
       const rawAxis = given[axis];

@@ -31,10 +31,22 @@ export const H_NCHANGE = 15;
 export const H_STOP_ON_FORBIDDEN = 16;
 /** Sequence of blocking waits, so notify wakes in FIFO order as Atomics.notify does. */
 export const H_WAITSEQ = 17;
+/** The actors that serve (loop until the stop flag), as a mask; the control block's stop word. */
+export const H_SERVES = 18;
+export const H_STOP_WORD = 19;
+/**
+ * Set once an actor overran its step budget: from then on every choice is round-robin (a fair
+ * schedule), with the budget doubled; only an actor that overruns that is STALE.
+ */
+export const H_FAIR = 20;
+/** Set once the scheduler raised the stop flag for the serving actors (not an abort). */
+export const H_RELEASED = 21;
+/** A forced decision that names an actor who cannot go takes the default instead (shrinking's edited schedules). */
+export const H_LENIENT = 22;
 /** The memory model of plain accesses: an index in MEMORY_MODES (0: sc). */
-export const H_MEMORY = 18;
+export const H_MEMORY = 23;
 /** Word index of the store buffers (StoreBuffers) under a weak memory model. */
-export const H_SB_BASE = 19;
+export const H_SB_BASE = 24;
 export const H_CHANGE = 32;
 export const MAX_CHANGE_POINTS = 32;
 export const A_BASE = H_CHANGE + MAX_CHANGE_POINTS;
@@ -89,10 +101,10 @@ export const ACCESS_KINDS = [
 ] as const;
 export const K = Object.fromEntries(ACCESS_KINDS.map((k, i) => [k, i])) as Record<(typeof ACCESS_KINDS)[number], number>;
 
-/** Decision log entry: chosen, candidate mask, default | HOLDER_BIT (the holder was a candidate). */
-export const DEC_WORDS = 3;
+/** Decision log entry: chosen, candidate mask, default | HOLDER_BIT (the holder was a candidate), the trace step it was taken at. */
+export const DEC_WORDS = 4;
 export const DEC_HOLDER = 0x100;
-/** Trace entry: actor | kind << 8, address, value, arg, arg2. */
+/** Trace entry: actor | kind << 8 | op << 16 (the actor's last ctx.op), address, value, arg, arg2. */
 export const TRACE_WORDS = 5;
 /** Timeouts of the oldest waiter with nothing changing, before a still state is called a deadlock. */
 export const QUIET_PER_ACTOR = 3;

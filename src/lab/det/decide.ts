@@ -1,8 +1,8 @@
 import {
   A_BASE, A_BLOCKED, H_CULPRIT, H_MAX_STEPS, A_DONE, A_PENDING, A_WORDS, DEC_HOLDER, DEC_WORDS, H_CHANGE, H_FLOOR, H_HOLDER,
   H_MAX_DEC, H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_EPOCH, H_SEED, H_STATUS, H_STEP, H_STOP_ON_FORBIDDEN,
-  H_STRATEGY, K, QUIET_PER_ACTOR, R_KIND, R_PRIO, R_QUIET, R_QUIET_EPOCH, R_WAITSEQ, R_STATE, R_TIMED, R_WAKE, ST_DEADLOCK, ST_DIVERGED, ST_FORBIDDEN,
-  ST_FINISHED, ST_RUNNING, ST_STALE, STRATEGIES, WAKE_TIMED_OUT, decBase, forcedBase,
+  H_STRATEGY, H_SERVES, H_STOP_WORD, H_FAIR, H_RELEASED, H_LENIENT, K, QUIET_PER_ACTOR, R_ADDR, R_KIND, R_PRIO, R_QUIET, R_QUIET_EPOCH, R_WAITSEQ, R_STATE, R_TIMED, R_WAKE, ST_DEADLOCK, ST_DIVERGED, ST_FORBIDDEN,
+  ST_FINISHED, ST_RUNNING, ST_STALE, STRATEGIES, WAKE_NOTIFIED, WAKE_TIMED_OUT, decBase, forcedBase,
 } from './block.js';
 import { C_FORBIDDEN, SLOT_WORDS } from '../../shm/counters.js';
 
@@ -58,6 +58,7 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
     // A pause is a yield: a spinner that kept its priority would starve the actor it waits for.
     if (i32[rec(me) + R_KIND] === K.pause && i32[rec(me) + R_STATE] === A_PENDING) i32[rec(me) + R_PRIO] = --i32[b + H_FLOOR];
   }
+  if (i32[b + H_SERVES] !== 0) releaseServers(i32, b, n);
   let mask = 0;
   let live = 0;
   let timed = 0;
@@ -88,7 +89,12 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
     const dflt = yields ? nextAfter(others, holder) : holderIn ? holder : 31 - Math.clz32(mask & -mask);
     if (k < i32[b + H_NFORCED]) {
       chosen = i32[forcedBase(shape(i32, b)) + b + k];
-      if (chosen < 0 || chosen >= n || !(mask & (1 << chosen))) return end(i32, b, ST_DIVERGED, chosen);
+      if (chosen < 0 || chosen >= n || !(mask & (1 << chosen))) {
+        if (!i32[b + H_LENIENT]) return end(i32, b, ST_DIVERGED, chosen);
+        chosen = dflt;
+      }
+    } else if (i32[b + H_FAIR]) {
+      chosen = holder >= 0 ? nextAfter(mask, holder) : 31 - Math.clz32(mask & -mask);
     } else if (strategy === RANDOM) {
       chosen = nthBit(mask, mix32(i32[b + H_SEED], k) % popcount(mask));
     } else if (strategy === PCT) {
@@ -106,10 +112,34 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
     i32[d] = chosen;
     i32[d + 1] = mask;
     i32[d + 2] = dflt | (holderIn ? DEC_HOLDER : 0);
+    i32[d + 3] = i32[b + H_STEP];
     i32[b + H_NDEC] = k + 1;
   }
   i32[b + H_HOLDER] = chosen;
   return chosen;
+}
+
+/**
+ * Serving actors (kswapd, oom_reaper, a redefiner: they loop until the stop flag) are told to
+ * stop once every other actor is done, as the stress engine's clock raises the flag: the flag
+ * goes up (a change of memory), and a server blocked on the flag's word is woken as by
+ * Atomics.notify. Done once: the word stays up.
+ */
+function releaseServers(i32: Int32Array, b: number, n: number): void {
+  if (i32[b + H_RELEASED]) return;
+  const stop = i32[b + H_STOP_WORD];
+  const serves = i32[b + H_SERVES];
+  for (let a = 0; a < n; a++) if (!(serves & (1 << a)) && i32[b + A_BASE + a * A_WORDS + R_STATE] !== A_DONE) return;
+  i32[b + H_RELEASED] = 1;
+  Atomics.store(i32, stop, 1);
+  i32[b + H_EPOCH]++;
+  for (let a = 0; a < n; a++) {
+    const r = b + A_BASE + a * A_WORDS;
+    if (i32[r + R_STATE] === A_BLOCKED && i32[r + R_ADDR] === stop) {
+      i32[r + R_STATE] = A_PENDING;
+      i32[r + R_WAKE] = WAKE_NOTIFIED;
+    }
+  }
 }
 
 /**

@@ -5,14 +5,15 @@ import { type OracleResult, violationCount } from '../scenario.js';
 import { type OutcomeCount, forbiddenOutcomes } from '../report.js';
 import type { Machine } from '../../runtime/machine.js';
 import { prepareRun } from '../stress.js';
+import { STOP } from '../../runtime/control.js';
+import { type CheckName, DET_HISTORY_WORDS, checkRunHistory } from '../history/oracle.js';
+import { MEMORY_MODES, type MemoryMode, SB_WORDS } from './store_buffer.js';
 import {
   A_BASE, A_WORDS, ACCESS_KINDS, ACTOR_STATE_NAMES, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
   H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
-  H_STRATEGY, H_CHANGE, H_MEMORY, H_SB_BASE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
+  H_STRATEGY, H_CHANGE, H_SERVES, H_STOP_WORD, H_LENIENT, H_MEMORY, H_SB_BASE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
   STATUS_NAMES, STRATEGIES, TRACE_WORDS, type BlockShape, type StrategyName, blockWords, decBase, forcedBase, traceBase,
 } from './block.js';
-import { type CheckName, DET_HISTORY_WORDS, checkRunHistory } from '../history/oracle.js';
-import { MEMORY_MODES, type MemoryMode, SB_WORDS } from './store_buffer.js';
 
 /** What one scheduled run is told: the strategy's inputs for this iteration. */
 export interface IterationPlan {
@@ -28,12 +29,16 @@ export interface IterationPlan {
 }
 
 export interface DetOptions {
-  /** Accesses one actor may make before it is reported STALE. */
+  /** Accesses one actor may make before the run turns fair (twice that before it is STALE). */
   stepBudget: number;
+  /** Each actor's op budget. @default the `ops` parameter */
+  opBudget?: number;
   /** End the run at the first forbidden outcome any actor counts. */
   stopOnForbidden: boolean;
   /** The run's wall-clock limit (a safety net: a scheduled run is bounded by its step budget). */
   timeBudgetMs: number;
+  /** A forced decision that cannot be taken takes the default instead of ending the run as diverged. */
+  lenient?: boolean;
   /** `linearizable`: record the history (stamped by turns) and check it when the run finishes. */
   check?: CheckName;
   /** The memory model of plain accesses. @default 'sc' */
@@ -50,6 +55,8 @@ export interface Decision {
   /** The actor that continues without a preemption (the holder when it could go, else the lowest). */
   dflt: number;
   holderCould: boolean;
+  /** The trace step it was taken at: the chosen actor's access is logged there. */
+  step: number;
 }
 
 export type DetStatus = (typeof STATUS_NAMES)[number];
@@ -82,14 +89,26 @@ export interface DetRun {
   positions: ActorPosition[];
   /** The trace block (a copy), decoded by trace.ts. */
   trace: Int32Array;
+  /** The actor that counted the forbidden outcome, or overran its budget (-1: none). */
+  culprit: number;
+  /** The run's time limit ended it: the stop flag went up and every actor that failed was only slow to see it. */
+  outOfTime: boolean;
 }
 
 
 /** The block's size for a run of `actors` with a per-actor step budget. */
 export function blockShape(actors: number, stepBudget: number): BlockShape {
   if (actors > MAX_ACTORS) throw new ConfigError('actors', `the deterministic engine schedules at most ${MAX_ACTORS} actors, not ${actors}`, `1 to ${MAX_ACTORS}`);
+  // Twice the budget: a wait's wake-up is a turn of its own. (The fair half of a run that
+  // overran fits as long as not every actor overruns; else the full log ends it, as STALE.)
   const maxSteps = actors * (stepBudget + 2) * 2;
   return { actors, maxSteps, maxDecisions: maxSteps };
+}
+
+/** The actors whose roles serve (Scenario.serves), as a mask. */
+function servingMask(run: Machine): number {
+  const serves = run.scenario.serves ?? [];
+  return run.roles.reduce((m, role, a) => (serves.includes(role) ? m | (1 << a) : m), 0);
 }
 
 /** Lay out a run whose actors bind the scheduled port, with the block filled in from the plan. */
@@ -100,6 +119,7 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
   const bytes = (actors: number) => blockWords(blockShape(actors, opts.stepBudget)) * 4 + 64 + (weak ? actors * SB_WORDS * 4 + 64 : 0);
   const run = prepareRun(scenario, params, {
     port: 'scheduled',
+    opBudget: opts.opBudget,
     extraBytes: bytes,
     sched: (arena, actors) => {
       shape = blockShape(actors, opts.stepBudget);
@@ -120,8 +140,11 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
   i32[base + H_MAX_STEPS] = shape.maxSteps;
   i32[base + H_MAX_DEC] = shape.maxDecisions;
   i32[base + H_STOP_ON_FORBIDDEN] = opts.stopOnForbidden ? 1 : 0;
-  i32[base + H_MEMORY] = MEMORY_MODES.indexOf(opts.memory ?? 'sc');
   i32[base + H_CULPRIT] = -1;
+  i32[base + H_SERVES] = servingMask(run);
+  i32[base + H_STOP_WORD] = run.control.control + STOP;
+  i32[base + H_LENIENT] = opts.lenient ? 1 : 0;
+  i32[base + H_MEMORY] = MEMORY_MODES.indexOf(opts.memory ?? 'sc');
   i32[base + H_FLOOR] = 0;
   i32[base + H_NCHANGE] = changes.length;
   changes.forEach((c, j) => (i32[base + H_CHANGE + j] = c));
@@ -153,7 +176,7 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
   }
   const ndec = Math.min(i32[base + H_NDEC], shape.maxDecisions);
   const forced = plan.forced?.length ?? 0;
-  if (forced > ndec && (status === 'finished' || status === 'deadlock')) {
+  if (forced > ndec && !opts.lenient && (status === 'finished' || status === 'deadlock')) {
     throw new MemraceError('E_SCHEDULE', `the schedule does not fit this run: it has ${forced} decisions, the run ended after ${ndec} (a different scenario, parameters or code)`);
   }
   const decisions: Decision[] = [];
@@ -161,7 +184,7 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
     const d = base + decBase(shape) + k * DEC_WORDS;
     decisions.push({
       chosen: i32[d], candidates: i32[d + 1],
-      dflt: i32[d + 2] & 0xff, holderCould: (i32[d + 2] & DEC_HOLDER) !== 0,
+      dflt: i32[d + 2] & 0xff, holderCould: (i32[d + 2] & DEC_HOLDER) !== 0, step: i32[d + 3],
     });
   }
   const steps = i32[base + H_STEP];
@@ -184,12 +207,17 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
   const history = quiescent && opts.check ? checkRunHistory(run, HISTORY_CHECK_MS) : null;
   if (history?.oracle) check.oracles.push(history.oracle);
   const outcomes = run.outcomeCounts(check.outcomes);
-  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace };
+  // A scheduled actor looks at the stop flag between sleeps on its turn word: one the time
+  // limit stopped may be reported hung, when the limit (and its grace) was short.
+  const outOfTime = status === 'aborted' && batch.failures.every((f) => f.kind === 'hung');
+  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace, outOfTime, culprit: i32[base + H_CULPRIT] };
   result.failure = judge(result, batch.failures.map((f) => `actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}': ${f.message}`), i32[base + H_CULPRIT]);
   return result;
 }
 
+/** Judge a run; one the time limit cut short (outOfTime) is neither a pass nor a failure: null. */
 function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null {
+  if (r.outOfTime) return null;
   const forbidden = forbiddenOutcomes(r.outcomes);
   if (forbidden.length) return { kind: 'forbidden', message: `forbidden outcome ${forbidden.map((o) => `'${o.outcome}' (${o.description})`).join(', ')}` };
   if (crashes.length) return { kind: 'crash', message: crashes.join('; ') };
@@ -199,9 +227,9 @@ function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null
   }
   if (r.status === 'stale') {
     const p = r.positions[culprit];
-    return { kind: 'stale', message: `STALE: ${p ? `actor ${p.actor} (${p.role}) did not finish within its step budget, last at ${p.access} ${p.address} during '${p.lastOp}'` : 'the decision log is full'}` };
+    return { kind: 'stale', message: `STALE: ${p ? `actor ${p.actor} (${p.role}) did not finish within its step budget, nor in as many more steps under a fair schedule; last at ${p.access} ${p.address} during '${p.lastOp}'` : 'the decision log is full'}` };
   }
-  if (r.status === 'aborted') return { kind: 'crash', message: 'the run was aborted (time budget or a crashed actor)' };
+  if (r.status === 'aborted') return { kind: 'crash', message: 'the run was aborted' };
   const bad = r.oracles.filter((o) => o.violations.length);
   if (bad.length) return { kind: 'oracle', message: bad.map((o) => `oracle ${o.name}: ${o.violations[0].message}${violationCount(o) > 1 ? ` (+${violationCount(o) - 1} more)` : ''}`).join('; ') };
   return null;

@@ -1,89 +1,121 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../../errors.js';
+import type { Piscina } from 'piscina';
 import { actorPool } from '../../runtime/actors.js';
 import { findScenario } from '../../scenarios/index.js';
-import { resolveScenarioParams } from '../engine-params.js';
+import { ENGINE_PARAMS, paramSpecsOf } from '../engine-params.js';
 import type { Params } from '../params.js';
+import type { Scenario } from '../scenario.js';
 import type { StrategyName } from './block.js';
+import { Coverage, type CoverageReport } from './coverage.js';
+import { mix32 } from './decide.js';
 import { type DetOptions, type DetRun, type IterationPlan, runScheduled } from './engine.js';
+import { type DetEngineOptions, DET_OPTIONS, defaultStepBudget, detParams, resolveDetOptions } from './options.js';
 import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, writeSchedule } from './schedule.js';
+import { SHRUNK_PLAN, type ScheduleSize, sequentialRun, shrink } from './shrink.js';
 import { makeStrategy } from './strategy.js';
-import type { CheckName } from '../history/oracle.js';
-import type { MemoryMode } from './store_buffer.js';
+import { parseCheck } from '../history/oracle.js';
 
-export interface ExploreOptions {
+export interface ExploreOptions extends Partial<Omit<DetEngineOptions, 'strategy' | 'pinSeed' | 'timeBudget'>> {
   scenario: string;
-  /** Raw parameter values (CLI strings or typed); `ops` must be set (a scheduled run needs an end). */
+  /** The scenario's raw parameter values (CLI strings or typed). */
   params: Record<string, unknown>;
-  strategy: string;
-  /** PCT's bug depth, DFS's preemption bound. @default 3 */
-  depth?: number;
-  iterations: number;
-  /** @default 5000 */
-  stepBudget?: number;
+  /** @default 'pct' */
+  strategy?: string;
   /** The whole exploration ends by this. @default no limit */
   timeBudgetMs?: number;
   /** Where failing schedules are saved. @default ./failures */
   failuresDir?: string;
-  /** `linearizable`: check each finished iteration's history against the scenario's spec. */
-  check?: CheckName;
-  /** The memory model of plain accesses. @default 'sc' */
-  memory?: MemoryMode;
   /** Called after each iteration. */
   onIteration?: (it: number, run: DetRun) => void;
+}
+
+export interface ExploreFailure {
+  run: DetRun;
+  schedule: ScheduleFile;
+  file: string;
+  /** The failing schedule's size as found and shrunk, when it was shrunk. */
+  shrunk?: { from: ScheduleSize; to: ScheduleSize; runs: number };
 }
 
 export interface ExploreResult {
   scenario: string;
   params: Params;
   strategy: StrategyName;
+  /** The engine's options as resolved (the step budget as calibrated). */
+  engine: DetEngineOptions;
+  /** Iterations that ran to their end (one the time budget cut short is not counted). */
   iterations: number;
   /** DFS tried every schedule within its bound. */
   exhausted: boolean;
   /** The time budget ended the exploration. */
   outOfTime: boolean;
   elapsedMs: number;
-  /** The first failing run, its schedule and the file it was saved to. */
-  failure: { run: DetRun; schedule: ScheduleFile; file: string } | null;
+  coverage: CoverageReport;
+  /** The first failing run, its (shrunk) schedule and the file it was saved to. */
+  failure: ExploreFailure | null;
 }
 
+/** An iteration is not started with less time than this left (its actors need a grace to see the stop). */
+const MIN_ITERATION_MS = 1000;
+
 /** Per-iteration wall-clock limit: a scheduled run is bounded by its step budget; this is a net. */
-const ITERATION_MS = 30_000;
+const ITERATION_MS = 60_000;
+
+/** The engine's op budget and base seed: the options, else (older callers) the scenario's engine parameters. */
+function engineDefaults(s: Scenario, o: ExploreOptions): Record<string, unknown> {
+  const engineOwn = (name: string) => paramSpecsOf(s).some((p) => p.name === name && ENGINE_PARAMS.includes(p));
+  const out: Record<string, unknown> = Object.fromEntries(DET_OPTIONS.map((spec) => [spec.name, (o as unknown as Record<string, unknown>)[spec.name]]));
+  if (out.ops === undefined && engineOwn('ops') && o.params.ops !== undefined) out.ops = o.params.ops;
+  if (out.seed === undefined && engineOwn('seed') && o.params.seed !== undefined) out.seed = o.params.seed;
+  return out;
+}
+
+/** The actors' data seed of iteration `it`: the base seed first, then one derived per iteration (DFS and a pinned seed: the base). */
+export function dataSeedOf(e: DetEngineOptions, it: number): number {
+  return e.pinSeed || e.strategy === 'dfs' || it === 0 ? e.seed : mix32(e.seed ^ 0x5eed5eed, it);
+}
 
 /**
  * Run the scenario under the scheduler, iteration after iteration, until a schedule fails
  * (a forbidden outcome, a broken oracle, a deadlock, a stale actor) or the budget is spent.
  * Before each iteration its plan is written to disk, so a crash of the whole process still
- * leaves the schedule to replay; the first failing schedule is saved with its decisions.
+ * leaves the schedule to replay; the first failing schedule is shrunk, checked for a race,
+ * and saved with its decisions.
  */
 export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const scenario = findScenario(o.scenario);
-  const params = resolveScenarioParams(scenario, o.params);
-  if (!((params.ops as number) > 0)) throw new ConfigError('--ops', 'a scheduled run needs an op budget per actor', 'an integer from 1, e.g. --ops 4');
-  const actors = scenario.actors(params).length;
-  const seed = params.seed as number;
-  const depth = o.depth ?? 3;
-  const strategy = makeStrategy(o.strategy, { seed, depth, actors });
-  const memory = o.memory ?? 'sc';
-  const det: DetOptions = { stepBudget: o.stepBudget ?? 5000, stopOnForbidden: true, timeBudgetMs: ITERATION_MS, check: o.check, memory };
+  const e = resolveDetOptions(engineDefaults(scenario, o));
+  const first = detParams(scenario, o.params, e.ops, e.seed);
+  const actors = scenario.actors(first).length;
+  const strategy = makeStrategy(e.strategy, { seed: e.seed, depth: e.depth, actors, por: e.por });
+  const check = parseCheck(e.check === 'none' ? undefined : e.check, scenario);
+  const det: DetOptions = {
+    stepBudget: e.stepBudget || defaultStepBudget(e.ops), opBudget: e.ops, stopOnForbidden: true, timeBudgetMs: ITERATION_MS, check, memory: e.memory,
+  };
   const dir = o.failuresDir ?? 'failures';
-  const inflight = join(dir, `${scenario.name}-${seed}.running.schedule`);
-  const header = (it: number, plan: IterationPlan): ScheduleFile => ({
+  const inflight = join(dir, `${scenario.name}-${e.seed}.running.schedule`);
+  const header = (it: number, params: Params, plan: IterationPlan): ScheduleFile => ({
     format: 'memrace-schedule', version: SCHEDULE_VERSION, memrace: memraceVersion(), scenario: scenario.name,
-    variant: params.variant as string, params, seed, iteration: it, plan, stepBudget: det.stepBudget, stopOnForbidden: det.stopOnForbidden,
-    ...(o.check ? { check: o.check } : {}),
-    ...(memory !== 'sc' ? { memory } : {}),
+    variant: params.variant as string, params, seed: e.seed, iteration: it, plan, stepBudget: det.stepBudget, stopOnForbidden: det.stopOnForbidden,
+    dataSeed: dataSeedOf(e, it), opBudget: e.ops,
+    ...(check ? { check } : {}),
+    ...(e.memory !== 'sc' ? { memory: e.memory } : {}),
   });
+  const budget = o.timeBudgetMs ?? (e.timeBudget || undefined);
   // The budget covers the threads' start too.
   const t0 = performance.now();
+  const left = () => (budget === undefined ? ITERATION_MS : Math.min(ITERATION_MS, budget - (performance.now() - t0)));
   const pool = actorPool(actors);
+  if (!e.stepBudget) det.stepBudget = await calibrate(header(0, first, { strategy: 'dfs', seed: 0 }), det, pool, left);
+  const coverage = new Coverage();
   const result: ExploreResult = {
-    scenario: scenario.name, params, strategy: strategy.name, iterations: 0, exhausted: false, outOfTime: false, elapsedMs: 0, failure: null,
+    scenario: scenario.name, params: first, strategy: strategy.name, engine: { ...e, stepBudget: det.stepBudget }, iterations: 0, exhausted: false, outOfTime: false, elapsedMs: 0,
+    coverage: coverage.report(strategy), failure: null,
   };
   try {
-    for (let it = 0; it < o.iterations; it++) {
-      if (o.timeBudgetMs !== undefined && performance.now() - t0 >= o.timeBudgetMs) {
+    for (let it = 0; it < e.iterations; it++) {
+      if (left() < MIN_ITERATION_MS) {
         result.outOfTime = true;
         break;
       }
@@ -92,19 +124,19 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
         result.exhausted = true;
         break;
       }
-      writeSchedule(inflight, header(it, plan));
-      const left = o.timeBudgetMs === undefined ? ITERATION_MS : o.timeBudgetMs - (performance.now() - t0);
-      const run = await runScheduled(scenario.name, params, plan, { ...det, timeBudgetMs: Math.min(ITERATION_MS, left) }, pool);
+      const params = detParams(scenario, o.params, e.ops, dataSeedOf(e, it));
+      writeSchedule(inflight, header(it, params, plan));
+      const run = await runScheduled(scenario.name, params, plan, { ...det, timeBudgetMs: left() }, pool);
+      if (run.outOfTime) {
+        result.outOfTime = true; // cut short by the budget: neither a pass nor a failure
+        break;
+      }
       result.iterations = it + 1;
       strategy.observe(run);
+      coverage.add(run);
       o.onIteration?.(it, run);
       if (run.failure) {
-        const schedule: ScheduleFile = {
-          ...header(it, plan), decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure,
-        };
-        const file = join(dir, `${scenario.name}-${seed}.schedule`);
-        writeSchedule(file, schedule);
-        result.failure = { run, schedule, file };
+        result.failure = await settle(header(it, params, plan), run, { ...det, timeBudgetMs: ITERATION_MS }, pool, e.shrink, join(dir, `${scenario.name}-${e.seed}.schedule`));
         break;
       }
     }
@@ -113,5 +145,38 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
     await pool.destroy();
     result.elapsedMs = performance.now() - t0;
   }
+  result.coverage = coverage.report(strategy);
   return result;
+}
+
+/** The largest step budget calibration tries: the block grows with it (36 bytes a turn). */
+const MAX_STEP_BUDGET = 320_000;
+
+/**
+ * The step budget that scales with the scenario's ops: a sequential schedule (no preemption)
+ * of the first iteration runs with the default budget, four times more while it overruns,
+ * and the budget is twice the most steps one actor took there (at least the default).
+ */
+async function calibrate(head: ScheduleFile, det: DetOptions, pool: Piscina, left: () => number): Promise<number> {
+  for (let budget = det.stepBudget; ; budget *= 4) {
+    if (budget >= MAX_STEP_BUDGET || left() <= 0) return Math.min(budget, MAX_STEP_BUDGET);
+    const run = await sequentialRun(head, { ...det, stepBudget: budget, timeBudgetMs: left() }, pool);
+    if (run.status !== 'stale') return Math.max(det.stepBudget, 2 * run.positions.reduce((m, p) => Math.max(m, p.steps), 0));
+  }
+}
+
+/** A failure found: shrink its schedule, rerun it without preemptions (race or logic bug), save it. */
+async function settle(head: ScheduleFile, found: DetRun, det: DetOptions, pool: Piscina, minimise: boolean, file: string): Promise<ExploreFailure> {
+  const small = minimise ? await shrink(head, found, det, pool) : null;
+  const run = small?.run ?? found;
+  const sequential = await sequentialRun(head, det, pool);
+  const schedule: ScheduleFile = {
+    ...head,
+    plan: small ? SHRUNK_PLAN : head.plan,
+    decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure!,
+    ...(small ? { shrunk: { from: small.from, to: small.to, runs: small.runs } } : {}),
+    sequential: sequential?.failure?.kind === found.failure!.kind,
+  };
+  writeSchedule(file, schedule);
+  return { run, schedule, file, ...(small ? { shrunk: { from: small.from, to: small.to, runs: small.runs } } : {}) };
 }

@@ -4,12 +4,13 @@ import { PortAbort, registerPort } from '../../runtime/ports.js';
 import type { ActorTask } from '../../runtime/task.js';
 import {
   A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_MAX_STEPS, H_NACTORS, H_EPOCH, H_STATUS, H_STEP,
-  H_STEP_BUDGET, H_WAITSEQ, K, R_ADDR, R_EXPECT, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE,
+  H_STEP_BUDGET, H_FAIR, H_RELEASED, H_WAITSEQ, K, R_ADDR, R_EXPECT, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE,
   STATUS_NAMES, ST_ABORTED, ST_FINISHED, ST_RUNNING, ST_STALE, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, traceBase, H_CULPRIT,
   H_MEMORY, H_SB_BASE, H_SEED,
 } from './block.js';
-import { StoreBuffers } from './store_buffer.js';
 import { decide, shape } from './decide.js';
+import { StoreBuffers } from './store_buffer.js';
+import { C_LAST_OP, counterWord } from '../../shm/counters.js';
 
 /** How long a worker sleeps between looks at its turn word: it also watches the stop flag. */
 const TURN_POLL_MS = 200;
@@ -45,6 +46,8 @@ export class ScheduledMem implements Mem {
   private readonly trace: number;
   private readonly stopWord: number;
   private readonly counters: number;
+  /** The actor's last-op word (ctx.op writes it): each trace entry carries the op it was part of. */
+  private readonly lastOp: number;
   private started = false;
   /** The actor's store buffer under --memory tso|relaxed; null under sc. */
   private readonly sb: StoreBuffers | null;
@@ -60,6 +63,7 @@ export class ScheduledMem implements Mem {
     this.trace = this.b + traceBase(shape(this.i32, this.b));
     this.stopWord = task.control.control + STOP;
     this.counters = task.control.counters;
+    this.lastOp = counterWord(task.control, task.actor, C_LAST_OP);
     const memory = this.i32[this.b + H_MEMORY];
     this.sb = memory === 0 ? null : new StoreBuffers(this.i32, this.i32[this.b + H_SB_BASE], this.n, memory === 2, (a, i, v) => this.flushStore(a, i, v));
   }
@@ -72,10 +76,7 @@ export class ScheduledMem implements Mem {
     Atomics.store(i32, this.rec + R_STATE, A_PENDING);
     this.handOn();
     const steps = ++i32[this.rec + R_STEPS];
-    if (steps > i32[this.b + H_STEP_BUDGET]) {
-      i32[this.b + H_CULPRIT] = this.me;
-      this.abort(ST_STALE);
-    }
+    if (steps > i32[this.b + H_STEP_BUDGET]) this.overrun();
     if (this.sb !== null) this.drain(kind);
   }
 
@@ -96,6 +97,22 @@ export class ScheduledMem implements Mem {
     this.i32[i] = v;
     this.log(K.flush, i, old, v, 0, a);
     if (old !== v) this.changed(i);
+  }
+
+  /**
+   * This actor overran its step budget. A strategy may have starved the actor it waits for
+   * (PCT keeps a spinner on top): the rest of the run is scheduled fairly, round-robin, with
+   * the budget doubled. Only an actor that overruns that is STALE: no fair schedule progresses.
+   */
+  private overrun(): void {
+    const i32 = this.i32;
+    if (i32[this.b + H_FAIR] === 0) {
+      i32[this.b + H_FAIR] = 1;
+      i32[this.b + H_STEP_BUDGET] *= 2;
+      return;
+    }
+    i32[this.b + H_CULPRIT] = this.me;
+    this.abort(ST_STALE);
   }
 
   /** Give the turn to whoever the scheduler picks (maybe this actor) and wait until it comes back. */
@@ -137,7 +154,8 @@ export class ScheduledMem implements Mem {
     while (Atomics.load(i32, go) === 0) {
       Atomics.wait(i32, go, 0, TURN_POLL_MS);
       // The runtime's watchdog stops a batch through the stop flag: leave as the engine's abort.
-      if (Atomics.load(i32, this.stopWord) !== 0 && Atomics.load(i32, go) === 0) {
+      // (The scheduler raises the same flag for serving actors: that is no abort.)
+      if (Atomics.load(i32, this.stopWord) !== 0 && i32[this.b + H_RELEASED] === 0 && Atomics.load(i32, go) === 0) {
         Atomics.compareExchange(i32, this.b + H_STATUS, ST_RUNNING, ST_ABORTED);
         break;
       }
@@ -169,7 +187,7 @@ export class ScheduledMem implements Mem {
     const step = i32[this.b + H_STEP]++;
     if (step >= i32[this.b + H_MAX_STEPS]) return;
     const t = this.trace + step * TRACE_WORDS;
-    i32[t] = actor | (kind << 8);
+    i32[t] = actor | (kind << 8) | ((i32[this.lastOp] & 0xffff) << 16);
     i32[t + 1] = addr;
     i32[t + 2] = value;
     i32[t + 3] = arg;

@@ -5,9 +5,9 @@ import { MemraceError } from '../../errors.js';
 import { packageRoot } from '../../runtime/paths.js';
 import { type Params, flagOf } from '../params.js';
 import { STRATEGIES } from './block.js';
-import type { IterationPlan } from './engine.js';
 import { CHECKS } from '../history/oracle.js';
 import { MEMORY_MODES } from './store_buffer.js';
+import type { IterationPlan } from './engine.js';
 
 /** Bumped whenever the scheduler's decisions change meaning: an old file must not replay silently differently. */
 export const SCHEDULE_VERSION = 2;
@@ -21,6 +21,8 @@ const PlanSchema = z.object({
   changePoints: z.array(z.number().int()).optional(),
   forced: z.array(z.number().int().min(0).max(30)).optional(),
 });
+
+const SizeSchema = z.object({ decisions: z.number().int(), switches: z.number().int(), preemptions: z.number().int() });
 
 const ScheduleSchema = z.object({
   format: z.literal('memrace-schedule'),
@@ -38,6 +40,14 @@ const ScheduleSchema = z.object({
   decisions: z.string().regex(/^(\d+(\*\d+)?( \d+(\*\d+)?)*)?$/).optional(),
   steps: z.number().int().optional(),
   failure: z.object({ kind: z.string(), message: z.string() }).optional(),
+  /** The actors' data seed of this iteration (params.seed where the scenario keeps one); absent: `seed`. */
+  dataSeed: z.number().int().optional(),
+  /** Each actor's op budget (the engine's --ops); absent: params.ops. */
+  opBudget: z.number().int().positive().optional(),
+  /** The schedule was minimised: its decisions before shrinking and the preemptions before and after. */
+  shrunk: z.object({ from: SizeSchema, to: SizeSchema, runs: z.number().int() }).optional(),
+  /** Explore reran the failure with zero preemptions: true when it failed there too (a logic bug, not a race). */
+  sequential: z.boolean().optional(),
   /** The history check the run made (absent: none). */
   check: z.enum(CHECKS).optional(),
   /** The memory model of plain accesses (absent: sc). */
@@ -70,6 +80,11 @@ export function decodeDecisions(text: string): number[] {
     const [a, n] = run.split('*').map(Number);
     return new Array<number>(n ?? 1).fill(a);
   });
+}
+
+/** The op budget a file's run had. */
+export function opBudgetOf(f: ScheduleFile): number {
+  return f.opBudget ?? (f.params.ops as number);
 }
 
 /** The plan that replays a file: its decisions forced, or the iteration's plan when it has none. */

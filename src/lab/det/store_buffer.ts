@@ -1,5 +1,3 @@
-import { ConfigError } from '../../errors.js';
-
 /**
  * The memory models the deterministic engine gives plain (non-Atomics) accesses:
  *   sc       every access takes effect at its turn, in one global order (the default);
@@ -13,13 +11,6 @@ import { ConfigError } from '../../errors.js';
  */
 export const MEMORY_MODES = ['sc', 'tso', 'relaxed'] as const;
 export type MemoryMode = (typeof MEMORY_MODES)[number];
-
-/** Parse `--memory`; undefined is sc. */
-export function parseMemory(raw: unknown): MemoryMode {
-  if (raw === undefined) return 'sc';
-  if (!MEMORY_MODES.includes(raw as MemoryMode)) throw new ConfigError('--memory', `unknown memory model '${String(raw)}'`, MEMORY_MODES.join(', '));
-  return raw as MemoryMode;
-}
 
 /** Stores one buffer holds; a store into a full buffer first drains the oldest (a real buffer stalls). */
 const CAPACITY = 32;

@@ -3,6 +3,7 @@ import { Rng } from '../../runtime/rng.js';
 import { MAX_CHANGE_POINTS, STRATEGIES, type StrategyName } from './block.js';
 import { mix32 } from './decide.js';
 import type { Decision, DetRun, IterationPlan } from './engine.js';
+import { type SleepSets, sleepSets } from './por.js';
 
 /**
  * The main thread's half of a strategy: what each iteration is told before it starts (the
@@ -13,6 +14,8 @@ export interface Strategy {
   /** The plan of iteration `it`, or null when the strategy has nothing left to try (DFS). */
   plan(it: number): IterationPlan | null;
   observe(run: DetRun): void;
+  /** DFS: whether the bounded space is exhausted, and the share of it tried so far. */
+  covered?(): { exhausted: boolean; fraction: number };
 }
 
 export interface StrategyOptions {
@@ -20,6 +23,8 @@ export interface StrategyOptions {
   /** PCT: bug depth d (d - 1 priority change points); DFS: the preemption bound. */
   depth: number;
   actors: number;
+  /** DFS: partial-order reduction (sleep sets). @default false */
+  por?: boolean;
 }
 
 export function makeStrategy(name: string, o: StrategyOptions): Strategy {
@@ -29,7 +34,7 @@ export function makeStrategy(name: string, o: StrategyOptions): Strategy {
     case 'pct':
       return new Pct(o);
     case 'dfs':
-      return new Dfs(o.depth);
+      return new Dfs(o.depth, o.por ?? false);
     default:
       throw new UnknownNameError('--strategy', name, STRATEGIES);
   }
@@ -71,15 +76,65 @@ class Pct implements Strategy {
 class Dfs implements Strategy {
   readonly name = 'dfs' as const;
   private prefix: number[] | null = [];
-  constructor(private readonly bound: number) {}
+  private fraction = 0;
+  constructor(private readonly bound: number, private readonly por: boolean) {}
 
   plan(): IterationPlan | null {
     return this.prefix && { strategy: 'dfs', seed: 0, forced: this.prefix };
   }
 
   observe(run: DetRun): void {
-    this.prefix = nextPrefix(run.decisions, this.bound);
+    const { decisions } = run;
+    const pre = preemptionsBefore(decisions);
+    const sets = this.por ? sleepSets(decisions, run.trace, (k) => exploredBefore(decisions[k], pre[k], this.bound)) : undefined;
+    this.fraction += leafWeight(decisions, pre, this.bound, sets);
+    this.prefix = nextPrefix(decisions, this.bound, sets);
   }
+
+  covered() {
+    return { exhausted: this.prefix === null, fraction: this.prefix === null ? 1 : Math.min(1, this.fraction) };
+  }
+}
+
+/** Preemptions spent before each decision (and after the last). */
+function preemptionsBefore(decisions: readonly Decision[]): number[] {
+  const pre: number[] = [0];
+  for (const d of decisions) pre.push(pre[pre.length - 1] + (d.holderCould && d.chosen !== d.dflt ? 1 : 0));
+  return pre;
+}
+
+/** The candidates DFS may try at decision k within the bound, in its order. */
+function withinBound(d: Decision, spent: number, bound: number): number[] {
+  return order(d).filter((alt) => spent + (d.holderCould && alt !== d.dflt ? 1 : 0) <= bound);
+}
+
+/** The alternatives DFS tried at this decision before the chosen one, as a mask. */
+function exploredBefore(d: Decision, spent: number, bound: number): number {
+  let m = 0;
+  for (const a of withinBound(d, spent, bound)) {
+    if (a === d.chosen) break;
+    m |= 1 << a;
+  }
+  return m;
+}
+
+/** The candidates DFS branches to at decision k: within the bound, and not asleep. */
+function branches(d: Decision, k: number, spent: number, bound: number, sets?: SleepSets): number[] {
+  const all = withinBound(d, spent, bound);
+  return sets ? all.filter((a) => a === d.chosen || !(sets.sleep[k] & (1 << a))) : all;
+}
+
+/**
+ * The share of the bounded tree that one schedule stands for: 1 over the product of the
+ * branchings on its path (Knuth's estimate of a tree's size, read backwards). Summed over the
+ * schedules tried it is 1 when DFS is done, and an estimate of the share covered before. A
+ * run that went into a sleeping actor repeats what was covered: it stands for nothing new.
+ */
+function leafWeight(decisions: readonly Decision[], pre: readonly number[], bound: number, sets?: SleepSets): number {
+  if (sets && sets.cut < decisions.length) return 0;
+  let w = 1;
+  for (let k = 0; k < decisions.length; k++) w /= Math.max(1, branches(decisions[k], k, pre[k], bound, sets).length);
+  return w;
 }
 
 /** Candidates at a choice point in the order DFS tries them: the default first, then by actor. */
@@ -89,16 +144,18 @@ function order(d: Decision): number[] {
   return out;
 }
 
-/** The deepest choice point with an untried candidate within the bound: the next prefix, or null. */
-export function nextPrefix(decisions: readonly Decision[], bound: number): number[] | null {
-  const pre: number[] = [0];
-  for (const d of decisions) pre.push(pre[pre.length - 1] + (d.holderCould && d.chosen !== d.dflt ? 1 : 0));
-  for (let k = decisions.length - 1; k >= 0; k--) {
+/**
+ * The deepest choice point with an untried candidate within the bound (and, with sleep sets,
+ * not asleep, at or above the first point where the run went into a sleeping actor): the next
+ * prefix, or null.
+ */
+export function nextPrefix(decisions: readonly Decision[], bound: number, sets?: SleepSets): number[] | null {
+  const pre = preemptionsBefore(decisions);
+  for (let k = Math.min(decisions.length, sets?.cut ?? Infinity) - (sets && sets.cut < decisions.length ? 0 : 1); k >= 0; k--) {
     const d = decisions[k];
-    const cands = order(d);
-    for (const alt of cands.slice(cands.indexOf(d.chosen) + 1)) {
-      if (pre[k] + (d.holderCould && alt !== d.dflt ? 1 : 0) <= bound) return [...decisions.slice(0, k).map((x) => x.chosen), alt];
-    }
+    const cands = branches(d, k, pre[k], bound, sets);
+    const next = cands[cands.indexOf(d.chosen) + 1];
+    if (next !== undefined) return [...decisions.slice(0, k).map((x) => x.chosen), next];
   }
   return null;
 }

@@ -5,6 +5,8 @@ import type { DetRun } from './engine.js';
 export interface TraceEntry {
   step: number;
   actor: number;
+  /** The op code the actor had recorded (ctx.op) when it made the access. */
+  op: number;
   access: (typeof ACCESS_KINDS)[number];
   address: number;
   /** The address's region and word offset ('ring:stress+35'), or '' for pause and end. */
@@ -55,6 +57,7 @@ export function decodeTrace(words: Int32Array, nameOf: (word: number) => string)
     out.push({
       step: s,
       actor: words[t] & 0xff,
+      op: (words[t] >>> 16) & 0xffff,
       access,
       address,
       name: address >= 0 ? nameOf(address) : '',
@@ -69,11 +72,22 @@ export function traceOf(r: DetRun): TraceEntry[] {
   return decodeTrace(r.trace, (w) => r.run.wordName(w));
 }
 
-/** The trace as lines: step, actor and role, access, address name, value. */
+/** One trace line: step, actor and role, access, address name, value. */
+export function traceLine(e: TraceEntry, roles: readonly string[], roleW: number, nameW: number): string {
+  return `${String(e.step).padStart(5)}  a${e.actor} ${roles[e.actor].padEnd(roleW)}  ${e.access.padEnd(7)} ${e.name.padEnd(nameW)} ${e.detail}`.trimEnd();
+}
+
+/** The widths renderTrace pads to. Loops, not spreads: a schedule of a million turns has a million entries. */
+export function traceWidths(entries: readonly TraceEntry[], roles: readonly string[]): { roleW: number; nameW: number } {
+  let roleW = 0;
+  for (const r of roles) roleW = Math.max(roleW, r.length);
+  let nameW = 8;
+  for (const e of entries) nameW = Math.max(nameW, e.name.length);
+  return { roleW, nameW };
+}
+
+/** The trace as lines. */
 export function renderTrace(entries: readonly TraceEntry[], roles: readonly string[]): string[] {
-  const roleW = Math.max(...roles.map((r) => r.length));
-  const nameW = Math.max(8, ...entries.map((e) => e.name.length));
-  return entries.map((e) =>
-    `${String(e.step).padStart(5)}  a${e.actor} ${roles[e.actor].padEnd(roleW)}  ${e.access.padEnd(7)} ${e.name.padEnd(nameW)} ${e.detail}`.trimEnd(),
-  );
+  const { roleW, nameW } = traceWidths(entries, roles);
+  return entries.map((e) => traceLine(e, roles, roleW, nameW));
 }

@@ -1,0 +1,26 @@
+import { DET_OPTIONS, detParamSpecs } from '../lab/det/options.js';
+import { flagOf } from '../lab/params.js';
+import type { Report } from '../lab/report.js';
+import type { Scenario } from '../lab/scenario.js';
+import { scenarioOptionName } from './options.js';
+
+/** The explore command's own option names: a scenario parameter of the same name takes --scenario-<name> there. */
+const EXPLORE_TAKEN: ReadonlySet<string> = new Set([...DET_OPTIONS.map((s) => s.name), 'failures', 'json', 'html']);
+
+/**
+ * The explore arguments most likely to reproduce a stress failure: the same scenario,
+ * variant and parameters (spelled as explore spells them), the run's seed pinned, and the
+ * defaults for the rest (PCT, 1000 iterations, four ops an actor).
+ */
+export function exploreArgs(scenario: Scenario, report: Report, given: Record<string, unknown>): { args: string[]; values: Record<string, unknown> } {
+  const specs = detParamSpecs(scenario);
+  const values: Record<string, unknown> = {};
+  const args = ['explore', scenario.name, '--variant', report.variant];
+  for (const spec of specs) {
+    if (given[spec.name] === undefined) continue;
+    values[spec.name] = given[spec.name];
+    args.push(flagOf(scenarioOptionName(spec.name, EXPLORE_TAKEN)), String(given[spec.name]));
+  }
+  args.push('--seed', String(report.seed));
+  return { args, values: { ...values, variant: report.variant } };
+}

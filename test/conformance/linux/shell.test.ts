@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const cli = (args: string[], input?: string) => spawnSync('node', ['dist/cli/main.js', ...args], { encoding: 'utf8', input, timeout: 60_000 });
+
+/**
+ * What a kernel engineer checks first through `memrace shell` and `memrace proc` (Linux
+ * 6.6): /proc/meminfo's overcommit lines (fs/proc/meminfo.c), min_free_kbytes
+ * (calculate_min_free_kbytes: int_sqrt(lowmem_kbytes * 16), clamped to 128..262144), sizes
+ * past 2 GiB, and /proc writes by an unprivileged user.
+ */
+describe('memrace shell and proc as Linux 6.6 shows them', () => {
+  it('takes --mem 4G and --swap 2G: MemTotal 4194304 kB, SwapFree, CommitLimit = RAM * 50% + swap; min_free_kbytes 8192', () => {
+    const r = cli(['shell', '--mem', '4G', '--swap', '2G'], 'cat /proc/meminfo /proc/sys/vm/min_free_kbytes\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/MemTotal: +4194304 kB/);
+    expect(r.stdout).toMatch(/SwapTotal: +2097152 kB\nSwapFree: +2097152 kB/);
+    expect(r.stdout).toMatch(/CommitLimit: +4194304 kB\nCommitted_AS: +72800 kB/);
+    expect(r.stdout).toMatch(/\n8192\n$/);
+  });
+
+  it('refuses a --mem the default tasks do not fit in (0 would show a negative MemFree)', () => {
+    const r = cli(['shell', '--mem', '0'], 'cat /proc/meminfo\n');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--mem: '0' does not hold the default tasks' 19600 resident pages and 4M free \(allowed: a size of at least 81M\)/);
+  });
+
+  it("memrace proc's /proc/meminfo carries CommitLimit and Committed_AS", () => {
+    const r = cli(['proc', '/proc/meminfo']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/SwapFree: +0 kB\n/);
+    expect(r.stdout).toMatch(/CommitLimit: +\d+ kB\nCommitted_AS: +72800 kB\n$/);
+  });
+
+  it('runs commands as an unprivileged user: lowering below oom_score_adj_min and other users\' files are EACCES; min_free_kbytes stops faults', () => {
+    const script = [
+      "su user -c 'echo 500 > /proc/230/oom_score_adj'",
+      "su user -c 'echo -1 > /proc/230/oom_score_adj'",
+      "su user -c 'echo 0 > /proc/42/oom_score_adj'",
+      "su user -c 'sysctl -w vm.min_free_kbytes=1'",
+      'echo 0x10 > /proc/230/oom_score_adj',
+      'cat /proc/230/oom_score_adj',
+      'sysctl -w vm.min_free_kbytes=65536',
+      'touch 311 200M',
+    ].join('\n');
+    const r = cli(['shell', '--mem', '256M'], `${script}\n`);
+    expect(r.stdout).toContain("memrace# su user -c 'echo 500 > /proc/230/oom_score_adj'\nmemrace# su user");
+    expect(r.stdout).toContain("-1 > /proc/230/oom_score_adj'\nwrite error: Permission denied");
+    expect(r.stdout).toContain('/proc/42/oom_score_adj: Permission denied');
+    expect(r.stdout).toContain('memrace# cat /proc/230/oom_score_adj\n16\n');
+    expect(r.stdout).toContain('sysctl: permission denied on key "vm.min_free_kbytes"');
+    // Faults stop at the min watermark (65536 kB = 16384 pages), not at 0: redis (adj 300) grows, is chosen and killed.
+    expect(r.stdout).toMatch(/redis-server invoked oom-killer/);
+    expect(r.stdout).toMatch(/\[    311\]   998   311    12000    31552 /);
+    expect(r.stdout).toMatch(/Out of memory: Killed process 311 \(redis-server\)/);
+  });
+});
