@@ -39,7 +39,7 @@ describe('memrace CLI', () => {
     [['run', 'ring-stress', '--variant', 'nope'], /--variant: unknown value 'nope' \(allowed: correct, no-tail-wait, reorder, plain-tail\)/],
     [['run', 'ring-stress', '--check', 'nope'], /--check: unknown check 'nope' \(allowed: linearizable\)/],
     [['run', 'oom', '--check', 'linearizable'], /--check: scenario oom records no history to check/],
-    [['explore', 'ring-stress', '--memory', 'arm'], /--memory: unknown memory model 'arm' \(allowed: sc, tso, relaxed\)/],
+    [['explore', 'ring-stress', '--memory', 'arm'], /--memory: unknown value 'arm' \(allowed: sc, tso, relaxed\)/],
     [['run', 'no-such-scenario'], /scenario: unknown value 'no-such-scenario' \(allowed: ring-stress/],
     [['translate', '--va', '0x1000', '--frames', '7'], /--frames: 7 is out of range/],
     [['run', 'ring-stress', '--json', '/nonexistent-dir/r.json'], /--json: cannot write '\/nonexistent-dir\/r.json': \/nonexistent-dir is not a writable folder/],

@@ -214,10 +214,10 @@ function explain<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Cou
   const when = (o: Op) => `[${o.call}, ${o.ret === Infinity ? 'pending' : o.ret}]`;
   const text = [
     `not linearizable (${spec.name}): no sequential order of the operations up to a${stuck.actor}'s ${spec.showOp(stuck)} returning at ${t} fits the spec`,
-    `  ${before.length} earlier operations linearize (${quiet} of them change nothing)${movers.length > shown.length ? `; the last ${shown.length} that change the state` : ''}:`,
+    `  ${before.length} earlier operations linearize (${quiet} of them change nothing)${movers.length > shown.length ? `; the last ${shown.length} that change the state` : ''}; [call, return] in real time:`,
     ...shown.map((o) => `    a${o.actor} ${spec.showOp(o)}  ${when(o)}`),
-    `  leaving the state: ${spec.show(state)}`,
-    `  then these were open (invoked, in real-time order; [call, return]), and none can take effect next:`,
+    `  one order of them leaves the state: ${spec.show(state)}`,
+    `  from there none of the operations then open can take effect next (and the search tried every other order):`,
     ...window.map(({ op, why }) => `    a${op.actor} ${spec.showOp(op)}  ${when(op)}: ${why}`),
   ].join('\n');
   return { stuck, before, state: spec.show(state), window, text };
