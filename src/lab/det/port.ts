@@ -6,7 +6,7 @@ import {
   A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_MAX_STEPS, H_NACTORS, H_EPOCH, H_STATUS, H_STEP,
   H_STEP_BUDGET, H_FAIR, H_RELEASED, H_WAITSEQ, K, R_ADDR, R_EXPECT, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE,
   STATUS_NAMES, ST_ABORTED, ST_FINISHED, ST_RUNNING, ST_STALE, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, traceBase, H_CULPRIT,
-  H_MEMORY, H_SB_BASE, H_SEED,
+  H_MEMORY, H_SB_BASE,
 } from './block.js';
 import { decide, shape } from './decide.js';
 import { StoreBuffers } from './store_buffer.js';
@@ -51,6 +51,8 @@ export class ScheduledMem implements Mem {
   private started = false;
   /** The actor's store buffer under --memory tso|relaxed; null under sc. */
   private readonly sb: StoreBuffers | null;
+  /** The run's data seed (the schedule file keeps it): with the turn, it picks the drains. */
+  private readonly drainSeed: number;
 
   constructor(raw: Mem, task: ActorTask) {
     this.i32 = raw.i32;
@@ -64,6 +66,7 @@ export class ScheduledMem implements Mem {
     this.stopWord = task.control.control + STOP;
     this.counters = task.control.counters;
     this.lastOp = counterWord(task.control, task.actor, C_LAST_OP);
+    this.drainSeed = task.seed | 0;
     const memory = this.i32[this.b + H_MEMORY];
     this.sb = memory === 0 ? null : new StoreBuffers(this.i32, this.i32[this.b + H_SB_BASE], this.n, memory === 2, (a, i, v) => this.flushStore(a, i, v));
   }
@@ -81,13 +84,13 @@ export class ScheduledMem implements Mem {
   }
 
   /**
-   * At every turn buffered stores may reach memory, any actor's, chosen by the run's seed and
-   * the turn (so a replay drains as the recorded run did); before an Atomics operation all of
+   * At every turn buffered stores may reach memory, any actor's, chosen by the run's data seed
+   * and the turn (so a replay drains as the recorded run did); before an Atomics operation all of
    * the actor's own do (a fence).
    */
   private drain(kind: number): void {
     const sb = this.sb!;
-    sb.drainSome(this.i32[this.b + H_SEED], this.i32[this.b + H_STEP]);
+    sb.drainSome(this.drainSeed, this.i32[this.b + H_STEP]);
     if (kind !== K.read && kind !== K.write && kind !== K.pause) sb.drainAll(this.me);
   }
 
