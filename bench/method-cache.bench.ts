@@ -27,7 +27,10 @@ function setSite(vm: Vm, s: number, mid: number, klass: number): void {
   vm.defineCallSite(s, mid, 0, VM_CALL_ARGS_SIMPLE, [klass]);
 }
 
-/** ns per op of each task, from tinybench's mean period of a batch. */
+/**
+ * ns per op of each task, from the median batch time: on a shared 2-core machine a batch
+ * that lost the CPU is an outlier the mean would fold in (a 12 ns hit read 100-180 ns).
+ */
 async function timeTasks(quick: boolean, tasks: Record<string, { fn: () => void; ops: number }>): Promise<Record<string, number>> {
   const bench = new Bench({ time: quick ? 30 : 400, warmupTime: quick ? 10 : 100 });
   for (const [name, t] of Object.entries(tasks)) bench.add(name, t.fn);
@@ -36,17 +39,24 @@ async function timeTasks(quick: boolean, tasks: Record<string, { fn: () => void;
   for (const task of bench.tasks) {
     const r = task.result;
     if (r.state !== 'completed') throw new Error(`bench task ${task.name} ended ${r.state}`);
-    out[task.name] = (r.period * 1e6) / tasks[task.name].ops;
+    out[task.name] = (r.latency.p50 * 1e6) / tasks[task.name].ops;
   }
   return out;
 }
 
-/** Inline-cache hit against a full class-tree lookup from a class at depth 6 (method defined at the root). */
+/**
+ * Inline-cache hit against a full class-tree lookup from a class at depth 6 (method defined
+ * at the root). Every class on the way has 8 methods of its own, so each level probes a
+ * populated id_table (an empty table answers after one load, which would flatter the walk).
+ */
 async function hitVersusLookup(quick: boolean): Promise<{ m: Measurement[]; t: Target }> {
-  const vm = makeVm({});
+  const vm = makeVm({ mids: 64 });
   let k = vm.tree.defineClass(0);
   const root = k;
   for (let d = 0; d < 6; d++) k = vm.tree.defineClass(k);
+  for (let c = root, d = 0; c !== 0; c = c === k ? 0 : c + 1, d++) {
+    for (let j = 0; j < 8; j++) vm.defineMethod(c, 1 + ((d * 8 + j * 7) % 63), PLAIN);
+  }
   vm.defineMethod(root, 0, PLAIN);
   setSite(vm, 0, 0, k);
   const g = new Guild(vm, 0, false);
@@ -72,7 +82,7 @@ async function hitVersusLookup(quick: boolean): Promise<{ m: Measurement[]; t: T
     m: [
       measurement('inline cache hit (vm_search_method fast path + handler)', 1, ns.hit / 1e6),
       measurement('inline miss found in the pCMC (VM lock + vm_search_cc)', 1, ns.pcmc / 1e6),
-      measurement('class-tree lookup from depth 6 (search_method, 7 tables)', 1, ns.lookup / 1e6),
+      measurement('class-tree lookup from depth 6 (search_method, 7 id_tables of 8 methods)', 1, ns.lookup / 1e6),
     ],
     t: { name: 'inline hit vs class-tree lookup at depth 6', ratio: ns.lookup / ns.hit, bound: 10 },
   };

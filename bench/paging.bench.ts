@@ -7,7 +7,7 @@ import { PROT_READ, PROT_WRITE } from '../src/paging/pte.js';
 import { createMachine, machineBytes } from '../src/paging/system.js';
 import { mmCreate, mmap } from '../src/paging/vm.js';
 import { Rng } from '../src/runtime/rng.js';
-import { type BenchSuite, type Measurement, type Target, measurement } from './suite.js';
+import { type BenchSuite, type Measurement, type Target, measurement, observation } from './suite.js';
 
 /** One process on one CPU with `pages` pages mapped and touched (so no fault is timed). */
 function machine(pt: PtKind, tlbEntries: number, pages: number, stride = 1) {
@@ -62,7 +62,7 @@ export const pagingSuite: BenchSuite = {
       const sparse = machine(pt, 16, 512, 1024);
       const d = dense.cpu.pt(dense.mm).tableBytes();
       const sp = sparse.cpu.pt(sparse.mm).tableBytes();
-      measurements.push(measurement(`${pt} table memory`, 1, 1, `512 pages: dense ${d / 1024} KiB, sparse (1 per 4 MiB) ${sp / 1024} KiB${pt === 'inverted' ? ' (+ the system table)' : ''}`));
+      measurements.push(observation(`${pt} table memory`, `512 pages: dense ${d / 1024} KiB, sparse (1 per 4 MiB) ${sp / 1024} KiB${pt === 'inverted' ? ' (+ the system table)' : ''}`));
     }
     for (const size of [4, 8, 16, 32, 64, 128, 256]) {
       const m = machine('two-level', size, 256);
@@ -71,7 +71,7 @@ export const pagingSuite: BenchSuite = {
       m.cpu.tlb.misses = 0;
       // 90% of accesses in a 64-page working set, the rest anywhere in 256 pages.
       for (let i = 0; i < (quick ? 20_000 : 200_000); i++) m.cpu.load32((0x100 + (rng.below(10) < 9 ? rng.below(64) : rng.below(256))) * 4096);
-      measurements.push(measurement(`TLB ${size} entries`, 1, 1, `hit ratio ${m.cpu.tlb.hitRatio().toFixed(3)}`));
+      measurements.push(observation(`TLB ${size} entries`, `hit ratio ${m.cpu.tlb.hitRatio().toFixed(3)}`));
     }
     const targets: Target[] = [
       { name: 'two-level: a TLB hit beats a walk (cold / warm ns)', ratio: perAccess['two-level'].cold / perAccess['two-level'].warm, bound: 1.1 },

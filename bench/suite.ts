@@ -9,6 +9,8 @@ export interface Measurement {
   /** Nanoseconds per operation. */
   nsPerOp: number;
   note?: string;
+  /** A row that states a fact (a table's size, a hit ratio), not a timing: no rate or time shown. */
+  untimed?: true;
 }
 
 export interface Target {
@@ -40,4 +42,9 @@ export function met(t: Target): boolean {
 
 export function measurement(name: string, ops: number, ms: number, note?: string): Measurement {
   return { name, opsPerSec: (ops * 1000) / ms, nsPerOp: (ms * 1e6) / ops, note };
+}
+
+/** A row of the suite's table that is not a timing: only its note is shown. */
+export function observation(name: string, note: string): Measurement {
+  return { name, opsPerSec: 0, nsPerOp: 0, note, untimed: true };
 }

@@ -64,3 +64,4 @@ export const ENOBUFS = 105;
 export const EOVERFLOW = 75;
 export const EEXIST = 17;
 export const EBUSY = 16;
+export const ENAMETOOLONG = 36;

@@ -1,3 +1,11 @@
+/**
+ * memrace as a library: the shared image (Arena, the Mem port, SpinLock), the DPDK ring,
+ * mempool and mbuf at the top level, each subsystem as a namespace (`dpdk`, `kernel`,
+ * `paging`, `ruby`) and as its own subpath (`memrace/dpdk`, `memrace/kernel`,
+ * `memrace/paging`, `memrace/ruby`, `memrace/lab`), and the stress engine.
+ *
+ * @module memrace
+ */
 export { Arena, CACHE_LINE } from './shm/arena.js';
 export { AtomicsMem } from './shm/mem.js';
 export type { Mem } from './shm/mem.js';
@@ -15,4 +23,7 @@ export { arenaMemory, type MemChunk, type PoolMemoryProvider } from './dpdk/memp
 export { nodeMemory } from './dpdk/mempool_pages.js';
 export { MempoolCache } from './dpdk/mempool_cache.js';
 export { Pktmbuf } from './dpdk/mbuf.js';
+export * as dpdk from './dpdk/index.js';
 export * as kernel from './kernel/index.js';
+export * as paging from './paging/index.js';
+export * as ruby from './ruby/index.js';

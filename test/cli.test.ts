@@ -42,7 +42,7 @@ describe('memrace CLI', () => {
     [['explore', 'ring-stress', '--memory', 'arm'], /--memory: unknown value 'arm' \(allowed: sc, tso, relaxed\)/],
     [['run', 'no-such-scenario'], /scenario: unknown value 'no-such-scenario' \(allowed: ring-stress/],
     [['translate', '--va', '0x1000', '--frames', '7'], /--frames: 7 is out of range/],
-    [['run', 'ring-stress', '--json', '/nonexistent-dir/r.json'], /--json: cannot write '\/nonexistent-dir\/r.json': \/nonexistent-dir is not a writable folder/],
+    [['run', 'ring-stress', '--json', '/nonexistent-dir/r.json'], /--json: cannot write '\/nonexistent-dir\/r.json': its folder does not exist/],
     [['sweep', 'ring-stress', '--workers', '2', '--html', '/nonexistent-dir/s.html'], /--html: cannot write/],
     [['translate', '--va', '0x1000', '--pid', 'x'], /--pid: /],
   ])('exits 2 naming the field for %j', (args, message) => {

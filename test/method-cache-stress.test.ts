@@ -14,7 +14,8 @@ describe('method-cache on real guilds', () => {
     expect(r.failures).toEqual([]);
     expect(forbidden(r)).toBe(0);
     expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
-    expect(count(r, 'ok')).toBeGreaterThan(10_000);
+    // Calls happened (a loaded 2-core machine makes a few thousand in 1.5 s, a quiet one a million).
+    expect(count(r, 'ok')).toBeGreaterThan(1_000);
     expect(r.perActor.find((a) => a.role === 'redefiner')?.counters.collections).toBeGreaterThan(0);
     expect(r.verdict).toBe('pass');
   });
@@ -50,6 +51,20 @@ describe('method-cache on real guilds', () => {
       stopOnForbidden: true,
     });
     expect(count(r, 'reused-cc-read') + count(r, 'wrong-dispatch')).toBeGreaterThan(0);
+  });
+
+  it('the redefiner includes, prepends and changes visibility; each broken invalidation path is caught', async () => {
+    for (const variant of ['include-no-invalidate', 'prepend-no-invalidate']) {
+      const r = await runStress({ scenario: 'method-cache', params: { duration: '10s', variant, redefineRate: '200/s' }, stopOnForbidden: true });
+      expect(count(r, 'stale') + count(r, 'wrong-dispatch'), variant).toBeGreaterThan(0);
+      expect(r.verdict).toBe('fail');
+    }
+    const ok = await runStress({ scenario: 'method-cache', params: { duration: '1500ms', redefineRate: '200/s' }, stopOnForbidden: true });
+    expect(forbidden(ok)).toBe(0);
+    const c = ok.perActor.find((a) => a.role === 'redefiner')?.counters ?? {};
+    expect((c.included ?? 0) + (c.prepended ?? 0) + (c['module-included'] ?? 0)).toBeGreaterThan(0);
+    expect(c.visibility).toBeGreaterThan(0);
+    expect(count(ok, 'argument-error')).toBeGreaterThan(0);
   });
 
   it('refuses bad configuration with the field named', async () => {

@@ -25,8 +25,8 @@ describe('memrace proc, sysctl and shell (issue 8)', () => {
 
   it('refuses an oom_adj outside -17..15 with EINVAL', () => {
     const r = cli(['proc', '--write', '/proc/42/oom_adj'], '16\n');
-    expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/write error: Invalid argument/);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--write: echo 16 > \/proc\/42\/oom_adj: write error: Invalid argument/);
   });
 
   it('rejects a bad --adj list naming the field', () => {

@@ -18,7 +18,7 @@ if (!CHROMIUM) console.warn('report-html: SKIPPED, no chromium at /usr/bin/chrom
 const dir = mkdtempSync(join(tmpdir(), 'memrace-html-'));
 
 /** Render a page headless; returns the DOM after scripts ran, and what the browser logged. */
-function render(html: string, name: string): { dom: string; log: string } {
+function render(html: string, name: string, hash = ''): { dom: string; log: string } {
   const file = join(dir, name);
   writeFileSync(file, html);
   // Flags per the machine notes: no sandbox as root, and no background networking, which
@@ -26,7 +26,7 @@ function render(html: string, name: string): { dom: string; log: string } {
   const r = spawnSync(CHROMIUM!, [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(dir, 'profile-'))}`,
-    '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${file}`,
+    '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${file}${hash}`,
   ], { encoding: 'utf8', timeout: 60_000 });
   return { dom: r.stdout, log: r.stderr };
 }
@@ -66,6 +66,28 @@ describe.skipIf(!CHROMIUM)('HTML reports in headless Chromium', () => {
     expectClean(page, ['timeline', 'outcomes']);
     expect(page.dom.match(/<rect [^>]*data-key=/g)?.length).toBe(r.trace.length);
     expect(page.dom).toMatch(/a0 bumper: load probe\.counter\+0 -&gt; 0/);
+  });
+
+  it('steps through a ring schedule: clicks move the turn and redraw the ring and the words', async () => {
+    const found = await explore({ scenario: 'ring-stress', params: { variant: 'no-tail-wait', count: 8, bulk: 2, ops: 2, workers: 3, producers: 2 }, strategy: 'dfs', depth: 1, iterations: 400, failuresDir: join(dir, 'ring') });
+    const r = await replay('ring-stress', found.failure!.file);
+    const html = replayHtml(r);
+    const start = render(html, 'stepper.html');
+    expectClean(start, ['timeline']);
+    expect(start.dom).toMatch(/id="stepper" data-step="0"/);
+    expect(start.dom).toMatch(/#0 a0 producer: load ring\.size -&gt; 8/);
+    // The first turn has read the size only: no head or tail is known yet.
+    expect(start.dom).toMatch(/ring: prod head \? tail \?, cons head \? tail \?/);
+    const two = render(html, 'stepper.html', '#click=next,next');
+    expect(two.dom).toMatch(/id="stepper" data-step="2"/);
+    expect(two.dom).toMatch(/<tr data-word="ring\.size"[^>]*><td>ring\.size<\/td><td class="v">8<\/td><td class="t">#0<\/td><\/tr>/);
+    const end = render(html, 'stepper.html', '#click=last,prev,next');
+    const last = r.trace.length - 1;
+    expect(end.dom).toMatch(new RegExp(`id="stepper" data-step="${last}"`));
+    // By the end both sides have moved: the heads and tails are drawn on the ring's slots.
+    expect(end.dom).toMatch(/ring: prod head \d+ tail \d+, cons head \d+ tail \d+/);
+    expect(end.dom).toMatch(/data-mark="prod\.tail"/);
+    expect(end.dom).toMatch(/<rect [^>]*data-slot="7"/);
   });
 });
 

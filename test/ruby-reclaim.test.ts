@@ -1,3 +1,4 @@
+import { VM_CALL_ARGS_SIMPLE, vm_ci_pack } from '../src/ruby/call_info.js';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_CC, IMEMO_PIC } from '../src/ruby/layout.js';
 import { DefLog, DISPATCH_OK, DISPATCH_STALE, DISPATCH_UNVERIFIABLE, DISPATCH_WRONG } from '../src/ruby/deflog.js';
@@ -93,25 +94,26 @@ describe('definition log (the oracle)', () => {
     const A = vm.tree.defineClass(0);
     const v1 = vm.defineMethod(A, 0, plain);
     const arena = Arena.create(DefLog.words(32, 8) * 4 + 4096);
-    const log = new DefLog(new AtomicsMem(arena.sab), DefLog.create(arena, 32, 8));
+    const log = new DefLog(new AtomicsMem(arena.sab), DefLog.create(arena, 32, 8), vm.mes);
+    const ci = vm_ci_pack(0, VM_CALL_ARGS_SIMPLE);
     log.init(vm.tree, vm.mes);
     const b1 = vm.mes.body(v1);
-    expect(log.check(A, 0, b1, 0, 0)).toBe(DISPATCH_OK);
+    expect(log.check(A, 0, ci, b1, 0, 0)).toBe(DISPATCH_OK);
     log.begin();
     const b2 = vm.mes.body(vm.defineMethod(A, 0, plain));
     // Mid-change (odd version) both answers are right.
-    expect(log.check(A, 0, b1, 0, 1)).toBe(DISPATCH_OK);
+    expect(log.check(A, 0, ci, b1, 0, 1)).toBe(DISPATCH_OK);
     log.commit(vm.tree, vm.mes, 0);
-    expect(log.check(A, 0, b2, 0, 2)).toBe(DISPATCH_OK);
-    expect(log.check(A, 0, b1, 0, 2)).toBe(DISPATCH_OK);
+    expect(log.check(A, 0, ci, b2, 0, 2)).toBe(DISPATCH_OK);
+    expect(log.check(A, 0, ci, b1, 0, 2)).toBe(DISPATCH_OK);
     // A call that began after publication must not run the old body.
-    expect(log.check(A, 0, b1, 2, 2)).toBe(DISPATCH_STALE);
-    expect(log.check(A, 0, 999, 2, 2)).toBe(DISPATCH_WRONG);
+    expect(log.check(A, 0, ci, b1, 2, 2)).toBe(DISPATCH_STALE);
+    expect(log.check(A, 0, ci, 999, 2, 2)).toBe(DISPATCH_WRONG);
     for (let i = 0; i < 4; i++) {
       log.begin();
       vm.defineMethod(A, 0, plain);
       log.commit(vm.tree, vm.mes, 0);
     }
-    expect(log.check(A, 0, b1, 0, log.version())).toBe(DISPATCH_UNVERIFIABLE);
+    expect(log.check(A, 0, ci, b1, 0, log.version())).toBe(DISPATCH_UNVERIFIABLE);
   });
 });

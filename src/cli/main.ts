@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { MemraceError } from '../errors.js';
 import { commands } from './commands/index.js';
+import { memraceVersion } from '../lab/det/schedule.js';
 
 /** Exit codes: 0 pass, 1 a run's verdict is fail, 2 bad input, 3 an internal error. */
 export const EXIT_FAIL = 1;
@@ -10,6 +11,7 @@ export const EXIT_USAGE = 2;
 async function main(argv: string[]): Promise<number> {
   const program = new Command('memrace')
     .description('A concurrency lab for memory managers: worker threads race over one shared machine image.')
+    .version(memraceVersion(), '-V, --version', 'print the memrace version')
     .exitOverride()
     .showHelpAfterError('(memrace --help lists the commands)');
   for (const register of commands) register(program);

@@ -1,22 +1,42 @@
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 
+/** Why a path cannot be opened for writing, in words: the errno, not a stack trace. */
+function why(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EISDIR': return 'it is a directory';
+    case 'ENOENT': return 'its folder does not exist';
+    case 'ENOTDIR': return 'a part of its folder is not a directory';
+    case 'EACCES': case 'EPERM': case 'EROFS': return 'permission denied';
+    case 'ENXIO': return 'it is a pipe nobody reads';
+    default: return (e as Error).message;
+  }
+}
+
 /**
- * A file an option names for a report (--json, --html, --junit): its folder is checked
- * when the command starts, so a wrong path fails at once with exit 2 instead of after
- * the run, and a write that fails later is reported the same way, naming the option.
+ * A file an option names for a report (--json, --html, --junit): opened for writing when
+ * the command starts — without truncating it, and without blocking on a FIFO nobody reads —
+ * so a directory, a missing folder, a read-only file or a special file fails at once with
+ * exit 2 instead of after the run; a write that fails later is reported the same way.
  */
 export class OutputFile {
   constructor(
     readonly flag: string,
     readonly file: string,
   ) {
-    const dir = dirname(resolve(file));
+    let existed = true;
     try {
-      accessSync(dir, constants.W_OK);
+      statSync(file);
     } catch {
-      throw new ConfigError(flag, `cannot write '${file}': ${dir} is not a writable folder`, 'a file in an existing folder');
+      existed = false;
+    }
+    try {
+      closeSync(openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NONBLOCK));
+      if (!existed) unlinkSync(file);
+    } catch (e) {
+      throw new ConfigError(flag, `cannot write '${file}': ${why(e)}`, 'a file in an existing folder');
     }
   }
 
@@ -29,7 +49,33 @@ export class OutputFile {
     try {
       writeFileSync(this.file, text);
     } catch (e) {
-      throw new ConfigError(this.flag, `cannot write '${this.file}': ${(e as Error).message}`, 'a writable file');
+      throw new ConfigError(this.flag, `cannot write '${this.file}': ${why(e)}`, 'a writable file');
     }
   }
+}
+
+/**
+ * mkdir -p, one level at a time: Node 20's recursive mkdirSync never returns for a path
+ * whose parent refuses new entries (/proc/x).
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
+  for (const d of missing.reverse()) mkdirSync(d);
+}
+
+/** A folder an option names for files written later (--failures): created now, or refused now. */
+export function outputDir(flag: string, dir: string): string {
+  try {
+    makeDirs(dir);
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    const probe = `${dir}/.memrace-${process.pid}`;
+    closeSync(openSync(probe, 'w'));
+    unlinkSync(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'EEXIST' || code === 'ENOTDIR' ? 'it is not a directory' : why(e);
+    throw new ConfigError(flag, `cannot write into '${dir}': ${reason}`, 'a writable directory, created if missing');
+  }
+  return dir;
 }

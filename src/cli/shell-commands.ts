@@ -73,11 +73,21 @@ export function shellLine(u: Userland, line: string, cred: Cred = ROOT): FileRes
     case 'malloc':
     case 'touch': {
       if (args.length !== 2 || !/^\d+$/.test(args[0])) return { rc: -22, text: `usage: ${cmd} PID SIZE` };
-      const bytes = parseSize('SIZE', args[1]);
+      const bytes = sizeArg(args[1]);
+      if (bytes < 0) return { rc: -22, text: `${cmd}: '${args[1]}' is not a size (4096, 64K, 128M, 1G)` };
       return cmd === 'malloc' ? u.malloc(Number(args[0]), bytes) : u.touch(Number(args[0]), bytes);
     }
     default:
       return { rc: -22, text: `${cmd}: command not found (try help)` };
+  }
+}
+
+/** A SIZE argument in bytes, or -1: a typo at the prompt is an error line, never the end of the session. */
+function sizeArg(text: string): number {
+  try {
+    return parseSize('SIZE', text);
+  } catch {
+    return -1;
   }
 }
 

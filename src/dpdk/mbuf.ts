@@ -1,4 +1,4 @@
-import { ConfigError, EOVERFLOW } from '../errors.js';
+import { ConfigError, EOVERFLOW, MemraceError } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { MbufCore } from './mbuf_core.js';
@@ -86,9 +86,10 @@ export class Pktmbuf extends MbufCore {
     return m;
   }
 
-  /** rte_pktmbuf_prepend: grow into the headroom; the new data start, or 0 (NULL) when len > headroom. */
+  /** rte_pktmbuf_prepend: grow into the headroom; the new data start, or 0 (NULL) when len > headroom. len is a uint16_t, truncated as C does. */
   prepend(m: number, len: number): number {
     const mem = this.mem;
+    len &= 0xffff;
     const off = mem.read(m + M_DATA_OFF);
     if (len > off) return 0;
     mem.write(m + M_DATA_OFF, off - len);
@@ -97,9 +98,10 @@ export class Pktmbuf extends MbufCore {
     return mem.read(m + M_BUF_ADDR) + off - len;
   }
 
-  /** rte_pktmbuf_append: grow the last segment into its tailroom; the old tail, or 0 (NULL) when it does not fit. */
+  /** rte_pktmbuf_append: grow the last segment into its tailroom; the old tail, or 0 (NULL) when it does not fit. len is a uint16_t. */
   append(m: number, len: number): number {
     const mem = this.mem;
+    len &= 0xffff;
     const last = this.lastseg(m);
     if (len > this.tailroom(last)) return 0;
     const tail = this.mtod(last, mem.read(last + M_DATA_LEN));
@@ -108,9 +110,10 @@ export class Pktmbuf extends MbufCore {
     return tail;
   }
 
-  /** rte_pktmbuf_adj: drop len bytes from the front of the first segment; the new start, or 0 (NULL) when len > data_len. */
+  /** rte_pktmbuf_adj: drop len bytes from the front of the first segment; the new start, or 0 (NULL) when len > data_len. len is a uint16_t. */
   adj(m: number, len: number): number {
     const mem = this.mem;
+    len &= 0xffff;
     const dl = mem.read(m + M_DATA_LEN);
     if (len > dl) return 0;
     mem.write(m + M_DATA_LEN, dl - len);
@@ -119,8 +122,9 @@ export class Pktmbuf extends MbufCore {
     return this.mtod(m);
   }
 
-  /** rte_pktmbuf_trim: drop len bytes from the end of the last segment; 0, or -1 when len > its data_len. */
+  /** rte_pktmbuf_trim: drop len bytes from the end of the last segment; 0, or -1 when len > its data_len. len is a uint16_t. */
   trim(m: number, len: number): number {
+    len &= 0xffff;
     const last = this.lastseg(m);
     const dl = this.mem.read(last + M_DATA_LEN);
     if (len > dl) return -1;
@@ -142,6 +146,38 @@ export class Pktmbuf extends MbufCore {
     return 0;
   }
 
+  /** rte_pktmbuf_is_contiguous: one segment. */
+  is_contiguous(m: number): boolean {
+    return this.mem.read(m + M_NB_SEGS) === 1;
+  }
+
+  /**
+   * rte_pktmbuf_linearize: move every later segment's data into the first segment's
+   * tailroom and free those segments; 0, or -1 (nothing changed) when the tailroom is too
+   * small for them.
+   */
+  linearize(m: number): number {
+    const mem = this.mem;
+    if (mem.read(m + M_NB_SEGS) === 1) return 0;
+    const dl = mem.read(m + M_DATA_LEN);
+    const pktLen = mem.read(m + M_PKT_LEN);
+    if (pktLen - dl > this.tailroom(m)) return -1;
+    let dst = this.mtod(m, dl);
+    mem.write(m + M_DATA_LEN, pktLen & 0xffff);
+    for (let seg = mem.read(m + M_NEXT); seg !== 0; ) {
+      const next = mem.read(seg + M_NEXT);
+      const len = mem.read(seg + M_DATA_LEN);
+      const src = this.mtod(seg);
+      mem.u8.copyWithin(dst, src, src + len);
+      dst += len;
+      this.free_seg(seg);
+      seg = next;
+    }
+    mem.write(m + M_NEXT, 0);
+    mem.write(m + M_NB_SEGS, 1);
+    return 0;
+  }
+
   /** Write bytes at a data pointer (the packet bytes are in the image). */
   write(at: number, bytes: ArrayLike<number>, from = 0, len = bytes.length - from): void {
     const u8 = this.mem.u8;
@@ -149,19 +185,49 @@ export class Pktmbuf extends MbufCore {
   }
 
   /**
-   * rte_pktmbuf_read: len bytes from offset off of the packet, across segments, into buf;
-   * buf, or null when off + len passes pkt_len.
+   * rte_pktmbuf_read: the len bytes at offset off of the packet. When they lie in one
+   * segment the result is a view of the packet data itself (rte_pktmbuf_mtod_offset:
+   * writing through it changes the packet, and buf is not touched); otherwise they are
+   * copied into buf, which is returned. null when off + len passes pkt_len. off and len
+   * are uint32_t (converted as C converts them); their sum is taken in 64 bits, as DPDK
+   * does since 26.03 (before it, off + len wrapped: off 1 with len UINT_MAX read as
+   * contiguous).
    */
-  read(m: number, off: number, len: number, buf: Uint8Array): Uint8Array | null {
+  read(m: number, off: number, len: number, buf: Uint8Array | null): Uint8Array | null {
+    off >>>= 0;
+    len >>>= 0;
+    if (off + len <= this.mem.read(m + M_DATA_LEN)) {
+      const at = this.mtod(m, off);
+      return this.mem.u8.subarray(at, at + len);
+    }
+    return this.read_split(m, off, len, buf);
+  }
+
+  /**
+   * __rte_pktmbuf_read. DPDK's segment walk follows next past the last segment when off
+   * equals pkt_len on a chain (a NULL dereference); here the walk stops at the last
+   * segment and gives the empty view at its end. A chain shorter than its pkt_len
+   * (corrupt) gives null.
+   */
+  private read_split(m: number, off: number, len: number, buf: Uint8Array | null): Uint8Array | null {
     const mem = this.mem;
     if (off + len > mem.read(m + M_PKT_LEN)) return null;
     let seg = m;
-    while (off >= mem.read(seg + M_DATA_LEN)) {
+    let next: number;
+    while (off >= mem.read(seg + M_DATA_LEN) && (next = mem.read(seg + M_NEXT)) !== 0) {
       off -= mem.read(seg + M_DATA_LEN);
-      seg = mem.read(seg + M_NEXT);
+      seg = next;
+    }
+    if (off + len <= mem.read(seg + M_DATA_LEN)) {
+      const at = this.mtod(seg, off);
+      return mem.u8.subarray(at, at + len);
+    }
+    if (buf === null || buf.length < len) {
+      throw new MemraceError('E_USAGE', `rte_pktmbuf_read: ${len} bytes at offset ${off} span segments and must be copied, but buf holds ${buf?.length ?? 'nothing (NULL)'}`);
     }
     const u8 = mem.u8;
     for (let done = 0; done < len; seg = mem.read(seg + M_NEXT), off = 0) {
+      if (seg === 0) return null;
       const at = this.mtod(seg, off);
       let n = mem.read(seg + M_DATA_LEN) - off;
       if (n > len - done) n = len - done;
@@ -178,6 +244,8 @@ export class Pktmbuf extends MbufCore {
    */
   copy(m: number, mp: Mempool, off: number, len: number): number {
     const mem = this.mem;
+    off >>>= 0;
+    len >>>= 0;
     const pktLen = mem.read(m + M_PKT_LEN);
     if (off > pktLen) return 0;
     const mc = this.alloc(mp);

@@ -1,10 +1,11 @@
 import { ENOENT } from '../errors.js';
 import type { Mem } from '../shm/mem.js';
 import { Mempool } from './mempool.js';
+import { ext_free, ext_refcnt_update } from './mbuf_extbuf.js';
 import {
   MBUF_BYTES, MBUF_VARIANT_PLAIN_REFCNT, M_BUF_ADDR, M_DYNFIELD1, M_DYNFIELD2, M_BUF_LEN, M_DATA_LEN, M_DATA_OFF, M_HASH, M_NB_SEGS, M_NEXT,
   M_OL_FLAGS, M_PACKET_TYPE, M_PKT_LEN, M_POOL, M_PORT, M_PRIV_SIZE, M_REFCNT, M_TX_OFFLOAD, M_VLAN_TCI,
-  PP_DATA_ROOM_SIZE, PP_PRIV_SIZE, PP_VARIANT, RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_PORT_INVALID,
+  M_SHINFO, PP_DATA_ROOM_SIZE, PP_PRIV_SIZE, PP_VARIANT, RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_PORT_INVALID,
   RTE_PKTMBUF_HEADROOM,
 } from './mbuf_layout.js';
 
@@ -171,15 +172,43 @@ export class MbufCore {
 
   // ---- attach / detach / clone --------------------------------------------------------
 
+  /** RTE_MBUF_HAS_EXTBUF. */
+  has_extbuf(m: number): boolean {
+    return (this.mem.read(m + M_OL_FLAGS) & RTE_MBUF_F_EXTERNAL) !== 0;
+  }
+
   /**
-   * rte_pktmbuf_attach: make mi an indirect mbuf over m's data. Attaching to an indirect
-   * mbuf attaches to its direct one, whose refcnt counts one more reference.
+   * rte_pktmbuf_attach_extbuf: m's data becomes the external buffer [buf_addr, buf_addr +
+   * buf_len) (bytes in the image), empty, with its shared info `shinfo` (word index, from
+   * ext_shinfo_init_helper). m must be direct with refcnt 1. buf_iova is not kept: an
+   * address in the image is its own IOVA.
+   */
+  attach_extbuf(m: number, buf_addr: number, _buf_iova: number, buf_len: number, shinfo: number): void {
+    const mem = this.mem;
+    mem.write(m + M_BUF_ADDR, buf_addr);
+    mem.write(m + M_BUF_LEN, buf_len & 0xffff);
+    mem.write(m + M_DATA_LEN, 0);
+    mem.write(m + M_DATA_OFF, 0);
+    mem.write(m + M_OL_FLAGS, mem.read(m + M_OL_FLAGS) | RTE_MBUF_F_EXTERNAL);
+    mem.write(m + M_SHINFO, shinfo);
+  }
+
+  /**
+   * rte_pktmbuf_attach: make mi share m's data. Over an external buffer, mi is external too
+   * and the shared info counts one more reference; otherwise mi is indirect, and attaching
+   * to an indirect mbuf attaches to its direct one, whose refcnt counts one more reference.
    */
   attach(mi: number, m: number): void {
     const mem = this.mem;
-    this.refcnt_update(this.is_direct(m) ? m : this.from_indirect(m), 1);
-    mem.write(mi + M_PRIV_SIZE, mem.read(m + M_PRIV_SIZE));
-    mem.write(mi + M_OL_FLAGS, mem.read(m + M_OL_FLAGS) | RTE_MBUF_F_INDIRECT);
+    if (this.has_extbuf(m)) {
+      ext_refcnt_update(mem, mem.read(m + M_SHINFO), 1);
+      mem.write(mi + M_OL_FLAGS, mem.read(m + M_OL_FLAGS));
+      mem.write(mi + M_SHINFO, mem.read(m + M_SHINFO));
+    } else {
+      this.refcnt_update(this.is_direct(m) ? m : this.from_indirect(m), 1);
+      mem.write(mi + M_PRIV_SIZE, mem.read(m + M_PRIV_SIZE));
+      mem.write(mi + M_OL_FLAGS, mem.read(m + M_OL_FLAGS) | RTE_MBUF_F_INDIRECT);
+    }
     this.copy_hdr(mi, m);
     mem.write(mi + M_DATA_OFF, mem.read(m + M_DATA_OFF));
     mem.write(mi + M_DATA_LEN, mem.read(m + M_DATA_LEN));
@@ -213,10 +242,19 @@ export class MbufCore {
     }
   }
 
-  /** rte_pktmbuf_detach: give an indirect mbuf its own data room back. */
+  /**
+   * rte_pktmbuf_detach (and rte_pktmbuf_detach_extbuf): give an indirect or external mbuf
+   * its own data room back, dropping the reference it held (the last one on an external
+   * buffer calls its free callback). Pinned external buffers are not modelled.
+   */
   detach(m: number): void {
     const mem = this.mem;
-    this.free_direct(m);
+    if (this.has_extbuf(m)) {
+      const sh = mem.read(m + M_SHINFO);
+      if (ext_refcnt_update(mem, sh, -1) === 0) ext_free(mem, sh, mem.read(m + M_BUF_ADDR));
+    } else {
+      this.free_direct(m);
+    }
     const poolPriv = this.poolOf(m).get_priv();
     const priv = mem.read(poolPriv + PP_PRIV_SIZE);
     mem.write(m + M_PRIV_SIZE, priv);

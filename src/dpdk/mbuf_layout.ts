@@ -27,6 +27,8 @@ export const M_TX_OFFLOAD = 19;
 /** A dynamic field (rte_mbuf_dynfield): scenarios keep a sequence number or a timestamp here. */
 export const M_DYNFIELD1 = 20;
 export const M_DYNFIELD2 = 21;
+/** m->shinfo: word index of the external buffer's shared info (RTE_MBUF_F_EXTERNAL only). */
+export const M_SHINFO = 22;
 /** sizeof(struct rte_mbuf). */
 export const MBUF_BYTES = 128;
 
@@ -47,6 +49,16 @@ export const RTE_MBUF_PORT_INVALID = 0xffff;
  */
 export const RTE_MBUF_F_INDIRECT = 1 << 30;
 export const RTE_MBUF_F_EXTERNAL = 1 << 29;
+
+/**
+ * struct rte_mbuf_ext_shared_info, where rte_pktmbuf_ext_shinfo_init_helper puts it (the
+ * end of the external buffer, 8-aligned), 24 bytes as in DPDK: the free callback (its id
+ * in the freeing thread's registry), its argument, the 16-bit refcnt.
+ */
+export const SH_FREE_CB = 0;
+export const SH_OPAQUE = 2;
+export const SH_REFCNT = 4;
+export const SHINFO_BYTES = 24;
 
 /** struct rte_pktmbuf_pool_private, in the mempool's private area. */
 export const PP_DATA_ROOM_SIZE = 0;

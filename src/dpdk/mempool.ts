@@ -1,74 +1,34 @@
-import { ConfigError, ENOENT } from '../errors.js';
-import { align32pow2 } from '../core/bits.js';
+import { EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, MemraceError } from '../errors.js';
+import type { Violation } from '../core/violation.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { CACHE_ALGO_IMPLS, MempoolCache, type CacheAlgo, type CommonPool } from './mempool_cache.js';
+import { mempoolMemsize, checkMempoolConfig, type FieldNames, type MempoolConfig } from './mempool_config.js';
 import { CookieChecker } from './mempool_debug.js';
 import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStats, type MempoolStats } from './mempool_audit.js';
-import type { Violation } from '../core/violation.js';
+import { layoutEmpty } from './mempool_empty.js';
+import { RTE_MEMPOOL_EVENT_DESTROY, RTE_MEMPOOL_EVENT_READY, mempoolEventInvoke } from './mempool_events.js';
 import {
-  CACHE_ALGOS, CACHE_WORDS, C_LEN, HDR_BYTES, MEMHDR_WORDS, M_ADDR, M_LEN, H_INDEX, H_POOL, LCORE_ID_ANY, MEMPOOL_F_DEBUG, P_CACHES, P_CACHE_ALGO,
-  P_CACHE_SIZE, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_MEM_LIST, P_NB_LCORES, P_NB_MEM_CHUNKS, P_OPS, P_POOL_DATA, P_PRIV, P_PRIV_SIZE,
-  P_SIZE, P_SOCKET, P_STATS, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT, P_WORDS, RTE_MAX_LCORE, RTE_MEMPOOL_CACHE_MAX_SIZE,
-  RTE_MEMPOOL_F_NO_CACHE_ALIGN, STAT_WORDS, S_GET_COMMON_BULK, S_GET_COMMON_OBJS, S_GET_FAIL_BULK, S_GET_FAIL_OBJS,
-  S_GET_SUCCESS_BULK, S_GET_SUCCESS_OBJS, S_PUT_BULK, S_PUT_COMMON_BULK, S_PUT_COMMON_OBJS, S_PUT_OBJS, TLR_BYTES,
-  type CacheAlgoName,
+  CACHE_WORDS, C_LEN, HDR_BYTES, H_POOL, LCORE_ID_ANY,
+  P_CACHES, P_CACHE_ALGO, P_CACHE_SIZE, P_DEBUG, P_EAL, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_NB_LCORES,
+  P_OPS, P_POOL_DATA, P_POPULATED, P_PRIV, P_PRIV_SIZE, P_SIZE, P_SOCKET, P_STATS, P_TAILQ, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT,
+  P_WORDS, RTE_BAD_IOVA, RTE_MEMPOOL_ALIGN, RTE_MEMPOOL_F_NO_CACHE_ALIGN, RTE_MEMPOOL_F_NO_IOVA_CONTIG, RTE_MEMPOOL_F_NON_IO,
+  RTE_MEMPOOL_F_POOL_CREATED, STAT_WORDS, S_GET_COMMON_BULK, S_GET_COMMON_OBJS, S_GET_FAIL_BULK, S_GET_FAIL_OBJS, S_GET_SUCCESS_BULK,
+  S_GET_SUCCESS_OBJS, S_PUT_BULK, S_PUT_COMMON_BULK, S_PUT_COMMON_OBJS, S_PUT_OBJS,
 } from './mempool_layout.js';
-import { MEMPOOL_OPS_NAMES, opsAlloc, opsAttach, opsIndexOf, type MempoolOps, type MempoolOpsName } from './mempool_ops.js';
+import { MEMPOOL_OPS_NAMES, NO_BACKEND, opsAlloc, opsAttach, opsRelease, type MempoolOps } from './mempool_ops.js';
 import { type MemChunk, type PoolMemoryProvider, arenaMemory, reserveChunks } from './mempool_memory.js';
-import { Ring } from './ring.js';
+import { MemList, virt2iova, type MemHdr } from './mempool_memlist.js';
+import { RteError, set_rte_errno } from './rte_errno.js';
+import { TAILQ_MEMPOOL, Tailq } from './tailq.js';
 
-/** rte_mempool_create's arguments, plus what DPDK fixes at build time (debug, RTE_MAX_LCORE). */
-export interface MempoolConfig {
-  n: number;
-  elt_size: number;
-  /** Per-lcore cache size; 0 disables the caches. @default 0 */
-  cache_size?: number;
-  /** @default 0 */
-  private_data_size?: number;
-  /** @default -1 (SOCKET_ID_ANY) */
-  socket_id?: number;
-  /** @default 'ring_mp_mc' */
-  ops_name?: MempoolOpsName;
-  /** @default 'classic' */
-  cache_algo?: CacheAlgoName;
-  /** Header and trailer cookies checked on every get and put (RTE_LIBRTE_MEMPOOL_DEBUG). @default false */
-  debug?: boolean;
-  /** RTE_MEMPOOL_F_* flags. @default 0 */
-  flags?: number;
-  /** The lcores that get a default cache (RTE_MAX_LCORE). @default 32 */
-  max_lcore?: number;
-  /** A broken backend variant (OPS_VARIANT_*), for race studies. @default 0 */
-  variant?: number;
-  /** Pool memory; the arena when left out. */
-  memory?: PoolMemoryProvider;
-  /** Called once per object at creation (rte_mempool_create's obj_init). */
-  obj_init?: (mp: Mempool, obj: number, index: number) => void;
-}
+export type { FieldNames, MempoolConfig } from './mempool_config.js';
+export { objSize } from './mempool_config.js';
 
 /** Where a mempool lives: plain data that crosses to workers. */
 export interface MempoolRef {
   name: string;
   base: number;
-}
-
-/** Option names for the errors of checkConfig; a scenario maps them to its flags. */
-export type FieldNames = Partial<Record<'n' | 'elt_size' | 'cache_size' | 'cache_algo' | 'ops_name' | 'max_lcore', string>>;
-
-const DEFAULT_MAX_LCORE = 32;
-
-/** Element sizes as rte_mempool_calc_obj_size computes them. */
-export function objSize(eltSize: number, flags: number): { header: number; elt: number; trailer: number; total: number } {
-  const elt = Math.ceil(eltSize / 8) * 8;
-  const debugTrailer = flags & MEMPOOL_F_DEBUG ? TLR_BYTES : 0;
-  let total = HDR_BYTES + elt + debugTrailer;
-  // Without NO_CACHE_ALIGN every element starts on a cache line; the trailer takes up the slack.
-  if (!(flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN)) total = Math.ceil(total / 64) * 64;
-  return { header: HDR_BYTES, elt, trailer: total - HDR_BYTES - elt, total };
-}
-
-function flagsOf(cfg: MempoolConfig): number {
-  return (cfg.flags ?? 0) | (cfg.debug ? MEMPOOL_F_DEBUG : 0);
 }
 
 /**
@@ -79,6 +39,11 @@ function flagsOf(cfg: MempoolConfig): number {
  *
  * Objects are the word indices of their bodies in the image; no object sits at word 0, so
  * 0 is NULL as in C.
+ *
+ * The class is long on purpose: rte_mempool.c's life cycle (create_empty, set_ops_byname,
+ * populate_*, free) and rte_mempool.h's data path share one handle's private state (the
+ * creator's memory and chunk callbacks, the backend it attaches once populated); the mem
+ * list, layout, checks, audits and cookies live in their own modules.
  */
 export class Mempool implements CommonPool {
   readonly base: number;
@@ -88,19 +53,22 @@ export class Mempool implements CommonPool {
   readonly header_size: number;
   readonly trailer_size: number;
   readonly total_size: number;
-  readonly flags: number;
+  /** mp->flags: POOL_CREATED and NON_IO change as the pool is populated (this handle's view). */
+  flags: number;
   readonly socket_id: number;
-  readonly ops_index: number;
+  ops_index: number;
   readonly nb_lcores: number;
   readonly algo: CacheAlgo;
-  readonly ops: MempoolOps;
+  ops: MempoolOps;
   /** This thread's default cache: null without caches or off an lcore. */
   readonly cache: MempoolCache | null;
-  /** Per mem chunk: its byte address, then the index of its first element (rte_mempool_populate_iova's order). */
-  private readonly chunkAddr: Int32Array;
-  private readonly chunkFirst: Int32Array;
+  /** The mem list, and where each chunk's elements start (rte_mempool_populate_iova's order). */
+  private readonly memlist: MemList;
   /** The chunks' free callbacks: only the handle create returned may free the pool's memory. */
   private memhdrs: MemChunk[] = [];
+  /** What populate needs, held by the handle create_empty returned: the image and the pool memory. */
+  private creator: { arena: Arena; tag: string; memory: PoolMemoryProvider } | null = null;
+  private readonly owner: number;
   private readonly statW: number;
   private readonly statAtomic: boolean;
   /** Debug mode's cookie checks; null when the pool was created without debug. */
@@ -108,72 +76,167 @@ export class Mempool implements CommonPool {
 
   /** Bytes of the arena a pool takes (header, caches, stats, backend, and the elements unless they live elsewhere). */
   static memsize(cfg: MempoolConfig, withElements = cfg.memory === undefined): number {
-    const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
-    const caches = cfg.cache_size ? lcores * CACHE_WORDS * 4 : 0;
-    const header = (16 + P_WORDS) * 4 + Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
-    const stats = (lcores + 1) * STAT_WORDS * 4;
-    const elems = withElements ? cfg.n * objSize(cfg.elt_size, flagsOf(cfg)).total : 0;
-    const ops = cfg.ops_name ?? 'ring_mp_mc';
-    const backend = ops === 'stack' || ops === 'lf_stack' ? (48 + 2 * cfg.n) * 4 : Ring.memsize(align32pow2(cfg.n + 1), 0);
-    // The arena's single chunk needs one mem list entry (a line).
-    return header + caches + stats + elems + backend + 7 * 64;
+    return mempoolMemsize(cfg, withElements);
   }
 
-  /** rte_mempool_create_empty's checks (DPDK: NULL with EINVAL); throws ConfigError naming the field. */
+  /** rte_mempool_create_empty's checks (DPDK: NULL with rte_errno EINVAL); throws an RteError naming the field. */
   static checkConfig(cfg: MempoolConfig, names: FieldNames = {}): void {
-    const f = (k: keyof FieldNames) => names[k] ?? k;
-    if (!Number.isInteger(cfg.n) || cfg.n <= 0 || cfg.n > 2 ** 26) throw new ConfigError(f('n'), `${cfg.n} objects`, 'an integer from 1 to 2^26');
-    if (!Number.isInteger(cfg.elt_size) || cfg.elt_size <= 0) throw new ConfigError(f('elt_size'), `element size ${cfg.elt_size}`, 'a positive number of bytes');
-    const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
-    if (!Number.isInteger(lcores) || lcores < 1 || lcores > RTE_MAX_LCORE) throw new ConfigError(f('max_lcore'), `${lcores} lcores`, `1 to ${RTE_MAX_LCORE}`);
-    opsIndexOf(cfg.ops_name ?? 'ring_mp_mc', f('ops_name'));
-    const cache = cfg.cache_size ?? 0;
-    if (!Number.isInteger(cache) || cache < 0 || cache > RTE_MEMPOOL_CACHE_MAX_SIZE) {
-      throw new ConfigError(f('cache_size'), `cache size ${cache}`, `0 to ${RTE_MEMPOOL_CACHE_MAX_SIZE} (RTE_MEMPOOL_CACHE_MAX_SIZE)`);
-    }
-    const algoIndex = CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic');
-    if (algoIndex < 0) throw new ConfigError(f('cache_algo'), `unknown cache algorithm '${cfg.cache_algo}'`, CACHE_ALGOS.join(', '));
-    const algo = CACHE_ALGO_IMPLS[algoIndex];
-    if (algo.minPoolSize(cache) > cfg.n) {
-      const rule = algo.name === 'classic' ? '1.5 x cache size <= n' : 'cache size <= n';
-      throw new ConfigError(f('cache_size'), `a ${algo.name} cache of ${cache} needs a pool of at least ${algo.minPoolSize(cache)}, this one has ${cfg.n}`, `${rule}: at most ${algo.name === 'classic' ? Math.floor((cfg.n * 2) / 3) : cfg.n}`);
-    }
+    checkMempoolConfig(cfg, names);
   }
 
-  /** rte_mempool_create: lay the pool out, populate it, return a handle for this (non-lcore) thread. */
+  /**
+   * rte_mempool_create: create_empty, populate_default, then obj_init on every object; the
+   * handle is this (non-lcore) thread's. Refusals throw an RteError with DPDK's errno:
+   * EINVAL (sizes, cache, flags, ops), ENAMETOOLONG (25 characters at most: the backend
+   * ring is named "MP_<name>"), EEXIST (the name is taken, or a ring already has the
+   * backend's name). A create that fails after create_empty frees the pool (its name, the
+   * memory it reserved) before the error propagates, as DPDK's does.
+   */
   static create(arena: Arena, mem: Mem, name: string, cfg: MempoolConfig): Mempool {
-    Mempool.checkConfig(cfg);
-    const flags = flagsOf(cfg);
-    const lcores = cfg.max_lcore ?? DEFAULT_MAX_LCORE;
-    const cacheSize = cfg.cache_size ?? 0;
-    const ops = opsIndexOf(cfg.ops_name ?? 'ring_mp_mc');
-    const privSize = Math.ceil((cfg.private_data_size ?? 0) / 64) * 64;
-    const sz = objSize(cfg.elt_size, flags);
-    // One line ahead of the header keeps the base word off 0 even in a fresh image: mbufs
-    // and object headers name their pool by it, and 0 is NULL.
-    const base = arena.allocWords(`mempool:${name}`, 16 + P_WORDS + privSize / 4) + 16;
-    const caches = cacheSize ? arena.allocWords(`mempool:${name}.caches`, lcores * CACHE_WORDS) : 0;
-    for (let l = 0; caches && l < lcores; l++) MempoolCache.init(mem, caches + l * CACHE_WORDS, cacheSize);
-    const socket = cfg.socket_id ?? -1;
-    const chunks = reserveChunks(cfg.memory ?? arenaMemory(arena), name, cfg.n, sz.total, socket);
-    const memList = arena.allocWords(`mempool:${name}.mem_list`, chunks.length * MEMHDR_WORDS);
-    chunks.forEach((c, i) => {
-      mem.store(memList + i * MEMHDR_WORDS + M_ADDR, c.addr);
-      mem.store(memList + i * MEMHDR_WORDS + M_LEN, c.len);
-    });
-    const fields: Array<[number, number]> = [
-      [P_SIZE, cfg.n], [P_ELT_SIZE, sz.elt], [P_HEADER_SIZE, sz.header], [P_TRAILER_SIZE, sz.trailer],
-      [P_TOTAL_SIZE, sz.total], [P_CACHE_SIZE, cacheSize], [P_CACHE_ALGO, CACHE_ALGOS.indexOf(cfg.cache_algo ?? 'classic')],
-      [P_FLAGS, flags], [P_OPS, ops], [P_SOCKET, socket], [P_PRIV_SIZE, privSize], [P_PRIV, base + P_WORDS],
-      [P_NB_MEM_CHUNKS, chunks.length], [P_MEM_LIST, memList], [P_NB_LCORES, lcores], [P_CACHES, caches], [P_VARIANT, cfg.variant ?? 0],
-      [P_STATS, arena.allocWords(`mempool:${name}.stats`, (lcores + 1) * STAT_WORDS)],
-      [P_POOL_DATA, opsAlloc(arena, mem, name, ops, cfg.n, cfg.variant ?? 0)],
-    ];
-    for (const [k, v] of fields) mem.store(base + k, v);
-    const mp = new Mempool(mem, { name, base }, LCORE_ID_ANY);
-    mp.memhdrs = chunks;
-    mp.populate(cfg.obj_init);
+    const mp = Mempool.create_empty(arena, mem, name, cfg);
+    let ret: number;
+    try {
+      ret = mp.populate_default();
+    } catch (e) {
+      mp.free();
+      throw e;
+    }
+    if (ret < 0) {
+      mp.free();
+      throw new RteError(-ret, 'name', `mempool '${name}' could not be populated (errno ${-ret})`, `a name whose backend ring MP_${name} is free`);
+    }
+    if (cfg.obj_init) mp.obj_iter((obj, i) => cfg.obj_init!(mp, obj, i));
     return mp;
+  }
+
+  /**
+   * rte_mempool_create_empty: the pool laid out and named, without objects or backend
+   * (NON_IO set); populate it with populate_default, populate_anon or populate_iova,
+   * after set_ops_byname if another backend is wanted.
+   */
+  static create_empty(arena: Arena, mem: Mem, name: string, cfg: MempoolConfig): Mempool {
+    const { base, tag } = layoutEmpty(arena, mem, name, cfg);
+    const mp = new Mempool(mem, { name, base }, LCORE_ID_ANY);
+    mp.creator = { arena, tag, memory: cfg.memory ?? arenaMemory(arena) };
+    return mp;
+  }
+
+  /** rte_mempool_set_ops_byname: 0; -EEXIST once the backend exists (populated); -EINVAL for an unknown name. */
+  set_ops_byname(name: string): number {
+    if (this.flags & RTE_MEMPOOL_F_POOL_CREATED) return -EEXIST;
+    const i = (MEMPOOL_OPS_NAMES as readonly string[]).indexOf(name);
+    if (i < 0) return -EINVAL;
+    this.ops_index = i;
+    this.mem.store(this.base + P_OPS, i);
+    return 0;
+  }
+
+  get populated_size(): number {
+    return this.mem.load(this.base + P_POPULATED);
+  }
+
+  get nb_mem_chunks(): number {
+    return this.memlist.count;
+  }
+
+  /**
+   * rte_mempool_populate_iova: place objects in [addr, addr + len) (byte addresses in the
+   * image), the first at addr rounded up to the object alignment, each with its IOVA
+   * (RTE_BAD_IOVA: none), and put them in the backend, allocated on the first call.
+   * Returns how many were added; 0 when not one fits; -ENOSPC when the pool is full;
+   * the backend's -errno (ENAMETOOLONG, EEXIST) when it cannot be made. A valid IOVA
+   * clears NON_IO unless the pool was made NO_IOVA_CONTIG; the last object makes the pool
+   * READY. free_cb runs when the pool is freed.
+   */
+  populate_iova(addr: number, iova: number, len: number, free_cb?: () => void): number {
+    const mem = this.mem;
+    const b = this.base;
+    const populated = this.populated_size;
+    if (populated >= this.size) return -ENOSPC;
+    if (!(this.flags & RTE_MEMPOOL_F_POOL_CREATED)) {
+      const arena = this.creator?.arena;
+      if (!arena) throw new MemraceError('E_USAGE', `mempool ${this.name}: only the handle create_empty returned can populate it`);
+      try {
+        mem.store(b + P_POOL_DATA, opsAlloc(arena, mem, this.name, this.ops_index, this.size, mem.load(b + P_VARIANT)));
+      } catch (e) {
+        if (e instanceof RteError) return -e.errno;
+        throw e;
+      }
+      this.setFlags(this.flags | RTE_MEMPOOL_F_POOL_CREATED);
+      this.ops = opsAttach(mem, this.name, this.ops_index, mem.load(b + P_POOL_DATA), mem.load(b + P_VARIANT), this.owner);
+    }
+    const align = this.get_obj_alignment();
+    const first = Math.ceil(addr / align) * align;
+    if (first - addr > len) return 0;
+    const k = Math.min(this.size - populated, Math.floor((len - (first - addr)) / this.total_size));
+    if (k <= 0) return 0;
+    const objs = this.memlist.add(addr, len, iova, first, k);
+    if (objs === null) return -ENOMEM;
+    for (let i = 0; i < k; i++) this.cookies?.init(objs[i]);
+    this.ops.enqueue_bulk(objs, k, 0);
+    this.memhdrs.push({ addr, len, free: free_cb });
+    if (!(this.flags & RTE_MEMPOOL_F_NO_IOVA_CONTIG) && iova !== RTE_BAD_IOVA) this.setFlags(this.flags & ~RTE_MEMPOOL_F_NON_IO);
+    if (populated + k >= this.size) mempoolEventInvoke(RTE_MEMPOOL_EVENT_READY, this);
+    return k;
+  }
+
+  /**
+   * rte_mempool_populate_default: memory for every missing object from the pool's
+   * provider (the arena, or a NUMA node's pages), in as few chunks as it gives; in the
+   * image an address is its own IOVA. Returns the objects added, -EEXIST when the pool
+   * already has memory, or populate_iova's -errno (the chunks reserved are freed).
+   */
+  populate_default(): number {
+    if (this.nb_mem_chunks !== 0) return -EEXIST;
+    const c = this.creator;
+    if (c === null) throw new MemraceError('E_USAGE', `mempool ${this.name}: only the handle create_empty returned can populate it`);
+    const chunks = reserveChunks(c.memory, c.tag, this.size - this.populated_size, this.total_size, this.socket_id);
+    let added = 0;
+    for (let i = 0; i < chunks.length; i++) {
+      const ret = this.populate_iova(chunks[i].addr, chunks[i].addr, chunks[i].len, chunks[i].free);
+      if (ret < 0) {
+        for (const rest of chunks.slice(i)) rest.free?.();
+        return ret;
+      }
+      added += ret;
+    }
+    return added;
+  }
+
+  /**
+   * rte_mempool_populate_anon: the objects in anonymous memory (here: from the arena,
+   * whose addresses are their own IOVA, as DPDK's IOVA-as-VA mode gives). Returns the
+   * objects added; 0 with rte_errno EINVAL when the pool already has memory.
+   */
+  populate_anon(): number {
+    if (this.nb_mem_chunks !== 0) {
+      set_rte_errno(EINVAL);
+      return 0;
+    }
+    const ret = this.populate_default();
+    if (ret < 0) {
+      set_rte_errno(-ret);
+      return 0;
+    }
+    return ret;
+  }
+
+  /**
+   * rte_mempool_lookup: the pool of that name, as lcore `lcore` sees it (owner: the actor
+   * id kept in lock words), from any thread; null with rte_errno ENOENT.
+   */
+  static lookup(arena: Arena, mem: Mem, name: string, lcore: number = LCORE_ID_ANY, owner = 0): Mempool | null {
+    const e = Tailq.find(arena, mem)?.lookup(TAILQ_MEMPOOL, name) ?? 0;
+    if (e === 0) {
+      set_rte_errno(ENOENT);
+      return null;
+    }
+    return new Mempool(mem, { name, base: e - P_TAILQ }, lcore, owner);
+  }
+
+  private setFlags(flags: number): void {
+    this.flags = flags;
+    this.mem.store(this.base + P_FLAGS, flags);
   }
 
   constructor(
@@ -196,22 +259,16 @@ export class Mempool implements CommonPool {
     this.socket_id = mem.load(b + P_SOCKET);
     this.ops_index = mem.load(b + P_OPS);
     this.nb_lcores = mem.load(b + P_NB_LCORES);
-    const nChunks = mem.load(b + P_NB_MEM_CHUNKS);
-    const memList = mem.load(b + P_MEM_LIST);
-    this.chunkAddr = new Int32Array(nChunks);
-    this.chunkFirst = new Int32Array(nChunks);
-    for (let c = 0, first = 0; c < nChunks; c++) {
-      this.chunkAddr[c] = mem.load(memList + c * MEMHDR_WORDS + M_ADDR);
-      this.chunkFirst[c] = first;
-      first += Math.floor(mem.load(memList + c * MEMHDR_WORDS + M_LEN) / this.total_size);
-    }
+    this.owner = owner;
+    this.memlist = new MemList(mem, b);
     this.algo = CACHE_ALGO_IMPLS[mem.load(b + P_CACHE_ALGO)];
-    this.ops = opsAttach(mem, ref.name, this.ops_index, mem.load(b + P_POOL_DATA), mem.load(b + P_VARIANT), owner);
+    const poolData = mem.load(b + P_POOL_DATA);
+    this.ops = poolData === 0 ? NO_BACKEND : opsAttach(mem, ref.name, this.ops_index, poolData, mem.load(b + P_VARIANT), owner);
     this.cache = this.default_cache(lcore);
     const onLcore = lcore >= 0 && lcore < this.nb_lcores;
     this.statAtomic = !onLcore;
     this.statW = mem.load(b + P_STATS) + (onLcore ? lcore : this.nb_lcores) * STAT_WORDS;
-    this.cookies = this.flags & MEMPOOL_F_DEBUG ? new CookieChecker(this) : null;
+    this.cookies = mem.load(b + P_DEBUG) !== 0 ? new CookieChecker(this) : null;
   }
 
   get name(): string {
@@ -220,39 +277,71 @@ export class Mempool implements CommonPool {
 
   /** Word index of the header of object `i` (creation order). */
   hdrOf(i: number): number {
-    let c = this.chunkFirst.length - 1;
-    while (this.chunkFirst[c] > i) c--;
-    return (this.chunkAddr[c] + (i - this.chunkFirst[c]) * this.total_size) >> 2;
+    return this.memlist.hdrOf(i);
   }
 
-  /** The mem list: each chunk's byte address and length, in populate order. */
-  memChunks(): Array<{ addr: number; len: number }> {
-    const memList = this.mem.load(this.base + P_MEM_LIST);
-    return Array.from(this.chunkAddr, (_, c) => ({ addr: this.mem.load(memList + c * MEMHDR_WORDS + M_ADDR), len: this.mem.load(memList + c * MEMHDR_WORDS + M_LEN) }));
+  /** The mem list (struct rte_mempool_memhdr): each chunk's byte address, length and IOVA, in populate order. */
+  memChunks(): MemHdr[] {
+    return this.memlist.chunks();
+  }
+
+  /** rte_mempool_mem_iter: fn on every memory chunk (struct rte_mempool_memhdr), in populate order; returns how many. */
+  mem_iter(fn: (memhdr: { addr: number; len: number }, mem_idx: number) => void): number {
+    const chunks = this.memChunks();
+    chunks.forEach((c, i) => fn(c, i));
+    return chunks.length;
   }
 
   /**
-   * rte_mempool_free's memory half: every chunk's free_cb, once. The header, caches, stats
-   * and backend stay in the arena, which lives as long as the image; no thread may use the
-   * pool afterwards, as in DPDK.
+   * rte_mempool_get_mem_range: the byte range that holds every chunk, and whether the
+   * chunks make one piece without gaps (struct rte_mempool_mem_range_info).
+   */
+  get_mem_range(): { start: number; length: number; is_contiguous: boolean } {
+    return this.memlist.range();
+  }
+
+  /** rte_mempool_get_obj_alignment: RTE_MEMPOOL_ALIGN (a cache line), or sizeof(uint64_t) with NO_CACHE_ALIGN. */
+  get_obj_alignment(): number {
+    return this.flags & RTE_MEMPOOL_F_NO_CACHE_ALIGN ? 8 : RTE_MEMPOOL_ALIGN;
+  }
+
+  /**
+   * rte_mempool_virt2iova: an object's IOVA, its header's iova plus the header size
+   * (RTE_BAD_IOVA when it was populated without one). The image is the machine's memory
+   * and IOVA = PA = its byte address, so for memory populate_default gave this is the
+   * object's byte address (rte_mem_virt2iova of it).
+   */
+  static virt2iova(mem: Mem, obj: number): number {
+    return virt2iova(mem, obj);
+  }
+
+  /**
+   * RTE_MEMPOOL_HEADER_SIZE(mp, cs): bytes from the pool header to its private area, so
+   * get_priv() = base + HEADER_SIZE / 4. DPDK's includes the per-lcore caches when cs is
+   * not 0; here the caches have their own region and the size is the header's alone.
+   */
+  static HEADER_SIZE(_mp: Mempool, _cs: number): number {
+    return P_WORDS * 4;
+  }
+
+  /**
+   * rte_mempool_free: take the pool (and its backend ring) off the machine's lists, so both
+   * names can be used again, then give back every chunk through its free_cb, once (only the
+   * handle create returned holds them). The header, caches, stats and backend stay carved
+   * in the image, whose regions are never freed; no thread may use the pool afterwards.
    */
   free(): void {
+    const head = this.mem.load(this.base + P_EAL);
+    if (head !== 0) {
+      const tailq = Tailq.at(this.mem, head);
+      tailq.remove(TAILQ_MEMPOOL, this.base + P_TAILQ);
+      opsRelease(tailq, this.ops_index, this.mem.load(this.base + P_POOL_DATA));
+      this.mem.store(this.base + P_EAL, 0);
+      mempoolEventInvoke(RTE_MEMPOOL_EVENT_DESTROY, this);
+    }
     const chunks = this.memhdrs;
     this.memhdrs = [];
     for (const c of chunks) c.free?.();
-  }
-
-  private populate(objInit: MempoolConfig['obj_init']): void {
-    const objs = new Int32Array(this.size);
-    for (let i = 0; i < this.size; i++) {
-      const hdr = this.hdrOf(i);
-      this.mem.store(hdr + H_POOL, this.base);
-      this.mem.store(hdr + H_INDEX, i);
-      objs[i] = hdr + (this.header_size >> 2);
-      this.cookies?.init(objs[i]);
-      objInit?.(this, objs[i], i);
-    }
-    this.ops.enqueue_bulk(objs, this.size, 0);
   }
 
   /** rte_mempool_default_cache: lcore `lcore`'s cache, or null (no caches, or not an lcore). */
@@ -369,9 +458,9 @@ export class Mempool implements CommonPool {
 
   /** rte_mempool_obj_iter: call fn on every object in creation order; returns how many. */
   obj_iter(fn: (obj: number, index: number) => void): number {
-    let i = 0;
-    for (; i < this.size; i++) fn(this.hdrOf(i) + (this.header_size >> 2), i);
-    return i;
+    const n = this.populated_size;
+    for (let i = 0; i < n; i++) fn(this.hdrOf(i) + (this.header_size >> 2), i);
+    return n;
   }
 
   /** rte_mempool_from_obj: the base word of the pool an object's header names. */

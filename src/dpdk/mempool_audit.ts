@@ -1,9 +1,35 @@
 import type { Violation } from '../core/violation.js';
-import type { Mempool } from './mempool.js';
-import type { MempoolCache } from './mempool_cache.js';
+import type { Mem } from '../shm/mem.js';
+import type { CacheAlgo, MempoolCache } from './mempool_cache.js';
+import type { CookieChecker } from './mempool_debug.js';
+import type { MempoolOps } from './mempool_backend.js';
 import { H_INDEX, H_POOL, P_STATS, STAT_NAMES, STAT_WORDS, type StatName } from './mempool_layout.js';
 
 export type MempoolStats = Record<StatName, number>;
+
+/** What the audits read of a pool handle (a Mempool), so this module need not import it. */
+interface Mempool {
+  readonly mem: Mem;
+  readonly base: number;
+  readonly name: string;
+  readonly size: number;
+  readonly flags: number;
+  readonly socket_id: number;
+  readonly elt_size: number;
+  readonly header_size: number;
+  readonly trailer_size: number;
+  readonly total_size: number;
+  readonly private_data_size: number;
+  readonly cache_size: number;
+  readonly nb_lcores: number;
+  readonly ops_index: number;
+  readonly ops_name: string;
+  readonly algo: CacheAlgo;
+  readonly ops: MempoolOps;
+  readonly cookies: CookieChecker | null;
+  default_cache(lcore: number): MempoolCache | null;
+  obj_iter(fn: (obj: number, index: number) => void): number;
+}
 
 /** Per-lcore stats (lcore = nb_lcores: the line shared by non-lcore threads), or their sum. */
 export function mempoolStats(mp: Mempool, lcore = -1): MempoolStats {

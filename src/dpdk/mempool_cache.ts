@@ -87,7 +87,8 @@ function popTop(mem: Mem, top: number, out: Int32Array, n: number, off: number):
 }
 
 /**
- * DPDK 22.11 to 25.11 (rte_mempool_do_generic_put/get): the cache grows to flushthresh =
+ * DPDK 22.11 to 26.03 (rte_mempool_do_generic_put/get; replaced in 26.07 by commit f5e1310f16,
+ * "mempool: improve cache behaviour and performance"): the cache grows to flushthresh =
  * 1.5 * size; a put that would cross it flushes the whole cache and keeps the new objects;
  * a get that runs short refills size + remainder and leaves len = size.
  */
@@ -137,7 +138,8 @@ export const classic: CacheAlgo = {
 };
 
 /**
- * DPDK 26.07 (as SPEC.md part 1 describes it): the cache never exceeds size; an overflow
+ * DPDK 26.07 (as SPEC.md part 1 describes it; DPDK's 26.07 get differs: it serves n <= len
+ * from the cache whatever n is, and only the remainder above size/2 bypasses): the cache never exceeds size; an overflow
  * flushes the coldest size/2 objects (the bottom of the stack) and keeps the hot ones, a
  * miss refills size/2, and requests above size/2 bypass the cache both ways.
  */

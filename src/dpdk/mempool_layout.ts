@@ -28,16 +28,32 @@ export const P_VARIANT = 17;
 /** mp->nb_mem_chunks and mp->mem_list: MEMHDR_WORDS per chunk the objects were populated from. */
 export const P_NB_MEM_CHUNKS = 12;
 export const P_MEM_LIST = 18;
+/** The pool's rte_mempool_tailq entry (next, then the name): words 19 to 27. */
+export const P_TAILQ = 19;
+/** Header and trailer cookies on (memrace's per-pool RTE_LIBRTE_MEMPOOL_DEBUG); not a flag, so it never shows in mp->flags. */
+export const P_DEBUG = 28;
+/** Word of the machine's tailq heads this pool is listed in (0: not listed). */
+export const P_EAL = 29;
+/** mp->populated_size: objects placed so far (create_empty leaves 0, populate adds). */
+export const P_POPULATED = 30;
 /** Debug log: count of cookie errors, then DBG_RECORDS records of DBG_WORDS words. */
 export const P_DBG = 32;
 export const DBG_RECORDS = 8;
 export const DBG_WORDS = 4;
 export const P_WORDS = P_DBG + 1 + DBG_RECORDS * DBG_WORDS;
 
-/** struct rte_mempool_memhdr as the image keeps it: the chunk's byte address and length. */
+/** struct rte_mempool_memhdr as the image keeps it: the chunk's byte address, length and IOVA, and its elements. */
 export const M_ADDR = 0;
 export const M_LEN = 1;
-export const MEMHDR_WORDS = 2;
+export const M_IOVA = 2;
+/** Byte address of the chunk's first element (addr rounded up to the object alignment) and how many it holds. */
+export const M_FIRST = 3;
+export const M_OBJS = 4;
+export const MEMHDR_WORDS = 8;
+/** Chunks a pool's mem list holds. */
+export const MEM_LIST_CAP = 64;
+/** RTE_BAD_IOVA ((rte_iova_t)-1): memory whose IO address is unknown. */
+export const RTE_BAD_IOVA = -1;
 
 /** DPDK's RTE_MEMPOOL_CACHE_MAX_SIZE; a cache's objs array holds twice this (as DPDK's does). */
 export const RTE_MEMPOOL_CACHE_MAX_SIZE = 512;
@@ -78,6 +94,8 @@ export const H_POOL = 0;
 export const H_INDEX = 1;
 export const H_LAST_GET = 2;
 export const H_LAST_PUT = 3;
+/** hdr->iova: the header's IOVA (RTE_BAD_IOVA when populated without one). */
+export const H_IOVA = 4;
 export const H_COOKIE = 14;
 /** Trailer bytes in debug mode: one 64-bit cookie. */
 export const TLR_BYTES = 8;
@@ -87,10 +105,22 @@ export const RTE_MEMPOOL_HEADER_COOKIE1 = BigInt.asIntN(64, 0xbadbadbadadd2e55n)
 export const RTE_MEMPOOL_HEADER_COOKIE2 = BigInt.asIntN(64, 0xf2eef2eedadd2e55n);
 export const RTE_MEMPOOL_TRAILER_COOKIE = BigInt.asIntN(64, 0xadd2e55badbadbadn);
 
-/** Creation flags (DPDK's values where DPDK has them). */
+/** RTE_MEMPOOL_ALIGN: objects start on a cache line unless NO_CACHE_ALIGN. */
+export const RTE_MEMPOOL_ALIGN = 64;
+
+/** mp->flags, with DPDK's values (rte_mempool.h). */
+export const RTE_MEMPOOL_F_NO_SPREAD = 0x0001;
 export const RTE_MEMPOOL_F_NO_CACHE_ALIGN = 0x0002;
-/** RTE_LIBRTE_MEMPOOL_DEBUG, chosen per pool here instead of at build time. */
-export const MEMPOOL_F_DEBUG = 0x1000;
+export const RTE_MEMPOOL_F_SP_PUT = 0x0004;
+export const RTE_MEMPOOL_F_SC_GET = 0x0008;
+/** Internal: the backend was allocated (rte_mempool_ops_alloc ran). */
+export const RTE_MEMPOOL_F_POOL_CREATED = 0x0010;
+export const RTE_MEMPOOL_F_NO_IOVA_CONTIG = 0x0020;
+/** Internal: no object may be used for IO (set at creation, cleared by a populate with a valid IOVA). */
+export const RTE_MEMPOOL_F_NON_IO = 0x0040;
+/** The flags an application may pass to rte_mempool_create(_empty); any other bit is EINVAL. */
+export const RTE_MEMPOOL_VALID_USER_FLAGS =
+  RTE_MEMPOOL_F_NO_SPREAD | RTE_MEMPOOL_F_NO_CACHE_ALIGN | RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET | RTE_MEMPOOL_F_NO_IOVA_CONTIG;
 
 /** Cache algorithms by name and code. */
 export const CACHE_ALGOS = ['classic', 'v26'] as const;

@@ -26,14 +26,14 @@ export function arenaMemory(arena: Arena): PoolMemoryProvider {
 
 /**
  * rte_mempool_populate_default's memory half: chunks until n elements fit, each asked
- * for what is still missing; on failure the chunks taken so far go back
+ * for what is still missing (regions named after the pool's `tag`); on failure the chunks taken so far go back
  * (rte_mempool_free_memchunks) before the error propagates.
  */
-export function reserveChunks(memory: PoolMemoryProvider, name: string, n: number, total: number, socket: number): MemChunk[] {
+export function reserveChunks(memory: PoolMemoryProvider, tag: string, n: number, total: number, socket: number): MemChunk[] {
   const chunks: MemChunk[] = [];
   try {
     for (let fit = 0; fit < n; ) {
-      const c = memory(`mempool:${name}.objs${chunks.length ? `.${chunks.length}` : ''}`, (n - fit) * total, socket, total);
+      const c = memory(`${tag}.objs${chunks.length ? `.${chunks.length}` : ''}`, (n - fit) * total, socket, total);
       chunks.push(c);
       fit += Math.floor(c.len / total);
     }

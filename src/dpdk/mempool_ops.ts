@@ -1,30 +1,15 @@
-import { ConfigError, ENOBUFS, ENOENT } from '../errors.js';
+import { EINVAL, ENOBUFS, ENOENT } from '../errors.js';
+import { RteError } from './rte_errno.js';
+import { TAILQ_RING, type Tailq } from './tailq.js';
 import { align32pow2 } from '../core/bits.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { Ring } from './ring.js';
-import { VARIANT_NO_TAIL_WAIT, ringFlags, type ConsMode, type ProdMode } from './ring_layout.js';
+import { R_TAILQ, VARIANT_NO_TAIL_WAIT, ringFlags, type ConsMode, type ProdMode } from './ring_layout.js';
 import { LfStack, StdStack, lfStackAlloc, stackAlloc } from './mempool_stack.js';
+import type { MempoolOps, OpsStats } from './mempool_backend.js';
 
-/** Contention counters of one handle's backend operations. */
-export interface OpsStats {
-  casRetries: number;
-  spins: number;
-  waits: number;
-}
-
-/**
- * struct rte_mempool_ops: the backend (the "common pool") behind the caches. Both calls are
- * all or nothing, as DPDK's drivers are: enqueue 0 or -ENOBUFS, dequeue 0 or -ENOENT.
- */
-export interface MempoolOps {
-  enqueue_bulk(objs: Int32Array, n: number, off: number): number;
-  dequeue_bulk(out: Int32Array, n: number, off: number): number;
-  get_count(): number;
-  /** Every object the backend holds; quiescent audits only. */
-  forEach(fn: (obj: number) => void): void;
-  readonly stats: OpsStats;
-}
+export type { MempoolOps, OpsStats } from './mempool_backend.js';
 
 /** The drivers DPDK registers (drivers/mempool/ring and drivers/mempool/stack), by ops index. */
 export const MEMPOOL_OPS_NAMES = ['ring_mp_mc', 'ring_sp_sc', 'ring_mp_sc', 'ring_sp_mc', 'ring_mt_rts', 'ring_mt_hts', 'stack', 'lf_stack'] as const;
@@ -46,10 +31,10 @@ export const OPS_VARIANT_NO_TAIL_WAIT = 1;
 /** `stack`: the spinlock left out. */
 export const OPS_VARIANT_UNLOCKED = 2;
 
-/** rte_mempool_set_ops_byname: the ops index of a name (DPDK returns -EINVAL; a config error here). */
+/** rte_mempool_set_ops_byname's lookup: the ops index of a name; an RteError with EINVAL for an unknown one. */
 export function opsIndexOf(name: string, field = 'ops_name'): number {
   const i = (MEMPOOL_OPS_NAMES as readonly string[]).indexOf(name);
-  if (i < 0) throw new ConfigError(field, `unknown mempool ops '${name}'`, MEMPOOL_OPS_NAMES.join(', '));
+  if (i < 0) throw new RteError(EINVAL, field, `unknown mempool ops '${name}'`, MEMPOOL_OPS_NAMES.join(', '));
   return i;
 }
 
@@ -67,6 +52,20 @@ export function opsAlloc(arena: Arena, mem: Mem, poolName: string, ops: number, 
   });
   return ring.ref.base;
 }
+
+/** ops->free's naming half: a ring backend leaves the ring list, so "MP_<pool>" is free again. */
+export function opsRelease(tailq: Tailq, ops: number, base: number): void {
+  if (MEMPOOL_OPS_NAMES[ops] in RING_MODES) tailq.remove(TAILQ_RING, base + R_TAILQ);
+}
+
+/** The backend of a pool not yet populated: nothing to get, nowhere to put. */
+export const NO_BACKEND: MempoolOps = {
+  enqueue_bulk: () => -ENOBUFS,
+  dequeue_bulk: () => -ENOENT,
+  get_count: () => 0,
+  forEach: () => {},
+  stats: { casRetries: 0, spins: 0, waits: 0 },
+};
 
 /** A ring as a mempool backend. */
 class RingOps implements MempoolOps {

@@ -2,7 +2,7 @@ import { ENOBUFS, ENOENT } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { LockStats, SpinLock } from '../shm/spinlock.js';
-import type { MempoolOps, OpsStats } from './mempool_ops.js';
+import type { MempoolOps, OpsStats } from './mempool_backend.js';
 
 /**
  * The `stack` mempool driver: rte_stack's standard stack, an array and a length behind a

@@ -1,12 +1,15 @@
-import { ConfigError, ENOBUFS, ENOENT, MemraceError } from '../errors.js';
+import { EINVAL, ENOBUFS, ENOENT, MemraceError } from '../errors.js';
 import type { Violation } from '../core/violation.js';
 import { align32pow2, isPowerOfTwo } from '../core/bits.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
+import { RteError, set_rte_errno } from './rte_errno.js';
+import { RTE_RING_NAMESIZE, TAILQ_RING, Tailq, checkName, regionTag } from './tailq.js';
 import { HeadTail, QUEUE_FIXED, QUEUE_VARIABLE, RingStats } from './ring_core.js';
 import {
   HT_HTD_MAX, HT_SYNC, HT_TAIL, RING_F_EXACT_SZ, RING_SYNC_MT_HTS, RING_SYNC_ST, RING_SZ_MASK, RTS_HTD_MAX_DIV,
-  R_CAPACITY, R_CONS, R_ESIZE_WORDS, R_FLAGS, R_MASK, R_PROD, R_SIZE, R_SLOTS, R_VARIANT, SYNC_NAMES,
+  RING_F_MASK, RING_F_MC_HTS_DEQ, RING_F_MC_RTS_DEQ, RING_F_MP_HTS_ENQ, RING_F_MP_RTS_ENQ, RING_F_SC_DEQ, RING_F_SP_ENQ,
+  R_CAPACITY, R_CONS, R_ESIZE_WORDS, R_FLAGS, R_MASK, R_PROD, R_SIZE, R_SLOTS, R_TAILQ, R_VARIANT, SYNC_NAMES,
   VARIANT_REORDER, consSyncOf, prodSyncOf,
 } from './ring_layout.js';
 
@@ -55,26 +58,49 @@ export class Ring {
     return (R_SLOTS + size * (esize / 4)) * 4;
   }
 
-  /** The checks rte_ring_init makes (DPDK returns -EINVAL); `field` names the option for the error. */
+  /** What a ring's count may be, in the words of every error about it. */
+  static readonly COUNT_ALLOWED = 'a power of two from 2 to 2^30, or with EXACT_SZ (--exact) any count from 1 to 2^30 - 1';
+
+  /**
+   * The checks rte_ring_get_memsize_elem and rte_ring_init make (DPDK: -EINVAL); throws an
+   * RteError (a ConfigError with errno EINVAL) naming `field`.
+   */
   static checkCount(count: number, flags: number, field = 'count', esize = 4): void {
     if (!Number.isInteger(esize) || esize <= 0 || esize % 4 !== 0) {
-      throw new ConfigError('esize', `${esize} is not a multiple of 4`, 'a positive multiple of 4 bytes');
+      throw new RteError(EINVAL, 'esize', `${esize} is not a multiple of 4`, 'a positive multiple of 4 bytes');
     }
-    if (!Number.isInteger(count) || count <= 0) {
-      throw new ConfigError(field, `${count} is not a positive integer`, 'a power of two from 2 to 2^31 - 1 (any count from 1 with EXACT_SZ)');
-    }
+    if (!Number.isInteger(count) || count <= 0) throw new RteError(EINVAL, field, `${count} is not a positive integer`, Ring.COUNT_ALLOWED);
     if (flags & RING_F_EXACT_SZ) {
-      if (count > RING_SZ_MASK >>> 1) throw new ConfigError(field, `${count} is too large with EXACT_SZ`, `1 to ${RING_SZ_MASK >>> 1}`);
+      if (count > RING_SZ_MASK >>> 1) throw new RteError(EINVAL, field, `${count} is too large with EXACT_SZ`, Ring.COUNT_ALLOWED);
     } else if (!isPowerOfTwo(count) || count > RING_SZ_MASK || count < 2) {
-      throw new ConfigError(field, `${count} is not a power of two up to 2^31 - 1`, 'a power of two from 2 to 2^30, or any count with EXACT_SZ');
+      throw new RteError(EINVAL, field, `${count} is not a power of two from 2 to 2^30`, Ring.COUNT_ALLOWED);
     }
   }
 
-  /** rte_ring_create_elem: carve the ring out of the image and initialise it. */
+  /** rte_ring_init's flag checks: no unknown bit (RING_F_MASK), at most one sync mode per side (get_sync_type). */
+  static checkFlags(flags: number): void {
+    const one = (bits: number) => (bits & (bits - 1)) === 0;
+    if (!Number.isInteger(flags) || (flags & ~RING_F_MASK) !== 0 || flags < 0) {
+      throw new RteError(EINVAL, 'flags', `0x${flags.toString(16)} has bits outside RING_F_MASK`, 'RING_F_SP_ENQ 0x1, SC_DEQ 0x2, EXACT_SZ 0x4, MP_RTS_ENQ 0x8, MC_RTS_DEQ 0x10, MP_HTS_ENQ 0x20, MC_HTS_DEQ 0x40');
+    }
+    if (!one(flags & (RING_F_SP_ENQ | RING_F_MP_RTS_ENQ | RING_F_MP_HTS_ENQ)) || !one(flags & (RING_F_SC_DEQ | RING_F_MC_RTS_DEQ | RING_F_MC_HTS_DEQ))) {
+      throw new RteError(EINVAL, 'flags', `0x${flags.toString(16)} asks for two sync modes on one side`, 'at most one of SP/MP_RTS/MP_HTS and one of SC/MC_RTS/MC_HTS');
+    }
+  }
+
+  /**
+   * rte_ring_create_elem: carve the ring out of the image, initialise it and enter its name
+   * in the machine's ring list. Refusals throw an RteError with DPDK's errno: EINVAL (count,
+   * esize, flags), ENAMETOOLONG (28 characters at most), EEXIST (the name is taken).
+   */
   static create(arena: Arena, mem: Mem, name: string, count: number, flags: number, opts: { esize?: number; variant?: number } = {}): Ring {
     const esize = opts.esize ?? 4;
     Ring.checkCount(count, flags, 'count', esize);
-    const base = arena.allocWords(`ring:${name}`, Ring.memsize(count, flags, esize) / 4);
+    Ring.checkFlags(flags);
+    checkName(name, RTE_RING_NAMESIZE, 'ring');
+    const tailq = Tailq.of(arena, mem);
+    tailq.assertFree(TAILQ_RING, name);
+    const base = arena.allocWords(regionTag(arena, `ring:${name}`), Ring.memsize(count, flags, esize) / 4);
     const exact = (flags & RING_F_EXACT_SZ) !== 0;
     const size = exact ? align32pow2(count + 1) : count;
     mem.store(base + R_SIZE, size);
@@ -88,7 +114,28 @@ export class Ring {
     mem.store(base + R_CONS + HT_SYNC, consSyncOf(flags));
     mem.store(base + R_PROD + HT_HTD_MAX, Math.floor(capacity / RTS_HTD_MAX_DIV));
     mem.store(base + R_CONS + HT_HTD_MAX, Math.floor(capacity / RTS_HTD_MAX_DIV));
+    tailq.insert(TAILQ_RING, base + R_TAILQ, name);
     return new Ring(mem, { name, base });
+  }
+
+  /** rte_ring_lookup: the ring of that name on this machine, from any thread; null with rte_errno ENOENT. */
+  static lookup(arena: Arena, mem: Mem, name: string): Ring | null {
+    const e = Tailq.find(arena, mem)?.lookup(TAILQ_RING, name) ?? 0;
+    if (e === 0) {
+      set_rte_errno(ENOENT);
+      return null;
+    }
+    return new Ring(mem, { name, base: e - R_TAILQ });
+  }
+
+  /**
+   * rte_ring_free: take the ring off the machine's list, so its name can be used again. A
+   * ring that is not on the list (freed already) is left alone, as DPDK's "Cannot find ring
+   * to free". Its words stay carved (the image's regions are never freed); no thread may
+   * use the ring afterwards.
+   */
+  free(arena: Arena): void {
+    Tailq.find(arena, this.mem)?.remove(TAILQ_RING, this.ref.base + R_TAILQ);
   }
 
   constructor(

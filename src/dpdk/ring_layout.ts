@@ -15,6 +15,8 @@ export const R_CAPACITY = 2;
 export const R_FLAGS = 3;
 export const R_ESIZE_WORDS = 4;
 export const R_VARIANT = 5;
+/** The ring's rte_ring_tailq entry (next, then the name): words 7 to 15 of line 0. */
+export const R_TAILQ = 7;
 export const R_PROD = 16;
 export const R_CONS = 32;
 export const R_SLOTS = 48;
@@ -40,6 +42,8 @@ export const RING_F_MP_RTS_ENQ = 0x8;
 export const RING_F_MC_RTS_DEQ = 0x10;
 export const RING_F_MP_HTS_ENQ = 0x20;
 export const RING_F_MC_HTS_DEQ = 0x40;
+/** RING_F_MASK: every flag rte_ring_init accepts; any other bit is -EINVAL. */
+export const RING_F_MASK = 0x7f;
 /** DPDK's RTE_RING_SZ_MASK: the largest count. */
 export const RING_SZ_MASK = 0x7fffffff;
 /** Default head-tail distance limit of an RTS ring: capacity / 8. */

@@ -7,6 +7,8 @@
  *   const pfn = cpu.alloc_pages(GFP_KERNEL, 0);      // -1 and cpu.reason on failure
  *   mem.u8[cpu.page_address(pfn)] = 42;              // the frame's bytes (or kernel.pages.frame(pfn))
  *   cpu.__free_pages(pfn, 0);
+ *
+ * @module memrace/kernel
  */
 export { boot, bootMachine, kernelImageBytes, type BootResult } from './boot.js';
 export { DEFAULT_BOOT, bootConfig, type BootConfig, type MemRange } from './bootconfig.js';

@@ -35,7 +35,7 @@ export function junitXml(r: Report): string {
   }
   const props = {
     seed: r.seed, variant: r.variant, workers: r.workers, roles: r.roles.map((role, a) => `${a}:${role}`).join(' '),
-    node: r.env.node, v8: r.env.v8, cpus: r.env.cpus, ...Object.fromEntries(Object.entries(r.params).map(([k, v]) => [`param.${k}`, String(v)])),
+    node: r.env.node, v8: r.env.v8, cpus: r.env.cpus, ...(r.interrupted ? { interrupted: 'true' } : {}), ...Object.fromEntries(Object.entries(r.params).map(([k, v]) => [`param.${k}`, String(v)])),
   };
   const secs = (r.durationMs / 1000).toFixed(3);
   return `<?xml version="1.0" encoding="UTF-8"?>

@@ -11,14 +11,28 @@ export type Params = Record<string, ParamValue>;
  * `--name-in-kebab-case` on the command line.
  */
 export type ParamSpec =
-  | { name: string; type: 'int'; default: number; min?: number; max?: number; help: string }
-  | { name: string; type: 'number'; default: number; min?: number; max?: number; help: string }
+  | { name: string; type: 'int'; default: number; min?: number; max?: number; allowed?: string; help: string }
+  | { name: string; type: 'number'; default: number; min?: number; max?: number; allowed?: string; help: string }
   | { name: string; type: 'bool'; default: boolean; help: string }
   | { name: string; type: 'choice'; default: string; choices: readonly string[]; help: string }
   | { name: string; type: 'string'; default: string; help: string }
-  | { name: string; type: 'duration'; default: number; help: string }
+  | { name: string; type: 'duration'; default: number; min?: number; max?: number; help: string }
   | { name: string; type: 'size'; default: number; help: string }
   | { name: string; type: 'rate'; default: number; help: string };
+
+/**
+ * An int parameter without its own `max` stops here: values land in 32-bit words of the
+ * image, and a larger one would only run until killed.
+ */
+export const INT_MAX = 2 ** 31 - 1;
+
+/** 1500 → '1.5s', 86400000 → '24h': a duration as people write it. */
+export function durationText(ms: number): string {
+  for (const [unit, per] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= per && ms % (per / 10) === 0) return `${ms / per}${unit}`;
+  }
+  return `${ms}ms`;
+}
 
 export function flagOf(name: string): string {
   return '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -52,12 +66,13 @@ export function parseParam(spec: ParamSpec, raw: unknown): ParamValue {
     case 'number': {
       const v = typeof raw === 'number' ? raw : Number(text);
       const kind = spec.type === 'int' ? 'an integer' : 'a number';
-      const range = `${kind} from ${spec.min ?? '-inf'} to ${spec.max ?? 'inf'}`;
+      const max = spec.max ?? (spec.type === 'int' ? INT_MAX : undefined);
+      const range = spec.allowed ?? `${kind} from ${spec.min ?? '-inf'} to ${max ?? 'inf'}`;
       if (text.trim() === '' || !Number.isFinite(v) || (spec.type === 'int' && !Number.isInteger(v))) {
         throw new ConfigError(field, `'${text}' is not ${kind}`, range);
       }
-      if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
-        throw new ConfigError(field, `${v} is out of range`, range);
+      if ((spec.min !== undefined && v < spec.min) || (max !== undefined && v > max)) {
+        throw new ConfigError(field, `${text} is out of range`, range);
       }
       return v;
     }
@@ -71,8 +86,15 @@ export function parseParam(spec: ParamSpec, raw: unknown): ParamValue {
       return text;
     case 'string':
       return text;
-    case 'duration':
-      return typeof raw === 'number' ? raw : parseDuration(field, text);
+    case 'duration': {
+      const ms = typeof raw === 'number' ? raw : parseDuration(field, text);
+      const min = spec.min ?? 0;
+      if (ms < min || (spec.max !== undefined && ms > spec.max)) {
+        const shown = typeof raw === 'number' ? `${raw}ms` : `'${text}'`;
+        throw new ConfigError(field, `${shown} is out of range`, `${durationText(min)} to ${spec.max === undefined ? 'any length' : durationText(spec.max)}`);
+      }
+      return ms;
+    }
     case 'size':
       return typeof raw === 'number' ? raw : parseSize(field, text);
     case 'rate':

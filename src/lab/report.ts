@@ -63,6 +63,8 @@ export interface Report {
   heldLocks: Array<{ name: string; holder: number }>;
   notes: string[];
   stoppedEarly: boolean;
+  /** The run was interrupted (Ctrl-C, SIGTERM): the figures and oracles cover what completed. */
+  interrupted?: boolean;
   verdict: 'pass' | 'fail';
   env: EnvInfo;
   startedAt: string;

@@ -26,6 +26,8 @@ export interface StressOptions {
   onProgress?: (p: Progress) => void;
   /** `linearizable`: record every operation and check the history against the scenario's spec. */
   check?: CheckName;
+  /** Aborting it stops the actors at the next tick; the oracles still check what completed. */
+  signal?: AbortSignal;
 }
 
 /** How long the stress engine's history check may search before it says unknown. */
@@ -79,7 +81,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     onTick: (elapsedMs) => {
       const forbidden = run.sum(C_FORBIDDEN);
       opts.onProgress?.({ elapsedMs, durationMs, totalOps: run.sum(C_OPS), forbidden });
-      return opts.stopOnForbidden === true && forbidden > 0;
+      return opts.signal?.aborted === true || (opts.stopOnForbidden === true && forbidden > 0);
     },
   });
   const check = batch.failures.length ? { oracles: [], notes: ['oracles skipped: an actor failed, the image is not quiescent'] } : run.check(batch.results);
@@ -131,6 +133,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     heldLocks: batch.heldLocks,
     notes: check.notes ?? [],
     stoppedEarly: batch.stoppedEarly,
+    ...(opts.signal?.aborted ? { interrupted: true } : {}),
     verdict: 'pass',
     env: envInfo(),
     startedAt,

@@ -16,7 +16,8 @@ export function renderSweep(r: SweepReport): string {
   const head = `sweep ${r.scenario} over ${r.axis}: ${r.points.length} point(s) x ${runs} run(s), ${(r.elapsedMs / 1000).toFixed(1)}s on ${r.env.cpus} CPUs, node ${r.env.node}`;
   const tail = [
     'efficiency: ops/s per unit of the axis against its first value (100% scales perfectly); fairness: busiest actor ops / idlest of the same role',
-    ...(r.skipped ? [`${r.skipped} point(s) skipped: the time budget ran out`] : []),
+    ...(r.skipped ? [`${r.skipped} point(s) skipped: ${r.interrupted ? 'interrupted' : 'the time budget ran out'}`] : []),
+    ...(r.interrupted ? ['interrupted: the figures are of the runs that completed'] : []),
   ];
   return [head, t.toString(), ...tail].join('\n');
 }

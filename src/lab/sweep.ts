@@ -18,6 +18,8 @@ export interface SweepOptions {
   /** The whole sweep ends by this: no run starts that could not finish inside it. */
   timeBudgetMs?: number;
   onRun?: (done: number, total: number, label: string) => void;
+  /** Aborting it stops the current run at its next tick and starts no other. */
+  signal?: AbortSignal;
 }
 
 export interface Spread {
@@ -47,8 +49,10 @@ export interface SweepReport {
   axis: string;
   settings: string[];
   points: SweepPoint[];
-  /** Points the time budget left unrun. */
+  /** Points the time budget (or an interrupt) left unrun. */
   skipped: number;
+  /** Ctrl-C or SIGTERM ended the sweep: its points are those that completed. */
+  interrupted?: boolean;
   env: EnvInfo;
   startedAt: string;
   elapsedMs: number;
@@ -141,8 +145,8 @@ export async function sweep(o: SweepOptions): Promise<SweepReport> {
     const got: Report[] = [];
     for (let i = 0; i < runs; i++) {
       const left = o.timeBudgetMs === undefined ? undefined : o.timeBudgetMs - (performance.now() - t0);
-      if (left !== undefined && left < g.need) break;
-      got.push(await runStress({ scenario: scenario.name, params: g.params, timeBudgetMs: left }));
+      if ((left !== undefined && left < g.need) || o.signal?.aborted) break;
+      got.push(await runStress({ scenario: scenario.name, params: g.params, timeBudgetMs: left, signal: o.signal }));
       o.onRun?.(++done, total, `${flagOf(o.axis.name)} ${g.x} ${g.setting}`);
     }
     if (got.length) reports.set(`${g.x}|${g.setting}`, got);
@@ -168,6 +172,6 @@ export async function sweep(o: SweepOptions): Promise<SweepReport> {
   }
   return {
     scenario: scenario.name, axis: o.axis.name, settings: settings.map(settingName), points, skipped,
-    env: envInfo(), startedAt, elapsedMs: performance.now() - t0,
+    env: envInfo(), startedAt, elapsedMs: performance.now() - t0, ...(o.signal?.aborted ? { interrupted: true } : {}),
   };
 }

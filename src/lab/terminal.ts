@@ -26,7 +26,7 @@ export function renderReport(r: Report): string {
     .map(([k, v]) => `${k}=${k === 'duration' ? `${v}ms` : String(v)}`)
     .join(' ');
   out.push(`${r.scenario} [${r.variant}] seed=${r.seed} ${shown}`);
-  out.push(`${r.workers} actors on ${r.env.cpus} CPUs, node ${r.env.node}; ran ${(r.durationMs / 1000).toFixed(2)}s${r.stoppedEarly ? ' (stopped early)' : ''}`);
+  out.push(`${r.workers} actors on ${r.env.cpus} CPUs, node ${r.env.node}; ran ${(r.durationMs / 1000).toFixed(2)}s${r.interrupted ? ' (interrupted)' : r.stoppedEarly ? ' (stopped early)' : ''}`);
   const actors = table(['actor', 'role', 'ops', 'ops/s', 'p50', 'p99', 'CAS retries', 'spins', 'waits']);
   for (const a of r.perActor) {
     actors.push([a.actor, a.role, human(a.ops), human(a.opsPerSec), ns(a.latencyNs.p50), ns(a.latencyNs.p99), human(a.casRetries), human(a.spins), human(a.waits)]);
@@ -48,7 +48,8 @@ export function renderReport(r: Report): string {
   const forbidden = forbiddenOutcomes(r.outcomes);
   out.push(
     `verdict: ${r.verdict.toUpperCase()}` +
-      (forbidden.length ? ` (forbidden: ${forbidden.map((o) => `${o.outcome} x${o.count}`).join(', ')})` : ''),
+      (forbidden.length ? ` (forbidden: ${forbidden.map((o) => `${o.outcome} x${o.count}`).join(', ')})` : '') +
+      (r.interrupted ? ', interrupted: of what completed' : ''),
   );
   return out.join('\n');
 }

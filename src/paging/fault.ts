@@ -1,5 +1,4 @@
-import type { Cpu } from './mmu.js';
-import { FAULT_OOM } from './mmu.js';
+import { type CpuContext as Cpu, FAULT_OOM } from './cpu_context.js';
 import { MM_CPUMASK, MM_LOCK, MM_RSS_ANON, MM_RSS_SHMEM, MM_SWAPENTS, SEGV_ACCERR, SEGV_MAPERR, VM_SHARED } from './mm.js';
 import { ACC_EXEC, ACC_WRITE, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, PTE_A, PTE_COW, PTE_D, PTE_P, PTE_RW, PTE_SWAP, mkPte, protFlags, ptePfn } from './pte.js';
 

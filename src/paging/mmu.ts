@@ -1,6 +1,6 @@
-import { ENOMEM } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Mem } from '../shm/mem.js';
+import { type CpuContext, FAULT_SIGSEGV, MmuStats } from './cpu_context.js';
 import { handleMmFault } from './fault.js';
 import type { FrameAllocator } from './frames.js';
 import { KernelFrames } from './kernel_frames.js';
@@ -14,26 +14,7 @@ import { SwapDevice } from './swap.js';
 import type { MachineRef } from './system.js';
 import { Tlb } from './tlb.js';
 
-/** A translation's failure: the signal the process gets (its si_code is left in `siCode`). */
-export const FAULT_SIGSEGV = -11;
-/** No frame for the page, even after reclaim: the OOM case. */
-export const FAULT_OOM = -ENOMEM;
-
-/** What one CPU counted; plain fields, folded into the actor's counters by the scenario. */
-export class MmuStats {
-  accesses = 0;
-  walks = 0;
-  walkReads = 0;
-  minorFaults = 0;
-  majorFaults = 0;
-  cowCopies = 0;
-  segv = 0;
-  oom = 0;
-  swapOuts = 0;
-  swapCorrupt = 0;
-  /** Time spent in the fault handler, ms (for the demand-paging EAT). */
-  faultMs = 0;
-}
+export { FAULT_OOM, FAULT_SIGSEGV, MmuStats } from './cpu_context.js';
 
 /** Is the access allowed by this present entry, and does it need no A/D update? */
 function hitAllows(pte: number, acc: number): boolean {
@@ -89,7 +70,7 @@ class TableFrames implements FrameAllocator {
  * running process's addresses. Everything a fault or syscall needs on this CPU hangs off
  * it (frames, page-table views, swap), so kernel paths take a Cpu.
  */
-export class Cpu {
+export class Cpu implements CpuContext {
   readonly tlb: Tlb;
   readonly sd: Shootdown;
   readonly frames: KernelFrames;

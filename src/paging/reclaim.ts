@@ -1,7 +1,7 @@
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { MM_CPUMASK, MM_LOCK, MM_RSS_ANON, MM_STATE, MM_SWAPENTS, MM_LIVE, asidOf } from './mm.js';
-import type { Cpu } from './mmu.js';
+import type { CpuContext } from './cpu_context.js';
 import { PTE_A, PTE_P, PTE_SWAP, PTE_VALID, mkPte, ptePfn } from './pte.js';
 
 /** Broken on purpose: write the page to swap before the shootdown, so a CPU still holding the translation can write after the copy was taken. */
@@ -20,6 +20,11 @@ const R_VPN = 1;
 const R_STAMP = 2;
 const R_AGE = 3;
 const RMAP_WORDS = 4;
+
+/** The CPU reclaim runs on, with the machine's reverse map and replacement policy. */
+export interface ReclaimCpu extends CpuContext {
+  readonly sys: { readonly maxProcs: number; readonly rmap: RmapRef; readonly policy: Policy };
+}
 
 export interface RmapRef {
   base: number;
@@ -63,7 +68,7 @@ export class Reclaimer {
   private readonly slots: Int32Array;
   private readonly hows: Int32Array;
 
-  constructor(private readonly cpu: Cpu) {
+  constructor(private readonly cpu: ReclaimCpu) {
     this.mem = cpu.mem;
     this.ref = cpu.sys.rmap;
     this.skip = new Uint8Array(this.ref.nframes);

@@ -18,6 +18,8 @@ export const VM_CALL_ARGS_BLOCKARG = 1 << 1;
 export const VM_CALL_FCALL = 1 << 2;
 export const VM_CALL_VCALL = 1 << 3;
 export const VM_CALL_ARGS_SIMPLE = 1 << 4;
+/** A `super` call site (the model's guilds send it through Guild.callSuper). */
+export const VM_CALL_SUPER = 1 << 8;
 
 /** The low word of an embedded CI. argc and flag must fit their fields (checked by the caller's config). */
 export function vm_ci_pack(argc: number, flag: number): number {

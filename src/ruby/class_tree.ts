@@ -1,9 +1,11 @@
 import { MemraceError } from '../errors.js';
 import type { Violation } from '../core/violation.js';
+import { IdTables, type IdTablePoolRef } from './id_table.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import {
-  CLASS_WORDS, K_MODULE, K_NEXT_MODULE_SUB, K_NEXT_SIBLING, K_SERIAL, K_SUBCLASSES, K_SUPER, K_TYPE,
+  CLASS_WORDS, K_INCLUDER, K_MODULE, K_MTBL, K_MTBL_NUM, K_MTBL_USED, K_NEXT_MODULE_SUB, K_NEXT_SIBLING, K_ORIGIN, K_SERIAL, K_SUBCLASSES,
+  K_SUPER, K_TYPE,
   T_CLASS, T_ICLASS, T_MODULE, TYPE_NAMES,
 } from './layout.js';
 
@@ -14,27 +16,28 @@ export interface ClassTreeRef {
   mids: number;
   /** Word 0: records in use (record 0 is nil). */
   header: number;
-  /** RCLASS_M_TBL of each record, direct-indexed by mid (an iclass reads its module's). */
-  mTbl: number;
+  /** The pool the records' method tables (id_tables) take their item arrays from. */
+  idTables: IdTablePoolRef;
   /** RCLASS_CALLABLE_M_TBL: an iclass's complemented entries for its module's methods. */
   cmTbl: number;
 }
 
 /**
- * Classes, modules and iclasses with their method tables. The shape (superclass chains,
- * subclass lists, includes) is built on the main thread before any guild runs and never
- * changes afterwards, as in a program that has finished loading; method tables change all
- * run long, one atomic word per (class, mid), under the VM lock.
+ * Classes, modules, iclasses and origins with their method tables. Method tables change
+ * one atomic word per (class, mid); the shape (superclass chains, subclass lists) changes
+ * by include and prepend (class_include.ts). Both happen under the VM lock, and every
+ * record is written whole before one store of a superclass word links it, so a walk
+ * without the lock (the serial design's) sees the chain before or after each link.
  *
- * Method tables are arrays indexed by mid rather than CRuby's id_table hashes: same
- * semantics (mid -> ME or nothing), one load per probe.
+ * Method tables are CRuby's id_tables (id_table.ts); the callable method tables of
+ * iclasses (complemented entries) are arrays indexed by mid.
  */
 export class ClassTree {
   readonly mids: number;
   readonly capacity: number;
   private readonly base: number;
-  private readonly mTbl: number;
   private readonly cmTbl: number;
+  readonly ids: IdTables;
 
   constructor(
     private readonly mem: Mem,
@@ -43,8 +46,8 @@ export class ClassTree {
     this.mids = ref.mids;
     this.capacity = ref.capacity;
     this.base = ref.base;
-    this.mTbl = ref.mTbl;
     this.cmTbl = ref.cmTbl;
+    this.ids = new IdTables(mem, ref.idTables);
   }
 
   static create(arena: Arena, mem: Mem, capacity: number, mids: number): ClassTree {
@@ -53,7 +56,11 @@ export class ClassTree {
       base: arena.allocWords('ruby.classes', (capacity + 1) * CLASS_WORDS),
       capacity,
       mids,
-      mTbl: arena.allocWords('ruby.m_tbl', (capacity + 1) * mids),
+      idTables: {
+        header: arena.allocWords('ruby.id_table.header', 1),
+        base: arena.allocWords('ruby.id_table', IdTables.poolWords(capacity + 1, mids)),
+        words: IdTables.poolWords(capacity + 1, mids),
+      },
       cmTbl: arena.allocWords('ruby.callable_m_tbl', (capacity + 1) * mids),
     };
     mem.store(ref.header, 1);
@@ -62,7 +69,7 @@ export class ClassTree {
 
   /** Words a tree of `capacity` records and `mids` method ids takes. */
   static words(capacity: number, mids: number): number {
-    return 16 + (capacity + 1) * (CLASS_WORDS + 2 * mids) + 48;
+    return 32 + (capacity + 1) * (CLASS_WORDS + mids) + IdTables.poolWords(capacity + 1, mids) + 48;
   }
 
   get used(): number {
@@ -80,8 +87,50 @@ export class ClassTree {
     this.mem.store(this.rec(k) + K_TYPE, type);
     // Serials start unique and non-zero (an empty inline cache holds 0); bumps continue above capacity.
     this.mem.store(this.rec(k) + K_SERIAL, k);
+    this.mem.store(this.rec(k) + K_MODULE, k);
+    this.mem.store(this.rec(k) + K_ORIGIN, k);
     this.setSuper(k, superclass);
     return k;
+  }
+
+  /**
+   * rb_include_class_new: an iclass sharing `module`'s method table (for an iclass of a
+   * module's own chain, that module's), listed among the module's iclasses so that a
+   * change to the module reaches every copy. Not linked yet: its superclass is `sup`.
+   */
+  rb_include_class_new(module: number, sup: number, includer: number): number {
+    const m = this.moduleOf(module);
+    const iclass = this.newRecord(T_ICLASS, sup);
+    this.mem.store(this.rec(iclass) + K_MODULE, m);
+    this.mem.store(this.rec(iclass) + K_INCLUDER, includer);
+    this.mem.store(this.rec(iclass) + K_NEXT_MODULE_SUB, this.mem.load(this.rec(m) + K_SUBCLASSES));
+    this.mem.store(this.rec(m) + K_SUBCLASSES, iclass);
+    return iclass;
+  }
+
+  /** rb_class_set_super: move klass from its superclass's subclass list to sup's, then link it (one store). */
+  rb_class_set_super(klass: number, sup: number): void {
+    this.unlinkFromSuper(klass);
+    this.setSuper(klass, sup);
+  }
+
+  /**
+   * ensure_origin: the first prepend gives klass an origin iclass that takes over its
+   * method table (klass keeps an empty one), linked right above klass. The copy is made
+   * and linked before klass's row is emptied, so a walk finds every method throughout.
+   * Returns the origin, and whether it is new.
+   */
+  ensureOrigin(klass: number): { origin: number; created: boolean } {
+    const have = this.origin(klass);
+    if (have !== klass) return { origin: have, created: false };
+    const origin = this.newRecord(T_ICLASS, this.superOf(klass));
+    this.mem.store(this.rec(origin) + K_INCLUDER, klass);
+    for (const w of [K_MTBL, K_MTBL_NUM, K_MTBL_USED]) this.mem.store(this.rec(origin) + w, this.mem.load(this.rec(klass) + w));
+    this.mem.store(this.rec(klass) + K_ORIGIN, origin);
+    this.rb_class_set_super(klass, origin);
+    // class_clear_method_table: klass starts a new, empty table.
+    for (const w of [K_MTBL, K_MTBL_NUM, K_MTBL_USED]) this.mem.store(this.rec(klass) + w, 0);
+    return { origin, created: true };
   }
 
   private setSuper(klass: number, superclass: number): void {
@@ -118,27 +167,6 @@ export class ClassTree {
     return this.newRecord(T_MODULE, 0);
   }
 
-  /**
-   * `klass.include(module)`: an iclass sharing the module's method table goes between the
-   * class and its superclass (include_modules_at); the module lists it among its iclasses
-   * so a change to the module reaches every copy. Including twice is a no-op, as in Ruby.
-   */
-  include(klass: number, module: number): number {
-    this.check(klass, 'class', T_CLASS);
-    this.check(module, 'module', T_MODULE);
-    for (let c = this.superOf(klass); c !== 0; c = this.superOf(c)) {
-      if (this.typeOf(c) === T_ICLASS && this.moduleOf(c) === module) return c;
-    }
-    const sup = this.superOf(klass);
-    const iclass = this.newRecord(T_ICLASS, sup);
-    this.mem.store(this.rec(iclass) + K_MODULE, module);
-    this.mem.store(this.rec(iclass) + K_NEXT_MODULE_SUB, this.mem.load(this.rec(module) + K_SUBCLASSES));
-    this.mem.store(this.rec(module) + K_SUBCLASSES, iclass);
-    this.unlinkFromSuper(klass);
-    this.setSuper(klass, iclass);
-    return iclass;
-  }
-
   /** API misuse (a class that does not exist, a module where a class is needed) throws. */
   check(klass: number, what: string, type?: number): void {
     if (!Number.isInteger(klass) || klass < 1 || klass >= this.used) {
@@ -163,8 +191,34 @@ export class ClassTree {
     return this.mem.load(this.rec(klass) + K_SUPER);
   }
 
+  /** The record whose method table klass reads (an iclass: its module; anything else: itself). */
   moduleOf(iclass: number): number {
     return this.mem.load(this.rec(iclass) + K_MODULE);
+  }
+
+  /** RCLASS_ORIGIN. */
+  origin(klass: number): number {
+    return this.mem.load(this.rec(klass) + K_ORIGIN);
+  }
+
+  includerOf(iclass: number): number {
+    return this.mem.load(this.rec(iclass) + K_INCLUDER);
+  }
+
+  /** RICLASS_IS_ORIGIN_P: an iclass that holds its class's own methods. */
+  isOrigin(klass: number): boolean {
+    return this.typeOf(klass) === T_ICLASS && this.moduleOf(klass) === klass;
+  }
+
+  /**
+   * rb_obj_is_kind_of(instance of klass, target): target (a class or a module) is klass or
+   * in its ancestry. Walks without the lock; the protected check makes it on every call.
+   */
+  kindOf(klass: number, target: number): boolean {
+    for (let c = klass; c !== 0; c = this.superOf(c)) {
+      if (c === target || (this.typeOf(c) === T_ICLASS && this.moduleOf(c) === target)) return true;
+    }
+    return false;
   }
 
   firstSubclass(klass: number): number {
@@ -185,12 +239,23 @@ export class ClassTree {
 
   /** The record whose method table `klass` reads: an iclass reads its module's. */
   tableOwner(klass: number): number {
-    return this.typeOf(klass) === T_ICLASS ? this.moduleOf(klass) : klass;
+    return this.moduleOf(klass);
   }
 
-  /** Word of RCLASS_M_TBL(klass)[mid]. */
-  mTblWord(klass: number, mid: number): number {
-    return this.mTbl + klass * this.mids + mid;
+  /** rb_method_table_insert (me != 0) or rb_id_table_delete (me == 0) in the table of record `owner` itself. Under the VM lock. */
+  setMethodEntry(owner: number, mid: number, me: number): void {
+    const r = this.rec(owner);
+    this.ids.set(r + K_MTBL, r + K_MTBL_NUM, r + K_MTBL_USED, mid, me);
+  }
+
+  /** rb_id_table_foreach over the table of record `owner` itself. */
+  forEachMethod(owner: number, fn: (mid: number, me: number) => void): void {
+    this.ids.forEach(this.rec(owner) + K_MTBL, fn);
+  }
+
+  /** The table of record `owner` itself (not its module's): for a class with an origin, empty. */
+  ownMethodEntry(owner: number, mid: number): number {
+    return this.ids.lookup(this.rec(owner) + K_MTBL, mid);
   }
 
   cmTblWord(klass: number, mid: number): number {
@@ -199,7 +264,7 @@ export class ClassTree {
 
   /** lookup_method_table. */
   lookupMethodTable(klass: number, mid: number): number {
-    return this.mem.load(this.mTbl + this.tableOwner(klass) * this.mids + mid);
+    return this.ids.lookup(this.rec(this.tableOwner(klass)) + K_MTBL, mid);
   }
 
   /**
@@ -209,9 +274,9 @@ export class ClassTree {
   definedClass = 0;
   searchMethod(klass: number, mid: number): number {
     const mem = this.mem;
+    const ids = this.ids;
     for (let c = klass; c !== 0; c = mem.load(this.base + c * CLASS_WORDS + K_SUPER)) {
-      const owner = mem.load(this.base + c * CLASS_WORDS + K_TYPE) === T_ICLASS ? mem.load(this.base + c * CLASS_WORDS + K_MODULE) : c;
-      const me = mem.load(this.mTbl + owner * this.mids + mid);
+      const me = ids.lookup(this.base + mem.load(this.base + c * CLASS_WORDS + K_MODULE) * CLASS_WORDS + K_MTBL, mid);
       if (me !== 0) {
         this.definedClass = c;
         return me;
@@ -238,7 +303,7 @@ export class ClassTree {
     if (klass === 0) return 'nil';
     const t = this.typeOf(klass);
     if (t === T_MODULE) return `M${klass}`;
-    if (t === T_ICLASS) return `I${klass}(M${this.moduleOf(klass)})`;
+    if (t === T_ICLASS) return this.isOrigin(klass) ? `O${klass}(C${this.includerOf(klass)})` : `I${klass}(M${this.moduleOf(klass)})`;
     return `C${klass}`;
   }
 
@@ -256,7 +321,7 @@ export class ClassTree {
       const t = this.typeOf(k);
       if (t === T_MODULE) continue;
       if (this.ancestryLength(k) > this.capacity) out.push({ message: 'ancestry does not end: the superclass chain has a cycle', where: this.nameOf(k) });
-      if (t === T_ICLASS && this.typeOf(this.moduleOf(k)) !== T_MODULE) out.push({ message: 'iclass does not point at a module', where: this.nameOf(k) });
+      if (t === T_ICLASS && !this.isOrigin(k) && this.typeOf(this.moduleOf(k)) !== T_MODULE) out.push({ message: 'iclass does not point at a module', where: this.nameOf(k) });
       const sup = this.superOf(k);
       if (sup !== 0) {
         let listed = false;

@@ -31,6 +31,15 @@ export const DEBUG_COUNTER_NAMES = [
   'serial_gmc_hit',
   'serial_gmc_miss',
   'serial_bump',
+  'include_invalidate',
+  'prepend_invalidate',
+  'iclass_new',
+  'origin_new',
+  'call_zsuper',
+  'call_refined',
+  'call_protected',
+  'argument_error',
+  'super_call',
 ] as const;
 export type DebugCounterName = (typeof DEBUG_COUNTER_NAMES)[number];
 
@@ -60,6 +69,16 @@ export const DC_SERIAL_IMC_HIT = 22;
 export const DC_SERIAL_GMC_HIT = 23;
 export const DC_SERIAL_GMC_MISS = 24;
 export const DC_SERIAL_BUMP = 25;
+/** rb_clear_method_cache calls made by include_modules_at (one per method of an included module). */
+export const DC_INCLUDE_INVALIDATE = 26;
+export const DC_PREPEND_INVALIDATE = 27;
+export const DC_ICLASS_NEW = 28;
+export const DC_ORIGIN_NEW = 29;
+export const DC_CALL_ZSUPER = 30;
+export const DC_CALL_REFINED = 31;
+export const DC_CALL_PROTECTED = 32;
+export const DC_ARGUMENT_ERROR = 33;
+export const DC_SUPER_CALL = 34;
 
 /** One actor's counters: plain local numbers, folded into a report by name. */
 export class DebugCounters {

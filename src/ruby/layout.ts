@@ -5,12 +5,15 @@
  * zeroed word reads as "nothing" and `cc.klass = 0` is exactly CRuby's vm_cc_invalidate.
  */
 
-/** Class records (RClass): a class, a module or an iclass (a module's copy in an ancestry). */
-export const CLASS_WORDS = 8;
+/** Class records (RClass): a class, a module or an iclass (a module's copy in an ancestry, or a class's origin). */
+export const CLASS_WORDS = 12;
 export const K_TYPE = 0;
 /** RCLASS_SUPER: the next record in the ancestry (0 past the root). */
 export const K_SUPER = 1;
-/** For an iclass, the module whose method table it shares (RBASIC(iclass)->klass). */
+/**
+ * The record whose method-table row this one reads: itself for a class, a module or an
+ * origin; for an iclass, the module whose table it shares (RBASIC(iclass)->klass).
+ */
 export const K_MODULE = 2;
 /** RCLASS_SUBCLASSES: first subclass (for a module: first iclass made from it). */
 export const K_SUBCLASSES = 3;
@@ -20,6 +23,14 @@ export const K_NEXT_SIBLING = 4;
 export const K_NEXT_MODULE_SUB = 5;
 /** RCLASS_SERIAL: the replaced design's cache key, from one global counter. */
 export const K_SERIAL = 6;
+/** RCLASS_ORIGIN: where the class's own methods live (itself until something is prepended). */
+export const K_ORIGIN = 7;
+/** RCLASS_INCLUDER: for an iclass, the class or module it was included into; for an origin, its class. */
+export const K_INCLUDER = 8;
+/** RCLASS_M_TBL: the id_table's items array (id_table.ts), 0 before the first method; then its entry and used-slot counts. */
+export const K_MTBL = 9;
+export const K_MTBL_NUM = 10;
+export const K_MTBL_USED = 11;
 
 export const T_CLASS = 1;
 export const T_MODULE = 2;
@@ -44,11 +55,19 @@ export const METHOD_ENTRY_CACHED = 1 << 0;
 export const METHOD_ENTRY_INVALIDATED = 1 << 1;
 export const METHOD_ENTRY_COMPLEMENTED = 1 << 2;
 export const METHOD_VISI_PRIVATE = 1 << 3;
+export const METHOD_VISI_PROTECTED = 1 << 4;
+export const METHOD_VISI_MASK = METHOD_VISI_PRIVATE | METHOD_VISI_PROTECTED;
+/** For a REFINED entry: the entry it wraps (def->body.refined.orig_me), 0 when the class had none. */
+export const ME_DEF_ORIG = 7;
 
 /** rb_method_type_t values that the model uses, with CRuby's numbers. */
 export const VM_METHOD_TYPE_ISEQ = 0;
 export const VM_METHOD_TYPE_IVAR = 3;
+/** A visibility change of an inherited method (rb_export_method): the body is the superclass's. */
+export const VM_METHOD_TYPE_ZSUPER = 5;
 export const VM_METHOD_TYPE_UNDEF = 7;
+/** `refine C do def m` puts one in C: transparent until a `using` activates the refinement. */
+export const VM_METHOD_TYPE_REFINED = 11;
 
 /**
  * Call caches (rb_callcache) and polymorphic inline caches share one pool of disposable

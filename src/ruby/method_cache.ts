@@ -9,7 +9,7 @@ import {
   type DebugCounters,
 } from './debug_counters.js';
 import {
-  CCS_CAPA, CCS_CME, CCS_ENTRIES, CCS_LEN, CCS_WORDS, CC_CME, EMPTY_CC, METHOD_ENTRY_CACHED, METHOD_ENTRY_INVALIDATED, ME_CALLED_ID, T_ICLASS,
+  CCS_CAPA, CCS_CME, CCS_ENTRIES, CCS_LEN, CCS_WORDS, CC_CME, EMPTY_CC, METHOD_ENTRY_CACHED, METHOD_ENTRY_INVALIDATED, ME_CALLED_ID, ME_DEFINED_CLASS,
 } from './layout.js';
 import type { MethodEntries } from './method_entry.js';
 
@@ -167,7 +167,7 @@ export class MethodCache {
     const me = this.tree.searchMethod(klass, mid);
     const defined = this.tree.definedClass;
     let cme = me;
-    if (me !== 0 && this.tree.typeOf(defined) === T_ICLASS) {
+    if (me !== 0 && this.mes.field(me, ME_DEFINED_CLASS) === 0) {
       const w = this.tree.cmTblWord(defined, mid);
       cme = this.mem.load(w);
       if (cme === 0) {

@@ -2,9 +2,9 @@ import { MemraceError } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import {
-  METHOD_ENTRY_CACHED, METHOD_ENTRY_COMPLEMENTED, METHOD_ENTRY_INVALIDATED, METHOD_VISI_PRIVATE,
-  ME_CALLED_ID, ME_DEFINED_CLASS, ME_DEF_ARITY, ME_DEF_SERIAL, ME_DEF_TYPE, ME_FLAGS, ME_OWNER, ME_WORDS,
-  VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR, VM_METHOD_TYPE_UNDEF,
+  METHOD_ENTRY_CACHED, METHOD_ENTRY_COMPLEMENTED, METHOD_ENTRY_INVALIDATED, METHOD_VISI_MASK, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED,
+  ME_CALLED_ID, ME_DEFINED_CLASS, ME_DEF_ARITY, ME_DEF_ORIG, ME_DEF_SERIAL, ME_DEF_TYPE, ME_FLAGS, ME_OWNER, ME_WORDS,
+  VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR, VM_METHOD_TYPE_REFINED, VM_METHOD_TYPE_UNDEF, VM_METHOD_TYPE_ZSUPER,
 } from './layout.js';
 
 export interface MethodEntriesRef {
@@ -16,13 +16,24 @@ export interface MethodEntriesRef {
 
 /** What a definition says: its type, parameters and visibility. */
 export interface MethodDef {
-  /** UNDEF is `undef_method`: an entry that ends the search with "no method". */
-  type: typeof VM_METHOD_TYPE_ISEQ | typeof VM_METHOD_TYPE_IVAR | typeof VM_METHOD_TYPE_UNDEF;
+  /**
+   * UNDEF is `undef_method`: an entry that ends the search with "no method". ZSUPER is a
+   * visibility change of an inherited method; REFINED a refinement's entry (see vm_method.ts).
+   */
+  type: typeof VM_METHOD_TYPE_ISEQ | typeof VM_METHOD_TYPE_IVAR | typeof VM_METHOD_TYPE_UNDEF | typeof VM_METHOD_TYPE_ZSUPER | typeof VM_METHOD_TYPE_REFINED;
   /** Required arguments (iseq). */
   req?: number;
   /** Optional arguments (iseq). */
   opt?: number;
   private?: boolean;
+  protected?: boolean;
+  /** REFINED: the entry it wraps (orig_me), 0 or absent for none. */
+  orig?: number;
+}
+
+/** The visibility bits a definition asks for. */
+export function visiBits(def: { private?: boolean; protected?: boolean }): number {
+  return def.private ? METHOD_VISI_PRIVATE : def.protected ? METHOD_VISI_PROTECTED : 0;
 }
 
 /**
@@ -91,7 +102,8 @@ export class MethodEntries {
     mem.store(this.w(me, ME_DEF_SERIAL), this.nextDefSerial());
     mem.store(this.w(me, ME_DEF_TYPE), def.type);
     mem.store(this.w(me, ME_DEF_ARITY), ((def.opt ?? 0) << 8) | (def.req ?? 0));
-    mem.store(this.w(me, ME_FLAGS), def.private ? METHOD_VISI_PRIVATE : 0);
+    mem.store(this.w(me, ME_DEF_ORIG), def.orig ?? 0);
+    mem.store(this.w(me, ME_FLAGS), visiBits(def));
     return me;
   }
 
@@ -112,6 +124,25 @@ export class MethodEntries {
     return this.copy(src, this.mem.load(this.w(src, ME_DEFINED_CLASS)), 0);
   }
 
+  /**
+   * METHOD_ENTRY_VISI_SET, as rb_export_method does for a method of klass's own: CRuby sets
+   * the bits in place; here entries are immutable once published, so the table gets a copy
+   * with the new visibility (same definition) after the old one has been invalidated.
+   */
+  withVisibility(src: number, visi: number): number {
+    const me = this.copy(src, this.mem.load(this.w(src, ME_DEFINED_CLASS)), 0);
+    this.mem.store(this.w(me, ME_FLAGS), visi);
+    return me;
+  }
+
+  /** rb_method_entry_clone with a new called_id: `alias_method new old` (rb_alias) in the same class. */
+  aliasOf(src: number, mid: number, owner: number, definedClass: number): number {
+    const me = this.copy(src, definedClass, 0);
+    this.mem.store(this.w(me, ME_CALLED_ID), mid);
+    this.mem.store(this.w(me, ME_OWNER), owner);
+    return me;
+  }
+
   /** rb_method_entry_complement_defined_class: a module's entry made callable through `iclass`. */
   complement(src: number, iclass: number): number {
     return this.copy(src, iclass, METHOD_ENTRY_COMPLEMENTED);
@@ -120,9 +151,9 @@ export class MethodEntries {
   private copy(src: number, definedClass: number, extra: number): number {
     const me = this.alloc();
     const mem = this.mem;
-    for (const f of [ME_CALLED_ID, ME_OWNER, ME_DEF_SERIAL, ME_DEF_TYPE, ME_DEF_ARITY]) mem.store(this.w(me, f), mem.load(this.w(src, f)));
+    for (const f of [ME_CALLED_ID, ME_OWNER, ME_DEF_SERIAL, ME_DEF_TYPE, ME_DEF_ARITY, ME_DEF_ORIG]) mem.store(this.w(me, f), mem.load(this.w(src, f)));
     mem.store(this.w(me, ME_DEFINED_CLASS), definedClass);
-    mem.store(this.w(me, ME_FLAGS), (mem.load(this.w(src, ME_FLAGS)) & METHOD_VISI_PRIVATE) | extra);
+    mem.store(this.w(me, ME_FLAGS), (mem.load(this.w(src, ME_FLAGS)) & METHOD_VISI_MASK) | extra);
     return me;
   }
 
@@ -154,6 +185,15 @@ export class MethodEntries {
   /** def->method_serial: the body a call through this entry runs; 0 (method_missing) for NULL and undef. */
   body(me: number): number {
     return me === 0 || this.undefinedP(me) ? 0 : this.mem.load(this.w(me, ME_DEF_SERIAL));
+  }
+
+  /** METHOD_ENTRY_VISI: 0 public, METHOD_VISI_PRIVATE or METHOD_VISI_PROTECTED. */
+  visi(me: number): number {
+    return this.mem.load(this.w(me, ME_FLAGS)) & METHOD_VISI_MASK;
+  }
+
+  type(me: number): number {
+    return this.mem.load(this.w(me, ME_DEF_TYPE));
   }
 
   /** UNDEFINED_METHOD_ENTRY_P. */

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { Rng } from '../runtime/rng.js';
-import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL } from './call_info.js';
+import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL, VM_CALL_SUPER } from './call_info.js';
 import { MAX_RECV, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
 import type { MethodDef } from './method_entry.js';
 import type { Vm } from './vm.js';
@@ -17,6 +17,8 @@ export interface ProgramSpec {
   /** Share of call sites with 2..4 receiver classes, and with 8..12 (megamorphic). */
   polymorphic?: number;
   megamorphic?: number;
+  /** Share of call sites that are `super` in a method of one class (the site's one receiver class). */
+  superSites?: number;
 }
 
 /** What the program made: class ids by kind, for actors that pick receivers and redefinition targets. */
@@ -63,11 +65,20 @@ function depthOf(parents: readonly number[], c: number): number {
   return d;
 }
 
-/** A random definition: mostly plain methods of 0..2 required arguments, some with an optional one, attr readers, private ones. */
-export function randomDef(rng: Rng): MethodDef {
+/** The arity most definitions of `mid` and most call sites sending it agree on (0..2), as in a real program. */
+export function usualArity(mid: number): number {
+  return mid % 3;
+}
+
+/**
+ * A random definition of `mid`: mostly plain methods of its usual arity, some with an
+ * optional argument or another arity (call sites then raise ArgumentError), attr readers,
+ * private ones.
+ */
+export function randomDef(rng: Rng, mid: number): MethodDef {
   const r = rng.float();
   if (r < 0.1) return { type: VM_METHOD_TYPE_IVAR };
-  return { type: VM_METHOD_TYPE_ISEQ, req: rng.below(3), opt: r < 0.3 ? 1 : 0, private: r > 0.95 };
+  return { type: VM_METHOD_TYPE_ISEQ, req: r < 0.9 ? usualArity(mid) : rng.below(3), opt: r < 0.3 ? 1 : 0, private: r > 0.95 };
 }
 
 /**
@@ -93,20 +104,26 @@ export function buildProgram(vm: Vm, spec: ProgramSpec, rng: Rng): ProgramInfo {
   for (let m = 0; m < spec.modules; m++) {
     const mod = tree.defineModule();
     modules.push(mod);
-    for (let i = 0; i < INCLUDES_PER_MODULE; i++) tree.include(classes[1 + rng.below(classes.length - 1)] ?? classes[0], mod);
+    for (let i = 0; i < INCLUDES_PER_MODULE; i++) vm.include(classes[1 + rng.below(classes.length - 1)] ?? classes[0], mod);
   }
-  for (let mid = 0; mid < Math.ceil((spec.mids * 3) / 4); mid++) vm.defineMethod(classes[0], mid, randomDef(rng));
+  for (let mid = 0; mid < Math.ceil((spec.mids * 3) / 4); mid++) vm.defineMethod(classes[0], mid, randomDef(rng, mid));
   for (const k of [...classes.slice(1), ...modules]) {
-    for (let mid = 0; mid < spec.mids; mid++) if (rng.float() < 0.15) vm.defineMethod(k, mid, randomDef(rng));
+    for (let mid = 0; mid < spec.mids; mid++) if (rng.float() < 0.15) vm.defineMethod(k, mid, randomDef(rng, mid));
   }
   const poly = spec.polymorphic ?? 0.08;
   const mega = spec.megamorphic ?? 0.02;
+  const sup = spec.superSites ?? 0;
   for (let s = 0; s < spec.callsites; s++) {
+    if (rng.float() < sup) {
+      const mid = rng.below(spec.mids);
+      vm.defineCallSite(s, mid, usualArity(mid), VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL | VM_CALL_SUPER, [classes[rng.below(classes.length)]]);
+      continue;
+    }
     const r = rng.float();
     const n = r < mega ? 8 + rng.below(MAX_RECV - 7) : r < mega + poly ? 2 + rng.below(3) : 1;
-    const argc = rng.below(3);
-    const flag = VM_CALL_ARGS_SIMPLE | (rng.float() < 0.2 ? VM_CALL_FCALL : 0);
     const mid = rng.below(spec.mids);
+    const argc = rng.float() < 0.95 ? usualArity(mid) : rng.below(3);
+    const flag = VM_CALL_ARGS_SIMPLE | (rng.float() < 0.2 ? VM_CALL_FCALL : 0);
     vm.defineCallSite(s, mid, argc, flag, Array.from({ length: n }, () => classes[rng.below(classes.length)]));
   }
   return { classes, modules, capacity: programCapacity(spec) };

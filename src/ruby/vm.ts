@@ -16,6 +16,7 @@ import { MethodCache, type MethodCacheRef } from './method_cache.js';
 import { MethodEntries, type MethodDef, type MethodEntriesRef } from './method_entry.js';
 import { SerialCache, type SerialCacheRef } from './serial_cache.js';
 import { DESIGN_CCS, DESIGN_SERIAL, VmMethod } from './vm_method.js';
+import { ClassInclude, SKIP_INCLUDE, SKIP_NONE, SKIP_PREPEND } from './class_include.js';
 
 export const DESIGNS = ['ccs', 'serial-gmc'] as const;
 export type Design = (typeof DESIGNS)[number];
@@ -37,6 +38,8 @@ export interface VmConfig {
   negativeCache: boolean;
   /** Entries of a polymorphic inline cache; 0 or 1: none (CRuby's interpreter has none). */
   pic: number;
+  /** A broken variant: include_modules_at leaves out the invalidation of an include or a prepend. */
+  skipInvalidation?: 'include' | 'prepend';
 }
 
 /** Everything a worker needs to re-attach a VM: plain numbers. */
@@ -62,6 +65,7 @@ export class Vm {
   readonly ccs: CallCaches;
   readonly pcmc: MethodCache;
   readonly method: VmMethod;
+  readonly inclusion: ClassInclude;
   readonly lock: SpinLock;
   readonly barrier: VmBarrier;
   readonly dc = new DebugCounters();
@@ -81,6 +85,8 @@ export class Vm {
     this.ccs = new CallCaches(mem, ref.ccs);
     this.pcmc = new MethodCache(mem, ref.pcmc, this.tree, this.mes, this.ccs, this.dc);
     this.method = new VmMethod(mem, this.tree, this.mes, this.pcmc, this.dc, this.design, ref.header + VM_CLASS_SERIAL);
+    const skip = ref.config.skipInvalidation === 'include' ? SKIP_INCLUDE : ref.config.skipInvalidation === 'prepend' ? SKIP_PREPEND : SKIP_NONE;
+    this.inclusion = new ClassInclude(this.tree, this.method, this.dc, skip);
     this.lock = new SpinLock(mem, ref.header + VM_LOCK);
     this.barrier = new VmBarrier(mem, this.barrierRef());
   }
@@ -168,6 +174,31 @@ export class Vm {
   /** `remove_method :m` in klass, under the VM lock: 0, or -ENOENT (NameError) when klass does not define it. */
   removeMethod(klass: number, mid: number): number {
     return this.underLock(() => this.method.rb_remove_method(klass, mid));
+  }
+
+  /** `klass.include(module)` (a class or a module), under the VM lock: 0, or -EINVAL (ArgumentError: cyclic include). */
+  include(klass: number, module: number): number {
+    return this.underLock(() => this.inclusion.rb_include_module(klass, module));
+  }
+
+  /** `klass.prepend(module)` (a class), under the VM lock: 0, or -EINVAL (ArgumentError: cyclic prepend). */
+  prepend(klass: number, module: number): number {
+    return this.underLock(() => this.inclusion.rb_prepend_module(klass, module));
+  }
+
+  /** `private :m` / `protected :m` / `public :m` in klass, under the VM lock: 0, or -ENOENT (NameError). */
+  setVisibility(klass: number, mid: number, visi: 'public' | 'private' | 'protected'): number {
+    return this.underLock(() => this.method.rb_export_method(klass, mid, { private: visi === 'private', protected: visi === 'protected' }));
+  }
+
+  /** `alias_method new, old` in klass, under the VM lock: 0, or -ENOENT (NameError). */
+  alias(klass: number, mid: number, old: number): number {
+    return this.underLock(() => this.method.rb_alias(klass, mid, old));
+  }
+
+  /** `refine klass do def m ... end end` with no `using`: a REFINED entry in klass, under the VM lock. */
+  refine(klass: number, mid: number): number {
+    return this.underLock(() => this.method.rb_add_refined_method_entry(klass, mid));
   }
 
   /** Run a definition change holding the VM lock (released even when it throws on misuse). */

@@ -1,13 +1,19 @@
 import type { Mem } from '../shm/mem.js';
-import { VM_CALL_GENERAL, VM_CALL_METHOD_MISSING, vm_call_handler } from './call_handler.js';
+import { CI_EMBED_FLAG_SHFT, VM_CALL_FCALL, vm_ci_flag } from './call_info.js';
 import {
-  DC_CC_POOL_EXHAUSTED, DC_MC_INLINE_HIT, DC_MC_INLINE_MISS_INVALIDATED, DC_MC_INLINE_MISS_KLASS, DC_METHOD_MISSING,
-  DC_PIC_HIT, DC_PIC_MEGAMORPHIC, DC_PIC_NEW,
+  CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING, VM_CALL_ARITY_ERROR, VM_CALL_GENERAL, VM_CALL_IVAR, VM_CALL_METHOD_MISSING, VM_CALL_PROTECTED,
+  VM_CALL_REFINED, VM_CALL_ZSUPER, vm_call_arity, vm_call_handler,
+} from './call_handler.js';
+import {
+  DC_ARGUMENT_ERROR, DC_CALL_PROTECTED, DC_CALL_REFINED, DC_CALL_ZSUPER, DC_CC_POOL_EXHAUSTED, DC_MC_INLINE_HIT, DC_MC_INLINE_MISS_INVALIDATED,
+  DC_MC_INLINE_MISS_KLASS, DC_METHOD_MISSING, DC_PIC_HIT, DC_PIC_MEGAMORPHIC, DC_PIC_NEW, DC_SUPER_CALL,
 } from './debug_counters.js';
 import {
-  CC_CALL, CC_CME, CC_GEN, CC_IMEMO, CC_KLASS, CC_WORDS, EMPTY_CC, IMEMO_PIC, METHOD_ENTRY_INVALIDATED, ME_DEF_SERIAL, ME_FLAGS,
-  ME_WORDS, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, S_CI, S_MID, S_PIC_OVERFLOW,
+  CC_CALL, CC_CME, CC_GEN, CC_IMEMO, CC_KLASS, CC_WORDS, EMPTY_CC, IMEMO_PIC, METHOD_ENTRY_INVALIDATED, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_CALLED_ID, ME_DEFINED_CLASS, ME_DEF_SERIAL,
+  ME_FLAGS, ME_OWNER, ME_WORDS, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, S_CI, S_MID, S_PIC_OVERFLOW, VM_METHOD_TYPE_REFINED,
+  VM_METHOD_TYPE_ZSUPER,
 } from './layout.js';
+import { resolveMethod, visibleEntry } from './method_lookup.js';
 import { NO_CC } from './method_cache.js';
 import type { SerialCache } from './serial_cache.js';
 import { DESIGN_SERIAL } from './vm_method.js';
@@ -25,6 +31,14 @@ import type { Vm } from './vm.js';
 export class Guild {
   cc = EMPTY_CC;
   gen = 0;
+  /**
+   * The frame of the last body that ran: its entry and the record it was found in (an
+   * origin or an iclass for a module's method). `super` in that body searches from the
+   * record's superclass (vm_search_normal_superclass). 0 after method_missing or an error.
+   */
+  frameMe = 0;
+  /** -1: the origin of frameMe's defined class, worked out on demand (the fast path does not). */
+  frameAt = 0;
   private readonly mem: Mem;
   private readonly ccBase: number;
   private readonly meBase: number;
@@ -49,14 +63,59 @@ export class Guild {
     this.pic = vm.config.pic > 1 ? vm.config.pic : 0;
   }
 
-  /** Send the call at `site` to a receiver of class `klass`; returns the body that ran (def serial; 0: method_missing). */
-  call(site: number, klass: number): number {
-    if (this.serial !== null) {
-      const me = this.serial.search(site, klass, this.mem.load(this.vm.siteWord(site, S_MID)));
-      const body = this.vm.mes.body(me);
-      return body === 0 ? this.methodMissing() : body;
+  /**
+   * Send the call at `site` to a receiver of class `klass` from a caller whose self is an
+   * instance of `self` (0: none in the tree; only the protected check reads it). Returns
+   * the body that ran (def serial), CALL_METHOD_MISSING (0) or CALL_ARGUMENT_ERROR (-1).
+   */
+  call(site: number, klass: number, self = 0): number {
+    if (this.serial !== null) return this.callSerial(site, klass, self);
+    return this.pic !== 0 ? this.callPic(site, klass, self) : this.viaCc(this.loadCd(site), site, klass, self);
+  }
+
+  /**
+   * `super` at `site` in the body of the last frame (frameAt): vm_search_super_method. The
+   * site's CC is keyed by the superclass record (an iclass, an origin or a class), so a
+   * super site in a module's method sees one class per ancestry it is called through.
+   */
+  callSuper(site: number, frameAt: number, self = 0): number {
+    this.vm.dc.v[DC_SUPER_CALL]++;
+    const klass = frameAt <= 0 ? 0 : this.vm.tree.superOf(frameAt);
+    if (klass === 0) {
+      // No superclass: nothing is read from any slot (the empty CC's generation never moves).
+      this.cc = EMPTY_CC;
+      if (this.stamp) this.gen = this.mem.load(this.ccBase + EMPTY_CC * CC_WORDS + CC_GEN);
+      return this.methodMissing();
     }
-    return this.pic !== 0 ? this.callPic(site, klass) : this.callMono(site, klass);
+    return this.call(site, klass, self);
+  }
+
+  /** The record the last body was found in (where its `super` searches on from): call right after the call. */
+  frame(): number {
+    if (this.frameAt === -1) this.frameAt = this.vm.tree.origin(this.vm.mes.field(this.frameMe, ME_DEFINED_CLASS));
+    return this.frameAt;
+  }
+
+  /** The replaced design: the serial-keyed caches give a raw entry; ZSUPER and REFINED ones resolve on a fresh walk. */
+  private callSerial(site: number, klass: number, self: number): number {
+    const mid = this.mem.load(this.vm.siteWord(site, S_MID));
+    const me = this.serial!.search(site, klass, mid);
+    const mes = this.vm.mes;
+    if (me === 0 || mes.undefinedP(me)) return this.methodMissing();
+    const ciLo = this.mem.load(this.vm.siteWord(site, S_CI));
+    const call = vm_call_handler(mes, me, ciLo);
+    if (call <= VM_CALL_IVAR) {
+      this.frameMe = me;
+      this.frameAt = mes.field(me, ME_DEFINED_CLASS) === 0 ? 0 : -1;
+      if (this.frameAt === 0) {
+        this.vm.tree.searchMethod(klass, mid);
+        this.frameAt = this.vm.tree.definedClass;
+      }
+      return mes.field(me, ME_DEF_SERIAL);
+    }
+    const t = mes.type(me);
+    const found = t === VM_METHOD_TYPE_ZSUPER || t === VM_METHOD_TYPE_REFINED ? this.vm.tree.searchMethod(klass, mid) : me;
+    return this.callSlow(call, found, this.vm.tree.definedClass, ciLo, self);
   }
 
   /** cd->cc: the one load of the site's cache word (and its generation, for the reuse oracle). */
@@ -65,11 +124,6 @@ export class Guild {
     this.cc = cc;
     if (this.stamp) this.gen = this.mem.load(this.ccBase + cc * CC_WORDS + CC_GEN);
     return cc;
-  }
-
-  /** vm_search_method_fastpath with a monomorphic inline cache, as CRuby's interpreter has. */
-  private callMono(site: number, klass: number): number {
-    return this.viaCc(this.loadCd(site), site, klass);
   }
 
   /**
@@ -81,28 +135,28 @@ export class Guild {
    * version load synchronises with it) sees the bit, and one that overlaps it may run
    * either body, which is what the linearisability oracle allows.
    */
-  private viaCc(cc: number, site: number, klass: number): number {
+  private viaCc(cc: number, site: number, klass: number, self: number): number {
     const mem = this.mem;
     const w = this.ccBase + cc * CC_WORDS;
     if (mem.read(w + CC_KLASS) === klass) {
       const cme = mem.read(w + CC_CME);
       if ((mem.read(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) === 0) {
         this.vm.dc.v[DC_MC_INLINE_HIT]++;
-        return this.invoke(cc, cme, site);
+        return this.invoke(cc, cme, site, self);
       }
       this.vm.dc.v[DC_MC_INLINE_MISS_INVALIDATED]++;
     } else {
       this.vm.dc.v[DC_MC_INLINE_MISS_KLASS]++;
     }
-    return this.slowpath(site, klass, cc);
+    return this.slowpath(site, klass, cc, self);
   }
 
   /** Beyond CRuby: the site's word may hold a PIC, a tuple of CCs for different classes. */
-  private callPic(site: number, klass: number): number {
+  private callPic(site: number, klass: number, self: number): number {
     const mem = this.mem;
     const p = this.loadCd(site);
     const pw = this.ccBase + p * CC_WORDS;
-    if (mem.load(pw + CC_IMEMO) !== IMEMO_PIC) return this.viaCc(p, site, klass);
+    if (mem.load(pw + CC_IMEMO) !== IMEMO_PIC) return this.viaCc(p, site, klass, self);
     for (let i = 0; i < this.pic; i++) {
       const cc = mem.load(pw + PIC_ENTRY0 + i);
       if (cc === 0) break;
@@ -111,14 +165,14 @@ export class Guild {
       const cme = mem.load(w + CC_CME);
       if ((mem.read(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) !== 0) break;
       this.vm.dc.v[DC_PIC_HIT]++;
-      return this.invoke(cc, cme, site);
+      return this.invoke(cc, cme, site, self);
     }
     this.vm.dc.v[DC_MC_INLINE_MISS_KLASS]++;
-    return this.slowpath(site, klass, p);
+    return this.slowpath(site, klass, p, self);
   }
 
   /** vm_search_method_slowpath0: vm_search_cc under the VM lock, then publish with one store. */
-  private slowpath(site: number, klass: number, old: number): number {
+  private slowpath(site: number, klass: number, old: number, self: number): number {
     const { mem, vm } = this;
     const ciLo = mem.load(vm.siteWord(site, S_CI));
     const mid = mem.load(vm.siteWord(site, S_MID));
@@ -131,14 +185,14 @@ export class Guild {
       vm.requestGc();
       const cme = vm.pcmc.lastCme;
       vm.lock.unlock();
-      return cme === 0 ? this.methodMissing() : vm.mes.body(cme);
+      return this.invoke(EMPTY_CC, cme, site, self);
     }
     if (this.pic !== 0 && cc !== EMPTY_CC) publish = this.picWith(site, cc, old);
     vm.lock.unlock();
     if (cc !== EMPTY_CC || this.pic === 0) mem.store(vm.siteWord(site, S_CD_CC), publish);
     this.cc = cc;
     if (this.stamp) this.gen = mem.load(this.ccBase + cc * CC_WORDS + CC_GEN);
-    return this.invoke(cc, mem.load(this.ccBase + cc * CC_WORDS + CC_CME), site);
+    return this.invoke(cc, mem.load(this.ccBase + cc * CC_WORDS + CC_CME), site, self);
   }
 
   /**
@@ -185,8 +239,12 @@ export class Guild {
     return k !== 0 && k !== klass && !this.vm.mes.invalidated(ccs.cme(x));
   }
 
-  /** The call handler: vm_call_general picks the fast path on first use and stores it (see call_handler.ts). */
-  private invoke(cc: number, cme: number, site: number): number {
+  /**
+   * The call handler: vm_call_general picks the fast path on first use and stores it (see
+   * call_handler.ts); a handler up to vm_call_ivar runs the body, the rest go the slow way.
+   * The EMPTY_CC (and an uncached call's) handler is worked out each time and not stored.
+   */
+  private invoke(cc: number, cme: number, site: number, self: number): number {
     const mem = this.mem;
     const w = this.ccBase + cc * CC_WORDS + CC_CALL;
     // cc->call_ is filled in lazily by whichever guild calls first; either value dispatches correctly.
@@ -195,16 +253,62 @@ export class Guild {
       call = vm_call_handler(this.vm.mes, cme, mem.load(this.sites + site * SITE_WORDS + S_CI));
       if (cc !== EMPTY_CC) mem.store(w, call);
     }
-    if (call === VM_CALL_METHOD_MISSING) {
-      if (cme === 0) return this.methodMissing();
-      this.vm.dc.v[DC_METHOD_MISSING]++;
+    if (call <= VM_CALL_IVAR) {
+      this.frameMe = cme;
+      this.frameAt = -1;
+      return mem.read(this.meBase + cme * ME_WORDS + ME_DEF_SERIAL);
     }
-    return mem.read(this.meBase + cme * ME_WORDS + ME_DEF_SERIAL);
+    const at = cme === 0 ? 0 : this.vm.tree.origin(mem.read(this.meBase + cme * ME_WORDS + ME_DEFINED_CLASS));
+    return this.callSlow(call, cme, at, mem.load(this.sites + site * SITE_WORDS + S_CI), self);
+  }
+
+  /**
+   * What does not run a body straight away: method_missing, ArgumentError, the protected
+   * check against self's class (vm_defined_class_for_protected_call: the method's owner),
+   * and ZSUPER / REFINED entries, resolved per call under the VM lock (a search).
+   */
+  private callSlow(handler: number, cme: number, at: number, ciLo: number, self: number): number {
+    const { vm } = this;
+    const { mes, tree } = vm;
+    let call = handler;
+    if (call === VM_CALL_PROTECTED) {
+      vm.dc.v[DC_CALL_PROTECTED]++;
+      if (!tree.kindOf(self, mes.field(cme, ME_OWNER))) return this.methodMissing();
+      call = vm_call_handler(mes, cme, ciLo | (VM_CALL_FCALL << CI_EMBED_FLAG_SHFT));
+    }
+    let target = cme;
+    let rec = at;
+    if (call === VM_CALL_ZSUPER || call === VM_CALL_REFINED) {
+      vm.dc.v[call === VM_CALL_ZSUPER ? DC_CALL_ZSUPER : DC_CALL_REFINED]++;
+      const mid = mes.field(cme, ME_CALLED_ID);
+      vm.lock.lock(vm.owner);
+      // vm_call_refined checks the visibility of what it resolves to; a ZSUPER entry's own was checked.
+      const visible = call === VM_CALL_REFINED ? visibleEntry(tree, mes, cme, at, mid) : cme;
+      target = resolveMethod(tree, mes, cme, at, mid);
+      rec = tree.definedClass;
+      vm.lock.unlock();
+      if (target === 0) return this.methodMissing();
+      if (call === VM_CALL_REFINED && (vm_ci_flag(ciLo) & VM_CALL_FCALL) === 0) {
+        const visi = mes.visi(visible);
+        if (visi === METHOD_VISI_PRIVATE || (visi === METHOD_VISI_PROTECTED && !tree.kindOf(self, mes.field(visible, ME_OWNER)))) return this.methodMissing();
+      }
+      call = vm_call_arity(mes, target, ciLo);
+    }
+    if (call === VM_CALL_METHOD_MISSING) return this.methodMissing();
+    if (call === VM_CALL_ARITY_ERROR) {
+      vm.dc.v[DC_ARGUMENT_ERROR]++;
+      this.frameMe = this.frameAt = 0;
+      return CALL_ARGUMENT_ERROR;
+    }
+    this.frameMe = target;
+    this.frameAt = rec;
+    return mes.field(target, ME_DEF_SERIAL);
   }
 
   private methodMissing(): number {
     this.vm.dc.v[DC_METHOD_MISSING]++;
-    return 0;
+    this.frameMe = this.frameAt = 0;
+    return CALL_METHOD_MISSING;
   }
 
   /** True when the slot the last call read still has the generation it had when read (with `stamp`). */

@@ -1,7 +1,8 @@
 import type { Params } from '../lab/params.js';
 import type { OutcomeCount } from '../lab/report.js';
 import type { CheckResult, Scenario } from '../lab/scenario.js';
-import { Arena } from '../shm/arena.js';
+import { imageTooLarge } from '../lab/engine-params.js';
+import { ARENA_MAX_BYTES, Arena } from '../shm/arena.js';
 import { C_CUSTOM, counterWord, lastOpName } from '../shm/counters.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { allocControl, controlBytes, type ControlLayout } from './control.js';
@@ -50,6 +51,7 @@ export class Machine {
     const bytes = scenario.imageBytes(params) + controlBytes(roles.length, scenario.outcomes.length) +
       (typeof extraBytes === 'function' ? extraBytes(roles.length) : extraBytes) + 4096 +
       (history ? historyWords(roles.length, history.words) * 4 + 64 : 0);
+    if (bytes > ARENA_MAX_BYTES) throw imageTooLarge(scenario, params, bytes);
     this.arena = Arena.create(bytes);
     this.mem = new AtomicsMem(this.arena.sab);
     this.roles = roles;

@@ -1,5 +1,6 @@
 import { Pktmbuf } from '../dpdk/mbuf.js';
 import { MBUF_VARIANT_NONE, MBUF_VARIANT_PLAIN_REFCNT } from '../dpdk/mbuf_layout.js';
+import { attachMempool, attachRing } from '../dpdk/eal.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
 import { ringFlags } from '../dpdk/ring_layout.js';
@@ -54,8 +55,9 @@ const poolSize = (p: P) => p.mbufs * 3 + p.lcores * (Math.ceil(p.cache * 1.5) + 
 const ringCount = (p: P) => Math.max(64, 2 ** Math.ceil(Math.log2(p.mbufs * p.maxRefs + 1)));
 
 function attach(ctx: ActorContext<P, State>): { mp: Mempool; pm: Pktmbuf; ring: Ring } {
-  const mp = new Mempool(ctx.mem, ctx.state.pool, ctx.actor, ctx.actor);
-  return { mp, pm: new Pktmbuf(ctx.mem, [mp]), ring: new Ring(ctx.mem, ctx.state.ring) };
+  // The pool and the ring are found by name in the image (rte_mempool_lookup, rte_ring_lookup).
+  const mp = attachMempool(ctx.arena, ctx.mem, ctx.state.pool, ctx.actor, ctx.actor);
+  return { mp, pm: new Pktmbuf(ctx.mem, [mp]), ring: attachRing(ctx.arena, ctx.mem, ctx.state.ring) };
 }
 
 function main(ctx: ActorContext<P, State>): void {

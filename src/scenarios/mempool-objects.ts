@@ -1,5 +1,6 @@
 import { BAG_GET } from '../lab/history/specs/bag.js';
 import type { Mempool } from '../dpdk/mempool.js';
+import type { PoolInitView } from '../dpdk/mempool_config.js';
 import { type OutcomeSpec, Violations } from '../lab/scenario.js';
 import type { ActorContext } from '../runtime/context.js';
 import type { Mem } from '../shm/mem.js';
@@ -31,7 +32,7 @@ export const OBJECT_OUTCOMES: readonly OutcomeSpec[] = [
 ];
 
 /** obj_init for such pools: every word of the object the free pattern. */
-export function freePatternInit(mem: Mem, words: number): (mp: Mempool, obj: number) => void {
+export function freePatternInit(mem: Mem, words: number): (mp: PoolInitView, obj: number) => void {
   return (_mp, obj) => {
     for (let w = 0; w < words; w++) mem.store(obj + w, FREE_PATTERN);
   };

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { attachMempool } from '../dpdk/eal.js';
 import { Mempool, type MempoolConfig, type MempoolRef } from '../dpdk/mempool.js';
 import { CACHE_ALGOS, type CacheAlgoName } from '../dpdk/mempool_layout.js';
 import {
@@ -64,7 +65,8 @@ function lcoreRole(ctx: ActorContext<P, State>): void {
   const { mem, state: s, params: p } = ctx;
   // shared-lcore-id: every worker believes it is lcore 0, as two threads registered with one id would.
   const lcore = p.variant === 'shared-lcore-id' ? 0 : ctx.actor;
-  const mp = new Mempool(mem, s.pool, lcore, ctx.actor);
+  // Each lcore finds the pool by name in the image (rte_mempool_lookup).
+  const mp = attachMempool(ctx.arena, mem, s.pool, lcore, ctx.actor);
   const stamp = stampOf(ctx.actor);
   const buf = new Int32Array(p.bulk);
   const owned = new Int32Array(p.bulk);
@@ -99,7 +101,7 @@ export const mempoolStress = defineScenario<P, State>({
     { name: 'lcores', type: 'int', default: 4, min: 1, max: 64, help: 'lcores (worker threads), each with its own cache' },
     { name: 'n', type: 'int', default: 0, min: 0, max: 1 << 22, help: 'objects in the pool (0: lcores x (1.5 x cache + bulk) + bulk, at least 64)' },
     { name: 'cache', type: 'int', default: 256, min: 0, max: 4096, help: 'per-lcore cache size (0: no caches; at most 512)' },
-    { name: 'cacheAlgo', type: 'choice', default: 'classic', choices: CACHE_ALGOS, help: 'cache algorithm: classic (22.11-25.11) or v26 (26.07)' },
+    { name: 'cacheAlgo', type: 'choice', default: 'classic', choices: CACHE_ALGOS, help: 'cache algorithm: classic (22.11-26.03) or v26 (26.07)' },
     { name: 'bulk', type: 'int', default: 32, min: 1, max: 1024, help: 'largest bulk per get; each get takes 1..bulk' },
     { name: 'ops', type: 'choice', default: 'ring_mp_mc', choices: MEMPOOL_OPS_NAMES, help: 'mempool backend (ops name)' },
     { name: 'eltSize', type: 'int', default: 64, min: 4, max: 4096, help: 'object size in bytes' },

@@ -1,14 +1,18 @@
-import { ConfigError, ENOENT } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { defineScenario, type OracleResult, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
 import { Rng } from '../runtime/rng.js';
 import { DebugCounters } from '../ruby/debug_counters.js';
+import { roundCapa } from '../ruby/id_table.js';
 import {
   DISPATCH_OK, DISPATCH_STALE, DISPATCH_UNVERIFIABLE, DISPATCH_WRONG, DefLog, type DefLogRef,
 } from '../ruby/deflog.js';
-import { CC_IMEMO, EMPTY_CC, IMEMO_FREE, IMEMO_PIC, PIC_ENTRY0, PIC_MAX, S_CD_CC, S_MID } from '../ruby/layout.js';
-import { buildProgram, checkParents, hotSite, programCapacity, randomDef, type ProgramSpec } from '../ruby/program.js';
+import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING } from '../ruby/call_handler.js';
+import { VM_CALL_SUPER, vm_ci_flag } from '../ruby/call_info.js';
+import { CC_IMEMO, EMPTY_CC, IMEMO_FREE, IMEMO_PIC, PIC_ENTRY0, PIC_MAX, S_CD_CC, S_CI, S_MID } from '../ruby/layout.js';
+import { buildProgram, checkParents, hotSite, programCapacity, type ProgramSpec } from '../ruby/program.js';
+import { REDEFINE_COUNTERS, redefineOne } from './method-cache-redefine.js';
 import { auditSerialCaches } from '../ruby/serial_cache.js';
 import { DESIGNS, Vm, type Design, type VmConfig, type VmRef } from '../ruby/vm.js';
 import { Guild } from '../ruby/vm_insnhelper.js';
@@ -30,14 +34,13 @@ const O_UNVERIFIABLE = 2;
 const O_STALE = 3;
 const O_WRONG = 4;
 const O_REUSED = 5;
+const O_ARGUMENT_ERROR = 6;
 
 const K_CALLS = 0;
-const K_REDEFINED = 1;
-const K_REMOVED = 2;
-const K_NAME_ERROR = 3;
 const K_COLLECTIONS = 4;
 const K_FREED = 5;
-const K_UNDEFINED = 6;
+/** Records the redefiner may add by include and prepend (iclasses, origins). */
+const SHAPE_RESERVE = 512;
 
 /** Outcomes are added to the shared histogram in batches: an atomic add per call would cost as much as the call. */
 const FLUSH_EVERY = 1024;
@@ -51,7 +54,7 @@ interface State {
 
 type P = Params & {
   guilds: number; classes: number; depth: number; modules: number; methods: number; callsites: number;
-  redefineRate: number; design: Design; negativeCache: boolean; pic: number; polymorphic: number; megamorphic: number;
+  redefineRate: number; design: Design; negativeCache: boolean; pic: number; polymorphic: number; megamorphic: number; superSites: number;
   tree: string; variant: string;
   duration: number; seed: number;
 };
@@ -66,12 +69,12 @@ function parents(p: P): number[] | undefined {
 function spec(p: P): ProgramSpec {
   return {
     classes: p.classes, depth: p.depth, modules: p.modules, mids: p.methods, callsites: p.callsites, parents: parents(p),
-    polymorphic: p.polymorphic, megamorphic: p.megamorphic,
+    polymorphic: p.polymorphic, megamorphic: p.megamorphic, superSites: p.superSites,
   };
 }
 
 function vmConfig(p: P): VmConfig {
-  const capacity = programCapacity(spec(p));
+  const capacity = programCapacity(spec(p)) + SHAPE_RESERVE;
   const pic = p.pic > 1 ? p.pic : 1;
   return {
     capacity,
@@ -85,6 +88,7 @@ function vmConfig(p: P): VmConfig {
     sharedSerial: p.variant === 'inplace-imc',
     negativeCache: p.negativeCache,
     pic: p.pic,
+    skipInvalidation: p.variant === 'include-no-invalidate' ? 'include' : p.variant === 'prepend-no-invalidate' ? 'prepend' : undefined,
   };
 }
 
@@ -92,10 +96,11 @@ function guild(ctx: ActorContext<P, State>): unknown {
   const { mem, state: s, rng } = ctx;
   const vm = new Vm(mem, s.vm, ctx.actor);
   const g = new Guild(vm, ctx.actorsOf('guild').indexOf(ctx.actor));
-  const log = new DefLog(mem, s.deflog);
+  const log = new DefLog(mem, s.deflog, vm.mes);
   const sites = vm.config.sites;
   let ok = 0;
   let missing = 0;
+  let argError = 0;
   let batch = 0;
   const seen: string[] = [];
   while (!ctx.stopped()) {
@@ -105,32 +110,37 @@ function guild(ctx: ActorContext<P, State>): unknown {
     const site = hotSite(sites, rng.float());
     const klass = vm.receiver(site, rng.below(vm.receivers(site)));
     const mid = mem.load(vm.siteWord(site, S_MID));
+    const ciLo = mem.load(vm.siteWord(site, S_CI));
     const v0 = log.version();
     ctx.begin();
-    const body = g.call(site, klass);
+    // A super site is `super` in a method of class klass: found in klass's origin, it searches on above it.
+    const body = (vm_ci_flag(ciLo) & VM_CALL_SUPER) !== 0 ? g.callSuper(site, vm.tree.origin(klass)) : g.call(site, klass);
     ctx.end();
     const v1 = log.version();
     if (!g.genIntact()) ctx.outcome(O_REUSED);
-    const verdict = log.check(klass, mid, body, v0, v1);
+    const verdict = log.check(klass, mid, ciLo, body, v0, v1);
     if (verdict === DISPATCH_OK) {
-      if (body === 0) missing++;
+      if (body === CALL_METHOD_MISSING) missing++;
+      else if (body === CALL_ARGUMENT_ERROR) argError++;
       else ok++;
     } else {
       ctx.outcome(verdict === DISPATCH_STALE ? O_STALE : verdict === DISPATCH_WRONG ? O_WRONG : O_UNVERIFIABLE);
       if (verdict !== DISPATCH_UNVERIFIABLE && seen.length < 5) {
-        seen.push(`${verdict === DISPATCH_STALE ? 'stale' : 'wrong'}: site ${site} ${vm.tree.nameOf(klass)}#m${mid} ran body ${body} (cc ${g.cc}) in versions ${v0}..${v1}; ${log.describe(klass, mid)}`);
+        seen.push(`${verdict === DISPATCH_STALE ? 'stale' : 'wrong'}: site ${site} ${vm.tree.nameOf(klass)}#m${mid} returned ${body} (cc ${g.cc}) in versions ${v0}..${v1}; ${log.describe(klass, mid, ciLo)}`);
       }
     }
     if (++batch === FLUSH_EVERY) {
       ctx.outcome(O_OK, ok);
       ctx.outcome(O_METHOD_MISSING, missing);
+      ctx.outcome(O_ARGUMENT_ERROR, argError);
       ctx.count(K_CALLS, batch);
       ctx.done(batch);
-      ok = missing = batch = 0;
+      ok = missing = argError = batch = 0;
     }
   }
   ctx.outcome(O_OK, ok);
   ctx.outcome(O_METHOD_MISSING, missing);
+  ctx.outcome(O_ARGUMENT_ERROR, argError);
   ctx.count(K_CALLS, batch);
   ctx.done(batch);
   vm.barrier.leave();
@@ -141,21 +151,25 @@ function guild(ctx: ActorContext<P, State>): unknown {
 function redefiner(ctx: ActorContext<P, State>): unknown {
   const { mem, state: s, params: p, rng } = ctx;
   const vm = new Vm(mem, s.vm, ctx.actor);
-  const log = new DefLog(mem, s.deflog);
+  const log = new DefLog(mem, s.deflog, vm.mes);
   const stopWorld = p.variant !== 'no-barrier';
   const interval = p.redefineRate > 0 ? 1000 / p.redefineRate : Infinity;
-  const targets = [...s.classes, ...s.modules];
   // Room a redefinition may need in the entry pool: the new entry, a clone, complemented copies.
   const margin = vm.tree.capacity + 2;
+  // Room in the id_table pool: a few tables grown (a definition and the clones it makes).
+  const tableMargin = 8 * (1 + 2 * roundCapa(vm.tree.mids + (vm.tree.mids >> 1)));
   let next = performance.now() + interval;
   let sinceCollect = 0;
   let gcMs = 0;
   const hasCcs = s.vm.serial === null;
   while (!ctx.stopFlag()) {
     const now = performance.now();
-    if (now >= next && !vm.mes.full(margin)) {
+    if (now >= next && !vm.mes.full(margin) && !vm.tree.ids.full(tableMargin)) {
       ctx.op(OP_REDEFINE);
-      redefineOne(ctx, vm, log, targets, rng);
+      log.begin();
+      const mid = redefineOne(vm, rng, s.classes, s.modules, (k) => ctx.count(k));
+      log.commit(vm.tree, vm.mes, mid);
+      ctx.done(1);
       sinceCollect++;
       // Catch up after a stall, but never in a burst longer than a second's worth.
       next = Math.max(next + interval, now - 1000);
@@ -179,26 +193,6 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
   return { debug: vm.dc.toJSON(), stops: vm.barrier.stops, stopWaitMs: vm.barrier.waitMs, gcMs, lockWaits: vm.lock.stats.waits };
 }
 
-/** Define, overwrite, remove or undef one method, bracketed in the definition log as one linearisable change. */
-function redefineOne(ctx: ActorContext<P, State>, vm: Vm, log: DefLog, targets: number[], rng: Rng): void {
-  const klass = targets[rng.below(targets.length)];
-  const mid = rng.below(vm.tree.mids);
-  const r = rng.float();
-  log.begin();
-  if (r < 0.25) {
-    if (vm.removeMethod(klass, mid) === -ENOENT) ctx.count(K_NAME_ERROR);
-    else ctx.count(K_REMOVED);
-  } else if (r < 0.35) {
-    if (vm.undefMethod(klass, mid) === -ENOENT) ctx.count(K_NAME_ERROR);
-    else ctx.count(K_UNDEFINED);
-  } else {
-    vm.defineMethod(klass, mid, randomDef(rng));
-    ctx.count(K_REDEFINED);
-  }
-  log.commit(vm.tree, vm.mes, mid);
-  ctx.done(1);
-}
-
 export const methodCache = defineScenario<P, State>({
   name: 'method-cache',
   summary: 'Ruby Guilds: disposable call caches and per-class method caches under parallel calls and redefinitions (Feature #16614)',
@@ -218,22 +212,26 @@ export const methodCache = defineScenario<P, State>({
     { name: 'pic', type: 'int', default: 0, min: 0, max: PIC_MAX, help: `polymorphic inline cache entries per site (0: monomorphic, as CRuby; 2..${PIC_MAX})` },
     { name: 'polymorphic', type: 'number', default: 0.08, min: 0, max: 1, help: 'share of call sites that see 2..4 receiver classes' },
     { name: 'megamorphic', type: 'number', default: 0.02, min: 0, max: 1, help: 'share of call sites that see 8..12 receiver classes' },
+    { name: 'superSites', type: 'number', default: 0.05, min: 0, max: 1, help: 'share of call sites that are `super` in a method of one class (vm_search_super_method)' },
     { name: 'tree', type: 'string', default: '', help: 'parents of classes 2..N, comma-separated (default: a random tree)' },
   ],
   variants: [
     { name: 'correct', summary: 'the chosen design as it must run among parallel guilds' },
     { name: 'inplace-imc', summary: "the serial design's inline and global caches shared by every guild and filled in place (Ruby 2.x's order, plain stores)" },
     { name: 'no-barrier', summary: 'reclaims dropped call caches without stopping the guilds at a safepoint' },
+    { name: 'include-no-invalidate', summary: "include links the iclass without clearing the caches its module's methods shadow (the model's old bug)" },
+    { name: 'prepend-no-invalidate', summary: 'prepend links the iclass without clearing the class\'s caches for the module\'s methods' },
   ],
   outcomes: [
     { id: 'ok', grade: 'ACCEPTABLE', description: 'ran a body that was the lookup result at some instant during the call' },
-    { id: 'method-missing', grade: 'ACCEPTABLE', description: 'no method at some instant during the call: method_missing ran' },
+    { id: 'method-missing', grade: 'ACCEPTABLE', description: 'no method (or a private one without FCALL) at some instant during the call: method_missing ran' },
     { id: 'unverifiable', grade: 'ACCEPTABLE_INTERESTING', description: 'the call overlapped more redefinitions of its (class, mid) than the log keeps' },
     { id: 'stale', grade: 'FORBIDDEN', description: 'ran a body that a redefinition published before the call started had replaced' },
     { id: 'wrong-dispatch', grade: 'FORBIDDEN', description: 'ran a body that was never the lookup result for its receiver class and mid' },
     { id: 'reused-cc-read', grade: 'FORBIDDEN', description: 'read a call-cache slot that was reclaimed and reused meanwhile (its generation moved)' },
+    { id: 'argument-error', grade: 'ACCEPTABLE', description: 'the method found at some instant during the call takes another number of arguments: ArgumentError' },
   ],
-  counters: ['calls', 'redefined', 'removed', 'name-errors', 'collections', 'slots-freed', 'undefined'],
+  counters: [...REDEFINE_COUNTERS],
   opNames: ['start', 'call', 'redefine', 'collect'],
   validate(p) {
     if (p.pic === 1) throw new ConfigError('--pic', 'a PIC of one entry is the monomorphic cache', `0, or 2 to ${PIC_MAX}`);
@@ -249,7 +247,7 @@ export const methodCache = defineScenario<P, State>({
     parents(p);
   },
   imageBytes(p) {
-    return (Vm.words(vmConfig(p)) + DefLog.words(programCapacity(spec(p)), p.methods)) * 4 + 65536;
+    return (Vm.words(vmConfig(p)) + DefLog.words(vmConfig(p).capacity, p.methods)) * 4 + 65536;
   },
   actors(p) {
     return [...Array<string>(p.guilds).fill('guild'), 'redefiner'];
@@ -257,7 +255,7 @@ export const methodCache = defineScenario<P, State>({
   setup(arena, mem, p) {
     const vm = Vm.create(arena, mem, vmConfig(p));
     const info = buildProgram(vm, spec(p), new Rng(p.seed));
-    const deflog = new DefLog(mem, DefLog.create(arena, vm.tree.capacity, p.methods));
+    const deflog = new DefLog(mem, DefLog.create(arena, vm.tree.capacity, p.methods), vm.mes);
     deflog.init(vm.tree, vm.mes);
     return { vm: vm.ref, deflog: deflog.ref, classes: info.classes, modules: info.modules };
   },
@@ -281,9 +279,10 @@ export const methodCache = defineScenario<P, State>({
         const k = vm.ccs.klass(cc);
         const cme = vm.ccs.cme(cc);
         if (k === 0 || vm.mes.invalidated(cme)) continue;
-        const truth = DefLog.truth(vm.tree, vm.mes, k, mem.load(vm.siteWord(site, S_MID)));
-        if (vm.mes.body(cme) !== truth) {
-          cached.push({ message: `valid CC ${cc} for ${vm.tree.nameOf(k)} runs body ${vm.mes.body(cme)}, but a lookup finds ${truth}`, where: `site ${site}` });
+        // The entry a search finds now (ZSUPER and REFINED ones as they stand: the CC holds them so).
+        const now = vm.tree.searchMethod(k, mem.load(vm.siteWord(site, S_MID)));
+        if (vm.mes.body(cme) !== vm.mes.body(now) || vm.mes.visi(cme) !== vm.mes.visi(now)) {
+          cached.push({ message: `valid CC ${cc} for ${vm.tree.nameOf(k)} holds definition ${vm.mes.body(cme)}, but a lookup finds ${vm.mes.body(now)} (visibility ${vm.mes.visi(cme)} / ${vm.mes.visi(now)})`, where: `site ${site}` });
         }
       }
     }
@@ -301,7 +300,7 @@ export const methodCache = defineScenario<P, State>({
     const red = results[roles.indexOf('redefiner')] as { stops?: number; stopWaitMs?: number; gcMs?: number } | null;
     const per1k = (x: number | undefined) => (calls > 0 ? (((x ?? 0) * 1000) / calls).toFixed(2) : '0');
     const notes = [
-      `calls ${calls}: mc_inline_hit ${dbg.mc_inline_hit ?? 0}, mc_inline_miss_klass ${dbg.mc_inline_miss_klass ?? 0}, mc_inline_miss_invalidated ${dbg.mc_inline_miss_invalidated ?? 0}, pic_hit ${dbg.pic_hit ?? 0}, serial_imc_hit ${dbg.serial_imc_hit ?? 0}`,
+      `calls ${calls}: mc_inline_hit ${dbg.mc_inline_hit ?? 0}, mc_inline_miss_klass ${dbg.mc_inline_miss_klass ?? 0}, mc_inline_miss_invalidated ${dbg.mc_inline_miss_invalidated ?? 0}, pic_hit ${dbg.pic_hit ?? 0}, serial_imc_hit ${dbg.serial_imc_hit ?? 0}, super_call ${dbg.super_call ?? 0}`,
       `cc_new ${dbg.cc_new ?? 0} (${per1k(dbg.cc_new)} per 1000 calls, ${vm.config.sites} call sites), cc_found_in_ccs ${dbg.cc_found_in_ccs ?? 0}, search_method ${dbg.search_method ?? 0}, method_missing ${dbg.method_missing ?? 0}`,
       `invalidations: leaf ${dbg.cc_invalidate_leaf ?? 0} (ccs ${dbg.cc_invalidate_leaf_ccs ?? 0}), tree ${dbg.cc_invalidate_tree ?? 0} (cme ${dbg.cc_invalidate_tree_cme ?? 0}), negative ${dbg.cc_invalidate_negative ?? 0}, serial bumps ${dbg.serial_bump ?? 0}`,
       `pCMC: ${sizes.ccs} ccs with ${sizes.entries} CC entries in ${sizes.classes} classes (most in one class: ${sizes.maxPerClass}); bounded by ${vm.tree.used - 1} records x ${vm.tree.mids} mids x 8 shapes`,

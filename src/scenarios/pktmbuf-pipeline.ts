@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { Pktmbuf } from '../dpdk/mbuf.js';
 import { M_DYNFIELD1, M_DYNFIELD2, M_PORT } from '../dpdk/mbuf_layout.js';
+import { attachMempool, attachRing } from '../dpdk/eal.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
 import { ringFlags } from '../dpdk/ring_layout.js';
@@ -72,8 +73,9 @@ const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 10
 const pattern = (seq: number, i: number) => (seq * 31 + i * 7) & 0xff;
 
 function attach(ctx: ActorContext<P, State>) {
-  const mp = new Mempool(ctx.mem, ctx.state.pool, ctx.actor, ctx.actor);
-  return { mp, pm: new Pktmbuf(ctx.mem, [mp]), toWorkers: new Ring(ctx.mem, ctx.state.toWorkers), toTx: new Ring(ctx.mem, ctx.state.toTx) };
+  // The pool and both rings are found by name in the image (rte_mempool_lookup, rte_ring_lookup).
+  const mp = attachMempool(ctx.arena, ctx.mem, ctx.state.pool, ctx.actor, ctx.actor);
+  return { mp, pm: new Pktmbuf(ctx.mem, [mp]), toWorkers: attachRing(ctx.arena, ctx.mem, ctx.state.toWorkers), toTx: attachRing(ctx.arena, ctx.mem, ctx.state.toTx) };
 }
 
 function rx(ctx: ActorContext<P, State>): void {
@@ -159,11 +161,12 @@ function worker(ctx: ActorContext<P, State>): void {
       const m = inb[i];
       out[k++] = m;
       latency.add(pm.field(m, M_DYNFIELD1), now);
-      if (pm.read(m, 0, HDR, hdr) === null || hdr[12] !== 0x08 || hdr[23] !== 17) {
+      const h = pm.read(m, 0, HDR, hdr);
+      if (h === null || h[12] !== 0x08 || h[23] !== 17) {
         ctx.outcome(O_CORRUPT);
         continue;
       }
-      if (hdr[30] !== 224) continue;
+      if (h[30] !== 224) continue;
       // Multicast: a second reference for the second port. The broken variant sends the same mbuf twice.
       if (p.variant === 'no-clone') {
         out[k++] = m;
@@ -216,8 +219,9 @@ function tx(ctx: ActorContext<P, State>): void {
       if (pm.check(m, true) !== null) ctx.outcome(O_BAD_MBUF);
       latency.add(pm.field(m, M_DYNFIELD1), now);
       const seq = pm.field(m, M_DYNFIELD2);
-      let intact = pm.read(m, HDR, p.payload, payload) !== null;
-      for (let k = 0; intact && k < p.payload; k++) intact = payload[k] === pattern(seq, k);
+      const data = pm.read(m, HDR, p.payload, payload);
+      let intact = data !== null;
+      for (let k = 0; data !== null && intact && k < p.payload; k++) intact = data[k] === pattern(seq, k);
       ctx.outcome(intact ? O_OK : O_CORRUPT);
     }
     ctx.begin();

@@ -205,7 +205,7 @@ export const ringStress = defineScenario<P, RingStressState>({
   params: [
     { name: 'prod', type: 'choice', default: 'MP', choices: PROD_MODES, help: 'producer sync mode' },
     { name: 'cons', type: 'choice', default: 'MC', choices: CONS_MODES, help: 'consumer sync mode' },
-    { name: 'count', type: 'int', default: 1024, min: 1, max: 2 ** 31, help: 'ring slots (a power of two unless --exact)' },
+    { name: 'count', type: 'int', default: 1024, min: 1, max: 2 ** 30, allowed: Ring.COUNT_ALLOWED, help: 'ring slots (a power of two unless --exact)' },
     { name: 'exact', type: 'bool', default: false, help: 'RING_F_EXACT_SZ: capacity is exactly --count' },
     { name: 'bulk', type: 'int', default: 32, min: 1, max: 4096, help: 'objects per enqueue/dequeue call' },
     { name: 'burst', type: 'bool', default: false, help: 'burst calls of random size 1..bulk instead of bulk' },

@@ -1,6 +1,9 @@
 import { MemraceError } from '../errors.js';
 
 /** Bytes in a cache line; every region starts on one so that actors never share a line by accident. */
+/** The largest image: word indexes are 32-bit, and V8 caps one SharedArrayBuffer near here. */
+export const ARENA_MAX_BYTES = 2 ** 31;
+
 export const CACHE_LINE = 64;
 /** 32-bit words in a cache line. */
 export const LINE_WORDS = CACHE_LINE / 4;
@@ -49,7 +52,7 @@ export class Arena {
 
   /** A fresh, zeroed image of `bytes` (rounded up to a cache line). Untouched pages cost no RAM. */
   static create(bytes: number): Arena {
-    if (!Number.isInteger(bytes) || bytes <= 0 || bytes > 2 ** 31) {
+    if (!Number.isInteger(bytes) || bytes <= 0 || bytes > ARENA_MAX_BYTES) {
       throw new MemraceError('E_LAYOUT', `arena size ${bytes} bytes is not an integer in 1..2^31`);
     }
     // The first line is never handed out: word 0 can then stand for NULL in any structure.

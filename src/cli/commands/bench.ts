@@ -8,7 +8,7 @@ import { OutputFile } from '../output-file.js';
 
 export function renderSuite(r: SuiteResult): string {
   const m = table(['measurement', 'ops/s', 'ns/op', 'note']);
-  for (const x of r.measurements) m.push([x.name, human(x.opsPerSec), ns(x.nsPerOp), x.note ?? '']);
+  for (const x of r.measurements) m.push([x.name, x.untimed ? '-' : human(x.opsPerSec), x.untimed ? '-' : ns(x.nsPerOp), x.note ?? '']);
   const t = table(['target', 'ratio', 'bound', 'met']);
   for (const x of r.targets) t.push([x.name, `${x.ratio.toFixed(2)}x`, `${x.atMost ? '<=' : '>='} ${x.bound}x`, met(x) ? 'yes' : 'NO']);
   return `${r.suite} (${r.cpus} CPUs)\n${m.toString()}\n${t.toString()}`;

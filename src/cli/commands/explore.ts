@@ -11,14 +11,15 @@ import { envInfo, forbiddenOutcomes } from '../../lab/report.js';
 import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
-import { OutputFile } from '../output-file.js';
+import { OutputFile, outputDir } from '../output-file.js';
+import { EXIT_INTERRUPTED, onInterrupt } from '../interrupt.js';
 
 /** The exploration as plain data: the failing run without its image. */
 function exploreJson(r: ExploreResult) {
   const f = r.failure;
   return {
     scenario: r.scenario, params: r.params, strategy: r.strategy, iterations: r.iterations, exhausted: r.exhausted,
-    outOfTime: r.outOfTime, elapsedMs: Math.round(r.elapsedMs), coverage: r.coverage, env: envInfo(),
+    outOfTime: r.outOfTime, interrupted: r.interrupted === true, elapsedMs: Math.round(r.elapsedMs), coverage: r.coverage, env: envInfo(),
     failure: f && {
       ...f.run.failure!, file: f.file, iteration: f.schedule.iteration, steps: f.run.steps, decisions: f.schedule.decisions,
       sequential: f.schedule.sequential, shrunk: f.schedule.shrunk, dataSeed: f.schedule.dataSeed,
@@ -41,7 +42,7 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
   const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy} depth=${e.depth} ops=${e.ops} seed=${e.seed}${e.pinSeed ? ' (pinned)' : ''}${e.check !== 'none' ? ` check=${e.check}` : ''}${e.memory !== 'sc' ? ` memory=${e.memory}` : ''}; ${shown}`];
   const secs = (r.elapsedMs / 1000).toFixed(1);
   if (!r.failure) {
-    const why = r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
+    const why = r.interrupted ? 'interrupted' : r.exhausted ? 'every schedule within the bound was tried' : r.outOfTime ? 'the time budget ran out' : 'iterations spent';
     out.push(`no failing schedule in ${r.iterations} iteration(s), ${secs}s (${why})`);
   } else {
     const { run, schedule, file, shrunk } = r.failure;
@@ -74,8 +75,10 @@ export function registerExplore(program: Command): void {
     action: async (scenario, opts, values) => {
       const json = OutputFile.of('--json', opts.json);
       const html = OutputFile.of('--html', opts.html);
+      const failuresDir = outputDir('--failures', opts.failures === undefined ? 'failures' : String(opts.failures));
       const e = resolveDetOptions(opts);
       const bar = countBar(`explore ${scenario.name}`, e.iterations);
+      const interrupt = onInterrupt('the exploration');
       let turns = 0;
       const r = await explore({
         scenario: scenario.name,
@@ -83,7 +86,8 @@ export function registerExplore(program: Command): void {
         ...e,
         seed: opts.seed === undefined ? undefined : e.seed,
         timeBudgetMs: e.timeBudget ? commandBudget(opts.timeBudget) : undefined,
-        failuresDir: opts.failures === undefined ? undefined : String(opts.failures),
+        failuresDir,
+        signal: interrupt.signal,
         onIteration: (it, run) => bar.update(it + 1, `${(turns += run.steps)} turns`),
       }).finally(() => bar.stop());
       process.stdout.write(exploreLines(r, e.iterations).join('\n') + '\n');
@@ -93,6 +97,8 @@ export function registerExplore(program: Command): void {
         const { run, schedule } = r.failure;
         html.write(replayHtml({ schedule, run, trace: traceOf(run), reproduced: true }));
       }
+      interrupt.dispose();
+      if (r.interrupted && !r.failure) process.exitCode = EXIT_INTERRUPTED;
     },
   });
 }

@@ -1,21 +1,30 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { parseSize } from '../../lab/params.js';
 import { ConfigError } from '../../errors.js';
+import { parseSize } from '../../lab/params.js';
 import { PAGE_SIZE } from '../../kernel/mmzone.js';
 import { DEFAULT_TASKS, Userland } from '../../kernel/userland.js';
 import { SHELL_HELP, shellLine, sysctl } from '../shell-commands.js';
 
-/** The simulated machine: sizes of any magnitude (pages by division, never a 32-bit shift). */
+/** The most RAM or swap a simulated machine takes. */
+const MAX_BYTES = 2 ** 40;
+
+/** Pages of a size option, of any magnitude up to 1T (by division, never a 32-bit shift). */
+function pagesOf(flag: string, text: string): number {
+  const bytes = parseSize(flag, text);
+  if (bytes > MAX_BYTES) throw new ConfigError(flag, `${text} is more than this machine models`, 'up to 1T');
+  return Math.floor(bytes / PAGE_SIZE);
+}
+
+/** The simulated machine: its RAM must hold the default tasks' resident pages and 4M free. */
 function userland(opts: { mem: string; swap: string; nodes?: string }): Userland {
-  const pages = (field: string, text: string) => Math.floor(parseSize(field, text) / PAGE_SIZE);
-  const ram = pages('--mem', opts.mem);
+  const ram = pagesOf('--mem', opts.mem);
   const used = DEFAULT_TASKS.reduce((s, t) => s + (t.rssAnon ?? 0) + (t.rssFile ?? 0) + (t.rssShmem ?? 0), 0);
   const atLeast = Math.ceil(((used + 1024) * PAGE_SIZE) / 2 ** 20);
-  if (ram <= used + 1024) throw new ConfigError('--mem', `'${opts.mem}' does not hold the default tasks' ${used} resident pages and 4M free`, `a size of at least ${atLeast}M`);
+  if (ram <= used + 1024) throw new ConfigError('--mem', `${opts.mem} cannot hold the default tasks' ${used} resident pages and 4M free`, `${atLeast}M to 1T`);
   const nodes = Number(opts.nodes ?? '1');
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 8) throw new ConfigError('--nodes', `'${opts.nodes}' is not a node count`, 'an integer from 1 to 8');
-  return new Userland(ram, pages('--swap', opts.swap), DEFAULT_TASKS, nodes);
+  return new Userland(ram, pagesOf('--swap', opts.swap), DEFAULT_TASKS, nodes);
 }
 
 /**

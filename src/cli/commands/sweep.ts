@@ -9,6 +9,7 @@ import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
 import { commandBudget } from './run.js';
 import { OutputFile } from '../output-file.js';
+import { EXIT_INTERRUPTED, onInterrupt } from '../interrupt.js';
 
 export function registerSweep(program: Command): void {
   registerScenarioCommand(program, {
@@ -34,15 +35,19 @@ export function registerSweep(program: Command): void {
       const series = (opts.param as string[]).map(parseSeries);
       const values = parseRange(flagOf(axis), String(rawAxis));
       const bar = countBar(`sweep ${scenario.name}`, values.length * Math.max(1, series.reduce((n, s) => n * s.values.length, 1)) * runs);
+      const timeBudgetMs = commandBudget(opts.timeBudget);
+      const interrupt = onInterrupt('the sweep');
       const r = await sweep({
-        scenario: scenario.name, params: given, axis: { name: axis, values }, series, runs,
-        timeBudgetMs: commandBudget(opts.timeBudget),
+        scenario: scenario.name, params: given, axis: { name: axis, values }, series, runs, timeBudgetMs,
         onRun: (done, _total, label) => bar.update(done, label),
+        signal: interrupt.signal,
       }).finally(() => bar.stop());
       process.stdout.write(renderSweep(r) + '\n');
       json?.write(JSON.stringify(r, null, 2) + '\n');
       html?.write(sweepHtml(r));
-      if (r.points.some((p) => p.verdicts.includes('fail'))) process.exitCode = 1;
+      interrupt.dispose();
+      if (r.interrupted) process.exitCode = EXIT_INTERRUPTED;
+      else if (r.points.some((p) => p.verdicts.includes('fail'))) process.exitCode = 1;
     },
   });
 }

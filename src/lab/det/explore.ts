@@ -26,6 +26,8 @@ export interface ExploreOptions extends Partial<Omit<DetEngineOptions, 'strategy
   timeBudgetMs?: number;
   /** Where failing schedules are saved. @default ./failures */
   failuresDir?: string;
+  /** Aborting it ends the exploration after the current iteration. */
+  signal?: AbortSignal;
   /** Called after each iteration. */
   onIteration?: (it: number, run: DetRun) => void;
 }
@@ -50,6 +52,8 @@ export interface ExploreResult {
   exhausted: boolean;
   /** The time budget ended the exploration. */
   outOfTime: boolean;
+  /** Ctrl-C or SIGTERM ended it. */
+  interrupted?: boolean;
   elapsedMs: number;
   coverage: CoverageReport;
   /** The first failing run, its (shrunk) schedule and the file it was saved to. */
@@ -115,6 +119,10 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   };
   try {
     for (let it = 0; it < e.iterations; it++) {
+      if (o.signal?.aborted) {
+        result.interrupted = true;
+        break;
+      }
       if (left() < MIN_ITERATION_MS) {
         result.outOfTime = true;
         break;

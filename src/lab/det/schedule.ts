@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { MemraceError } from '../../errors.js';
@@ -105,6 +105,8 @@ const fail = (file: string, why: string) => new MemraceError('E_SCHEDULE', `--sc
  */
 export function readSchedule(file: string, scenario: string): ScheduleFile {
   if (!existsSync(file)) throw fail(file, 'no such file');
+  // A directory, FIFO or device is refused unread: reading a FIFO nobody writes never returns.
+  if (!statSync(file).isFile()) throw fail(file, 'not a regular file');
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));

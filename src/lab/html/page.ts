@@ -6,7 +6,8 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:
 td:first-child,th:first-child,table.kv td,table.kv th{text-align:left}.pass{color:#2e7d32}.fail{color:#c62828;font-weight:bold}
 svg.chart{display:block;margin:12px 0;max-width:100%;height:auto}svg .title{font-weight:bold;font-size:13px}
 svg .axis,svg .tick,svg .val{font-size:11px;fill:#444}svg .rule{stroke:#333}svg .grid{stroke:#eee}
-svg .whisker{stroke-width:1.5}svg rect.hot{stroke:#000;stroke-width:1.5}.scroll{overflow-x:auto}
+svg .whisker{stroke-width:1.5}svg rect.hot{stroke:#000;stroke-width:1.5}.scroll{overflow-x:auto;border:1px solid #eee}.scroll svg.chart{max-width:none;margin:0}
+.legend{font-size:12px;color:#444;margin:-4px 0 12px}tr.hot td{background:#fde0dd}.turn{font-family:monospace}
 pre{background:#f8f8f8;padding:8px;overflow:auto;max-height:480px;font-size:12px}.muted{color:#777}`;
 
 /*

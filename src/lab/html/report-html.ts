@@ -14,7 +14,7 @@ export const GRADE_COLORS: Record<Grade, string> = {
 export function outcomeChart(outcomes: Report['outcomes']): string {
   const bars: Bar[] = outcomes.map((o) => ({ label: o.outcome, value: o.count, color: GRADE_COLORS[o.grade], note: `${o.grade}: ${o.description}` }));
   const legend = (Object.entries(GRADE_COLORS) as Array<[Grade, string]>).map(([g, c]) => `<span style="color:${c}">■</span> ${g}`).join(' &nbsp; ');
-  return barChart('outcomes', 'Outcomes observed', bars, { yLabel: 'count', xLabel: 'outcome', log: true }) + `<p class="muted">${legend}</p>`;
+  return barChart('outcomes', 'Outcomes observed', bars, { yLabel: 'count', xLabel: 'outcome', log: true }) + `<p class="legend">${legend}</p>`;
 }
 
 /** The latency histogram over the non-empty log2 buckets. */
@@ -35,7 +35,8 @@ const ROLE_COLORS = ['#1f77b4', '#6baed6', '#636363', '#9ecae1'];
 function actorChart(r: Report): string {
   const roles = [...new Set(r.roles)];
   const bars: Bar[] = r.perActor.map((a) => ({ label: `a${a.actor}`, value: a.opsPerSec, color: ROLE_COLORS[roles.indexOf(a.role) % ROLE_COLORS.length], note: a.role }));
-  return barChart('actors', 'Throughput per actor (colour: role)', bars, { yLabel: 'ops/s', xLabel: 'actor' });
+  const legend = roles.map((role, i) => `<span style="color:${ROLE_COLORS[i % ROLE_COLORS.length]}">■</span> ${esc(role)}`).join(' &nbsp; ');
+  return barChart('actors', 'Throughput per actor (colour: role)', bars, { yLabel: 'ops/s', xLabel: 'actor' }) + `<p class="legend">${legend}</p>`;
 }
 
 /** One latency histogram per role, where the report has per-actor histograms. */
@@ -49,7 +50,7 @@ function roleLatency(r: Report): string[] {
 
 /** The run report as one self-contained page. */
 export function reportHtml(r: Report): string {
-  const verdict = `<p class="${r.verdict}">verdict: ${r.verdict.toUpperCase()}${r.stoppedEarly ? ' (stopped early)' : ''}</p>`;
+  const verdict = `<p class="${r.verdict}">verdict: ${r.verdict.toUpperCase()}${r.interrupted ? ' (interrupted)' : r.stoppedEarly ? ' (stopped early)' : ''}</p>`;
   const params = Object.entries(r.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   const summary = htmlTable(['field', 'value'], [
     ['scenario', `${r.scenario} [${r.variant}]`], ['seed', r.seed], ['parameters', params],

@@ -20,7 +20,7 @@ export function sweepHtml(r: SweepReport): string {
     ? [
         lineChart('throughput', `Throughput against ${r.axis} (median, min..max)`, bySetting(r, (p) => ({ y: p.opsPerSec.median, lo: p.opsPerSec.min, hi: p.opsPerSec.max })), { yLabel: 'ops/s', xLabel: r.axis }),
         lineChart('efficiency', `Scaling efficiency against the first ${r.axis}`, bySetting(r, (p) => (p.efficiency === null ? null : { y: p.efficiency })), { yLabel: 'efficiency (1 = perfect)', xLabel: r.axis }),
-        lineChart('latency', 'p99 latency (median of runs)', bySetting(r, (p) => ({ y: p.latencyNs.p99 })), { yLabel: 'ns', xLabel: r.axis }),
+        lineChart('latency', 'p99 latency (median of runs)', bySetting(r, (p) => ({ y: p.latencyNs.p99 })), { yLabel: 'p99 latency', xLabel: r.axis, format: ns }),
       ]
     : ['<p class="muted">The axis is not numeric: see the table.</p>'];
   const rows = r.points.map((p) => [

@@ -1,0 +1,139 @@
+import { EINVAL, MemraceError } from '../errors.js';
+import type { ClassTree } from './class_tree.js';
+import { DC_ICLASS_NEW, DC_INCLUDE_INVALIDATE, DC_ORIGIN_NEW, DC_PREPEND_INVALIDATE, type DebugCounters } from './debug_counters.js';
+import { T_CLASS, T_ICLASS, T_MODULE } from './layout.js';
+import { DESIGN_SERIAL, type VmMethod } from './vm_method.js';
+
+/** Broken variants: which invalidation include_modules_at leaves out. */
+export const SKIP_NONE = 0;
+export const SKIP_INCLUDE = 1;
+export const SKIP_PREPEND = 2;
+
+/**
+ * class.c's include and prepend: iclasses linked into ancestries, origins, and the
+ * invalidation include_modules_at does before it links each iclass (rb_clear_method_cache
+ * for every method of the module: on the superclass above the insertion point for an
+ * include, on the class itself for a prepend). The caller holds the VM lock. Returns 0, or
+ * -EINVAL for a cyclic include or prepend (Ruby's ArgumentError).
+ */
+export class ClassInclude {
+  constructor(
+    private readonly tree: ClassTree,
+    private readonly method: VmMethod,
+    private readonly dc: DebugCounters,
+    private readonly skip: number,
+  ) {}
+
+  /** rb_include_module: into klass, then (klass a module) into every ancestry that already includes klass. */
+  rb_include_module(klass: number, module: number): number {
+    const { tree } = this;
+    this.checkIncludable(klass, module);
+    if (this.include_modules_at(klass, tree.origin(klass), module, true) < 0) return -EINVAL;
+    if (tree.typeOf(klass) === T_MODULE) {
+      const users: number[] = [];
+      for (let ic = tree.firstSubclass(klass); ic !== 0; ic = tree.nextModuleSub(ic)) users.push(ic);
+      for (const ic of users) {
+        let already = false;
+        for (let w = ic; w !== 0 && !already; w = tree.superOf(w)) already = tree.typeOf(w) === T_ICLASS && tree.moduleOf(w) === module;
+        if (!already) this.include_modules_at(ic, tree.origin(ic), module, true);
+      }
+    }
+    this.serialBump(klass);
+    return 0;
+  }
+
+  /** rb_prepend_module: klass gets an origin (ensure_origin) and the module goes between klass and it. Classes only. */
+  rb_prepend_module(klass: number, module: number): number {
+    const { tree } = this;
+    this.checkIncludable(klass, module);
+    if (tree.typeOf(klass) !== T_CLASS) throw new MemraceError('E_USAGE', `prepend into a module (${tree.nameOf(klass)}) is not modelled; prepend into a class`);
+    if (this.moduleInSuperChain(klass, module)) return -EINVAL;
+    if (tree.ensureOrigin(klass).created) this.dc.v[DC_ORIGIN_NEW]++;
+    this.include_modules_at(klass, klass, module, false);
+    this.serialBump(klass);
+    return 0;
+  }
+
+  private checkIncludable(klass: number, module: number): void {
+    this.tree.check(klass, 'class');
+    this.tree.check(module, 'module', T_MODULE);
+    if (this.tree.typeOf(klass) === T_ICLASS) throw new MemraceError('E_USAGE', `${this.tree.nameOf(klass)} is an iclass: include into its class or module`);
+  }
+
+  /** module_in_super_chain: klass's own table is in module's ancestry (a cycle). */
+  private moduleInSuperChain(klass: number, module: number): boolean {
+    const own = this.tree.moduleOf(this.tree.origin(klass));
+    for (let m = module; m !== 0; m = this.tree.superOf(m)) if (this.tree.moduleOf(m) === own) return true;
+    return false;
+  }
+
+  /**
+   * do_include_modules_at: for the module and each module in its ancestry, skip it when
+   * klass's ancestry has it already (an include: anywhere; a prepend: before the origin),
+   * else clear the caches its methods may shadow and link a new iclass after `c`.
+   */
+  private include_modules_at(klass: number, c0: number, module: number, searchSuper: boolean): number {
+    const { tree } = this;
+    if (searchSuper && this.moduleInSuperChain(klass, module)) return -1;
+    const klassOrigin = tree.origin(klass);
+    let c = c0;
+    let changed = 0;
+    for (let m = module; m !== 0; m = tree.superOf(m)) {
+      let cSeen = klass === c;
+      let superclassSeen = false;
+      let skip = false;
+      if (klassOrigin !== c || searchSuper) {
+        for (let p = tree.superOf(klass); p !== 0; p = tree.superOf(p)) {
+          if (klassOrigin === p && !searchSuper) break;
+          if (c === p) cSeen = true;
+          const t = tree.typeOf(p);
+          if (t === T_ICLASS && tree.moduleOf(p) === tree.moduleOf(m)) {
+            if (!superclassSeen && cSeen) c = p;
+            skip = true;
+            break;
+          }
+          if (t === T_CLASS) superclassSeen = true;
+        }
+      }
+      if (skip) continue;
+      const superClass = tree.superOf(c);
+      if (this.clearShadowed(klass, superClass, m, searchSuper)) changed = 1;
+      const iclass = tree.rb_include_class_new(m, superClass, klass);
+      this.dc.v[DC_ICLASS_NEW]++;
+      tree.rb_class_set_super(c, iclass);
+      c = iclass;
+    }
+    return changed;
+  }
+
+  /**
+   * "invalidate inline method cache": every method of the module may now shadow what a
+   * lookup found above the insertion point, so each is cleared where that lookup starts.
+   * Returns whether the module has methods.
+   */
+  private clearShadowed(klass: number, superClass: number, m: number, include: boolean): boolean {
+    const { tree, method } = this;
+    const owner = tree.moduleOf(m);
+    // Into a root class (no superclass) CRuby clears nothing: no call can have cached a
+    // method above it. The model's negative cache serves calls (CRuby's serves respond_to?
+    // and check_funcall), and it may hold "no such method" for the module's methods: so the
+    // class itself is cleared then, which ends those answers.
+    const target = include ? (superClass !== 0 || !this.method.negativeCacheOn() ? superClass : klass) : klass;
+    const clear =
+      method.design !== DESIGN_SERIAL && target !== 0 && tree.typeOf(target) !== T_MODULE && this.skip !== (include ? SKIP_INCLUDE : SKIP_PREPEND);
+    const mids: number[] = [];
+    tree.forEachMethod(owner, (mid) => mids.push(mid));
+    if (clear) {
+      for (const mid of mids) {
+        method.rb_clear_method_cache(target, mid);
+        this.dc.v[include ? DC_INCLUDE_INVALIDATE : DC_PREPEND_INVALIDATE]++;
+      }
+    }
+    return mids.length > 0;
+  }
+
+  /** The serial design: a fresh serial for klass's subtree (a module: every ancestry that includes it). */
+  private serialBump(klass: number): void {
+    if (this.method.design === DESIGN_SERIAL) this.method.bumpSerials(klass);
+  }
+}

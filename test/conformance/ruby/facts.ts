@@ -1,0 +1,35 @@
+import type { Body } from '../../../src/ruby/index.js';
+
+/**
+ * A conformance fact: class definitions, calls and their expected results, as one upstream
+ * test states them, replayed through the model (run.ts). Facts only: no upstream code.
+ */
+export type Expected = string[] | 'NoMethodError' | 'ArgumentError' | 'TypeError' | 'NameError';
+export type Step =
+  | ['class', string, string?]
+  | ['module', string]
+  | ['def', string, string, string, Partial<Body>?]
+  | ['include' | 'prepend', string, string]
+  | ['private' | 'public' | 'protected', string, string]
+  | ['alias', string, string, string]
+  | ['undef' | 'remove' | 'refine', string, string]
+  /** A definition step that raises (NameError, ArgumentError) instead of changing anything. */
+  | ['raises', 'NameError' | 'ArgumentError', Step]
+  /** recv.method(args) with an explicit receiver; `fcall` for a call without one; `self` for protected. */
+  | ['call', string, string, Expected, { args?: number; fcall?: boolean; self?: string; site?: string }?]
+  | ['send' | 'public_send', string, string, Expected, number?]
+  | ['respond_to', string, string, boolean, boolean?]
+  | ['bind_call', string, string, string, Expected]
+  | ['ancestors', string, string[]];
+
+export interface Fact {
+  /** The upstream test (name, or what it asserts). */
+  name: string;
+  steps: Step[];
+}
+
+export interface FactFile {
+  /** Path in its repository: ruby/ruby or ruby/spec. */
+  upstream: string;
+  facts: Fact[];
+}
