@@ -69,7 +69,7 @@ describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
     expect(r.exhausted).toBe(true);
   });
 
-  it('DFS with one preemption finds the no-tail-wait bug (a pause is a free yield, so spin loops stay cheap)', async () => {
+  it('DFS with one preemption finds the no-tail-wait bug (spin loops cost no preemption: see det-decide.test.ts)', async () => {
     const r = await explore({ scenario: 'ring-stress', params: { ...tiny, ops: 2, variant: 'no-tail-wait' }, strategy: 'dfs', depth: 1, iterations: 1000, failuresDir: dir() });
     expect(r.failure?.run.failure?.kind).toBe('forbidden');
   });

@@ -7,12 +7,22 @@ import { Pktmbuf } from '../src/dpdk/mbuf.js';
 import { M_NB_SEGS, M_PKT_LEN, M_REFCNT, RTE_MBUF_F_INDIRECT, M_OL_FLAGS } from '../src/dpdk/mbuf_layout.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
+import type { Mempool } from '../src/dpdk/mempool.js';
 
 function setup(n = 16, cfg: Parameters<typeof Pktmbuf.pool_create>[4] = {}) {
   const arena = Arena.create(Pktmbuf.pool_memsize(n, cfg) + (1 << 16));
   const mem = new AtomicsMem(arena.sab);
   const mp = Pktmbuf.pool_create(arena, mem, 'mbufs', n, cfg);
   return { arena, mem, mp, pm: new Pktmbuf(mem, [mp]) };
+}
+
+/**
+ * Every object back, each exactly once: full() alone cannot say so, since avail_count
+ * clamps to the size and a double free still reads full.
+ */
+function allBack(mp: Mempool): void {
+  expect(mp.conservation(0)).toEqual([]);
+  expect(mp.audit()).toEqual([]);
 }
 
 const bytes = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
@@ -25,7 +35,17 @@ describe('pktmbuf pool and allocation (test_mbuf.c)', () => {
     expect([pm.headroom(m), pm.tailroom(m), pm.pkt_len(m), pm.data_len(m), pm.nb_segs(m), pm.next(m), pm.refcnt_read(m)]).toEqual([128, 2048, 0, 0, 1, 0, 1]);
     expect(pm.check(m, true)).toBeNull();
     pm.free(m);
+    allBack(mp);
+  });
+
+  it('a double free reads as full (avail_count clamps to the size), and the exact count and the audit both name it', () => {
+    const { pm, mp } = setup(4);
+    const a = pm.raw_alloc(mp);
+    pm.raw_free(a);
+    pm.raw_free(a);
     expect(mp.full()).toBe(true);
+    expect(mp.conservation(0).map((v) => v.message).join('\n')).toMatch(/5/);
+    expect(mp.audit().map((v) => v.message)).toContain('object 0 is free twice (again in the common pool (ring_mp_mc))');
   });
 
   it('alloc returns NULL (0) on an empty pool; alloc_bulk is all or nothing; raw_free puts back', () => {
@@ -80,7 +100,7 @@ describe('pktmbuf data operations', () => {
     expect(pm.append(segs[0], 5)).toBe(pm.mtod(segs[2], 10));
     expect(pm.data_len(segs[2])).toBe(5 + 10);
     pm.free(segs[0]);
-    expect(mp.full()).toBe(true);
+    allBack(mp);
     expect(mp.audit()).toEqual([]);
   });
 
@@ -133,7 +153,7 @@ describe('refcnt, clone, attach, detach', () => {
     pm.free(c1);
     expect(mp.in_use_count()).toBe(2);
     pm.free(c2);
-    expect(mp.full()).toBe(true);
+    allBack(mp);
     expect(mp.audit()).toEqual([]);
   });
 
@@ -145,7 +165,7 @@ describe('refcnt, clone, attach, detach', () => {
     expect(pm.refcnt_read(m)).toBe(4);
     pm.free(c);
     for (let i = 0; i < 3; i++) pm.free(m);
-    expect(mp.full()).toBe(true);
+    allBack(mp);
   });
 
   it('clones one indirect mbuf per segment and undoes a clone that runs out of mbufs', () => {
@@ -186,7 +206,7 @@ describe('refcnt, clone, attach, detach', () => {
     pm.chain(out[0], out[1]);
     const list = Int32Array.of(out[0], 0, out[2], pm.clone(out[3], mp), out[3], out[4], 0, out[5]);
     pm.free_bulk(list, list.length);
-    expect(mp.full()).toBe(true);
+    allBack(mp);
     expect(mp.audit()).toEqual([]);
   });
 
@@ -205,7 +225,8 @@ describe('refcnt, clone, attach, detach', () => {
     for (let i = 0; i < 20; i++) [list[70 + 2 * i], list[71 + 2 * i]] = [fromA[70 + i], fromB[i]];
     list.set(fromB.subarray(20), 110);
     pm.free_bulk(list, list.length);
-    expect([a.full(), b.full()]).toEqual([true, true]);
+    allBack(a);
+    allBack(b);
     expect([...a.audit(), ...b.audit()]).toEqual([]);
   });
 });
@@ -269,6 +290,6 @@ describe('packet bytes are real bytes in the image', () => {
     expect(fromWorker).toEqual([...eth, ...ipv4, ...udp, ...bytes(8, 0x30)]);
     expect(pm.refcnt_read(m)).toBe(1);
     pm.free(m);
-    expect(mp.full()).toBe(true);
+    allBack(mp);
   });
 });

@@ -7,6 +7,9 @@ describe('oom on real workers', () => {
   it('kills processes that run the machine out of memory, never a protected one, and gets every frame back', async () => {
     const r = await runStress({ scenario: 'oom', params: { procs: 4, mem: '16M', chunk: '256K', duration: '1500ms' } });
     expect(r.failures).toEqual([]);
+    // The deadlock oracle ran: a "no killable processes" panic while memhog-1..3 held pages fails the run.
+    expect(r.oracles.map((o) => o.name)).toContain('deadlock-only-when-nothing-killable');
+    expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
     expect(r.verdict).toBe('pass');
     expect(count(r, 'killed')).toBeGreaterThan(0);
     expect(r.notes.join('\n')).toMatch(/Out of memory: Killed process \d+ \(memhog-[1-3]\)/);
@@ -31,7 +34,10 @@ describe('oom on real workers', () => {
     const r = await runStress({ scenario: 'oom', params: { procs: 3, mem: '8M', chunk: '256K', adj: '-1000', duration: '5s' } });
     expect(r.failures).toEqual([]);
     expect(count(r, 'panic')).toBe(1);
-    expect(r.notes.join('\n')).toMatch(/Out of memory and no killable processes\.\.\.\nKernel panic - not syncing: System is deadlocked on memory|System is deadlocked on memory/);
+    // The kernel's two lines, in order, in the first invocation's log (each note indented by two spaces).
+    expect(r.notes.join('\n')).toMatch(/ {2}Out of memory and no killable processes\.\.\.\n {2}Kernel panic - not syncing: System is deadlocked on memory\n/);
+    // Nothing killable held memory: the deadlock oracle agrees with the kernel.
+    expect(r.oracles.find((o) => o.name === 'deadlock-only-when-nothing-killable')?.violations).toEqual([]);
   });
 
   it('catches check-then-charge: racing mallocs pass the mode-2 CommitLimit together', async () => {

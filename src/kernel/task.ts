@@ -46,6 +46,11 @@ export const TF_OOM_VICTIM = 0x10;
 export const TF_VFORK = 0x20;
 /** oom_task_origin: marked to be killed first (swapoff, KSM unmerge). */
 export const TF_OOM_ORIGIN = 0x40;
+/**
+ * fork is filling the slot: taken (no other fork claims it) but not yet alive, so no scan
+ * (select_bad_process, the reaper) sees a half-built task with its predecessor's mm.
+ */
+export const TF_FORKING = 0x100;
 /** The mm's MMF_OOM_SKIP: the reaper is done with it (or gave up). */
 export const MMF_OOM_SKIP = 0x1;
 
@@ -126,13 +131,17 @@ export class TaskTable {
     throw new ConfigError('tasks', `the task table is full (${this.ref.capacity} slots)`, `at most ${this.ref.capacity} tasks`);
   }
 
-  /** fork into slot i if it is free: returns i, or -1 when the slot is taken. */
+  /**
+   * fork into slot i if it is free: returns i, or -1 when the slot is taken. The slot is
+   * claimed as TF_FORKING and published alive only once filled: a killer never chooses the
+   * half-built task, and a mark aimed at the slot's exited predecessor is overwritten.
+   */
   spawnAt(i: number, t: TaskSpec): number {
     if (t.oomScoreAdj !== undefined && (t.oomScoreAdj < OOM_SCORE_ADJ_MIN || t.oomScoreAdj > OOM_SCORE_ADJ_MAX)) {
       throw new ConfigError('oom_score_adj', `${t.oomScoreAdj} is out of range`, '-1000 to 1000');
     }
     {
-      if (this.mem.compareExchange(this.w(i, T_FLAGS), 0, TF_ALIVE) !== 0) return -1;
+      if (this.mem.compareExchange(this.w(i, T_FLAGS), 0, TF_FORKING) !== 0) return -1;
       const flags = TF_ALIVE | (t.kthread ? PF_KTHREAD : 0) | (t.init ? TF_INIT : 0) | (t.vfork ? TF_VFORK : 0) | (t.origin ? TF_OOM_ORIGIN : 0);
       this.set(i, T_PID, t.pid);
       this.set(i, T_PPID, t.ppid ?? 0);

@@ -25,7 +25,8 @@ export function resolveScenarioParams(s: Scenario, given: Record<string, unknown
   const { variant, ...rest } = given;
   const v = (variant as string | undefined) ?? s.variants[0].name;
   if (!s.variants.some((x) => x.name === v)) throw new UnknownNameError('--variant', v, s.variants.map((x) => x.name));
-  const p = resolveParams(paramSpecsOf(s), rest);
+  // The variant's own defaults first; what the caller gave wins.
+  const p = resolveParams(paramSpecsOf(s), { ...s.variants.find((x) => x.name === v)!.defaults, ...rest });
   p.variant = v;
   s.validate?.(p);
   return p;

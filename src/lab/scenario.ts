@@ -48,6 +48,12 @@ export class Violations {
 export interface VariantSpec {
   name: string;
   summary: string;
+  /**
+   * Parameter values this variant runs with unless the user gives them (CLI spellings:
+   * '16M', '5000/s'): the configuration in which the broken variant's race shows at the
+   * default duration, so `memrace run <scenario> --variant <v>` alone catches it.
+   */
+  defaults?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** What `check` sees after every actor has joined: the quiescent image and what actors returned. */

@@ -87,7 +87,7 @@ const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const spread = (xs: readonly number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+export const spread = (xs: readonly number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 function combinations(series: SweepOptions['series']): Array<Record<string, string>> {
   return series.reduce<Array<Record<string, string>>>((acc, s) => acc.flatMap((c) => s.values.map((v) => ({ ...c, [s.name]: v }))), [{}]);

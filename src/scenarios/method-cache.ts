@@ -218,7 +218,11 @@ export const methodCache = defineScenario<P, State>({
   variants: [
     { name: 'correct', summary: 'the chosen design as it must run among parallel guilds' },
     { name: 'inplace-imc', summary: "the serial design's inline and global caches shared by every guild and filled in place (Ruby 2.x's order, plain stores)" },
-    { name: 'no-barrier', summary: 'reclaims dropped call caches without stopping the guilds at a safepoint' },
+    // A small hot program redefined often: dropped call caches are reclaimed while guilds still read them (2 s caught 14 of 20).
+    {
+      name: 'no-barrier', summary: 'reclaims dropped call caches without stopping the guilds at a safepoint',
+      defaults: { callsites: 20, classes: 12, methods: 4, guilds: 3, redefineRate: '5000/s', duration: '6s' },
+    },
     { name: 'include-no-invalidate', summary: "include links the iclass without clearing the caches its module's methods shadow (the model's old bug)" },
     { name: 'prepend-no-invalidate', summary: 'prepend links the iclass without clearing the class\'s caches for the module\'s methods' },
   ],

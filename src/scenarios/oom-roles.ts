@@ -12,6 +12,7 @@ import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
 import { SpinLock } from '../shm/spinlock.js';
 import { TaskPages, type TaskPagesRef } from './oom-pages.js';
+import { KillableWitness } from './oom-deadlock.js';
 import { SelectionRecord } from './oom-selection.js';
 
 /**
@@ -96,6 +97,8 @@ export interface CpuResult {
   kills: number;
   /** The first selection the scan record contradicts (outcome not-worst). */
   notWorst?: string;
+  /** A "no killable processes" panic while a killable task held pages (see KillableWitness). */
+  deadlock?: string;
 }
 
 /** The shared structures, and `cpu`'s way into the page allocator (the reaper has a CPU of its own). */
@@ -150,6 +153,7 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
   const result: CpuResult = { log: [], kills: 0 };
   // Every task slot is scored at most once per scan.
   const scan = new SelectionRecord(tasks.ref.capacity);
+  const witness = new KillableWitness(tasks, killer);
   const noLock = p.variant === 'no-oom-lock';
   const racyCommit = p.variant === 'check-then-charge';
   const adjs = adjList(p.adj);
@@ -226,7 +230,9 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
       }
       scan.reset();
       const oc: OomControl = { current: me, order: 0, totalpages, constraint: 'CONSTRAINT_NONE', gfp_mask: GFP_HIGHUSER_MOVABLE, evaluated: scan.observe };
+      witness.note();
       const r = killer.out_of_memory(oc);
+      if (r.action === 'no-victim-panic') result.deadlock = witness.contradiction() ?? undefined;
       if (r.selected !== undefined) {
         const wrong = scan.check(r.selected, totalpages);
         if (wrong !== null) {

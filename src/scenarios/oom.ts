@@ -5,7 +5,7 @@ import { H_ALLOC_FAIL, Kernel } from '../kernel/kernel.js';
 import { VmAccounting } from '../kernel/overcommit.js';
 import { T_COMMITTED, TaskTable } from '../kernel/task.js';
 import { type ParamSpec, parseSize } from '../lab/params.js';
-import { defineScenario, type OutcomeSpec, type Scenario, type Violation } from '../lab/scenario.js';
+import { defineScenario, type OutcomeSpec, type Scenario, type VariantSpec, type Violation } from '../lab/scenario.js';
 import { TaskPages, framesReturned } from './oom-pages.js';
 import { type CpuResult, OOM_OP_NAMES, type OomP, type OomState, adjList, cpu, oomCapPages, oomReaper } from './oom-roles.js';
 
@@ -50,7 +50,7 @@ function taskPagesCap(p: OomP): number {
   return oomCapPages(p, ram, 2) + Math.floor(p.chunk / 4096);
 }
 
-function define(name: string, summary: string, d: { procs: number; mem: string; chunk: string }, variant: { name: string; summary: string }): Scenario {
+function define(name: string, summary: string, d: { procs: number; mem: string; chunk: string }, variant: VariantSpec): Scenario {
   return defineScenario<OomP, OomState>({
     name,
     summary,
@@ -117,6 +117,10 @@ function define(name: string, summary: string, d: { procs: number; mem: string; 
             name: 'victim-scored-highest',
             violations: cpus.flatMap((r, cpu) => (r.notWorst ? [{ message: r.notWorst, where: `cpu ${cpu}` }] : [])),
           },
+          {
+            name: 'deadlock-only-when-nothing-killable',
+            violations: cpus.flatMap((r, cpu) => (r.deadlock ? [{ message: r.deadlock, where: `cpu ${cpu}` }] : [])),
+          },
         ],
         notes: [
           ...(first ? ['first OOM invocation, as the kernel logs it:', ...first.log.map((l) => `  ${l}`)] : ['the OOM killer never ran']),
@@ -132,7 +136,13 @@ export const oom = define(
   'oom',
   'processes malloc and touch pages until the OOM killer runs; overcommit modes, panic_on_oom, oom_kill_allocating_task',
   { procs: 6, mem: '128M', chunk: '1M' },
-  { name: 'check-then-charge', summary: 'overcommit reads Committed_AS, decides, then charges: racing mallocs pass the mode-2 limit together' },
+  {
+    name: 'check-then-charge',
+    summary: 'overcommit reads Committed_AS, decides, then charges: racing mallocs pass the mode-2 limit together',
+    // Mode 2 is where the race is; a small machine with chunks above the admin reserve (1/32 of RAM) reaches the
+    // limit at once; the two mallocs must still meet inside the window: 2 s caught 5 runs of 20.
+    defaults: { overcommit: 2, procs: 4, mem: '16M', chunk: '1M', duration: '10s' },
+  },
 );
 
 export const oomRace = define(

@@ -242,6 +242,14 @@ export const ringStress = defineScenario<P, RingStressState>({
     if (p.variant === 'no-tail-wait' && p.prod !== 'MP' && p.cons !== 'MC') {
       throw new ConfigError('--variant', 'no-tail-wait breaks the MP/MC tail update only', 'no-tail-wait with --prod MP or --cons MC');
     }
+    // The race is between two threads of one side: one producer and one consumer cannot show it.
+    if (p.variant === 'no-tail-wait' && (p.prod !== 'MP' || producers < 2) && (p.cons !== 'MC' || consumers < 2)) {
+      throw new ConfigError(
+        '--workers',
+        `no-tail-wait races two threads of one side on its tail, but ${producers} producer(s) and ${consumers} consumer(s) cannot race`,
+        'two or more producers with --prod MP or two or more consumers with --cons MC (--workers 3 or more)',
+      );
+    }
     if (p.variant === 'plain-tail' && p.prod !== 'SP') throw new ConfigError('--variant', 'plain-tail breaks the SP tail update only', 'plain-tail with --prod SP');
   },
   imageBytes(p) {

@@ -1,0 +1,24 @@
+/**
+ * Mutation testing (StrykerJS + its vitest runner): `npm run mutate -- <folder or file>`.
+ * Not part of `npm test`. Incremental: results are kept in reports/stryker-incremental.json,
+ * so a rerun tests only the mutants whose code or covering tests changed. See docs/testing.md.
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.mutate.config.ts' },
+  coverageAnalysis: 'perTest',
+  checkers: [],
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  mutate: ['src/dpdk/**/*.ts', 'src/kernel/**/*.ts', 'src/paging/**/*.ts', 'src/ruby/**/*.ts', 'src/lab/det/**/*.ts'],
+  ignorePatterns: ['dist', 'failures', 'reports', '.stryker-tmp'],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  concurrency: 2,
+  timeoutMS: 10_000,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { resolveScenarioParams } from '../src/lab/engine-params.js';
+import { findScenario, scenarios } from '../src/scenarios/index.js';
+
+const resolve = (name: string, given: Record<string, unknown>) => resolveScenarioParams(findScenario(name), given);
+
+describe('per-variant defaults: `memrace run <scenario> --variant <v>` alone runs where the race shows', () => {
+  it('gives a broken variant its own defaults, and what the user gives wins', () => {
+    expect(resolve('oom', { variant: 'check-then-charge' })).toMatchObject({ overcommit: 2, procs: 4, mem: 16 * 2 ** 20, chunk: 2 ** 20 });
+    expect(resolve('oom', { variant: 'check-then-charge', procs: '6' })).toMatchObject({ overcommit: 2, procs: 6 });
+    expect(() => resolve('oom', { variant: 'check-then-charge', overcommit: '0' })).toThrow(/--variant: check-then-charge breaks the mode-2 limit only/);
+    expect(resolve('mempool-stress', { variant: 'no-tail-wait' })).toMatchObject({ cache: 0 });
+    expect(resolve('mempool-stress', { variant: 'unlocked-stack', cache: '32' })).toMatchObject({ cache: 32 });
+    expect(resolve('method-cache', { variant: 'no-barrier' })).toMatchObject({ callsites: 20, classes: 12, methods: 4, guilds: 3, redefineRate: 5000 });
+    // The correct variant keeps the scenario's defaults.
+    expect(resolve('oom', {})).toMatchObject({ overcommit: 0, procs: 6 });
+    expect(resolve('mempool-stress', {})).toMatchObject({ cache: 256 });
+  });
+
+  it('every broken variant of every scenario resolves and validates at its defaults', () => {
+    for (const s of scenarios.filter((x) => !x.hidden)) {
+      for (const v of s.variants.slice(1)) expect(() => resolveScenarioParams(s, { variant: v.name }), `${s.name} --variant ${v.name}`).not.toThrow();
+    }
+  });
+
+  it('says so when the configuration cannot show the race: one producer and one consumer for ring-stress no-tail-wait', () => {
+    expect(() => resolve('ring-stress', { variant: 'no-tail-wait', workers: '2' }))
+      .toThrow(/--workers: no-tail-wait races two threads of one side on its tail, but 1 producer\(s\) and 1 consumer\(s\) cannot race/);
+    expect(() => resolve('ring-stress', { variant: 'no-tail-wait', workers: '3' })).not.toThrow();
+    expect(() => resolve('ring-stress', { variant: 'no-tail-wait', workers: '4', prod: 'SP', cons: 'SC', producers: '1' })).toThrow(/--variant|--workers/);
+    expect(() => resolve('ring-stress', { workers: '2' })).not.toThrow();
+  });
+});

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * npm run mutate [-- <folder or file> ...]: Stryker on the algorithm folders of
+ * stryker.config.mjs, or only on the folders and files named (a folder means every .ts
+ * under it). Incremental, so a rerun of one folder takes minutes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+
+const targets = process.argv.slice(2);
+const args = ['stryker', 'run'];
+if (targets.length) {
+  const globs = targets.map((t) => {
+    if (!existsSync(t)) {
+      console.error(`memrace mutate: ${t}: no such file or folder (allowed: a folder or .ts file under src/)`);
+      process.exit(2);
+    }
+    return statSync(t).isDirectory() ? `${t.replace(/\/$/, '')}/**/*.ts` : t;
+  });
+  args.push('--mutate', globs.join(','));
+}
+const r = spawnSync('npx', args, { stdio: 'inherit' });
+process.exit(r.status ?? 1);
