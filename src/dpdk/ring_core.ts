@@ -136,7 +136,8 @@ export class HeadTail {
         }
       }
     }
-    mem.store(tailW, (this.oldHead + n) | 0);
+    if (this.plainTail) mem.write(tailW, (this.oldHead + n) | 0);
+    else mem.store(tailW, (this.oldHead + n) | 0);
   }
 
   private moveRts(max: number, behavior: number): number {

@@ -56,7 +56,7 @@ export const VARIANT_NO_TAIL_WAIT = 1;
 /** Dequeue copies its reserved slots last-first: every object leaves, out of FIFO order. */
 export const VARIANT_REORDER = 2;
 /**
- * SP/SC publish their tail with a plain store: no release, as if DPDK's generic ring lost
+ * The tail is published with a plain store: no release, as if DPDK's generic ring lost
  * the rte_smp_wmb() before its tail update. Right under SC and TSO (x86 keeps stores in
  * order); on Arm the tail can become visible before the slots it publishes.
  */
