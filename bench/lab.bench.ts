@@ -9,6 +9,7 @@ import { allocControl } from '../src/runtime/control.js';
 import { Rng } from '../src/runtime/rng.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
+import { runStress } from '../src/lab/stress.js';
 import { type BenchSuite, type Measurement, measurement } from './suite.js';
 
 const BULK = 32;
@@ -90,6 +91,26 @@ async function scheduled(quick: boolean): Promise<Measurement[]> {
   return out;
 }
 
+/**
+ * History recording's cost: the same ring-stress run, unrecorded and recorded
+ * (`--check linearizable`), objects moved per second while the actors run (the check that
+ * follows is not counted). Small ring and bulks: many operations, so recording's share is large.
+ */
+async function recording(quick: boolean): Promise<Measurement[]> {
+  const params = { count: 64, bulk: 8, duration: quick ? 200 : 1000 };
+  const best = [Infinity, Infinity];
+  const notes = ['no history', ''];
+  // Alternating rounds, the best of each: on a shared machine one run's luck is noise.
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
+    for (const k of [0, 1]) {
+      const r = await runStress({ scenario: 'ring-stress', params, ...(k ? { check: 'linearizable' as const } : {}) });
+      best[k] = Math.min(best[k], r.durationMs / r.totalOps);
+      if (k) notes[1] = (r.notes.find((n) => n.startsWith('history:')) ?? '').replace(/ against .*$/, '');
+    }
+  }
+  return ['unrecorded', 'history recorded'].map((what, k) => measurement(`ring-stress, 4 workers, ${what} (best of rounds)`, 1, best[k], notes[k]));
+}
+
 /** Keeps the raw loop's result alive, so it is not optimised away. */
 export let sink = 0;
 
@@ -111,14 +132,17 @@ export const labSuite: BenchSuite = {
     log('deterministic engine iterations and turns');
     const [iteration, handoff, alone] = await scheduled(quick);
     const raw = rawAccess(quick);
+    log('stress run with and without history recording');
+    const [unrecorded, recorded] = await recording(quick);
     return {
       suite: 'lab',
       cpus: cpus().length,
-      measurements: [bare, engine, raw, alone, handoff, iteration],
+      measurements: [bare, engine, raw, alone, handoff, iteration, unrecorded, recorded],
       targets: [
         { name: 'stress engine loop / bare loop, time per object', ratio: engine.nsPerOp / bare.nsPerOp, bound: 1.5, atMost: true },
         { name: 'scheduled access alone / AtomicsMem.add', ratio: alone.nsPerOp / raw.nsPerOp, bound: 100, atMost: true },
         { name: 'scheduled access with hand-offs / alone', ratio: handoff.nsPerOp / alone.nsPerOp, bound: 200, atMost: true },
+        { name: 'stress run with history recorded / unrecorded, time per object', ratio: recorded.nsPerOp / unrecorded.nsPerOp, bound: 1.5, atMost: true },
       ],
     };
   },

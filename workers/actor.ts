@@ -5,6 +5,7 @@ import { ActorContext } from '../src/runtime/context.js';
 import { GO, READY } from '../src/runtime/control.js';
 import { Rng } from '../src/runtime/rng.js';
 import type { ActorReturn, ActorTask } from '../src/runtime/task.js';
+import { HistoryRecorder } from '../src/lab/history/recorder.js';
 import { resolveScenario } from '../src/scenarios/index.js';
 import { PortAbort, bindPort } from '../src/runtime/ports.js';
 // Registers the 'scheduled' port, so a deterministic run's tasks bind it in this worker.
@@ -30,6 +31,7 @@ export default async function runActor(task: ActorTask): Promise<ActorReturn> {
     interposed?.mem ?? mem, arena, c, task.actor, roleName, task.roles, task.params, task.state,
     new Rng((task.seed ^ Math.imul(task.actor + 1, 0x9e3779b1)) >>> 0), task.opBudget, task.grades,
   );
+  if (task.history) ctx.history = new HistoryRecorder(i32, task.history, task.actor);
   Atomics.store(i32, stateWord, S_READY);
   Atomics.add(i32, c.control + READY, 1);
   Atomics.notify(i32, c.control + READY);

@@ -10,7 +10,7 @@ import {
   HT_HTD_MAX, HT_SYNC, HT_TAIL, RING_F_EXACT_SZ, RING_SYNC_MT_HTS, RING_SYNC_ST, RING_SZ_MASK, RTS_HTD_MAX_DIV,
   RING_F_MASK, RING_F_MC_HTS_DEQ, RING_F_MC_RTS_DEQ, RING_F_MP_HTS_ENQ, RING_F_MP_RTS_ENQ, RING_F_SC_DEQ, RING_F_SP_ENQ,
   R_CAPACITY, R_CONS, R_ESIZE_WORDS, R_FLAGS, R_MASK, R_PROD, R_SIZE, R_SLOTS, R_TAILQ, R_VARIANT, SYNC_NAMES,
-  VARIANT_NO_TAIL_WAIT, consSyncOf, prodSyncOf,
+  VARIANT_REORDER, consSyncOf, prodSyncOf,
 } from './ring_layout.js';
 
 /** Where a ring lives: plain data that crosses to workers. */
@@ -49,6 +49,8 @@ export class Ring {
   free_space = 0;
   /** Entries left after the last dequeue call (DPDK's *available). */
   available = 0;
+  /** The broken variant VARIANT_REORDER. */
+  private readonly reorder: boolean;
 
   /** Bytes a ring of `count` elements of `esize` bytes takes (rte_ring_get_memsize_elem). */
   static memsize(count: number, flags: number, esize = 4): number {
@@ -148,11 +150,12 @@ export class Ring {
     this.flags = mem.load(b + R_FLAGS);
     this.ew = mem.load(b + R_ESIZE_WORDS);
     this.slots = b + R_SLOTS;
-    const noTailWait = mem.load(b + R_VARIANT) === VARIANT_NO_TAIL_WAIT;
+    const variant = mem.load(b + R_VARIANT);
+    this.reorder = variant === VARIANT_REORDER;
     const prod = b + R_PROD;
     const cons = b + R_CONS;
-    this.prod = new HeadTail(mem, prod, cons + HT_TAIL, mem.load(prod + HT_SYNC), this.capacity, true, noTailWait, this.stats);
-    this.cons = new HeadTail(mem, cons, prod + HT_TAIL, mem.load(cons + HT_SYNC), 0, false, noTailWait, this.stats);
+    this.prod = new HeadTail(mem, prod, cons + HT_TAIL, mem.load(prod + HT_SYNC), this.capacity, true, variant, this.stats);
+    this.cons = new HeadTail(mem, cons, prod + HT_TAIL, mem.load(cons + HT_SYNC), 0, false, variant, this.stats);
   }
 
   get name(): string {
@@ -186,7 +189,13 @@ export class Ring {
     const ew = this.ew;
     const mask = this.mask;
     const slots = this.slots;
-    if (ew === 1) {
+    if (this.reorder) {
+      // Broken on purpose: the last reserved slot is copied out first.
+      for (let i = 0; i < n; i++) {
+        const s = slots + ((head + n - 1 - i) & mask) * ew;
+        for (let k = 0; k < ew; k++) out[off + i * ew + k] = mem.read(s + k);
+      }
+    } else if (ew === 1) {
       const idx = head & mask;
       const first = n < this.size - idx ? n : this.size - idx;
       const at = slots + idx;

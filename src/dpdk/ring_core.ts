@@ -1,6 +1,6 @@
 import type { Mem } from '../shm/mem.js';
 import {
-  HT_HEAD, HT_HTD_MAX, HT_RTS_HEAD, HT_TAIL, RING_SYNC_MT, RING_SYNC_MT_RTS, RING_SYNC_ST,
+  HT_HEAD, HT_HTD_MAX, HT_RTS_HEAD, HT_TAIL, RING_SYNC_MT, RING_SYNC_MT_RTS, RING_SYNC_ST, VARIANT_NO_TAIL_WAIT, VARIANT_PLAIN_TAIL,
 } from './ring_layout.js';
 
 /** all-or-nothing (bulk) or as-many-as-fit (burst), as DPDK's RTE_RING_QUEUE_FIXED/VARIABLE. */
@@ -31,6 +31,8 @@ export class HeadTail {
   entries = 0;
   /** Word index of this side's tail position: what the other side reads, and what a waiter sleeps on. */
   readonly tailWord: number;
+  private readonly noTailWait: boolean;
+  private readonly plainTail: boolean;
 
   constructor(
     private readonly mem: Mem,
@@ -42,10 +44,13 @@ export class HeadTail {
     /** Producers: capacity (free = capacity + cons.tail - head); consumers: 0 (entries = prod.tail - head). */
     private readonly capacity: number,
     private readonly isProd: boolean,
-    private readonly noTailWait: boolean,
+    /** The ring's broken variant (VARIANT_*), 0 when correct. */
+    variant: number,
     readonly stats: RingStats,
   ) {
     this.tailWord = side + HT_TAIL;
+    this.noTailWait = variant === VARIANT_NO_TAIL_WAIT;
+    this.plainTail = variant === VARIANT_PLAIN_TAIL;
   }
 
   private room(head: number): number {
@@ -70,7 +75,8 @@ export class HeadTail {
   update(n: number): void {
     switch (this.sync) {
       case RING_SYNC_ST:
-        this.mem.store(this.tailWord, (this.oldHead + n) | 0);
+        if (this.plainTail) this.mem.write(this.tailWord, (this.oldHead + n) | 0);
+        else this.mem.store(this.tailWord, (this.oldHead + n) | 0);
         return;
       case RING_SYNC_MT:
         this.updateMt(n);
@@ -130,7 +136,8 @@ export class HeadTail {
         }
       }
     }
-    mem.store(tailW, (this.oldHead + n) | 0);
+    if (this.plainTail) mem.write(tailW, (this.oldHead + n) | 0);
+    else mem.store(tailW, (this.oldHead + n) | 0);
   }
 
   private moveRts(max: number, behavior: number): number {

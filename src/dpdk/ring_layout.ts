@@ -53,6 +53,14 @@ export const RTS_HTD_MAX_DIV = 8;
 export const VARIANT_NONE = 0;
 /** MP/MC: publish the tail without waiting for earlier producers (consumers) to finish. */
 export const VARIANT_NO_TAIL_WAIT = 1;
+/** Dequeue copies its reserved slots last-first: every object leaves, out of FIFO order. */
+export const VARIANT_REORDER = 2;
+/**
+ * The tail is published with a plain store: no release, as if DPDK's generic ring lost
+ * the rte_smp_wmb() before its tail update. Right under SC and TSO (x86 keeps stores in
+ * order); on Arm the tail can become visible before the slots it publishes.
+ */
+export const VARIANT_PLAIN_TAIL = 3;
 
 /** Producer sync modes by name, as the CLI and DPDK's docs spell them. */
 export const PROD_MODES = ['SP', 'MP', 'MT_RTS', 'MT_HTS'] as const;

@@ -3,6 +3,7 @@ import type { Mem } from '../shm/mem.js';
 import type { ActorContext } from '../runtime/context.js';
 import type { ParamSpec, Params } from './params.js';
 import type { Violation } from '../core/violation.js';
+import type { SeqSpec } from './history/checker.js';
 
 /** jcstress grades: what an observed outcome means. */
 export type Grade = 'ACCEPTABLE' | 'ACCEPTABLE_INTERESTING' | 'FORBIDDEN';
@@ -135,6 +136,11 @@ export interface Scenario<P extends Params = Params, S = unknown> {
    */
   wordName?(state: S, word: number): string | undefined;
   check(c: CheckContext<P, S>): CheckResult;
+  /**
+   * The sequential specification its roles' recorded operations are checked against under
+   * `--check linearizable` (roles record through `ctx.history`). Absent: it records none.
+   */
+  history?: { spec(p: P, state: S): SeqSpec<unknown> };
 }
 
 /**

@@ -5,6 +5,7 @@ import { runActors } from '../runtime/actors.js';
 import { Machine, type MachineOptions } from '../runtime/machine.js';
 import { findScenario, resolveScenario } from '../scenarios/index.js';
 import { resolveScenarioParams } from './engine-params.js';
+import { type CheckName, STRESS_HISTORY_WORDS, checkRunHistory } from './history/oracle.js';
 import { type ActorReport, type LatencySummary, type Report, envInfo, verdictOf } from './report.js';
 
 export interface Progress {
@@ -24,9 +25,14 @@ export interface StressOptions {
   /** The whole run ends by this, counted from the call, reporting what completed (default: duration + 30 s). */
   timeBudgetMs?: number;
   onProgress?: (p: Progress) => void;
+  /** `linearizable`: record every operation and check the history against the scenario's spec. */
+  check?: CheckName;
   /** Aborting it stops the actors at the next tick; the oracles still check what completed. */
   signal?: AbortSignal;
 }
+
+/** How long the stress engine's history check may search before it says unknown. */
+const HISTORY_CHECK_MS = 60_000;
 
 /**
  * Validate the raw parameters against the scenario and build its machine: everything up to
@@ -59,7 +65,7 @@ function latencyOf(hist: ArrayLike<number>): LatencySummary {
  */
 export async function runStress(opts: StressOptions): Promise<Report> {
   await resolveScenario(opts.scenario);
-  const run = prepareRun(opts.scenario, opts.params ?? {});
+  const run = prepareRun(opts.scenario, opts.params ?? {}, opts.check ? { history: { words: STRESS_HISTORY_WORDS } } : {});
   const { scenario, params, mem, control, roles } = run;
   const durationMs = (params.ops as number) > 0 ? 0 : (params.duration as number);
   const timeBudgetMs = opts.timeBudgetMs ?? (durationMs || 60_000) + 30_000;
@@ -81,6 +87,11 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     },
   });
   const check = batch.failures.length ? { oracles: [], notes: ['oracles skipped: an actor failed, the image is not quiescent'] } : run.check(batch.results);
+  if (opts.check && !batch.failures.length) {
+    const h = checkRunHistory(run, HISTORY_CHECK_MS);
+    if (h.oracle) check.oracles.push(h.oracle);
+    (check.notes ??= []).push(h.note);
+  }
   const outcomes = run.outcomeCounts(check.outcomes);
   const secs = batch.elapsedMs / 1000;
   const allLat = new Array<number>(LAT_BUCKETS).fill(0);

@@ -7,6 +7,7 @@ import {
 import { STOP, STRIDE_ACTORS, STRIDE_ARRIVED, type ControlLayout } from './control.js';
 import { Rng } from './rng.js';
 import type { Params } from '../lab/params.js';
+import type { HistoryRecorder } from '../lab/history/recorder.js';
 
 /** How often (in ops) an actor samples one operation's latency. */
 const SAMPLE_EVERY = 64;
@@ -36,6 +37,11 @@ export class ActorContext<P = Params, S = unknown> {
   private readonly stride: number;
   private nextStride: number;
   private strides = 0;
+  /**
+   * Records each operation's invocation and response (`--check linearizable`); null when
+   * off, so a role writes `ctx.history?.invoke(...)` and pays one test.
+   */
+  history: HistoryRecorder | null = null;
   /** Where busy-wait jitter goes, so the loop is not optimised away. */
   private sink = 0;
 

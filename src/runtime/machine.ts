@@ -8,6 +8,7 @@ import { AtomicsMem } from '../shm/mem.js';
 import { allocControl, controlBytes, type ControlLayout } from './control.js';
 import type { ActorTask, PortKind } from './task.js';
 import { scenarioKey } from '../scenarios/user.js';
+import { type HistoryRef, historyWords } from '../lab/history/recorder.js';
 
 export interface MachineOptions {
   /** Which Mem port the actors bind (default: raw Atomics). */
@@ -21,6 +22,11 @@ export interface MachineOptions {
   sched?: number | ((arena: Arena, actors: number) => number);
   /** Each actor's op budget, when it is not the `ops` parameter (the deterministic engine's own option). */
   opBudget?: number;
+  /**
+   * Record a history (`--check linearizable`): `words` per actor; `turnOffset` is the turn
+   * counter's offset in the scheduler block, whose turns then stamp the events.
+   */
+  history?: { words: number; turnOffset?: number };
 }
 
 /**
@@ -37,12 +43,15 @@ export class Machine {
   readonly roles: string[];
   readonly state: unknown;
   readonly tasks: ActorTask[];
+  /** Where the history is recorded, when it is. */
+  readonly history: HistoryRef | null = null;
 
   constructor(readonly scenario: Scenario, readonly params: Params, opts: MachineOptions = {}) {
-    const { port = 'atomics', extraBytes = 0, sched = -1 } = opts;
+    const { port = 'atomics', extraBytes = 0, sched = -1, history } = opts;
     const roles = scenario.actors(params);
     const bytes = scenario.imageBytes(params) + controlBytes(roles.length, scenario.outcomes.length) +
-      (typeof extraBytes === 'function' ? extraBytes(roles.length) : extraBytes) + 4096;
+      (typeof extraBytes === 'function' ? extraBytes(roles.length) : extraBytes) + 4096 +
+      (history ? historyWords(roles.length, history.words) * 4 + 64 : 0);
     if (bytes > ARENA_MAX_BYTES) throw imageTooLarge(scenario, params, bytes);
     this.arena = Arena.create(bytes);
     this.mem = new AtomicsMem(this.arena.sab);
@@ -50,6 +59,10 @@ export class Machine {
     this.control = allocControl(this.arena, roles.length, scenario.outcomes.length);
     this.state = scenario.setup(this.arena, this.mem, params, roles);
     const schedWord = typeof sched === 'function' ? sched(this.arena, roles.length) : sched;
+    if (history) {
+      const base = this.arena.allocWords('history', historyWords(roles.length, history.words));
+      this.history = { base, words: history.words, stepWord: history.turnOffset === undefined ? -1 : schedWord + history.turnOffset };
+    }
     this.tasks = roles.map((_, actor) => ({
       sab: this.arena.sab,
       layout: this.arena.layout(),
@@ -64,6 +77,7 @@ export class Machine {
       grades: scenario.outcomes.map((o) => o.grade),
       port,
       sched: schedWord,
+      ...(this.history ? { history: this.history } : {}),
     }));
   }
 

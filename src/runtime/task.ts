@@ -1,6 +1,7 @@
 import type { ArenaLayout } from '../shm/arena.js';
 import type { Params } from '../lab/params.js';
 import type { ControlLayout } from './control.js';
+import type { HistoryRef } from '../lab/history/recorder.js';
 
 /** Which Mem port an actor binds: raw Atomics, or the deterministic scheduler's turn-taking port. */
 export type PortKind = 'atomics' | 'scheduled';
@@ -21,6 +22,8 @@ export interface ActorTask {
   port: PortKind;
   /** Word index of the scheduler's block (port 'scheduled' only). */
   sched: number;
+  /** Where the actor records its operations' history (`--check linearizable`); absent when off. */
+  history?: HistoryRef;
 }
 
 export interface ActorReturn {

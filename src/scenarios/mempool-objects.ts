@@ -1,3 +1,4 @@
+import { BAG_GET } from '../lab/history/specs/bag.js';
 import type { Mempool } from '../dpdk/mempool.js';
 import type { PoolInitView } from '../dpdk/mempool_config.js';
 import { type OutcomeSpec, Violations } from '../lab/scenario.js';
@@ -89,7 +90,7 @@ export class BulkGetter {
   private misses = 0;
 
   constructor(
-    private readonly ctx: Pick<ActorContext, 'op' | 'begin' | 'end' | 'outcome' | 'count'>,
+    private readonly ctx: Pick<ActorContext, 'op' | 'begin' | 'end' | 'outcome' | 'count' | 'history'>,
     private readonly mem: Mem,
     private readonly opGet: number,
     private readonly kEmpty: number,
@@ -100,7 +101,9 @@ export class BulkGetter {
     const ctx = this.ctx;
     ctx.op(this.opGet);
     ctx.begin();
+    ctx.history?.invoke1(BAG_GET, k);
     const ret = mp.get_bulk(buf, k);
+    ctx.history?.respond(buf, ret === 0 ? k : 0);
     ctx.end();
     if (ret === 0) {
       this.misses = 0;

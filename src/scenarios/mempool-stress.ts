@@ -8,6 +8,7 @@ import {
 import { Violations, defineScenario } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
+import { BAG_PUT, bagSpec } from '../lab/history/specs/bag.js';
 import { BulkGetter, OBJECT_OUTCOMES, freePatternInit, objectsFree, stampOf, touchBulk } from './mempool-objects.js';
 
 /**
@@ -79,7 +80,9 @@ function lcoreRole(ctx: ActorContext<P, State>): void {
     ctx.op(OP_CHECK);
     const m = touchBulk(ctx, mem, buf, k, owned, words, stamp);
     ctx.op(OP_PUT);
+    ctx.history?.invoke(BAG_PUT, owned, m);
     mp.put_bulk(owned, m);
+    ctx.history?.respond(owned, 0);
     ctx.count(K_PUT, m);
     const len = mp.cache ? mp.cache.len : 0;
     if (len < 0 || len > maxLen) ctx.outcome(O_CACHE_OVERFLOW);
@@ -135,6 +138,7 @@ export const mempoolStress = defineScenario<P, State>({
     return { pool: pool.ref, words };
   },
   roles: { lcore: lcoreRole },
+  history: { spec: () => bagSpec() },
   check({ mem, state: s, counter, roles }) {
     const mp = new Mempool(mem, s.pool, -1);
     const ownership = new Violations();

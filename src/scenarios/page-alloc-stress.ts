@@ -1,3 +1,5 @@
+import { BAG_GET, BAG_PUT, bagSpec } from '../lab/history/specs/bag.js';
+import type { Op } from '../lab/history/recorder.js';
 import { ConfigError } from '../errors.js';
 import type { Params } from '../lab/params.js';
 import { type OracleResult, type Violation, Violations, defineScenario } from '../lab/scenario.js';
@@ -114,7 +116,9 @@ function cpu(ctx: ActorContext<P, State>): unknown {
     }
     for (let i = 0; i < 1 << order; i++) mem.compareExchange(s.owner + pfn - start + i, me, 0);
     ctx.op(OP_FREE);
+    ctx.history?.invoke1(BAG_PUT, pfn);
     pa.__free_pages(pfn, order);
+    ctx.history?.respond1(order);
     ctx.count(K_FREES);
     heldPfn[j] = heldPfn[held - 1];
     heldOrder[j] = heldOrder[held - 1];
@@ -144,7 +148,9 @@ function cpu(ctx: ActorContext<P, State>): unknown {
       const nid = nodes > 1 && rng.below(100) < p.remote ? rng.below(nodes) : -1;
       ctx.op(OP_ALLOC);
       ctx.begin();
+      ctx.history?.invoke1(BAG_GET, order);
       const pfn = pa.alloc_pages(MIXED_GFP[rng.below(MIXED_GFP.length)], order, nid);
+      ctx.history?.respond1(pfn);
       ctx.end();
       noteBadPages();
       if (pfn < 0) {
@@ -201,6 +207,16 @@ function kswapdRole(ctx: ActorContext<P, State>): unknown {
   const report = kswapd(k, nid, () => ctx.stopFlag());
   ctx.done(report.runs);
   return report;
+}
+
+/**
+ * The frames an allocation or a free moves: alloc_pages(order) -> pfn records the order as its
+ * input and the pfn as its result; __free_pages(pfn) records the order as its result.
+ */
+function framesOf(op: Op): number[] {
+  const [pfn, order] = op.op === BAG_GET ? [op.result[0], op.args[0]] : [op.args[0], op.result[0]];
+  if (!(pfn >= 0)) return [];
+  return Array.from({ length: 1 << order }, (_, i) => pfn + i);
 }
 
 export const pageAllocStress = defineScenario<P, State>({
@@ -261,6 +277,7 @@ export const pageAllocStress = defineScenario<P, State>({
   },
   roles: { cpu, kswapd: kswapdRole },
   serves: ['kswapd'],
+  history: { spec: () => bagSpec('the page allocator', framesOf, 'frame') },
   check({ mem, state: s, counter, roles }) {
     const k = new Kernel(mem, s.kernel);
     const audit = auditKernel(k);

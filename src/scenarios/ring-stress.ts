@@ -1,9 +1,10 @@
 import { ConfigError } from '../errors.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
-import { CONS_MODES, PROD_MODES, R_CONS, R_PROD, R_SLOTS, VARIANT_NO_TAIL_WAIT, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
+import { CONS_MODES, PROD_MODES, R_CONS, R_PROD, R_SLOTS, VARIANT_NO_TAIL_WAIT, VARIANT_PLAIN_TAIL, VARIANT_REORDER, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type OracleResult, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
+import { REFUSALS, RING_DEQ_BULK, RING_DEQ_BURST, RING_ENQ_BULK, RING_ENQ_BURST, type Refusals, ringSpec } from '../lab/history/specs/ring.js';
 
 /**
  * Producers and consumers on separate workers move a fixed population of objects through
@@ -45,7 +46,7 @@ interface RingStressState {
   prodDone: number;
 }
 
-type P = Params & { prod: ProdMode; cons: ConsMode; count: number; exact: boolean; bulk: number; burst: boolean; producers: number; workers: number; variant: string };
+type P = Params & { prod: ProdMode; cons: ConsMode; count: number; exact: boolean; bulk: number; burst: boolean; refusals: Refusals; producers: number; workers: number; variant: string };
 
 /** The checksum a producer writes beside an id for generation `gen`. */
 export function slotChecksum(id: number, gen: number): number {
@@ -53,6 +54,9 @@ export function slotChecksum(id: number, gen: number): number {
   h ^= h >>> 15;
   return Math.imul(h, 0xc2b2ae35) | 0;
 }
+
+/** The ring's VARIANT_* word for each of the scenario's variants. */
+const VARIANTS: Record<string, number> = { correct: 0, 'no-tail-wait': VARIANT_NO_TAIL_WAIT, reorder: VARIANT_REORDER, 'plain-tail': VARIANT_PLAIN_TAIL };
 
 function split(p: P): { producers: number; consumers: number } {
   const producers = p.prod === 'SP' ? 1 : p.producers > 0 ? p.producers : Math.max(1, Math.floor(p.workers / 2));
@@ -97,7 +101,9 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     }
     ctx.op(OP_ENQUEUE);
     ctx.begin();
+    ctx.history?.invoke(p.burst ? RING_ENQ_BURST : RING_ENQ_BULK, ids, k);
     const n = p.burst ? ring.enqueue_burst(buf, k) : ring.enqueue_bulk(buf, k);
+    ctx.history?.respond1(n);
     ctx.end();
     for (let i = n; i < k; i++) mem.store(s.owner + ids[i], FREE);
     if (n === 0) {
@@ -129,10 +135,10 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
     ctx.op(OP_DEQUEUE);
     ctx.begin();
     const want = p.burst ? 1 + ctx.rng.below(bulk) : bulk;
-    let n = p.burst ? ring.dequeue_burst(buf, want) : ring.dequeue_bulk(buf, want);
+    let n = dequeue(ctx, ring, buf, want, p.burst);
     // A producer short of free objects enqueues fewer than a bulk, so once every producer has
     // finished, what is left may never fill one: drain it with a burst.
-    if (n === 0 && !p.burst && mem.load(s.prodDone) === s.producers) n = ring.dequeue_burst(buf, want);
+    if (n === 0 && !p.burst && mem.load(s.prodDone) === s.producers) n = dequeue(ctx, ring, buf, want, true);
     ctx.end();
     if (n === 0) {
       ctx.count(K_EMPTY);
@@ -167,6 +173,14 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
   ctx.contention(ring.stats.casRetries, ring.stats.spins, ring.stats.waits);
 }
 
+/** One dequeue call, recorded in the history when it is on: the count asked, the ids got. */
+function dequeue(ctx: ActorContext<P, RingStressState>, ring: Ring, buf: Int32Array, want: number, burst: boolean): number {
+  ctx.history?.invoke1(burst ? RING_DEQ_BURST : RING_DEQ_BULK, want);
+  const n = burst ? ring.dequeue_burst(buf, want) : ring.dequeue_bulk(buf, want);
+  ctx.history?.respond(buf, n, 2);
+  return n;
+}
+
 const SIDE_FIELDS = ['sync', 'htd_max', 'head', 'tail', 'rts_head.cnt', 'rts_head.pos'];
 const HEADER_FIELDS = ['size', 'mask', 'capacity', 'flags', 'esize_words', 'variant'];
 
@@ -195,11 +209,14 @@ export const ringStress = defineScenario<P, RingStressState>({
     { name: 'exact', type: 'bool', default: false, help: 'RING_F_EXACT_SZ: capacity is exactly --count' },
     { name: 'bulk', type: 'int', default: 32, min: 1, max: 4096, help: 'objects per enqueue/dequeue call' },
     { name: 'burst', type: 'bool', default: false, help: 'burst calls of random size 1..bulk instead of bulk' },
+    { name: 'refusals', type: 'choice', default: 'in-flight', choices: REFUSALS, help: "--check linearizable: a refusal (full, empty, short burst) judged strictly, or with other actors' in-flight objects counted" },
     { name: 'producers', type: 'int', default: 0, min: 0, max: 63, help: 'producer actors (0: half the workers)' },
   ],
   variants: [
     { name: 'correct', summary: 'DPDK as shipped' },
     { name: 'no-tail-wait', summary: 'MP/MC publish their tail without waiting for earlier threads of their side to finish' },
+    { name: 'reorder', summary: 'dequeue copies its slots last-first: nothing lost or doubled, FIFO broken (only --check linearizable sees it)' },
+    { name: 'plain-tail', summary: 'the tail is published with a plain store: right under SC and TSO; with --prod SP, torn under --memory relaxed' },
   ],
   outcomes: [
     { id: 'ok', grade: 'ACCEPTABLE', description: 'object dequeued once, slot fully written' },
@@ -250,7 +267,7 @@ export const ringStress = defineScenario<P, RingStressState>({
     objects = Math.ceil(objects / producers) * producers;
     const ring = Ring.create(arena, mem, 'stress', p.count, ringFlags(p.prod, p.cons, p.exact), {
       esize: 8,
-      variant: p.variant === 'no-tail-wait' ? VARIANT_NO_TAIL_WAIT : 0,
+      variant: VARIANTS[p.variant],
     });
     return {
       ring: ring.ref,
@@ -263,6 +280,7 @@ export const ringStress = defineScenario<P, RingStressState>({
     };
   },
   roles: { producer, consumer },
+  history: { spec: (p) => ringSpec(capacityOf(p), p.refusals) },
   wordName(s, word) {
     const off = word - s.ring.base;
     if (off >= 0 && off < s.ringWords) return `ring.${ringField(off)}`;

@@ -42,7 +42,7 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
   const own = detParamSpecs(scenario).map((p) => p.name);
   const shown = Object.entries(r.params).filter(([k]) => own.includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   const e = r.engine;
-  const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy} depth=${e.depth} ops=${e.ops} seed=${e.seed}${e.pinSeed ? ' (pinned)' : ''}; ${shown}`];
+  const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy} depth=${e.depth} ops=${e.ops} seed=${e.seed}${e.pinSeed ? ' (pinned)' : ''}${e.check !== 'none' ? ` check=${e.check}` : ''}${e.memory !== 'sc' ? ` memory=${e.memory}` : ''}; ${shown}`];
   const secs = (r.elapsedMs / 1000).toFixed(1);
   for (const sign of r.uncontrolled) out.push(`WARNING: not fully controlled by the scheduler: ${sign}`);
   if (r.unreplayable) {
@@ -53,7 +53,10 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
   } else {
     const { run, schedule, file, shrunk } = r.failure;
     const forbidden = forbiddenOutcomes(run.outcomes).map((o) => `${o.outcome} x${o.count}`);
-    out.push(`iteration ${schedule.iteration + 1} of ${iterations} FAILED after ${secs}s: ${run.failure!.message}`);
+    out.push(`iteration ${schedule.iteration + 1} of ${iterations} FAILED after ${secs}s: ${run.failure!.message.split('\n')[0]}`);
+    // A history check's counter-example: the lines after its first.
+    const history = run.oracles.find((o) => o.name === 'linearizable' && o.violations.length);
+    if (history) out.push(...history.violations[0].message.split('\n').slice(1));
     if (forbidden.length) out.push(`outcomes: ${forbidden.join(', ')}`);
     out.push(schedule.sequential ? 'not a race: fails in a sequential schedule (no preemption)' : `a race: a sequential schedule passes; this one needs ${preemptions(run.decisions)} preemption(s)`);
     const size = (z: ScheduleSize) => `${z.decisions} decisions, ${z.switches} switch(es), ${z.preemptions} preemption(s)`;

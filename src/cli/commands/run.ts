@@ -1,3 +1,5 @@
+import { addCheckOption } from '../lab-options.js';
+import { parseCheck } from '../../lab/history/oracle.js';
 import type { Command } from 'commander';
 import { type ParamSpec, parseParam } from '../../lab/params.js';
 import { reportHtml } from '../../lab/html/report-html.js';
@@ -53,8 +55,9 @@ export function registerRun(program: Command): void {
   registerScenarioCommand(program, {
     name: 'run',
     description: 'run a scenario on real worker threads and check it',
-    options: addRunOptions,
+    options: (cmd) => addCheckOption(addRunOptions(cmd)),
     action: async (scenario, opts, values) => {
+      const check = parseCheck(opts.check, scenario);
       const outputs = reportWriters.map((w) => ({ w, out: OutputFile.of(`--${w.flag}`, opts[w.flag]) }));
       const timeBudgetMs = commandBudget(opts.timeBudget);
       const bar = opts.quiet ? { update() {}, stop() {} } : progressBar(scenario.name);
@@ -67,6 +70,7 @@ export function registerRun(program: Command): void {
           stopOnForbidden: opts.stopOnForbidden === true,
           timeBudgetMs,
           onProgress: (p) => bar.update(p),
+          check,
           signal: interrupt.signal,
         });
       } finally {

@@ -43,6 +43,10 @@ export const H_FAIR = 20;
 export const H_RELEASED = 21;
 /** A forced decision that names an actor who cannot go takes the default instead (shrinking's edited schedules). */
 export const H_LENIENT = 22;
+/** The memory model of plain accesses: an index in MEMORY_MODES (0: sc). */
+export const H_MEMORY = 23;
+/** Word index of the store buffers (StoreBuffers) under a weak memory model. */
+export const H_SB_BASE = 24;
 export const H_CHANGE = 32;
 export const MAX_CHANGE_POINTS = 32;
 export const A_BASE = H_CHANGE + MAX_CHANGE_POINTS;
@@ -93,7 +97,7 @@ export type StrategyName = (typeof STRATEGIES)[number];
 /** Access kinds, as the trace names them. */
 export const ACCESS_KINDS = [
   'none', 'load', 'store', 'add', 'sub', 'and', 'or', 'exchange', 'cas', 'wait', 'notify',
-  'read', 'write', 'load64', 'store64', 'cas64', 'pause', 'wake', 'end',
+  'read', 'write', 'load64', 'store64', 'cas64', 'pause', 'wake', 'end', 'flush',
 ] as const;
 export const K = Object.fromEntries(ACCESS_KINDS.map((k, i) => [k, i])) as Record<(typeof ACCESS_KINDS)[number], number>;
 

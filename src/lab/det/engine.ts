@@ -8,10 +8,12 @@ import { prepareRun } from '../stress.js';
 import { scenarioSource } from '../../scenarios/user.js';
 import { uncontrolledSigns } from './uncontrolled.js';
 import { STOP } from '../../runtime/control.js';
+import { type CheckName, DET_HISTORY_WORDS, checkRunHistory } from '../history/oracle.js';
+import { MEMORY_MODES, type MemoryMode, SB_WORDS } from './store_buffer.js';
 import {
   A_BASE, A_WORDS, ACCESS_KINDS, ACTOR_STATE_NAMES, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
   H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
-  H_STRATEGY, H_CHANGE, H_SERVES, H_STOP_WORD, H_LENIENT, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
+  H_STRATEGY, H_CHANGE, H_SERVES, H_STOP_WORD, H_LENIENT, H_MEMORY, H_SB_BASE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
   STATUS_NAMES, STRATEGIES, TRACE_WORDS, type BlockShape, type StrategyName, blockWords, decBase, forcedBase, traceBase,
 } from './block.js';
 
@@ -39,7 +41,14 @@ export interface DetOptions {
   timeBudgetMs: number;
   /** A forced decision that cannot be taken takes the default instead of ending the run as diverged. */
   lenient?: boolean;
+  /** `linearizable`: record the history (stamped by turns) and check it when the run finishes. */
+  check?: CheckName;
+  /** The memory model of plain accesses. @default 'sc' */
+  memory?: MemoryMode;
 }
+
+/** How long one iteration's history check may search before it says unknown. */
+const HISTORY_CHECK_MS = 5000;
 
 /** One choice point: several actors could go; `chosen` went. */
 export interface Decision {
@@ -110,7 +119,8 @@ function servingMask(run: Machine): number {
 export function prepareScheduled(scenario: string, params: Record<string, unknown>, plan: IterationPlan, opts: DetOptions): { run: Machine; base: number; shape: BlockShape } {
   let base = -1;
   let shape!: BlockShape;
-  const bytes = (actors: number) => blockWords(blockShape(actors, opts.stepBudget)) * 4 + 64;
+  const weak = (opts.memory ?? 'sc') !== 'sc';
+  const bytes = (actors: number) => blockWords(blockShape(actors, opts.stepBudget)) * 4 + 64 + (weak ? actors * SB_WORDS * 4 + 64 : 0);
   const run = prepareRun(scenario, params, {
     port: 'scheduled',
     opBudget: opts.opBudget,
@@ -118,8 +128,10 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
     sched: (arena, actors) => {
       shape = blockShape(actors, opts.stepBudget);
       base = arena.allocWords('det.scheduler', blockWords(shape));
+      if (weak) arena.i32[base + H_SB_BASE] = arena.allocWords('det.store-buffers', actors * SB_WORDS);
       return base;
     },
+    ...(opts.check ? { history: { words: DET_HISTORY_WORDS, turnOffset: H_STEP } } : {}),
   });
   const i32 = run.mem.i32;
   const priorities = plan.priorities ?? [];
@@ -136,6 +148,7 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
   i32[base + H_SERVES] = servingMask(run);
   i32[base + H_STOP_WORD] = run.control.control + STOP;
   i32[base + H_LENIENT] = opts.lenient ? 1 : 0;
+  i32[base + H_MEMORY] = MEMORY_MODES.indexOf(opts.memory ?? 'sc');
   i32[base + H_FLOOR] = 0;
   i32[base + H_NCHANGE] = changes.length;
   changes.forEach((c, j) => (i32[base + H_CHANGE + j] = c));
@@ -197,6 +210,8 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
   });
   const quiescent = status === 'finished' && batch.failures.length === 0;
   const check = quiescent ? run.check(batch.results) : { oracles: [], outcomes: {} };
+  const history = quiescent && opts.check ? checkRunHistory(run, HISTORY_CHECK_MS) : null;
+  if (history?.oracle) check.oracles.push(history.oracle);
   const outcomes = run.outcomeCounts(check.outcomes);
   const uncontrolled = before && steps <= shape.maxSteps ? uncontrolledSigns(run, before, trace, status === 'finished') : [];
   // A scheduled actor looks at the stop flag between sleeps on its turn word: one the time

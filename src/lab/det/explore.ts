@@ -16,6 +16,7 @@ import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, r
 import { differenceOf } from './replay.js';
 import { SHRUNK_PLAN, type ScheduleSize, sequentialRun, shrink } from './shrink.js';
 import { makeStrategy } from './strategy.js';
+import { parseCheck } from '../history/oracle.js';
 
 export interface ExploreOptions extends Partial<Omit<DetEngineOptions, 'strategy' | 'pinSeed' | 'timeBudget'>> {
   /** A built-in scenario's name, or a path to a scenario file (.mjs, .js, .ts). */
@@ -109,7 +110,10 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const first = detParams(scenario, o.params, e.ops, e.seed);
   const actors = scenario.actors(first).length;
   const strategy = makeStrategy(e.strategy, { seed: e.seed, depth: e.depth, actors, por: e.por });
-  const det: DetOptions = { stepBudget: e.stepBudget || defaultStepBudget(e.ops), opBudget: e.ops, stopOnForbidden: true, timeBudgetMs: ITERATION_MS };
+  const check = parseCheck(e.check === 'none' ? undefined : e.check, scenario);
+  const det: DetOptions = {
+    stepBudget: e.stepBudget || defaultStepBudget(e.ops), opBudget: e.ops, stopOnForbidden: true, timeBudgetMs: ITERATION_MS, check, memory: e.memory,
+  };
   const dir = o.failuresDir ?? 'failures';
   const inflight = join(dir, `${scenario.name}-${e.seed}.running.schedule`);
   const header = (it: number, params: Params, plan: IterationPlan): ScheduleFile => ({
@@ -117,6 +121,8 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
     variant: params.variant as string, params, seed: e.seed, iteration: it, plan, stepBudget: det.stepBudget, stopOnForbidden: det.stopOnForbidden,
     dataSeed: dataSeedOf(e, it), opBudget: e.ops,
     ...(source ? { scenarioFile: source.file, sha256: source.sha256 } : {}),
+    ...(check ? { check } : {}),
+    ...(e.memory !== 'sc' ? { memory: e.memory } : {}),
   });
   const budget = o.timeBudgetMs ?? (e.timeBudget || undefined);
   // The budget covers the threads' start too.

@@ -2,6 +2,8 @@ import { ENGINE_PARAMS, paramSpecsOf, resolveScenarioParams } from '../engine-pa
 import { type ParamSpec, type Params, resolveParams } from '../params.js';
 import type { Scenario } from '../scenario.js';
 import { STRATEGIES, type StrategyName } from './block.js';
+import { MEMORY_MODES, type MemoryMode } from './store_buffer.js';
+import { CHECKS, type CheckName } from '../history/oracle.js';
 
 /**
  * The deterministic engine's options: their own namespace, apart from any scenario's
@@ -18,6 +20,8 @@ export const DET_OPTIONS: readonly ParamSpec[] = [
   { name: 'stepBudget', type: 'int', default: 0, min: 0, help: 'accesses one actor may make before the run turns fair, and twice that before it is STALE; 0 scales it with --ops' },
   { name: 'timeBudget', type: 'duration', default: 0, help: 'the whole exploration ends by this, reporting what completed (0: no limit)' },
   { name: 'shrink', type: 'bool', default: true, help: 'minimise a failing schedule before saving it' },
+  { name: 'check', type: 'choice', default: 'none', choices: ['none', ...CHECKS], help: "linearizable: record every operation's call and return and check the history against the scenario's sequential spec" },
+  { name: 'memory', type: 'choice', default: 'sc', choices: MEMORY_MODES, help: 'plain stores go through per-actor store buffers (tso: FIFO; relaxed: per-location order), flushed by Atomics operations' },
   { name: 'por', type: 'bool', default: false, help: 'DFS: partial-order reduction (sleep sets): commuting accesses are not interleaved twice; under a preemption bound it can miss a bug (docs/lab.md)' },
 ];
 
@@ -38,6 +42,8 @@ export interface DetEngineOptions {
   timeBudget: number;
   shrink: boolean;
   por: boolean;
+  check: 'none' | CheckName;
+  memory: MemoryMode;
 }
 
 /** Validate engine option values (CLI strings or typed): a ConfigError names the flag. */

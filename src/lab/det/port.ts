@@ -6,8 +6,10 @@ import {
   A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_MAX_STEPS, H_NACTORS, H_EPOCH, H_STATUS, H_STEP,
   H_STEP_BUDGET, H_FAIR, H_RELEASED, H_WAITSEQ, K, R_ADDR, R_EXPECT, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE,
   STATUS_NAMES, ST_ABORTED, ST_FINISHED, ST_RUNNING, ST_STALE, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, traceBase, H_CULPRIT,
+  H_MEMORY, H_SB_BASE,
 } from './block.js';
 import { decide, shape } from './decide.js';
+import { StoreBuffers } from './store_buffer.js';
 import { C_LAST_OP, counterWord } from '../../shm/counters.js';
 
 /** How long a worker sleeps between looks at its turn word: it also watches the stop flag. */
@@ -47,6 +49,10 @@ export class ScheduledMem implements Mem {
   /** The actor's last-op word (ctx.op writes it): each trace entry carries the op it was part of. */
   private readonly lastOp: number;
   private started = false;
+  /** The actor's store buffer under --memory tso|relaxed; null under sc. */
+  private readonly sb: StoreBuffers | null;
+  /** The run's data seed (the schedule file keeps it): with the turn, it picks the drains. */
+  private readonly drainSeed: number;
 
   constructor(raw: Mem, task: ActorTask) {
     this.i32 = raw.i32;
@@ -60,6 +66,9 @@ export class ScheduledMem implements Mem {
     this.stopWord = task.control.control + STOP;
     this.counters = task.control.counters;
     this.lastOp = counterWord(task.control, task.actor, C_LAST_OP);
+    this.drainSeed = task.seed | 0;
+    const memory = this.i32[this.b + H_MEMORY];
+    this.sb = memory === 0 ? null : new StoreBuffers(this.i32, this.i32[this.b + H_SB_BASE], this.n, memory === 2, (a, i, v) => this.flushStore(a, i, v));
   }
 
   /** Take a turn for an access of `kind` at `addr`: the one scheduling point every call goes through. */
@@ -71,6 +80,26 @@ export class ScheduledMem implements Mem {
     this.handOn();
     const steps = ++i32[this.rec + R_STEPS];
     if (steps > i32[this.b + H_STEP_BUDGET]) this.overrun();
+    if (this.sb !== null) this.drain(kind);
+  }
+
+  /**
+   * At every turn buffered stores may reach memory, any actor's, chosen by the run's data seed
+   * and the turn (so a replay drains as the recorded run did); before an Atomics operation all of
+   * the actor's own do (a fence).
+   */
+  private drain(kind: number): void {
+    const sb = this.sb!;
+    sb.drainSome(this.drainSeed, this.i32[this.b + H_STEP]);
+    if (kind !== K.read && kind !== K.write && kind !== K.pause) sb.drainAll(this.me);
+  }
+
+  /** Actor a's buffered store reaches memory: traced, and timed waiters on the word see the change. */
+  private flushStore(a: number, i: number, v: number): void {
+    const old = this.i32[i];
+    this.i32[i] = v;
+    this.log(K.flush, i, old, v, 0, a);
+    if (old !== v) this.changed(i);
   }
 
   /**
@@ -156,12 +185,12 @@ export class ScheduledMem implements Mem {
     }
   }
 
-  private log(kind: number, addr: number, value: number, arg = 0, arg2 = 0): void {
+  private log(kind: number, addr: number, value: number, arg = 0, arg2 = 0, actor = this.me): void {
     const i32 = this.i32;
     const step = i32[this.b + H_STEP]++;
     if (step >= i32[this.b + H_MAX_STEPS]) return;
     const t = this.trace + step * TRACE_WORDS;
-    i32[t] = this.me | (kind << 8) | ((i32[this.lastOp] & 0xffff) << 16);
+    i32[t] = actor | (kind << 8) | ((i32[this.lastOp] & 0xffff) << 16);
     i32[t + 1] = addr;
     i32[t + 2] = value;
     i32[t + 3] = arg;
@@ -198,7 +227,7 @@ export class ScheduledMem implements Mem {
   }
   read(i: number): number {
     this.turn(K.read, i);
-    const v = this.i32[i];
+    const v = this.sb === null ? this.i32[i] : this.sb.read(this.me, i, this.i32[i]);
     this.log(K.read, i, v);
     return v;
   }
@@ -206,7 +235,13 @@ export class ScheduledMem implements Mem {
     this.rmw(K.store, i, v, Atomics.exchange);
   }
   write(i: number, v: number): void {
-    this.rmw(K.write, i, v, plainExchange);
+    if (this.sb === null) {
+      this.rmw(K.write, i, v, plainExchange);
+      return;
+    }
+    this.turn(K.write, i);
+    this.log(K.write, i, this.sb.read(this.me, i, this.i32[i]), v, v);
+    this.sb.push(this.me, i, v);
   }
   writeBlock(i: number, src: Int32Array, off: number, n: number): void {
     for (let k = 0; k < n; k++) this.write(i + k, src[off + k]);
@@ -307,6 +342,8 @@ export class ScheduledMem implements Mem {
   /** The actor makes no more accesses: hand the turn on, or end the run for all if it crashed. */
   retire(crashed: boolean): void {
     if (crashed) return this.endRun(ST_ABORTED);
+    // Its stores reach memory before the run can end and the oracles look.
+    if (this.started) this.sb?.drainAll(this.me);
     Atomics.store(this.i32, this.rec + R_STATE, A_DONE);
     if (this.started) this.log(K.end, -1, 0);
     try {

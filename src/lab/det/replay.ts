@@ -72,6 +72,7 @@ export async function replaySchedule(schedule: ScheduleFile, scenario?: Scenario
   try {
     const run = await runScheduled(scenarioKey(s), schedule.params, replayPlan(schedule), {
       stepBudget: schedule.stepBudget, opBudget: opBudgetOf(schedule), stopOnForbidden: schedule.stopOnForbidden, timeBudgetMs: REPLAY_MS,
+      check: schedule.check, memory: schedule.memory,
     }, pool);
     const difference = differenceOf(schedule, run);
     return { schedule, run, trace: traceOf(run), reproduced: difference === undefined, ...(difference ? { difference } : {}) };

@@ -5,6 +5,8 @@ import { MemraceError } from '../../errors.js';
 import { packageRoot } from '../../runtime/paths.js';
 import { type Params, flagOf } from '../params.js';
 import { STRATEGIES } from './block.js';
+import { CHECKS } from '../history/oracle.js';
+import { MEMORY_MODES } from './store_buffer.js';
 import type { IterationPlan } from './engine.js';
 
 /** Bumped whenever the scheduler's decisions change meaning: an old file must not replay silently differently. */
@@ -49,6 +51,10 @@ const ScheduleSchema = z.object({
   /** A user's scenario: the module's absolute path and the sha256 of its bytes when explored. */
   scenarioFile: z.string().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** The history check the run made (absent: none). */
+  check: z.enum(CHECKS).optional(),
+  /** The memory model of plain accesses (absent: sc). */
+  memory: z.enum(MEMORY_MODES).optional(),
 });
 
 export type ScheduleFile = z.infer<typeof ScheduleSchema>;

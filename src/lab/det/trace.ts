@@ -24,6 +24,7 @@ function detail(kind: string, v: number, a: number, a2: number): string {
       return `-> ${v}`;
     case 'store':
     case 'write':
+    case 'flush':
       return `= ${a} (was ${v})`;
     case 'cas':
       return `expect ${a} -> ${a2}: ${v === a ? 'ok' : `failed, found ${v}`}`;
