@@ -162,7 +162,8 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
       coverage.add(run);
       o.onIteration?.(it, run);
       for (const sign of run.uncontrolled) if (!result.uncontrolled.includes(sign) && result.uncontrolled.length < 5) result.uncontrolled.push(sign);
-      if (run.failure && source && !(await replays(header(it, params, plan), run, { ...det, timeBudgetMs: ITERATION_MS }, pool))) {
+      // A run the scheduler did not fully control proves nothing, even where its replay happens to fail alike.
+      if (run.failure && source && (run.uncontrolled.length > 0 || !(await replays(header(it, params, plan), run, { ...det, timeBudgetMs: ITERATION_MS }, pool)))) {
         result.unreplayable = { message: run.failure.message, iteration: it };
         break;
       }
