@@ -59,7 +59,9 @@ export function shellLine(u: Userland, line: string, cred: Cred = ROOT): FileRes
       return args.length === 1 ? u.run(args[0], cred.uid) : { rc: -22, text: 'usage: run COMM' };
     case 'memhog': {
       if (!/^\d+$/.test(args[0] ?? '') || args.length > 2) return { rc: -22, text: 'usage: memhog PID [CHUNK]' };
-      return u.memhog(Number(args[0]), parseSize('CHUNK', args[1] ?? '64M'));
+      const chunk = sizeArg(args[1] ?? '64M');
+      if (chunk < 0) return { rc: -22, text: `memhog: '${args[1]}' is not a size (4096, 64K, 128M, 1G)` };
+      return u.memhog(Number(args[0]), chunk);
     }
     case 'clone': {
       if (!/^\d+$/.test(args[0] ?? '') || (args[1] !== undefined && args[1] !== '--vm') || args.length > 2) return { rc: -22, text: 'usage: clone PID [--vm]' };

@@ -10,7 +10,6 @@ import { replayHtml } from '../../lab/html/replay-html.js';
 import { envInfo, forbiddenOutcomes } from '../../lab/report.js';
 import { countBar } from '../progress.js';
 import { registerScenarioCommand } from '../scenario-command.js';
-import { commandBudget } from './run.js';
 import { OutputFile, outputDir } from '../output-file.js';
 import { EXIT_INTERRUPTED, onInterrupt } from '../interrupt.js';
 import { scenarioArg, scenarioKey } from '../../scenarios/user.js';
@@ -91,7 +90,7 @@ export function registerExplore(program: Command): void {
         params: values,
         ...e,
         seed: opts.seed === undefined ? undefined : e.seed,
-        timeBudgetMs: e.timeBudget ? commandBudget(opts.timeBudget) : undefined,
+        timeBudgetMs: e.timeBudget || undefined,
         failuresDir,
         signal: interrupt.signal,
         onIteration: (it, run) => bar.update(it + 1, `${(turns += run.steps)} turns`),
