@@ -39,6 +39,7 @@ describe('a scenario from a file', () => {
     copyFileSync(fixture('counter.scenario.ts'), file);
     const r = await explore({ scenario: file, params: { variant: 'racy', workers: 2, ops: 2 }, strategy: 'pct', iterations: 300, failuresDir: d });
     expect(r.failure?.run.failure?.kind).toBe('forbidden');
+    expect(r.failure!.run.outcomes.find((o) => o.outcome === 'lost-update')?.count).toBe(1);
     const saved = JSON.parse(readFileSync(r.failure!.file, 'utf8'));
     expect(saved.scenarioFile).toBe(file);
     expect(saved.sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -113,6 +113,7 @@ describe('test_mempool.c', () => {
       const table = new Int32Array(MEMPOOL_SIZE);
       let i = 0;
       while (i < MEMPOOL_SIZE && mp.generic_get(table, 1, c, i) === 0) i++;
+      expect(i).toBe(MEMPOOL_SIZE);
       let modified = 0;
       while (i--) {
         if (mem.load(table[i]) > MEMPOOL_SIZE) modified++;
