@@ -226,7 +226,7 @@ export class Mempool implements CommonPool {
    * id kept in lock words), from any thread; null with rte_errno ENOENT.
    */
   static lookup(arena: Arena, mem: Mem, name: string, lcore: number = LCORE_ID_ANY, owner = 0): Mempool | null {
-    const e = Tailq.find(arena, mem)?.lookup(TAILQ_MEMPOOL, name) ?? 0;
+    const e = Tailq.find(arena, mem, owner)?.lookup(TAILQ_MEMPOOL, name) ?? 0;
     if (e === 0) {
       set_rte_errno(ENOENT);
       return null;
@@ -333,7 +333,7 @@ export class Mempool implements CommonPool {
   free(): void {
     const head = this.mem.load(this.base + P_EAL);
     if (head !== 0) {
-      const tailq = Tailq.at(this.mem, head);
+      const tailq = Tailq.at(this.mem, head, this.owner);
       tailq.remove(TAILQ_MEMPOOL, this.base + P_TAILQ);
       opsRelease(tailq, this.ops_index, this.mem.load(this.base + P_POOL_DATA));
       this.mem.store(this.base + P_EAL, 0);

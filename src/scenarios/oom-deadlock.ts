@@ -1,5 +1,5 @@
 import type { OomKiller } from '../kernel/oom_kill.js';
-import { OOM_SCORE_ADJ_MIN, T_MM_ID, T_OOM_SCORE_ADJ, T_PID, TF_ALIVE, TF_EXITING, TF_OOM_VICTIM, type TaskTable } from '../kernel/task.js';
+import { OOM_SCORE_ADJ_MIN, T_MM_ID, T_OOM_SCORE_ADJ, T_PID, TF_ALIVE, TF_EXITING, TF_OOM_VICTIM, TF_VFORK, type TaskTable } from '../kernel/task.js';
 
 /**
  * The oom scenario's witness for "System is deadlocked on memory": before a scan it notes
@@ -18,9 +18,13 @@ export class KillableWitness {
     this.pids = new Int32Array(tasks.ref.capacity);
   }
 
+  /**
+   * oom_badness's test less MMF_OOM_SKIP: that flag on a task nobody chose is the bug this
+   * witness exists for (a kill lost mid-fork left it there). A vfork child is unkillable.
+   */
   private killable(t: number): boolean {
     const tt = this.tasks;
-    return tt.has(t, TF_ALIVE) && !tt.has(t, TF_OOM_VICTIM | TF_EXITING) && tt.get(t, T_MM_ID) !== 0 && !this.killer.oom_unkillable_task(t) &&
+    return tt.has(t, TF_ALIVE) && !tt.has(t, TF_OOM_VICTIM | TF_EXITING | TF_VFORK) && tt.get(t, T_MM_ID) !== 0 && !this.killer.oom_unkillable_task(t) &&
       tt.get(t, T_OOM_SCORE_ADJ) !== OOM_SCORE_ADJ_MIN;
   }
 
