@@ -32,11 +32,7 @@ export class ClassInclude {
     if (tree.typeOf(klass) === T_MODULE) {
       const users: number[] = [];
       for (let ic = tree.firstSubclass(klass); ic !== 0; ic = tree.nextModuleSub(ic)) users.push(ic);
-      for (const ic of users) {
-        let already = false;
-        for (let w = ic; w !== 0 && !already; w = tree.superOf(w)) already = tree.typeOf(w) === T_ICLASS && tree.moduleOf(w) === module;
-        if (!already) this.include_modules_at(ic, tree.origin(ic), module, true);
-      }
+      for (const ic of users) if (!tree.kindOf(ic, module)) this.include_modules_at(ic, tree.origin(ic), module, true);
     }
     this.serialBump(klass);
     return 0;

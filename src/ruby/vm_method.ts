@@ -151,13 +151,8 @@ export class VmMethod {
     const origin = this.tree.origin(klass);
     const me = this.tree.ownMethodEntry(origin, mid);
     if (me === 0 || this.mes.undefinedP(me)) return -ENOENT;
-    // Invalidate while the entry is still in the table: the search from klass must find it.
-    if (this.design === DESIGN_CCS) {
-      if (origin !== klass) this.rb_clear_method_cache(klass, mid);
-      this.rb_clear_method_cache(origin, mid);
-    }
-    this.tree.setMethodEntry(origin, mid, 0);
-    if (this.design === DESIGN_SERIAL) this.bumpSerials(klass);
+    // methodEntrySet invalidates while the entry is still in the table: the search from klass must find it.
+    this.methodEntrySet(klass, mid, 0);
     return 0;
   }
 
