@@ -58,16 +58,16 @@ export const pageFaultSuite: BenchSuite = {
         for (const pcp of [true, false]) {
           log(`round ${round + 1}: ${w} worker(s), pagesets ${pcp ? 'on' : 'off'}`);
           const x = await faults(w, pcp, duration);
-          const prev = best.get(x.m.name);
-          if (!prev || x.m.opsPerSec > prev.m.opsPerSec) best.set(x.m.name, x);
+          const prev = best.get(`${w}/${pcp}`);
+          if (!prev || x.m.opsPerSec > prev.m.opsPerSec) best.set(`${w}/${pcp}`, x);
         }
       }
     }
     const m: Measurement[] = [];
     const t: Target[] = [];
     for (const w of counts) {
-      const on = best.get(`page_fault1, pagesets, ${w} worker(s)`)!;
-      const off = best.get(`page_fault1, zone lock (--pcp off), ${w} worker(s)`)!;
+      const on = best.get(`${w}/true`)!;
+      const off = best.get(`${w}/false`)!;
       m.push(on.m, off.m);
       t.push({ name: `pagesets / zone lock, page_fault1, ${w} worker(s)`, ratio: on.m.opsPerSec / off.m.opsPerSec, bound: pageFaultBound(w) });
     }

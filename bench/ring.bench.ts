@@ -56,17 +56,17 @@ export const ringSuite: BenchSuite = {
     const runs = quick ? 1 : 3;
     const pair = await measurePairs(
       ([
-        ['rte_ring SP/SC burst-32, 2 workers', 'spsc', 'per object'],
-        ['ringbuf.js push/pop 32, 2 workers', 'ringbuf', 'per object (npm SPSC ring)'],
-        ['rte_ring MP/MC bulk-32, 2 workers', 'mpmc-bulk', 'per object'],
-        ['rte_ring MP/MC single-object, 2 workers', 'mpmc-single', 'per object'],
-        ['array queue behind the spinlock, 2 workers', 'lock', 'one object per lock hold'],
-        ['rte_ring SP/SC burst-8, 2 workers', 'spsc', 'per object'],
-        ['rte_ring MP/MC bulk-8, 2 workers', 'mpmc-bulk', 'per object'],
-      ] as const).map(([name, queue, note]) => ({
+        ['rte_ring SP/SC burst-32, 2 workers', 'spsc', 'per object', 32],
+        ['ringbuf.js push/pop 32, 2 workers', 'ringbuf', 'per object (npm SPSC ring)', 32],
+        ['rte_ring MP/MC bulk-32, 2 workers', 'mpmc-bulk', 'per object', 32],
+        ['rte_ring MP/MC single-object, 2 workers', 'mpmc-single', 'per object', 32],
+        ['array queue behind the spinlock, 2 workers', 'lock', 'one object per lock hold', 32],
+        ['rte_ring SP/SC burst-8, 2 workers', 'spsc', 'per object', 8],
+        ['rte_ring MP/MC bulk-8, 2 workers', 'mpmc-bulk', 'per object', 8],
+      ] as const).map(([name, queue, note, bulk]) => ({
         name,
         note,
-        params: { queue, objects: queue === 'lock' || queue === 'mpmc-single' ? objects / 8 : objects, bulk: name.includes('-8,') ? 8 : 32 },
+        params: { queue, objects: queue === 'lock' || queue === 'mpmc-single' ? objects / 8 : objects, bulk },
       })),
       runs,
       log,
