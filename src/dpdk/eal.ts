@@ -3,6 +3,7 @@ import type { Mem } from '../shm/mem.js';
 import { MemraceError } from '../errors.js';
 import { Mempool, type MempoolRef } from './mempool.js';
 import type { MempoolConfig } from './mempool_config.js';
+import { Pktmbuf, type PktmbufExtmem, type PktmbufPoolConfig } from './mbuf.js';
 import { Ring, type RingRef } from './ring.js';
 import { orNull } from './rte_errno.js';
 
@@ -77,4 +78,17 @@ export function attachMempool(arena: Arena, mem: Mem, ref: MempoolRef, lcore: nu
   const mp = Mempool.lookup(arena, mem, ref.name, lcore, owner);
   if (mp === null || mp.base !== ref.base) throw new MemraceError('E_LAYOUT', `rte_mempool_lookup('${ref.name}') did not find the pool set up at word ${ref.base}`);
   return mp;
+}
+
+/** rte_pktmbuf_pool_create_extbuf: a pool of mbufs with pinned external buffers (null with rte_errno EINVAL or ENOMEM). */
+export function rte_pktmbuf_pool_create_extbuf(
+  arena: Arena,
+  mem: Mem,
+  name: string,
+  n: number,
+  cfg: PktmbufPoolConfig,
+  ext_mem: readonly PktmbufExtmem[],
+  socket_id: number,
+): Mempool | null {
+  return orNull(() => Pktmbuf.pool_create_extbuf(arena, mem, name, n, { ...cfg, socket_id }, ext_mem));
 }

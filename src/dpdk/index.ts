@@ -16,4 +16,4 @@ export { MempoolCache, CACHE_ALGO_IMPLS, type CacheAlgo, type CommonPool } from 
 export { arenaMemory, type MemChunk, type PoolMemoryProvider } from './mempool_memory.js';
 export { MEMPOOL_OPS_NAMES, type MempoolOpsName } from './mempool_ops.js';
 export { nodeMemory } from './mempool_pages.js';
-export { Pktmbuf, type PktmbufPoolConfig } from './mbuf.js';
+export { Pktmbuf, type PktmbufExtmem, type PktmbufPoolConfig } from './mbuf.js';

@@ -1,23 +1,15 @@
-import { ConfigError, EOVERFLOW, MemraceError } from '../errors.js';
+import { EOVERFLOW, MemraceError } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { MbufCore } from './mbuf_core.js';
 import {
   MBUF_BYTES, M_BUF_ADDR, M_BUF_LEN, M_DATA_LEN, M_DATA_OFF, M_NB_SEGS, M_NEXT, M_OL_FLAGS, M_PKT_LEN, M_POOL, M_PORT,
-  M_PRIV_SIZE, M_REFCNT, PP_BYTES, PP_DATA_ROOM_SIZE, PP_PRIV_SIZE, PP_VARIANT, RTE_MBUF_DEFAULT_BUF_SIZE,
-  RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_MAX_NB_SEGS, RTE_MBUF_PRIV_ALIGN, RTE_PKTMBUF_HEADROOM,
+  PP_BYTES, RTE_MBUF_DEFAULT_BUF_SIZE, RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_MAX_NB_SEGS,
 } from './mbuf_layout.js';
-import { Mempool, type MempoolConfig } from './mempool.js';
+import { pktmbufPoolCreate, pktmbufPoolCreateExtbuf, type PktmbufExtmem, type PktmbufPoolConfig } from './mbuf_pool.js';
+import { Mempool } from './mempool.js';
 
-/** rte_pktmbuf_pool_create's arguments beyond name and n. */
-export interface PktmbufPoolConfig extends Omit<MempoolConfig, 'n' | 'elt_size' | 'private_data_size' | 'obj_init'> {
-  /** @default 0 */
-  priv_size?: number;
-  /** Headroom + data room. @default RTE_MBUF_DEFAULT_BUF_SIZE (2048 + 128) */
-  data_room_size?: number;
-  /** MBUF_VARIANT_*: a broken variant of the mbuf code for race studies. @default 0 */
-  mbuf_variant?: number;
-}
+export type { PktmbufExtmem, PktmbufPoolConfig } from './mbuf_pool.js';
 
 /**
  * rte_mbuf's pktmbuf API over mbufs in the image: data pointers are byte offsets into
@@ -27,36 +19,12 @@ export interface PktmbufPoolConfig extends Omit<MempoolConfig, 'n' | 'elt_size' 
 export class Pktmbuf extends MbufCore {
   /** rte_pktmbuf_pool_create: a mempool of mbufs, each initialised by rte_pktmbuf_init. */
   static pool_create(arena: Arena, mem: Mem, name: string, n: number, cfg: PktmbufPoolConfig = {}): Mempool {
-    const priv = cfg.priv_size ?? 0;
-    const room = cfg.data_room_size ?? RTE_MBUF_DEFAULT_BUF_SIZE;
-    if (!Number.isInteger(priv) || priv < 0 || priv % RTE_MBUF_PRIV_ALIGN !== 0 || priv > 0xffff) {
-      throw new ConfigError('priv_size', `${priv} bytes`, `a multiple of ${RTE_MBUF_PRIV_ALIGN} from 0 to 65528`);
-    }
-    if (!Number.isInteger(room) || room < 0 || room > 0xffff) throw new ConfigError('data_room_size', `${room} bytes`, '0 to 65535 (a uint16_t)');
-    const { priv_size: _p, data_room_size: _r, mbuf_variant: _v, ...poolCfg } = cfg;
-    const mp = Mempool.create(arena, mem, name, {
-      ...poolCfg,
-      n,
-      elt_size: MBUF_BYTES + priv + room,
-      private_data_size: PP_BYTES,
-      obj_init: (pool, m) => {
-        // rte_pktmbuf_init
-        for (let w = 0; w < MBUF_BYTES >> 2; w++) mem.store(m + w, 0);
-        mem.store(m + M_PRIV_SIZE, priv);
-        mem.store(m + M_BUF_ADDR, m * 4 + MBUF_BYTES + priv);
-        mem.store(m + M_BUF_LEN, room);
-        mem.store(m + M_DATA_OFF, Math.min(RTE_PKTMBUF_HEADROOM, room));
-        mem.store(m + M_POOL, pool.base);
-        mem.store(m + M_NB_SEGS, 1);
-        mem.store(m + M_REFCNT, 1);
-      },
-    });
-    // rte_pktmbuf_pool_init
-    const pp = mp.get_priv();
-    mem.store(pp + PP_DATA_ROOM_SIZE, room);
-    mem.store(pp + PP_PRIV_SIZE, priv);
-    mem.store(pp + PP_VARIANT, cfg.mbuf_variant ?? 0);
-    return mp;
+    return pktmbufPoolCreate(arena, mem, name, n, cfg);
+  }
+
+  /** rte_pktmbuf_pool_create_extbuf: mbufs with pinned external buffers cut from ext_mem (mbuf_pool.ts). */
+  static pool_create_extbuf(arena: Arena, mem: Mem, name: string, n: number, cfg: PktmbufPoolConfig, ext_mem: readonly PktmbufExtmem[]): Mempool {
+    return pktmbufPoolCreateExtbuf(arena, mem, name, n, cfg, ext_mem);
   }
 
   /** Bytes a pktmbuf pool of n takes in the image. */
