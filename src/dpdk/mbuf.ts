@@ -11,6 +11,9 @@ import { Mempool } from './mempool.js';
 
 export type { PktmbufExtmem, PktmbufPoolConfig } from './mbuf_pool.js';
 
+/** Pktmbuf.read_ptr's result when the bytes were copied into the caller's buffer. */
+export const READ_COPIED = -1;
+
 /**
  * rte_mbuf's pktmbuf API over mbufs in the image: data pointers are byte offsets into
  * `mem.u8`, where the packet bytes really are. One instance per thread, given the pool
@@ -159,15 +162,23 @@ export class Pktmbuf extends MbufCore {
    * copied into buf, which is returned. null when off + len passes pkt_len. off and len
    * are uint32_t (converted as C converts them); their sum is taken in 64 bits, as DPDK
    * does since 26.03 (before it, off + len wrapped: off 1 with len UINT_MAX read as
-   * contiguous).
+   * contiguous). A data path that must not allocate the view calls read_ptr.
    */
   read(m: number, off: number, len: number, buf: Uint8Array | null): Uint8Array | null {
+    const at = this.read_ptr(m, off, len, buf);
+    if (at === 0) return null;
+    return at === READ_COPIED ? buf : this.mem.u8.subarray(at, at + (len >>> 0));
+  }
+
+  /**
+   * rte_pktmbuf_read as the pointer it returns, allocating nothing: the byte address in
+   * `mem.u8` where the len bytes lie when they are contiguous, READ_COPIED (-1) when they
+   * were copied into buf[0..len), 0 (NULL) when off + len passes pkt_len.
+   */
+  read_ptr(m: number, off: number, len: number, buf: Uint8Array | null): number {
     off >>>= 0;
     len >>>= 0;
-    if (off + len <= this.mem.read(m + M_DATA_LEN)) {
-      const at = this.mtod(m, off);
-      return this.mem.u8.subarray(at, at + len);
-    }
+    if (off + len <= this.mem.read(m + M_DATA_LEN)) return this.mtod(m, off);
     return this.read_split(m, off, len, buf);
   }
 
@@ -175,34 +186,31 @@ export class Pktmbuf extends MbufCore {
    * __rte_pktmbuf_read. DPDK's segment walk follows next past the last segment when off
    * equals pkt_len on a chain (a NULL dereference); here the walk stops at the last
    * segment and gives the empty view at its end. A chain shorter than its pkt_len
-   * (corrupt) gives null.
+   * (corrupt) gives NULL.
    */
-  private read_split(m: number, off: number, len: number, buf: Uint8Array | null): Uint8Array | null {
+  private read_split(m: number, off: number, len: number, buf: Uint8Array | null): number {
     const mem = this.mem;
-    if (off + len > mem.read(m + M_PKT_LEN)) return null;
+    if (off + len > mem.read(m + M_PKT_LEN)) return 0;
     let seg = m;
     let next: number;
     while (off >= mem.read(seg + M_DATA_LEN) && (next = mem.read(seg + M_NEXT)) !== 0) {
       off -= mem.read(seg + M_DATA_LEN);
       seg = next;
     }
-    if (off + len <= mem.read(seg + M_DATA_LEN)) {
-      const at = this.mtod(seg, off);
-      return mem.u8.subarray(at, at + len);
-    }
+    if (off + len <= mem.read(seg + M_DATA_LEN)) return this.mtod(seg, off);
     if (buf === null || buf.length < len) {
       throw new MemraceError('E_USAGE', `rte_pktmbuf_read: ${len} bytes at offset ${off} span segments and must be copied, but buf holds ${buf?.length ?? 'nothing (NULL)'}`);
     }
     const u8 = mem.u8;
     for (let done = 0; done < len; seg = mem.read(seg + M_NEXT), off = 0) {
-      if (seg === 0) return null;
+      if (seg === 0) return 0;
       const at = this.mtod(seg, off);
       let n = mem.read(seg + M_DATA_LEN) - off;
       if (n > len - done) n = len - done;
       for (let i = 0; i < n; i++) buf[done + i] = u8[at + i];
       done += n;
     }
-    return buf;
+    return READ_COPIED;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { Pktmbuf } from '../dpdk/mbuf.js';
+import { Pktmbuf, READ_COPIED } from '../dpdk/mbuf.js';
 import { M_DYNFIELD1, M_DYNFIELD2, M_PORT } from '../dpdk/mbuf_layout.js';
 import { attachMempool, attachRing } from '../dpdk/eal.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
@@ -161,12 +161,15 @@ function worker(ctx: ActorContext<P, State>): void {
       const m = inb[i];
       out[k++] = m;
       latency.add(pm.field(m, M_DYNFIELD1), now);
-      const h = pm.read(m, 0, HDR, hdr);
-      if (h === null || h[12] !== 0x08 || h[23] !== 17) {
+      // rte_pktmbuf_read's pointer, without a view per packet: the header is in the image or, copied, in hdr.
+      const at = pm.read_ptr(m, 0, HDR, hdr);
+      const h = at === READ_COPIED ? hdr : mem.u8;
+      const o = at === READ_COPIED ? 0 : at;
+      if (at === 0 || h[o + 12] !== 0x08 || h[o + 23] !== 17) {
         ctx.outcome(O_CORRUPT);
         continue;
       }
-      if (h[30] !== 224) continue;
+      if (h[o + 30] !== 224) continue;
       // Multicast: a second reference for the second port. The broken variant sends the same mbuf twice.
       if (p.variant === 'no-clone') {
         out[k++] = m;
@@ -219,9 +222,11 @@ function tx(ctx: ActorContext<P, State>): void {
       if (pm.check(m, true) !== null) ctx.outcome(O_BAD_MBUF);
       latency.add(pm.field(m, M_DYNFIELD1), now);
       const seq = pm.field(m, M_DYNFIELD2);
-      const data = pm.read(m, HDR, p.payload, payload);
-      let intact = data !== null;
-      for (let k = 0; data !== null && intact && k < p.payload; k++) intact = data[k] === pattern(seq, k);
+      const at = pm.read_ptr(m, HDR, p.payload, payload);
+      const data = at === READ_COPIED ? payload : mem.u8;
+      const o = at === READ_COPIED ? 0 : at;
+      let intact = at !== 0;
+      for (let k = 0; intact && k < p.payload; k++) intact = data[o + k] === pattern(seq, k);
       ctx.outcome(intact ? O_OK : O_CORRUPT);
     }
     ctx.begin();
