@@ -97,10 +97,11 @@ const ENQDEQ_IMPL = [
   ['MP_HTS/MC_HTS sync mode (ZC), burst', RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ, 'zc-burst'],
 ] as const;
 
-/** test_ring_enqueue_zc_bulk/_burst and the dequeue pair: reserve, copy through the two runs of slots, finish. */
+/** test_ring_enqueue_zc_bulk/_burst and the dequeue pair: reserve, and when that got any, copy through the two runs of slots and finish. */
 function zcEnqueue(r: Ring, mem: AtomicsMem, src: Int32Array, off: number, n: number, ew: number, burst: boolean): number {
   const zcd = new RingZcData();
   const got = burst ? r.enqueue_zc_burst_start(n, zcd) : r.enqueue_zc_bulk_start(n, zcd);
+  if (got === 0) return 0;
   for (let i = 0; i < got; i++) {
     const at = i < zcd.n1 ? zcd.slot1 + i * ew : zcd.slot2 + (i - zcd.n1) * ew;
     for (let k = 0; k < ew; k++) mem.store(at + k, src[off + i * ew + k]);
@@ -112,6 +113,7 @@ function zcEnqueue(r: Ring, mem: AtomicsMem, src: Int32Array, off: number, n: nu
 function zcDequeue(r: Ring, mem: AtomicsMem, dst: Int32Array, off: number, n: number, ew: number, burst: boolean): number {
   const zcd = new RingZcData();
   const got = burst ? r.dequeue_zc_burst_start(n, zcd) : r.dequeue_zc_bulk_start(n, zcd);
+  if (got === 0) return 0;
   for (let i = 0; i < got; i++) {
     const at = i < zcd.n1 ? zcd.slot1 + i * ew : zcd.slot2 + (i - zcd.n1) * ew;
     for (let k = 0; k < ew; k++) dst[off + i * ew + k] = mem.load(at + k);
