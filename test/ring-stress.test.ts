@@ -51,7 +51,7 @@ describe('ring-stress on real workers', () => {
   });
 
   it("catches finish-unreserved: a finish(0) after an empty start releases another HTS thread's reservation", async () => {
-    const r = await runStress({ scenario: 'ring-stress', params: { variant: 'finish-unreserved', api: 'zc', prod: 'MT_HTS', cons: 'MT_HTS', workers: 4, burst: true, duration: '10s' }, stopOnForbidden: true });
+    const r = await runStress({ scenario: 'ring-stress', params: { variant: 'finish-unreserved', workers: 4, duration: '10s' }, stopOnForbidden: true });
     expect(r.verdict).toBe('fail');
     expect(forbidden(r)).toBeGreaterThan(0);
   });

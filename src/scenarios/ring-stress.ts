@@ -280,7 +280,7 @@ export const ringStress = defineScenario<P, RingStressState>({
     {
       name: 'finish-unreserved',
       summary: "--api peek|zc: finish(0) after a start that reserved nothing (as test_ring_mt_peek_stress's helpers do); on an HTS side it releases another thread's reservation",
-      defaults: { api: 'zc', prod: 'MT_HTS', cons: 'MT_HTS', burst: true },
+      defaults: { api: 'zc', prod: 'MT_HTS', cons: 'MT_HTS', burst: true, count: 16, bulk: 4 },
     },
   ],
   outcomes: [
