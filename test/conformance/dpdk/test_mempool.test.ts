@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runStress } from '../../../src/lab/stress.js';
 import { EEXIST, EINVAL, ENAMETOOLONG, ENOENT, ENOSPC } from '../../../src/errors.js';
 import {
   rte_errno, rte_mempool_create, rte_mempool_free, rte_mempool_list_dump, rte_mempool_lookup, rte_mempool_walk, rte_ring_create, rte_ring_free, rte_ring_list_dump, rte_ring_lookup,
@@ -189,6 +191,15 @@ describe('test_mempool.c', () => {
         expect(data[0].invoked).toBe(false);
       }
     });
+  });
+});
+
+describe('test_mempool.c on lcore workers', () => {
+  it('test_mempool_sp_sc: a single producer and a single consumer lcore share the ring_sp_sc pool through scsp_obj_table; every object stays owned by the pool and counted once', async () => {
+    const r = await runStress({ scenario: resolve('test/conformance/dpdk/test_mempool_sp_sc.scenario.mjs'), params: { duration: '300ms' } });
+    expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
+    expect([r.verdict, r.outcomes.find((o) => o.outcome === 'foreign')?.count]).toEqual(['pass', 0]);
+    expect(r.outcomes.find((o) => o.outcome === 'ok')?.count).toBeGreaterThan(0);
   });
 });
 
