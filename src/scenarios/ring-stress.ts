@@ -75,7 +75,7 @@ function enqueueVia(mem: Mem, ring: Ring, api: Api, zcd: RingZcData, buf: Int32A
     return 0;
   }
   for (let i = 0; i < n; i++) {
-    const at = i < zcd.n1 ? zcd.slot1 + 2 * i : zcd.slot2 + 2 * (i - zcd.n1);
+    const at = zcd.slot(i, 2);
     mem.store(at, buf[2 * i]);
     mem.store(at + 1, buf[2 * i + 1]);
   }
@@ -97,7 +97,7 @@ function dequeueVia(mem: Mem, ring: Ring, api: Api, zcd: RingZcData, buf: Int32A
     return 0;
   }
   for (let i = 0; i < n; i++) {
-    const at = i < zcd.n1 ? zcd.slot1 + 2 * i : zcd.slot2 + 2 * (i - zcd.n1);
+    const at = zcd.slot(i, 2);
     buf[2 * i] = mem.load(at);
     buf[2 * i + 1] = mem.load(at + 1);
   }

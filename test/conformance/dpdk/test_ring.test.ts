@@ -103,7 +103,7 @@ function zcEnqueue(r: Ring, mem: AtomicsMem, src: Int32Array, off: number, n: nu
   const got = burst ? r.enqueue_zc_burst_start(n, zcd) : r.enqueue_zc_bulk_start(n, zcd);
   if (got === 0) return 0;
   for (let i = 0; i < got; i++) {
-    const at = i < zcd.n1 ? zcd.slot1 + i * ew : zcd.slot2 + (i - zcd.n1) * ew;
+    const at = zcd.slot(i, ew);
     for (let k = 0; k < ew; k++) mem.store(at + k, src[off + i * ew + k]);
   }
   r.enqueue_zc_finish(got);
@@ -115,7 +115,7 @@ function zcDequeue(r: Ring, mem: AtomicsMem, dst: Int32Array, off: number, n: nu
   const got = burst ? r.dequeue_zc_burst_start(n, zcd) : r.dequeue_zc_bulk_start(n, zcd);
   if (got === 0) return 0;
   for (let i = 0; i < got; i++) {
-    const at = i < zcd.n1 ? zcd.slot1 + i * ew : zcd.slot2 + (i - zcd.n1) * ew;
+    const at = zcd.slot(i, ew);
     for (let k = 0; k < ew; k++) dst[off + i * ew + k] = mem.load(at + k);
   }
   r.dequeue_zc_finish(got);
