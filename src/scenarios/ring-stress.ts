@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
+import type { HeadTail } from '../dpdk/ring_core.js';
 import { CONS_MODES, PROD_MODES, R_CONS, R_PROD, R_SLOTS, VARIANT_NO_TAIL_WAIT, VARIANT_PLAIN_TAIL, VARIANT_REORDER, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type OracleResult, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
@@ -96,7 +97,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     }
     if (k === 0) {
       if (ctx.live) break;
-      backoff(ctx, ++idle, ring.cons.tailWord);
+      backoff(++idle, ring.cons);
       continue;
     }
     ctx.op(OP_ENQUEUE);
@@ -110,7 +111,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
       ctx.count(K_FULL);
       ctx.outcome(O_REFUSED);
       if (ctx.live) break;
-      backoff(ctx, ++idle, ring.cons.tailWord);
+      backoff(++idle, ring.cons);
       continue;
     }
     idle = 0;
@@ -145,7 +146,7 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
       // Done once every producer has finished and the ring is drained.
       if (ctx.live || (mem.load(s.prodDone) === s.producers && ring.count() === 0)) break;
       ctx.op(OP_DRAIN_WAIT);
-      backoff(ctx, ++idle, ring.prod.tailWord);
+      backoff(++idle, ring.prod);
       continue;
     }
     idle = 0;
@@ -192,10 +193,13 @@ function ringField(off: number): string {
   return HEADER_FIELDS[off] ?? `header+${off}`;
 }
 
-/** Spin a little, then sleep briefly on the other side's tail: gives the core to whoever can make progress. */
-function backoff(ctx: ActorContext<P, RingStressState>, idle: number, word: number): void {
-  if (idle < 32) return;
-  ctx.mem.wait(word, ctx.mem.load(word), 0.1);
+/**
+ * Spin a little, then sleep until the other side's tail moves (its next publication wakes
+ * us): gives the core to whoever can make progress, and takes it back as soon as there is
+ * room or an entry.
+ */
+function backoff(idle: number, other: HeadTail): void {
+  if (idle >= 32) other.sleepUntilMoved();
 }
 
 export const ringStress = defineScenario<P, RingStressState>({
