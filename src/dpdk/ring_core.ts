@@ -1,6 +1,6 @@
 import type { Mem } from '../shm/mem.js';
 import {
-  HT_HEAD, HT_HTD_MAX, HT_RTS_HEAD, HT_TAIL, HT_WAITERS, RING_SYNC_MT, RING_SYNC_MT_RTS, RING_SYNC_ST, VARIANT_NO_TAIL_WAIT, VARIANT_PLAIN_TAIL,
+  HT_HEAD, HT_HTD_MAX, HT_RTS_HEAD, HT_TAIL, HT_SLEEP_FLAG, RING_SYNC_MT, RING_SYNC_MT_RTS, RING_SYNC_ST, VARIANT_NO_TAIL_WAIT, VARIANT_PLAIN_TAIL,
 } from './ring_layout.js';
 
 /** all-or-nothing (bulk) or as-many-as-fit (burst), as DPDK's RTE_RING_QUEUE_FIXED/VARIABLE. */
@@ -11,7 +11,7 @@ export const QUEUE_VARIABLE = 1;
 const SPIN_LIMIT = 256;
 /**
  * The longest one sleep on a tail lasts, in ms. A sleeper is woken by the tail's next
- * publication (`wakeWaiters`), so this only bounds the cost of a wake-up that was missed.
+ * publication (`wakeFlagged`), so this only bounds the cost of a wake-up that was missed.
  */
 export const TAIL_SLEEP_MS = 2;
 const MASK32 = 0xffffffffn;
@@ -32,10 +32,12 @@ export class RingStats {
 export class HeadTail {
   oldHead = 0;
   entries = 0;
+  /** The other side's tail word as the last move read it: what an idle caller sleeps on. */
+  otherTailSeen = 0;
   /** Word index of this side's tail position: what the other side reads, and what a waiter sleeps on. */
   readonly tailWord: number;
-  /** Word index of the count of threads asleep on `tailWord`. */
-  readonly waitersWord: number;
+  /** Word index of the flag raised by threads going to sleep on `tailWord`. */
+  readonly sleepFlagWord: number;
   private readonly noTailWait: boolean;
   private readonly plainTail: boolean;
 
@@ -54,13 +56,15 @@ export class HeadTail {
     readonly stats: RingStats,
   ) {
     this.tailWord = side + HT_TAIL;
-    this.waitersWord = side + HT_WAITERS;
+    this.sleepFlagWord = side + HT_SLEEP_FLAG;
     this.noTailWait = variant === VARIANT_NO_TAIL_WAIT;
     this.plainTail = variant === VARIANT_PLAIN_TAIL;
   }
 
   private room(head: number): number {
-    const other = this.mem.load(this.otherTail) >>> 0;
+    const seen = this.mem.load(this.otherTail);
+    this.otherTailSeen = seen;
+    const other = seen >>> 0;
     return this.isProd ? (this.capacity + other - head) >>> 0 : (other - head) >>> 0;
   }
 
@@ -83,7 +87,7 @@ export class HeadTail {
       case RING_SYNC_ST:
         if (this.plainTail) this.mem.write(this.tailWord, (this.oldHead + n) | 0);
         else this.mem.store(this.tailWord, (this.oldHead + n) | 0);
-        this.mem.wakeWaiters(this.tailWord, this.waitersWord);
+        this.mem.wakeFlagged(this.tailWord, this.sleepFlagWord);
         return;
       case RING_SYNC_MT:
         this.updateMt(n);
@@ -146,7 +150,7 @@ export class HeadTail {
     }
     if (this.plainTail) mem.write(tailW, (this.oldHead + n) | 0);
     else mem.store(tailW, (this.oldHead + n) | 0);
-    mem.wakeWaiters(tailW, this.waitersWord);
+    mem.wakeFlagged(tailW, this.sleepFlagWord);
   }
 
   /**
@@ -155,12 +159,7 @@ export class HeadTail {
    * other side's threads waiting for room or entries.
    */
   sleepOnTail(seen: number, timeoutMs: number): void {
-    this.mem.waitCounted(this.tailWord, seen, this.waitersWord, timeoutMs);
-  }
-
-  /** For the other side's idle loops: sleep until this side's tail next moves (at most TAIL_SLEEP_MS). */
-  sleepUntilMoved(): void {
-    this.sleepOnTail(this.mem.load(this.tailWord), TAIL_SLEEP_MS);
+    this.mem.waitFlagged(this.tailWord, seen, this.sleepFlagWord, timeoutMs);
   }
 
   private moveRts(max: number, behavior: number): number {
@@ -206,7 +205,7 @@ export class HeadTail {
       const nt = BigInt.asIntN(64, (BigInt(pos) << 32n) | BigInt(cnt));
       const found = mem.compareExchange64(tailI, ot, nt);
       if (found === ot) {
-        mem.wakeWaiters(this.tailWord, this.waitersWord);
+        mem.wakeFlagged(this.tailWord, this.sleepFlagWord);
         return;
       }
       this.stats.casRetries++;
@@ -243,14 +242,14 @@ export class HeadTail {
   /** HTS (and SP/SC peek): set head and tail to `pos` in one store, ending the operation. */
   setHts(pos: number): void {
     this.mem.store64((this.side + HT_HEAD) >> 1, BigInt.asIntN(64, (BigInt(pos >>> 0) << 32n) | BigInt(pos >>> 0)));
-    this.mem.wakeWaiters(this.tailWord, this.waitersWord);
+    this.mem.wakeFlagged(this.tailWord, this.sleepFlagWord);
   }
 
   /** SP/SC: finish an operation begun by `move` at `oldHead` + n (peek and zero-copy). */
   setSt(pos: number): void {
     this.mem.store(this.side + HT_HEAD, pos | 0);
     this.mem.store(this.tailWord, pos | 0);
-    this.mem.wakeWaiters(this.tailWord, this.waitersWord);
+    this.mem.wakeFlagged(this.tailWord, this.sleepFlagWord);
   }
 
   /** Put head and tail at `pos` with no operation in flight (RTS counts restart at 0). */

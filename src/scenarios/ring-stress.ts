@@ -1,6 +1,5 @@
 import { ConfigError } from '../errors.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
-import type { HeadTail } from '../dpdk/ring_core.js';
 import { CONS_MODES, PROD_MODES, R_CONS, R_PROD, R_SLOTS, VARIANT_NO_TAIL_WAIT, VARIANT_PLAIN_TAIL, VARIANT_REORDER, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type OracleResult, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
@@ -97,7 +96,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     }
     if (k === 0) {
       if (ctx.live) break;
-      backoff(++idle, ring.cons);
+      backoff(++idle, ring, true);
       continue;
     }
     ctx.op(OP_ENQUEUE);
@@ -111,7 +110,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
       ctx.count(K_FULL);
       ctx.outcome(O_REFUSED);
       if (ctx.live) break;
-      backoff(++idle, ring.cons);
+      backoff(++idle, ring, true);
       continue;
     }
     idle = 0;
@@ -146,7 +145,7 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
       // Done once every producer has finished and the ring is drained.
       if (ctx.live || (mem.load(s.prodDone) === s.producers && ring.count() === 0)) break;
       ctx.op(OP_DRAIN_WAIT);
-      backoff(++idle, ring.prod);
+      backoff(++idle, ring, false);
       continue;
     }
     idle = 0;
@@ -194,12 +193,14 @@ function ringField(off: number): string {
 }
 
 /**
- * Spin a little, then sleep until the other side's tail moves (its next publication wakes
- * us): gives the core to whoever can make progress, and takes it back as soon as there is
- * room or an entry.
+ * Spin a little, then sleep until the other side publishes (its publication wakes us):
+ * gives the core to whoever can make progress, and takes it back as soon as there is room
+ * or an entry.
  */
-function backoff(idle: number, other: HeadTail): void {
-  if (idle >= 32) other.sleepUntilMoved();
+function backoff(idle: number, ring: Ring, producer: boolean): void {
+  if (idle < 32) return;
+  if (producer) ring.sleepUntilDequeued();
+  else ring.sleepUntilEnqueued();
 }
 
 export const ringStress = defineScenario<P, RingStressState>({

@@ -26,13 +26,14 @@ export interface Mem {
   wait(i: number, expected: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
   notify(i: number, count: number): number;
   /**
-   * Sleep on word i while it holds `expected`, counted in word `waiters` for as long as the
-   * sleep lasts, so that whoever changes word i knows to wake it (`wakeWaiters`). The
-   * timeout is a fallback: a wake-up is never needed for correctness, only for latency.
+   * Sleep on word i while it holds `expected`, first raising the flag word `flag` (1: someone
+   * may be asleep on word i), so that whoever changes word i knows to wake it
+   * (`wakeFlagged`). The timeout is a fallback: a wake-up is never needed for correctness,
+   * only for latency.
    */
-  waitCounted(i: number, expected: number, waiters: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
-  /** After changing word i: wake everyone asleep on it in `waitCounted`, if word `waiters` says anyone is. */
-  wakeWaiters(i: number, waiters: number): void;
+  waitFlagged(i: number, expected: number, flag: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
+  /** After changing word i: if `flag` is raised, lower it and wake everyone asleep on word i. */
+  wakeFlagged(i: number, flag: number): void;
   read(i: number): number;
   write(i: number, v: number): void;
   /** memcpy into the image: `write` of src[off..off+n) to words i..i+n, one after another. */
@@ -91,18 +92,17 @@ export class AtomicsMem implements Mem {
   notify(i: number, count: number): number {
     return Atomics.notify(this.i32, i, count);
   }
-  waitCounted(i: number, expected: number, waiters: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
-    Atomics.add(this.i32, waiters, 1);
-    const r = Atomics.wait(this.i32, i, expected, timeoutMs);
-    Atomics.sub(this.i32, waiters, 1);
-    return r;
+  waitFlagged(i: number, expected: number, flag: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+    Atomics.store(this.i32, flag, 1);
+    return Atomics.wait(this.i32, i, expected, timeoutMs);
   }
-  wakeWaiters(i: number, waiters: number): void {
-    // A plain read keeps the publisher's path free of a second atomic. The waker's
-    // Atomics store of word i came first, and the sleeper counts itself before its
-    // Atomics.wait compares word i: a count not yet seen here belongs to a sleeper whose
-    // compare sees the new value, or, at worst, waits out its fallback timeout.
-    if (this.i32[waiters] !== 0) Atomics.notify(this.i32, i, Infinity);
+  wakeFlagged(i: number, flag: number): void {
+    // One plain read on the publisher's path while nobody sleeps, and one notify per sleep,
+    // not one per publication until the sleeper has run again. The flag is raised before the
+    // sleeper's Atomics.wait compares word i, and the waker's Atomics store of word i came
+    // before this read: a flag not yet seen belongs to a sleeper whose compare sees the new
+    // value (or, where a plain read may pass a store, one that waits out its fallback).
+    if (this.i32[flag] !== 0 && Atomics.exchange(this.i32, flag, 0) !== 0) Atomics.notify(this.i32, i, Infinity);
   }
   read(i: number): number {
     return this.i32[i];

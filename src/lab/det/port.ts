@@ -288,13 +288,13 @@ export class ScheduledMem implements Mem {
 
   /**
    * One scheduled wait, as `wait`: the scheduler's books already wake a timed waiter when
-   * its word changes, so the count is not kept and `wakeWaiters` takes no turn. A schedule
-   * is the same whether the structure code sleeps counted or not.
+   * its word changes, so the flag is not kept and `wakeFlagged` takes no turn. A schedule
+   * is the same whether the structure code sleeps flagged or not.
    */
-  waitCounted(i: number, expected: number, _waiters: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+  waitFlagged(i: number, expected: number, _flag: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
     return this.wait(i, expected, timeoutMs);
   }
-  wakeWaiters(): void {}
+  wakeFlagged(): void {}
 
   notify(i: number, count: number): number {
     this.turn(K.notify, i);
