@@ -1,4 +1,4 @@
-import { EINVAL, ENOENT, ENOMEM } from '../errors.js';
+import { EACCES, EINVAL, ENOENT, ENOMEM, ERANGE } from '../errors.js';
 import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
@@ -8,8 +8,7 @@ import { OomKiller, type OomResult } from './oom_kill.js';
 import { PAGE_SIZE } from './mmzone.js';
 import { calculate_min_free_kbytes } from './watermark.js';
 import { VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
-import { EACCES, ROOT, may_open_for_write, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score, type Cred } from './proc_oom.js';
-import { ERANGE } from './kstrtox.js';
+import { ROOT, may_open_for_write, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score, type Cred } from './proc_oom.js';
 import {
   MMF_OOM_SKIP, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_MM_ID, T_OOM_SCORE_ADJ, T_OOM_SCORE_ADJ_MIN, T_PID, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_TOTAL_VM, T_UID, TF_EXITING, TF_OOM_VICTIM, TaskTable, type TaskSpec,
 } from './task.js';
