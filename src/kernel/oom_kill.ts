@@ -77,6 +77,24 @@ export interface OomOptions {
   childFirst?: boolean;
 }
 
+/**
+ * oom_cpuset_eligible (6.6): under a mempolicy OOM (a nodemask) a task is eligible unless it
+ * is bound (MPOL_BIND) to nodes all outside the nodemask (mempolicy_in_oom_domain); otherwise
+ * its cpuset's mems must intersect the allocating task's (cpuset_mems_allowed_intersects).
+ * Node sets are bitmasks (bit n: node n); `bindNodes` 0 is "not MPOL_BIND".
+ */
+export function oom_cpuset_eligible(nodemask: number, bindNodes: number, taskMems: number, currentMems: number): boolean {
+  if (nodemask) return bindNodes === 0 || (bindNodes & nodemask) !== 0;
+  return (taskMems & currentMems) !== 0;
+}
+
+/** A node list as a bitmask (bit n: node n). */
+export function nodeBits(nodes: readonly number[]): number {
+  let m = 0;
+  for (const n of nodes) m |= 1 << n;
+  return m;
+}
+
 /** What `oom_badness` returns for a task that must not be chosen (LONG_MIN). */
 export const OOM_UNKILLABLE = -Number.MAX_SAFE_INTEGER;
 /** oom_task_origin: chosen before anything else (LONG_MAX). */

@@ -34,6 +34,12 @@ export const T_COMM = 16;
 export const TASK_COMM_LEN = 16;
 /** How many processes this slot has held: the generation its flags word carries (TF_GEN). */
 export const T_GEN = 20;
+/** The task's memory cgroup: 0 the root, else a group id (its pages are charged there). */
+export const T_MEMCG = 21;
+/** cpuset mems_allowed as a node bitmask (bit n: node n); 0: every node (the root cpuset). */
+export const T_MEMS_ALLOWED = 22;
+/** The nodes of an MPOL_BIND mempolicy as a bitmask; 0: not MPOL_BIND. */
+export const T_MPOL_BIND = 23;
 
 /** task->flags and signal state, packed. */
 export const PF_KTHREAD = 0x1;
@@ -85,6 +91,10 @@ export interface TaskSpec {
   rssShmem?: number;
   swapents?: number;
   pgtablesBytes?: number;
+  /** T_MEMCG, T_MEMS_ALLOWED, T_MPOL_BIND (0 each when absent). */
+  memcg?: number;
+  memsAllowed?: number;
+  mpolBind?: number;
 }
 
 export interface TaskTableRef {
@@ -175,6 +185,9 @@ export class TaskTable {
       this.set(i, T_COMMITTED, 0);
       this.set(i, T_MM_ID, t.mm ?? (t.kthread ? 0 : t.pid));
       this.set(i, T_REAP_TRIES, 0);
+      this.set(i, T_MEMCG, t.memcg ?? 0);
+      this.set(i, T_MEMS_ALLOWED, t.memsAllowed ?? 0);
+      this.set(i, T_MPOL_BIND, t.mpolBind ?? 0);
       const bytes = UTF8_ENCODER.encode(t.comm.slice(0, TASK_COMM_LEN - 1));
       const u8 = this.mem.u8;
       const at = this.w(i, T_COMM) * 4;

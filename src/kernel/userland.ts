@@ -4,7 +4,7 @@ import { AtomicsMem } from '../shm/mem.js';
 import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
 import { MemcgTree, parseNodelist } from './memcg.js';
 import { MPOL_DEFAULT, NodeMemory, type Mempolicy, type MpolMode, type Placement } from './placement.js';
-import { OomKiller, type OomResult } from './oom_kill.js';
+import { OomKiller, nodeBits, oom_cpuset_eligible, type OomResult } from './oom_kill.js';
 import { PAGE_SIZE } from './mmzone.js';
 import { calculate_min_free_kbytes } from './watermark.js';
 import { VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
@@ -265,12 +265,10 @@ export class Userland {
   private constrainedOom(t: number, p: Placement): OomResult {
     const all = this.nodes.all;
     const mems = this.memcg.memsOf(t) ?? all;
+    const nodemask = p.nodemask ? nodeBits(p.nodemask) : 0;
     const eligible = (s: number) => {
-      if (p.nodemask) {
-        const pol = this.policies.get(s);
-        return pol?.mode !== 'bind' || pol.nodes.some((n) => p.nodemask!.includes(n));
-      }
-      return (this.memcg.memsOf(s) ?? all).some((n) => mems.includes(n));
+      const pol = this.policies.get(s);
+      return oom_cpuset_eligible(nodemask, pol?.mode === 'bind' ? nodeBits(pol.nodes) : 0, nodeBits(this.memcg.memsOf(s) ?? all), nodeBits(mems));
     };
     return this.killer.out_of_memory({
       current: t, order: 0, totalpages: this.swapPages + p.domain.reduce((sum, n) => sum + this.nodes.present[n], 0), constraint: p.constraint,
