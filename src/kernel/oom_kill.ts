@@ -4,7 +4,7 @@ import { PAGE_SIZE } from './mmzone.js';
 import type { VmAccounting } from './overcommit.js';
 import {
   MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, PF_KTHREAD, T_FLAGS, T_MM_FLAGS, T_MM_ID, T_OOM_SCORE_ADJ, T_PGTABLES_BYTES, T_PID, T_PPID,
-  T_REAP_TRIES, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_SWAPENTS, T_TOTAL_VM, T_UID, TF_EXITING, TF_INIT, TF_OOM_ORIGIN,
+  T_LOCKED_VM, T_REAP_TRIES, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_SWAPENTS, T_TOTAL_VM, T_UID, TF_EXITING, TF_INIT, TF_OOM_ORIGIN,
   TF_ALIVE, TF_GEN_MASK, TF_OOM_VICTIM, TF_VFORK, type TaskTable,
 } from './task.js';
 
@@ -75,7 +75,15 @@ export interface OomResult {
 export interface OomOptions {
   /** Kernels 2.6.36 to 5.0: kill the victim's highest-scoring child with its own mm instead. */
   childFirst?: boolean;
+  /** Kernels 4.6 to 5.17: the oom_reaper skips VM_LOCKED vmas (can_madv_lru_vma), leaving mlocked memory to exit_mmap. */
+  reaperSkipsMlocked?: boolean;
 }
+
+/** vm_flags bits (include/linux/mm.h) that decide what the oom_reaper unmaps. */
+export const VM_SHARED = 0x8;
+export const VM_PFNMAP = 0x400;
+export const VM_LOCKED = 0x2000;
+export const VM_HUGETLB = 0x400000;
 
 /**
  * oom_cpuset_eligible (6.6): under a mempolicy OOM (a nodemask) a task is eligible unless it
@@ -277,6 +285,36 @@ export class OomKiller {
       tt.or(t, T_FLAGS, TF_EXITING);
     }
     return log;
+  }
+
+  /**
+   * __oom_reap_task_mm's test of one vma (6.6): hugetlb and PFN-mapped vmas are skipped; of
+   * the rest only anonymous or private (not VM_SHARED) ones are unmapped, so shmem and shared
+   * file pages wait for exit_mmap. mlocked (VM_LOCKED) memory is unmapped like any other since
+   * 5.18 (the munlock rework); before, can_madv_lru_vma skipped it as well.
+   */
+  oom_reap_vma(vm_flags: number, anonymous: boolean): boolean {
+    if (vm_flags & (VM_HUGETLB | VM_PFNMAP)) return false;
+    if (this.opts.reaperSkipsMlocked && vm_flags & VM_LOCKED) return false;
+    return anonymous || (vm_flags & VM_SHARED) === 0;
+  }
+
+  /**
+   * The pages one reaper pass frees of task t's mm, as the model keeps it: an anonymous vma
+   * (rss_anon less the mlocked pages), an mlocked one (locked_vm), shmem (a shared mapping)
+   * and file pages (counted as a shared file mapping).
+   */
+  oom_reapable_pages(t: number): number {
+    const tt = this.tasks;
+    const locked = tt.get(t, T_LOCKED_VM);
+    return (this.oom_reap_vma(0, true) ? tt.get(t, T_RSS_ANON) - locked : 0) + (this.oom_reap_vma(VM_LOCKED, true) ? locked : 0) +
+      (this.oom_reap_vma(VM_SHARED, false) ? tt.get(t, T_RSS_SHMEM) + tt.get(t, T_RSS_FILE) : 0);
+  }
+
+  /** The line oom_reap_task_mm logs after a pass: what the mm still holds. */
+  oom_reaped_line(t: number): string {
+    const tt = this.tasks;
+    return `oom_reaper: reaped process ${tt.get(t, T_PID)} (${tt.comm(t)}), now anon-rss:${K(tt.get(t, T_RSS_ANON))}kB, file-rss:${K(tt.get(t, T_RSS_FILE))}kB, shmem-rss:${K(tt.get(t, T_RSS_SHMEM))}kB`;
   }
 
   /**

@@ -40,6 +40,8 @@ export const T_MEMCG = 21;
 export const T_MEMS_ALLOWED = 22;
 /** The nodes of an MPOL_BIND mempolicy as a bitmask; 0: not MPOL_BIND. */
 export const T_MPOL_BIND = 23;
+/** mm->locked_vm: anonymous pages in VM_LOCKED vmas (mlock), part of T_RSS_ANON. */
+export const T_LOCKED_VM = 24;
 
 /** task->flags and signal state, packed. */
 export const PF_KTHREAD = 0x1;
@@ -95,6 +97,8 @@ export interface TaskSpec {
   memcg?: number;
   memsAllowed?: number;
   mpolBind?: number;
+  /** T_LOCKED_VM: of rssAnon, the pages mlocked. */
+  lockedVm?: number;
 }
 
 export interface TaskTableRef {
@@ -188,6 +192,7 @@ export class TaskTable {
       this.set(i, T_MEMCG, t.memcg ?? 0);
       this.set(i, T_MEMS_ALLOWED, t.memsAllowed ?? 0);
       this.set(i, T_MPOL_BIND, t.mpolBind ?? 0);
+      this.set(i, T_LOCKED_VM, t.lockedVm ?? 0);
       const bytes = UTF8_ENCODER.encode(t.comm.slice(0, TASK_COMM_LEN - 1));
       const u8 = this.mem.u8;
       const at = this.w(i, T_COMM) * 4;

@@ -1,11 +1,11 @@
 import { ENOMEM } from '../errors.js';
 import { Kernel, type KernelRef } from '../kernel/kernel.js';
-import { OomKiller } from '../kernel/oom_kill.js';
+import { OomKiller, VM_LOCKED } from '../kernel/oom_kill.js';
 import { MEMCG_MAX, MEMCG_OOM, MEMCG_OOM_KILL } from '../kernel/page_counter.js';
 import { OVERCOMMIT_NEVER, VmAccounting, type VmRef } from '../kernel/overcommit.js';
 import { PageAlloc } from '../kernel/page_alloc.js';
 import {
-  MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_OOM_SCORE_ADJ, T_PID, T_RSS_ANON, T_TOTAL_VM, TF_ALIVE, TF_EXITING, TF_OOM_VICTIM,
+  MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, T_COMMITTED, T_FLAGS, T_LOCKED_VM, T_MM_FLAGS, T_OOM_SCORE_ADJ, T_PID, T_RSS_ANON, T_TOTAL_VM, TF_ALIVE, TF_EXITING, TF_OOM_VICTIM,
   TaskTable, type TaskTableRef,
 } from '../kernel/task.js';
 import type { Params } from '../lab/params.js';
@@ -38,6 +38,9 @@ export type OomP = Params & {
   childFirst: boolean;
   /** memory.max of /ltp in bytes (oom-memcg only). */
   memoryMax?: number;
+  /** Percent of each process's pages it mlocks, and whether the reaper skips them (kernels before 5.18). */
+  mlock: number;
+  reaperSkipsMlocked: boolean;
   /** oom_score_adj of each process, cycled over the CPUs. */
   adj: string;
   variant: string;
@@ -114,25 +117,32 @@ export interface CpuResult {
 function world(ctx: ActorContext<OomP, OomState>, cpu: number) {
   const tasks = new TaskTable(ctx.mem, ctx.state.tasks);
   const vm = new VmAccounting(ctx.mem, ctx.state.vm);
-  const killer = new OomKiller(tasks, vm, { childFirst: ctx.params.childFirst });
+  const killer = new OomKiller(tasks, vm, { childFirst: ctx.params.childFirst, reaperSkipsMlocked: ctx.params.reaperSkipsMlocked });
   const pa = new PageAlloc(new Kernel(ctx.mem, ctx.state.kernel), cpu);
   return { tasks, vm, killer, pa, pages: new TaskPages(ctx.mem, ctx.state.pages), domain: new OomDomain(tasks, ctx.mem, ctx.state.domain) };
 }
 
-/** Free every page `slot` holds, take them off its rss and its memory cgroup's charge; wake whoever waits for memory. */
-function freeTaskPages(ctx: ActorContext<OomP, OomState>, w: ReturnType<typeof world>, slot: number): void {
-  const freed = w.pages.release(slot, w.pa);
+/**
+ * Free the pages `slot` holds at page-array entries [from, to), take them off its rss (and
+ * locked_vm, for the mlocked ones below `locked`) and its memory cgroup's charge; wake
+ * whoever waits for memory. Returns how many.
+ */
+function freeTaskPages(ctx: ActorContext<OomP, OomState>, w: ReturnType<typeof world>, slot: number, locked = 0, from = 0, to = Infinity): number {
+  const freed = w.pages.release(slot, w.pa, from, to);
   w.tasks.add(slot, T_RSS_ANON, -freed);
+  if (from < locked) w.tasks.add(slot, T_LOCKED_VM, -freed);
   if (w.domain.charges(slot)) w.domain.counter!.uncharge(freed);
   ctx.mem.add(ctx.state.wake, 1);
   ctx.mem.notify(ctx.state.wake, 64);
+  return freed;
 }
 
 /** exit_mmap: give back every page and the commitment, set MMF_OOM_SKIP, free the slot. */
 function exitProcess(ctx: ActorContext<OomP, OomState>, w: ReturnType<typeof world>, slot: number): void {
   const { tasks, vm } = w;
   ctx.op(OP_EXIT);
-  freeTaskPages(ctx, w, slot);
+  freeTaskPages(ctx, w, slot, 0);
+  tasks.set(slot, T_LOCKED_VM, 0);
   const committed = ctx.mem.exchange(tasks.w(slot, T_COMMITTED), 0);
   ctx.mem.sub(ctx.state.granted, committed);
   vm.vm_unacct_memory(committed);
@@ -174,10 +184,11 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
   // Who the kernel lets the killer choose, for an OOM of the allocator (node) or of the memory cgroup's charge.
   const eligibleNode = (t: number) => domain.eligible(me, t, false);
   const eligibleMemcg = (t: number) => domain.eligible(me, t, true);
+  const locked = lockPages(p, s.totalPages, idx);
   // A page faulted in: its pfn kept for exit and the reaper, counted in rss (each page within total_vm, so within TaskPages' cap).
   const faultIn = (pfn: number) => {
     pages.add(me, pfn);
-    tasks.add(me, T_RSS_ANON, 1);
+    if (tasks.add(me, T_RSS_ANON, 1) < locked) tasks.add(me, T_LOCKED_VM, 1);
     ctx.outcome(O_PAGE);
     ctx.done(1);
   };
@@ -328,12 +339,25 @@ function otherDyingVictims(tasks: TaskTable, victim: number, eligible: (t: numbe
   return n;
 }
 
-/** The oom_reaper kthread: frees a victim's anonymous memory before it has even exited. */
-export function oomReaper(ctx: ActorContext<OomP, OomState>): number {
-  const { mem, state: s } = ctx;
-  const w = world(ctx, ctx.params.procs);
+export interface ReaperResult {
+  reaped: number;
+  /** Pages the reaper freed, and of them mlocked ones. */
+  freed: number;
+  mlockedFreed: number;
+  /** The first pass's log line (oom_reap_task_mm). */
+  first?: string;
+}
+
+/**
+ * The oom_reaper kthread: frees a victim's anonymous memory before it has even exited. Each
+ * process mlocks the first `--mlock` percent of its pages (see lockPages): 6.6 reaps them
+ * with the rest; with --reaper-skips-mlocked (4.6 to 5.17) they wait for exit_mmap.
+ */
+export function oomReaper(ctx: ActorContext<OomP, OomState>): ReaperResult {
+  const { mem, state: s, params: p } = ctx;
+  const w = world(ctx, p.procs);
   const { tasks, killer } = w;
-  let reaped = 0;
+  const out: ReaperResult = { reaped: 0, freed: 0, mlockedFreed: 0 };
   while (!ctx.stopFlag()) {
     for (let t = s.firstSlot; t < tasks.ref.capacity; t++) {
       const fw = tasks.w(t, T_FLAGS);
@@ -343,14 +367,24 @@ export function oomReaper(ctx: ActorContext<OomP, OomState>): number {
       if (mem.compareExchange(fw, f, f | TF_REAPING) !== f) continue;
       ctx.op(OP_REAP);
       killer.oom_reap_task(t, (v) => {
-        freeTaskPages(ctx, w, v);
+        // The mlocked vma is the page array's first entries: unmapped first, when __oom_reap_task_mm may.
+        const locked = lockPages(p, s.totalPages, v - s.firstSlot);
+        if (killer.oom_reap_vma(VM_LOCKED, true)) out.mlockedFreed += freeTaskPages(ctx, w, v, locked, 0, locked);
+        out.freed += freeTaskPages(ctx, w, v, locked, locked);
+        out.first ??= killer.oom_reaped_line(v);
         return true;
       });
       mem.and(fw, ~TF_REAPING);
-      reaped++;
+      out.reaped++;
       ctx.done(1);
     }
     mem.wait(s.wake, mem.load(s.wake), 0.5);
   }
-  return reaped;
+  out.freed += out.mlockedFreed;
+  return out;
+}
+
+/** The pages at the start of CPU idx's process that it mlocks (mlockall before touching them): --mlock percent of its size. */
+export function lockPages(p: OomP, totalPages: number, idx: number): number {
+  return Math.floor((oomCapPages(p, totalPages, idx) * p.mlock) / 100);
 }

@@ -10,7 +10,7 @@ import { defineScenario, type OutcomeSpec, type Scenario, type VariantSpec, type
 import { C_CPUSET, C_MEMCG, C_MEMPOLICY, C_NONE, CONSTRAINT_NAMES } from './oom-domain.js';
 import { TaskPages, framesReturned } from './oom-pages.js';
 import type { Mem } from '../shm/mem.js';
-import { type CpuResult, OOM_OP_NAMES, type OomP, type OomState, adjList, cpu, oomCapPages, oomReaper } from './oom-roles.js';
+import { type CpuResult, OOM_OP_NAMES, type ReaperResult, type OomP, type OomState, adjList, cpu, oomCapPages, oomReaper } from './oom-roles.js';
 
 const OUTCOMES: readonly OutcomeSpec[] = [
   { id: 'page', grade: 'ACCEPTABLE', description: 'a page faulted in' },
@@ -51,6 +51,8 @@ function params(d: Defaults): ParamSpec[] {
     { name: 'oomKillAllocatingTask', type: 'int', default: 0, min: 0, max: 1, help: 'vm.oom_kill_allocating_task' },
     { name: 'panicOnOom', type: 'int', default: 0, min: 0, max: 2, help: 'vm.panic_on_oom' },
     { name: 'childFirst', type: 'bool', default: false, help: 'kernels 2.6.36-5.0: kill a child with its own mm first' },
+    { name: 'mlock', type: 'int', default: 0, min: 0, max: 100, help: 'percent of each process\'s pages it mlocks (VM_LOCKED) before touching them' },
+    { name: 'reaperSkipsMlocked', type: 'bool', default: false, help: 'kernels 4.6-5.17: the oom_reaper leaves VM_LOCKED vmas to exit_mmap (6.6 reaps them)' },
     { name: 'adj', type: 'string', default: '-1000,0,500,-300,0,800', help: 'oom_score_adj per process, cycled (memhog-0 gets the first)' },
     ...memcg,
   ];
@@ -127,7 +129,7 @@ function define(name: string, summary: string, d: Defaults, variant: VariantSpec
     roles: { cpu, oom_reaper: oomReaper },
     serves: ['oom_reaper'],
     locks: (s) => [{ name: 'oom_lock', word: s.oomLock }],
-    check({ mem, state: s, results, outcomes }) {
+    check({ mem, state: s, results, outcomes, params: p }) {
       const tasks = new TaskTable(mem, s.tasks);
       const vm = new VmAccounting(mem, s.vm);
       let committed = 0;
@@ -135,6 +137,7 @@ function define(name: string, summary: string, d: Defaults, variant: VariantSpec
       const commit: Violation[] = [];
       if (committed !== vm.committed()) commit.push({ message: `Committed_AS is ${vm.committed()} pages, but live commitments add up to ${committed}` });
       const cpus = results.filter((r): r is CpuResult => r !== null && typeof r === 'object' && 'kills' in r);
+      const reaper = results.find((r): r is ReaperResult => r !== null && typeof r === 'object' && 'reaped' in r);
       const first = cpus.find((r) => r.panic) ?? cpus.find((r) => r.logConstrained) ?? cpus.find((r) => r.log.length);
       const kills = cpus.reduce((n, r) => n + r.kills, 0);
       const memcg = memcgCharges(mem, s, tasks);
@@ -158,6 +161,8 @@ function define(name: string, summary: string, d: Defaults, variant: VariantSpec
           `page allocator: ${s.totalPages} pages (totalram_pages), ${mem.load(s.kernel.header + H_ALLOC_FAIL)} alloc_pages failures below the min watermark sent a CPU toward the OOM killer`,
           ...(constraint === C_NONE ? [] : [`${CONSTRAINT_NAMES[constraint]}: ${outcomes['constrained-kill'] ?? 0} kills inside the constraint, ${outcomes['outside-constraint'] ?? 0} outside`]),
           ...(memcg ? [memcg.note] : []),
+          ...(p.mlock && reaper?.first ? [reaper.first] : []),
+          ...(p.mlock && reaper ? [`oom_reaper: ${reaper.reaped} victims reaped, ${reaper.freed} pages freed, ${reaper.mlockedFreed} of them mlocked${p.reaperSkipsMlocked ? ' (VM_LOCKED vmas skipped, as before 5.18)' : ''}`] : []),
         ],
       };
     },
