@@ -210,7 +210,6 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
     // The broken variant's scan walks every task: mem_cgroup_scan_tasks and oom_cpuset_eligible left out.
     if (unconstrained) oc.eligible = undefined;
     witness.note(eligible);
-    if (memcg) domain.counter!.event(MEMCG_OOM);
     const r = killer.out_of_memory(oc);
     if (r.action === 'no-victim-panic') result.deadlock = witness.contradiction() ?? undefined;
     if (r.selected !== undefined) {
@@ -287,7 +286,8 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
         pa.put_page(pfn);
         domain.counter!.event(MEMCG_MAX);
         if (ctx.stopFlag()) break;
-        // mem_cgroup_out_of_memory: oom_lock (a mutex: wait for it), the margin once more, then the group's killer.
+        // mem_cgroup_oom counts the OOM; mem_cgroup_out_of_memory takes oom_lock (a mutex: wait for it), checks the margin once more, then runs the group's killer.
+        domain.counter!.event(MEMCG_OOM);
         ctx.op(OP_OOM);
         if (!noLock) lock.lock(ctx.actor);
         if (domain.counter!.max() - domain.counter!.usage() < 1) oom(true);
