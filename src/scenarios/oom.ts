@@ -209,6 +209,8 @@ export const oomRace = define(
 const UNCONSTRAINED: VariantSpec = {
   name: 'unconstrained-scan',
   summary: 'select_bad_process walks every task: the memcg walk (mem_cgroup_scan_tasks) and oom_cpuset_eligible left out, so the victim may be one whose death frees nothing the OOM lacks',
+  // 8M nodes fill within the first second; the first OOM of the inside's node usually shows it, but it may take a few.
+  defaults: { mem: '16M', duration: '15s' },
 };
 
 export const oomMemcg = define(
