@@ -384,7 +384,10 @@ export function oomReaper(ctx: ActorContext<OomP, OomState>): ReaperResult {
   return out;
 }
 
-/** The pages at the start of CPU idx's process that it mlocks (mlockall before touching them): --mlock percent of its size. */
+/**
+ * The pages at the start of CPU idx's process that it mlocks (mlockall before touching
+ * them): --mlock percent of the most it faults in (its cap and the chunk that crosses it).
+ */
 export function lockPages(p: OomP, totalPages: number, idx: number): number {
-  return Math.floor((oomCapPages(p, totalPages, idx) * p.mlock) / 100);
+  return Math.floor(((oomCapPages(p, totalPages, idx) + Math.floor(p.chunk / 4096)) * p.mlock) / 100);
 }
