@@ -3,7 +3,7 @@ import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING } from './call_handler.js';
 import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL } from './call_info.js';
-import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
+import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
 import { resolveMethod } from './method_lookup.js';
 import { Vm, type Design } from './vm.js';
 import { Guild } from './vm_insnhelper.js';
@@ -270,7 +270,7 @@ export class Ruby {
     const out: string[] = [];
     for (let c = this.id(klass); c !== 0; c = tree.superOf(c)) {
       if (tree.origin(c) !== c) continue;
-      const shown = tree.typeOf(c) === T_ICLASS ? (tree.isOrigin(c) ? tree.includerOf(c) : tree.moduleOf(c)) : c;
+      const shown = tree.isOrigin(c) ? tree.includerOf(c) : tree.moduleFor(c);
       out.push(this.names.get(shown) ?? tree.nameOf(shown));
     }
     return out;

@@ -4,8 +4,9 @@ import type { FactFile } from './facts.js';
 import { runFact } from './run.js';
 import { dispatchSpec, includeSpec, prependSpec, superSpec, visibilitySpec } from './ruby_spec.js';
 import { testMethodCache } from './test_method_cache.js';
+import { testModule } from './test_module.js';
 
-const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec];
+const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec];
 
 for (const file of files) {
   describe(file.upstream, () => {
