@@ -19,6 +19,10 @@ import type { SerialCache } from './serial_cache.js';
 import { DESIGN_SERIAL } from './vm_method.js';
 import type { Vm } from './vm.js';
 
+/** Guild.frameAt before frame() has worked it out. */
+const FRAME_ORIGIN = -1;
+const FRAME_SEARCH = -2;
+
 /**
  * A guild's side of a method call: vm_search_method's fast path (one load of the call
  * site's CC, a klass compare, the cme's INVALIDATED bit), the slow path under the VM lock
@@ -37,8 +41,13 @@ export class Guild {
    * record's superclass (vm_search_normal_superclass). 0 after method_missing or an error.
    */
   frameMe = 0;
-  /** -1: the origin of frameMe's defined class, worked out on demand (the fast path does not). */
+  /**
+   * FRAME_ORIGIN: the origin of frameMe's defined class, worked out on demand (the fast
+   * path does not); FRAME_SEARCH: a raw module entry of the serial design, found on demand
+   * by a search from frameKlass (only `super` needs it).
+   */
   frameAt = 0;
+  private frameKlass = 0;
   private readonly mem: Mem;
   private readonly ccBase: number;
   private readonly meBase: number;
@@ -92,7 +101,12 @@ export class Guild {
 
   /** The record the last body was found in (where its `super` searches on from): call right after the call. */
   frame(): number {
-    if (this.frameAt === -1) this.frameAt = this.vm.tree.origin(this.vm.mes.field(this.frameMe, ME_DEFINED_CLASS));
+    const { tree, mes } = this.vm;
+    if (this.frameAt === FRAME_ORIGIN) this.frameAt = tree.origin(mes.field(this.frameMe, ME_DEFINED_CLASS));
+    else if (this.frameAt === FRAME_SEARCH) {
+      tree.searchMethod(this.frameKlass, mes.field(this.frameMe, ME_CALLED_ID));
+      this.frameAt = tree.definedClass;
+    }
     return this.frameAt;
   }
 
@@ -104,17 +118,16 @@ export class Guild {
     if (me === 0 || mes.undefinedP(me)) return this.methodMissing();
     const ciLo = this.mem.load(this.vm.siteWord(site, S_CI));
     const call = vm_call_handler(mes, me, ciLo);
+    this.frameKlass = klass;
+    const at = mes.field(me, ME_DEFINED_CLASS) === 0 ? FRAME_SEARCH : FRAME_ORIGIN;
     if (call <= VM_CALL_IVAR) {
       this.frameMe = me;
-      this.frameAt = mes.field(me, ME_DEFINED_CLASS) === 0 ? 0 : -1;
-      if (this.frameAt === 0) {
-        this.vm.tree.searchMethod(klass, mid);
-        this.frameAt = this.vm.tree.definedClass;
-      }
+      this.frameAt = at;
       return mes.field(me, ME_DEF_SERIAL);
     }
     const t = mes.type(me);
-    const found = t === VM_METHOD_TYPE_ZSUPER || t === VM_METHOD_TYPE_REFINED ? this.vm.tree.searchMethod(klass, mid) : me;
+    if (t !== VM_METHOD_TYPE_ZSUPER && t !== VM_METHOD_TYPE_REFINED) return this.callSlow(call, me, at, ciLo, self);
+    const found = this.vm.tree.searchMethod(klass, mid);
     return this.callSlow(call, found, this.vm.tree.definedClass, ciLo, self);
   }
 
@@ -255,7 +268,7 @@ export class Guild {
     }
     if (call <= VM_CALL_IVAR) {
       this.frameMe = cme;
-      this.frameAt = -1;
+      this.frameAt = FRAME_ORIGIN;
       return mem.read(this.meBase + cme * ME_WORDS + ME_DEF_SERIAL);
     }
     const at = cme === 0 ? 0 : this.vm.tree.origin(mem.read(this.meBase + cme * ME_WORDS + ME_DEFINED_CLASS));
