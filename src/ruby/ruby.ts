@@ -3,7 +3,7 @@ import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING } from './call_handler.js';
 import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL } from './call_info.js';
-import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
+import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
 import { resolveMethod } from './method_lookup.js';
 import { Vm, type Design } from './vm.js';
 import { Guild } from './vm_insnhelper.js';
@@ -34,6 +34,9 @@ export interface CallOptions {
   /** The call site's label: each label is one call site with its own inline cache (default: one per name and shape). */
   site?: string;
 }
+
+/** The hooks CRuby calls on the class after a change to its method table (CALL_METHOD_HOOK). */
+export type MethodHook = 'method_added' | 'method_removed' | 'method_undefined';
 
 /** What a call site's inline cache holds now. */
 export interface SiteCache {
@@ -66,6 +69,9 @@ export class Ruby {
   private readonly mids = new Map<string, number>();
   private readonly sites = new Map<string, number>();
   private readonly bodies = new Map<number, Body & { superSite: number }>();
+  private readonly hooks = new Map<number, Set<MethodHook>>();
+  /** The hook calls made so far, as `Klass.method_added(:name)`. */
+  readonly hookCalls: string[] = [];
 
   constructor(opts: RubyOptions = {}) {
     const config = {
@@ -128,7 +134,44 @@ export class Ruby {
       private: v === 'private', protected: v === 'protected',
     });
     this.bodies.set(this.vm.mes.body(me), { ...body, superSite: -1 });
+    return this.fire(klass, 'method_added', name);
+  }
+
+  /** `def self.method_added(name)` (or method_removed, method_undefined) in klass: record its calls in hookCalls. */
+  hook(klass: string, hook: MethodHook): this {
+    const k = this.id(klass);
+    const set = this.hooks.get(k) ?? new Set<MethodHook>();
+    this.hooks.set(k, set.add(hook));
     return this;
+  }
+
+  /**
+   * CALL_METHOD_HOOK(klass, hook, mid): the hook runs on klass, found through its singleton
+   * class's ancestry, i.e. klass and its superclasses (a module's only its own).
+   */
+  private fire(klass: string, hook: MethodHook, name: string): this {
+    const { tree } = this.vm;
+    for (let c = this.id(klass); c !== 0; c = tree.superOf(c)) {
+      if (tree.typeOf(c) !== T_ICLASS && this.hooks.get(c)?.has(hook)) {
+        this.hookCalls.push(`${klass}.${hook}(:${name})`);
+        break;
+      }
+    }
+    return this;
+  }
+
+  /** `orig.dup` (Class#dup, Module#dup: rb_mod_init_copy), named `name`. */
+  dup(orig: string, name: string): this {
+    if (this.classes.has(name)) throw new MemraceError('E_USAGE', `${name} is already defined`);
+    this.name(name, this.vm.copyClass(this.id(orig)));
+    return this;
+  }
+
+  /** `klass.send(:initialize_copy, orig)` on a class that exists: CRuby's "already initialized class" TypeError. */
+  initializeCopy(klass: string, orig: string): never {
+    this.id(klass);
+    this.id(orig);
+    throw new MemraceError('E_USAGE', `TypeError: ${klass}.initialize_copy(${orig}): already initialized class`);
   }
 
   include(klass: string, module: string): this {
@@ -139,21 +182,28 @@ export class Ruby {
     return this.check(this.vm.prepend(this.id(klass), this.id(module)), `prepend ${module} to ${klass}`);
   }
 
-  /** `private :name` (or protected, public) in klass. */
+  /** `private :name` (or protected, public) in klass; method_added when it puts a ZSUPER entry in klass. */
   setVisibility(klass: string, name: string, visi: Visibility): this {
-    return this.check(this.vm.setVisibility(this.id(klass), this.mid(name), visi), `${visi} :${name} in ${klass}`);
+    const { tree } = this.vm;
+    const k = this.id(klass);
+    const had = tree.ownMethodEntry(tree.origin(k), this.mid(name));
+    this.check(this.vm.setVisibility(k, this.mid(name), visi), `${visi} :${name} in ${klass}`);
+    return had === 0 && tree.ownMethodEntry(tree.origin(k), this.mid(name)) !== 0 ? this.fire(klass, 'method_added', name) : this;
   }
 
   alias(klass: string, name: string, old: string): this {
-    return this.check(this.vm.alias(this.id(klass), this.mid(name), this.mid(old)), `alias ${name} ${old} in ${klass}`);
+    this.check(this.vm.alias(this.id(klass), this.mid(name), this.mid(old)), `alias ${name} ${old} in ${klass}`);
+    return this.fire(klass, 'method_added', name);
   }
 
   undef(klass: string, name: string): this {
-    return this.check(this.vm.undefMethod(this.id(klass), this.mid(name)), `undef ${name} in ${klass}`);
+    this.check(this.vm.undefMethod(this.id(klass), this.mid(name)), `undef ${name} in ${klass}`);
+    return this.fire(klass, 'method_undefined', name);
   }
 
   remove(klass: string, name: string): this {
-    return this.check(this.vm.removeMethod(this.id(klass), this.mid(name)), `remove_method ${name} in ${klass}`);
+    this.check(this.vm.removeMethod(this.id(klass), this.mid(name)), `remove_method ${name} in ${klass}`);
+    return this.fire(klass, 'method_removed', name);
   }
 
   /** `refine klass do def name ... end end`, with no `using`: the refined entry only. */
@@ -169,13 +219,13 @@ export class Ruby {
   }
 
   /** Like def/include/…, but returns the Ruby exception a definition raised instead of throwing it. */
-  try(change: (rb: this) => unknown): 'NameError' | 'ArgumentError' | null {
+  try(change: (rb: this) => unknown): 'NameError' | 'ArgumentError' | 'TypeError' | null {
     try {
       change(this);
       return null;
     } catch (e) {
-      const m = /^(NameError|ArgumentError):/.exec((e as Error).message);
-      if (m) return m[1] as 'NameError' | 'ArgumentError';
+      const m = /^(NameError|ArgumentError|TypeError):/.exec((e as Error).message);
+      if (m) return m[1] as 'NameError' | 'ArgumentError' | 'TypeError';
       throw e;
     }
   }

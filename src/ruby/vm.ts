@@ -17,6 +17,7 @@ import { MethodEntries, type MethodDef, type MethodEntriesRef } from './method_e
 import { SerialCache, type SerialCacheRef } from './serial_cache.js';
 import { DESIGN_CCS, DESIGN_SERIAL, VmMethod } from './vm_method.js';
 import { ClassInclude, SKIP_INCLUDE, SKIP_NONE, SKIP_PREPEND } from './class_include.js';
+import { rb_mod_init_copy } from './class_copy.js';
 
 export const DESIGNS = ['ccs', 'serial-gmc'] as const;
 export type Design = (typeof DESIGNS)[number];
@@ -199,6 +200,11 @@ export class Vm {
   /** `refine klass do def m ... end end` with no `using`: a REFINED entry in klass, under the VM lock. */
   refine(klass: number, mid: number): number {
     return this.underLock(() => this.method.rb_add_refined_method_entry(klass, mid));
+  }
+
+  /** `orig.dup` of a class or module (rb_mod_init_copy), under the VM lock. Returns the copy. */
+  copyClass(orig: number): number {
+    return this.underLock(() => rb_mod_init_copy(this.tree, this.mes, this.inclusion, orig));
   }
 
   /** Run a definition change holding the VM lock (released even when it throws on misuse). */

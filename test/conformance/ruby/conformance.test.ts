@@ -5,8 +5,9 @@ import { runFact } from './run.js';
 import { dispatchSpec, includeSpec, prependSpec, superSpec, visibilitySpec } from './ruby_spec.js';
 import { testMethodCache } from './test_method_cache.js';
 import { testModule } from './test_module.js';
+import { copySpec, hooksSpec } from './ruby_spec_copy_hooks.js';
 
-const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec];
+const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec, hooksSpec, copySpec];
 
 for (const file of files) {
   describe(file.upstream, () => {

@@ -1,4 +1,4 @@
-import type { Body } from '../../../src/ruby/index.js';
+import type { Body, MethodHook } from '../../../src/ruby/index.js';
 
 /**
  * A conformance fact: class definitions, calls and their expected results, as one upstream
@@ -13,8 +13,14 @@ export type Step =
   | ['private' | 'public' | 'protected', string, string]
   | ['alias', string, string, string]
   | ['undef' | 'remove' | 'refine', string, string]
+  /** `def self.method_added(name)` (or method_removed, method_undefined) in a class or module. */
+  | ['hook', string, MethodHook]
+  /** The hook calls so far, as `Klass.method_added(:name)`. */
+  | ['hooked', string[]]
+  /** `copy = orig.dup`; `klass.send(:initialize_copy, orig)`. */
+  | ['dup' | 'initialize_copy', string, string]
   /** A definition step that raises (NameError, ArgumentError) instead of changing anything. */
-  | ['raises', 'NameError' | 'ArgumentError', Step]
+  | ['raises', 'NameError' | 'ArgumentError' | 'TypeError', Step]
   /** recv.method(args) with an explicit receiver; `fcall` for a call without one; `self` for protected. */
   | ['call', string, string, Expected, { args?: number; fcall?: boolean; self?: string; site?: string }?]
   | ['send' | 'public_send', string, string, Expected, number?]

@@ -1,4 +1,4 @@
-import { Ruby, type Result, type RubyOptions } from '../../../src/ruby/index.js';
+import { Ruby, type MethodHook, type Result, type RubyOptions } from '../../../src/ruby/index.js';
 import type { Expected, Fact, Step } from './facts.js';
 
 function outcome(r: Result): Expected {
@@ -19,6 +19,9 @@ const DEFINE: Record<string, (rb: Ruby, s: readonly unknown[]) => unknown> = {
   undef: (rb, s) => rb.undef(s[1] as string, s[2] as string),
   remove: (rb, s) => rb.remove(s[1] as string, s[2] as string),
   refine: (rb, s) => rb.refine(s[1] as string, s[2] as string),
+  hook: (rb, s) => rb.hook(s[1] as string, s[2] as MethodHook),
+  dup: (rb, s) => rb.dup(s[1] as string, s[2] as string),
+  initialize_copy: (rb, s) => rb.initializeCopy(s[1] as string, s[2] as string),
 };
 
 /** Replay one step; returns a mismatch description or null. */
@@ -48,6 +51,8 @@ function step(rb: Ruby, s: Step): string | null {
       const got = outcome(rb.bindCall(s[1], s[2], s[3]));
       return JSON.stringify(got) === JSON.stringify(s[4]) ? null : `bind_call ${s[1]}#${s[2]} on ${s[3]}: got ${JSON.stringify(got)}`;
     }
+    case 'hooked':
+      return JSON.stringify(rb.hookCalls) === JSON.stringify(s[1]) ? null : `hooks: got ${JSON.stringify(rb.hookCalls)}`;
     case 'ancestors': {
       const got = rb.ancestors(s[1]).filter((n) => n !== 'Object' && n !== 'BasicObject');
       return JSON.stringify(got) === JSON.stringify(s[2]) ? null : `${s[1]}.ancestors: got ${JSON.stringify(got)}`;

@@ -49,7 +49,10 @@ export const testModule: FactFile = {
     },
     {
       name: 'test_prepend_remove_method (the prepended module\'s method is not the class\'s to remove)',
-      steps: [['module', 'P'], ['def', 'P', 'foo', 'P'], ['class', 'c'], ['prepend', 'c', 'P'], ['raises', 'NameError', ['remove', 'c', 'foo']], ['def', 'c', 'foo', 'c'], ['remove', 'c', 'foo'], ['call', 'c', 'foo', ['P']]],
+      steps: [
+        ['module', 'P'], ['def', 'P', 'foo', 'P'], ['class', 'c'], ['prepend', 'c', 'P'], ['raises', 'NameError', ['remove', 'c', 'foo']], ['def', 'c', 'foo', 'c'],
+        ['hook', 'c', 'method_removed'], ['remove', 'c', 'foo'], ['hooked', ['c.method_removed(:foo)']], ['call', 'c', 'foo', ['P']],
+      ],
     },
   ],
 };
