@@ -83,6 +83,7 @@ export class ClassInclude {
     this.tree.check(klass, 'class');
     this.tree.check(module, 'module', T_MODULE);
     if (this.tree.typeOf(klass) === T_ICLASS) throw new MemraceError('E_USAGE', `${this.tree.nameOf(klass)} is an iclass: include into its class or module`);
+    if (this.tree.isRefinement(module) || this.tree.isRefinement(klass)) throw new MemraceError('E_USAGE', 'TypeError: Cannot include or prepend a refinement, or into one');
   }
 
   /** module_in_super_chain: klass's own table is in module's ancestry (a cycle). */

@@ -176,6 +176,28 @@ export class ClassTree {
     return this.newRecord(T_MODULE, 0);
   }
 
+  /** rb_refinement_new for `refine klass`: a module whose includer word names the refined class. */
+  defineRefinement(klass: number): number {
+    this.check(klass, 'refined class', T_CLASS);
+    const r = this.newRecord(T_MODULE, 0);
+    this.mem.store(this.rec(r) + K_INCLUDER, klass);
+    return r;
+  }
+
+  /** RMODULE_IS_REFINEMENT. */
+  isRefinement(klass: number): boolean {
+    return this.typeOf(klass) === T_MODULE && this.includerOf(klass) !== 0;
+  }
+
+  /**
+   * vm_search_normal_superclass: where `super` in a body found at record `rec` searches
+   * from: the superclass of the record, or for a refinement's method the refined class
+   * (whose REFINED entry then runs its original).
+   */
+  superclassForSuper(rec: number): number {
+    return this.isRefinement(rec) ? this.includerOf(rec) : this.superOf(rec);
+  }
+
   /** API misuse (a class that does not exist, a module where a class is needed) throws. */
   check(klass: number, what: string, type?: number): void {
     if (!Number.isInteger(klass) || klass < 1 || klass >= this.used) {

@@ -5,6 +5,7 @@ import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING } from './call_handler.js';
 import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL } from './call_info.js';
 import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
 import { resolveMethod } from './method_lookup.js';
+import { CREF_SCOPES } from './refinement.js';
 import { Vm, type Design } from './vm.js';
 import { Guild } from './vm_insnhelper.js';
 
@@ -33,6 +34,8 @@ export interface CallOptions {
   self?: string;
   /** The call site's label: each label is one call site with its own inline cache (default: one per name and shape). */
   site?: string;
+  /** The lexical scope the call is in: the refinements `using` activated there apply (default: none). */
+  scope?: string;
 }
 
 /** The hooks CRuby calls on the class after a change to its method table (CALL_METHOD_HOOK). */
@@ -70,6 +73,9 @@ export class Ruby {
   private readonly sites = new Map<string, number>();
   private readonly bodies = new Map<number, Body & { superSite: number }>();
   private readonly hooks = new Map<number, Set<MethodHook>>();
+  /** Per refining module, its refinement modules by refined class (`refine C do` in it). */
+  private readonly refinementsOf = new Map<number, Map<number, number>>();
+  private readonly scopes = new Map<string, number>();
   /** The hook calls made so far, as `Klass.method_added(:name)`. */
   readonly hookCalls: string[] = [];
 
@@ -128,13 +134,54 @@ export class Ruby {
 
   /** `def name ... end` in a class or module. */
   def(klass: string, name: string, body: Body): this {
+    this.defIn(this.id(klass), name, body);
+    return this.fire(klass, 'method_added', name);
+  }
+
+  private defIn(k: number, name: string, body: Body): void {
     const v = body.visibility;
-    const me = this.vm.defineMethod(this.id(klass), this.mid(name), {
+    const me = this.vm.defineMethod(k, this.mid(name), {
       type: body.attrReader ? VM_METHOD_TYPE_IVAR : VM_METHOD_TYPE_ISEQ, req: body.req ?? 0, opt: body.opt ?? 0,
       private: v === 'private', protected: v === 'protected',
     });
     this.bodies.set(this.vm.mes.body(me), { ...body, superSite: -1 });
-    return this.fire(klass, 'method_added', name);
+  }
+
+  /**
+   * `module refiner; refine klass do def name ... end; end; end`: the method goes into
+   * refiner's refinement of klass, and klass's entry becomes REFINED. It runs only for
+   * calls in a scope that is `using` refiner.
+   */
+  refineDef(refiner: string, klass: string, name: string, body: Body): this {
+    const m = this.id(refiner);
+    const k = this.id(klass);
+    const byClass = this.refinementsOf.get(m) ?? new Map<number, number>();
+    this.refinementsOf.set(m, byClass);
+    const r = byClass.get(k) ?? this.vm.newRefinement(k);
+    byClass.set(k, r);
+    this.defIn(r, name, body);
+    this.vm.refine(k, this.mid(name));
+    return this;
+  }
+
+  /** `using refiner` in lexical scope `scope`: its refinements, then those of the modules it includes (rb_using_module). */
+  using(scope: string, refiner: string): this {
+    const { tree } = this.vm;
+    const found: number[] = [];
+    for (let c = this.id(refiner); c !== 0; c = tree.superOf(c)) for (const r of this.refinementsOf.get(tree.moduleFor(c))?.values() ?? []) found.push(r);
+    this.vm.using(this.scope(scope), found);
+    return this;
+  }
+
+  private scope(label: string | undefined): number {
+    if (label === undefined) return 0;
+    let s = this.scopes.get(label);
+    if (s === undefined) {
+      s = this.scopes.size + 1;
+      if (s >= CREF_SCOPES) throw new MemraceError('E_USAGE', `more than ${CREF_SCOPES - 1} scopes`);
+      this.scopes.set(label, s);
+    }
+    return s;
   }
 
   /** `def self.method_added(name)` (or method_removed, method_undefined) in klass: record its calls in hookCalls. */
@@ -230,12 +277,12 @@ export class Ruby {
     }
   }
 
-  private site(label: string, name: string, argc: number, flag: number): number {
+  private site(label: string, name: string, argc: number, flag: number, scope: number): number {
     let s = this.sites.get(label);
     if (s === undefined) {
       s = this.sites.size;
       if (s >= this.vm.config.sites) throw new MemraceError('E_USAGE', `more than ${this.vm.config.sites} call sites`);
-      this.vm.defineCallSite(s, this.mid(name), argc, flag, [this.id('Object')]);
+      this.vm.defineCallSite(s, this.mid(name), argc, flag, [this.id('Object')], scope);
       this.sites.set(label, s);
     }
     return s;
@@ -245,19 +292,20 @@ export class Ruby {
   call(recv: string, name: string, opts: CallOptions = {}): Result {
     const argc = opts.args ?? 0;
     const flag = VM_CALL_ARGS_SIMPLE | (opts.fcall ? VM_CALL_FCALL : 0);
-    const s = this.site(opts.site ?? `${name}/${argc}/${flag}`, name, argc, flag);
+    const where = opts.scope === undefined ? '' : ` in ${opts.scope}`;
+    const s = this.site(opts.site ?? `${name}/${argc}/${flag}${where}`, name, argc, flag, this.scope(opts.scope));
     const self = opts.self === undefined ? 0 : this.id(opts.self);
     return this.run(this.guild.call(s, this.id(recv), self), recv, name, argc, self);
   }
 
-  /** Kernel#send: any visibility. */
-  send(recv: string, name: string, args = 0): Result {
-    return this.call(recv, name, { args, fcall: true, site: `send:${name}/${args}` });
+  /** Kernel#send: any visibility (refinements active in `scope` apply, as since Ruby 2.4). */
+  send(recv: string, name: string, args = 0, scope?: string): Result {
+    return this.call(recv, name, { args, fcall: true, site: `send:${name}/${args}/${scope ?? ''}`, scope });
   }
 
   /** Kernel#public_send: public methods only. */
-  publicSend(recv: string, name: string, args = 0): Result {
-    return this.call(recv, name, { args, site: `public_send:${name}/${args}` });
+  publicSend(recv: string, name: string, args = 0, scope?: string): Result {
+    return this.call(recv, name, { args, site: `public_send:${name}/${args}/${scope ?? ''}`, scope });
   }
 
   /** Turn what the guild returned into a result: run the body (and its super), or method_missing, or the error. */

@@ -89,7 +89,7 @@ export class Guild {
    */
   callSuper(site: number, frameAt: number, self = 0): number {
     this.vm.dc.v[DC_SUPER_CALL]++;
-    const klass = frameAt <= 0 ? 0 : this.vm.tree.superOf(frameAt);
+    const klass = frameAt <= 0 ? 0 : this.vm.tree.superclassForSuper(frameAt);
     if (klass === 0) {
       // No superclass: nothing is read from any slot (the empty CC's generation never moves).
       this.cc = EMPTY_CC;
@@ -126,9 +126,9 @@ export class Guild {
       return mes.field(me, ME_DEF_SERIAL);
     }
     const t = mes.type(me);
-    if (t !== VM_METHOD_TYPE_ZSUPER && t !== VM_METHOD_TYPE_REFINED) return this.callSlow(call, me, at, ciLo, self);
+    if (t !== VM_METHOD_TYPE_ZSUPER && t !== VM_METHOD_TYPE_REFINED) return this.callSlow(call, me, at, site, self);
     const found = this.vm.tree.searchMethod(klass, mid);
-    return this.callSlow(call, found, this.vm.tree.definedClass, ciLo, self);
+    return this.callSlow(call, found, this.vm.tree.definedClass, site, self);
   }
 
   /** cd->cc: the one load of the site's cache word (and its generation, for the reuse oracle). */
@@ -272,17 +272,19 @@ export class Guild {
       return mem.read(this.meBase + cme * ME_WORDS + ME_DEF_SERIAL);
     }
     const at = cme === 0 ? 0 : this.vm.tree.origin(mem.read(this.meBase + cme * ME_WORDS + ME_DEFINED_CLASS));
-    return this.callSlow(call, cme, at, mem.load(this.sites + site * SITE_WORDS + S_CI), self);
+    return this.callSlow(call, cme, at, site, self);
   }
 
   /**
    * What does not run a body straight away: method_missing, ArgumentError, the protected
    * check against self's class (vm_defined_class_for_protected_call: the method's owner),
-   * and ZSUPER / REFINED entries, resolved per call under the VM lock (a search).
+   * and ZSUPER / REFINED entries, resolved per call under the VM lock (a search; for a
+   * REFINED entry first among the refinements active at the site, search_refined_method).
    */
-  private callSlow(handler: number, cme: number, at: number, ciLo: number, self: number): number {
+  private callSlow(handler: number, cme: number, at: number, site: number, self: number): number {
     const { vm } = this;
     const { mes, tree } = vm;
+    const ciLo = this.mem.load(this.sites + site * SITE_WORDS + S_CI);
     let call = handler;
     if (call === VM_CALL_PROTECTED) {
       vm.dc.v[DC_CALL_PROTECTED]++;
@@ -295,10 +297,11 @@ export class Guild {
       vm.dc.v[call === VM_CALL_ZSUPER ? DC_CALL_ZSUPER : DC_CALL_REFINED]++;
       const mid = mes.field(cme, ME_CALLED_ID);
       vm.lock.lock(vm.owner);
+      const refined = call === VM_CALL_REFINED ? vm.refinements.search(tree, mes, site, cme, mid) : 0;
       // vm_call_refined checks the visibility of what it resolves to; a ZSUPER entry's own was checked.
-      const visible = call === VM_CALL_REFINED ? visibleEntry(tree, mes, cme, at, mid) : cme;
-      target = resolveMethod(tree, mes, cme, at, mid);
-      rec = tree.definedClass;
+      const visible = refined !== 0 ? refined : call === VM_CALL_REFINED ? visibleEntry(tree, mes, cme, at, mid) : cme;
+      target = refined !== 0 ? refined : resolveMethod(tree, mes, cme, at, mid);
+      rec = refined !== 0 ? vm.refinements.rec : tree.definedClass;
       vm.lock.unlock();
       if (target === 0) return this.methodMissing();
       if (call === VM_CALL_REFINED && (vm_ci_flag(ciLo) & VM_CALL_FCALL) === 0) {

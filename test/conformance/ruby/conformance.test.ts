@@ -6,8 +6,9 @@ import { dispatchSpec, includeSpec, prependSpec, superSpec, visibilitySpec } fro
 import { testMethodCache } from './test_method_cache.js';
 import { testModule } from './test_module.js';
 import { copySpec, hooksSpec } from './ruby_spec_copy_hooks.js';
+import { refineSpec } from './ruby_spec_refine.js';
 
-const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec, hooksSpec, copySpec];
+const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec, hooksSpec, copySpec, refineSpec];
 
 for (const file of files) {
   describe(file.upstream, () => {

@@ -17,13 +17,17 @@ export type Step =
   | ['hook', string, MethodHook]
   /** The hook calls so far, as `Klass.method_added(:name)`. */
   | ['hooked', string[]]
+  /** `module refiner; refine klass do def name ...`: [refine_def, refiner, klass, name, returns, body]. */
+  | ['refine_def', string, string, string, string, Partial<Body>?]
+  /** `using refiner` in a lexical scope: [using, scope, refiner]; calls name their scope in their options. */
+  | ['using', string, string]
   /** `copy = orig.dup`; `klass.send(:initialize_copy, orig)`. */
   | ['dup' | 'initialize_copy', string, string]
   /** A definition step that raises (NameError, ArgumentError) instead of changing anything. */
   | ['raises', 'NameError' | 'ArgumentError' | 'TypeError', Step]
   /** recv.method(args) with an explicit receiver; `fcall` for a call without one; `self` for protected. */
-  | ['call', string, string, Expected, { args?: number; fcall?: boolean; self?: string; site?: string }?]
-  | ['send' | 'public_send', string, string, Expected, number?]
+  | ['call', string, string, Expected, { args?: number; fcall?: boolean; self?: string; site?: string; scope?: string }?]
+  | ['send' | 'public_send', string, string, Expected, number?, string?]
   | ['respond_to', string, string, boolean, boolean?]
   | ['bind_call', string, string, string, Expected]
   | ['ancestors', string, string[]];

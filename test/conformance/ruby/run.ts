@@ -19,6 +19,8 @@ const DEFINE: Record<string, (rb: Ruby, s: readonly unknown[]) => unknown> = {
   undef: (rb, s) => rb.undef(s[1] as string, s[2] as string),
   remove: (rb, s) => rb.remove(s[1] as string, s[2] as string),
   refine: (rb, s) => rb.refine(s[1] as string, s[2] as string),
+  refine_def: (rb, s) => rb.refineDef(s[1] as string, s[2] as string, s[3] as string, { returns: s[4] as string, ...(s[5] as object | undefined) }),
+  using: (rb, s) => rb.using(s[1] as string, s[2] as string),
   hook: (rb, s) => rb.hook(s[1] as string, s[2] as MethodHook),
   dup: (rb, s) => rb.dup(s[1] as string, s[2] as string),
   initialize_copy: (rb, s) => rb.initializeCopy(s[1] as string, s[2] as string),
@@ -39,7 +41,7 @@ function step(rb: Ruby, s: Step): string | null {
     case 'call':
     case 'send':
     case 'public_send': {
-      const r = s[0] === 'call' ? rb.call(s[1], s[2], s[4] ?? {}) : s[0] === 'send' ? rb.send(s[1], s[2], s[4] ?? 0) : rb.publicSend(s[1], s[2], s[4] ?? 0);
+      const r = s[0] === 'call' ? rb.call(s[1], s[2], s[4] ?? {}) : s[0] === 'send' ? rb.send(s[1], s[2], s[4] ?? 0, s[5]) : rb.publicSend(s[1], s[2], s[4] ?? 0, s[5]);
       const got = outcome(r);
       return JSON.stringify(got) === JSON.stringify(s[3]) ? null : `${s[0]} ${s[1]}#${s[2]}: got ${JSON.stringify(got)}, expected ${JSON.stringify(s[3])}`;
     }
