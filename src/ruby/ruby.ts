@@ -1,8 +1,8 @@
 import { EINVAL, ENOENT, MemraceError } from '../errors.js';
 import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
-import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING } from './call_handler.js';
-import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL } from './call_info.js';
+import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING, CALL_TYPE_ERROR } from './call_handler.js';
+import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL, vm_ci_pack } from './call_info.js';
 import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
 import { resolveMethod } from './method_lookup.js';
 import { CREF_SCOPES } from './refinement.js';
@@ -346,20 +346,15 @@ export class Ruby {
   }
 
   /**
-   * `klass.instance_method(name).bind_call(recv)`: the entry found now, run on an instance
-   * of `recv` whatever its visibility; TypeError when recv is not a kind of the owner.
+   * `klass.instance_method(name).bind_call(recv, *args)`: the entry found now, run on an
+   * instance of `recv` whatever its visibility; TypeError when recv is not a kind of the
+   * method's owner (a module's method binds to anything).
    */
   bindCall(klass: string, name: string, recv: string, args = 0): Result {
-    const { tree, mes } = this.vm;
-    const mid = this.mid(name);
-    const me = tree.searchMethod(tree.origin(this.id(klass)), mid);
-    const body = me === 0 ? 0 : resolveMethod(tree, mes, me, tree.definedClass, mid);
-    if (body === 0) return { error: 'NameError' };
-    if (!tree.kindOf(this.id(recv), mes.field(me, ME_OWNER))) return { error: 'TypeError' };
-    const b = this.bodies.get(mes.body(body));
-    const req = b?.req ?? 0;
-    if (args < req || args > req + (b?.opt ?? 0)) return { error: 'ArgumentError' };
-    return [b?.returns ?? '?'];
+    const me = this.vm.instanceMethod(this.id(klass), this.mid(name));
+    if (me === 0) return { error: 'NameError' };
+    const ret = this.guild.bindCall(me, this.id(recv), vm_ci_pack(args, VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL));
+    return ret === CALL_TYPE_ERROR ? { error: 'TypeError' } : this.run(ret, recv, name, args, 0);
   }
 
   /** Module#ancestors: iclasses as their modules, an origin in its class's place. */

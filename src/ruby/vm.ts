@@ -19,6 +19,7 @@ import { DESIGN_CCS, DESIGN_SERIAL, VmMethod } from './vm_method.js';
 import { ClassInclude, SKIP_INCLUDE, SKIP_NONE, SKIP_PREPEND } from './class_include.js';
 import { rb_mod_init_copy } from './class_copy.js';
 import { Refinements, type RefinementsRef } from './refinement.js';
+import { resolveMethod } from './method_lookup.js';
 
 export const DESIGNS = ['ccs', 'serial-gmc'] as const;
 export type Design = (typeof DESIGNS)[number];
@@ -42,6 +43,8 @@ export interface VmConfig {
   pic: number;
   /** A broken variant: include_modules_at leaves out the invalidation of an include or a prepend. */
   skipInvalidation?: 'include' | 'prepend';
+  /** A broken variant: bind_call looks its method up again by name instead of running the entry it holds. */
+  bindCallLookup?: boolean;
 }
 
 /** Everything a worker needs to re-attach a VM: plain numbers. */
@@ -209,6 +212,21 @@ export class Vm {
   /** `refine klass do def m ... end end` with no `using`: a REFINED entry in klass, under the VM lock. */
   refine(klass: number, mid: number): number {
     return this.underLock(() => this.method.rb_add_refined_method_entry(klass, mid));
+  }
+
+  /**
+   * `klass.instance_method(mid)` (mnew_internal), under the VM lock: the entry that a call
+   * would run now (ZSUPER and REFINED entries followed), which the UnboundMethod keeps
+   * whatever later changes; 0 (NameError) when none.
+   */
+  instanceMethod(klass: number, mid: number): number {
+    return this.underLock(() => {
+      const { tree } = this;
+      tree.check(klass, 'class');
+      tree.checkMid(mid);
+      const me = tree.searchMethod(tree.origin(klass), mid);
+      return me === 0 ? 0 : resolveMethod(tree, this.mes, me, tree.definedClass, mid);
+    });
   }
 
   /** `refine klass do ... end`: a new refinement module for klass (its methods go in with defineMethod), under the VM lock. */

@@ -1,16 +1,16 @@
 import type { Mem } from '../shm/mem.js';
 import { CI_EMBED_FLAG_SHFT, VM_CALL_FCALL, vm_ci_flag } from './call_info.js';
 import {
-  CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING, VM_CALL_ARITY_ERROR, VM_CALL_GENERAL, VM_CALL_IVAR, VM_CALL_METHOD_MISSING, VM_CALL_PROTECTED,
+  CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING, CALL_TYPE_ERROR, VM_CALL_ARITY_ERROR, VM_CALL_GENERAL, VM_CALL_IVAR, VM_CALL_METHOD_MISSING, VM_CALL_PROTECTED,
   VM_CALL_REFINED, VM_CALL_ZSUPER, vm_call_arity, vm_call_handler,
 } from './call_handler.js';
 import {
-  DC_ARGUMENT_ERROR, DC_CALL_PROTECTED, DC_CALL_REFINED, DC_CALL_ZSUPER, DC_CC_POOL_EXHAUSTED, DC_MC_INLINE_HIT, DC_MC_INLINE_MISS_INVALIDATED,
+  DC_ARGUMENT_ERROR, DC_BIND_CALL, DC_CALL_PROTECTED, DC_CALL_REFINED, DC_CALL_ZSUPER, DC_CC_POOL_EXHAUSTED, DC_MC_INLINE_HIT, DC_MC_INLINE_MISS_INVALIDATED,
   DC_MC_INLINE_MISS_KLASS, DC_METHOD_MISSING, DC_PIC_HIT, DC_PIC_MEGAMORPHIC, DC_PIC_NEW, DC_SUPER_CALL,
 } from './debug_counters.js';
 import {
   CC_CALL, CC_CME, CC_GEN, CC_IMEMO, CC_KLASS, CC_WORDS, EMPTY_CC, IMEMO_PIC, METHOD_ENTRY_INVALIDATED, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_CALLED_ID, ME_DEFINED_CLASS, ME_DEF_SERIAL,
-  ME_FLAGS, ME_OWNER, ME_WORDS, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, S_CI, S_MID, S_PIC_OVERFLOW, VM_METHOD_TYPE_REFINED,
+  ME_FLAGS, ME_OWNER, ME_WORDS, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, S_CI, S_MID, S_PIC_OVERFLOW, T_ICLASS, T_MODULE, VM_METHOD_TYPE_REFINED,
   VM_METHOD_TYPE_ZSUPER,
 } from './layout.js';
 import { resolveMethod, visibleEntry } from './method_lookup.js';
@@ -97,6 +97,35 @@ export class Guild {
       return this.methodMissing();
     }
     return this.call(site, klass, self);
+  }
+
+  /**
+   * UnboundMethod#bind_call (umethod_bind_call) of `me` (what instance_method found) on a
+   * receiver of class `recv` with call info `ciLo`: TypeError unless the receiver is a kind
+   * of the method's owner (convert_umethod_to_method_components; a module's method binds
+   * to anything); then the
+   * entry runs whatever its visibility and whatever has been redefined since (no cache is
+   * involved). A module's method runs through the iclass of its module in the receiver's
+   * ancestry (rb_class_search_ancestor, walked without the lock); `super` goes on from there.
+   */
+  bindCall(me: number, recv: number, ciLo: number): number {
+    const { vm } = this;
+    const { tree, mes } = vm;
+    vm.dc.v[DC_BIND_CALL]++;
+    this.frameMe = this.frameAt = 0;
+    const methclass = mes.field(me, ME_OWNER);
+    if (tree.typeOf(methclass) !== T_MODULE && !tree.kindOf(recv, methclass)) return CALL_TYPE_ERROR;
+    const run = vm.config.bindCallLookup ? vm.instanceMethod(recv, mes.field(me, ME_CALLED_ID)) : me;
+    if (run === 0) return this.methodMissing();
+    if (vm_call_arity(mes, run, ciLo) === VM_CALL_ARITY_ERROR) {
+      vm.dc.v[DC_ARGUMENT_ERROR]++;
+      return CALL_ARGUMENT_ERROR;
+    }
+    const owner = mes.field(run, ME_OWNER);
+    this.frameMe = run;
+    if (tree.typeOf(owner) !== T_MODULE) this.frameAt = FRAME_ORIGIN;
+    else for (let c = recv, table = tree.origin(owner); c !== 0 && this.frameAt === 0; c = tree.superOf(c)) if (tree.typeOf(c) === T_ICLASS && tree.moduleOf(c) === table) this.frameAt = c;
+    return mes.field(run, ME_DEF_SERIAL);
   }
 
   /** The record the last body was found in (where its `super` searches on from): call right after the call. */

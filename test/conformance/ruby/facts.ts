@@ -29,7 +29,7 @@ export type Step =
   | ['call', string, string, Expected, { args?: number; fcall?: boolean; self?: string; site?: string; scope?: string }?]
   | ['send' | 'public_send', string, string, Expected, number?, string?]
   | ['respond_to', string, string, boolean, boolean?]
-  | ['bind_call', string, string, string, Expected]
+  | ['bind_call', string, string, string, Expected, number?]
   | ['ancestors', string, string[]];
 
 export interface Fact {

@@ -50,7 +50,7 @@ function step(rb: Ruby, s: Step): string | null {
       return got === s[3] ? null : `respond_to? ${s[1]}#${s[2]}: got ${got}`;
     }
     case 'bind_call': {
-      const got = outcome(rb.bindCall(s[1], s[2], s[3]));
+      const got = outcome(rb.bindCall(s[1], s[2], s[3], s[5] ?? 0));
       return JSON.stringify(got) === JSON.stringify(s[4]) ? null : `bind_call ${s[1]}#${s[2]} on ${s[3]}: got ${JSON.stringify(got)}`;
     }
     case 'hooked':
