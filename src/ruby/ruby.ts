@@ -6,6 +6,7 @@ import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL, vm_ci_pack } from './call_info.js';
 import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
 import { resolveMethod } from './method_lookup.js';
 import { CREF_SCOPES } from './refinement.js';
+import { RactorVars } from './ractor_vars.js';
 import { Vm, type Design } from './vm.js';
 import { Guild } from './vm_insnhelper.js';
 
@@ -78,6 +79,8 @@ export class Ruby {
   private readonly scopes = new Map<string, number>();
   /** The hook calls made so far, as `Klass.method_added(:name)`. */
   readonly hookCalls: string[] = [];
+  /** Constants (with their inline caches), class variables and instance variables under Ractors. */
+  readonly vars: RactorVars;
 
   constructor(opts: RubyOptions = {}) {
     const config = {
@@ -90,6 +93,7 @@ export class Ruby {
     this.guild = new Guild(this.vm, 0);
     this.name('BasicObject', this.vm.tree.defineClass(0));
     this.name('Object', this.vm.tree.defineClass(this.id('BasicObject')));
+    this.vars = new RactorVars(this.vm.tree, (n) => this.id(n));
   }
 
   private name(n: string, k: number): void {

@@ -7,8 +7,9 @@ import { testMethodCache } from './test_method_cache.js';
 import { testModule } from './test_module.js';
 import { copySpec, hooksSpec } from './ruby_spec_copy_hooks.js';
 import { refineSpec } from './ruby_spec_refine.js';
+import { bootstraptestTestRactor } from './bootstraptest_test_ractor.js';
 
-const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec, hooksSpec, copySpec, refineSpec];
+const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec, hooksSpec, copySpec, refineSpec, bootstraptestTestRactor];
 
 for (const file of files) {
   describe(file.upstream, () => {

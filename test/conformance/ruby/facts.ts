@@ -1,10 +1,10 @@
-import type { Body, MethodHook } from '../../../src/ruby/index.js';
+import type { Body, MethodHook, ObjectKind, ValueOptions as VarOptions } from '../../../src/ruby/index.js';
 
 /**
  * A conformance fact: class definitions, calls and their expected results, as one upstream
  * test states them, replayed through the model (run.ts). Facts only: no upstream code.
  */
-export type Expected = string[] | 'NoMethodError' | 'ArgumentError' | 'TypeError' | 'NameError';
+export type Expected = string[] | 'NoMethodError' | 'ArgumentError' | 'TypeError' | 'NameError' | 'IsolationError' | 'FrozenError';
 export type Step =
   | ['class', string, string?]
   | ['module', string]
@@ -21,6 +21,15 @@ export type Step =
   | ['refine_def', string, string, string, string, Partial<Body>?]
   /** `using refiner` in a lexical scope: [using, scope, refiner]; calls name their scope in their options. */
   | ['using', string, string]
+  /** Under Ractors (ractor 0 is the main one): `Klass::NAME = value`, `Klass::NAME`, an object of a kind, `@iv`, `@@cv`; a set's Expected is its error, if any. */
+  | ['const_set', string, string, string, VarOptions?, Expected?]
+  | ['const_get', string, string, Expected, number?]
+  | ['object', string, ObjectKind]
+  | ['freeze', string]
+  | ['ivar_set', string, string, string, VarOptions?, Expected?]
+  | ['ivar_get', string, string, Expected, number?]
+  | ['cvar_set', string, string, string, number?, Expected?]
+  | ['cvar_get', string, string, Expected, number?]
   /** `copy = orig.dup`; `klass.send(:initialize_copy, orig)`. */
   | ['dup' | 'initialize_copy', string, string]
   /** A definition step that raises (NameError, ArgumentError) instead of changing anything. */

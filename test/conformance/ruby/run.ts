@@ -1,4 +1,4 @@
-import { Ruby, type MethodHook, type Result, type RubyOptions } from '../../../src/ruby/index.js';
+import { Ruby, type MethodHook, type Result, type RubyOptions, type VarResult } from '../../../src/ruby/index.js';
 import type { Expected, Fact, Step } from './facts.js';
 
 function outcome(r: Result): Expected {
@@ -53,6 +53,15 @@ function step(rb: Ruby, s: Step): string | null {
       const got = outcome(rb.bindCall(s[1], s[2], s[3], s[5] ?? 0));
       return JSON.stringify(got) === JSON.stringify(s[4]) ? null : `bind_call ${s[1]}#${s[2]} on ${s[3]}: got ${JSON.stringify(got)}`;
     }
+    case 'const_set':
+    case 'ivar_set':
+    case 'cvar_set':
+    case 'const_get':
+    case 'ivar_get':
+    case 'cvar_get':
+    case 'object':
+    case 'freeze':
+      return varStep(rb, s);
     case 'hooked':
       return JSON.stringify(rb.hookCalls) === JSON.stringify(s[1]) ? null : `hooks: got ${JSON.stringify(rb.hookCalls)}`;
     case 'ancestors': {
@@ -61,6 +70,46 @@ function step(rb: Ruby, s: Step): string | null {
     }
   }
   throw new Error(`unknown step ${s[0]}`);
+}
+
+function varOutcome(r: VarResult | null): Expected | undefined {
+  return r === null ? undefined : typeof r === 'string' ? [r] : r.error;
+}
+
+/** Constants and variables under Ractors (RactorVars). */
+function varStep(rb: Ruby, s: Step): string | null {
+  const v = rb.vars;
+  let got: Expected | undefined;
+  let want: Expected | undefined;
+  switch (s[0]) {
+    case 'object':
+      v.object(s[1], s[2]);
+      return null;
+    case 'freeze':
+      v.freeze(s[1]);
+      return null;
+    case 'const_set':
+      [got, want] = [varOutcome(v.constSet(s[1], s[2], s[3], s[4])), s[5]];
+      break;
+    case 'ivar_set':
+      [got, want] = [varOutcome(v.ivarSet(s[1], s[2], s[3], s[4])), s[5]];
+      break;
+    case 'cvar_set':
+      [got, want] = [varOutcome(v.cvarSet(s[1], s[2], s[3], s[4])), s[5]];
+      break;
+    case 'const_get':
+      [got, want] = [varOutcome(v.constGet(s[1], s[2], s[4])), s[3]];
+      break;
+    case 'ivar_get':
+      [got, want] = [varOutcome(v.ivarGet(s[1], s[2], s[4])), s[3]];
+      break;
+    case 'cvar_get':
+      [got, want] = [varOutcome(v.cvarGet(s[1], s[2], s[4])), s[3]];
+      break;
+    default:
+      throw new Error(`not a variable step: ${s[0]}`);
+  }
+  return JSON.stringify(got) === JSON.stringify(want) ? null : `${JSON.stringify(s)}: got ${JSON.stringify(got)}`;
 }
 
 /** Replay a fact in a fresh model; every call is made twice (a cold and a warm inline cache), both must match. */
