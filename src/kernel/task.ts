@@ -169,38 +169,36 @@ export class TaskTable {
     if (t.oomScoreAdj !== undefined && (t.oomScoreAdj < OOM_SCORE_ADJ_MIN || t.oomScoreAdj > OOM_SCORE_ADJ_MAX)) {
       throw new ConfigError('oom_score_adj', `${t.oomScoreAdj} is out of range`, '-1000 to 1000');
     }
-    {
-      if (this.mem.compareExchange(this.w(i, T_FLAGS), 0, TF_FORKING) !== 0) return -1;
-      const gen = (this.get(i, T_GEN) + 1) & (TF_GEN_MASK >>> TF_GEN_SHIFT);
-      const flags = TF_ALIVE | (t.kthread ? PF_KTHREAD : 0) | (t.init ? TF_INIT : 0) | (t.vfork ? TF_VFORK : 0) | (t.origin ? TF_OOM_ORIGIN : 0) | (gen << TF_GEN_SHIFT);
-      this.set(i, T_GEN, gen);
-      this.set(i, T_PID, t.pid);
-      this.set(i, T_PPID, t.ppid ?? 0);
-      this.set(i, T_UID, t.uid ?? 0);
-      this.set(i, T_OOM_SCORE_ADJ, t.oomScoreAdj ?? 0);
-      this.set(i, T_OOM_SCORE_ADJ_MIN, 0);
-      this.set(i, T_MM_FLAGS, 0);
-      this.set(i, T_TOTAL_VM, t.totalVm ?? 0);
-      this.set(i, T_RSS_ANON, t.rssAnon ?? 0);
-      this.set(i, T_RSS_FILE, t.rssFile ?? 0);
-      this.set(i, T_RSS_SHMEM, t.rssShmem ?? 0);
-      this.set(i, T_SWAPENTS, t.swapents ?? 0);
-      this.set(i, T_PGTABLES_BYTES, t.pgtablesBytes ?? 0);
-      this.set(i, T_COMMITTED, 0);
-      this.set(i, T_MM_ID, t.mm ?? (t.kthread ? 0 : t.pid));
-      this.set(i, T_REAP_TRIES, 0);
-      this.set(i, T_MEMCG, t.memcg ?? 0);
-      this.set(i, T_MEMS_ALLOWED, t.memsAllowed ?? 0);
-      this.set(i, T_MPOL_BIND, t.mpolBind ?? 0);
-      this.set(i, T_LOCKED_VM, t.lockedVm ?? 0);
-      const bytes = UTF8_ENCODER.encode(t.comm.slice(0, TASK_COMM_LEN - 1));
-      const u8 = this.mem.u8;
-      const at = this.w(i, T_COMM) * 4;
-      u8.fill(0, at, at + TASK_COMM_LEN);
-      u8.set(bytes, at);
-      this.set(i, T_FLAGS, flags);
-      return i;
-    }
+    if (this.mem.compareExchange(this.w(i, T_FLAGS), 0, TF_FORKING) !== 0) return -1;
+    const gen = (this.get(i, T_GEN) + 1) & (TF_GEN_MASK >>> TF_GEN_SHIFT);
+    const flags = TF_ALIVE | (t.kthread ? PF_KTHREAD : 0) | (t.init ? TF_INIT : 0) | (t.vfork ? TF_VFORK : 0) | (t.origin ? TF_OOM_ORIGIN : 0) | (gen << TF_GEN_SHIFT);
+    this.set(i, T_GEN, gen);
+    this.set(i, T_PID, t.pid);
+    this.set(i, T_PPID, t.ppid ?? 0);
+    this.set(i, T_UID, t.uid ?? 0);
+    this.set(i, T_OOM_SCORE_ADJ, t.oomScoreAdj ?? 0);
+    this.set(i, T_OOM_SCORE_ADJ_MIN, 0);
+    this.set(i, T_MM_FLAGS, 0);
+    this.set(i, T_TOTAL_VM, t.totalVm ?? 0);
+    this.set(i, T_RSS_ANON, t.rssAnon ?? 0);
+    this.set(i, T_RSS_FILE, t.rssFile ?? 0);
+    this.set(i, T_RSS_SHMEM, t.rssShmem ?? 0);
+    this.set(i, T_SWAPENTS, t.swapents ?? 0);
+    this.set(i, T_PGTABLES_BYTES, t.pgtablesBytes ?? 0);
+    this.set(i, T_COMMITTED, 0);
+    this.set(i, T_MM_ID, t.mm ?? (t.kthread ? 0 : t.pid));
+    this.set(i, T_REAP_TRIES, 0);
+    this.set(i, T_MEMCG, t.memcg ?? 0);
+    this.set(i, T_MEMS_ALLOWED, t.memsAllowed ?? 0);
+    this.set(i, T_MPOL_BIND, t.mpolBind ?? 0);
+    this.set(i, T_LOCKED_VM, t.lockedVm ?? 0);
+    const bytes = UTF8_ENCODER.encode(t.comm.slice(0, TASK_COMM_LEN - 1));
+    const u8 = this.mem.u8;
+    const at = this.w(i, T_COMM) * 4;
+    u8.fill(0, at, at + TASK_COMM_LEN);
+    u8.set(bytes, at);
+    this.set(i, T_FLAGS, flags);
+    return i;
   }
 
   /** Slot of a live task by pid, or -1. */
