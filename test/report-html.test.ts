@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore } from '../src/lab/det/explore.js';
 import { replay } from '../src/lab/det/replay.js';
+import { buddyView, type BuddyFrame } from '../src/lab/html/buddy-view.js';
+import { type CallCacheFrame, callCacheView, touchedSites } from '../src/lab/html/callcache-view.js';
 import { replayHtml } from '../src/lab/html/replay-html.js';
+import { structureFrames } from '../src/lab/html/structures.js';
+import { Machine } from '../src/runtime/machine.js';
+import type { KernelRef } from '../src/kernel/kernel.js';
+import type { VmRef } from '../src/ruby/vm.js';
+import type { ReplayResult } from '../src/lab/det/replay.js';
 import { reportHtml } from '../src/lab/html/report-html.js';
 import { sweepHtml } from '../src/lab/html/sweep-html.js';
 import type { SweepReport } from '../src/lab/sweep.js';
@@ -31,12 +38,57 @@ function render(html: string, name: string, hash = ''): { dom: string; log: stri
   return { dom: r.stdout, log: r.stderr };
 }
 
+/** One chart's markup in a rendered page. */
+function chart(dom: string, kind: string): string {
+  return new RegExp(`<svg class="chart" data-chart="${kind}"[\\s\\S]*?</svg>`).exec(dom)?.[0] ?? '';
+}
+
 function expectClean(page: { dom: string; log: string }, charts: string[]): void {
   // The page's script marks the document when it ran to its end; an exception stops it short.
   expect(page.dom).toMatch(/<html lang="en" data-ready="ok">/);
   expect(page.log).not.toMatch(/Uncaught|SyntaxError|ReferenceError|TypeError/);
   for (const c of charts) expect(page.dom).toMatch(new RegExp(`<svg class="chart" data-chart="${c}"[^>]*>[\\s\\S]*?<(rect|path)`));
 }
+
+/** A failing schedule of a broken variant, explored unshrunk (quick) and replayed; once per scenario. */
+const replays = new Map<string, Promise<ReplayResult>>();
+function replayed(scenario: string, params: Record<string, unknown>): Promise<ReplayResult> {
+  if (!replays.has(scenario)) {
+    replays.set(scenario, explore({ scenario, params, iterations: 200, shrink: false, failuresDir: join(dir, scenario) })
+      .then((found) => replay(scenario, found.failure!.file)));
+  }
+  return replays.get(scenario)!;
+}
+const pageAlloc = () => replayed('page-alloc-stress', { variant: 'no-zone-lock', ops: 2 });
+const methodCache = () => replayed('method-cache', { variant: 'inplace-imc', ops: 1, classes: 8, callsites: 20 });
+
+/** The first turn k > 0 whose drawn frame differs from turn k-1's in `key`. */
+function firstChange(at: readonly number[], frames: readonly unknown[], key: (f: unknown) => string): number {
+  for (let k = 1; k < at.length; k++) if (key(frames[at[k]]) !== key(frames[at[k - 1]])) return k;
+  throw new Error('the drawing never changes');
+}
+
+describe('structures drawn at each turn of a replay', () => {
+  it('undoing every turn of a page-allocator schedule gives back the free_area the scenario set up', async () => {
+    const r = await pageAlloc();
+    const f = structureFrames(r)!;
+    expect(f.at).toHaveLength(r.trace.length);
+    const fresh = new Machine(r.run.run.scenario, r.run.run.params);
+    const kernel = (fresh.state as { kernel: KernelRef }).kernel;
+    expect(f.start).toEqual(buddyView(kernel)(fresh.mem)());
+    // And the last turn's frame is the image the run left.
+    expect(f.frames[f.at[f.at.length - 1]]).toEqual(buddyView(kernel)(r.run.run.mem)());
+  });
+
+  it('undoing every turn of a method-cache schedule gives back the call caches the scenario set up', async () => {
+    const r = await methodCache();
+    const f = structureFrames(r)!;
+    const fresh = new Machine(r.run.run.scenario, r.run.run.params);
+    const vm = (fresh.state as { vm: VmRef }).vm;
+    expect(f.start).toEqual(callCacheView(vm, touchedSites(vm, r.run.trace))(fresh.mem)());
+    expect((f.frames[f.at[0]] as CallCacheFrame).sites.length).toBeGreaterThan(0);
+  });
+});
 
 describe.skipIf(!CHROMIUM)('HTML reports in headless Chromium', () => {
   it('renders a run report: outcome histogram in grade colours, latency histogram, per-actor chart', () => {
@@ -88,6 +140,46 @@ describe.skipIf(!CHROMIUM)('HTML reports in headless Chromium', () => {
     expect(end.dom).toMatch(/ring: prod head \d+ tail \d+, cons head \d+ tail \d+/);
     expect(end.dom).toMatch(/data-mark="prod\.tail"/);
     expect(end.dom).toMatch(/<rect [^>]*data-slot="7"/);
+  });
+
+  it('steps through a page-allocator schedule: clicks redraw the buddy free_area as it stands at that turn', async () => {
+    const r = await pageAlloc();
+    const { frames, at } = structureFrames(r)!;
+    const nrFree = (f: unknown) => (f as BuddyFrame).zones.map((z) => z.orders.map((o) => o.n).join(',')).join(';');
+    const drawn = (dom: string) => {
+      const zones = chart(dom, 'buddy').split('<g data-zone=').slice(1);
+      return zones.map((z) => [...z.matchAll(/data-nr-free="(\d+)"/g)].map((m) => m[1]).join(',')).join(';');
+    };
+    const html = replayHtml(r);
+    const k = firstChange(at, frames, nrFree);
+    const moved = render(html, 'buddy.html', `#click=${'next,'.repeat(k).slice(0, -1)}`);
+    expectClean(moved, ['timeline', 'buddy']);
+    expect(moved.dom).toMatch(new RegExp(`id="stepper" data-step="${k}"`));
+    expect(drawn(moved.dom)).toBe(nrFree(frames[at[k]]));
+    // What the turn changed is marked.
+    expect(moved.dom).toMatch(/<g data-order="\d+" data-nr-free="\d+"><rect [^>]*fill="#fff3b0"/);
+    const back = render(html, 'buddy.html', `#click=${'next,'.repeat(k)}prev`);
+    expect(back.dom).toMatch(new RegExp(`id="stepper" data-step="${k - 1}"`));
+    expect(drawn(back.dom)).toBe(nrFree(frames[at[k - 1]]));
+    expect(drawn(back.dom)).not.toBe(drawn(moved.dom));
+  });
+
+  it('steps through a method-cache schedule: clicks redraw the call sites\' caches, and the wrong dispatch shows', async () => {
+    const r = await methodCache();
+    const { frames, at } = structureFrames(r)!;
+    const caches = (f: unknown) => (f as CallCacheFrame).sites.map((s) => s.imc.map((c) => c.join(':')).join('|')).join(';');
+    const html = replayHtml(r);
+    const k = firstChange(at, frames, caches);
+    const moved = render(html, 'cc.html', `#click=${'next,'.repeat(k).slice(0, -1)}`);
+    expectClean(moved, ['timeline', 'callcache']);
+    expect(moved.dom).toMatch(new RegExp(`id="stepper" data-step="${k}"`));
+    expect(moved.dom).toMatch(/<g data-site="\d+"[^>]*><rect [^>]*fill="#fff3b0"/);
+    // At the end a receiver's cache entry runs a body its method search does not find.
+    const end = render(html, 'cc.html', '#click=last');
+    const text = (dom: string) => chart(dom, 'callcache').replace(/<[^>]*>/g, ' ');
+    expect(text(end.dom)).not.toBe(text(moved.dom));
+    expect(text(end.dom)).toMatch(/✗ the cache runs body \d+/);
+    expect(text(moved.dom)).not.toMatch(/✗/);
   });
 });
 
