@@ -109,6 +109,9 @@ describe.skipIf(!CHROMIUM)('HTML reports in headless Chromium', () => {
     const page = render(sweepHtml(r), 'sweep.html');
     expectClean(page, ['throughput', 'efficiency', 'latency']);
     expect(page.dom.match(/<g class="series">/g)).toHaveLength(6);
+    // p99 ticks in the unit that reads, no '.0' widening them into the axis title.
+    expect(page.dom).toMatch(/text-anchor="end" class="tick">2µs<\/text>/);
+    expect(page.dom).not.toMatch(/class="tick">[\d.]+(k|\.0µ)/);
   });
 
   it('renders a replayed schedule as a per-actor timeline', async () => {
