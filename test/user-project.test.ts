@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packedTarball } from './packed.js';
 
 /**
  * What a user does: a project of their own that installs the packed package and runs a
@@ -50,10 +51,8 @@ export default defineScenario({
 `;
 
 beforeAll(() => {
-  // The bundle the test run built (global setup): packing it again would rebuild it.
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: resolve('.'), encoding: 'utf8' })) as Array<{ filename: string }>;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-project', private: true }));
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(project, packed[0].filename)], { cwd: project, stdio: 'pipe' });
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', packedTarball()], { cwd: project, stdio: 'pipe' });
   writeFileSync(join(project, 'my-lock.scenario.mjs'), lock(false));
   writeFileSync(join(project, 'my-lock.scenario.ts'), lock(true));
 }, 120_000);
