@@ -29,6 +29,9 @@ export interface BuddyFrame {
 export const hasKernel = (state: unknown): state is { kernel: KernelRef } =>
   typeof state === 'object' && state !== null && 'kernel' in state && typeof (state as { kernel: unknown }).kernel === 'object';
 
+/** The image regions a buddy frame reads: struct pages, the zones, the pagesets (not the frames' contents). */
+export const BUDDY_REGIONS = (name: string): boolean => name === 'kernel.memmap' || name === 'kernel.pagesets' || /^kernel\.node\d+\.\w+$/.test(name);
+
 /**
  * The buddy allocator as /proc/buddyinfo and pagetypeinfo would show it, read through the
  * kernel's own views: per populated zone, NR_FREE_PAGES, each order's nr_free and free lists

@@ -23,13 +23,16 @@ const CHANGES = new Set([K.store, K.write, K.flush, K.add, K.sub, K.and, K.or, K
  * a word.
  *
  * Returns null where the trace cannot be undone: a run longer than its trace, or a 64-bit
- * store (its log keeps only the value written). Under `--memory tso|relaxed` a plain write
- * goes to a store buffer, and its flush is what changes memory.
+ * store (its log keeps only the value written) to a region the view `reads` (by name; one
+ * elsewhere, a mempool object's debug cookie, is left as it is). Under `--memory
+ * tso|relaxed` a plain write goes to a store buffer, and its flush is what changes memory.
  */
-export function rewind(run: DetRun, weak: boolean, view: (mem: Mem) => () => unknown): Frames | null {
+export function rewind(run: DetRun, weak: boolean, view: (mem: Mem) => () => unknown, reads: (region: string) => boolean): Frames | null {
   const t = run.trace;
   const steps = t.length / TRACE_WORDS;
   if (steps < run.steps) return null;
+  const read = Object.entries(run.run.arena.layout().regions).filter(([name]) => reads(name)).map(([, r]) => [r.offset >> 2, (r.offset + r.bytes) >> 2]);
+  const viewed = (word: number) => read.some(([from, to]) => word + 1 >= from && word < to);
   const image = run.run.mem.i32;
   const sab = new SharedArrayBuffer(image.byteLength);
   const mem = new AtomicsMem(sab);
@@ -55,7 +58,10 @@ export function rewind(run: DetRun, weak: boolean, view: (mem: Mem) => () => unk
     const w = k * TRACE_WORDS;
     const kind = (t[w] >> 8) & 0xff;
     const addr = t[w + 1];
-    if (kind === K.store64) return null;
+    if (kind === K.store64) {
+      if (viewed(addr)) return null;
+      continue;
+    }
     if (kind === K.cas64) {
       dirty = mem.i32[addr] !== t[w + 2] || mem.i32[addr + 1] !== t[w + 3];
       mem.i32[addr] = t[w + 2];

@@ -1,5 +1,5 @@
 import type { ReplayResult } from '../det/replay.js';
-import { buddyView, hasKernel } from './buddy-view.js';
+import { BUDDY_REGIONS, buddyView, hasKernel } from './buddy-view.js';
 import { callCacheView, hasVm, touchedSites } from './callcache-view.js';
 import { type Frames, rewind } from './rewind.js';
 
@@ -11,7 +11,7 @@ import { type Frames, rewind } from './rewind.js';
 export function structureFrames(r: ReplayResult): Frames | null {
   const state = r.run.run.state;
   const weak = (r.schedule.memory ?? 'sc') !== 'sc';
-  if (hasKernel(state)) return rewind(r.run, weak, buddyView(state.kernel));
-  if (hasVm(state)) return rewind(r.run, weak, callCacheView(state.vm, touchedSites(state.vm, r.run.trace)));
+  if (hasKernel(state)) return rewind(r.run, weak, buddyView(state.kernel), BUDDY_REGIONS);
+  if (hasVm(state)) return rewind(r.run, weak, callCacheView(state.vm, touchedSites(state.vm, r.run.trace)), (name) => name.startsWith('ruby.'));
   return null;
 }
