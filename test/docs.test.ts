@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -92,8 +92,34 @@ memrace() { node ${JSON.stringify(join(root, 'dist/cli/main.js'))} "$@"; }
 npx() { if [ "$1" = memrace ]; then shift; memrace "$@"; else command npx "$@"; fi; }
 `;
 
+/**
+ * Blocks running at once, over every document: one more than the cores. Stress blocks show a
+ * race only with threads really in parallel; more blocks side by side starve them (a broken
+ * variant's 1 s run then passes, and its block fails).
+ */
+const BLOCKS_AT_ONCE = availableParallelism() + 1;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+/** Run `work` in a slot; a finished one hands its slot to the first waiting. */
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running < BLOCKS_AT_ONCE) running++;
+  else await new Promise<void>((go) => waiting.push(go));
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 /** Run a block's commands in one bash, in `cwd`; the output of each, split by a marker line. */
 function runBlock(b: Block, cwd: string): Promise<string[][]> {
+  return slot(() => runBash(b, cwd));
+}
+
+function runBash(b: Block, cwd: string): Promise<string[][]> {
   const mark = '@@memrace-docs-step@@';
   const script = SHELL_PRELUDE + b.steps.map((s) => `echo ${mark}\n${s.command} 2>&1`).join('\n') + '\n';
   return new Promise((resolve) => {
