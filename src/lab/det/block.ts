@@ -47,6 +47,17 @@ export const H_LENIENT = 22;
 export const H_MEMORY = 23;
 /** Word index of the store buffers (StoreBuffers) under a weak memory model. */
 export const H_SB_BASE = 24;
+/**
+ * `memrace step` (src/lab/step.ts): set when the run is stepped. The focus actor runs until its
+ * op counter reaches the target (others only while it cannot go), then the holder pauses on
+ * H_PAUSE until the main thread sets the next focus; focus -1: no pause, round-robin. The rotor
+ * is the last actor that ran in the focus's place.
+ */
+export const H_STEPPING = 26;
+export const H_ROTOR = 27;
+export const H_FOCUS = 28;
+export const H_TARGET = 29;
+export const H_PAUSE = 30;
 export const H_CHANGE = 32;
 export const MAX_CHANGE_POINTS = 32;
 export const A_BASE = H_CHANGE + MAX_CHANGE_POINTS;
