@@ -126,7 +126,10 @@ export interface BlockShape {
   maxDecisions: number;
 }
 
-export const forcedBase = (s: BlockShape) => A_BASE + A_WORDS * s.actors;
-export const decBase = (s: BlockShape) => forcedBase(s) + s.maxDecisions;
+/** Where the forced decisions and the decision log start, from numbers (decide reads them from the header, allocation-free). */
+export const forcedAt = (actors: number) => A_BASE + A_WORDS * actors;
+export const decAt = (actors: number, maxDecisions: number) => forcedAt(actors) + maxDecisions;
+export const forcedBase = (s: BlockShape) => forcedAt(s.actors);
+export const decBase = (s: BlockShape) => decAt(s.actors, s.maxDecisions);
 export const traceBase = (s: BlockShape) => decBase(s) + DEC_WORDS * s.maxDecisions;
 export const blockWords = (s: BlockShape) => traceBase(s) + TRACE_WORDS * s.maxSteps;

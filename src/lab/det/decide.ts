@@ -2,7 +2,7 @@ import {
   A_BASE, A_BLOCKED, H_CULPRIT, H_MAX_STEPS, A_DONE, A_PENDING, A_WORDS, DEC_HOLDER, DEC_WORDS, H_CHANGE, H_FLOOR, H_HOLDER,
   H_MAX_DEC, H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_EPOCH, H_SEED, H_STATUS, H_STEP, H_STOP_ON_FORBIDDEN,
   H_STRATEGY, H_SERVES, H_STOP_WORD, H_FAIR, H_RELEASED, H_LENIENT, H_STEPPING, H_FOCUS, H_TARGET, H_PAUSE, H_ROTOR, K, QUIET_PER_ACTOR, R_ADDR, R_KIND, R_PRIO, R_QUIET, R_QUIET_EPOCH, R_WAITSEQ, R_STATE, R_TIMED, R_WAKE, ST_DEADLOCK, ST_DIVERGED, ST_FORBIDDEN,
-  ST_FINISHED, ST_RUNNING, ST_STALE, STRATEGIES, WAKE_NOTIFIED, WAKE_TIMED_OUT, decBase, forcedBase,
+  ST_FINISHED, ST_RUNNING, ST_STALE, STRATEGIES, WAKE_NOTIFIED, WAKE_TIMED_OUT, decAt, forcedAt,
 } from './block.js';
 import { C_FORBIDDEN, C_OPS, SLOT_WORDS } from '../../shm/counters.js';
 
@@ -29,6 +29,11 @@ function nextAfter(mask: number, a: number): number {
   return 31 - Math.clz32(pick & -pick);
 }
 
+/** Actor a's record in the block at b (a function of numbers: decide runs at every turn and allocates nothing). */
+function recOf(b: number, a: number): number {
+  return b + A_BASE + a * A_WORDS;
+}
+
 function popcount(m: number): number {
   let c = 0;
   for (; m; m &= m - 1) c++;
@@ -46,7 +51,6 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
   if (i32[b + H_STATUS] !== ST_RUNNING) return -1;
   if (i32[b + H_STEPPING] && !stepGate(i32, b, countersBase)) return -1;
   const n = i32[b + H_NACTORS];
-  const rec = (a: number) => b + A_BASE + a * A_WORDS;
   if (i32[b + H_STOP_ON_FORBIDDEN]) {
     for (let a = 0; a < n; a++) {
       if (Atomics.load(i32, countersBase + a * SLOT_WORDS + C_FORBIDDEN) > 0) return end(i32, b, ST_FORBIDDEN, a);
@@ -55,19 +59,19 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
   const strategy = i32[b + H_STRATEGY];
   if (strategy === PCT && me >= 0) {
     const step = i32[b + H_STEP];
-    for (let j = 0; j < i32[b + H_NCHANGE]; j++) if (i32[b + H_CHANGE + j] === step) i32[rec(me) + R_PRIO] = j;
+    for (let j = 0; j < i32[b + H_NCHANGE]; j++) if (i32[b + H_CHANGE + j] === step) i32[recOf(b, me) + R_PRIO] = j;
     // A pause is a yield: a spinner that kept its priority would starve the actor it waits for.
-    if (i32[rec(me) + R_KIND] === K.pause && i32[rec(me) + R_STATE] === A_PENDING) i32[rec(me) + R_PRIO] = --i32[b + H_FLOOR];
+    if (i32[recOf(b, me) + R_KIND] === K.pause && i32[recOf(b, me) + R_STATE] === A_PENDING) i32[recOf(b, me) + R_PRIO] = --i32[b + H_FLOOR];
   }
   if (i32[b + H_SERVES] !== 0) releaseServers(i32, b, n);
   let mask = 0;
   let live = 0;
   let timed = 0;
   for (let a = 0; a < n; a++) {
-    const st = i32[rec(a) + R_STATE];
+    const st = i32[recOf(b, a) + R_STATE];
     if (st === A_PENDING) mask |= 1 << a;
     if (st !== A_DONE) live++;
-    if (st === A_BLOCKED && i32[rec(a) + R_TIMED]) timed |= 1 << a;
+    if (st === A_BLOCKED && i32[recOf(b, a) + R_TIMED]) timed |= 1 << a;
   }
   if (mask === 0) {
     if (live === 0) return end(i32, b, ST_FINISHED, -1);
@@ -88,10 +92,10 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
     // When the holder cannot go, every choice is free.
     const holderIn = holder >= 0 && (mask & (1 << holder)) !== 0;
     const others = holder >= 0 ? mask & ~(1 << holder) : mask;
-    const yields = holderIn && others !== 0 && i32[rec(holder) + R_KIND] === K.pause;
+    const yields = holderIn && others !== 0 && i32[recOf(b, holder) + R_KIND] === K.pause;
     const dflt = yields ? nextAfter(others, holder) : holderIn ? holder : 31 - Math.clz32(mask & -mask);
     if (k < i32[b + H_NFORCED]) {
-      chosen = i32[forcedBase(shape(i32, b)) + b + k];
+      chosen = i32[b + forcedAt(n) + k];
       if (chosen < 0 || chosen >= n || !(mask & (1 << chosen))) {
         if (!i32[b + H_LENIENT]) return end(i32, b, ST_DIVERGED, chosen);
         chosen = dflt;
@@ -103,15 +107,15 @@ export function decide(i32: Int32Array, b: number, me: number, countersBase: num
     } else if (strategy === PCT) {
       chosen = -1;
       for (let a = 0, best = -Infinity; a < n; a++) {
-        if (mask & (1 << a) && i32[rec(a) + R_PRIO] > best) {
-          best = i32[rec(a) + R_PRIO];
+        if (mask & (1 << a) && i32[recOf(b, a) + R_PRIO] > best) {
+          best = i32[recOf(b, a) + R_PRIO];
           chosen = a;
         }
       }
     } else {
       chosen = dflt; // dfs: continue the holder; alternatives come as forced prefixes
     }
-    const d = b + decBase(shape(i32, b)) + k * DEC_WORDS;
+    const d = b + decAt(n, i32[b + H_MAX_DEC]) + k * DEC_WORDS;
     i32[d] = chosen;
     i32[d + 1] = mask;
     i32[d + 2] = dflt | (holderIn ? DEC_HOLDER : 0);
