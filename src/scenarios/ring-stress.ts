@@ -95,7 +95,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
       k++;
     }
     if (k === 0) {
-      backoff(ctx, ++idle, ring.cons.tailWord);
+      backoff(++idle, ring, true);
       continue;
     }
     ctx.op(OP_ENQUEUE);
@@ -108,7 +108,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     if (n === 0) {
       ctx.count(K_FULL);
       ctx.outcome(O_REFUSED);
-      backoff(ctx, ++idle, ring.cons.tailWord);
+      backoff(++idle, ring, true);
       continue;
     }
     idle = 0;
@@ -142,7 +142,7 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
       // Done once every producer has finished and the ring is drained.
       if (mem.load(s.prodDone) === s.producers && ring.count() === 0) break;
       ctx.op(OP_DRAIN_WAIT);
-      backoff(ctx, ++idle, ring.prod.tailWord);
+      backoff(++idle, ring, false);
       continue;
     }
     idle = 0;
@@ -189,10 +189,15 @@ function ringField(off: number): string {
   return HEADER_FIELDS[off] ?? `header+${off}`;
 }
 
-/** Spin a little, then sleep briefly on the other side's tail: gives the core to whoever can make progress. */
-function backoff(ctx: ActorContext<P, RingStressState>, idle: number, word: number): void {
+/**
+ * Spin a little, then sleep until the other side publishes (its publication wakes us):
+ * gives the core to whoever can make progress, and takes it back as soon as there is room
+ * or an entry.
+ */
+function backoff(idle: number, ring: Ring, producer: boolean): void {
   if (idle < 32) return;
-  ctx.mem.wait(word, ctx.mem.load(word), 0.1);
+  if (producer) ring.sleepUntilDequeued();
+  else ring.sleepUntilEnqueued();
 }
 
 export const ringStress = defineScenario<P, RingStressState>({

@@ -333,6 +333,14 @@ class OwnedPort implements Mem {
     this.enter();
     try { return this.port.notify(i, count); } finally { this.leave(); }
   }
+  waitFlagged(i: number, expected: number, flag: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+    this.enter();
+    try { return this.port.waitFlagged(i, expected, flag, timeoutMs); } finally { this.leave(); }
+  }
+  wakeFlagged(i: number, flag: number): void {
+    this.enter();
+    try { this.port.wakeFlagged(i, flag); } finally { this.leave(); }
+  }
   read(i: number): number {
     this.enter();
     try { return this.port.read(i); } finally { this.leave(); }
