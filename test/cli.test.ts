@@ -71,13 +71,15 @@ describe('memrace CLI', () => {
   });
 });
 
-describe('memrace step (live actors over comlink)', () => {
-  it('runs each actor a few operations per round and checks the oracles at the end', () => {
-    const r = cli('step', 'ring-stress', '--rounds', '2', '--steps', '8', '--count', '16', '--bulk', '4');
+describe('memrace step (actors stepped under the deterministic scheduler)', () => {
+  it('runs each actor a few operations per round, the same rounds every time, and checks the oracles at the end', () => {
+    const args = ['step', 'ring-stress', '--rounds', '2', '--steps', '8', '--count', '16', '--bulk', '4'];
+    const r = cli(...args);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/│ 2\s+│ 3\s+│ consumer │/);
+    expect(r.stdout).toMatch(/│ 2\s+│ 3\s+│ consumer │ 8\s+│ 16\s+│/);
     expect(r.stdout).toMatch(/oracle exactly-once: ok/);
-    expect(r.stdout).toMatch(/24 enqueued, 24 dequeued/);
+    expect(r.stdout).toMatch(/44 enqueued, 36 dequeued/);
+    expect(cli(...args).stdout).toBe(r.stdout);
   });
 
   it('rejects a bad step count naming the field', () => {

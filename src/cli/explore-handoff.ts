@@ -1,12 +1,14 @@
-import { DET_OPTIONS, detParamSpecs } from '../lab/det/options.js';
+import { Command } from 'commander';
+import { exploreOptions } from './commands/explore.js';
+import { detParamSpecs } from '../lab/det/options.js';
 import { flagOf } from '../lab/params.js';
 import type { Report } from '../lab/report.js';
 import type { Scenario } from '../lab/scenario.js';
 import { scenarioOptionName } from './options.js';
 import { scenarioArg } from '../scenarios/user.js';
 
-/** The explore command's own option names: a scenario parameter of the same name takes --scenario-<name> there. */
-const EXPLORE_TAKEN: ReadonlySet<string> = new Set([...DET_OPTIONS.map((s) => s.name), 'failures', 'json', 'html']);
+/** The explore command's own option names, from its definition: a scenario parameter of the same name takes --scenario-<name> there. */
+const EXPLORE_TAKEN: ReadonlySet<string> = new Set(exploreOptions(new Command()).options.map((o) => o.attributeName()));
 
 /**
  * The explore arguments most likely to reproduce a stress failure: the same scenario,

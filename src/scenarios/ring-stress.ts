@@ -153,7 +153,6 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
       k++;
     }
     if (k === 0) {
-      if (ctx.live) break;
       backoff(++idle, ring, true);
       continue;
     }
@@ -167,7 +166,6 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     if (n === 0) {
       ctx.count(K_FULL);
       ctx.outcome(O_REFUSED);
-      if (ctx.live) break;
       backoff(++idle, ring, true);
       continue;
     }
@@ -176,8 +174,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     ctx.count(K_ENQUEUED, n);
     ctx.done(n);
   }
-  // A live producer returns after every step; it is done only when a batch run ends it.
-  if (!ctx.live) mem.add(s.prodDone, 1);
+  mem.add(s.prodDone, 1);
   ctx.contention(ring.stats.casRetries, ring.stats.spins, ring.stats.waits);
 }
 
@@ -190,7 +187,7 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
   const zcd = new RingZcData();
   let idle = 0;
   for (;;) {
-    if (ctx.stopFlag() || (ctx.live && ctx.stopped())) break;
+    if (ctx.stopFlag()) break;
     ctx.op(OP_DEQUEUE);
     ctx.begin();
     const want = p.burst ? 1 + ctx.rng.below(bulk) : bulk;
@@ -202,7 +199,7 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
     if (n === 0) {
       ctx.count(K_EMPTY);
       // Done once every producer has finished and the ring is drained.
-      if (ctx.live || (mem.load(s.prodDone) === s.producers && ring.count() === 0)) break;
+      if (mem.load(s.prodDone) === s.producers && ring.count() === 0) break;
       ctx.op(OP_DRAIN_WAIT);
       backoff(++idle, ring, false);
       continue;

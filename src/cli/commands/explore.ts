@@ -68,15 +68,20 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
   return out;
 }
 
+/** The explore command's own options (the engine's and its outputs): a scenario parameter of the same name takes --scenario-<name>. */
+export function exploreOptions(cmd: Command): Command {
+  return addDetOptions(cmd)
+    .option('--failures <dir>', 'where failing schedules are saved [default: failures]')
+    .option('--json <file>', 'write the exploration (and the failing run: outcomes, positions, decisions) as JSON to FILE')
+    .option('--html <file>', "write the failing schedule's per-actor timeline, outcomes and trace as a self-contained HTML page");
+}
+
 export function registerExplore(program: Command): void {
   registerScenarioCommand(program, {
     name: 'explore',
     description: 'search interleavings under the deterministic scheduler; shrink, save and print the first failing schedule',
     params: detParamSpecs,
-    options: (cmd) => addDetOptions(cmd)
-      .option('--failures <dir>', 'where failing schedules are saved [default: failures]')
-      .option('--json <file>', 'write the exploration (and the failing run: outcomes, positions, decisions) as JSON to FILE')
-      .option('--html <file>', "write the failing schedule's per-actor timeline, outcomes and trace as a self-contained HTML page"),
+    options: exploreOptions,
     action: async (scenario, opts, values) => {
       const json = OutputFile.of('--json', opts.json);
       const html = OutputFile.of('--html', opts.html);

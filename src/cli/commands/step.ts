@@ -9,7 +9,7 @@ import { scenarioKey } from '../../scenarios/user.js';
 export function registerStep(program: Command): void {
   registerScenarioCommand(program, {
     name: 'step',
-    description: "drive a scenario's actors step by step from the main thread (live actors over comlink)",
+    description: "drive a scenario's actors step by step from the main thread (under the deterministic scheduler)",
     options: (cmd) => cmd
       .option('--rounds <n>', 'rounds: each actor runs once per round [default: 4]')
       .option('--steps <n>', 'operations each actor may run per turn [default: 8]'),
@@ -23,8 +23,9 @@ export function registerStep(program: Command): void {
         process.stdout.write(`${rows.toString()}\noutcomes so far: ${seen.join(' ') || 'none'}\n`);
       });
       for (const o of check.oracles) process.stdout.write(`oracle ${o.name}: ${o.violations.length ? o.violations.map((v) => v.message).join('; ') : 'ok'}\n`);
-      for (const n of check.notes ?? []) process.stdout.write(`${n}\n`);
-      if (check.oracles.some((o) => o.violations.length)) process.exitCode = 1;
+      for (const n of check.notes) process.stdout.write(`${n}\n`);
+      if (check.failure) process.stdout.write(`FAILED: ${check.failure.message}\n`);
+      if (check.failure || check.oracles.some((o) => o.violations.length)) process.exitCode = 1;
     },
   });
 }

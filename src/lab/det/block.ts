@@ -47,6 +47,17 @@ export const H_LENIENT = 22;
 export const H_MEMORY = 23;
 /** Word index of the store buffers (StoreBuffers) under a weak memory model. */
 export const H_SB_BASE = 24;
+/**
+ * `memrace step` (src/lab/step.ts): set when the run is stepped. The focus actor runs until its
+ * op counter reaches the target (others only while it cannot go), then the holder pauses on
+ * H_PAUSE until the main thread sets the next focus; focus -1: no pause, round-robin. The rotor
+ * is the last actor that ran in the focus's place.
+ */
+export const H_STEPPING = 26;
+export const H_ROTOR = 27;
+export const H_FOCUS = 28;
+export const H_TARGET = 29;
+export const H_PAUSE = 30;
 export const H_CHANGE = 32;
 export const MAX_CHANGE_POINTS = 32;
 export const A_BASE = H_CHANGE + MAX_CHANGE_POINTS;
@@ -115,7 +126,10 @@ export interface BlockShape {
   maxDecisions: number;
 }
 
-export const forcedBase = (s: BlockShape) => A_BASE + A_WORDS * s.actors;
-export const decBase = (s: BlockShape) => forcedBase(s) + s.maxDecisions;
+/** Where the forced decisions and the decision log start, from numbers (decide reads them from the header, allocation-free). */
+export const forcedAt = (actors: number) => A_BASE + A_WORDS * actors;
+export const decAt = (actors: number, maxDecisions: number) => forcedAt(actors) + maxDecisions;
+export const forcedBase = (s: BlockShape) => forcedAt(s.actors);
+export const decBase = (s: BlockShape) => decAt(s.actors, s.maxDecisions);
 export const traceBase = (s: BlockShape) => decBase(s) + DEC_WORDS * s.maxDecisions;
 export const blockWords = (s: BlockShape) => traceBase(s) + TRACE_WORDS * s.maxSteps;

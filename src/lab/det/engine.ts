@@ -1,7 +1,7 @@
 import type { Piscina } from 'piscina';
 import { ConfigError, MemraceError } from '../../errors.js';
-import { runActors } from '../../runtime/actors.js';
-import { type OracleResult, violationCount } from '../scenario.js';
+import { type BatchResult, runActors } from '../../runtime/actors.js';
+import { type CheckResult, type OracleResult, violationCount } from '../scenario.js';
 import { type OutcomeCount, forbiddenOutcomes } from '../report.js';
 import type { Machine } from '../../runtime/machine.js';
 import { prepareRun } from '../stress.js';
@@ -13,7 +13,7 @@ import { MEMORY_MODES, type MemoryMode, SB_WORDS } from './store_buffer.js';
 import {
   A_BASE, A_WORDS, ACCESS_KINDS, ACTOR_STATE_NAMES, DEC_HOLDER, DEC_WORDS, H_CULPRIT, H_FLOOR, H_MAX_DEC, H_MAX_STEPS,
   H_NACTORS, H_NCHANGE, H_NDEC, H_NFORCED, H_SEED, H_STATUS, H_STEP, H_STEP_BUDGET, H_STOP_ON_FORBIDDEN,
-  H_STRATEGY, H_CHANGE, H_SERVES, H_STOP_WORD, H_LENIENT, H_MEMORY, H_SB_BASE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
+  H_STRATEGY, H_CHANGE, H_SERVES, H_STEPPING, H_TARGET, H_STOP_WORD, H_LENIENT, H_MEMORY, H_SB_BASE, MAX_ACTORS, MAX_CHANGE_POINTS, R_ADDR, R_EXPECT, R_KIND, R_PRIO, R_STATE, R_STEPS,
   STATUS_NAMES, STRATEGIES, TRACE_WORDS, type BlockShape, type StrategyName, blockWords, decBase, forcedBase, traceBase,
 } from './block.js';
 
@@ -45,6 +45,11 @@ export interface DetOptions {
   check?: CheckName;
   /** The memory model of plain accesses. @default 'sc' */
   memory?: MemoryMode;
+  /**
+   * Stepped from the main thread (`memrace step`, src/lab/step.ts): actor 0 makes the first
+   * step of `stepping` ops; no decision log, no trace, no step budget.
+   */
+  stepping?: number;
 }
 
 /** How long one iteration's history check may search before it says unknown. */
@@ -88,6 +93,8 @@ export interface DetRun {
   steps: number;
   outcomes: OutcomeCount[];
   oracles: OracleResult[];
+  /** The scenario's notes on the image at the end (CheckResult.notes). */
+  notes: string[];
   positions: ActorPosition[];
   /** The trace block (a copy), decoded by trace.ts. */
   trace: Int32Array;
@@ -120,13 +127,14 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
   let base = -1;
   let shape!: BlockShape;
   const weak = (opts.memory ?? 'sc') !== 'sc';
-  const bytes = (actors: number) => blockWords(blockShape(actors, opts.stepBudget)) * 4 + 64 + (weak ? actors * SB_WORDS * 4 + 64 : 0);
+  const shapeOf = (actors: number) => (opts.stepping ? { actors, maxSteps: 0, maxDecisions: 0 } : blockShape(actors, opts.stepBudget));
+  const bytes = (actors: number) => blockWords(shapeOf(actors)) * 4 + 64 + (weak ? actors * SB_WORDS * 4 + 64 : 0);
   const run = prepareRun(scenario, params, {
     port: 'scheduled',
     opBudget: opts.opBudget,
     extraBytes: bytes,
     sched: (arena, actors) => {
-      shape = blockShape(actors, opts.stepBudget);
+      shape = shapeOf(actors);
       base = arena.allocWords('det.scheduler', blockWords(shape));
       if (weak) arena.i32[base + H_SB_BASE] = arena.allocWords('det.store-buffers', actors * SB_WORDS);
       return base;
@@ -150,6 +158,11 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
   i32[base + H_LENIENT] = opts.lenient ? 1 : 0;
   i32[base + H_MEMORY] = MEMORY_MODES.indexOf(opts.memory ?? 'sc');
   i32[base + H_FLOOR] = 0;
+  if (opts.stepping) {
+    i32[base + H_STEPPING] = 1;
+    i32[base + H_TARGET] = opts.stepping;
+    i32[base + H_STEP_BUDGET] = 0x3fffffff;
+  }
   i32[base + H_NCHANGE] = changes.length;
   changes.forEach((c, j) => (i32[base + H_CHANGE + j] = c));
   for (let a = 0; a < shape.actors; a++) i32[base + A_BASE + a * A_WORDS + R_PRIO] = priorities[a] ?? 0;
@@ -175,6 +188,12 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
     graceMs: 2000,
     pool,
   });
+  return concludeScheduled(run, base, shape, batch, plan, opts, before);
+}
+
+/** Read a scheduled run's block once its actors have returned, run the oracles and judge it. */
+export function concludeScheduled(run: Machine, base: number, shape: BlockShape, batch: BatchResult, plan: IterationPlan, opts: DetOptions, before: Int32Array | null): DetRun {
+  const i32 = run.mem.i32;
   const status = STATUS_NAMES[Atomics.load(i32, base + H_STATUS)];
   if (status === 'diverged') {
     const k = i32[base + H_NDEC];
@@ -209,7 +228,7 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
     };
   });
   const quiescent = status === 'finished' && batch.failures.length === 0;
-  const check = quiescent ? run.check(batch.results) : { oracles: [], outcomes: {} };
+  const check: CheckResult = quiescent ? run.check(batch.results) : { oracles: [], outcomes: {} };
   const history = quiescent && opts.check ? checkRunHistory(run, HISTORY_CHECK_MS) : null;
   if (history?.oracle) check.oracles.push(history.oracle);
   const outcomes = run.outcomeCounts(check.outcomes);
@@ -217,7 +236,7 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
   // A scheduled actor looks at the stop flag between sleeps on its turn word: one the time
   // limit stopped may be reported hung, when the limit (and its grace) was short.
   const outOfTime = status === 'aborted' && batch.failures.every((f) => f.kind === 'hung');
-  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, positions, trace, uncontrolled, outOfTime, culprit: i32[base + H_CULPRIT] };
+  const result: DetRun = { run, status, failure: null, decisions, steps, outcomes, oracles: check.oracles, notes: check.notes ?? [], positions, trace, uncontrolled, outOfTime, culprit: i32[base + H_CULPRIT] };
   result.failure = judge(result, batch.failures.map((f) => `actor ${f.actor} (${f.role}) ${f.kind} during '${f.lastOp}': ${f.message}`), i32[base + H_CULPRIT]);
   return result;
 }

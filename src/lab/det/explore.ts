@@ -109,7 +109,8 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const e = resolveDetOptions(engineDefaults(scenario, o));
   const first = detParams(scenario, o.params, e.ops, e.seed);
   const actors = scenario.actors(first).length;
-  const strategy = makeStrategy(e.strategy, { seed: e.seed, depth: e.depth, actors, por: e.por });
+  // Store buffers drain by the turn number: equivalent prefixes need not drain alike.
+  const strategy = makeStrategy(e.strategy, { seed: e.seed, depth: e.depth, actors, por: e.por && e.memory === 'sc' });
   const check = parseCheck(e.check === 'none' ? undefined : e.check, scenario);
   const det: DetOptions = {
     stepBudget: e.stepBudget || defaultStepBudget(e.ops), opBudget: e.ops, stopOnForbidden: true, timeBudgetMs: ITERATION_MS, check, memory: e.memory,
@@ -186,7 +187,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
  * schedule, run again at once, reproduces it.
  */
 async function replays(head: ScheduleFile, run: DetRun, det: DetOptions, pool: Piscina): Promise<boolean> {
-  const schedule: ScheduleFile = { ...head, decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure! };
+  const schedule = recorded(head, run);
   return differenceOf(schedule, await runScheduled(head.scenarioFile ?? head.scenario, head.params, replayPlan(schedule), det, pool)) === undefined;
 }
 
@@ -206,15 +207,19 @@ async function calibrate(head: ScheduleFile, det: DetOptions, pool: Piscina, lef
   }
 }
 
+/** The schedule of a failing run: its head, decisions, turns and failure. */
+function recorded(head: ScheduleFile, run: DetRun): ScheduleFile {
+  return { ...head, decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure! };
+}
+
 /** A failure found: shrink its schedule, rerun it without preemptions (race or logic bug), save it. */
 async function settle(head: ScheduleFile, found: DetRun, det: DetOptions, pool: Piscina, minimise: boolean, file: string): Promise<ExploreFailure> {
   const small = minimise ? await shrink(head, found, det, pool) : null;
   const run = small?.run ?? found;
   const sequential = await sequentialRun(head, det, pool);
   const schedule: ScheduleFile = {
-    ...head,
+    ...recorded(head, run),
     plan: small ? SHRUNK_PLAN : head.plan,
-    decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure!,
     ...(small ? { shrunk: { from: small.from, to: small.to, runs: small.runs } } : {}),
     sequential: sequential?.failure?.kind === found.failure!.kind,
   };

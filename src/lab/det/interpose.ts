@@ -37,7 +37,7 @@ export function runtimeRanges(layout: ArenaLayout): Array<[number, number]> {
 }
 
 export function inRanges(ranges: ReadonlyArray<[number, number]>, word: number): boolean {
-  for (const [s, e] of ranges) if (word >= s && word < e) return true;
+  for (let k = 0; k < ranges.length; k++) if (word >= ranges[k][0] && word < ranges[k][1]) return true;
   return false;
 }
 
@@ -76,22 +76,7 @@ export interface Interposer {
  */
 export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyArray<[number, number]>): Interposer {
   const real = REAL;
-  let depth = 0;
-  let mark = 0;
-  let longest = 0;
-  /** Run a port call as the port's own: its Atomics pass through; time between calls is measured. */
-  const own = <T>(f: () => T): T => {
-    if (depth++ === 0) {
-      const now = performance.now();
-      if (now - mark > longest) longest = now - mark;
-    }
-    try {
-      return f();
-    } finally {
-      if (--depth === 0) mark = performance.now();
-    }
-  };
-  const mem = guardPort(port, own);
+  const mem = new OwnedPort(port);
   /** The words (and values seen) of the loads since this actor's last other call: a spin comes back to one. */
   const seenWord = new Int32Array(SPIN_WINDOW);
   const seenValue = new Int32Array(SPIN_WINDOW);
@@ -115,7 +100,7 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
     return (ta.byteOffset >> 2) + ((k * ta.BYTES_PER_ELEMENT) >> 2);
   };
   const controlled = (ta: unknown): ta is Typed =>
-    depth === 0 && ArrayBuffer.isView(ta) && ta.buffer instanceof SharedArrayBuffer && !(ta instanceof Float32Array) && !(ta instanceof Float64Array) && !(ta instanceof DataView);
+    mem.depth === 0 && ArrayBuffer.isView(ta) && ta.buffer instanceof SharedArrayBuffer && !(ta instanceof Float32Array) && !(ta instanceof Float64Array) && !(ta instanceof DataView);
 
   const conv32 = (ta: Typed, v: number) => (ta instanceof Uint32Array ? v >>> 0 : v | 0);
   const conv64 = (ta: Typed, v: bigint) => (ta instanceof BigUint64Array ? BigInt.asUintN(64, v) : BigInt.asIntN(64, v));
@@ -269,30 +254,119 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
   return {
     mem,
     install() {
-      mark = performance.now();
+      mem.mark = performance.now();
       for (const k of PATCHED) methods[k] = fake[k];
     },
     restore() {
       for (const k of PATCHED) methods[k] = real[k];
     },
-    longestGapMs: () => longest,
+    longestGapMs: () => mem.longest,
   };
 }
 
-/** The port with every method run through `own`; new methods of the Mem interface are covered as they come. */
-function guardPort(port: Mem, own: <T>(f: () => T) => T): Mem {
-  const cache = new Map<PropertyKey, unknown>();
-  return new Proxy(port, {
-    get(target, key) {
-      const v = Reflect.get(target, key, target) as unknown;
-      if (typeof v !== 'function') return v;
-      let f = cache.get(key);
-      if (!f) {
-        const fn = v as (...a: unknown[]) => unknown;
-        f = (...a: unknown[]) => own(() => fn.apply(target, a));
-        cache.set(key, f);
-      }
-      return f;
-    },
-  });
+/**
+ * The port as ActorContext sees it: each call is the port's own (depth > 0: its Atomics pass
+ * through), and the time the actor ran between two calls is measured. One wrapper object, no
+ * closure or array per call (`implements Mem`: a method the port gains must be added here).
+ */
+class OwnedPort implements Mem {
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+  readonly i64: BigInt64Array;
+  depth = 0;
+  mark = 0;
+  longest = 0;
+
+  constructor(private readonly port: Mem) {
+    this.i32 = port.i32;
+    this.u8 = port.u8;
+    this.i64 = port.i64;
+  }
+
+  private enter(): void {
+    if (this.depth++ !== 0) return;
+    const gap = performance.now() - this.mark;
+    if (gap > this.longest) this.longest = gap;
+  }
+
+  private leave(): void {
+    if (--this.depth === 0) this.mark = performance.now();
+  }
+
+  load(i: number): number {
+    this.enter();
+    try { return this.port.load(i); } finally { this.leave(); }
+  }
+  store(i: number, v: number): void {
+    this.enter();
+    try { this.port.store(i, v); } finally { this.leave(); }
+  }
+  add(i: number, v: number): number {
+    this.enter();
+    try { return this.port.add(i, v); } finally { this.leave(); }
+  }
+  sub(i: number, v: number): number {
+    this.enter();
+    try { return this.port.sub(i, v); } finally { this.leave(); }
+  }
+  and(i: number, v: number): number {
+    this.enter();
+    try { return this.port.and(i, v); } finally { this.leave(); }
+  }
+  or(i: number, v: number): number {
+    this.enter();
+    try { return this.port.or(i, v); } finally { this.leave(); }
+  }
+  exchange(i: number, v: number): number {
+    this.enter();
+    try { return this.port.exchange(i, v); } finally { this.leave(); }
+  }
+  compareExchange(i: number, expected: number, replacement: number): number {
+    this.enter();
+    try { return this.port.compareExchange(i, expected, replacement); } finally { this.leave(); }
+  }
+  wait(i: number, expected: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+    this.enter();
+    try { return this.port.wait(i, expected, timeoutMs); } finally { this.leave(); }
+  }
+  notify(i: number, count: number): number {
+    this.enter();
+    try { return this.port.notify(i, count); } finally { this.leave(); }
+  }
+  waitFlagged(i: number, expected: number, flag: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+    this.enter();
+    try { return this.port.waitFlagged(i, expected, flag, timeoutMs); } finally { this.leave(); }
+  }
+  wakeFlagged(i: number, flag: number): void {
+    this.enter();
+    try { this.port.wakeFlagged(i, flag); } finally { this.leave(); }
+  }
+  read(i: number): number {
+    this.enter();
+    try { return this.port.read(i); } finally { this.leave(); }
+  }
+  write(i: number, v: number): void {
+    this.enter();
+    try { this.port.write(i, v); } finally { this.leave(); }
+  }
+  writeBlock(i: number, src: Int32Array, off: number, n: number): void {
+    this.enter();
+    try { this.port.writeBlock(i, src, off, n); } finally { this.leave(); }
+  }
+  load64(i: number): bigint {
+    this.enter();
+    try { return this.port.load64(i); } finally { this.leave(); }
+  }
+  store64(i: number, v: bigint): void {
+    this.enter();
+    try { this.port.store64(i, v); } finally { this.leave(); }
+  }
+  compareExchange64(i: number, expected: bigint, replacement: bigint): bigint {
+    this.enter();
+    try { return this.port.compareExchange64(i, expected, replacement); } finally { this.leave(); }
+  }
+  pause(): void {
+    this.enter();
+    try { this.port.pause(); } finally { this.leave(); }
+  }
 }

@@ -78,11 +78,14 @@ export function encodeDecisions(chosen: readonly number[]): string {
 }
 
 export function decodeDecisions(text: string): number[] {
-  if (text === '') return [];
-  return text.split(' ').flatMap((run) => {
-    const [a, n] = run.split('*').map(Number);
-    return new Array<number>(n ?? 1).fill(a);
-  });
+  const out: number[] = [];
+  if (text === '') return out;
+  for (const run of text.split(' ')) {
+    const star = run.indexOf('*');
+    const a = Number(star < 0 ? run : run.slice(0, star));
+    for (let n = star < 0 ? 1 : Number(run.slice(star + 1)); n > 0; n--) out.push(a);
+  }
+  return out;
 }
 
 /** The op budget a file's run had. */

@@ -12,10 +12,10 @@ const MAX_MS = 20_000;
 
 /** A choice that is not the default: a context switch the schedule asks for. */
 const deviates = (d: Decision) => d.chosen !== d.dflt;
-/** A switch away from an actor that could go on. */
-const preempts = (d: Decision) => d.holderCould && d.chosen !== d.dflt;
+/** Choosing `alt` at d is a preemption (1): a switch away from an actor that could go on. DFS's bound counts these too. */
+export const preemptionCost = (d: Decision, alt: number = d.chosen): number => (d.holderCould && alt !== d.dflt ? 1 : 0);
 
-export const preemptions = (ds: readonly Decision[]) => ds.reduce((n, d) => n + (preempts(d) ? 1 : 0), 0);
+export const preemptions = (ds: readonly Decision[]) => ds.reduce((n, d) => n + preemptionCost(d), 0);
 /** Context switches a schedule asks for (preemptions, and picks other than the default when the holder cannot go). */
 export const switches = (ds: readonly Decision[]) => ds.reduce((n, d) => n + (deviates(d) ? 1 : 0), 0);
 

@@ -3,7 +3,8 @@ import { Rng } from '../../runtime/rng.js';
 import { MAX_CHANGE_POINTS, STRATEGIES, type StrategyName } from './block.js';
 import { mix32 } from './decide.js';
 import type { Decision, DetRun, IterationPlan } from './engine.js';
-import { type SleepSets, sleepSets } from './por.js';
+import { ExploredNodes, type Reduction } from './por.js';
+import { preemptionCost } from './shrink.js';
 
 /**
  * The main thread's half of a strategy: what each iteration is told before it starts (the
@@ -23,7 +24,7 @@ export interface StrategyOptions {
   /** PCT: bug depth d (d - 1 priority change points); DFS: the preemption bound. */
   depth: number;
   actors: number;
-  /** DFS: partial-order reduction (sleep sets). @default false */
+  /** DFS: partial-order reduction (equivalent prefixes explored once, por.ts). @default true */
   por?: boolean;
 }
 
@@ -34,7 +35,7 @@ export function makeStrategy(name: string, o: StrategyOptions): Strategy {
     case 'pct':
       return new Pct(o);
     case 'dfs':
-      return new Dfs(o.depth, o.por ?? false);
+      return new Dfs(o.depth, o.por ?? true);
     default:
       throw new UnknownNameError('--strategy', name, STRATEGIES);
   }
@@ -77,7 +78,10 @@ class Dfs implements Strategy {
   readonly name = 'dfs' as const;
   private prefix: number[] | null = [];
   private fraction = 0;
-  constructor(private readonly bound: number, private readonly por: boolean) {}
+  private readonly nodes: ExploredNodes | null;
+  constructor(private readonly bound: number, por: boolean) {
+    this.nodes = por ? new ExploredNodes() : null;
+  }
 
   plan(): IterationPlan | null {
     return this.prefix && { strategy: 'dfs', seed: 0, forced: this.prefix };
@@ -86,9 +90,9 @@ class Dfs implements Strategy {
   observe(run: DetRun): void {
     const { decisions } = run;
     const pre = preemptionsBefore(decisions);
-    const sets = this.por ? sleepSets(decisions, run.trace, (k) => exploredBefore(decisions[k], pre[k], this.bound)) : undefined;
-    this.fraction += leafWeight(decisions, pre, this.bound, sets);
-    this.prefix = nextPrefix(decisions, this.bound, sets);
+    const cut = this.nodes?.observe(decisions, run.trace, pre, this.prefix?.length ?? 0);
+    this.fraction += leafWeight(decisions, pre, this.bound, cut);
+    this.prefix = nextPrefix(decisions, this.bound, cut);
   }
 
   covered() {
@@ -99,41 +103,25 @@ class Dfs implements Strategy {
 /** Preemptions spent before each decision (and after the last). */
 function preemptionsBefore(decisions: readonly Decision[]): number[] {
   const pre: number[] = [0];
-  for (const d of decisions) pre.push(pre[pre.length - 1] + (d.holderCould && d.chosen !== d.dflt ? 1 : 0));
+  for (const d of decisions) pre.push(pre[pre.length - 1] + preemptionCost(d));
   return pre;
 }
 
 /** The candidates DFS may try at decision k within the bound, in its order. */
 function withinBound(d: Decision, spent: number, bound: number): number[] {
-  return order(d).filter((alt) => spent + (d.holderCould && alt !== d.dflt ? 1 : 0) <= bound);
-}
-
-/** The alternatives DFS tried at this decision before the chosen one, as a mask. */
-function exploredBefore(d: Decision, spent: number, bound: number): number {
-  let m = 0;
-  for (const a of withinBound(d, spent, bound)) {
-    if (a === d.chosen) break;
-    m |= 1 << a;
-  }
-  return m;
-}
-
-/** The candidates DFS branches to at decision k: within the bound, and not asleep. */
-function branches(d: Decision, k: number, spent: number, bound: number, sets?: SleepSets): number[] {
-  const all = withinBound(d, spent, bound);
-  return sets ? all.filter((a) => a === d.chosen || !(sets.sleep[k] & (1 << a))) : all;
+  return order(d).filter((alt) => spent + preemptionCost(d, alt) <= bound);
 }
 
 /**
  * The share of the bounded tree that one schedule stands for: 1 over the product of the
  * branchings on its path (Knuth's estimate of a tree's size, read backwards). Summed over the
  * schedules tried it is 1 when DFS is done, and an estimate of the share covered before. A
- * run that went into a sleeping actor repeats what was covered: it stands for nothing new.
+ * run that reached an explored node repeats what was covered: it stands for nothing new.
  */
-function leafWeight(decisions: readonly Decision[], pre: readonly number[], bound: number, sets?: SleepSets): number {
-  if (sets && sets.cut < decisions.length) return 0;
+function leafWeight(decisions: readonly Decision[], pre: readonly number[], bound: number, r?: Reduction): number {
+  if (r && r.cut < decisions.length) return 0;
   let w = 1;
-  for (let k = 0; k < decisions.length; k++) w /= Math.max(1, branches(decisions[k], k, pre[k], bound, sets).length);
+  for (let k = 0; k < decisions.length; k++) w /= Math.max(1, withinBound(decisions[k], pre[k], bound).length);
   return w;
 }
 
@@ -145,15 +133,15 @@ function order(d: Decision): number[] {
 }
 
 /**
- * The deepest choice point with an untried candidate within the bound (and, with sleep sets,
- * not asleep, at or above the first point where the run went into a sleeping actor): the next
- * prefix, or null.
+ * The deepest choice point with an untried candidate within the bound (with reduction: above
+ * the node found explored already, whose alternatives were explored there): the next prefix,
+ * or null.
  */
-export function nextPrefix(decisions: readonly Decision[], bound: number, sets?: SleepSets): number[] | null {
+export function nextPrefix(decisions: readonly Decision[], bound: number, r?: Reduction): number[] | null {
   const pre = preemptionsBefore(decisions);
-  for (let k = Math.min(decisions.length, sets?.cut ?? Infinity) - (sets && sets.cut < decisions.length ? 0 : 1); k >= 0; k--) {
+  for (let k = Math.min(decisions.length, r?.cut ?? Infinity) - 1; k >= 0; k--) {
     const d = decisions[k];
-    const cands = branches(d, k, pre[k], bound, sets);
+    const cands = withinBound(d, pre[k], bound);
     const next = cands[cands.indexOf(d.chosen) + 1];
     if (next !== undefined) return [...decisions.slice(0, k).map((x) => x.chosen), next];
   }

@@ -67,9 +67,14 @@ export function decodeTrace(words: Int32Array, nameOf: (word: number) => string)
   return out;
 }
 
-/** A scheduled run's trace, each address named by its scenario or its arena region. */
+/** A scheduled run's trace, each address named by its scenario or its arena region (each word named once). */
 export function traceOf(r: DetRun): TraceEntry[] {
-  return decodeTrace(r.trace, (w) => r.run.wordName(w));
+  const names = new Map<number, string>();
+  return decodeTrace(r.trace, (w) => {
+    let name = names.get(w);
+    if (name === undefined) names.set(w, (name = r.run.wordName(w)));
+    return name;
+  });
 }
 
 /** One trace line: step, actor and role, access, address name, value. */

@@ -39,7 +39,10 @@ export function uncontrolledSigns(run: Machine, before: Int32Array, trace: Int32
   for (let s = 0; s * TRACE_WORDS < trace.length; s++) {
     const t = s * TRACE_WORDS;
     const kind = (trace[t] >> 8) & 0xff;
-    const [w, v, a, a2] = [trace[t + 1], trace[t + 2], trace[t + 3], trace[t + 4]];
+    const w = trace[t + 1];
+    const v = trace[t + 2];
+    const a = trace[t + 3];
+    const a2 = trace[t + 4];
     switch (kind) {
       case K.load: case K.read: case K.wait:
         see(w, v, s);
