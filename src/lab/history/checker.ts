@@ -7,7 +7,8 @@ import type { Op } from './recorder.js';
  */
 export interface SeqSpec<S> {
   name: string;
-  init(): S;
+  /** The state before any operation, for a search of `ops` (a spec may read ahead in them). */
+  init(ops: readonly Op[]): S;
   apply(s: S, op: Op): string | null;
   undo(s: S, op: Op): void;
   /** Equal states give equal keys (the memo's second half). */
@@ -20,9 +21,16 @@ export interface SeqSpec<S> {
   prepare?(ops: readonly Op[]): void;
   /**
    * P-compositionality: groups of operations that can be checked alone (one per object id,
-   * per frame). The whole history is linearizable iff every group is.
+   * per frame). The whole history is linearizable iff every group is. `late`: operations
+   * recorded after the history was cut (an area filled), not checked, for what they tell
+   * of the state (the method cache: which answers changed later).
    */
-  partition?(ops: readonly Op[]): Op[][];
+  partition?(ops: readonly Op[], late: readonly Op[]): Op[][];
+  /**
+   * A proof without a search (a pattern no linearization can have), tried on each group
+   * first: a counter-example, or null to let the search decide.
+   */
+  refute?(ops: readonly Op[]): CounterExample | null;
 }
 
 export type Verdict =
@@ -45,6 +53,8 @@ export interface CounterExample {
 export interface CheckOptions {
   /** The whole check gives up ("unknown") after this. @default 10 s */
   timeLimitMs?: number;
+  /** Operations recorded after the history was cut (History.late), for the spec's partition. */
+  late?: readonly Op[];
 }
 
 class Entry {
@@ -55,6 +65,9 @@ class Entry {
 }
 
 class OutOfTime extends Error {}
+
+/** A spec that cannot judge the history it was given throws this: the verdict is unknown, with the message as the reason. */
+export class Unsettled extends Error {}
 
 /** Operation id's random word for Zobrist hashing (a fixed mix: the same id, the same word). */
 function zobrist(id: number, salt: number): number {
@@ -122,7 +135,7 @@ function unlift(e: Entry): void {
  */
 function search<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Op[] | null {
   const head = entryList(ops);
-  const state = spec.init();
+  const state = spec.init(ops);
   // The linearized set, as two 32-bit Zobrist hashes (an XOR of each member's random
   // words): O(1) to update and to key, however far apart its members are.
   let z1 = 0;
@@ -172,6 +185,11 @@ function prefixAt(ops: readonly Op[], t: number): Op[] {
   return ops.filter((o) => o.call <= t).map((o) => (o.ret <= t ? o : { ...o, ret: Infinity }));
 }
 
+/** An operation's [call, return] in real time, as a counter-example shows it. */
+export function span(o: Op): string {
+  return `[${o.call}, ${o.ret === Infinity ? 'pending' : o.ret}]`;
+}
+
 /** How many operations of the counter-example's past it shows. */
 const SHOWN_BEFORE = 6;
 
@@ -195,7 +213,7 @@ function explain<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Cou
   const done = new Set(lin.map((o) => o.id));
   // The failing window: what was open when `stuck` returned and is not yet linearized.
   const before = lin;
-  const state = spec.init();
+  const state = spec.init(justBefore);
   // The ones that changed the state explain it; refusals and the like are only counted.
   const movers: Op[] = [];
   for (const o of before) {
@@ -211,7 +229,7 @@ function explain<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Cou
   });
   const shown = movers.slice(-SHOWN_BEFORE);
   const quiet = before.length - movers.length;
-  const when = (o: Op) => `[${o.call}, ${o.ret === Infinity ? 'pending' : o.ret}]`;
+  const when = span;
   const text = [
     `not linearizable (${spec.name}): no sequential order of the operations up to a${stuck.actor}'s ${spec.showOp(stuck)} returning at ${t} fits the spec`,
     `  ${before.length} earlier operations linearize (${quiet} of them change nothing)${movers.length > shown.length ? `; the last ${shown.length} that change the state` : ''}; [call, return] in real time:`,
@@ -227,10 +245,18 @@ function explain<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Cou
 export function checkLinearizable<S>(spec: SeqSpec<S>, ops: readonly Op[], opts: CheckOptions = {}): Verdict {
   const deadline = performance.now() + (opts.timeLimitMs ?? 10_000);
   spec.prepare?.(ops);
-  const groups = spec.partition ? spec.partition(ops) : [ops.slice()];
+  let groups: Op[][];
+  try {
+    groups = spec.partition ? spec.partition(ops, opts.late ?? []) : [ops.slice()];
+  } catch (e) {
+    if (!(e instanceof Unsettled)) throw e;
+    return { result: 'unknown', ops: ops.length, groups: 0, why: e.message };
+  }
   const base = { ops: ops.length, groups: groups.length };
   try {
     for (const g of groups) {
+      const refuted = spec.refute?.(g) ?? null;
+      if (refuted) return { result: 'not-linearizable', ...base, counterExample: refuted };
       if (search(spec, g, deadline) === null) return { result: 'not-linearizable', ...base, counterExample: explain(spec, g, deadline) };
     }
   } catch (e) {
