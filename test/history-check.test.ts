@@ -67,6 +67,19 @@ describe('ring-stress --memory', () => {
   });
 });
 
+describe('peterson --memory: the store-buffering litmus test', () => {
+  it('plain-stores is right under sc and loses an update under tso and under relaxed; the correct lock stays clean in both', async () => {
+    const sc = await explore({ scenario: 'peterson', params: { variant: 'plain-stores' }, strategy: 'pct', iterations: 200, failuresDir: dir() });
+    expect(sc.failure).toBeNull();
+    for (const memory of ['tso', 'relaxed'] as const) {
+      const bad = await explore({ scenario: 'peterson', params: { variant: 'plain-stores' }, strategy: 'pct', iterations: 200, memory, failuresDir: dir() });
+      expect(bad.failure?.run.oracles.find((o) => o.name === 'mutual exclusion')?.violations[0].message).toMatch(/both actors were inside at once/);
+      const ok = await explore({ scenario: 'peterson', params: {}, strategy: 'pct', iterations: 200, memory, failuresDir: dir() });
+      expect(ok.failure).toBeNull();
+    }
+  });
+});
+
 it('mempool-stress --check linearizable: the pool is a bag, checked object by object', async () => {
   const r = await runStress({ scenario: 'mempool-stress', params: { duration: 300 }, check: 'linearizable' });
   expect(r.verdict).toBe('pass');
