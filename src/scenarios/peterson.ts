@@ -21,12 +21,14 @@ interface State {
 
 type P = Params & { variant: string };
 
-function contender(ctx: ActorContext<P, State>): number {
+/** The per-actor counter of entries into the critical section (the engine's, outside the image's store buffers). */
+const K_ENTRIES = 0;
+
+function contender(ctx: ActorContext<P, State>): void {
   const { mem, state: s, params: p } = ctx;
   const me = ctx.actor;
   const other = 1 - me;
   const plain = p.variant === 'plain-stores';
-  let entered = 0;
   while (!ctx.stopped()) {
     mem.write(s.flags + me, 1);
     if (plain) mem.write(s.turn, other);
@@ -41,14 +43,13 @@ function contender(ctx: ActorContext<P, State>): number {
     }
     if (!stopped) {
       mem.write(s.counter, mem.read(s.counter) + 1);
-      entered++;
+      ctx.count(K_ENTRIES);
     }
     if (plain) mem.write(s.flags + me, 0);
     else mem.store(s.flags + me, 0);
     if (stopped) break;
     ctx.done(1);
   }
-  return entered;
 }
 
 export const peterson = defineScenario<P, State>({
@@ -64,7 +65,7 @@ export const peterson = defineScenario<P, State>({
     { id: 'exact', grade: 'ACCEPTABLE', description: 'the counter holds every entry into the critical section' },
     { id: 'lost-update', grade: 'FORBIDDEN', description: 'both actors were inside at once: an increment was lost' },
   ],
-  counters: [],
+  counters: ['entries'],
   opNames: ['start'],
   imageBytes: () => 4 * 64,
   actors: () => ['contender', 'contender'],
@@ -75,8 +76,8 @@ export const peterson = defineScenario<P, State>({
   }),
   wordName: (s, w) => (w === s.turn ? 'turn' : w === s.counter ? 'counter' : w === s.flags || w === s.flags + 1 ? `flag[${w - s.flags}]` : undefined),
   roles: { contender },
-  check({ mem, state: s, results }) {
-    const want = (results as number[]).reduce((a, b) => a + (b ?? 0), 0);
+  check({ mem, state: s, roles, counter }) {
+    const want = roles.reduce((n, _, a) => n + counter(a, 'entries'), 0);
     const got = mem.load(s.counter);
     const exact = got === want;
     return {
