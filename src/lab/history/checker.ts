@@ -11,8 +11,11 @@ export interface SeqSpec<S> {
   init(ops: readonly Op[]): S;
   apply(s: S, op: Op): string | null;
   undo(s: S, op: Op): void;
-  /** Equal states give equal keys (the memo's second half). */
-  key(s: S): string;
+  /**
+   * Equal states give equal keys (the memo's second half). A small whole number (below
+   * 2^21: the bag's in or out, the method cache's change count) keeps the memo free of strings.
+   */
+  key(s: S): string | number;
   /** The state as a person reads it. */
   show(s: S): string;
   /** An operation as a person reads it: 'enqueue_bulk([4 7]) -> 2'. */
@@ -65,6 +68,40 @@ class Entry {
 }
 
 class OutOfTime extends Error {}
+
+/** Below this a state key is packed beside the set's first hash in one double. */
+const SMALL_KEY = 1 << 21;
+
+/**
+ * The memo of (linearized set, state) pairs: the set as two 32-bit Zobrist hashes. A small
+ * numeric state key goes with the first hash into a number, which maps to the second hash
+ * (or several): no string per step, which was most of the garbage a long history made.
+ */
+class Memo {
+  private readonly small = new Map<number, number | number[]>();
+  private readonly other = new Set<string>();
+
+  /** Record the pair: false when it was there already. */
+  add(z1: number, z2: number, key: string | number): boolean {
+    if (typeof key === 'number' && key >= 0 && key < SMALL_KEY && Number.isInteger(key)) {
+      const n = (z1 >>> 0) * SMALL_KEY + key;
+      const had = this.small.get(n);
+      if (had === undefined) this.small.set(n, z2);
+      else if (typeof had === 'number') {
+        if (had === z2) return false;
+        this.small.set(n, [had, z2]);
+      } else {
+        if (had.includes(z2)) return false;
+        had.push(z2);
+      }
+      return true;
+    }
+    const s = `${z1 >>> 0}:${z2 >>> 0}|${key}`;
+    if (this.other.has(s)) return false;
+    this.other.add(s);
+    return true;
+  }
+}
 
 /** A spec that cannot judge the history it was given throws this: the verdict is unknown, with the message as the reason. */
 export class Unsettled extends Error {}
@@ -140,7 +177,7 @@ function search<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Op[]
   // words): O(1) to update and to key, however far apart its members are.
   let z1 = 0;
   let z2 = 0;
-  const memo = new Set<string>();
+  const memo = new Memo();
   const stack: Entry[] = [];
   let entry = head.next;
   let tick = 0;
@@ -149,11 +186,11 @@ function search<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Op[]
     if (entry.isCall) {
       const op = entry.op;
       if (spec.apply(state, op) === null) {
-        const key = `${(z1 ^ zobrist(op.id, 1)) >>> 0}:${(z2 ^ zobrist(op.id, 2)) >>> 0}|${spec.key(state)}`;
-        if (!memo.has(key)) {
-          memo.add(key);
-          z1 ^= zobrist(op.id, 1);
-          z2 ^= zobrist(op.id, 2);
+        const y1 = z1 ^ zobrist(op.id, 1);
+        const y2 = z2 ^ zobrist(op.id, 2);
+        if (memo.add(y1, y2, spec.key(state))) {
+          z1 = y1;
+          z2 = y2;
           stack.push(entry);
           lift(entry);
           entry = head.next;

@@ -71,7 +71,7 @@ export function methodCacheSpec(model: MethodCacheModel): SeqSpec<Answer> {
       s.changes--;
       s.answer = op.args[1];
     },
-    key: (s) => String(s.changes),
+    key: (s) => s.changes,
     show: (s) => (s.changes === 0 ? 'its first answer' : `after ${s.changes} change(s): ${model.answerName(s.answer)}`),
     showOp(op) {
       if (op.op === SET) return `redefine: ${pairName(op.args[3], op.args[4])} from ${model.answerName(op.args[1])} to ${model.answerName(op.args[2])}`;
