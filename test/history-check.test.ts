@@ -23,6 +23,15 @@ describe('ring-stress --check linearizable', () => {
     expect(again.reproduced).toBe(true);
   });
 
+  it('reorder is caught 10 times out of 10 (ten seeds, 20 schedules each)', async () => {
+    let caught = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = await explore({ scenario: 'ring-stress', params: { ...tiny, variant: 'reorder' }, strategy: 'pct', seed, iterations: 20, shrink: false, check: 'linearizable', failuresDir: dir() });
+      if (r.failure?.run.oracles.some((o) => o.name === 'linearizable' && /went in before \d+ and came out after it/.test(o.violations[0]?.message ?? ''))) caught++;
+    }
+    expect(caught).toBe(10);
+  });
+
   it('the correct ring passes the history check under the scheduler', async () => {
     const r = await explore({ scenario: 'ring-stress', params: { ...tiny, seed: 5 }, strategy: 'pct', iterations: 80, check: 'linearizable', failuresDir: dir() });
     expect(r.failure).toBeNull();
