@@ -10,22 +10,29 @@ import { Rng } from '../src/runtime/rng.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { runStress } from '../src/lab/stress.js';
+import { HistoryRecorder, historyWords } from '../src/lab/history/recorder.js';
+import { RING_DEQ_BULK, RING_ENQ_BULK } from '../src/lab/history/specs/ring.js';
 import { type BenchSuite, type Measurement, measurement } from './suite.js';
 
 const BULK = 32;
 const BATCH = 256;
 
+/** Words of history one batch of the recorded loop writes, with room to spare. */
+const BATCH_HISTORY_WORDS = BATCH * 2 * (8 + 2 * BULK);
+
 /**
  * The stress engine's bookkeeping per op, as ring-stress pays it (stopped, op, begin/end,
- * outcome, done), against the bare enqueue/dequeue loop: one thread, so only the engine's
- * own cost differs.
+ * outcome, done), against the bare enqueue/dequeue loop, and the same with each call's
+ * invocation and response recorded as `--check linearizable` records them: one thread, so
+ * only the engine's and the recorder's own costs differ.
  */
 async function engineOverhead(quick: boolean): Promise<Measurement[]> {
-  const arena = Arena.create(1 << 20);
+  const arena = Arena.create(1 << 21);
   const mem = new AtomicsMem(arena.sab);
   const ring = Ring.create(arena, mem, 'bench', 1024, ringFlags('SP', 'SC'));
   const control = allocControl(arena, 1, 2);
   const ctx = new ActorContext(mem, arena, control, 0, 'bench', ['bench'], {}, null, new Rng(1), 0, ['ACCEPTABLE', 'FORBIDDEN']);
+  const ref = { base: arena.allocWords('history', historyWords(1, BATCH_HISTORY_WORDS)), words: BATCH_HISTORY_WORDS, stepWord: -1 };
   const objs = Int32Array.from({ length: BULK }, (_, i) => i);
   const out = new Int32Array(BULK);
   const bench = new Bench({ time: quick ? 100 : 1000, warmupTime: quick ? 20 : 200 });
@@ -44,6 +51,23 @@ async function engineOverhead(quick: boolean): Promise<Measurement[]> {
       ctx.end();
       ctx.op(3);
       ring.dequeue_bulk(out, BULK);
+      ctx.outcome(0, BULK);
+      ctx.done(BULK);
+    }
+  });
+  bench.add('recorded loop: the same, each call recorded in the history', () => {
+    // A fresh recorder per batch writes the same area again: the stress engine's is 8 MiB per actor.
+    const h = new HistoryRecorder(mem.i32, ref, 0);
+    for (let i = 0; i < BATCH; i++) {
+      if (ctx.stopped()) break;
+      ctx.op(2);
+      ctx.begin();
+      h.invoke(RING_ENQ_BULK, objs, BULK);
+      h.respond1(ring.enqueue_bulk(objs, BULK));
+      ctx.end();
+      ctx.op(3);
+      h.invoke1(RING_DEQ_BULK, BULK);
+      h.respond(out, ring.dequeue_bulk(out, BULK));
       ctx.outcome(0, BULK);
       ctx.done(BULK);
     }
@@ -128,7 +152,7 @@ export const labSuite: BenchSuite = {
   summary: "the lab's engines: the deterministic scheduler's cost per access, the stress engine's bookkeeping per op",
   async run({ quick, log }) {
     log('stress engine bookkeeping against the bare loop');
-    const [bare, engine] = await engineOverhead(quick);
+    const [bare, engine, recordedLoop] = await engineOverhead(quick);
     log('deterministic engine iterations and turns');
     const [iteration, handoff, alone] = await scheduled(quick);
     const raw = rawAccess(quick);
@@ -137,7 +161,7 @@ export const labSuite: BenchSuite = {
     return {
       suite: 'lab',
       cpus: cpus().length,
-      measurements: [bare, engine, raw, alone, handoff, iteration, unrecorded, recorded],
+      measurements: [bare, engine, recordedLoop, raw, alone, handoff, iteration, unrecorded, recorded],
       targets: [
         { name: 'stress engine loop / bare loop, time per object', ratio: engine.nsPerOp / bare.nsPerOp, bound: 1.5, atMost: true },
         { name: 'scheduled access alone / AtomicsMem.add', ratio: alone.nsPerOp / raw.nsPerOp, bound: 100, atMost: true },

@@ -140,9 +140,10 @@ export interface Scenario<P extends Params = Params, S = unknown> {
   check(c: CheckContext<P, S>): CheckResult;
   /**
    * The sequential specification its roles' recorded operations are checked against under
-   * `--check linearizable` (roles record through `ctx.history`). Absent: it records none.
+   * `--check linearizable` (roles record through `ctx.history`), built after the run from the
+   * quiescent image when it needs to read it. Absent: it records none.
    */
-  history?: { spec(p: P, state: S): SeqSpec<unknown> };
+  history?: { spec(p: P, state: S, mem: Mem): SeqSpec<unknown> };
 }
 
 /**

@@ -25,6 +25,9 @@ export const DISPATCH_WRONG = 2;
 /** The call overlapped more redefinitions of this (class, mid) than the history keeps. */
 export const DISPATCH_UNVERIFIABLE = 3;
 
+/** A (class, mid) whose answer a redefinition changed, for a call (`isSuper` false) or for `super` in its method. */
+export type AnswerChanged = (klass: number, mid: number, isSuper: boolean, before: number, after: number) => void;
+
 export interface DefLogRef {
   version: number;
   base: number;
@@ -95,21 +98,29 @@ export class DefLog {
     this.mem.add(this.ref.version, 1);
   }
 
-  /** Redefiner: record what changed for `mid` (every mid when -1), then publish (version goes even). */
-  commit(tree: ClassTree, mes: MethodEntries, mid: number): void {
-    this.refresh(tree, mes, mid, this.version() + 1);
+  /**
+   * Redefiner: record what changed for `mid` (every mid when -1), then publish (version goes
+   * even). `changed`, when given, hears each (class, mid, call kind) whose answer changed:
+   * the answer before and after (the history check's spec is built from them).
+   */
+  commit(tree: ClassTree, mes: MethodEntries, mid: number, changed?: AnswerChanged): void {
+    this.refresh(tree, mes, mid, this.version() + 1, changed);
     this.mem.add(this.ref.version, 1);
     this.mem.notify(this.ref.version, Infinity);
   }
 
-  private refresh(tree: ClassTree, mes: MethodEntries, only: number, from: number): void {
+  private refresh(tree: ClassTree, mes: MethodEntries, only: number, from: number, changed?: AnswerChanged): void {
     for (let k = 1; k < tree.used; k++) {
       if (tree.typeOf(k) !== T_CLASS) continue;
       for (let mid = only < 0 ? 0 : only; mid < (only < 0 ? this.ref.mids : only + 1); mid++) {
         for (const ci of CI_KINDS) {
           const answer = ci === 0 ? DefLog.truth(tree, mes, k, mid) : DefLog.superTruth(tree, mes, k, mid);
           const p = this.pair(k, mid, ci);
-          if (this.mem.load(p + H_HEAD) === 0 || answerKey(mes, this.current(p)) !== answerKey(mes, answer)) this.push(p, from, answer);
+          if (this.mem.load(p + H_HEAD) === 0) this.push(p, from, answer);
+          else if (answerKey(mes, this.current(p)) !== answerKey(mes, answer)) {
+            changed?.(k, mid, ci !== 0, this.current(p), answer);
+            this.push(p, from, answer);
+          }
         }
       }
     }

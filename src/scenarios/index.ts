@@ -6,6 +6,7 @@ import { ringStress } from './ring-stress.js';
 import { methodCache } from './method-cache.js';
 import { oom, oomCpuset, oomMemcg, oomMempolicy, oomRace } from './oom.js';
 import { schedProbe } from './sched-probe.js';
+import { peterson } from './peterson.js';
 import { mempoolStress } from './mempool-stress.js';
 import { mbufRefcnt } from './mbuf-refcnt.js';
 import { mempoolBench } from './mempool-bench.js';
@@ -43,6 +44,7 @@ export const scenarios: readonly Scenario[] = [
   segmentation,
   ringPair,
   mempoolBench,
+  peterson,
   mailboxRelay,
   faultProbe,
   schedProbe,

@@ -14,6 +14,7 @@ import { CC_IMEMO, EMPTY_CC, IMEMO_FREE, IMEMO_PIC, PIC_ENTRY0, PIC_MAX, S_CD_CC
 import { buildProgram, checkParents, hotSite, programCapacity, type ProgramSpec } from '../ruby/program.js';
 import { REDEFINE_COUNTERS, redefineOne } from './method-cache-redefine.js';
 import { BIND_CAPTURED, BIND_WRONG, UNBOUND_SLOTS, bindCallOp } from './method-cache-bind.js';
+import { CallHistory, RedefinitionHistory, methodCacheHistorySpec } from './method-cache-history.js';
 import { auditSerialCaches } from '../ruby/serial_cache.js';
 import { DESIGNS, Vm, type Design, type VmConfig, type VmRef } from '../ruby/vm.js';
 import { Guild } from '../ruby/vm_insnhelper.js';
@@ -112,6 +113,7 @@ function guild(ctx: ActorContext<P, State>): unknown {
   const seen: string[] = [];
   const bindShare = ctx.params.bindCalls;
   const last = new Int32Array(2);
+  const history = ctx.history ? new CallHistory(ctx.history) : null;
   while (!ctx.stopped()) {
     // The safepoint: between calls this guild holds no cache slot.
     vm.barrier.safepoint();
@@ -132,8 +134,10 @@ function guild(ctx: ActorContext<P, State>): unknown {
     ctx.op(OP_CALL);
     const v0 = log.version();
     ctx.begin();
+    history?.invoke(klass, mid, ciLo);
     // A super site is `super` in a method of class klass: found in klass's origin, it searches on above it.
     const body = (vm_ci_flag(ciLo) & VM_CALL_SUPER) !== 0 ? g.callSuper(site, vm.tree.origin(klass)) : g.call(site, klass);
+    history?.respond(body);
     ctx.end();
     const v1 = log.version();
     if (!g.genIntact()) ctx.outcome(O_REUSED);
@@ -181,13 +185,16 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
   let sinceCollect = 0;
   let gcMs = 0;
   const hasCcs = s.vm.serial === null;
+  const history = ctx.history ? new RedefinitionHistory(ctx.history) : null;
   while (!ctx.stopFlag()) {
     const now = performance.now();
     if (now >= next && !vm.mes.full(margin) && !vm.tree.ids.full(tableMargin)) {
       ctx.op(OP_REDEFINE);
+      history?.begin();
       log.begin();
       const mid = redefineOne(vm, rng, s.classes, s.modules, (k) => ctx.count(k));
-      log.commit(vm.tree, vm.mes, mid);
+      log.commit(vm.tree, vm.mes, mid, history?.changed);
+      history?.end();
       ctx.done(1);
       sinceCollect++;
       // Catch up after a stall, but never in a burst longer than a second's worth.
@@ -288,6 +295,7 @@ export const methodCache = defineScenario<P, State>({
   },
   roles: { guild, redefiner },
   serves: ['redefiner'],
+  history: { spec: (_p, s, mem) => methodCacheHistorySpec(mem, s.vm) },
   check({ mem, state: s, results, counter, roles }) {
     const vm = new Vm(mem, s.vm);
     const cached: Violation[] = [];

@@ -7,11 +7,15 @@ import type { Op } from './recorder.js';
  */
 export interface SeqSpec<S> {
   name: string;
-  init(): S;
+  /** The state before any operation, for a search of `ops` (a spec may read ahead in them). */
+  init(ops: readonly Op[]): S;
   apply(s: S, op: Op): string | null;
   undo(s: S, op: Op): void;
-  /** Equal states give equal keys (the memo's second half). */
-  key(s: S): string;
+  /**
+   * Equal states give equal keys (the memo's second half). A small whole number (below
+   * 2^21: the bag's in or out, the method cache's change count) keeps the memo free of strings.
+   */
+  key(s: S): string | number;
   /** The state as a person reads it. */
   show(s: S): string;
   /** An operation as a person reads it: 'enqueue_bulk([4 7]) -> 2'. */
@@ -20,9 +24,16 @@ export interface SeqSpec<S> {
   prepare?(ops: readonly Op[]): void;
   /**
    * P-compositionality: groups of operations that can be checked alone (one per object id,
-   * per frame). The whole history is linearizable iff every group is.
+   * per frame). The whole history is linearizable iff every group is. `late`: operations
+   * recorded after the history was cut (an area filled), not checked, for what they tell
+   * of the state (the method cache: which answers changed later).
    */
-  partition?(ops: readonly Op[]): Op[][];
+  partition?(ops: readonly Op[], late: readonly Op[]): Op[][];
+  /**
+   * A proof without a search (a pattern no linearization can have), tried on each group
+   * first: a counter-example, or null to let the search decide.
+   */
+  refute?(ops: readonly Op[]): CounterExample | null;
 }
 
 export type Verdict =
@@ -45,6 +56,8 @@ export interface CounterExample {
 export interface CheckOptions {
   /** The whole check gives up ("unknown") after this. @default 10 s */
   timeLimitMs?: number;
+  /** Operations recorded after the history was cut (History.late), for the spec's partition. */
+  late?: readonly Op[];
 }
 
 class Entry {
@@ -55,6 +68,43 @@ class Entry {
 }
 
 class OutOfTime extends Error {}
+
+/** Below this a state key is packed beside the set's first hash in one double. */
+const SMALL_KEY = 1 << 21;
+
+/**
+ * The memo of (linearized set, state) pairs: the set as two 32-bit Zobrist hashes. A small
+ * numeric state key goes with the first hash into a number, which maps to the second hash
+ * (or several): no string per step, which was most of the garbage a long history made.
+ */
+class Memo {
+  private readonly small = new Map<number, number | number[]>();
+  private readonly other = new Set<string>();
+
+  /** Record the pair: false when it was there already. */
+  add(z1: number, z2: number, key: string | number): boolean {
+    if (typeof key === 'number' && key >= 0 && key < SMALL_KEY && Number.isInteger(key)) {
+      const n = (z1 >>> 0) * SMALL_KEY + key;
+      const had = this.small.get(n);
+      if (had === undefined) this.small.set(n, z2);
+      else if (typeof had === 'number') {
+        if (had === z2) return false;
+        this.small.set(n, [had, z2]);
+      } else {
+        if (had.includes(z2)) return false;
+        had.push(z2);
+      }
+      return true;
+    }
+    const s = `${z1 >>> 0}:${z2 >>> 0}|${key}`;
+    if (this.other.has(s)) return false;
+    this.other.add(s);
+    return true;
+  }
+}
+
+/** A spec that cannot judge the history it was given throws this: the verdict is unknown, with the message as the reason. */
+export class Unsettled extends Error {}
 
 /** Operation id's random word for Zobrist hashing (a fixed mix: the same id, the same word). */
 function zobrist(id: number, salt: number): number {
@@ -122,12 +172,12 @@ function unlift(e: Entry): void {
  */
 function search<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Op[] | null {
   const head = entryList(ops);
-  const state = spec.init();
+  const state = spec.init(ops);
   // The linearized set, as two 32-bit Zobrist hashes (an XOR of each member's random
   // words): O(1) to update and to key, however far apart its members are.
   let z1 = 0;
   let z2 = 0;
-  const memo = new Set<string>();
+  const memo = new Memo();
   const stack: Entry[] = [];
   let entry = head.next;
   let tick = 0;
@@ -136,11 +186,11 @@ function search<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Op[]
     if (entry.isCall) {
       const op = entry.op;
       if (spec.apply(state, op) === null) {
-        const key = `${(z1 ^ zobrist(op.id, 1)) >>> 0}:${(z2 ^ zobrist(op.id, 2)) >>> 0}|${spec.key(state)}`;
-        if (!memo.has(key)) {
-          memo.add(key);
-          z1 ^= zobrist(op.id, 1);
-          z2 ^= zobrist(op.id, 2);
+        const y1 = z1 ^ zobrist(op.id, 1);
+        const y2 = z2 ^ zobrist(op.id, 2);
+        if (memo.add(y1, y2, spec.key(state))) {
+          z1 = y1;
+          z2 = y2;
           stack.push(entry);
           lift(entry);
           entry = head.next;
@@ -172,6 +222,11 @@ function prefixAt(ops: readonly Op[], t: number): Op[] {
   return ops.filter((o) => o.call <= t).map((o) => (o.ret <= t ? o : { ...o, ret: Infinity }));
 }
 
+/** An operation's [call, return] in real time, as a counter-example shows it. */
+export function span(o: Op): string {
+  return `[${o.call}, ${o.ret === Infinity ? 'pending' : o.ret}]`;
+}
+
 /** How many operations of the counter-example's past it shows. */
 const SHOWN_BEFORE = 6;
 
@@ -195,7 +250,7 @@ function explain<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Cou
   const done = new Set(lin.map((o) => o.id));
   // The failing window: what was open when `stuck` returned and is not yet linearized.
   const before = lin;
-  const state = spec.init();
+  const state = spec.init(justBefore);
   // The ones that changed the state explain it; refusals and the like are only counted.
   const movers: Op[] = [];
   for (const o of before) {
@@ -211,7 +266,7 @@ function explain<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Cou
   });
   const shown = movers.slice(-SHOWN_BEFORE);
   const quiet = before.length - movers.length;
-  const when = (o: Op) => `[${o.call}, ${o.ret === Infinity ? 'pending' : o.ret}]`;
+  const when = span;
   const text = [
     `not linearizable (${spec.name}): no sequential order of the operations up to a${stuck.actor}'s ${spec.showOp(stuck)} returning at ${t} fits the spec`,
     `  ${before.length} earlier operations linearize (${quiet} of them change nothing)${movers.length > shown.length ? `; the last ${shown.length} that change the state` : ''}; [call, return] in real time:`,
@@ -227,10 +282,18 @@ function explain<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Cou
 export function checkLinearizable<S>(spec: SeqSpec<S>, ops: readonly Op[], opts: CheckOptions = {}): Verdict {
   const deadline = performance.now() + (opts.timeLimitMs ?? 10_000);
   spec.prepare?.(ops);
-  const groups = spec.partition ? spec.partition(ops) : [ops.slice()];
+  let groups: Op[][];
+  try {
+    groups = spec.partition ? spec.partition(ops, opts.late ?? []) : [ops.slice()];
+  } catch (e) {
+    if (!(e instanceof Unsettled)) throw e;
+    return { result: 'unknown', ops: ops.length, groups: 0, why: e.message };
+  }
   const base = { ops: ops.length, groups: groups.length };
   try {
     for (const g of groups) {
+      const refuted = spec.refute?.(g) ?? null;
+      if (refuted) return { result: 'not-linearizable', ...base, counterExample: refuted };
       if (search(spec, g, deadline) === null) return { result: 'not-linearizable', ...base, counterExample: explain(spec, g, deadline) };
     }
   } catch (e) {

@@ -16,7 +16,7 @@ export const DET_HISTORY_WORDS = 1 << 14;
 export function parseCheck(raw: unknown, scenario: { name: string; history?: unknown }): CheckName | undefined {
   if (raw === undefined) return undefined;
   if (!CHECKS.includes(raw as CheckName)) throw new ConfigError('--check', `unknown check '${String(raw)}'`, CHECKS.join(', '));
-  if (!scenario.history) throw new ConfigError('--check', `scenario ${scenario.name} records no history to check`, 'a scenario with a sequential spec (ring-stress, mempool-stress, page-alloc-stress)');
+  if (!scenario.history) throw new ConfigError('--check', `scenario ${scenario.name} records no history to check`, 'a scenario with a sequential spec (ring-stress, mempool-stress, page-alloc-stress, method-cache)');
   return raw as CheckName;
 }
 
@@ -32,10 +32,10 @@ export interface HistoryCheck {
  * is a violation whose message is the counter-example; unknown is a note, never a pass.
  */
 export function checkRunHistory(run: Machine, timeLimitMs: number): HistoryCheck {
-  const spec = run.scenario.history!.spec(run.params, run.state);
+  const spec = run.scenario.history!.spec(run.params, run.state, run.mem);
   const h = readHistory(run.mem.i32, run.history!, run.roles.length);
   const t0 = performance.now();
-  const verdict = checkLinearizable(spec, h.ops, { timeLimitMs });
+  const verdict = checkLinearizable(spec, h.ops, { timeLimitMs, late: h.late });
   const ms = Math.round(performance.now() - t0);
   const cut = h.truncated ? ' (a history area filled: the check covers the prefix up to it)' : '';
   const where = `${verdict.ops} operations${verdict.groups > 1 ? ` in ${verdict.groups} independent groups` : ''}`;

@@ -12,8 +12,12 @@ import { LINE_WORDS } from '../../shm/arena.js';
  *
  * Time: under the deterministic engine the turn number (one actor runs between turns, so a
  * turn orders everything; a response at turn s is 2s, an invocation 2s + 1, so an actor's
- * next call follows its last return); under the stress engine an `Atomics.add` ticket,
- * sequentially consistent with every access around it.
+ * next call follows its last return); under the stress engine a ticket word, sequentially
+ * consistent with every access around it: a response takes a ticket (`Atomics.add`, the
+ * new value), an invocation only reads the word (`Atomics.load`). An invocation that reads
+ * t came after every response stamped t or less and before every response stamped above
+ * t, which is all real-time order needs (the checker puts a return before a call of equal
+ * time), at one read-modify-write of the shared word per operation instead of two.
  */
 export const HB_TICKET = 0;
 export const HB_AREAS = LINE_WORDS;
@@ -51,7 +55,8 @@ export function areaOf(ref: HistoryRef, a: number): number {
 
 /**
  * One actor's recorder. Every call writes only the actor's own area (plain stores) and takes
- * a time stamp: a plain read of the turn counter, or one `Atomics.add` under stress.
+ * a time stamp: a plain read of the turn counter, or under stress an `Atomics.load` of the
+ * ticket word (invocation) or an `Atomics.add` (response).
  */
 export class HistoryRecorder {
   private readonly i32: Int32Array;
@@ -71,20 +76,27 @@ export class HistoryRecorder {
   }
 
   private now(kind: number): number {
-    return this.stepWord >= 0 ? 2 * this.i32[this.stepWord] + kind : Atomics.add(this.i32, this.ticket, 1);
+    if (this.stepWord >= 0) return 2 * this.i32[this.stepWord] + kind;
+    return kind === EV_INVOKE ? Atomics.load(this.i32, this.ticket) : Atomics.add(this.i32, this.ticket, 1) + 1;
   }
 
   /** Room for an event of n values: else the area is marked full and the event dropped. */
   private head(kind: number, op: number, n: number): number {
     const at = this.pos;
-    if (at + 2 + n > this.end) {
-      this.i32[this.area + AREA_FULL] = 1;
+    if (at + 2 + n > this.end || n > MAX_VALUES) {
+      this.stop();
       return -1;
     }
     this.i32[at] = (n << 16) | (op << 1) | kind;
     this.i32[at + 1] = this.now(kind);
     this.pos = at + 2 + n;
     return at + 2;
+  }
+
+  /** Record nothing more (as if the area had filled): the check covers the history up to here. */
+  private stop(): void {
+    this.i32[this.area + AREA_FULL] = 1;
+    this.pos = this.end;
   }
 
   private close(): void {
@@ -141,6 +153,8 @@ export interface Op {
 export interface History {
   ops: Op[];
   truncated: boolean;
+  /** The operations called after the cut, as recorded (a spec may need what they changed). */
+  late: Op[];
 }
 
 /**
@@ -178,14 +192,19 @@ export function readHistory(i32: Int32Array, ref: HistoryRef, actors: number): H
     perActor.push(ops);
   }
   const ops: Op[] = [];
+  const late: Op[] = [];
   for (const list of perActor) {
     for (const o of list) {
-      if (o.call > cut) continue;
+      if (o.call > cut) {
+        late.push(o);
+        continue;
+      }
       if (o.ret > cut) o.ret = Infinity;
       ops.push(o);
     }
   }
   ops.sort((x, y) => x.call - y.call || x.actor - y.actor);
   ops.forEach((o, k) => (o.id = k));
-  return { ops, truncated: cut !== Infinity };
+  late.sort((x, y) => x.call - y.call || x.actor - y.actor);
+  return { ops, truncated: cut !== Infinity, late };
 }

@@ -34,7 +34,7 @@ export function bagSpec(what = 'rte_mempool', objectsOf: (op: Op) => readonly nu
     undo(s) {
       s.out = !s.out;
     },
-    key: (s) => (s.out ? '1' : '0'),
+    key: (s) => (s.out ? 1 : 0),
     show: (s) => (s.out ? 'out' : 'in'),
     showOp: (op) => `${op.op === TAKE ? 'get' : 'put'} ${unit} ${op.args[0]}`,
     partition(ops) {

@@ -1,6 +1,7 @@
-import type { SeqSpec } from '../checker.js';
+import { type CounterExample, type SeqSpec, span } from '../checker.js';
 import type { Op } from '../recorder.js';
 import { Fifo } from './fifo.js';
+import { FifoOrder, type FifoOps } from './fifo-order.js';
 
 /** rte_ring operations as the history records them. */
 export const RING_ENQ_BULK = 0;
@@ -16,6 +17,14 @@ export type Refusals = (typeof REFUSALS)[number];
 const isEnq = (op: Op) => op.op <= RING_ENQ_BURST;
 /** Objects an operation moved. */
 const moved = (op: Op) => (isEnq(op) ? op.result[0] ?? 0 : op.result.length);
+
+/** The ring's contents, and the enqueue order its dequeues fix (null: the history does not pair its objects). */
+type RingState = Fifo & { order: FifoOrder | null };
+
+const RING_FIFO: FifoOps = {
+  isEnqueue: isEnq,
+  moved: (op) => (isEnq(op) ? (op.result.length ? op.args.slice(0, op.result[0]) : null) : op.result),
+};
 
 /**
  * Under 'in-flight' a refusal may count as occupied (or as absent) the objects of every
@@ -47,11 +56,17 @@ function noteSlack(ops: readonly Op[]): void {
  * fewer when the objects of other actors' overlapping operations would make the answer
  * right (DPDK judges room by the other side's tail, which an unfinished operation holds back).
  */
-export function ringSpec(capacity: number, refusals: Refusals = 'strict'): SeqSpec<Fifo> {
+export function ringSpec(capacity: number, refusals: Refusals = 'strict'): SeqSpec<RingState> {
   const loose = refusals === 'in-flight';
-  return {
+  // Refuting and searching a group read the same order out of it: build it once.
+  const orders = new WeakMap<readonly Op[], FifoOrder | null>();
+  const orderOf = (ops: readonly Op[]) => {
+    if (!orders.has(ops)) orders.set(ops, FifoOrder.of(ops, RING_FIFO));
+    return orders.get(ops)!;
+  };
+  const spec: SeqSpec<RingState> = {
     name: `rte_ring FIFO of capacity ${capacity}${loose ? ', refusals judged with in-flight operations' : ''}`,
-    init: () => new Fifo(),
+    init: (ops) => Object.assign(new Fifo(), { order: orderOf(ops)?.fresh() ?? null }),
     ...(loose ? { prepare: noteSlack } : {}),
     apply(q, op) {
       const bulk = op.op === RING_ENQ_BULK || op.op === RING_DEQ_BULK;
@@ -70,7 +85,9 @@ export function ringSpec(capacity: number, refusals: Refusals = 'strict'): SeqSp
       }
       if (isEnq(op)) {
         for (let i = 0; i < n; i++) q.push(op.args[i]);
-        return null;
+        const early = q.order?.enqueue(op) ?? null;
+        if (early !== null) for (let i = 0; i < n; i++) q.unpush();
+        return early;
       }
       for (let i = 0; i < n; i++) {
         if (op.result[i] !== q.at(i)) return `FIFO: the oldest ${n} are ${q.front(n)}, not [${op.result.join(' ')}]`;
@@ -80,11 +97,13 @@ export function ringSpec(capacity: number, refusals: Refusals = 'strict'): SeqSp
     },
     undo(q, op) {
       const n = moved(op);
+      if (isEnq(op)) q.order?.unenqueue(op);
       for (let i = 0; i < n; i++) {
         if (isEnq(op)) q.unpush();
         else q.unshift();
       }
     },
+    refute: (ops) => refuteOrder(spec, orderOf(ops)),
     key: (q) => q.key(),
     show: (q) => `ring ${q.show()}`,
     showOp(op) {
@@ -93,4 +112,24 @@ export function ringSpec(capacity: number, refusals: Refusals = 'strict'): SeqSp
         : `${NAMES[op.op]}(${op.args[0]}) -> [${op.result.join(' ')}]`;
     },
   };
+  return spec;
+}
+
+/** Two objects that came out in the order opposite to the one they went in (FifoOrder.refute), told. */
+function refuteOrder(spec: SeqSpec<RingState>, order: FifoOrder | null): CounterExample | null {
+  const p = order?.refute();
+  if (!p) return null;
+  const show = (o: Op) => `a${o.actor} ${spec.showOp(o)}  ${span(o)}`;
+  const text = [
+    `not linearizable (${spec.name}): ${p.v} went in before ${p.u} and came out after it`,
+    p.enqU === p.enqV
+      ? `  in:  ${show(p.enqV)}: ${p.v} ahead of ${p.u} in one call`
+      : `  in:  ${show(p.enqV)} returned before ${show(p.enqU)} was called`,
+    p.deqU === p.deqV
+      ? `  out: ${show(p.deqV)}: ${p.u} ahead of ${p.v} in one call`
+      : `  out: ${show(p.deqU)} returned before ${show(p.deqV)} was called`,
+    `  FIFO: objects come out in the order they went in, so no sequential order of these operations fits`,
+  ].join('\n');
+  const window = [p.enqV, p.enqU, p.deqU, p.deqV].filter((o, k, all) => all.indexOf(o) === k).map((op) => ({ op, why: 'FIFO order' }));
+  return { stuck: p.deqV, before: [], state: '', window, text };
 }
