@@ -64,8 +64,11 @@ function latencyOf(hist: ArrayLike<number>): LatencySummary {
  * op budget, then the oracles examine the image.
  */
 export async function runStress(opts: StressOptions): Promise<Report> {
-  await resolveScenario(opts.scenario);
-  const run = prepareRun(opts.scenario, opts.params ?? {}, opts.check ? { history: { words: STRESS_HISTORY_WORDS } } : {});
+  const spec = await resolveScenario(opts.scenario);
+  const variant = spec.variants.find((v) => v.name === (opts.params?.variant ?? spec.variants[0].name));
+  // A variant whose bug only the history shows records it unless the caller chose.
+  const historyCheck = opts.check ?? variant?.check;
+  const run = prepareRun(opts.scenario, opts.params ?? {}, historyCheck ? { history: { words: STRESS_HISTORY_WORDS } } : {});
   const { scenario, params, mem, control, roles } = run;
   const durationMs = (params.ops as number) > 0 ? 0 : (params.duration as number);
   const timeBudgetMs = opts.timeBudgetMs ?? (durationMs || 60_000) + 30_000;
@@ -87,7 +90,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     },
   });
   const check = batch.failures.length ? { oracles: [], notes: ['oracles skipped: an actor failed, the image is not quiescent'] } : run.check(batch.results);
-  if (opts.check && !batch.failures.length) {
+  if (historyCheck && !batch.failures.length) {
     const h = checkRunHistory(run, HISTORY_CHECK_MS);
     if (h.oracle) check.oracles.push(h.oracle);
     (check.notes ??= []).push(h.note);
@@ -137,6 +140,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     stoppedEarly: batch.stoppedEarly,
     ...(opts.signal?.aborted ? { interrupted: true } : {}),
     verdict: 'pass',
+    ...(variant?.blind ? { blind: variant.blind } : {}),
     env: envInfo(),
     startedAt,
   };
