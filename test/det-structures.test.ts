@@ -48,6 +48,14 @@ const CASES: Case[] = [
     strategy: 'random',
     iterations: 20,
   },
+  ...(['classic', 'v26'] as const).map((algo): Case => ({
+    structure: `the mempool cache (${algo}: put and get through an lcore's cache, flushes and refills through ring_mp_mc)`,
+    scenario: 'mempool-stress',
+    params: { lcores: 3, cache: 4, bulk: 2, n: 24, cacheAlgo: algo, ops: 2 },
+    broken: 'shared-lcore-id',
+    strategy: 'random',
+    iterations: 20,
+  })),
 ];
 
 describe('each concurrent structure under the deterministic scheduler: the correct code holds, a missing atomic fails', () => {
