@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import type { Params } from '../lab/params.js';
 import { type OracleResult, type Violation, Violations, defineScenario } from '../lab/scenario.js';
 import type { ActorContext } from '../runtime/context.js';
+import { Memblock } from '../kernel/memblock.js';
 import { F_NONE, auditKernel } from '../kernel/audit.js';
 import { boot, kernelImageBytes } from '../kernel/boot.js';
 import { type BootConfig, bootConfig, parseZones } from '../kernel/bootconfig.js';
@@ -327,6 +328,8 @@ export const pageAllocStress = defineScenario<P, State>({
       conservation.result('conservation'),
       ownership.result('ownership'),
       { name: 'watermarks', violations: watermarks },
+      // What boot left in memblock (its ops all ran there): sorted, merged, totals right.
+      { name: 'memblock', violations: new Memblock(mem, s.kernel.memblock).audit().map((message) => ({ message })) },
     ];
     return {
       oracles,
