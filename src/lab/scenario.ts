@@ -67,6 +67,11 @@ export interface VariantSpec {
   blind?: string;
 }
 
+/** The variant named `name` (the scenario's first, its correct code, when none is given); undefined for an unknown name. */
+export function variantSpec(s: { variants: readonly VariantSpec[] }, name?: unknown): VariantSpec | undefined {
+  return s.variants.find((v) => v.name === (name ?? s.variants[0].name));
+}
+
 /** What `check` sees after every actor has joined: the quiescent image and what actors returned. */
 export interface CheckContext<P extends Params, S> {
   arena: Arena;

@@ -6,6 +6,7 @@ import { Machine, type MachineOptions } from '../runtime/machine.js';
 import { findScenario, resolveScenario } from '../scenarios/index.js';
 import { resolveScenarioParams } from './engine-params.js';
 import { type CheckName, STRESS_HISTORY_WORDS, checkRunHistory } from './history/oracle.js';
+import { variantSpec } from './scenario.js';
 import { type ActorReport, type LatencySummary, type Report, envInfo, verdictOf } from './report.js';
 
 export interface Progress {
@@ -65,7 +66,7 @@ function latencyOf(hist: ArrayLike<number>): LatencySummary {
  */
 export async function runStress(opts: StressOptions): Promise<Report> {
   const spec = await resolveScenario(opts.scenario);
-  const variant = spec.variants.find((v) => v.name === (opts.params?.variant ?? spec.variants[0].name));
+  const variant = variantSpec(spec, opts.params?.variant);
   // A variant whose bug only the history shows records it unless the caller chose.
   const historyCheck = opts.check ?? variant?.check;
   const run = prepareRun(opts.scenario, opts.params ?? {}, historyCheck ? { history: { words: STRESS_HISTORY_WORDS } } : {});
