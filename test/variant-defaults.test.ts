@@ -16,6 +16,7 @@ describe('per-variant defaults: `memrace run <scenario> --variant <v>` alone run
     expect(resolve('paging', { variant: 'write-before-flush' })).toMatchObject({ policy: 'fifo', ws: 4, frames: 64, pages: 64, writePct: 90, duration: 6000 });
     expect(resolve('swap-thrash', { variant: 'no-cow' })).toMatchObject({ forkEvery: 200, procs: 4, frames: 96 });
     expect(resolve('paging', { variant: 'no-cow' })).toMatchObject({ forkEvery: 5000, procs: 4 });
+    expect(resolve('page-alloc-stress', { variant: 'no-zone-lock' })).toMatchObject({ nodes: 1, cpusPerNode: 2 });
     // The correct variant keeps the scenario's defaults.
     expect(resolve('oom', {})).toMatchObject({ overcommit: 0, procs: 6 });
     expect(resolve('mempool-stress', {})).toMatchObject({ cache: 256 });
