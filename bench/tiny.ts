@@ -4,6 +4,13 @@ import { measurement, type Measurement } from './suite.js';
 /**
  * Time single-threaded loops with tinybench, all in one Bench so that they share the same
  * machine state. `opsPerCall` converts one call of `fn` into operations.
+ *
+ * Each loop's figure is its fastest call, not the mean: on a shared machine everything
+ * else running (other processes, GC, a timer interrupt) only ever adds time to a call, so
+ * the mean measures the machine's load as much as the loop. On the 2-core machine at load
+ * 12 the mean of the bulk-32 ring cost over one `Atomics.add` read 0.30x to 1.13x in six
+ * runs, the fastest calls 0.45x to 0.52x (Chen and Revels, "Robust benchmarking in noisy
+ * environments", 2016, make the same case).
  */
 export async function measureSync(
   cases: ReadonlyArray<{ name: string; fn: () => void; opsPerCall: number; note?: string }>,
@@ -15,6 +22,6 @@ export async function measureSync(
   return cases.map((c, i) => {
     const r = bench.tasks[i].result;
     if (r.state !== 'completed') throw new Error(`bench task '${c.name}' ended ${r.state}`);
-    return measurement(c.name, c.opsPerCall, r.period, c.note);
+    return measurement(c.name, c.opsPerCall, r.latency.min, c.note);
   });
 }

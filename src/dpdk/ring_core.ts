@@ -1,16 +1,19 @@
 import type { Mem } from '../shm/mem.js';
 import {
-  HT_HEAD, HT_HTD_MAX, HT_RTS_HEAD, HT_TAIL, RING_SYNC_MT, RING_SYNC_MT_RTS, RING_SYNC_ST, VARIANT_NO_TAIL_WAIT, VARIANT_PLAIN_TAIL,
+  HT_HEAD, HT_HTD_MAX, HT_RTS_HEAD, HT_TAIL, HT_SLEEP_FLAG, RING_SYNC_MT, RING_SYNC_MT_RTS, RING_SYNC_ST, VARIANT_NO_TAIL_WAIT, VARIANT_PLAIN_TAIL,
 } from './ring_layout.js';
 
 /** all-or-nothing (bulk) or as-many-as-fit (burst), as DPDK's RTE_RING_QUEUE_FIXED/VARIABLE. */
 export const QUEUE_FIXED = 0;
 export const QUEUE_VARIABLE = 1;
 
-/** Spins on a tail or head before an actor starts sleeping between looks. */
+/** Spins on a tail or head before an actor starts sleeping until the tail moves. */
 const SPIN_LIMIT = 256;
-/** How long one sleep between looks lasts, in ms: a yield that hands the core to the preempted thread. */
-const SLEEP_MS = 0.05;
+/**
+ * The longest one sleep on a tail lasts, in ms. A sleeper is woken by the tail's next
+ * publication (`wakeFlagged`), so this only bounds the cost of a wake-up that was missed.
+ */
+export const TAIL_SLEEP_MS = 2;
 const MASK32 = 0xffffffffn;
 
 /** Contention counters of one actor's ring operations: local, plain fields. */
@@ -29,8 +32,12 @@ export class RingStats {
 export class HeadTail {
   oldHead = 0;
   entries = 0;
+  /** The other side's tail word as the last move read it: what an idle caller sleeps on. */
+  otherTailSeen = 0;
   /** Word index of this side's tail position: what the other side reads, and what a waiter sleeps on. */
   readonly tailWord: number;
+  /** Word index of the flag raised by threads going to sleep on `tailWord`. */
+  readonly sleepFlagWord: number;
   private readonly noTailWait: boolean;
   private readonly plainTail: boolean;
 
@@ -49,12 +56,15 @@ export class HeadTail {
     readonly stats: RingStats,
   ) {
     this.tailWord = side + HT_TAIL;
+    this.sleepFlagWord = side + HT_SLEEP_FLAG;
     this.noTailWait = variant === VARIANT_NO_TAIL_WAIT;
     this.plainTail = variant === VARIANT_PLAIN_TAIL;
   }
 
   private room(head: number): number {
-    const other = this.mem.load(this.otherTail) >>> 0;
+    const seen = this.mem.load(this.otherTail);
+    this.otherTailSeen = seen;
+    const other = seen >>> 0;
     return this.isProd ? (this.capacity + other - head) >>> 0 : (other - head) >>> 0;
   }
 
@@ -77,6 +87,7 @@ export class HeadTail {
       case RING_SYNC_ST:
         if (this.plainTail) this.mem.write(this.tailWord, (this.oldHead + n) | 0);
         else this.mem.store(this.tailWord, (this.oldHead + n) | 0);
+        this.mem.wakeFlagged(this.tailWord, this.sleepFlagWord);
         return;
       case RING_SYNC_MT:
         this.updateMt(n);
@@ -122,7 +133,8 @@ export class HeadTail {
     const mem = this.mem;
     const tailW = this.tailWord;
     const expect = this.oldHead | 0;
-    if (!this.noTailWait) {
+    // DPDK waits with a relaxed load: without contention the first, plain, look is the only one.
+    if (!this.noTailWait && mem.read(tailW) !== expect) {
       let spins = 0;
       let cur: number;
       while ((cur = mem.load(tailW)) !== expect) {
@@ -132,12 +144,22 @@ export class HeadTail {
           mem.pause();
         } else {
           this.stats.waits++;
-          mem.wait(tailW, cur, SLEEP_MS);
+          this.sleepOnTail(cur, TAIL_SLEEP_MS);
         }
       }
     }
     if (this.plainTail) mem.write(tailW, (this.oldHead + n) | 0);
     else mem.store(tailW, (this.oldHead + n) | 0);
+    mem.wakeFlagged(tailW, this.sleepFlagWord);
+  }
+
+  /**
+   * Sleep while this side's tail reads `seen`, until its next publication wakes us (or
+   * `timeoutMs` passes). Threads of this side waiting their turn use it, and so may the
+   * other side's threads waiting for room or entries.
+   */
+  sleepOnTail(seen: number, timeoutMs: number): void {
+    this.mem.waitFlagged(this.tailWord, seen, this.sleepFlagWord, timeoutMs);
   }
 
   private moveRts(max: number, behavior: number): number {
@@ -149,8 +171,9 @@ export class HeadTail {
     for (;;) {
       // Head-tail distance: do not run further ahead of the slowest unfinished thread than htd_max.
       let spins = 0;
-      while (((Number((oh >> 32n) & MASK32) - (mem.load(tailPosW) >>> 0)) >>> 0) > htdMax) {
-        this.backoff(spins++, tailPosW);
+      let tail: number;
+      while (((Number((oh >> 32n) & MASK32) - (tail = mem.load(tailPosW))) >>> 0) > htdMax) {
+        this.backoff(spins++, tail);
         oh = mem.load64(headI);
       }
       const pos = Number((oh >> 32n) & MASK32);
@@ -181,7 +204,10 @@ export class HeadTail {
       const pos = cnt === Number(h & MASK32) ? Number((h >> 32n) & MASK32) : Number((ot >> 32n) & MASK32);
       const nt = BigInt.asIntN(64, (BigInt(pos) << 32n) | BigInt(cnt));
       const found = mem.compareExchange64(tailI, ot, nt);
-      if (found === ot) return;
+      if (found === ot) {
+        mem.wakeFlagged(this.tailWord, this.sleepFlagWord);
+        return;
+      }
       this.stats.casRetries++;
       ot = found;
     }
@@ -195,7 +221,7 @@ export class HeadTail {
     for (;;) {
       let spins = 0;
       while (Number(op & MASK32) !== Number((op >> 32n) & MASK32)) {
-        this.backoff(spins++, this.tailWord);
+        this.backoff(spins++, Number((op >> 32n) & MASK32) | 0);
         op = mem.load64(htI);
       }
       const head = Number(op & MASK32);
@@ -216,12 +242,14 @@ export class HeadTail {
   /** HTS (and SP/SC peek): set head and tail to `pos` in one store, ending the operation. */
   setHts(pos: number): void {
     this.mem.store64((this.side + HT_HEAD) >> 1, BigInt.asIntN(64, (BigInt(pos >>> 0) << 32n) | BigInt(pos >>> 0)));
+    this.mem.wakeFlagged(this.tailWord, this.sleepFlagWord);
   }
 
   /** SP/SC: finish an operation begun by `move` at `oldHead` + n (peek and zero-copy). */
   setSt(pos: number): void {
     this.mem.store(this.side + HT_HEAD, pos | 0);
     this.mem.store(this.tailWord, pos | 0);
+    this.mem.wakeFlagged(this.tailWord, this.sleepFlagWord);
   }
 
   /** Put head and tail at `pos` with no operation in flight (RTS counts restart at 0). */
@@ -235,13 +263,18 @@ export class HeadTail {
     }
   }
 
-  private backoff(spins: number, word: number): void {
+  /**
+   * Spin, then sleep until this side's tail moves from `seenTail`, the value the caller's
+   * check read (a fresh read could already see the publication it wants to sleep through).
+   * RTS and HTS wait for threads of their own side.
+   */
+  private backoff(spins: number, seenTail: number): void {
     if (spins < SPIN_LIMIT) {
       this.stats.spins++;
       this.mem.pause();
     } else {
       this.stats.waits++;
-      this.mem.wait(word, this.mem.load(word), SLEEP_MS);
+      this.sleepOnTail(seenTail, TAIL_SLEEP_MS);
     }
   }
 

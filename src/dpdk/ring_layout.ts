@@ -8,6 +8,7 @@
  *
  *   +2,+3  MP/SP: head, tail      RTS: tail {cnt, pos}      HTS: {head, tail} as one 64-bit word
  *   +4,+5  RTS: head {cnt, pos}
+ *   +6     1 while a thread may be asleep on this side's tail (Mem.waitFlagged): its publisher wakes it
  */
 export const R_SIZE = 0;
 export const R_MASK = 1;
@@ -27,6 +28,7 @@ export const HT_HTD_MAX = 1;
 export const HT_HEAD = 2;
 export const HT_TAIL = 3;
 export const HT_RTS_HEAD = 4;
+export const HT_SLEEP_FLAG = 6;
 
 /** Sync types, as DPDK's enum rte_ring_sync_type. */
 export const RING_SYNC_MT = 0;

@@ -90,7 +90,7 @@ function main(ctx: ActorContext<P, State>): void {
       ctx.op(OP_HAND_OUT);
       one[0] = head;
       for (let r = 0; r < refs; r++) {
-        while (ring.enqueue_bulk(one, 1) === 0) mem.wait(freedW, mem.load(freedW), 0.05);
+        while (ring.enqueue_bulk(one, 1) === 0) ring.sleepUntilDequeued();
       }
       out += refs;
       ctx.count(K_REFS, refs);
@@ -125,7 +125,7 @@ function worker(ctx: ActorContext<P, State>): void {
     const n = ring.dequeue_burst(buf, 1 + rng.below(4));
     if (n === 0) {
       if (mem.load(s.words + W_MAIN_DONE) === 1 && ring.count() === 0) break;
-      mem.wait(ring.prod.tailWord, mem.load(ring.prod.tailWord), 0.05);
+      ring.sleepUntilEnqueued();
       continue;
     }
     for (let i = 0; i < n; i++) {

@@ -152,7 +152,7 @@ function worker(ctx: ActorContext<P, State>): void {
     const n = toWorkers.dequeue_burst(inb, p.burst);
     if (n === 0) {
       if (mem.load(s.words + W_RX_DONE) === nRx && toWorkers.count() === 0) break;
-      mem.wait(toWorkers.prod.tailWord, mem.load(toWorkers.prod.tailWord), 0.05);
+      toWorkers.sleepUntilEnqueued();
       continue;
     }
     let k = 0;
@@ -210,7 +210,7 @@ function tx(ctx: ActorContext<P, State>): void {
     const n = toTx.dequeue_burst(burst, p.burst);
     if (n === 0) {
       if (mem.load(s.words + W_WORKERS_DONE) === nWorkers && toTx.count() === 0) break;
-      mem.wait(toTx.prod.tailWord, mem.load(toTx.prod.tailWord), 0.05);
+      toTx.sleepUntilEnqueued();
       continue;
     }
     const now = nowUs();

@@ -96,7 +96,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     }
     if (k === 0) {
       if (ctx.live) break;
-      backoff(ctx, ++idle, ring.cons.tailWord);
+      backoff(++idle, ring, true);
       continue;
     }
     ctx.op(OP_ENQUEUE);
@@ -110,7 +110,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
       ctx.count(K_FULL);
       ctx.outcome(O_REFUSED);
       if (ctx.live) break;
-      backoff(ctx, ++idle, ring.cons.tailWord);
+      backoff(++idle, ring, true);
       continue;
     }
     idle = 0;
@@ -145,7 +145,7 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
       // Done once every producer has finished and the ring is drained.
       if (ctx.live || (mem.load(s.prodDone) === s.producers && ring.count() === 0)) break;
       ctx.op(OP_DRAIN_WAIT);
-      backoff(ctx, ++idle, ring.prod.tailWord);
+      backoff(++idle, ring, false);
       continue;
     }
     idle = 0;
@@ -192,10 +192,15 @@ function ringField(off: number): string {
   return HEADER_FIELDS[off] ?? `header+${off}`;
 }
 
-/** Spin a little, then sleep briefly on the other side's tail: gives the core to whoever can make progress. */
-function backoff(ctx: ActorContext<P, RingStressState>, idle: number, word: number): void {
+/**
+ * Spin a little, then sleep until the other side publishes (its publication wakes us):
+ * gives the core to whoever can make progress, and takes it back as soon as there is room
+ * or an entry.
+ */
+function backoff(idle: number, ring: Ring, producer: boolean): void {
   if (idle < 32) return;
-  ctx.mem.wait(word, ctx.mem.load(word), 0.1);
+  if (producer) ring.sleepUntilDequeued();
+  else ring.sleepUntilEnqueued();
 }
 
 export const ringStress = defineScenario<P, RingStressState>({

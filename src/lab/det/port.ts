@@ -286,6 +286,16 @@ export class ScheduledMem implements Mem {
     return wake === WAKE_NOTIFIED ? 'ok' : 'timed-out';
   }
 
+  /**
+   * One scheduled wait, as `wait`: the scheduler's books already wake a timed waiter when
+   * its word changes, so the flag is not kept and `wakeFlagged` takes no turn. A schedule
+   * is the same whether the structure code sleeps flagged or not.
+   */
+  waitFlagged(i: number, expected: number, _flag: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+    return this.wait(i, expected, timeoutMs);
+  }
+  wakeFlagged(): void {}
+
   notify(i: number, count: number): number {
     this.turn(K.notify, i);
     const i32 = this.i32;
