@@ -58,8 +58,10 @@ export class ActorFailure extends MemraceError {
 /** Negative errno values, as the real APIs return them. */
 export const ENOENT = 2;
 export const ENOMEM = 12;
+export const EACCES = 13;
 export const EINVAL = 22;
 export const ENOSPC = 28;
+export const ERANGE = 34;
 export const ENOBUFS = 105;
 export const EOVERFLOW = 75;
 export const EEXIST = 17;

@@ -19,6 +19,9 @@ const SMALL: Record<string, Record<string, unknown>> = {
   'mempool-numa': { n: 512 },
   'method-cache': { classes: 10, callsites: 50 },
   oom: { procs: 3 },
+  'oom-memcg': { procs: 2, mem: '16M' },
+  'oom-cpuset': { procs: 2, mem: '16M' },
+  'oom-mempolicy': { procs: 2, mem: '16M' },
 };
 
 /**

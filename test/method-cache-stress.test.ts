@@ -17,7 +17,15 @@ describe('method-cache on real guilds', () => {
     // Calls happened (a loaded 2-core machine makes a few thousand in 1.5 s, a quiet one a million).
     expect(count(r, 'ok')).toBeGreaterThan(1_000);
     expect(r.perActor.find((a) => a.role === 'redefiner')?.counters.collections).toBeGreaterThan(0);
+    // UnboundMethods taken by one guild and bind_call-ed by another, across redefinitions.
+    expect(count(r, 'bind-call')).toBeGreaterThan(0);
     expect(r.verdict).toBe('pass');
+  });
+
+  it('catches bind-call-lookup: a bind_call that looks its method up again runs what the UnboundMethod does not hold', async () => {
+    const r = await runStress({ scenario: 'method-cache', params: { duration: '10s', variant: 'bind-call-lookup' }, stopOnForbidden: true });
+    expect(count(r, 'bind-call-wrong')).toBeGreaterThan(0);
+    expect(r.verdict).toBe('fail');
   });
 
   it('passes with the negative cache and a 4-entry PIC on polymorphic sites, under undefs and removals', async () => {
@@ -62,7 +70,7 @@ describe('method-cache on real guilds', () => {
     const ok = await runStress({ scenario: 'method-cache', params: { duration: '1500ms', redefineRate: '200/s' }, stopOnForbidden: true });
     expect(forbidden(ok)).toBe(0);
     const c = ok.perActor.find((a) => a.role === 'redefiner')?.counters ?? {};
-    expect((c.included ?? 0) + (c.prepended ?? 0) + (c['module-included'] ?? 0)).toBeGreaterThan(0);
+    expect((c.included ?? 0) + (c.prepended ?? 0) + (c['module-included'] ?? 0) + (c['module-prepended'] ?? 0)).toBeGreaterThan(0);
     expect(c.visibility).toBeGreaterThan(0);
     expect(count(ok, 'argument-error')).toBeGreaterThan(0);
   });

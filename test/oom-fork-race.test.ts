@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OomKiller, OOM_UNKILLABLE, type OomControl } from '../src/kernel/oom_kill.js';
 import { VmAccounting } from '../src/kernel/overcommit.js';
-import { MMF_OOM_SKIP, T_FLAGS, T_MM_FLAGS, T_RSS_ANON, TaskTable, TF_OOM_VICTIM } from '../src/kernel/task.js';
+import { MMF_OOM_SKIP, T_FLAGS, T_MM_FLAGS, T_RSS_ANON, TaskTable, TF_EXITING, TF_OOM_VICTIM } from '../src/kernel/task.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { KillableWitness } from '../src/scenarios/oom-deadlock.js';
@@ -63,6 +63,21 @@ describe('fork against a concurrent OOM kill (the oom scenario\'s deadlock panic
     tt.spawnAt(slot, { pid: 21, comm: 'memhog-2', oomScoreAdj: 500, rssAnon: 5 });
     expect(tt.has(slot, TF_OOM_VICTIM)).toBe(false);
     expect(k.select_bad_process(oc()).chosen).toBe(slot);
+  });
+
+  it('a kill aimed at a process that exited between the scan and the mark does not hit the one forked into its slot (the generation check)', () => {
+    const { tt, k, slot } = machine();
+    tt.spawnAt(slot, { pid: 23, comm: 'memhog-2', oomScoreAdj: 500, rssAnon: 2133 });
+    const { chosen, gen } = k.select_bad_process(oc());
+    expect(chosen).toBe(slot);
+    // Between select_bad_process and oom_kill_process the chosen process reaches its size and exits; its CPU forks the next.
+    tt.set(slot, T_FLAGS, 0);
+    tt.spawnAt(slot, { pid: 24, comm: 'memhog-2', oomScoreAdj: 500, rssAnon: 5 });
+    expect(k.oom_kill_process(oc(), chosen, 'Out of memory', gen)).toEqual(['OOM victim is already exiting. Skip killing the task']);
+    expect(tt.has(slot, TF_OOM_VICTIM | TF_EXITING)).toBe(false);
+    // Without the generation (the model before): the newcomer would have been marked.
+    expect(k.mark_oom_victim(slot)).toBe(0);
+    expect(tt.has(slot, TF_OOM_VICTIM)).toBe(true);
   });
 
   it('the scenario\'s witness turns that deadlock panic into a violation, and stays quiet when everyone is protected', () => {

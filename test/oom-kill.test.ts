@@ -41,7 +41,7 @@ describe('oom_badness and select_bad_process (Linux 6.6)', () => {
 
   it('never picks init, kernel threads or adj -1000, and picks the highest scorer', () => {
     const { k, slots } = machine(base);
-    expect(k.select_bad_process(oc(32768))).toEqual({ chosen: slots[4], points: 6500 });
+    expect(k.select_bad_process(oc(32768))).toMatchObject({ chosen: slots[4], points: 6500 });
   });
 
   it('gives ties to the task met later in the walk', () => {

@@ -150,7 +150,8 @@ describe('prepend (ensure_origin, rb_prepend_module)', () => {
     const n = vm.tree.ancestors(C).length;
     expect(vm.prepend(C, M)).toBe(0);
     expect(vm.tree.ancestors(C).length).toBe(n);
-    expect(() => vm.prepend(M, N)).toThrow(/prepend into a module/);
+    expect(vm.prepend(N, M)).toBe(-EINVAL);
+    expect(() => vm.prepend(vm.tree.origin(C), N)).toThrow(/is an iclass/);
   });
 });
 

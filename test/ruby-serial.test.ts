@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
+import { Ruby } from '../src/ruby/index.js';
 import { checkParents } from '../src/ruby/program.js';
 import { Guild } from '../src/ruby/vm_insnhelper.js';
 import { makeVm, plain, site } from './ruby-helpers.js';
@@ -42,6 +43,20 @@ describe('the replaced design: class serials, global method cache, in-place inli
     const other = new Guild(vm, 1);
     other.call(s, A);
     expect(vm.dc.get('serial_imc_hit')).toBe(0);
+  });
+});
+
+describe('the frame a serial-design call leaves for super', () => {
+  it('a protected method found through a cache hit supers from its own class, not from the last search', () => {
+    const rb = new Ruby({ design: 'serial-gmc' });
+    rb.defineClass('A').def('A', 'foo', { returns: 'A' }).defineClass('B', 'A').def('B', 'foo', { returns: 'B', super: 'zsuper', visibility: 'protected' });
+    rb.defineClass('X').def('X', 'foo', { returns: 'X' });
+    rb.defineModule('M').def('M', 'foo', { returns: 'M', super: 'zsuper' }).defineClass('C', 'X').include('C', 'M');
+    for (let i = 0; i < 3; i++) {
+      expect(rb.call('B', 'foo', { self: 'B', site: 'b' })).toEqual(['B', 'A']);
+      expect(rb.call('C', 'foo', { site: 'c' })).toEqual(['M', 'X']);
+    }
+    expect(rb.counters().serial_imc_hit).toBeGreaterThan(0);
   });
 });
 

@@ -21,6 +21,13 @@ describe('the scenario contract', () => {
     expect(s.check({} as never)).toEqual({ oracles: [] });
     expect(defineScenario({ name: 'x', subsystem: 'my-queue', actors: () => [], setup: () => 0, roles: {} }).subsystem).toBe('my-queue');
   });
+
+  it("refuses more counters than an actor's slot holds (the 17th would land in the next actor's)", () => {
+    const named = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
+    const spec = { name: 'many', actors: () => ['a'], setup: () => ({}), roles: { a() {} } };
+    expect(defineScenario({ ...spec, counters: named(16) }).counters).toHaveLength(16);
+    expect(() => defineScenario({ ...spec, counters: named(17) })).toThrow("scenario 'many': counters: 17 named, at most 16 fit an actor's counter slot");
+  });
 });
 
 describe('a scenario from a file', () => {

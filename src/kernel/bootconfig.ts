@@ -142,11 +142,11 @@ export function parseCmdline(cmdline: string): CmdlineParam[] {
   return out;
 }
 
-/** memparse: a number (decimal or 0x hex) with K, M, G suffixes. */
+/** memparse: a number (decimal or 0x hex) with K, M, G, T suffixes. */
 export function memparse(text: string): number | null {
-  const m = /^(0x[0-9a-f]+|\d+)([kmg])?$/i.exec(text);
+  const m = /^(0x[0-9a-f]+|\d+)([kmgt])?$/i.exec(text);
   if (!m) return null;
-  const shift = { k: 10, m: 20, g: 30 }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 0;
+  const shift = { k: 10, m: 20, g: 30, t: 40 }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'g' | 't'] ?? 0;
   return Number(m[1]) * 2 ** shift;
 }
 

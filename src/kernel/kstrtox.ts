@@ -1,7 +1,4 @@
-import { EINVAL } from '../errors.js';
-
-/** -ERANGE: the number does not fit the type. */
-export const ERANGE = 34;
+import { EINVAL, ERANGE } from '../errors.js';
 
 /**
  * strstrip (lib/string_helpers.c): leading and trailing whitespace (isspace: space, \t, \n,

@@ -1,4 +1,5 @@
 import { EINVAL, ENOENT } from '../errors.js';
+import { memparse } from './bootconfig.js';
 import { PAGE_SIZE } from './mmzone.js';
 
 /**
@@ -48,8 +49,6 @@ export function parseNodelist(text: string, nodes: number): number[] | null {
 
 const GROUP_FILE = /^\/sys\/fs\/cgroup\/([A-Za-z0-9_.-]+)\/(memory\.max|memory\.current|memory\.events|cgroup\.procs|cpuset\.mems)$/;
 
-/** memparse's suffixes as page_counter_memparse takes them. */
-const SUFFIX: Record<string, number> = { '': 0, k: 10, m: 20, g: 30, t: 40 };
 
 export class MemcgTree {
   readonly groups = new Map<string, MemCgroup>();
@@ -134,9 +133,10 @@ export class MemcgTree {
     if (!g) return { rc: -ENOENT, text: `${path}: No such file or directory` };
     const v = text.trim();
     if (m[2] === 'memory.max') {
-      const s = /^(\d+)([kKmMgGtT]?)$/.exec(v);
-      if (v !== 'max' && !s) return { rc: -EINVAL, text: 'write error: Invalid argument' };
-      g.max = v === 'max' ? Infinity : Math.floor((Number(s![1]) * 2 ** SUFFIX[s![2].toLowerCase()]) / PAGE_SIZE);
+      // page_counter_memparse: "max", or memparse's whole string.
+      const bytes = v === 'max' ? Infinity : memparse(v);
+      if (bytes === null) return { rc: -EINVAL, text: 'write error: Invalid argument' };
+      g.max = Math.floor(bytes / PAGE_SIZE);
       return { rc: 0, text: '' };
     }
     if (m[2] === 'cpuset.mems') {

@@ -4,8 +4,8 @@ import { PAGE_SIZE } from './mmzone.js';
 import type { VmAccounting } from './overcommit.js';
 import {
   MMF_OOM_SKIP, OOM_SCORE_ADJ_MIN, PF_KTHREAD, T_FLAGS, T_MM_FLAGS, T_MM_ID, T_OOM_SCORE_ADJ, T_PGTABLES_BYTES, T_PID, T_PPID,
-  T_REAP_TRIES, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_SWAPENTS, T_TOTAL_VM, T_UID, TF_EXITING, TF_INIT, TF_OOM_ORIGIN,
-  TF_OOM_VICTIM, TF_VFORK, type TaskTable,
+  T_LOCKED_VM, T_REAP_TRIES, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_SWAPENTS, T_TOTAL_VM, T_UID, TF_EXITING, TF_INIT, TF_OOM_ORIGIN,
+  TF_ALIVE, TF_GEN_MASK, TF_OOM_VICTIM, TF_VFORK, type TaskTable,
 } from './task.js';
 
 /**
@@ -55,7 +55,8 @@ export type OomAction =
   | 'killed'
   | 'victim-still-dying'
   | 'no-victim'
-  | 'no-victim-panic';
+  | 'no-victim-panic'
+  | 'victim-gone';
 
 export interface OomResult {
   action: OomAction;
@@ -74,6 +75,32 @@ export interface OomResult {
 export interface OomOptions {
   /** Kernels 2.6.36 to 5.0: kill the victim's highest-scoring child with its own mm instead. */
   childFirst?: boolean;
+  /** Kernels 4.6 to 5.17: the oom_reaper skips VM_LOCKED vmas (can_madv_lru_vma), leaving mlocked memory to exit_mmap. */
+  reaperSkipsMlocked?: boolean;
+}
+
+/** vm_flags bits (include/linux/mm.h) that decide what the oom_reaper unmaps. */
+export const VM_SHARED = 0x8;
+export const VM_PFNMAP = 0x400;
+export const VM_LOCKED = 0x2000;
+export const VM_HUGETLB = 0x400000;
+
+/**
+ * oom_cpuset_eligible (6.6): under a mempolicy OOM (a nodemask) a task is eligible unless it
+ * is bound (MPOL_BIND) to nodes all outside the nodemask (mempolicy_in_oom_domain); otherwise
+ * its cpuset's mems must intersect the allocating task's (cpuset_mems_allowed_intersects).
+ * Node sets are bitmasks (bit n: node n); `bindNodes` 0 is "not MPOL_BIND".
+ */
+export function oom_cpuset_eligible(nodemask: number, bindNodes: number, taskMems: number, currentMems: number): boolean {
+  if (nodemask) return bindNodes === 0 || (bindNodes & nodemask) !== 0;
+  return (taskMems & currentMems) !== 0;
+}
+
+/** A node list as a bitmask (bit n: node n). */
+export function nodeBits(nodes: readonly number[]): number {
+  let m = 0;
+  for (const n of nodes) m |= 1 << n;
+  return m;
 }
 
 /** What `oom_badness` returns for a task that must not be chosen (LONG_MIN). */
@@ -118,15 +145,18 @@ export class OomKiller {
    * points, -1 for none, or -2 when a victim of an earlier kill is still dying: then nobody
    * else is killed (the scan aborts).
    */
-  select_bad_process(oc: OomControl): { chosen: number; points: number } {
+  select_bad_process(oc: OomControl): { chosen: number; points: number; gen: number } {
     let chosen = -1;
     let chosenPoints = OOM_UNKILLABLE;
+    let chosenGen = 0;
     for (const t of this.tasks.live()) {
+      // Read before the task is scored: what is chosen is this process, not a later one in the slot.
+      const gen = this.tasks.gen(t);
       if (this.oom_unkillable_task(t)) continue;
       if (oc.eligible && !oc.eligible(t)) continue;
       if (!oc.sysrq && this.tasks.has(t, TF_OOM_VICTIM)) {
         if (this.tasks.get(t, T_MM_FLAGS) & MMF_OOM_SKIP) continue;
-        return { chosen: -2, points: 0 };
+        return { chosen: -2, points: 0, gen: 0 };
       }
       let points: number;
       if (this.tasks.has(t, TF_OOM_ORIGIN)) points = OOM_ORIGIN_POINTS;
@@ -137,8 +167,9 @@ export class OomKiller {
       }
       chosen = t;
       chosenPoints = points;
+      chosenGen = gen;
     }
-    return { chosen, points: chosenPoints };
+    return { chosen, points: chosenPoints, gen: chosenGen };
   }
 
   /** out_of_memory: the caller holds oom_lock (see OomLock). */
@@ -170,7 +201,7 @@ export class OomKiller {
       log.push(...this.oom_kill_process(oc, cur, 'Out of memory (oom_kill_allocating_task)'));
       return { action: 'killed-allocating-task', victim: cur, points: this.oom_badness(cur, oc.totalpages), log, raced: this.raced };
     }
-    const { chosen, points } = this.select_bad_process(oc);
+    const { chosen, points, gen } = this.select_bad_process(oc);
     if (chosen === -2) return { action: 'victim-still-dying', victim: -1, points: 0, log: ['an earlier OOM victim is still exiting: no new victim'] };
     if (chosen < 0) {
       log.push(...this.dump_header(oc), 'Out of memory and no killable processes...');
@@ -181,7 +212,9 @@ export class OomKiller {
     }
     log.push(...this.dump_header(oc));
     const victim = this.opts.childFirst ? this.sacrifice_child(chosen, oc) : chosen;
-    log.push(...this.oom_kill_process(oc, victim, oc.constraint === 'CONSTRAINT_MEMCG' ? 'Memory cgroup out of memory' : 'Out of memory'));
+    const killed = this.oom_kill_process(oc, victim, oc.constraint === 'CONSTRAINT_MEMCG' ? 'Memory cgroup out of memory' : 'Out of memory', victim === chosen ? gen : undefined);
+    log.push(...killed);
+    if (this.gone) return { action: 'victim-gone', victim: -1, selected: chosen, points, log };
     return { action: 'killed', victim, selected: chosen, points: victim === chosen ? points : this.oom_badness(victim, oc.totalpages), log, raced: this.raced };
   }
 
@@ -203,27 +236,44 @@ export class OomKiller {
     return victim;
   }
 
-  /** mark_oom_victim: the task is dying and may use the reserves; later scans wait for it. True if it already was a victim. */
-  mark_oom_victim(t: number): boolean {
-    return (this.tasks.or(t, T_FLAGS, TF_OOM_VICTIM | TF_EXITING) & TF_OOM_VICTIM) !== 0;
+  /**
+   * mark_oom_victim: the task is dying and may use the reserves; later scans wait for it.
+   * True if it already was a victim. With `gen` (the slot's generation when it was chosen),
+   * only that process is marked: -1 when it has exited (the slot free, or holding another).
+   */
+  mark_oom_victim(t: number, gen?: number): number {
+    const w = this.tasks.w(t, T_FLAGS);
+    const mem = this.tasks.mem;
+    for (;;) {
+      const f = mem.load(w);
+      if (!(f & TF_ALIVE) || (gen !== undefined && (f & TF_GEN_MASK) !== gen)) return -1;
+      if (mem.compareExchange(w, f, f | TF_OOM_VICTIM | TF_EXITING) === f) return f & TF_OOM_VICTIM ? 1 : 0;
+    }
   }
 
   /** Set by oom_kill_process when its victim had been marked by another killer meanwhile. */
   private raced = false;
+  /** Set by oom_kill_process when its victim exited before the kill (find_lock_task_mm found no mm). */
+  private gone = false;
 
   /**
    * __oom_kill_process: SIGKILL to the victim and to every other process that shares its
    * mm, whatever their oom_score_adj (since 4.8), kernel threads aside; an mm that init
    * shares is never reaped (MMF_OOM_SKIP, "has mm pinned by").
    */
-  oom_kill_process(oc: OomControl, victim: number, message: string): string[] {
+  oom_kill_process(oc: OomControl, victim: number, message: string, gen?: number): string[] {
     const tt = this.tasks;
+    // The kill first (SIGKILL, then mark_oom_victim), the report after, as __oom_kill_process does.
+    const marked = this.mark_oom_victim(victim, gen);
+    this.gone = marked < 0;
+    this.raced = marked > 0;
+    // The kernel names the task it holds; the slot may already hold another, so no pid here.
+    if (this.gone) return ['OOM victim is already exiting. Skip killing the task'];
     const where = oc.constraint === 'CONSTRAINT_MEMCG' ? `oom_memcg=${oc.memcg ?? '/'},task_memcg=${oc.memcg ?? '/'}` : 'global_oom,task_memcg=/';
     const log = [
       `oom-kill:constraint=${oc.constraint},nodemask=${oc.nodemask ? nodelist(oc.nodemask) : '(null)'},cpuset=/${oc.cpuset ?? ''},mems_allowed=${nodelist(oc.mems_allowed ?? [0])},${where},task=${tt.comm(victim)},pid=${tt.get(victim, T_PID)},uid=${tt.get(victim, T_UID)}`,
       `${message}: Killed process ${tt.get(victim, T_PID)} (${tt.comm(victim)}) total-vm:${K(tt.get(victim, T_TOTAL_VM))}kB, anon-rss:${K(tt.get(victim, T_RSS_ANON))}kB, file-rss:${K(tt.get(victim, T_RSS_FILE))}kB, shmem-rss:${K(tt.get(victim, T_RSS_SHMEM))}kB, UID:${tt.get(victim, T_UID)} pgtables:${tt.get(victim, T_PGTABLES_BYTES) >> 10}kB oom_score_adj:${tt.get(victim, T_OOM_SCORE_ADJ)}`,
     ];
-    this.raced = this.mark_oom_victim(victim);
     const mm = tt.get(victim, T_MM_ID);
     for (const t of tt.live()) {
       if (t === victim || tt.get(t, T_MM_ID) !== mm || tt.has(t, PF_KTHREAD)) continue;
@@ -235,6 +285,36 @@ export class OomKiller {
       tt.or(t, T_FLAGS, TF_EXITING);
     }
     return log;
+  }
+
+  /**
+   * __oom_reap_task_mm's test of one vma (6.6): hugetlb and PFN-mapped vmas are skipped; of
+   * the rest only anonymous or private (not VM_SHARED) ones are unmapped, so shmem and shared
+   * file pages wait for exit_mmap. mlocked (VM_LOCKED) memory is unmapped like any other since
+   * 5.18 (the munlock rework); before, can_madv_lru_vma skipped it as well.
+   */
+  oom_reap_vma(vm_flags: number, anonymous: boolean): boolean {
+    if (vm_flags & (VM_HUGETLB | VM_PFNMAP)) return false;
+    if (this.opts.reaperSkipsMlocked && vm_flags & VM_LOCKED) return false;
+    return anonymous || (vm_flags & VM_SHARED) === 0;
+  }
+
+  /**
+   * The pages one reaper pass frees of task t's mm, as the model keeps it: an anonymous vma
+   * (rss_anon less the mlocked pages), an mlocked one (locked_vm), shmem (a shared mapping)
+   * and file pages (counted as a shared file mapping).
+   */
+  oom_reapable_pages(t: number): number {
+    const tt = this.tasks;
+    const locked = tt.get(t, T_LOCKED_VM);
+    return (this.oom_reap_vma(0, true) ? tt.get(t, T_RSS_ANON) - locked : 0) + (this.oom_reap_vma(VM_LOCKED, true) ? locked : 0) +
+      (this.oom_reap_vma(VM_SHARED, false) ? tt.get(t, T_RSS_SHMEM) + tt.get(t, T_RSS_FILE) : 0);
+  }
+
+  /** The line oom_reap_task_mm logs after a pass: what the mm still holds. */
+  oom_reaped_line(t: number): string {
+    const tt = this.tasks;
+    return `oom_reaper: reaped process ${tt.get(t, T_PID)} (${tt.comm(t)}), now anon-rss:${K(tt.get(t, T_RSS_ANON))}kB, file-rss:${K(tt.get(t, T_RSS_FILE))}kB, shmem-rss:${K(tt.get(t, T_RSS_SHMEM))}kB`;
   }
 
   /**

@@ -101,8 +101,8 @@ export class PageAlloc {
    * high watermark, with no reclaim and no drain. It only catches memory a parallel OOM kill
    * has just freed; under heavy pressure it must fail, and the killer runs.
    */
-  alloc_pages_may_oom(gfp: number, order: number): number {
-    return this.allocate((gfp | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order, -1, false);
+  alloc_pages_may_oom(gfp: number, order: number, nid = -1): number {
+    return this.allocate((gfp | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order, nid, false);
   }
 
   private allocate(gfp: number, order: number, nid: number, mayReclaim: boolean): number {

@@ -1,4 +1,4 @@
-import { EINVAL } from '../errors.js';
+import { EACCES, EINVAL } from '../errors.js';
 import { kstrtoint, strstrip } from './kstrtox.js';
 import { OOM_UNKILLABLE, type OomKiller } from './oom_kill.js';
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, PF_KTHREAD, T_MM_ID, T_OOM_SCORE_ADJ, T_OOM_SCORE_ADJ_MIN, T_UID, TF_INIT, TF_VFORK } from './task.js';
@@ -14,7 +14,6 @@ export const OOM_ADJUST_MIN = -16;
 export const OOM_ADJUST_MAX = 15;
 /** PROC_NUMBUF: a write is cut to its first 12 bytes. */
 export const PROC_NUMBUF = 13;
-export const EACCES = 13;
 
 export type Capability = 'CAP_DAC_OVERRIDE' | 'CAP_SYS_RESOURCE';
 
@@ -66,6 +65,11 @@ export function oom_adj_write(k: OomKiller, t: number, text: string, cred: Cred 
   return set_oom_adj(k, t, value === OOM_ADJUST_MAX ? OOM_SCORE_ADJ_MAX : Math.trunc((value * OOM_SCORE_ADJ_MAX) / -OOM_DISABLE), true, cred);
 }
 
+/** The file is the task owner's, mode 0644: 0, or -EACCES for another user without CAP_DAC_OVERRIDE. */
+export function may_open_for_write(k: OomKiller, t: number, cred: Cred): number {
+  return cred.uid !== k.tasks.get(t, T_UID) && !cred.caps.has('CAP_DAC_OVERRIDE') ? -EACCES : 0;
+}
+
 /**
  * __set_oom_adj. The file is the task owner's, mode 0644: another user cannot open it for
  * writing without CAP_DAC_OVERRIDE. Without CAP_SYS_RESOURCE the legacy file may not lower
@@ -73,11 +77,6 @@ export function oom_adj_write(k: OomKiller, t: number, text: string, cred: Cred 
  * oom_score_adj write moves oom_score_adj_min with it. Every other process sharing the mm
  * (not a vfork child, kernel thread or init) gets the same values.
  */
-/** The file is the task owner's, mode 0644: 0, or -EACCES for another user without CAP_DAC_OVERRIDE. */
-export function may_open_for_write(k: OomKiller, t: number, cred: Cred): number {
-  return cred.uid !== k.tasks.get(t, T_UID) && !cred.caps.has('CAP_DAC_OVERRIDE') ? -EACCES : 0;
-}
-
 function set_oom_adj(k: OomKiller, t: number, adj: number, legacy: boolean, cred: Cred): number {
   const tt = k.tasks;
   if (may_open_for_write(k, t, cred)) return -EACCES;

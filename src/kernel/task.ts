@@ -32,6 +32,16 @@ export const T_MM_ID = 14;
 export const T_REAP_TRIES = 15;
 export const T_COMM = 16;
 export const TASK_COMM_LEN = 16;
+/** How many processes this slot has held: the generation its flags word carries (TF_GEN). */
+export const T_GEN = 20;
+/** The task's memory cgroup: 0 the root, else a group id (its pages are charged there). */
+export const T_MEMCG = 21;
+/** cpuset mems_allowed as a node bitmask (bit n: node n); 0: every node (the root cpuset). */
+export const T_MEMS_ALLOWED = 22;
+/** The nodes of an MPOL_BIND mempolicy as a bitmask; 0: not MPOL_BIND. */
+export const T_MPOL_BIND = 23;
+/** mm->locked_vm: anonymous pages in VM_LOCKED vmas (mlock), part of T_RSS_ANON. */
+export const T_LOCKED_VM = 24;
 
 /** task->flags and signal state, packed. */
 export const PF_KTHREAD = 0x1;
@@ -51,6 +61,14 @@ export const TF_OOM_ORIGIN = 0x40;
  * (select_bad_process, the reaper) sees a half-built task with its predecessor's mm.
  */
 export const TF_FORKING = 0x100;
+/**
+ * The slot's generation in the flags word of a live task (bits 16-30): a killer that chose
+ * a slot marks it only while the flags still carry the generation it scanned, so a process
+ * forked into the slot after the chosen one exited is never hit by a kill aimed at its
+ * predecessor (the kernel holds a reference on the task_struct instead).
+ */
+export const TF_GEN_SHIFT = 16;
+export const TF_GEN_MASK = 0x7fff << TF_GEN_SHIFT;
 /** The mm's MMF_OOM_SKIP: the reaper is done with it (or gave up). */
 export const MMF_OOM_SKIP = 0x1;
 
@@ -75,6 +93,12 @@ export interface TaskSpec {
   rssShmem?: number;
   swapents?: number;
   pgtablesBytes?: number;
+  /** T_MEMCG, T_MEMS_ALLOWED, T_MPOL_BIND (0 each when absent). */
+  memcg?: number;
+  memsAllowed?: number;
+  mpolBind?: number;
+  /** T_LOCKED_VM: of rssAnon, the pages mlocked. */
+  lockedVm?: number;
 }
 
 export interface TaskTableRef {
@@ -85,7 +109,7 @@ export interface TaskTableRef {
 /** The task list: slots by index; a task is found by pid with a scan (tens of tasks). */
 export class TaskTable {
   constructor(
-    private readonly mem: Mem,
+    readonly mem: Mem,
     readonly ref: TaskTableRef,
   ) {}
 
@@ -119,6 +143,11 @@ export class TaskTable {
     return this.mem.or(this.w(i, f), v);
   }
 
+  /** The generation bits of a live slot's flags word (TF_GEN_MASK). */
+  gen(i: number): number {
+    return this.get(i, T_FLAGS) & TF_GEN_MASK;
+  }
+
   has(i: number, flag: number): boolean {
     return (this.get(i, T_FLAGS) & flag) !== 0;
   }
@@ -140,32 +169,36 @@ export class TaskTable {
     if (t.oomScoreAdj !== undefined && (t.oomScoreAdj < OOM_SCORE_ADJ_MIN || t.oomScoreAdj > OOM_SCORE_ADJ_MAX)) {
       throw new ConfigError('oom_score_adj', `${t.oomScoreAdj} is out of range`, '-1000 to 1000');
     }
-    {
-      if (this.mem.compareExchange(this.w(i, T_FLAGS), 0, TF_FORKING) !== 0) return -1;
-      const flags = TF_ALIVE | (t.kthread ? PF_KTHREAD : 0) | (t.init ? TF_INIT : 0) | (t.vfork ? TF_VFORK : 0) | (t.origin ? TF_OOM_ORIGIN : 0);
-      this.set(i, T_PID, t.pid);
-      this.set(i, T_PPID, t.ppid ?? 0);
-      this.set(i, T_UID, t.uid ?? 0);
-      this.set(i, T_OOM_SCORE_ADJ, t.oomScoreAdj ?? 0);
-      this.set(i, T_OOM_SCORE_ADJ_MIN, 0);
-      this.set(i, T_MM_FLAGS, 0);
-      this.set(i, T_TOTAL_VM, t.totalVm ?? 0);
-      this.set(i, T_RSS_ANON, t.rssAnon ?? 0);
-      this.set(i, T_RSS_FILE, t.rssFile ?? 0);
-      this.set(i, T_RSS_SHMEM, t.rssShmem ?? 0);
-      this.set(i, T_SWAPENTS, t.swapents ?? 0);
-      this.set(i, T_PGTABLES_BYTES, t.pgtablesBytes ?? 0);
-      this.set(i, T_COMMITTED, 0);
-      this.set(i, T_MM_ID, t.mm ?? (t.kthread ? 0 : t.pid));
-      this.set(i, T_REAP_TRIES, 0);
-      const bytes = UTF8_ENCODER.encode(t.comm.slice(0, TASK_COMM_LEN - 1));
-      const u8 = this.mem.u8;
-      const at = this.w(i, T_COMM) * 4;
-      u8.fill(0, at, at + TASK_COMM_LEN);
-      u8.set(bytes, at);
-      this.set(i, T_FLAGS, flags);
-      return i;
-    }
+    if (this.mem.compareExchange(this.w(i, T_FLAGS), 0, TF_FORKING) !== 0) return -1;
+    const gen = (this.get(i, T_GEN) + 1) & (TF_GEN_MASK >>> TF_GEN_SHIFT);
+    const flags = TF_ALIVE | (t.kthread ? PF_KTHREAD : 0) | (t.init ? TF_INIT : 0) | (t.vfork ? TF_VFORK : 0) | (t.origin ? TF_OOM_ORIGIN : 0) | (gen << TF_GEN_SHIFT);
+    this.set(i, T_GEN, gen);
+    this.set(i, T_PID, t.pid);
+    this.set(i, T_PPID, t.ppid ?? 0);
+    this.set(i, T_UID, t.uid ?? 0);
+    this.set(i, T_OOM_SCORE_ADJ, t.oomScoreAdj ?? 0);
+    this.set(i, T_OOM_SCORE_ADJ_MIN, 0);
+    this.set(i, T_MM_FLAGS, 0);
+    this.set(i, T_TOTAL_VM, t.totalVm ?? 0);
+    this.set(i, T_RSS_ANON, t.rssAnon ?? 0);
+    this.set(i, T_RSS_FILE, t.rssFile ?? 0);
+    this.set(i, T_RSS_SHMEM, t.rssShmem ?? 0);
+    this.set(i, T_SWAPENTS, t.swapents ?? 0);
+    this.set(i, T_PGTABLES_BYTES, t.pgtablesBytes ?? 0);
+    this.set(i, T_COMMITTED, 0);
+    this.set(i, T_MM_ID, t.mm ?? (t.kthread ? 0 : t.pid));
+    this.set(i, T_REAP_TRIES, 0);
+    this.set(i, T_MEMCG, t.memcg ?? 0);
+    this.set(i, T_MEMS_ALLOWED, t.memsAllowed ?? 0);
+    this.set(i, T_MPOL_BIND, t.mpolBind ?? 0);
+    this.set(i, T_LOCKED_VM, t.lockedVm ?? 0);
+    const bytes = UTF8_ENCODER.encode(t.comm.slice(0, TASK_COMM_LEN - 1));
+    const u8 = this.mem.u8;
+    const at = this.w(i, T_COMM) * 4;
+    u8.fill(0, at, at + TASK_COMM_LEN);
+    u8.set(bytes, at);
+    this.set(i, T_FLAGS, flags);
+    return i;
   }
 
   /** Slot of a live task by pid, or -1. */

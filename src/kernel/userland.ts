@@ -1,15 +1,14 @@
-import { EINVAL, ENOENT, ENOMEM } from '../errors.js';
+import { EACCES, EINVAL, ENOENT, ENOMEM, ERANGE } from '../errors.js';
 import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
 import { MemcgTree, parseNodelist } from './memcg.js';
 import { MPOL_DEFAULT, NodeMemory, type Mempolicy, type MpolMode, type Placement } from './placement.js';
-import { OomKiller, type OomResult } from './oom_kill.js';
+import { OomKiller, nodeBits, oom_cpuset_eligible, type OomResult } from './oom_kill.js';
 import { PAGE_SIZE } from './mmzone.js';
 import { calculate_min_free_kbytes } from './watermark.js';
 import { VM_SYSCTLS, VmAccounting, type VmSysctl } from './overcommit.js';
-import { EACCES, ROOT, may_open_for_write, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score, type Cred } from './proc_oom.js';
-import { ERANGE } from './kstrtox.js';
+import { ROOT, may_open_for_write, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score, type Cred } from './proc_oom.js';
 import {
   MMF_OOM_SKIP, T_COMMITTED, T_FLAGS, T_MM_FLAGS, T_MM_ID, T_OOM_SCORE_ADJ, T_OOM_SCORE_ADJ_MIN, T_PID, T_RSS_ANON, T_RSS_FILE, T_RSS_SHMEM, T_TOTAL_VM, T_UID, TF_EXITING, TF_OOM_VICTIM, TaskTable, type TaskSpec,
 } from './task.js';
@@ -266,12 +265,10 @@ export class Userland {
   private constrainedOom(t: number, p: Placement): OomResult {
     const all = this.nodes.all;
     const mems = this.memcg.memsOf(t) ?? all;
+    const nodemask = p.nodemask ? nodeBits(p.nodemask) : 0;
     const eligible = (s: number) => {
-      if (p.nodemask) {
-        const pol = this.policies.get(s);
-        return pol?.mode !== 'bind' || pol.nodes.some((n) => p.nodemask!.includes(n));
-      }
-      return (this.memcg.memsOf(s) ?? all).some((n) => mems.includes(n));
+      const pol = this.policies.get(s);
+      return oom_cpuset_eligible(nodemask, pol?.mode === 'bind' ? nodeBits(pol.nodes) : 0, nodeBits(this.memcg.memsOf(s) ?? all), nodeBits(mems));
     };
     return this.killer.out_of_memory({
       current: t, order: 0, totalpages: this.swapPages + p.domain.reduce((sum, n) => sum + this.nodes.present[n], 0), constraint: p.constraint,

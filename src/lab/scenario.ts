@@ -1,5 +1,7 @@
 import type { CheckName } from './history/oracle.js';
 import type { Arena } from '../shm/arena.js';
+import { CUSTOM_COUNTERS } from '../shm/counters.js';
+import { MemraceError } from '../errors.js';
 import type { Mem } from '../shm/mem.js';
 import type { ActorContext } from '../runtime/context.js';
 import type { ParamSpec, Params } from './params.js';
@@ -186,6 +188,10 @@ export function defineScenario<P extends Params, S>(s: ScenarioSpec<P, S>): Scen
     imageBytes: s.imageBytes ?? (() => 4096),
     check: s.check ?? (() => ({ oracles: [] })),
   } as unknown as Scenario;
+  // Each actor has CUSTOM_COUNTERS words for them: one more would write into the next actor's slot.
+  if (out.counters.length > CUSTOM_COUNTERS) {
+    throw new MemraceError('E_USAGE', `scenario '${s.name}': counters: ${out.counters.length} named, at most ${CUSTOM_COUNTERS} fit an actor's counter slot`);
+  }
   const file = (s as Partial<Record<symbol, string>>)[DEFINED_IN] ?? callerFile(new Error().stack);
   if (file) Object.defineProperty(out, DEFINED_IN, { value: file });
   return out;

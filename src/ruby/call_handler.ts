@@ -42,6 +42,8 @@ export const CALL_HANDLER_NAMES = [
 export const CALL_METHOD_MISSING = 0;
 /** ArgumentError (wrong number of arguments). */
 export const CALL_ARGUMENT_ERROR = -1;
+/** TypeError: bind_call's receiver is not a kind of the class the method was taken from. */
+export const CALL_TYPE_ERROR = -2;
 
 /** vm_call_method / vm_call_method_each_type: the handler for this cme and call info. */
 export function vm_call_handler(mes: MethodEntries, cme: number, ciLo: number): number {

@@ -38,22 +38,52 @@ export class ClassInclude {
     return 0;
   }
 
-  /** rb_prepend_module: klass gets an origin (ensure_origin) and the module goes between klass and it. Classes only. */
+  /**
+   * rb_prepend_module: klass gets an origin (ensure_origin) and the module goes between
+   * klass and it. Into a module: the module's own ancestry as for a class, then every
+   * iclass of the module (in the classes and modules that include it) gets an origin iclass
+   * of its own the first time (the backfill) and the prepended module after it.
+   */
   rb_prepend_module(klass: number, module: number): number {
     const { tree } = this;
     this.checkIncludable(klass, module);
-    if (tree.typeOf(klass) !== T_CLASS) throw new MemraceError('E_USAGE', `prepend into a module (${tree.nameOf(klass)}) is not modelled; prepend into a class`);
     if (this.moduleInSuperChain(klass, module)) return -EINVAL;
-    if (tree.ensureOrigin(klass).created) this.dc.v[DC_ORIGIN_NEW]++;
+    const isModule = tree.typeOf(klass) === T_MODULE;
+    const users = isModule ? this.iclassesOf(klass) : [];
+    if (tree.ensureOrigin(klass, (origin) => users.forEach((ic) => this.backfillOrigin(ic, origin))).created) this.dc.v[DC_ORIGIN_NEW]++;
     this.include_modules_at(klass, klass, module, false);
+    for (const ic of users) this.include_modules_at(ic, ic, module, false);
     this.serialBump(klass);
     return 0;
+  }
+
+  /** The iclasses that stand for `module` itself in some ancestry (not those of its origin). */
+  private iclassesOf(module: number): number[] {
+    const out: number[] = [];
+    for (let ic = this.tree.firstSubclass(module); ic !== 0; ic = this.tree.nextModuleSub(ic)) if (this.tree.moduleOf(ic) === module) out.push(ic);
+    return out;
+  }
+
+  /**
+   * "backfill an origin iclass": iclass, which read its module's table, will read the
+   * module's new empty one, and an iclass of the module's origin right above it holds the
+   * methods. Its CCs and complemented entries name iclass as the defined class (where
+   * `super` searches on from), so every method of the module is cleared on it first.
+   */
+  private backfillOrigin(iclass: number, moduleOrigin: number): void {
+    const { tree, method } = this;
+    if (method.design !== DESIGN_SERIAL) tree.forEachMethod(moduleOrigin, (mid) => method.rb_clear_method_cache(iclass, mid));
+    const origin = tree.rb_include_class_new(moduleOrigin, tree.superOf(iclass), tree.includerOf(iclass));
+    this.dc.v[DC_ORIGIN_NEW]++;
+    tree.rb_class_set_super(iclass, origin);
+    tree.setOrigin(iclass, origin);
   }
 
   private checkIncludable(klass: number, module: number): void {
     this.tree.check(klass, 'class');
     this.tree.check(module, 'module', T_MODULE);
     if (this.tree.typeOf(klass) === T_ICLASS) throw new MemraceError('E_USAGE', `${this.tree.nameOf(klass)} is an iclass: include into its class or module`);
+    if (this.tree.isRefinement(module) || this.tree.isRefinement(klass)) throw new MemraceError('E_USAGE', 'TypeError: Cannot include or prepend a refinement, or into one');
   }
 
   /** module_in_super_chain: klass's own table is in module's ancestry (a cycle). */
@@ -74,6 +104,8 @@ export class ClassInclude {
     const klassOrigin = tree.origin(klass);
     let c = c0;
     let changed = 0;
+    // origin_stack: an iclass made for a record with an origin waits for its origin's iclass.
+    const originStack: number[] = [];
     for (let m = module; m !== 0; m = tree.superOf(m)) {
       let cSeen = klass === c;
       let superclassSeen = false;
@@ -97,6 +129,11 @@ export class ClassInclude {
       const iclass = tree.rb_include_class_new(m, superClass, klass);
       this.dc.v[DC_ICLASS_NEW]++;
       tree.rb_class_set_super(c, iclass);
+      if (tree.origin(m) !== m) originStack.push(iclass, tree.origin(m));
+      else if (originStack.length > 0 && originStack[originStack.length - 1] === m) {
+        originStack.pop();
+        tree.setOrigin(originStack.pop()!, iclass);
+      }
       c = iclass;
     }
     return changed;

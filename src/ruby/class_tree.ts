@@ -100,12 +100,19 @@ export class ClassTree {
    */
   rb_include_class_new(module: number, sup: number, includer: number): number {
     const m = this.moduleOf(module);
+    // A module's origin (after a prepend into the module): its table, listed under the module (METACLASS_OF).
+    const listed = this.moduleFor(m);
     const iclass = this.newRecord(T_ICLASS, sup);
     this.mem.store(this.rec(iclass) + K_MODULE, m);
     this.mem.store(this.rec(iclass) + K_INCLUDER, includer);
-    this.mem.store(this.rec(iclass) + K_NEXT_MODULE_SUB, this.mem.load(this.rec(m) + K_SUBCLASSES));
-    this.mem.store(this.rec(m) + K_SUBCLASSES, iclass);
+    this.mem.store(this.rec(iclass) + K_NEXT_MODULE_SUB, this.mem.load(this.rec(listed) + K_SUBCLASSES));
+    this.mem.store(this.rec(listed) + K_SUBCLASSES, iclass);
     return iclass;
+  }
+
+  /** RCLASS_SET_ORIGIN of an iclass: the iclass that holds its module's own methods in this ancestry. */
+  setOrigin(iclass: number, origin: number): void {
+    this.mem.store(this.rec(iclass) + K_ORIGIN, origin);
   }
 
   /** rb_class_set_super: move klass from its superclass's subclass list to sup's, then link it (one store). */
@@ -120,7 +127,7 @@ export class ClassTree {
    * and linked before klass's row is emptied, so a walk finds every method throughout.
    * Returns the origin, and whether it is new.
    */
-  ensureOrigin(klass: number): { origin: number; created: boolean } {
+  ensureOrigin(klass: number, beforeEmptying?: (origin: number) => void): { origin: number; created: boolean } {
     const have = this.origin(klass);
     if (have !== klass) return { origin: have, created: false };
     const origin = this.newRecord(T_ICLASS, this.superOf(klass));
@@ -128,6 +135,8 @@ export class ClassTree {
     for (const w of [K_MTBL, K_MTBL_NUM, K_MTBL_USED]) this.mem.store(this.rec(origin) + w, this.mem.load(this.rec(klass) + w));
     this.mem.store(this.rec(klass) + K_ORIGIN, origin);
     this.rb_class_set_super(klass, origin);
+    // A module's iclasses read its table: they get their origins (rb_prepend_module's backfill) while both tables hold the methods.
+    beforeEmptying?.(origin);
     // class_clear_method_table: klass starts a new, empty table.
     for (const w of [K_MTBL, K_MTBL_NUM, K_MTBL_USED]) this.mem.store(this.rec(klass) + w, 0);
     return { origin, created: true };
@@ -167,6 +176,28 @@ export class ClassTree {
     return this.newRecord(T_MODULE, 0);
   }
 
+  /** rb_refinement_new for `refine klass`: a module whose includer word names the refined class. */
+  defineRefinement(klass: number): number {
+    this.check(klass, 'refined class', T_CLASS);
+    const r = this.newRecord(T_MODULE, 0);
+    this.mem.store(this.rec(r) + K_INCLUDER, klass);
+    return r;
+  }
+
+  /** RMODULE_IS_REFINEMENT. */
+  isRefinement(klass: number): boolean {
+    return this.typeOf(klass) === T_MODULE && this.includerOf(klass) !== 0;
+  }
+
+  /**
+   * vm_search_normal_superclass: where `super` in a body found at record `rec` searches
+   * from: the superclass of the record, or for a refinement's method the refined class
+   * (whose REFINED entry then runs its original).
+   */
+  superclassForSuper(rec: number): number {
+    return this.isRefinement(rec) ? this.includerOf(rec) : this.superOf(rec);
+  }
+
   /** API misuse (a class that does not exist, a module where a class is needed) throws. */
   check(klass: number, what: string, type?: number): void {
     if (!Number.isInteger(klass) || klass < 1 || klass >= this.used) {
@@ -203,6 +234,13 @@ export class ClassTree {
 
   includerOf(iclass: number): number {
     return this.mem.load(this.rec(iclass) + K_INCLUDER);
+  }
+
+  /** The class or module a record stands for in Module#ancestors (METACLASS_OF for an iclass, the includer for an origin). */
+  moduleFor(klass: number): number {
+    if (this.typeOf(klass) !== T_ICLASS) return klass;
+    const m = this.moduleOf(klass);
+    return this.isOrigin(m) ? this.includerOf(m) : m;
   }
 
   /** RICLASS_IS_ORIGIN_P: an iclass that holds its class's own methods. */
@@ -303,7 +341,7 @@ export class ClassTree {
     if (klass === 0) return 'nil';
     const t = this.typeOf(klass);
     if (t === T_MODULE) return `M${klass}`;
-    if (t === T_ICLASS) return this.isOrigin(klass) ? `O${klass}(C${this.includerOf(klass)})` : `I${klass}(M${this.moduleOf(klass)})`;
+    if (t === T_ICLASS) return this.isOrigin(klass) ? `O${klass}(${this.nameOf(this.includerOf(klass))})` : `I${klass}(${this.nameOf(this.moduleOf(klass))})`;
     return `C${klass}`;
   }
 
@@ -321,7 +359,7 @@ export class ClassTree {
       const t = this.typeOf(k);
       if (t === T_MODULE) continue;
       if (this.ancestryLength(k) > this.capacity) out.push({ message: 'ancestry does not end: the superclass chain has a cycle', where: this.nameOf(k) });
-      if (t === T_ICLASS && !this.isOrigin(k) && this.typeOf(this.moduleOf(k)) !== T_MODULE) out.push({ message: 'iclass does not point at a module', where: this.nameOf(k) });
+      if (t === T_ICLASS && !this.isOrigin(k) && this.typeOf(this.moduleFor(k)) !== T_MODULE) out.push({ message: 'iclass does not point at a module', where: this.nameOf(k) });
       const sup = this.superOf(k);
       if (sup !== 0) {
         let listed = false;

@@ -40,6 +40,7 @@ export const DEBUG_COUNTER_NAMES = [
   'call_protected',
   'argument_error',
   'super_call',
+  'bind_call',
 ] as const;
 export type DebugCounterName = (typeof DEBUG_COUNTER_NAMES)[number];
 
@@ -79,6 +80,7 @@ export const DC_CALL_REFINED = 31;
 export const DC_CALL_PROTECTED = 32;
 export const DC_ARGUMENT_ERROR = 33;
 export const DC_SUPER_CALL = 34;
+export const DC_BIND_CALL = 35;
 
 /** One actor's counters: plain local numbers, folded into a report by name. */
 export class DebugCounters {

@@ -13,7 +13,8 @@
  *
  * @module memrace/ruby
  */
-export { Ruby, type Body, type CallOptions, type Result, type RubyOptions, type SiteCache, type Visibility } from './ruby.js';
+export { Ruby, type Body, type CallOptions, type MethodHook, type Result, type RubyOptions, type SiteCache, type Visibility } from './ruby.js';
+export { RactorVars, type ObjectKind, type ValueOptions, type VarResult } from './ractor_vars.js';
 export { Vm, DESIGNS, type Design, type VmConfig, type VmRef } from './vm.js';
 export { Guild } from './vm_insnhelper.js';
 export { CALL_ARGUMENT_ERROR, CALL_HANDLER_NAMES, CALL_METHOD_MISSING } from './call_handler.js';

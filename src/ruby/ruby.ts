@@ -1,10 +1,12 @@
 import { EINVAL, ENOENT, MemraceError } from '../errors.js';
 import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
-import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING } from './call_handler.js';
-import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL } from './call_info.js';
+import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING, CALL_TYPE_ERROR } from './call_handler.js';
+import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL, vm_ci_pack } from './call_info.js';
 import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
 import { resolveMethod } from './method_lookup.js';
+import { CREF_SCOPES } from './refinement.js';
+import { RactorVars } from './ractor_vars.js';
 import { Vm, type Design } from './vm.js';
 import { Guild } from './vm_insnhelper.js';
 
@@ -33,7 +35,12 @@ export interface CallOptions {
   self?: string;
   /** The call site's label: each label is one call site with its own inline cache (default: one per name and shape). */
   site?: string;
+  /** The lexical scope the call is in: the refinements `using` activated there apply (default: none). */
+  scope?: string;
 }
+
+/** The hooks CRuby calls on the class after a change to its method table (CALL_METHOD_HOOK). */
+export type MethodHook = 'method_added' | 'method_removed' | 'method_undefined';
 
 /** What a call site's inline cache holds now. */
 export interface SiteCache {
@@ -66,6 +73,14 @@ export class Ruby {
   private readonly mids = new Map<string, number>();
   private readonly sites = new Map<string, number>();
   private readonly bodies = new Map<number, Body & { superSite: number }>();
+  private readonly hooks = new Map<number, Set<MethodHook>>();
+  /** Per refining module, its refinement modules by refined class (`refine C do` in it). */
+  private readonly refinementsOf = new Map<number, Map<number, number>>();
+  private readonly scopes = new Map<string, number>();
+  /** The hook calls made so far, as `Klass.method_added(:name)`. */
+  readonly hookCalls: string[] = [];
+  /** Constants (with their inline caches), class variables and instance variables under Ractors. */
+  readonly vars: RactorVars;
 
   constructor(opts: RubyOptions = {}) {
     const config = {
@@ -78,6 +93,7 @@ export class Ruby {
     this.guild = new Guild(this.vm, 0);
     this.name('BasicObject', this.vm.tree.defineClass(0));
     this.name('Object', this.vm.tree.defineClass(this.id('BasicObject')));
+    this.vars = new RactorVars(this.vm.tree, (n) => this.id(n));
   }
 
   private name(n: string, k: number): void {
@@ -122,13 +138,91 @@ export class Ruby {
 
   /** `def name ... end` in a class or module. */
   def(klass: string, name: string, body: Body): this {
+    this.defIn(this.id(klass), name, body);
+    return this.fire(klass, 'method_added', name);
+  }
+
+  private defIn(k: number, name: string, body: Body): void {
     const v = body.visibility;
-    const me = this.vm.defineMethod(this.id(klass), this.mid(name), {
+    const me = this.vm.defineMethod(k, this.mid(name), {
       type: body.attrReader ? VM_METHOD_TYPE_IVAR : VM_METHOD_TYPE_ISEQ, req: body.req ?? 0, opt: body.opt ?? 0,
       private: v === 'private', protected: v === 'protected',
     });
     this.bodies.set(this.vm.mes.body(me), { ...body, superSite: -1 });
+  }
+
+  /**
+   * `module refiner; refine klass do def name ... end; end; end`: the method goes into
+   * refiner's refinement of klass, and klass's entry becomes REFINED. It runs only for
+   * calls in a scope that is `using` refiner.
+   */
+  refineDef(refiner: string, klass: string, name: string, body: Body): this {
+    const m = this.id(refiner);
+    const k = this.id(klass);
+    const byClass = this.refinementsOf.get(m) ?? new Map<number, number>();
+    this.refinementsOf.set(m, byClass);
+    const r = byClass.get(k) ?? this.vm.newRefinement(k);
+    byClass.set(k, r);
+    this.defIn(r, name, body);
+    this.vm.refine(k, this.mid(name));
     return this;
+  }
+
+  /** `using refiner` in lexical scope `scope`: its refinements, then those of the modules it includes (rb_using_module). */
+  using(scope: string, refiner: string): this {
+    const { tree } = this.vm;
+    const found: number[] = [];
+    for (let c = this.id(refiner); c !== 0; c = tree.superOf(c)) for (const r of this.refinementsOf.get(tree.moduleFor(c))?.values() ?? []) found.push(r);
+    this.vm.using(this.scope(scope), found);
+    return this;
+  }
+
+  private scope(label: string | undefined): number {
+    if (label === undefined) return 0;
+    let s = this.scopes.get(label);
+    if (s === undefined) {
+      s = this.scopes.size + 1;
+      if (s >= CREF_SCOPES) throw new MemraceError('E_USAGE', `more than ${CREF_SCOPES - 1} scopes`);
+      this.scopes.set(label, s);
+    }
+    return s;
+  }
+
+  /** `def self.method_added(name)` (or method_removed, method_undefined) in klass: record its calls in hookCalls. */
+  hook(klass: string, hook: MethodHook): this {
+    const k = this.id(klass);
+    const set = this.hooks.get(k) ?? new Set<MethodHook>();
+    this.hooks.set(k, set.add(hook));
+    return this;
+  }
+
+  /**
+   * CALL_METHOD_HOOK(klass, hook, mid): the hook runs on klass, found through its singleton
+   * class's ancestry, i.e. klass and its superclasses (a module's only its own).
+   */
+  private fire(klass: string, hook: MethodHook, name: string): this {
+    const { tree } = this.vm;
+    for (let c = this.id(klass); c !== 0; c = tree.superOf(c)) {
+      if (tree.typeOf(c) !== T_ICLASS && this.hooks.get(c)?.has(hook)) {
+        this.hookCalls.push(`${klass}.${hook}(:${name})`);
+        break;
+      }
+    }
+    return this;
+  }
+
+  /** `orig.dup` (Class#dup, Module#dup: rb_mod_init_copy), named `name`. */
+  dup(orig: string, name: string): this {
+    if (this.classes.has(name)) throw new MemraceError('E_USAGE', `${name} is already defined`);
+    this.name(name, this.vm.copyClass(this.id(orig)));
+    return this;
+  }
+
+  /** `klass.send(:initialize_copy, orig)` on a class that exists: CRuby's "already initialized class" TypeError. */
+  initializeCopy(klass: string, orig: string): never {
+    this.id(klass);
+    this.id(orig);
+    throw new MemraceError('E_USAGE', `TypeError: ${klass}.initialize_copy(${orig}): already initialized class`);
   }
 
   include(klass: string, module: string): this {
@@ -139,21 +233,28 @@ export class Ruby {
     return this.check(this.vm.prepend(this.id(klass), this.id(module)), `prepend ${module} to ${klass}`);
   }
 
-  /** `private :name` (or protected, public) in klass. */
+  /** `private :name` (or protected, public) in klass; method_added when it puts a ZSUPER entry in klass. */
   setVisibility(klass: string, name: string, visi: Visibility): this {
-    return this.check(this.vm.setVisibility(this.id(klass), this.mid(name), visi), `${visi} :${name} in ${klass}`);
+    const { tree } = this.vm;
+    const k = this.id(klass);
+    const had = tree.ownMethodEntry(tree.origin(k), this.mid(name));
+    this.check(this.vm.setVisibility(k, this.mid(name), visi), `${visi} :${name} in ${klass}`);
+    return had === 0 && tree.ownMethodEntry(tree.origin(k), this.mid(name)) !== 0 ? this.fire(klass, 'method_added', name) : this;
   }
 
   alias(klass: string, name: string, old: string): this {
-    return this.check(this.vm.alias(this.id(klass), this.mid(name), this.mid(old)), `alias ${name} ${old} in ${klass}`);
+    this.check(this.vm.alias(this.id(klass), this.mid(name), this.mid(old)), `alias ${name} ${old} in ${klass}`);
+    return this.fire(klass, 'method_added', name);
   }
 
   undef(klass: string, name: string): this {
-    return this.check(this.vm.undefMethod(this.id(klass), this.mid(name)), `undef ${name} in ${klass}`);
+    this.check(this.vm.undefMethod(this.id(klass), this.mid(name)), `undef ${name} in ${klass}`);
+    return this.fire(klass, 'method_undefined', name);
   }
 
   remove(klass: string, name: string): this {
-    return this.check(this.vm.removeMethod(this.id(klass), this.mid(name)), `remove_method ${name} in ${klass}`);
+    this.check(this.vm.removeMethod(this.id(klass), this.mid(name)), `remove_method ${name} in ${klass}`);
+    return this.fire(klass, 'method_removed', name);
   }
 
   /** `refine klass do def name ... end end`, with no `using`: the refined entry only. */
@@ -169,23 +270,23 @@ export class Ruby {
   }
 
   /** Like def/include/…, but returns the Ruby exception a definition raised instead of throwing it. */
-  try(change: (rb: this) => unknown): 'NameError' | 'ArgumentError' | null {
+  try(change: (rb: this) => unknown): 'NameError' | 'ArgumentError' | 'TypeError' | null {
     try {
       change(this);
       return null;
     } catch (e) {
-      const m = /^(NameError|ArgumentError):/.exec((e as Error).message);
-      if (m) return m[1] as 'NameError' | 'ArgumentError';
+      const m = /^(NameError|ArgumentError|TypeError):/.exec((e as Error).message);
+      if (m) return m[1] as 'NameError' | 'ArgumentError' | 'TypeError';
       throw e;
     }
   }
 
-  private site(label: string, name: string, argc: number, flag: number): number {
+  private site(label: string, name: string, argc: number, flag: number, scope: number): number {
     let s = this.sites.get(label);
     if (s === undefined) {
       s = this.sites.size;
       if (s >= this.vm.config.sites) throw new MemraceError('E_USAGE', `more than ${this.vm.config.sites} call sites`);
-      this.vm.defineCallSite(s, this.mid(name), argc, flag, [this.id('Object')]);
+      this.vm.defineCallSite(s, this.mid(name), argc, flag, [this.id('Object')], scope);
       this.sites.set(label, s);
     }
     return s;
@@ -195,19 +296,20 @@ export class Ruby {
   call(recv: string, name: string, opts: CallOptions = {}): Result {
     const argc = opts.args ?? 0;
     const flag = VM_CALL_ARGS_SIMPLE | (opts.fcall ? VM_CALL_FCALL : 0);
-    const s = this.site(opts.site ?? `${name}/${argc}/${flag}`, name, argc, flag);
+    const where = opts.scope === undefined ? '' : ` in ${opts.scope}`;
+    const s = this.site(opts.site ?? `${name}/${argc}/${flag}${where}`, name, argc, flag, this.scope(opts.scope));
     const self = opts.self === undefined ? 0 : this.id(opts.self);
     return this.run(this.guild.call(s, this.id(recv), self), recv, name, argc, self);
   }
 
-  /** Kernel#send: any visibility. */
-  send(recv: string, name: string, args = 0): Result {
-    return this.call(recv, name, { args, fcall: true, site: `send:${name}/${args}` });
+  /** Kernel#send: any visibility (refinements active in `scope` apply, as since Ruby 2.4). */
+  send(recv: string, name: string, args = 0, scope?: string): Result {
+    return this.call(recv, name, { args, fcall: true, site: `send:${name}/${args}/${scope ?? ''}`, scope });
   }
 
   /** Kernel#public_send: public methods only. */
-  publicSend(recv: string, name: string, args = 0): Result {
-    return this.call(recv, name, { args, site: `public_send:${name}/${args}` });
+  publicSend(recv: string, name: string, args = 0, scope?: string): Result {
+    return this.call(recv, name, { args, site: `public_send:${name}/${args}/${scope ?? ''}`, scope });
   }
 
   /** Turn what the guild returned into a result: run the body (and its super), or method_missing, or the error. */
@@ -248,20 +350,15 @@ export class Ruby {
   }
 
   /**
-   * `klass.instance_method(name).bind_call(recv)`: the entry found now, run on an instance
-   * of `recv` whatever its visibility; TypeError when recv is not a kind of the owner.
+   * `klass.instance_method(name).bind_call(recv, *args)`: the entry found now, run on an
+   * instance of `recv` whatever its visibility; TypeError when recv is not a kind of the
+   * method's owner (a module's method binds to anything).
    */
   bindCall(klass: string, name: string, recv: string, args = 0): Result {
-    const { tree, mes } = this.vm;
-    const mid = this.mid(name);
-    const me = tree.searchMethod(tree.origin(this.id(klass)), mid);
-    const body = me === 0 ? 0 : resolveMethod(tree, mes, me, tree.definedClass, mid);
-    if (body === 0) return { error: 'NameError' };
-    if (!tree.kindOf(this.id(recv), mes.field(me, ME_OWNER))) return { error: 'TypeError' };
-    const b = this.bodies.get(mes.body(body));
-    const req = b?.req ?? 0;
-    if (args < req || args > req + (b?.opt ?? 0)) return { error: 'ArgumentError' };
-    return [b?.returns ?? '?'];
+    const me = this.vm.instanceMethod(this.id(klass), this.mid(name));
+    if (me === 0) return { error: 'NameError' };
+    const ret = this.guild.bindCall(me, this.id(recv), vm_ci_pack(args, VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL));
+    return ret === CALL_TYPE_ERROR ? { error: 'TypeError' } : this.run(ret, recv, name, args, 0);
   }
 
   /** Module#ancestors: iclasses as their modules, an origin in its class's place. */
@@ -270,7 +367,7 @@ export class Ruby {
     const out: string[] = [];
     for (let c = this.id(klass); c !== 0; c = tree.superOf(c)) {
       if (tree.origin(c) !== c) continue;
-      const shown = tree.typeOf(c) === T_ICLASS ? (tree.isOrigin(c) ? tree.includerOf(c) : tree.moduleOf(c)) : c;
+      const shown = tree.isOrigin(c) ? tree.includerOf(c) : tree.moduleFor(c);
       out.push(this.names.get(shown) ?? tree.nameOf(shown));
     }
     return out;

@@ -17,6 +17,9 @@ import { MethodEntries, type MethodDef, type MethodEntriesRef } from './method_e
 import { SerialCache, type SerialCacheRef } from './serial_cache.js';
 import { DESIGN_CCS, DESIGN_SERIAL, VmMethod } from './vm_method.js';
 import { ClassInclude, SKIP_INCLUDE, SKIP_NONE, SKIP_PREPEND } from './class_include.js';
+import { rb_mod_init_copy } from './class_copy.js';
+import { Refinements, type RefinementsRef } from './refinement.js';
+import { resolveMethod } from './method_lookup.js';
 
 export const DESIGNS = ['ccs', 'serial-gmc'] as const;
 export type Design = (typeof DESIGNS)[number];
@@ -40,6 +43,8 @@ export interface VmConfig {
   pic: number;
   /** A broken variant: include_modules_at leaves out the invalidation of an include or a prepend. */
   skipInvalidation?: 'include' | 'prepend';
+  /** A broken variant: bind_call looks its method up again by name instead of running the entry it holds. */
+  bindCallLookup?: boolean;
 }
 
 /** Everything a worker needs to re-attach a VM: plain numbers. */
@@ -52,6 +57,7 @@ export interface VmRef {
   ccs: CallCachesRef;
   pcmc: MethodCacheRef;
   serial: SerialCacheRef | null;
+  crefs: RefinementsRef;
 }
 
 /**
@@ -66,6 +72,7 @@ export class Vm {
   readonly pcmc: MethodCache;
   readonly method: VmMethod;
   readonly inclusion: ClassInclude;
+  readonly refinements: Refinements;
   readonly lock: SpinLock;
   readonly barrier: VmBarrier;
   readonly dc = new DebugCounters();
@@ -87,6 +94,7 @@ export class Vm {
     this.method = new VmMethod(mem, this.tree, this.mes, this.pcmc, this.dc, this.design, ref.header + VM_CLASS_SERIAL);
     const skip = ref.config.skipInvalidation === 'include' ? SKIP_INCLUDE : ref.config.skipInvalidation === 'prepend' ? SKIP_PREPEND : SKIP_NONE;
     this.inclusion = new ClassInclude(this.tree, this.method, this.dc, skip);
+    this.refinements = new Refinements(mem, ref.crefs);
     this.lock = new SpinLock(mem, ref.header + VM_LOCK);
     this.barrier = new VmBarrier(mem, this.barrierRef());
   }
@@ -103,6 +111,7 @@ export class Vm {
       ccs: CallCaches.create(arena, mem, config.ccSlots).ref,
       pcmc: MethodCache.create(arena, mem, tree, config.negativeCache),
       serial: config.design === 'serial-gmc' ? SerialCache.create(arena, config.sharedSerial ? 1 : config.guilds, config.sites) : null,
+      crefs: Refinements.create(arena, config.sites),
     };
     mem.store(header + VM_CLASS_SERIAL, config.capacity + 1);
     mem.store(header + VM_ACTIVE, config.guilds);
@@ -113,7 +122,7 @@ export class Vm {
   static words(c: VmConfig): number {
     return (
       VM_HEADER_WORDS + 16 + c.sites * SITE_WORDS + 16 + ClassTree.words(c.capacity, c.mids) + MethodEntries.words(c.maxEntries) +
-      CallCaches.words(c.ccSlots) + MethodCache.words(c.capacity, c.mids) +
+      CallCaches.words(c.ccSlots) + MethodCache.words(c.capacity, c.mids) + Refinements.words(c.sites) +
       (c.design === 'serial-gmc' ? SerialCache.words(c.sharedSerial ? 1 : c.guilds, c.sites) : 0)
     );
   }
@@ -135,8 +144,11 @@ export class Vm {
     return this.ref.sites + site * SITE_WORDS + f;
   }
 
-  /** Write call site `site`: it sends `mid` with the call info (argc, flag) to receivers of these classes. */
-  defineCallSite(site: number, mid: number, argc: number, flag: number, receivers: readonly number[]): void {
+  /**
+   * Write call site `site`: it sends `mid` with the call info (argc, flag) to receivers of
+   * these classes, from lexical scope `scope` (the refinements `using` activated there).
+   */
+  defineCallSite(site: number, mid: number, argc: number, flag: number, receivers: readonly number[], scope = 0): void {
     const mem = this.mem;
     this.tree.checkMid(mid);
     if (!Number.isInteger(site) || site < 0 || site >= this.config.sites) throw new MemraceError('E_USAGE', `call site ${site} does not exist (0..${this.config.sites - 1})`);
@@ -150,6 +162,7 @@ export class Vm {
     mem.store(this.siteWord(site, S_NRECV), receivers.length);
     if (receivers.length < 1 || receivers.length > MAX_RECV) throw new MemraceError('E_USAGE', `a call site takes 1..${MAX_RECV} receiver classes, not ${receivers.length}`);
     receivers.forEach((k, i) => mem.store(this.siteWord(site, S_RECV + i), k));
+    this.refinements.setSiteScope(site, scope);
   }
 
   /** Receiver class `i` of a call site (i below its count, `receivers(site)`). */
@@ -199,6 +212,39 @@ export class Vm {
   /** `refine klass do def m ... end end` with no `using`: a REFINED entry in klass, under the VM lock. */
   refine(klass: number, mid: number): number {
     return this.underLock(() => this.method.rb_add_refined_method_entry(klass, mid));
+  }
+
+  /**
+   * `klass.instance_method(mid)` (mnew_internal), under the VM lock: the entry that a call
+   * would run now (ZSUPER and REFINED entries followed), which the UnboundMethod keeps
+   * whatever later changes; 0 (NameError) when none.
+   */
+  instanceMethod(klass: number, mid: number): number {
+    return this.underLock(() => {
+      const { tree } = this;
+      tree.check(klass, 'class');
+      tree.checkMid(mid);
+      const me = tree.searchMethod(tree.origin(klass), mid);
+      return me === 0 ? 0 : resolveMethod(tree, this.mes, me, tree.definedClass, mid);
+    });
+  }
+
+  /** `refine klass do ... end`: a new refinement module for klass (its methods go in with defineMethod), under the VM lock. */
+  newRefinement(klass: number): number {
+    return this.underLock(() => this.tree.defineRefinement(klass));
+  }
+
+  /** `using` in lexical scope `scope` (1..15): these refinement modules, in priority order, ahead of those already active there. */
+  using(scope: number, refinements: readonly number[]): void {
+    this.underLock(() => {
+      this.refinements.using(scope, refinements);
+      return 0;
+    });
+  }
+
+  /** `orig.dup` of a class or module (rb_mod_init_copy), under the VM lock. Returns the copy. */
+  copyClass(orig: number): number {
+    return this.underLock(() => rb_mod_init_copy(this.tree, this.mes, this.inclusion, orig));
   }
 
   /** Run a definition change holding the VM lock (released even when it throws on misuse). */

@@ -1,16 +1,16 @@
 import type { Mem } from '../shm/mem.js';
 import { CI_EMBED_FLAG_SHFT, VM_CALL_FCALL, vm_ci_flag } from './call_info.js';
 import {
-  CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING, VM_CALL_ARITY_ERROR, VM_CALL_GENERAL, VM_CALL_IVAR, VM_CALL_METHOD_MISSING, VM_CALL_PROTECTED,
+  CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING, CALL_TYPE_ERROR, VM_CALL_ARITY_ERROR, VM_CALL_GENERAL, VM_CALL_IVAR, VM_CALL_METHOD_MISSING, VM_CALL_PROTECTED,
   VM_CALL_REFINED, VM_CALL_ZSUPER, vm_call_arity, vm_call_handler,
 } from './call_handler.js';
 import {
-  DC_ARGUMENT_ERROR, DC_CALL_PROTECTED, DC_CALL_REFINED, DC_CALL_ZSUPER, DC_CC_POOL_EXHAUSTED, DC_MC_INLINE_HIT, DC_MC_INLINE_MISS_INVALIDATED,
+  DC_ARGUMENT_ERROR, DC_BIND_CALL, DC_CALL_PROTECTED, DC_CALL_REFINED, DC_CALL_ZSUPER, DC_CC_POOL_EXHAUSTED, DC_MC_INLINE_HIT, DC_MC_INLINE_MISS_INVALIDATED,
   DC_MC_INLINE_MISS_KLASS, DC_METHOD_MISSING, DC_PIC_HIT, DC_PIC_MEGAMORPHIC, DC_PIC_NEW, DC_SUPER_CALL,
 } from './debug_counters.js';
 import {
   CC_CALL, CC_CME, CC_GEN, CC_IMEMO, CC_KLASS, CC_WORDS, EMPTY_CC, IMEMO_PIC, METHOD_ENTRY_INVALIDATED, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_CALLED_ID, ME_DEFINED_CLASS, ME_DEF_SERIAL,
-  ME_FLAGS, ME_OWNER, ME_WORDS, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, S_CI, S_MID, S_PIC_OVERFLOW, VM_METHOD_TYPE_REFINED,
+  ME_FLAGS, ME_OWNER, ME_WORDS, PIC_ENTRY0, PIC_MAX, SITE_WORDS, S_CD_CC, S_CI, S_MID, S_PIC_OVERFLOW, T_ICLASS, T_MODULE, VM_METHOD_TYPE_REFINED,
   VM_METHOD_TYPE_ZSUPER,
 } from './layout.js';
 import { resolveMethod, visibleEntry } from './method_lookup.js';
@@ -18,6 +18,10 @@ import { NO_CC } from './method_cache.js';
 import type { SerialCache } from './serial_cache.js';
 import { DESIGN_SERIAL } from './vm_method.js';
 import type { Vm } from './vm.js';
+
+/** Guild.frameAt before frame() has worked it out. */
+const FRAME_ORIGIN = -1;
+const FRAME_SEARCH = -2;
 
 /**
  * A guild's side of a method call: vm_search_method's fast path (one load of the call
@@ -37,8 +41,13 @@ export class Guild {
    * record's superclass (vm_search_normal_superclass). 0 after method_missing or an error.
    */
   frameMe = 0;
-  /** -1: the origin of frameMe's defined class, worked out on demand (the fast path does not). */
+  /**
+   * FRAME_ORIGIN: the origin of frameMe's defined class, worked out on demand (the fast
+   * path does not); FRAME_SEARCH: a raw module entry of the serial design, found on demand
+   * by a search from frameKlass (only `super` needs it).
+   */
   frameAt = 0;
+  private frameKlass = 0;
   private readonly mem: Mem;
   private readonly ccBase: number;
   private readonly meBase: number;
@@ -80,7 +89,7 @@ export class Guild {
    */
   callSuper(site: number, frameAt: number, self = 0): number {
     this.vm.dc.v[DC_SUPER_CALL]++;
-    const klass = frameAt <= 0 ? 0 : this.vm.tree.superOf(frameAt);
+    const klass = frameAt <= 0 ? 0 : this.vm.tree.superclassForSuper(frameAt);
     if (klass === 0) {
       // No superclass: nothing is read from any slot (the empty CC's generation never moves).
       this.cc = EMPTY_CC;
@@ -90,9 +99,43 @@ export class Guild {
     return this.call(site, klass, self);
   }
 
+  /**
+   * UnboundMethod#bind_call (umethod_bind_call) of `me` (what instance_method found) on a
+   * receiver of class `recv` with call info `ciLo`: TypeError unless the receiver is a kind
+   * of the method's owner (convert_umethod_to_method_components; a module's method binds
+   * to anything); then the
+   * entry runs whatever its visibility and whatever has been redefined since (no cache is
+   * involved). A module's method runs through the iclass of its module in the receiver's
+   * ancestry (rb_class_search_ancestor, walked without the lock); `super` goes on from there.
+   */
+  bindCall(me: number, recv: number, ciLo: number): number {
+    const { vm } = this;
+    const { tree, mes } = vm;
+    vm.dc.v[DC_BIND_CALL]++;
+    this.frameMe = this.frameAt = 0;
+    const methclass = mes.field(me, ME_OWNER);
+    if (tree.typeOf(methclass) !== T_MODULE && !tree.kindOf(recv, methclass)) return CALL_TYPE_ERROR;
+    const run = vm.config.bindCallLookup ? vm.instanceMethod(recv, mes.field(me, ME_CALLED_ID)) : me;
+    if (run === 0) return this.methodMissing();
+    if (vm_call_arity(mes, run, ciLo) === VM_CALL_ARITY_ERROR) {
+      vm.dc.v[DC_ARGUMENT_ERROR]++;
+      return CALL_ARGUMENT_ERROR;
+    }
+    const owner = mes.field(run, ME_OWNER);
+    this.frameMe = run;
+    if (tree.typeOf(owner) !== T_MODULE) this.frameAt = FRAME_ORIGIN;
+    else for (let c = recv, table = tree.origin(owner); c !== 0 && this.frameAt === 0; c = tree.superOf(c)) if (tree.typeOf(c) === T_ICLASS && tree.moduleOf(c) === table) this.frameAt = c;
+    return mes.field(run, ME_DEF_SERIAL);
+  }
+
   /** The record the last body was found in (where its `super` searches on from): call right after the call. */
   frame(): number {
-    if (this.frameAt === -1) this.frameAt = this.vm.tree.origin(this.vm.mes.field(this.frameMe, ME_DEFINED_CLASS));
+    const { tree, mes } = this.vm;
+    if (this.frameAt === FRAME_ORIGIN) this.frameAt = tree.origin(mes.field(this.frameMe, ME_DEFINED_CLASS));
+    else if (this.frameAt === FRAME_SEARCH) {
+      tree.searchMethod(this.frameKlass, mes.field(this.frameMe, ME_CALLED_ID));
+      this.frameAt = tree.definedClass;
+    }
     return this.frameAt;
   }
 
@@ -104,18 +147,17 @@ export class Guild {
     if (me === 0 || mes.undefinedP(me)) return this.methodMissing();
     const ciLo = this.mem.load(this.vm.siteWord(site, S_CI));
     const call = vm_call_handler(mes, me, ciLo);
+    this.frameKlass = klass;
+    const at = mes.field(me, ME_DEFINED_CLASS) === 0 ? FRAME_SEARCH : FRAME_ORIGIN;
     if (call <= VM_CALL_IVAR) {
       this.frameMe = me;
-      this.frameAt = mes.field(me, ME_DEFINED_CLASS) === 0 ? 0 : -1;
-      if (this.frameAt === 0) {
-        this.vm.tree.searchMethod(klass, mid);
-        this.frameAt = this.vm.tree.definedClass;
-      }
+      this.frameAt = at;
       return mes.field(me, ME_DEF_SERIAL);
     }
     const t = mes.type(me);
-    const found = t === VM_METHOD_TYPE_ZSUPER || t === VM_METHOD_TYPE_REFINED ? this.vm.tree.searchMethod(klass, mid) : me;
-    return this.callSlow(call, found, this.vm.tree.definedClass, ciLo, self);
+    if (t !== VM_METHOD_TYPE_ZSUPER && t !== VM_METHOD_TYPE_REFINED) return this.callSlow(call, me, at, site, self);
+    const found = this.vm.tree.searchMethod(klass, mid);
+    return this.callSlow(call, found, this.vm.tree.definedClass, site, self);
   }
 
   /** cd->cc: the one load of the site's cache word (and its generation, for the reuse oracle). */
@@ -255,21 +297,23 @@ export class Guild {
     }
     if (call <= VM_CALL_IVAR) {
       this.frameMe = cme;
-      this.frameAt = -1;
+      this.frameAt = FRAME_ORIGIN;
       return mem.read(this.meBase + cme * ME_WORDS + ME_DEF_SERIAL);
     }
     const at = cme === 0 ? 0 : this.vm.tree.origin(mem.read(this.meBase + cme * ME_WORDS + ME_DEFINED_CLASS));
-    return this.callSlow(call, cme, at, mem.load(this.sites + site * SITE_WORDS + S_CI), self);
+    return this.callSlow(call, cme, at, site, self);
   }
 
   /**
    * What does not run a body straight away: method_missing, ArgumentError, the protected
    * check against self's class (vm_defined_class_for_protected_call: the method's owner),
-   * and ZSUPER / REFINED entries, resolved per call under the VM lock (a search).
+   * and ZSUPER / REFINED entries, resolved per call under the VM lock (a search; for a
+   * REFINED entry first among the refinements active at the site, search_refined_method).
    */
-  private callSlow(handler: number, cme: number, at: number, ciLo: number, self: number): number {
+  private callSlow(handler: number, cme: number, at: number, site: number, self: number): number {
     const { vm } = this;
     const { mes, tree } = vm;
+    const ciLo = this.mem.load(this.sites + site * SITE_WORDS + S_CI);
     let call = handler;
     if (call === VM_CALL_PROTECTED) {
       vm.dc.v[DC_CALL_PROTECTED]++;
@@ -282,10 +326,11 @@ export class Guild {
       vm.dc.v[call === VM_CALL_ZSUPER ? DC_CALL_ZSUPER : DC_CALL_REFINED]++;
       const mid = mes.field(cme, ME_CALLED_ID);
       vm.lock.lock(vm.owner);
+      const refined = call === VM_CALL_REFINED ? vm.refinements.search(tree, mes, site, cme, mid) : 0;
       // vm_call_refined checks the visibility of what it resolves to; a ZSUPER entry's own was checked.
-      const visible = call === VM_CALL_REFINED ? visibleEntry(tree, mes, cme, at, mid) : cme;
-      target = resolveMethod(tree, mes, cme, at, mid);
-      rec = tree.definedClass;
+      const visible = refined !== 0 ? refined : call === VM_CALL_REFINED ? visibleEntry(tree, mes, cme, at, mid) : cme;
+      target = refined !== 0 ? refined : resolveMethod(tree, mes, cme, at, mid);
+      rec = refined !== 0 ? vm.refinements.rec : tree.definedClass;
       vm.lock.unlock();
       if (target === 0) return this.methodMissing();
       if (call === VM_CALL_REFINED && (vm_ci_flag(ciLo) & VM_CALL_FCALL) === 0) {

@@ -4,7 +4,7 @@ import { faultProbe, mailboxRelay } from './probes.js';
 import { ringPair } from './ring-pair.js';
 import { ringStress } from './ring-stress.js';
 import { methodCache } from './method-cache.js';
-import { oom, oomRace } from './oom.js';
+import { oom, oomCpuset, oomMemcg, oomMempolicy, oomRace } from './oom.js';
 import { schedProbe } from './sched-probe.js';
 import { mempoolStress } from './mempool-stress.js';
 import { mbufRefcnt } from './mbuf-refcnt.js';
@@ -33,6 +33,9 @@ export const scenarios: readonly Scenario[] = [
   methodCache,
   oom,
   oomRace,
+  oomMemcg,
+  oomCpuset,
+  oomMempolicy,
   paging,
   swapThrash,
   tlbShootdown,

@@ -7,12 +7,12 @@ import type { Vm } from '../ruby/vm.js';
 /**
  * What the method-cache redefiner changes, one change at a time: methods (define,
  * overwrite, remove, undef), visibility (rb_export_method), aliases, refinements (defined,
- * never `using`-ed), and the shape (include into a class or a module, prepend into a
- * class). The counters are indices into the scenario's `counters` list, in this order.
+ * never `using`-ed), and the shape (include or prepend into a class or a module). The counters are indices into the scenario's `counters` list, in this order.
  */
 export const REDEFINE_COUNTERS = [
   'calls', 'redefined', 'removed', 'name-errors', 'collections', 'slots-freed', 'undefined',
   'visibility', 'aliased', 'refined', 'included', 'prepended', 'module-included', 'cyclic', 'shape-full',
+  'module-prepended',
 ] as const;
 const K_REDEFINED = 1;
 const K_REMOVED = 2;
@@ -26,18 +26,22 @@ const K_PREPENDED = 11;
 const K_MODULE_INCLUDED = 12;
 const K_CYCLIC = 13;
 const K_SHAPE_FULL = 14;
+const K_MODULE_PREPENDED = 15;
 
 /** All mids: a change of shape may change any lookup. */
 export const ALL_MIDS = -1;
 
-/** The records an include of `module` into klass may add: one iclass per module of its ancestry, in each ancestry reached. */
+/**
+ * The records an include or prepend of `module` into klass may add: one iclass per module
+ * of its ancestry in each ancestry reached, and an origin for klass and for each of its iclasses.
+ */
 function recordsNeeded(vm: Vm, klass: number, module: number): number {
   const tree = vm.tree;
   let chain = 0;
   for (let m = module; m !== 0; m = tree.superOf(m)) chain++;
   let reach = 1;
   if (tree.typeOf(klass) === T_MODULE) for (let ic = tree.firstSubclass(klass); ic !== 0; ic = tree.nextModuleSub(ic)) reach++;
-  return chain * reach + 1;
+  return (chain + 1) * reach + 1;
 }
 
 /**
@@ -67,18 +71,17 @@ export function redefineOne(vm: Vm, rng: Rng, classes: readonly number[], module
   return mid;
 }
 
-/** Include a module into a class (half the time), prepend one into a class, or include one into another module. */
+/** Include a module into a class (half the time), prepend one into a class, include or prepend one into another module. */
 function changeShape(vm: Vm, rng: Rng, classes: readonly number[], modules: readonly number[], count: (k: number) => void): number {
   const module = modules[rng.below(modules.length)];
   const r = rng.float();
-  const into = r < 0.8 ? classes[rng.below(classes.length)] : modules[rng.below(modules.length)];
+  const into = r < 0.7 ? classes[rng.below(classes.length)] : modules[rng.below(modules.length)];
   if (vm.tree.used + recordsNeeded(vm, into, module) + 1 > vm.tree.capacity) {
     count(K_SHAPE_FULL);
     return ALL_MIDS;
   }
-  let rc: number;
-  if (r < 0.5 || r >= 0.8) rc = vm.include(into, module);
-  else rc = vm.prepend(into, module);
-  count(rc === -EINVAL ? K_CYCLIC : r < 0.5 ? K_INCLUDED : r < 0.8 ? K_PREPENDED : K_MODULE_INCLUDED);
+  const prepend = (r >= 0.5 && r < 0.7) || r >= 0.85;
+  const rc = prepend ? vm.prepend(into, module) : vm.include(into, module);
+  count(rc === -EINVAL ? K_CYCLIC : r < 0.5 ? K_INCLUDED : r < 0.7 ? K_PREPENDED : r < 0.85 ? K_MODULE_INCLUDED : K_MODULE_PREPENDED);
   return ALL_MIDS;
 }

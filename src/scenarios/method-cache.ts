@@ -13,6 +13,7 @@ import { VM_CALL_SUPER, vm_ci_flag } from '../ruby/call_info.js';
 import { CC_IMEMO, EMPTY_CC, IMEMO_FREE, IMEMO_PIC, PIC_ENTRY0, PIC_MAX, S_CD_CC, S_CI, S_MID } from '../ruby/layout.js';
 import { buildProgram, checkParents, hotSite, programCapacity, type ProgramSpec } from '../ruby/program.js';
 import { REDEFINE_COUNTERS, redefineOne } from './method-cache-redefine.js';
+import { BIND_CAPTURED, BIND_WRONG, UNBOUND_SLOTS, bindCallOp } from './method-cache-bind.js';
 import { auditSerialCaches } from '../ruby/serial_cache.js';
 import { DESIGNS, Vm, type Design, type VmConfig, type VmRef } from '../ruby/vm.js';
 import { Guild } from '../ruby/vm_insnhelper.js';
@@ -27,6 +28,7 @@ import { Guild } from '../ruby/vm_insnhelper.js';
 const OP_CALL = 1;
 const OP_REDEFINE = 2;
 const OP_COLLECT = 3;
+const OP_BIND_CALL = 4;
 
 const O_OK = 0;
 const O_METHOD_MISSING = 1;
@@ -35,6 +37,8 @@ const O_STALE = 3;
 const O_WRONG = 4;
 const O_REUSED = 5;
 const O_ARGUMENT_ERROR = 6;
+const O_BIND_OK = 7;
+const O_BIND_WRONG = 8;
 
 const K_CALLS = 0;
 const K_COLLECTIONS = 4;
@@ -50,11 +54,13 @@ interface State {
   deflog: DefLogRef;
   classes: number[];
   modules: number[];
+  /** UNBOUND_SLOTS words: UnboundMethods shared by the guilds. */
+  unbound: number;
 }
 
 type P = Params & {
   guilds: number; classes: number; depth: number; modules: number; methods: number; callsites: number;
-  redefineRate: number; design: Design; negativeCache: boolean; pic: number; polymorphic: number; megamorphic: number; superSites: number;
+  redefineRate: number; design: Design; negativeCache: boolean; pic: number; polymorphic: number; megamorphic: number; superSites: number; bindCalls: number;
   tree: string; variant: string;
   duration: number; seed: number;
 };
@@ -89,6 +95,7 @@ function vmConfig(p: P): VmConfig {
     negativeCache: p.negativeCache,
     pic: p.pic,
     skipInvalidation: p.variant === 'include-no-invalidate' ? 'include' : p.variant === 'prepend-no-invalidate' ? 'prepend' : undefined,
+    bindCallLookup: p.variant === 'bind-call-lookup',
   };
 }
 
@@ -103,14 +110,26 @@ function guild(ctx: ActorContext<P, State>): unknown {
   let argError = 0;
   let batch = 0;
   const seen: string[] = [];
+  const bindShare = ctx.params.bindCalls;
+  const last = new Int32Array(2);
   while (!ctx.stopped()) {
     // The safepoint: between calls this guild holds no cache slot.
     vm.barrier.safepoint();
-    ctx.op(OP_CALL);
     const site = hotSite(sites, rng.float());
     const klass = vm.receiver(site, rng.below(vm.receivers(site)));
     const mid = mem.load(vm.siteWord(site, S_MID));
     const ciLo = mem.load(vm.siteWord(site, S_CI));
+    if (bindShare > 0 && rng.float() < bindShare) {
+      ctx.op(OP_BIND_CALL);
+      const r = bindCallOp(vm, g, mem, s.unbound, rng, klass, mid, ciLo, last);
+      if (r === BIND_WRONG) {
+        ctx.outcome(O_BIND_WRONG);
+        if (seen.length < 5) seen.push(`bind_call: ${vm.tree.nameOf(klass)}#m${mid} ran ${last[0]}, the UnboundMethod holds ${last[1]}`);
+      } else if (r !== BIND_CAPTURED) ctx.outcome(O_BIND_OK);
+      ctx.done(1);
+      continue;
+    }
+    ctx.op(OP_CALL);
     const v0 = log.version();
     ctx.begin();
     // A super site is `super` in a method of class klass: found in klass's origin, it searches on above it.
@@ -214,6 +233,7 @@ export const methodCache = defineScenario<P, State>({
     { name: 'megamorphic', type: 'number', default: 0.02, min: 0, max: 1, help: 'share of call sites that see 8..12 receiver classes' },
     { name: 'superSites', type: 'number', default: 0.05, min: 0, max: 1, help: 'share of call sites that are `super` in a method of one class (vm_search_super_method)' },
     { name: 'tree', type: 'string', default: '', help: 'parents of classes 2..N, comma-separated (default: a random tree)' },
+    { name: 'bindCalls', type: 'number', default: 0.02, min: 0, max: 1, help: 'share of guild operations that take instance_method into, or bind_call one from, UnboundMethods shared by the guilds' },
   ],
   variants: [
     { name: 'correct', summary: 'the chosen design as it must run among parallel guilds' },
@@ -229,6 +249,7 @@ export const methodCache = defineScenario<P, State>({
     },
     { name: 'include-no-invalidate', summary: "include links the iclass without clearing the caches its module's methods shadow (the model's old bug)" },
     { name: 'prepend-no-invalidate', summary: 'prepend links the iclass without clearing the class\'s caches for the module\'s methods' },
+    { name: 'bind-call-lookup', summary: 'bind_call looks its method up again by name at call time instead of running the entry instance_method took' },
   ],
   outcomes: [
     { id: 'ok', grade: 'ACCEPTABLE', description: 'ran a body that was the lookup result at some instant during the call' },
@@ -238,9 +259,11 @@ export const methodCache = defineScenario<P, State>({
     { id: 'wrong-dispatch', grade: 'FORBIDDEN', description: 'ran a body that was never the lookup result for its receiver class and mid' },
     { id: 'reused-cc-read', grade: 'FORBIDDEN', description: 'read a call-cache slot that was reclaimed and reused meanwhile (its generation moved)' },
     { id: 'argument-error', grade: 'ACCEPTABLE', description: 'the method found at some instant during the call takes another number of arguments: ArgumentError' },
+    { id: 'bind-call', grade: 'ACCEPTABLE', description: "bind_call of an UnboundMethod another guild took ran its entry (or raised the entry's TypeError or ArgumentError)" },
+    { id: 'bind-call-wrong', grade: 'FORBIDDEN', description: 'bind_call ran something else than the entry its UnboundMethod holds (or missed its TypeError or ArgumentError)' },
   ],
   counters: [...REDEFINE_COUNTERS],
-  opNames: ['start', 'call', 'redefine', 'collect'],
+  opNames: ['start', 'call', 'redefine', 'collect', 'bind_call'],
   validate(p) {
     if (p.pic === 1) throw new ConfigError('--pic', 'a PIC of one entry is the monomorphic cache', `0, or 2 to ${PIC_MAX}`);
     if (p.variant === 'inplace-imc' && (p.pic !== 0 || p.negativeCache)) {
@@ -255,7 +278,7 @@ export const methodCache = defineScenario<P, State>({
     parents(p);
   },
   imageBytes(p) {
-    return (Vm.words(vmConfig(p)) + DefLog.words(vmConfig(p).capacity, p.methods)) * 4 + 65536;
+    return (Vm.words(vmConfig(p)) + DefLog.words(vmConfig(p).capacity, p.methods) + UNBOUND_SLOTS + 16) * 4 + 65536;
   },
   actors(p) {
     return [...Array<string>(p.guilds).fill('guild'), 'redefiner'];
@@ -265,7 +288,7 @@ export const methodCache = defineScenario<P, State>({
     const info = buildProgram(vm, spec(p), new Rng(p.seed));
     const deflog = new DefLog(mem, DefLog.create(arena, vm.tree.capacity, p.methods), vm.mes);
     deflog.init(vm.tree, vm.mes);
-    return { vm: vm.ref, deflog: deflog.ref, classes: info.classes, modules: info.modules };
+    return { vm: vm.ref, deflog: deflog.ref, classes: info.classes, modules: info.modules, unbound: arena.allocWords('ruby.unbound_methods', UNBOUND_SLOTS) };
   },
   roles: { guild, redefiner },
   serves: ['redefiner'],

@@ -28,9 +28,9 @@ export class KillableWitness {
       tt.get(t, T_OOM_SCORE_ADJ) !== OOM_SCORE_ADJ_MIN;
   }
 
-  /** Before the scan. */
-  note(): void {
-    for (let t = 0; t < this.pids.length; t++) this.pids[t] = this.killable(t) ? this.tasks.get(t, T_PID) : 0;
+  /** Before the scan; only tasks the constraint lets it choose count (all when `eligible` is absent). */
+  note(eligible?: (t: number) => boolean): void {
+    for (let t = 0; t < this.pids.length; t++) this.pids[t] = this.killable(t) && (!eligible || eligible(t)) ? this.tasks.get(t, T_PID) : 0;
   }
 
   /** After a scan that found nobody: the first task that was killable throughout and holds pages, described, or null. */

@@ -51,12 +51,15 @@ export class TaskPages {
     this.mem.store(l, n + 1);
   }
 
-  /** Unmap and free every page `slot` still holds (exit_mmap, __oom_reap_task_mm): put_page on each entry claimed. Returns how many. */
-  release(slot: number, pa: PageAlloc): number {
+  /**
+   * Unmap and free the pages `slot` still holds at entries [from, to) (exit_mmap: all of them;
+   * __oom_reap_task_mm: the vmas it may unmap): put_page on each entry claimed. Returns how many.
+   */
+  release(slot: number, pa: PageAlloc, from = 0, to = Infinity): number {
     const l = this.len(slot);
-    const n = this.mem.load(l);
+    const n = Math.min(this.mem.load(l), to);
     let freed = 0;
-    for (let e = 0; e < n; e++) {
+    for (let e = from; e < n; e++) {
       const pfn = this.mem.exchange(l + 1 + e, NO_PFN);
       if (pfn === NO_PFN) continue;
       pa.put_page(pfn);

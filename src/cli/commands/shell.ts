@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import { parseSize } from '../../lab/params.js';
+import { intOption } from '../int-option.js';
 import { PAGE_SIZE } from '../../kernel/mmzone.js';
 import { DEFAULT_TASKS, Userland } from '../../kernel/userland.js';
 import { SHELL_HELP, shellLine, sysctl } from '../shell-commands.js';
@@ -22,9 +23,7 @@ function userland(opts: { mem: string; swap: string; nodes?: string }): Userland
   const used = DEFAULT_TASKS.reduce((s, t) => s + (t.rssAnon ?? 0) + (t.rssFile ?? 0) + (t.rssShmem ?? 0), 0);
   const atLeast = Math.ceil(((used + 1024) * PAGE_SIZE) / 2 ** 20);
   if (ram <= used + 1024) throw new ConfigError('--mem', `${opts.mem} cannot hold the default tasks' ${used} resident pages and 4M free`, `${atLeast}M to 1T`);
-  const nodes = Number(opts.nodes ?? '1');
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 8) throw new ConfigError('--nodes', `'${opts.nodes}' is not a node count`, 'an integer from 1 to 8');
-  return new Userland(ram, pagesOf('--swap', opts.swap), DEFAULT_TASKS, nodes);
+  return new Userland(ram, pagesOf('--swap', opts.swap), DEFAULT_TASKS, intOption('nodes', opts.nodes, 1, 1, 8));
 }
 
 /**

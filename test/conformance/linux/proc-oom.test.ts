@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { EINVAL } from '../../../src/errors.js';
-import { ERANGE, kstrtoint, strstrip } from '../../../src/kernel/kstrtox.js';
+import { EACCES, EINVAL, ERANGE } from '../../../src/errors.js';
+import { kstrtoint, strstrip } from '../../../src/kernel/kstrtox.js';
 import { OomKiller } from '../../../src/kernel/oom_kill.js';
 import { VmAccounting } from '../../../src/kernel/overcommit.js';
-import { EACCES, ROOT, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, user } from '../../../src/kernel/proc_oom.js';
+import { ROOT, oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, user } from '../../../src/kernel/proc_oom.js';
 import { T_OOM_SCORE_ADJ_MIN, TaskTable, type TaskSpec } from '../../../src/kernel/task.js';
 import { Arena } from '../../../src/shm/arena.js';
 import { AtomicsMem } from '../../../src/shm/mem.js';

@@ -1,5 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { shellLine } from '../../../src/cli/shell-commands.js';
+import { Userland } from '../../../src/kernel/userland.js';
+import { resolveScenarioParams } from '../../../src/lab/engine-params.js';
+import { parseSize } from '../../../src/lab/params.js';
+import { findScenario } from '../../../src/scenarios/index.js';
 
 const cli = (args: string[], input?: string) => spawnSync('node', ['dist/cli/main.js', ...args], { encoding: 'utf8', input, timeout: 60_000 });
 
@@ -53,5 +58,18 @@ describe('memrace shell and proc as Linux 6.6 shows them', () => {
     expect(r.stdout).toMatch(/redis-server invoked oom-killer/);
     expect(r.stdout).toMatch(/\[    311\]   998   311    12000    31552 /);
     expect(r.stdout).toMatch(/Out of memory: Killed process 311 \(redis-server\)/);
+  });
+  it('takes sizes of 2 GiB and more wherever a size is typed: parseSize, a scenario\'s --mem, memory.max (page_counter_memparse)', () => {
+    expect(parseSize('--mem', '3G')).toBe(3 * 2 ** 30);
+    expect(parseSize('--mem', '1T')).toBe(2 ** 40);
+    expect(resolveScenarioParams(findScenario('oom-memcg'), { mem: '1G', memoryMax: '2G' })).toMatchObject({ mem: 2 ** 30, memoryMax: 2 ** 31 });
+    // A booted image is bounded (it lives in SharedArrayBuffers): 3G is refused by name, not wrapped.
+    expect(() => resolveScenarioParams(findScenario('oom'), { mem: '3G' })).toThrow(/--mem: 3221225472 bytes .* in at most 1536M/);
+    const u = new Userland((512 * 2 ** 20) / 4096);
+    expect(shellLine(u, 'mkdir /sys/fs/cgroup/big').rc).toBe(0);
+    expect(shellLine(u, 'echo 8G > /sys/fs/cgroup/big/memory.max').rc).toBe(0);
+    expect(u.read('/sys/fs/cgroup/big/memory.max').text).toBe(String(8 * 2 ** 30));
+    expect(shellLine(u, 'echo 0x80000000 > /sys/fs/cgroup/big/memory.max').rc).toBe(0);
+    expect(u.read('/sys/fs/cgroup/big/memory.max').text).toBe(String(2 ** 31));
   });
 });

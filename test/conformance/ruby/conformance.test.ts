@@ -4,8 +4,12 @@ import type { FactFile } from './facts.js';
 import { runFact } from './run.js';
 import { dispatchSpec, includeSpec, prependSpec, superSpec, visibilitySpec } from './ruby_spec.js';
 import { testMethodCache } from './test_method_cache.js';
+import { testModule } from './test_module.js';
+import { copySpec, hooksSpec } from './ruby_spec_copy_hooks.js';
+import { refineSpec } from './ruby_spec_refine.js';
+import { bootstraptestTestRactor } from './bootstraptest_test_ractor.js';
 
-const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec];
+const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec, hooksSpec, copySpec, refineSpec, bootstraptestTestRactor];
 
 for (const file of files) {
   describe(file.upstream, () => {

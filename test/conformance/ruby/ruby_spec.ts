@@ -51,6 +51,48 @@ export const prependSpec: FactFile = {
     { name: 'a later prepend goes first', steps: [['module', 'M1'], ['module', 'M2'], ['class', 'C'], ['prepend', 'C', 'M1'], ['prepend', 'C', 'M2'], ['ancestors', 'C', ['M2', 'M1', 'C']]] },
     { name: 'include after prepend goes after the class', steps: [['module', 'P'], ['module', 'I'], ['class', 'C'], ['prepend', 'C', 'P'], ['include', 'C', 'I'], ['ancestors', 'C', ['P', 'C', 'I']]] },
     { name: 'raises ArgumentError for a cyclic prepend', steps: [['module', 'M'], ['module', 'N'], ['include', 'M', 'N'], ['raises', 'ArgumentError', ['include', 'N', 'M']]] },
+    { name: 'updates the method when a prepended module is updated', steps: [['module', 'M'], ['class', 'A'], ['prepend', 'A', 'M'], ['def', 'A', 'foo', 'a'], ['call', 'A', 'foo', ['a']], ['def', 'M', 'foo', 'm'], ['call', 'A', 'foo', ['m']]] },
+    {
+      name: 'updates the method when there is a base included method and the prepended module overrides it',
+      steps: [['module', 'Base'], ['def', 'Base', 'foo', 'a'], ['class', 'A'], ['include', 'A', 'Base'], ['call', 'A', 'foo', ['a']], ['module', 'M'], ['def', 'M', 'foo', 'm'], ['prepend', 'A', 'M'], ['call', 'A', 'foo', ['m']]],
+    },
+    {
+      name: 'updates the method when there is a base included method and the prepended module is later updated',
+      steps: [['module', 'Base'], ['def', 'Base', 'foo', 'a'], ['class', 'A'], ['include', 'A', 'Base'], ['call', 'A', 'foo', ['a']], ['module', 'M'], ['prepend', 'A', 'M'], ['call', 'A', 'foo', ['a']], ['def', 'M', 'foo', 'm'], ['call', 'A', 'foo', ['m']]],
+    },
+    {
+      name: 'updates the method when a module prepended after a call is later updated',
+      steps: [['module', 'M'], ['class', 'A'], ['def', 'A', 'foo', 'a'], ['call', 'A', 'foo', ['a']], ['prepend', 'A', 'M'], ['call', 'A', 'foo', ['a']], ['def', 'M', 'foo', 'm'], ['call', 'A', 'foo', ['m']]],
+    },
+    {
+      name: 'updates the method when a module is prepended after another and the method is defined later on that module',
+      steps: [['module', 'M'], ['def', 'M', 'foo', 'a'], ['class', 'A'], ['prepend', 'A', 'M'], ['call', 'A', 'foo', ['a']], ['module', 'N'], ['prepend', 'A', 'N'], ['call', 'A', 'foo', ['a']], ['def', 'N', 'foo', 'n'], ['call', 'A', 'foo', ['n']]],
+    },
+    {
+      name: 'updates the method when a module is included in a prepended module and the method is defined later',
+      steps: [['class', 'A'], ['module', 'Base'], ['def', 'Base', 'foo', 'a'], ['prepend', 'A', 'Base'], ['call', 'A', 'foo', ['a']], ['module', 'M'], ['module', 'N'], ['include', 'M', 'N'], ['prepend', 'A', 'M'], ['def', 'N', 'foo', 'n'], ['call', 'A', 'foo', ['n']]],
+    },
+    {
+      name: 'updates the method when a new module with an included module is prepended',
+      steps: [['class', 'A'], ['def', 'A', 'foo', 'a'], ['module', 'N'], ['def', 'N', 'foo', 'n'], ['module', 'M'], ['include', 'M', 'N'], ['call', 'A', 'foo', ['a']], ['prepend', 'A', 'M'], ['call', 'A', 'foo', ['n']]],
+    },
+    {
+      name: 'prepends multiple modules in the right order (a module prepended into a module)',
+      steps: [['module', 'm1'], ['def', 'm1', 'chain', 'm1', { super: 'zsuper' }], ['module', 'm2'], ['def', 'm2', 'chain', 'm2', { super: 'zsuper' }], ['prepend', 'm2', 'm1'], ['class', 'c'], ['def', 'c', 'chain', 'c'], ['prepend', 'c', 'm2'], ['call', 'c', 'chain', ['m1', 'm2', 'c']]],
+    },
+    { name: 'prepends a module if it is included in a super class', steps: [['module', 'M'], ['class', 'A'], ['include', 'A', 'M'], ['class', 'B', 'A'], ['prepend', 'B', 'M'], ['ancestors', 'B', ['M', 'B', 'A', 'M']]] },
+    {
+      name: 'called on a module included into a class: does not obscure the module\'s methods',
+      steps: [['module', 'mod'], ['def', 'mod', 'foo', 'foo'], ['class', 'cls'], ['include', 'cls', 'mod'], ['call', 'cls', 'foo', ['foo']], ['module', 'pre'], ['prepend', 'mod', 'pre'], ['call', 'cls', 'foo', ['foo']], ['ancestors', 'cls', ['cls', 'pre', 'mod']]],
+    },
+    {
+      name: 'called on a module included into a class: the prepended module\'s methods reach the class\'s cached calls',
+      steps: [
+        ['module', 'mod'], ['def', 'mod', 'foo', 'mod', { super: 'zsuper' }], ['class', 'A'], ['def', 'A', 'foo', 'A'], ['class', 'cls', 'A'], ['include', 'cls', 'mod'],
+        ['call', 'cls', 'foo', ['mod', 'A']], ['module', 'pre'], ['def', 'pre', 'foo', 'pre', { super: 'zsuper' }], ['prepend', 'mod', 'pre'], ['call', 'cls', 'foo', ['pre', 'mod', 'A']],
+        ['def', 'mod', 'foo', 'mod2', { super: 'zsuper' }], ['call', 'cls', 'foo', ['pre', 'mod2', 'A']],
+      ],
+    },
     { name: 'remove_method in the class after a prepend removes it from the origin', steps: [['module', 'M'], ['class', 'C'], ['def', 'C', 'foo', 'C'], ['prepend', 'C', 'M'], ['remove', 'C', 'foo'], ['call', 'C', 'foo', 'NoMethodError']] },
   ],
 };
@@ -117,6 +159,9 @@ export const dispatchSpec: FactFile = {
     { name: 'bind_call runs the unbound method on a kind of its owner, whatever its visibility', steps: [['class', 'A'], ['def', 'A', 'm', 'A#m', { visibility: 'private' }], ['class', 'B', 'A'], ['def', 'B', 'm', 'B#m'], ['bind_call', 'A', 'm', 'B', ['A#m']]] },
     { name: 'bind_call raises TypeError for an object of an unrelated class', steps: [['class', 'A'], ['def', 'A', 'm', 'A#m'], ['class', 'X'], ['bind_call', 'A', 'm', 'X', 'TypeError']] },
     { name: 'bind_call of a module method on a class that includes it', steps: [['module', 'M'], ['def', 'M', 'm', 'M#m'], ['class', 'C'], ['include', 'C', 'M'], ['bind_call', 'M', 'm', 'C', ['M#m']]] },
+    { name: 'bind_call binds and calls the method on any object when the UnboundMethod is unbound from a module', steps: [['module', 'Mod'], ['def', 'Mod', 'from_mod', 'nil'], ['class', 'X'], ['bind_call', 'Mod', 'from_mod', 'X', ['nil']]] },
+    { name: 'bind_call binds and calls the method for any object kind_of? the module the method is defined in', steps: [['class', 'Parent'], ['def', 'Parent', 'foo', 'nil'], ['class', 'Child1', 'Parent'], ['bind_call', 'Parent', 'foo', 'Child1', ['nil']], ['bind_call', 'Child1', 'foo', 'Parent', ['nil']]] },
+    { name: 'bind_call binds and calls a Kernel method retrieved from Object on BasicObject', steps: [['module', 'Kernel'], ['def', 'Kernel', 'instance_of?', 'true', { req: 1 }], ['include', 'Object', 'Kernel'], ['bind_call', 'Object', 'instance_of?', 'BasicObject', 'ArgumentError'], ['bind_call', 'Object', 'instance_of?', 'BasicObject', ['true'], 1]] },
     { name: 'a refinement does not change a method until it is used (refine without using)', steps: [['class', 'C'], ['def', 'C', 'foo', 'C'], ['call', 'C', 'foo', ['C']], ['refine', 'C', 'foo'], ['call', 'C', 'foo', ['C']]] },
     { name: 'refine of a method the class lacks: the superclass method still runs', steps: [['class', 'A'], ['def', 'A', 'foo', 'A'], ['class', 'C', 'A'], ['refine', 'C', 'foo'], ['call', 'C', 'foo', ['A']], ['def', 'C', 'foo', 'C'], ['call', 'C', 'foo', ['C']]] },
     { name: 'alias_method keeps the old body after the original is redefined', steps: [['class', 'C'], ['def', 'C', 'a', 'a1'], ['alias', 'C', 'b', 'a'], ['def', 'C', 'a', 'a2'], ['call', 'C', 'b', ['a1']], ['call', 'C', 'a', ['a2']]] },
