@@ -59,11 +59,14 @@ export class ScenarioCheckFailure extends Error {
 
 const ms = (field: string, v: number | string | undefined) => (v === undefined ? undefined : typeof v === 'number' ? v : parseDuration(field, v));
 
-/** The name or file the engines take for a scenario reference. */
-async function keyOf(ref: ScenarioRef): Promise<string> {
-  if (ref instanceof URL) return scenarioKey(await resolveScenario(fileURLToPath(ref)));
-  if (typeof ref === 'string') return scenarioKey(await resolveScenario(ref));
-  if (scenarioSource(ref)) return scenarioKey(ref);
+/**
+ * The scenario a reference names, resolved once: the engines take its key (scenarioKey), a
+ * failure's replay command its argument (scenarioArg).
+ */
+async function scenarioOf(ref: ScenarioRef): Promise<Scenario> {
+  if (ref instanceof URL) return resolveScenario(fileURLToPath(ref));
+  if (typeof ref === 'string') return resolveScenario(ref);
+  if (scenarioSource(ref)) return ref;
   const file = (ref as unknown as Partial<Record<symbol, string>>)[DEFINED_IN];
   const own = [join(packageRoot(), 'dist'), join(packageRoot(), 'src')];
   if (file && !own.some((d) => (file.startsWith('file:') ? fileURLToPath(file) : file).startsWith(d))) {
@@ -71,9 +74,10 @@ async function keyOf(ref: ScenarioRef): Promise<string> {
     if (loaded.name !== ref.name) {
       throw new MemraceError('E_USAGE', `${file} exports scenario '${loaded.name}' by default, not '${ref.name}': the workers load a scenario from its module's default export`);
     }
-    return scenarioKey(loaded);
+    return loaded;
   }
-  if (scenarios.some((s) => s.name === ref.name)) return ref.name;
+  const builtin = scenarios.find((s) => s.name === ref.name);
+  if (builtin) return builtin;
   throw new MemraceError('E_USAGE', `scenario '${ref.name}': its module is unknown; pass the file instead (new URL('./x.scenario.mjs', import.meta.url))`);
 }
 
@@ -85,13 +89,13 @@ const oracleLines = (oracles: readonly OracleResult[]) => oracles.filter((o) => 
  * at the latest; throws ScenarioCheckFailure on a forbidden outcome, a broken oracle or a crashed actor.
  */
 export async function stress(ref: ScenarioRef, o: StressBudget = {}): Promise<Report> {
-  const scenario = await keyOf(ref);
+  const loaded = await scenarioOf(ref);
+  const scenario = scenarioKey(loaded);
   const params: Record<string, unknown> = { ...o.params, ...(o.variant ? { variant: o.variant } : {}) };
   if (o.ops !== undefined) params.ops = o.ops;
   else params.duration ??= ms('duration', o.duration) ?? 1000;
   const r = await runStress({ scenario, params, stopOnForbidden: true, timeBudgetMs: ms('timeBudget', o.timeBudget) });
   if (r.verdict === 'pass') return r;
-  const loaded = await resolveScenario(scenario);
   const lines = [
     `memrace: ${r.scenario} [${r.variant}] failed under stress (${r.workers} actors, ${(r.durationMs / 1000).toFixed(1)}s, seed ${r.seed})`,
     ...forbiddenOutcomes(r.outcomes).map((f) => `forbidden outcome '${f.outcome}' x${f.count} (${f.description})`),
@@ -104,7 +108,8 @@ export async function stress(ref: ScenarioRef, o: StressBudget = {}): Promise<Re
 
 /** Search schedules under the deterministic engine; throws ScenarioCheckFailure with the replay command when one fails. */
 export async function explore(ref: ScenarioRef, o: ExploreBudget = {}): Promise<ExploreResult> {
-  const scenario = await keyOf(ref);
+  const loaded = await scenarioOf(ref);
+  const scenario = scenarioKey(loaded);
   const { ops, seed, ...rest } = o.params ?? {};
   const params: Record<string, unknown> = { ...rest, ...(o.variant ? { variant: o.variant } : {}) };
   const iterations = o.iterations ?? 200;
@@ -119,7 +124,6 @@ export async function explore(ref: ScenarioRef, o: ExploreBudget = {}): Promise<
   }
   if (!r.failure) return r;
   const { run, schedule, file } = r.failure;
-  const loaded = await resolveScenario(scenario);
   const lines = [
     `${head} (iteration ${schedule.iteration + 1} of ${iterations}, ${r.strategy}): ${run.failure!.message}`,
     ...forbiddenOutcomes(run.outcomes).map((f) => `forbidden outcome '${f.outcome}' x${f.count} (${f.description})`),

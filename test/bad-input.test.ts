@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
  */
 const dir = mkdtempSync(join(tmpdir(), 'memrace-bad-'));
 mkdirSync(join(dir, 'a-directory'));
+const fifo = join(dir, 'a-fifo');
+execFileSync('mkfifo', [fifo]);
 
 interface Run { status: number | null; stdout: string; stderr: string }
 
@@ -54,6 +56,12 @@ const CASES: ReadonlyArray<[string, readonly string[], RegExp, string?]> = [
   ['--html to a directory', ['explore', 'ring-stress', '--html', dir], /--html: cannot write '.*': it is a directory/],
   ['--junit in a missing folder', ['run', 'ring-stress', '--junit', join(dir, 'no', 'r.xml')], /--junit: cannot write '.*r\.xml': its folder does not exist/],
   ['--json under /proc', ['sweep', 'ring-stress', '--workers', '2', '--json', '/proc/memrace.json'], /--json: cannot write '\/proc\/memrace\.json'/],
+  ['--json to a FIFO nobody reads (the write would block)', ['run', 'ring-stress', '--json', fifo], /^memrace: --json: cannot write '.*a-fifo': it is a pipe nobody reads/],
+  ['--html to a FIFO, from sweep', ['sweep', 'ring-stress', '--workers', '2', '--html', fifo], /--html: cannot write '.*a-fifo': it is a pipe nobody reads/],
+  ['--failures naming a FIFO', ['explore', 'ring-stress', '--failures', fifo], /--failures: cannot write into '.*a-fifo': it is not a directory/],
+  ['replay --html to a directory', ['replay', 'ring-stress', '--schedule', join(dir, 'none.schedule'), '--html', dir], /^memrace: --html: cannot write '.*': it is a directory/],
+  ['bench --json to a directory', ['bench', 'ring', '--json', dir], /^memrace: --json: cannot write '.*': it is a directory/],
+  ['--schedule naming a FIFO', ['replay', 'ring-stress', '--schedule', fifo], /--schedule .*a-fifo: not a regular file/],
   ['--schedule naming a directory', ['replay', 'ring-stress', '--schedule', dir], /--schedule .*: not a regular file/],
   ['--swap naming a directory', ['run', 'swap-thrash', '--swap', dir], /^memrace: --swap: cannot create the swap file/],
   // commands beside run

@@ -16,7 +16,7 @@ describe('memrace CLI', () => {
   it('lists the scenarios, one line each, hiding the probes', () => {
     const r = cli('list');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^ring-stress\s+\[dpdk\] .*\(broken: no-tail-wait, reorder, plain-tail\)$/m);
+    expect(r.stdout).toMatch(/^ring-stress\s+\[dpdk\] .*\(broken: no-tail-wait, reorder, plain-tail, finish-unreserved\)$/m);
     expect(r.stdout).not.toMatch(/fault-probe|ring-pair/);
   });
 
@@ -36,7 +36,7 @@ describe('memrace CLI', () => {
     [['run', 'ring-stress', '--prod', 'XP'], /--prod: unknown value 'XP' \(allowed: SP, MP, MT_RTS, MT_HTS\)/],
     [['run', 'ring-stress', '--workers', '0'], /--workers: 0 is out of range/],
     [['run', 'ring-stress', '--duration', 'soon'], /--duration: 'soon' is not a duration/],
-    [['run', 'ring-stress', '--variant', 'nope'], /--variant: unknown value 'nope' \(allowed: correct, no-tail-wait, reorder, plain-tail\)/],
+    [['run', 'ring-stress', '--variant', 'nope'], /--variant: unknown value 'nope' \(allowed: correct, no-tail-wait, reorder, plain-tail, finish-unreserved\)/],
     [['run', 'ring-stress', '--check', 'nope'], /--check: unknown check 'nope' \(allowed: linearizable\)/],
     [['run', 'oom', '--check', 'linearizable'], /--check: scenario oom records no history to check/],
     [['explore', 'ring-stress', '--memory', 'arm'], /--memory: unknown value 'arm' \(allowed: sc, tso, relaxed\)/],

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -20,7 +20,8 @@ import { describe, expect, it } from 'vitest';
  */
 const root = resolve('.');
 const DOCS = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
-const BLOCK_TIMEOUT_MS = 60_000;
+// A hang, not a slow block: blocks of several documents and groups share the cores.
+const BLOCK_TIMEOUT_MS = 120_000;
 
 interface Step { command: string; expected: string[] }
 interface Block { doc: string; line: number; mode: 'exact' | 'timing' | 'shape' | 'skip'; why: string; steps: Step[] }
@@ -91,8 +92,34 @@ memrace() { node ${JSON.stringify(join(root, 'dist/cli/main.js'))} "$@"; }
 npx() { if [ "$1" = memrace ]; then shift; memrace "$@"; else command npx "$@"; fi; }
 `;
 
+/**
+ * Blocks running at once, over every document: one more than the cores. Stress blocks show a
+ * race only with threads really in parallel; more blocks side by side starve them (a broken
+ * variant's 1 s run then passes, and its block fails).
+ */
+const BLOCKS_AT_ONCE = availableParallelism() + 1;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+/** Run `work` in a slot; a finished one hands its slot to the first waiting. */
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running < BLOCKS_AT_ONCE) running++;
+  else await new Promise<void>((go) => waiting.push(go));
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 /** Run a block's commands in one bash, in `cwd`; the output of each, split by a marker line. */
 function runBlock(b: Block, cwd: string): Promise<string[][]> {
+  return slot(() => runBash(b, cwd));
+}
+
+function runBash(b: Block, cwd: string): Promise<string[][]> {
   const mark = '@@memrace-docs-step@@';
   const script = SHELL_PRELUDE + b.steps.map((s) => `echo ${mark}\n${s.command} 2>&1`).join('\n') + '\n';
   return new Promise((resolve) => {
@@ -108,27 +135,62 @@ function runBlock(b: Block, cwd: string): Promise<string[][]> {
   });
 }
 
-// Documents run side by side (most of a block's time is a run's duration); the blocks of one
-// document run in order, each after the one before it.
+/** Relative paths a text names ('failures/x.schedule', './report.json', 'swap.img'), by their first component. */
+function pathsIn(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/(?<![\w/.-])(?:\.\/)?([\w-][\w./-]*)/g)) {
+    const path = m[1];
+    if ((path.includes('/') || /\.[a-z]/i.test(path)) && !/^\d/.test(path)) out.add(path.split('/')[0]);
+  }
+  for (const m of text.matchAll(/--(?:failures|json|html|junit|schedule|swap) (?:\.\/)?([\w-][\w.-]*)/g)) out.add(m[1]);
+  return out;
+}
+
+/**
+ * Which earlier blocks of a document each block needs: those whose commands or printed output
+ * name a relative path its commands name (an explore's schedule that a replay reads, a
+ * report.json a later command opens). Blocks that need each other form a group, run in order
+ * in one scratch folder; groups are independent, each in its own folder, so two explores that
+ * write ./failures do not meet.
+ */
+function groupsOf(blocks: readonly Block[]): number[] {
+  const group = blocks.map((_, i) => i);
+  const find = (i: number): number => (group[i] === i ? i : (group[i] = find(group[i])));
+  const text = (b: Block) => b.steps.map((s) => `${s.command}\n${s.expected.join('\n')}`).join('\n');
+  blocks.forEach((b, i) => {
+    const mine = pathsIn(b.steps.map((s) => s.command).join('\n'));
+    for (let j = 0; j < i; j++) {
+      if ([...pathsIn(text(blocks[j]))].some((p) => mine.has(p))) group[find(i)] = find(j);
+    }
+  });
+  return blocks.map((_, i) => find(i));
+}
+
+// Documents, and the independent groups of blocks in one (groupsOf), run side by side (most
+// of a block's time is a run's duration); the blocks of a group run in order.
 describe.concurrent('console blocks', () => {
   for (const doc of DOCS) {
     const blocks = blocksOf(doc, readFileSync(doc, 'utf8'));
     if (blocks.length === 0) continue;
     describe(`${doc}`, () => {
-      const cwd = mkdtempSync(join(tmpdir(), 'memrace-docs-'));
-      // Started by the first test that needs it, each after the block before it (a test
-      // filtered out with -t runs nothing but what a later block it precedes needs).
-      let previous: () => Promise<unknown> = () => Promise.resolve();
-      for (const b of blocks) {
+      const groups = groupsOf(blocks);
+      const cwds = new Map<number, string>();
+      // Started by the first test that needs it, each after the block before it in its group
+      // (a test filtered out with -t runs nothing but what a later block needs).
+      const previous = new Map<number, () => Promise<unknown>>();
+      blocks.forEach((b, i) => {
         const name = `${doc}:${b.line} $ ${b.steps[0]?.command ?? ''}`;
         if (b.mode === 'skip') {
           it.skip(`${name} (skipped: ${b.why})`, () => {});
-          continue;
+          return;
         }
-        const before = previous;
+        const g = groups[i];
+        if (!cwds.has(g)) cwds.set(g, mkdtempSync(join(tmpdir(), 'memrace-docs-')));
+        const cwd = cwds.get(g)!;
+        const before = previous.get(g) ?? (() => Promise.resolve());
         let started: Promise<string[][]> | undefined;
         const ran = () => (started ??= before().then(() => runBlock(b, cwd)));
-        previous = ran;
+        previous.set(g, ran);
         it(`${name}${b.mode === 'exact' ? '' : ` (${b.mode})`}`, async () => {
           const outputs = await ran();
           expect(outputs).toHaveLength(b.steps.length);
@@ -137,7 +199,7 @@ describe.concurrent('console blocks', () => {
             expect(diff, `${doc}:${b.line}: $ ${s.command}\n  ${diff}\n--- printed:\n${outputs[k].join('\n')}`).toBeNull();
           });
         }, 10 * BLOCK_TIMEOUT_MS);
-      }
+      });
     });
   }
 });
@@ -153,6 +215,19 @@ describe('the docs test itself', () => {
   it('masks durations in timing mode and every number and table width in shape mode', () => {
     expect(normalise(['iteration 4 FAILED after 2.6s: 653 decisions, 5000 ms'], 'timing')).toEqual(['iteration 4 FAILED after <t>: 653 decisions, <t>']);
     expect(normalise(['│ MP/MC   │ 6.56M     │ 65.5µs │'], 'shape')).toEqual(normalise(['│ MP/MC │ 17.93M │ 2.0µs  │'], 'shape'));
+  });
+
+  it('groups the blocks that name the same relative paths, and only those', () => {
+    expect([...pathsIn("explore x --failures shrunk\nsaved to failures/x-1.schedule; node -e \"require('./report.json')\" --json r.json /proc/42/oom_adj 0.5s v20.1")].sort())
+      .toEqual(['failures', 'r.json', 'report.json', 'shrunk']);
+    const blocks = blocksOf('x.md', [
+      '```console', '$ memrace explore a', 'saved to failures/a-1.schedule', '```',
+      '```console', '$ memrace run b --json report.json', '```',
+      '```console', '$ memrace replay a --schedule failures/a-1.schedule', '```',
+      '```console', '$ memrace run c --duration 1s', '```',
+      '```console', "$ node -e \"require('./report.json')\"", '```',
+    ].join('\n'));
+    expect(groupsOf(blocks)).toEqual([0, 1, 0, 3, 1]);
   });
 
   it('matches … against any number of lines, and names the first line that differs', () => {

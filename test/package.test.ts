@@ -3,9 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packedTarball } from './packed.js';
 
 /**
- * memrace as a user gets it: `npm pack`, then `npm install <tarball>` into a scratch project
+ * memrace as a user gets it: `npm pack` (packed.ts), then `npm install <tarball>` into a scratch project
  * and imports of every subpath `exports` names, from JavaScript and from type-checked
  * TypeScript. The tarball's own dependencies come from this checkout's node_modules (linked),
  * so the install needs no registry.
@@ -28,13 +29,11 @@ let app = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'memrace-pack-'));
-  // prepack builds the bundle and the declarations.
-  const tarball = run('npm', ['pack', '--silent', '--pack-destination', dir], root).trim().split('\n').pop()!;
   app = join(dir, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   const deps = Object.keys(pkg.dependencies).map((d) => join(root, 'node_modules', d));
-  run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--install-links=false', join(dir, tarball), ...deps], app);
+  run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--install-links=false', packedTarball(), ...deps], app);
   symlinkSync(join(root, 'node_modules', '@types'), join(app, 'node_modules', '@types'));
 }, 120_000);
 

@@ -20,6 +20,18 @@ describe('pktmbuf-pipeline on real workers', () => {
     expect(r.oracles.find((o) => o.name === 'every packet accounted for')?.violations).toEqual([]);
   });
 
+  it('--pinned: mbufs with pinned external buffers, multicast clones from a second pool, two TX lcores; every mbuf back, cookies clean', async () => {
+    const r = await runStress({ scenario: 'pktmbuf-pipeline', params: { pinned: true, rx: 1, workers: 1, tx: 2, duration: '500ms', mbufs: 2047 }, stopOnForbidden: true });
+    expect([r.failures, r.oracles.flatMap((o) => o.violations), r.verdict]).toEqual([[], [], 'pass']);
+    expect(r.perActor.find((a) => a.role === 'worker')!.counters.clones).toBeGreaterThan(0);
+  });
+
+  it('--pinned with no-clone: the double free is caught as on a standard pool', async () => {
+    const r = await runStress({ scenario: 'pktmbuf-pipeline', params: { pinned: true, rx: 1, workers: 1, tx: 1, duration: '5s', mbufs: 2047, variant: 'no-clone' }, stopOnForbidden: true });
+    expect(r.verdict).toBe('fail');
+    expect(r.outcomes.find((o) => o.outcome === 'double-free')?.count).toBeGreaterThan(0);
+  });
+
   it('refuses a pool too small for the bursts in flight', () => {
     expect(() => prepareRun('pktmbuf-pipeline', { mbufs: 100 })).toThrow(/--mbufs: 100 cannot hold the bursts in flight/);
   });

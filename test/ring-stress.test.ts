@@ -35,4 +35,24 @@ describe('ring-stress on real workers', () => {
     const caught = r.outcomes.filter((o) => o.grade === 'FORBIDDEN' && o.count > 0).map((o) => o.outcome);
     expect(caught.some((o) => o === 'duplicate' || o === 'torn')).toBe(true);
   });
+
+  // test_ring_stress's peek suites: SP/SC (st_peek) and HTS (mt_peek), by copy and zero-copy (_zc).
+  it.each([
+    ['peek', 'SP', 'SC'],
+    ['peek', 'MT_HTS', 'MT_HTS'],
+    ['zc', 'SP', 'SC'],
+    ['zc', 'MT_HTS', 'MT_HTS'],
+  ] as const)('--api %s passes every oracle with %s/%s (test_ring_st/mt_peek_stress[_zc])', async (api, prod, cons) => {
+    const workers = prod === 'SP' ? 2 : 4;
+    const r = await runStress({ scenario: 'ring-stress', params: { api, prod, cons, workers, duration: '300ms', count: 64, bulk: 8, burst: true } });
+    expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
+    expect([forbidden(r), r.verdict]).toEqual([0, 'pass']);
+    expect(r.totalOps).toBeGreaterThan(0);
+  });
+
+  it("catches finish-unreserved: a finish(0) after an empty start releases another HTS thread's reservation", async () => {
+    const r = await runStress({ scenario: 'ring-stress', params: { variant: 'finish-unreserved', workers: 4, duration: '10s' }, stopOnForbidden: true });
+    expect(r.verdict).toBe('fail');
+    expect(forbidden(r)).toBeGreaterThan(0);
+  });
 });

@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packedTarball } from './packed.js';
 
 /**
  * What a user does: a project of their own that installs the packed package and runs a
@@ -10,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * replay and sweep, as .mjs and as .ts (no build step).
  */
 const project = mkdtempSync(join(tmpdir(), 'memrace-user-project-'));
-const memrace = (...args: string[]) => spawnSync(join(project, 'node_modules', '.bin', 'memrace'), args, { cwd: project, encoding: 'utf8', timeout: 60_000 });
+const memrace = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+  execFile(join(project, 'node_modules', '.bin', 'memrace'), args, { cwd: project, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
+    resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+});
 
 const lock = (typed: boolean) => `import { defineScenario${typed ? ', type ActorContext' : ''} } from 'memrace';
 
@@ -50,31 +54,30 @@ export default defineScenario({
 `;
 
 beforeAll(() => {
-  // The bundle the test run built (global setup): packing it again would rebuild it.
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: resolve('.'), encoding: 'utf8' })) as Array<{ filename: string }>;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-project', private: true }));
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(project, packed[0].filename)], { cwd: project, stdio: 'pipe' });
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', packedTarball()], { cwd: project, stdio: 'pipe' });
   writeFileSync(join(project, 'my-lock.scenario.mjs'), lock(false));
   writeFileSync(join(project, 'my-lock.scenario.ts'), lock(true));
 }, 120_000);
 
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-describe('a scenario file in a project that installed the packed memrace', () => {
-  it.each(['mjs', 'ts'])('runs, explores, replays and sweeps ./my-lock.scenario.%s', (ext) => {
+// The .mjs and the .ts cases run side by side, each saving its schedules in a folder of its own.
+describe.concurrent('a scenario file in a project that installed the packed memrace', () => {
+  it.each(['mjs', 'ts'])('runs, explores, replays and sweeps ./my-lock.scenario.%s', async (ext) => {
     const file = `./my-lock.scenario.${ext}`;
-    const run = memrace('run', file, '--workers', '2', '--ops', '300', '--quiet');
+    const run = await memrace('run', file, '--workers', '2', '--ops', '300', '--quiet');
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/verdict: PASS/);
-    const explore = memrace('explore', file, '--variant', 'load-then-store', '--workers', '2', '--ops', '2', '--strategy', 'random');
+    const explore = await memrace('explore', file, '--variant', 'load-then-store', '--workers', '2', '--ops', '2', '--strategy', 'random', '--failures', `failures-${ext}`);
     expect(explore.status).toBe(1);
     expect(explore.stdout).toMatch(/FAILED .*forbidden outcome 'together'/);
     const schedule = /saved to (\S+)/.exec(explore.stdout)![1];
     const saved = JSON.parse(readFileSync(join(project, schedule), 'utf8'));
     expect(saved.scenarioFile).toBe(join(project, `my-lock.scenario.${ext}`));
-    const replay = memrace('replay', file, '--schedule', schedule);
+    const replay = await memrace('replay', file, '--schedule', schedule);
     expect(replay.stdout).toMatch(/reproduced: the recorded run, exactly/);
-    const sweep = memrace('sweep', file, '--workers', '1..2', '--runs', '1', '--ops', '200');
+    const sweep = await memrace('sweep', file, '--workers', '1..2', '--runs', '1', '--ops', '200');
     expect(sweep.status).toBe(0);
     expect(sweep.stdout).toMatch(/efficiency/);
   });

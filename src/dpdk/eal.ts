@@ -3,8 +3,10 @@ import type { Mem } from '../shm/mem.js';
 import { MemraceError } from '../errors.js';
 import { Mempool, type MempoolRef } from './mempool.js';
 import type { MempoolConfig } from './mempool_config.js';
+import { Pktmbuf, type PktmbufExtmem, type PktmbufPoolConfig } from './mbuf.js';
 import { Ring, type RingRef } from './ring.js';
 import { orNull } from './rte_errno.js';
+import { TAILQ_MEMPOOL, TAILQ_RING, Tailq } from './tailq.js';
 
 /**
  * DPDK's C entry points over the TypeScript API, for code transcribed from DPDK (the
@@ -77,4 +79,44 @@ export function attachMempool(arena: Arena, mem: Mem, ref: MempoolRef, lcore: nu
   const mp = Mempool.lookup(arena, mem, ref.name, lcore, owner);
   if (mp === null || mp.base !== ref.base) throw new MemraceError('E_LAYOUT', `rte_mempool_lookup('${ref.name}') did not find the pool set up at word ${ref.base}`);
   return mp;
+}
+
+/** rte_pktmbuf_pool_create_extbuf: a pool of mbufs with pinned external buffers (null with rte_errno EINVAL or ENOMEM). */
+export function rte_pktmbuf_pool_create_extbuf(
+  arena: Arena,
+  mem: Mem,
+  name: string,
+  n: number,
+  cfg: PktmbufPoolConfig,
+  ext_mem: readonly PktmbufExtmem[],
+  socket_id: number,
+): Mempool | null {
+  return orNull(() => Pktmbuf.pool_create_extbuf(arena, mem, name, n, { ...cfg, socket_id }, ext_mem));
+}
+
+/**
+ * rte_mempool_walk: func(mp, arg) on every pool of the machine in creation order, each
+ * handle as a non-lcore thread sees it. The names are read under the tailq lock, the
+ * pools then looked up one by one (DPDK holds the read lock through the walk; a pool freed
+ * meanwhile is skipped here).
+ */
+export function rte_mempool_walk(arena: Arena, mem: Mem, func: (mp: Mempool, arg: unknown) => void, arg: unknown): void {
+  for (const { name } of Tailq.find(arena, mem)?.entries(TAILQ_MEMPOOL) ?? []) {
+    const mp = Mempool.lookup(arena, mem, name);
+    if (mp !== null) func(mp, arg);
+  }
+}
+
+/** rte_mempool_list_dump: every pool's dump, in creation order. */
+export function rte_mempool_list_dump(arena: Arena, mem: Mem): string {
+  const out: string[] = [];
+  rte_mempool_walk(arena, mem, (mp) => out.push(mp.dump()), null);
+  return out.join('\n');
+}
+
+/** rte_ring_list_dump: every ring's dump, in creation order (a mempool's backend ring "MP_<pool>" included). */
+export function rte_ring_list_dump(arena: Arena, mem: Mem): string {
+  const out: string[] = [];
+  for (const { name } of Tailq.find(arena, mem)?.entries(TAILQ_RING) ?? []) out.push(Ring.lookup(arena, mem, name)?.dump() ?? '');
+  return out.join('\n');
 }

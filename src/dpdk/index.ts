@@ -16,4 +16,8 @@ export { MempoolCache, CACHE_ALGO_IMPLS, type CacheAlgo, type CommonPool } from 
 export { arenaMemory, type MemChunk, type PoolMemoryProvider } from './mempool_memory.js';
 export { MEMPOOL_OPS_NAMES, type MempoolOpsName } from './mempool_ops.js';
 export { nodeMemory } from './mempool_pages.js';
-export { Pktmbuf, type PktmbufPoolConfig } from './mbuf.js';
+export { Pktmbuf, type PktmbufExtmem, type PktmbufPoolConfig } from './mbuf.js';
+export { READ_COPIED } from './mbuf.js';
+export { LCORE_ID_ANY, RTE_MEMPOOL_F_NO_CACHE_ALIGN, RTE_MEMPOOL_F_NO_IOVA_CONTIG, RTE_MEMPOOL_F_NO_SPREAD, RTE_MEMPOOL_F_SC_GET, RTE_MEMPOOL_F_SP_PUT, RTE_MEMPOOL_VALID_USER_FLAGS } from './mempool_layout.js';
+/** DPDK's C entry points (NULL and rte_errno instead of exceptions), for code transcribed from DPDK. */
+export * from './eal.js';

@@ -1,23 +1,18 @@
-import { ConfigError, EOVERFLOW, MemraceError } from '../errors.js';
+import { EOVERFLOW, MemraceError } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import { MbufCore } from './mbuf_core.js';
 import {
   MBUF_BYTES, M_BUF_ADDR, M_BUF_LEN, M_DATA_LEN, M_DATA_OFF, M_NB_SEGS, M_NEXT, M_OL_FLAGS, M_PKT_LEN, M_POOL, M_PORT,
-  M_PRIV_SIZE, M_REFCNT, PP_BYTES, PP_DATA_ROOM_SIZE, PP_PRIV_SIZE, PP_VARIANT, RTE_MBUF_DEFAULT_BUF_SIZE,
-  RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_MAX_NB_SEGS, RTE_MBUF_PRIV_ALIGN, RTE_PKTMBUF_HEADROOM,
+  PP_BYTES, RTE_MBUF_DEFAULT_BUF_SIZE, RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_MAX_NB_SEGS,
 } from './mbuf_layout.js';
-import { Mempool, type MempoolConfig } from './mempool.js';
+import { pktmbufPoolCreate, pktmbufPoolCreateExtbuf, type PktmbufExtmem, type PktmbufPoolConfig } from './mbuf_pool.js';
+import { Mempool } from './mempool.js';
 
-/** rte_pktmbuf_pool_create's arguments beyond name and n. */
-export interface PktmbufPoolConfig extends Omit<MempoolConfig, 'n' | 'elt_size' | 'private_data_size' | 'obj_init'> {
-  /** @default 0 */
-  priv_size?: number;
-  /** Headroom + data room. @default RTE_MBUF_DEFAULT_BUF_SIZE (2048 + 128) */
-  data_room_size?: number;
-  /** MBUF_VARIANT_*: a broken variant of the mbuf code for race studies. @default 0 */
-  mbuf_variant?: number;
-}
+export type { PktmbufExtmem, PktmbufPoolConfig } from './mbuf_pool.js';
+
+/** Pktmbuf.read_ptr's result when the bytes were copied into the caller's buffer. */
+export const READ_COPIED = -1;
 
 /**
  * rte_mbuf's pktmbuf API over mbufs in the image: data pointers are byte offsets into
@@ -27,36 +22,12 @@ export interface PktmbufPoolConfig extends Omit<MempoolConfig, 'n' | 'elt_size' 
 export class Pktmbuf extends MbufCore {
   /** rte_pktmbuf_pool_create: a mempool of mbufs, each initialised by rte_pktmbuf_init. */
   static pool_create(arena: Arena, mem: Mem, name: string, n: number, cfg: PktmbufPoolConfig = {}): Mempool {
-    const priv = cfg.priv_size ?? 0;
-    const room = cfg.data_room_size ?? RTE_MBUF_DEFAULT_BUF_SIZE;
-    if (!Number.isInteger(priv) || priv < 0 || priv % RTE_MBUF_PRIV_ALIGN !== 0 || priv > 0xffff) {
-      throw new ConfigError('priv_size', `${priv} bytes`, `a multiple of ${RTE_MBUF_PRIV_ALIGN} from 0 to 65528`);
-    }
-    if (!Number.isInteger(room) || room < 0 || room > 0xffff) throw new ConfigError('data_room_size', `${room} bytes`, '0 to 65535 (a uint16_t)');
-    const { priv_size: _p, data_room_size: _r, mbuf_variant: _v, ...poolCfg } = cfg;
-    const mp = Mempool.create(arena, mem, name, {
-      ...poolCfg,
-      n,
-      elt_size: MBUF_BYTES + priv + room,
-      private_data_size: PP_BYTES,
-      obj_init: (pool, m) => {
-        // rte_pktmbuf_init
-        for (let w = 0; w < MBUF_BYTES >> 2; w++) mem.store(m + w, 0);
-        mem.store(m + M_PRIV_SIZE, priv);
-        mem.store(m + M_BUF_ADDR, m * 4 + MBUF_BYTES + priv);
-        mem.store(m + M_BUF_LEN, room);
-        mem.store(m + M_DATA_OFF, Math.min(RTE_PKTMBUF_HEADROOM, room));
-        mem.store(m + M_POOL, pool.base);
-        mem.store(m + M_NB_SEGS, 1);
-        mem.store(m + M_REFCNT, 1);
-      },
-    });
-    // rte_pktmbuf_pool_init
-    const pp = mp.get_priv();
-    mem.store(pp + PP_DATA_ROOM_SIZE, room);
-    mem.store(pp + PP_PRIV_SIZE, priv);
-    mem.store(pp + PP_VARIANT, cfg.mbuf_variant ?? 0);
-    return mp;
+    return pktmbufPoolCreate(arena, mem, name, n, cfg);
+  }
+
+  /** rte_pktmbuf_pool_create_extbuf: mbufs with pinned external buffers cut from ext_mem (mbuf_pool.ts). */
+  static pool_create_extbuf(arena: Arena, mem: Mem, name: string, n: number, cfg: PktmbufPoolConfig, ext_mem: readonly PktmbufExtmem[]): Mempool {
+    return pktmbufPoolCreateExtbuf(arena, mem, name, n, cfg, ext_mem);
   }
 
   /** Bytes a pktmbuf pool of n takes in the image. */
@@ -191,15 +162,23 @@ export class Pktmbuf extends MbufCore {
    * copied into buf, which is returned. null when off + len passes pkt_len. off and len
    * are uint32_t (converted as C converts them); their sum is taken in 64 bits, as DPDK
    * does since 26.03 (before it, off + len wrapped: off 1 with len UINT_MAX read as
-   * contiguous).
+   * contiguous). A data path that must not allocate the view calls read_ptr.
    */
   read(m: number, off: number, len: number, buf: Uint8Array | null): Uint8Array | null {
+    const at = this.read_ptr(m, off, len, buf);
+    if (at === 0) return null;
+    return at === READ_COPIED ? buf : this.mem.u8.subarray(at, at + (len >>> 0));
+  }
+
+  /**
+   * rte_pktmbuf_read as the pointer it returns, allocating nothing: the byte address in
+   * `mem.u8` where the len bytes lie when they are contiguous, READ_COPIED (-1) when they
+   * were copied into buf[0..len), 0 (NULL) when off + len passes pkt_len.
+   */
+  read_ptr(m: number, off: number, len: number, buf: Uint8Array | null): number {
     off >>>= 0;
     len >>>= 0;
-    if (off + len <= this.mem.read(m + M_DATA_LEN)) {
-      const at = this.mtod(m, off);
-      return this.mem.u8.subarray(at, at + len);
-    }
+    if (off + len <= this.mem.read(m + M_DATA_LEN)) return this.mtod(m, off);
     return this.read_split(m, off, len, buf);
   }
 
@@ -207,34 +186,31 @@ export class Pktmbuf extends MbufCore {
    * __rte_pktmbuf_read. DPDK's segment walk follows next past the last segment when off
    * equals pkt_len on a chain (a NULL dereference); here the walk stops at the last
    * segment and gives the empty view at its end. A chain shorter than its pkt_len
-   * (corrupt) gives null.
+   * (corrupt) gives NULL.
    */
-  private read_split(m: number, off: number, len: number, buf: Uint8Array | null): Uint8Array | null {
+  private read_split(m: number, off: number, len: number, buf: Uint8Array | null): number {
     const mem = this.mem;
-    if (off + len > mem.read(m + M_PKT_LEN)) return null;
+    if (off + len > mem.read(m + M_PKT_LEN)) return 0;
     let seg = m;
     let next: number;
     while (off >= mem.read(seg + M_DATA_LEN) && (next = mem.read(seg + M_NEXT)) !== 0) {
       off -= mem.read(seg + M_DATA_LEN);
       seg = next;
     }
-    if (off + len <= mem.read(seg + M_DATA_LEN)) {
-      const at = this.mtod(seg, off);
-      return mem.u8.subarray(at, at + len);
-    }
+    if (off + len <= mem.read(seg + M_DATA_LEN)) return this.mtod(seg, off);
     if (buf === null || buf.length < len) {
       throw new MemraceError('E_USAGE', `rte_pktmbuf_read: ${len} bytes at offset ${off} span segments and must be copied, but buf holds ${buf?.length ?? 'nothing (NULL)'}`);
     }
     const u8 = mem.u8;
     for (let done = 0; done < len; seg = mem.read(seg + M_NEXT), off = 0) {
-      if (seg === 0) return null;
+      if (seg === 0) return 0;
       const at = this.mtod(seg, off);
       let n = mem.read(seg + M_DATA_LEN) - off;
       if (n > len - done) n = len - done;
       for (let i = 0; i < n; i++) buf[done + i] = u8[at + i];
       done += n;
     }
-    return buf;
+    return READ_COPIED;
   }
 
   /**

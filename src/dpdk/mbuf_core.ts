@@ -1,12 +1,12 @@
 import { ENOENT } from '../errors.js';
 import type { Mem } from '../shm/mem.js';
 import { Mempool } from './mempool.js';
-import { ext_free, ext_refcnt_update } from './mbuf_extbuf.js';
+import { ext_free } from './mbuf_extbuf.js';
 import {
   MBUF_BYTES, MBUF_VARIANT_PLAIN_REFCNT, M_BUF_ADDR, M_DYNFIELD1, M_DYNFIELD2, M_BUF_LEN, M_DATA_LEN, M_DATA_OFF, M_HASH, M_NB_SEGS, M_NEXT,
   M_OL_FLAGS, M_PACKET_TYPE, M_PKT_LEN, M_POOL, M_PORT, M_PRIV_SIZE, M_REFCNT, M_TX_OFFLOAD, M_VLAN_TCI,
-  M_SHINFO, PP_DATA_ROOM_SIZE, PP_PRIV_SIZE, PP_VARIANT, RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_PORT_INVALID,
-  RTE_PKTMBUF_HEADROOM,
+  M_SHINFO, PP_DATA_ROOM_SIZE, PP_FLAGS, PP_PRIV_SIZE, PP_VARIANT, RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_PORT_INVALID,
+  RTE_PKTMBUF_HEADROOM, RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF, SH_FREE_CB, SH_OPAQUE, SH_REFCNT, FREE_CB_PINNED_EXTMEM,
 } from './mbuf_layout.js';
 
 /**
@@ -100,7 +100,11 @@ export class MbufCore {
    * the plain-refcnt broken variant, whose read-modify-write loses concurrent updates.
    */
   refcnt_update(m: number, v: number): number {
-    const w = m + M_REFCNT;
+    return this.refcnt_update_word(m + M_REFCNT, v);
+  }
+
+  /** rte_mbuf_refcnt_update's body on any 16-bit refcnt word: an mbuf's, or an external buffer's shared info. */
+  private refcnt_update_word(w: number, v: number): number {
     if ((this.mem.read(w) & 0xffff) === 1) {
       this.mem.write(w, (1 + v) & 0xffff);
       return (1 + v) & 0xffff;
@@ -116,6 +120,21 @@ export class MbufCore {
       return nv;
     }
     return (this.mem.add(w, v) + v) & 0xffff;
+  }
+
+  /** rte_mbuf_ext_refcnt_read: the shared info's count (relaxed). */
+  ext_refcnt_read(shinfo: number): number {
+    return this.mem.read(shinfo + SH_REFCNT) & 0xffff;
+  }
+
+  /** rte_mbuf_ext_refcnt_set. */
+  ext_refcnt_set(shinfo: number, v: number): void {
+    this.mem.write(shinfo + SH_REFCNT, v & 0xffff);
+  }
+
+  /** rte_mbuf_ext_refcnt_update: the same arithmetic (and broken variant) as an mbuf's refcnt. */
+  ext_refcnt_update(shinfo: number, v: number): number {
+    return this.refcnt_update_word(shinfo + SH_REFCNT, v);
   }
 
   /** rte_pktmbuf_refcnt_update: every segment of a chain. */
@@ -177,6 +196,11 @@ export class MbufCore {
     return (this.mem.read(m + M_OL_FLAGS) & RTE_MBUF_F_EXTERNAL) !== 0;
   }
 
+  /** RTE_MBUF_HAS_PINNED_EXTBUF: m's pool was made by rte_pktmbuf_pool_create_extbuf (its buffers are pinned to its mbufs). */
+  has_pinned_extbuf(m: number): boolean {
+    return (this.mem.read(this.poolOf(m).get_priv() + PP_FLAGS) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) !== 0;
+  }
+
   /**
    * rte_pktmbuf_attach_extbuf: m's data becomes the external buffer [buf_addr, buf_addr +
    * buf_len) (bytes in the image), empty, with its shared info `shinfo` (word index, from
@@ -201,7 +225,7 @@ export class MbufCore {
   attach(mi: number, m: number): void {
     const mem = this.mem;
     if (this.has_extbuf(m)) {
-      ext_refcnt_update(mem, mem.read(m + M_SHINFO), 1);
+      this.ext_refcnt_update(mem.read(m + M_SHINFO), 1);
       mem.write(mi + M_OL_FLAGS, mem.read(m + M_OL_FLAGS));
       mem.write(mi + M_SHINFO, mem.read(m + M_SHINFO));
     } else {
@@ -243,15 +267,52 @@ export class MbufCore {
   }
 
   /**
+   * __rte_pktmbuf_free_extbuf: drop m's reference on its external buffer; the last one
+   * calls the buffer's free callback, which for a pinned buffer is
+   * rte_pktmbuf_free_pinned_extmem (its mbuf goes back to the pool).
+   */
+  private free_extbuf(m: number): void {
+    const mem = this.mem;
+    const sh = mem.read(m + M_SHINFO);
+    if (this.ext_refcnt_update(sh, -1) !== 0) return;
+    if (mem.read(sh + SH_FREE_CB) === FREE_CB_PINNED_EXTMEM) this.free_pinned_extmem(mem.read(sh + SH_OPAQUE));
+    else ext_free(mem, sh, mem.read(m + M_BUF_ADDR));
+  }
+
+  /** rte_pktmbuf_free_pinned_extmem: the mbuf that owns a pinned buffer, back to its pool once nothing shares the buffer. */
+  private free_pinned_extmem(m: number): void {
+    const mem = this.mem;
+    this.ext_refcnt_set(mem.read(m + M_SHINFO), 1);
+    mem.write(m + M_OL_FLAGS, RTE_MBUF_F_EXTERNAL);
+    mem.write(m + M_NEXT, 0);
+    mem.write(m + M_NB_SEGS, 1);
+    this.raw_free(m);
+  }
+
+  /**
+   * __rte_pktmbuf_pinned_extbuf_decref: an mbuf of a pinned pool is being freed; true when
+   * clones still share its buffer (the last of them frees it through the callback).
+   */
+  private pinned_extbuf_decref(m: number): boolean {
+    const mem = this.mem;
+    mem.write(m + M_OL_FLAGS, RTE_MBUF_F_EXTERNAL);
+    const sh = mem.read(m + M_SHINFO);
+    if (this.ext_refcnt_read(sh) === 1) return false;
+    if (((mem.add(sh + SH_REFCNT, -1) - 1) & 0xffff) !== 0) return true;
+    this.ext_refcnt_set(sh, 1);
+    return false;
+  }
+
+  /**
    * rte_pktmbuf_detach (and rte_pktmbuf_detach_extbuf): give an indirect or external mbuf
    * its own data room back, dropping the reference it held (the last one on an external
-   * buffer calls its free callback). Pinned external buffers are not modelled.
+   * buffer calls its free callback). An mbuf of a pinned pool keeps its buffer.
    */
   detach(m: number): void {
     const mem = this.mem;
     if (this.has_extbuf(m)) {
-      const sh = mem.read(m + M_SHINFO);
-      if (ext_refcnt_update(mem, sh, -1) === 0) ext_free(mem, sh, mem.read(m + M_BUF_ADDR));
+      if (this.has_pinned_extbuf(m)) return;
+      this.free_extbuf(m);
     } else {
       this.free_direct(m);
     }
@@ -307,7 +368,10 @@ export class MbufCore {
     // no atomic at all on the common path.
     const sole = this.refcnt_read(m) === 1;
     if (!sole && this.refcnt_add(m + M_REFCNT, -1) !== 0) return 0;
-    if (!this.is_direct(m)) this.detach(m);
+    if (!this.is_direct(m)) {
+      this.detach(m);
+      if (this.has_extbuf(m) && this.has_pinned_extbuf(m) && this.pinned_extbuf_decref(m)) return 0;
+    }
     if (this.mem.read(m + M_NEXT) !== 0) this.mem.write(m + M_NEXT, 0);
     if (this.mem.read(m + M_NB_SEGS) !== 1) this.mem.write(m + M_NB_SEGS, 1);
     if (!sole) this.refcnt_set(m, 1);

@@ -1,6 +1,6 @@
 import { MemraceError } from '../errors.js';
 import type { Mem } from '../shm/mem.js';
-import { SHINFO_BYTES, SH_FREE_CB, SH_OPAQUE, SH_REFCNT } from './mbuf_layout.js';
+import { FREE_CB_PINNED_EXTMEM, SHINFO_BYTES, SH_FREE_CB, SH_OPAQUE, SH_REFCNT } from './mbuf_layout.js';
 
 /** rte_mbuf_extbuf_free_callback_t: called with the buffer's byte address and the opaque argument. */
 export type ExtbufFreeCallback = (buf_addr: number, opaque: number) => void;
@@ -13,6 +13,7 @@ export type ExtbufFreeCallback = (buf_addr: number, opaque: number) => void;
 const callbacks = new Map<number, ExtbufFreeCallback>();
 
 export function extbuf_free_cb_register(id: number, fn: ExtbufFreeCallback): void {
+  if (id === FREE_CB_PINNED_EXTMEM) throw new MemraceError('E_USAGE', `extbuf_free_cb_register: id ${id} is rte_pktmbuf_free_pinned_extmem's (built in); use another`);
   callbacks.set(id, fn);
 }
 
@@ -29,26 +30,6 @@ export function ext_shinfo_init_helper(mem: Mem, buf_addr: number, buf_len: numb
   mem.store(sh + SH_OPAQUE, opaque);
   mem.store(sh + SH_REFCNT, 1);
   return { shinfo: sh, buf_len: at - buf_addr };
-}
-
-/** rte_mbuf_ext_refcnt_read (relaxed). */
-export function ext_refcnt_read(mem: Mem, shinfo: number): number {
-  return mem.read(shinfo + SH_REFCNT) & 0xffff;
-}
-
-/** rte_mbuf_ext_refcnt_set. */
-export function ext_refcnt_set(mem: Mem, shinfo: number, v: number): void {
-  mem.write(shinfo + SH_REFCNT, v & 0xffff);
-}
-
-/** rte_mbuf_ext_refcnt_update: the new count; at 1 the caller owns it alone and no atomic is needed. */
-export function ext_refcnt_update(mem: Mem, shinfo: number, v: number): number {
-  const w = shinfo + SH_REFCNT;
-  if ((mem.read(w) & 0xffff) === 1) {
-    mem.write(w, (1 + v) & 0xffff);
-    return (1 + v) & 0xffff;
-  }
-  return (mem.add(w, v) + v) & 0xffff;
 }
 
 /** __rte_pktmbuf_free_extbuf's second half: the last reference gone, the owner's callback frees the buffer. */

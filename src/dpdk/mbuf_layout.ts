@@ -59,12 +59,16 @@ export const SH_FREE_CB = 0;
 export const SH_OPAQUE = 2;
 export const SH_REFCNT = 4;
 export const SHINFO_BYTES = 24;
+/** The free callback id of a pinned pool's buffers: rte_pktmbuf_free_pinned_extmem, built in (not a registered one). */
+export const FREE_CB_PINNED_EXTMEM = -1;
 
 /** struct rte_pktmbuf_pool_private, in the mempool's private area. */
 export const PP_DATA_ROOM_SIZE = 0;
 export const PP_PRIV_SIZE = 1;
 export const PP_FLAGS = 2;
 export const PP_BYTES = 16;
+/** rte_pktmbuf_pool_private.flags: the pool's mbufs own pinned external buffers (rte_pktmbuf_pool_create_extbuf). */
+export const RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF = 1 << 0;
 
 /** Broken variants of the mbuf code (kept in the pool's private area, word 3). */
 export const PP_VARIANT = 3;

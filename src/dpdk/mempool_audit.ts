@@ -1,38 +1,12 @@
 import type { Violation } from '../core/violation.js';
-import type { Mem } from '../shm/mem.js';
-import type { CacheAlgo, MempoolCache } from './mempool_cache.js';
-import type { CookieChecker } from './mempool_debug.js';
-import type { MempoolOps } from './mempool_backend.js';
+import type { MempoolCache } from './mempool_cache.js';
+import type { MempoolData } from './mempool_data.js';
 import { H_INDEX, H_POOL, P_STATS, STAT_NAMES, STAT_WORDS, type StatName } from './mempool_layout.js';
 
 export type MempoolStats = Record<StatName, number>;
 
-/** What the audits read of a pool handle (a Mempool), so this module need not import it. */
-interface Mempool {
-  readonly mem: Mem;
-  readonly base: number;
-  readonly name: string;
-  readonly size: number;
-  readonly flags: number;
-  readonly socket_id: number;
-  readonly elt_size: number;
-  readonly header_size: number;
-  readonly trailer_size: number;
-  readonly total_size: number;
-  readonly private_data_size: number;
-  readonly cache_size: number;
-  readonly nb_lcores: number;
-  readonly ops_index: number;
-  readonly ops_name: string;
-  readonly algo: CacheAlgo;
-  readonly ops: MempoolOps;
-  readonly cookies: CookieChecker | null;
-  default_cache(lcore: number): MempoolCache | null;
-  obj_iter(fn: (obj: number, index: number) => void): number;
-}
-
 /** Per-lcore stats (lcore = nb_lcores: the line shared by non-lcore threads), or their sum. */
-export function mempoolStats(mp: Mempool, lcore = -1): MempoolStats {
+export function mempoolStats(mp: MempoolData, lcore = -1): MempoolStats {
   const out = Object.fromEntries(STAT_NAMES.map((n) => [n, 0])) as MempoolStats;
   const stats = mp.mem.load(mp.base + P_STATS);
   for (let l = 0; l <= mp.nb_lcores; l++) {
@@ -43,7 +17,7 @@ export function mempoolStats(mp: Mempool, lcore = -1): MempoolStats {
 }
 
 /** The default caches that exist, with their lcore. */
-function lcoreCaches(mp: Mempool): Array<[number, MempoolCache]> {
+function lcoreCaches(mp: MempoolData): Array<[number, MempoolCache]> {
   const out: Array<[number, MempoolCache]> = [];
   for (let l = 0; l < mp.nb_lcores; l++) {
     const c = mp.default_cache(l);
@@ -59,7 +33,7 @@ function lcoreCaches(mp: Mempool): Array<[number, MempoolCache]> {
  * is one of the pool's and is free exactly once; in debug mode every cookie is intact,
  * every free object carries the free cookie, and the error log is empty.
  */
-export function mempoolAudit(mp: Mempool, userCaches: readonly MempoolCache[] = []): Violation[] {
+export function mempoolAudit(mp: MempoolData, userCaches: readonly MempoolCache[] = []): Violation[] {
   const v: Violation[] = [];
   const where = `mempool ${mp.name}`;
   const caches: Array<[string, MempoolCache]> = [
@@ -100,7 +74,7 @@ export function mempoolAudit(mp: Mempool, userCaches: readonly MempoolCache[] = 
 }
 
 /** Objects conserved: common pool + caches + held by callers = size. Quiescent pools only. */
-export function mempoolConservation(mp: Mempool, held: number, userCaches: readonly MempoolCache[] = []): Violation[] {
+export function mempoolConservation(mp: MempoolData, held: number, userCaches: readonly MempoolCache[] = []): Violation[] {
   const common = mp.ops.get_count();
   let cached = 0;
   for (const [, c] of lcoreCaches(mp)) cached += c.len;
@@ -110,7 +84,7 @@ export function mempoolConservation(mp: Mempool, held: number, userCaches: reado
 }
 
 /** rte_mempool_dump. */
-export function mempoolDump(mp: Mempool): string {
+export function mempoolDump(mp: MempoolData): string {
   const lines = [
     `mempool <${mp.name}>@${mp.base * 4}`,
     `  flags=${mp.flags.toString(16)}`,

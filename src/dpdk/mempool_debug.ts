@@ -1,4 +1,5 @@
 import type { Mem } from '../shm/mem.js';
+import type { MempoolData } from './mempool_data.js';
 import {
   DBG_BAD_COOKIE, DBG_BAD_TRAILER, DBG_DOUBLE_PUT, DBG_GET_NOT_FREE, DBG_KIND_NAMES, DBG_RECORDS, DBG_WORDS,
   DBG_WRONG_POOL, HDR_BYTES, H_COOKIE, H_LAST_GET, H_LAST_PUT, H_POOL, P_DBG, RTE_MEMPOOL_HEADER_COOKIE1,
@@ -6,14 +7,6 @@ import {
 } from './mempool_layout.js';
 
 const HDR_WORDS = HDR_BYTES >> 2;
-
-/** What the cookie checks need of a pool handle: its header, object size and the caller's lcore. */
-export interface CookiePool {
-  readonly mem: Mem;
-  readonly base: number;
-  readonly elt_size: number;
-  readonly lcore: number;
-}
 
 /** One cookie error as the pool's debug log keeps it. */
 export interface CookieError {
@@ -38,7 +31,7 @@ export class CookieChecker {
   /** The objects a put keeps after refusing the bad ones. Grows on demand (debug only). */
   scratch = new Int32Array(64);
 
-  constructor(private readonly mp: CookiePool) {
+  constructor(private readonly mp: MempoolData) {
     this.mem = mp.mem;
   }
 

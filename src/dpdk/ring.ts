@@ -24,6 +24,11 @@ export class RingZcData {
   slot1 = 0;
   n1 = 0;
   slot2 = 0;
+
+  /** Word index of the i-th reserved element of ew words: the first n1 from slot1, the rest from slot2 (the wrap), as test_ring_copy_to/from walk ptr1 then ptr2. */
+  slot(i: number, ew: number): number {
+    return i < this.n1 ? this.slot1 + i * ew : this.slot2 + (i - this.n1) * ew;
+  }
 }
 
 /**

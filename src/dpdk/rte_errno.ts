@@ -40,3 +40,13 @@ export function orNull<T>(make: () => T): T | null {
     throw e;
   }
 }
+
+/** Run a throwing call the C way for a function that returns an int: its result, or DPDK's -errno from the RteError. */
+export function orNegErrno(call: () => number): number {
+  try {
+    return call();
+  } catch (e) {
+    if (e instanceof RteError) return -e.errno;
+    throw e;
+  }
+}

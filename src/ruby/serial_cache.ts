@@ -76,6 +76,18 @@ export class SerialCache {
     return 64 + copies * (sites * IMC_WORDS + GLOBAL_METHOD_CACHE_SIZE * GMC_WORDS);
   }
 
+  /** The inline cache of call site `site` in this copy, as it stands: the class serial it is keyed by and the entry it holds. */
+  inlineCache(site: number): { serial: number; me: number } {
+    const imc = this.imcBase + site * IMC_WORDS;
+    return { serial: this.mem.load(imc + IMC_CLASS_SERIAL), me: this.mem.load(imc + IMC_ME) };
+  }
+
+  /** The call site whose inline cache (in any copy) holds image word `word`, or -1. */
+  static siteOf(ref: SerialCacheRef, word: number): number {
+    const i = word - ref.imc;
+    return i >= 0 && i < ref.copies * ref.sites * IMC_WORDS ? Math.floor(i / IMC_WORDS) % ref.sites : -1;
+  }
+
   /** vm_search_method of Ruby 2.x: the method entry that a call at `site` on a `klass` receiver runs (0: none). */
   search(site: number, klass: number, mid: number): number {
     const mem = this.mem;

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
-import { Pktmbuf } from '../dpdk/mbuf.js';
-import { M_DYNFIELD1, M_DYNFIELD2, M_PORT } from '../dpdk/mbuf_layout.js';
+import { Pktmbuf, READ_COPIED } from '../dpdk/mbuf.js';
+import { M_DYNFIELD1, M_DYNFIELD2, M_PORT, RTE_MBUF_DEFAULT_BUF_SIZE } from '../dpdk/mbuf_layout.js';
 import { attachMempool, attachRing } from '../dpdk/eal.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
@@ -38,10 +38,12 @@ const K_LAT_N = 4;
 const W_RX_DONE = 0;
 const W_WORKERS_DONE = 16;
 
-type P = Params & { rx: number; workers: number; tx: number; burst: number; payload: number; multicast: number; mbufs: number; cache: number; debug: boolean; variant: string };
+type P = Params & { rx: number; workers: number; tx: number; burst: number; payload: number; multicast: number; mbufs: number; cache: number; debug: boolean; pinned: boolean; variant: string };
 
 interface State {
   pool: MempoolRef;
+  /** Where multicast clones come from: the pool itself, or with --pinned a standard pool (a pinned mbuf is cloned into one, as test_mbuf.c does). */
+  clones: MempoolRef;
   toWorkers: RingRef;
   toTx: RingRef;
   words: number;
@@ -75,7 +77,8 @@ const pattern = (seq: number, i: number) => (seq * 31 + i * 7) & 0xff;
 function attach(ctx: ActorContext<P, State>) {
   // The pool and both rings are found by name in the image (rte_mempool_lookup, rte_ring_lookup).
   const mp = attachMempool(ctx.arena, ctx.mem, ctx.state.pool, ctx.actor, ctx.actor);
-  return { mp, pm: new Pktmbuf(ctx.mem, [mp]), toWorkers: attachRing(ctx.arena, ctx.mem, ctx.state.toWorkers), toTx: attachRing(ctx.arena, ctx.mem, ctx.state.toTx) };
+  const cp = ctx.state.clones.base === ctx.state.pool.base ? mp : attachMempool(ctx.arena, ctx.mem, ctx.state.clones, ctx.actor, ctx.actor);
+  return { mp, cp, pm: new Pktmbuf(ctx.mem, cp === mp ? [mp] : [mp, cp]), toWorkers: attachRing(ctx.arena, ctx.mem, ctx.state.toWorkers), toTx: attachRing(ctx.arena, ctx.mem, ctx.state.toTx) };
 }
 
 function rx(ctx: ActorContext<P, State>): void {
@@ -141,7 +144,7 @@ function stampHeaders(h: Uint8Array, template: Uint8Array, seq: number, mcast: b
 
 function worker(ctx: ActorContext<P, State>): void {
   const { mem, params: p, state: s } = ctx;
-  const { mp, pm, toWorkers, toTx } = attach(ctx);
+  const { cp, pm, toWorkers, toTx } = attach(ctx);
   const inb = new Int32Array(p.burst);
   const out = new Int32Array(p.burst * 2);
   const hdr = new Uint8Array(HDR);
@@ -161,12 +164,15 @@ function worker(ctx: ActorContext<P, State>): void {
       const m = inb[i];
       out[k++] = m;
       latency.add(pm.field(m, M_DYNFIELD1), now);
-      const h = pm.read(m, 0, HDR, hdr);
-      if (h === null || h[12] !== 0x08 || h[23] !== 17) {
+      // rte_pktmbuf_read's pointer, without a view per packet: the header is in the image or, copied, in hdr.
+      const at = pm.read_ptr(m, 0, HDR, hdr);
+      const h = at === READ_COPIED ? hdr : mem.u8;
+      const o = at === READ_COPIED ? 0 : at;
+      if (at === 0 || h[o + 12] !== 0x08 || h[o + 23] !== 17) {
         ctx.outcome(O_CORRUPT);
         continue;
       }
-      if (h[30] !== 224) continue;
+      if (h[o + 30] !== 224) continue;
       // Multicast: a second reference for the second port. The broken variant sends the same mbuf twice.
       if (p.variant === 'no-clone') {
         out[k++] = m;
@@ -175,7 +181,7 @@ function worker(ctx: ActorContext<P, State>): void {
         ctx.count(K_CLONES);
         continue;
       }
-      const c = pm.clone(m, mp);
+      const c = pm.clone(m, cp);
       if (c === 0) {
         ctx.outcome(O_POOL_EMPTY);
         continue;
@@ -199,7 +205,7 @@ function worker(ctx: ActorContext<P, State>): void {
 
 function tx(ctx: ActorContext<P, State>): void {
   const { mem, params: p, state: s } = ctx;
-  const { mp, pm, toTx } = attach(ctx);
+  const { mp, cp, pm, toTx } = attach(ctx);
   const burst = new Int32Array(p.burst);
   const payload = new Uint8Array(p.payload);
   const nWorkers = ctx.actorsOf('worker').length;
@@ -219,15 +225,17 @@ function tx(ctx: ActorContext<P, State>): void {
       if (pm.check(m, true) !== null) ctx.outcome(O_BAD_MBUF);
       latency.add(pm.field(m, M_DYNFIELD1), now);
       const seq = pm.field(m, M_DYNFIELD2);
-      const data = pm.read(m, HDR, p.payload, payload);
-      let intact = data !== null;
-      for (let k = 0; data !== null && intact && k < p.payload; k++) intact = data[k] === pattern(seq, k);
+      const at = pm.read_ptr(m, HDR, p.payload, payload);
+      const data = at === READ_COPIED ? payload : mem.u8;
+      const o = at === READ_COPIED ? 0 : at;
+      let intact = at !== 0;
+      for (let k = 0; intact && k < p.payload; k++) intact = data[o + k] === pattern(seq, k);
       ctx.outcome(intact ? O_OK : O_CORRUPT);
     }
     ctx.begin();
     pm.free_bulk(burst, n);
     ctx.end();
-    const errors = mp.cookies ? mp.cookies.errors().count : 0;
+    const errors = (mp.cookies ? mp.cookies.errors().count : 0) + (cp !== mp && cp.cookies ? cp.cookies.errors().count : 0);
     if (errors > cookieErrors) ctx.outcome(O_DOUBLE_FREE, errors - cookieErrors);
     cookieErrors = errors;
     ctx.count(K_PKTS, n);
@@ -250,6 +258,7 @@ export const pktmbufPipeline = defineScenario<P, State>({
     { name: 'mbufs', type: 'int', default: 8191, min: 64, max: 1 << 20, help: 'mbufs in the pool' },
     { name: 'cache', type: 'int', default: 256, min: 0, max: 512, help: 'per-lcore mempool cache' },
     { name: 'debug', type: 'bool', default: true, help: 'mempool cookies on every get and put' },
+    { name: 'pinned', type: 'bool', default: false, help: 'mbufs with pinned external buffers (rte_pktmbuf_pool_create_extbuf), clones from a second, standard pool' },
   ],
   variants: [
     { name: 'correct', summary: 'multicast packets are cloned: one reference per port' },
@@ -269,13 +278,26 @@ export const pktmbufPipeline = defineScenario<P, State>({
     if (p.burst * (p.rx + p.workers * 2) > p.mbufs) throw new ConfigError('--mbufs', `${p.mbufs} cannot hold the bursts in flight`, `at least burst x (rx + 2 x workers) = ${p.burst * (p.rx + p.workers * 2)}`);
     Mempool.checkConfig({ n: p.mbufs, elt_size: 1, cache_size: p.cache }, { n: '--mbufs', cache_size: '--cache' });
   },
-  imageBytes: (p) => Pktmbuf.pool_memsize(p.mbufs, { cache_size: p.cache, max_lcore: p.rx + p.workers + p.tx, debug: p.debug }) + 2 * Ring.memsize(1024, 0) + 8192,
+  imageBytes: (p) =>
+    (p.pinned ? 2 : 1) * Pktmbuf.pool_memsize(p.mbufs, { cache_size: p.cache, max_lcore: p.rx + p.workers + p.tx, debug: p.debug }) + 2 * Ring.memsize(1024, 0) + 8192,
   actors: (p) => [...Array<string>(p.rx).fill('rx'), ...Array<string>(p.workers).fill('worker'), ...Array<string>(p.tx).fill('tx')],
   setup(arena, mem, p) {
     const lcores = p.rx + p.workers + p.tx;
-    const pool = Pktmbuf.pool_create(arena, mem, 'pipeline', p.mbufs, { cache_size: p.cache, max_lcore: lcores, debug: p.debug });
+    const cfg = { cache_size: p.cache, max_lcore: lcores, debug: p.debug };
+    let pool: Mempool;
+    let clones: Mempool;
+    if (p.pinned) {
+      // A memzone cut into one data buffer per mbuf; clones need no data room of their own.
+      const len = p.mbufs * RTE_MBUF_DEFAULT_BUF_SIZE;
+      const mz = arena.alloc('memzone:pipeline', len);
+      pool = Pktmbuf.pool_create_extbuf(arena, mem, 'pipeline', p.mbufs, cfg, [{ buf_ptr: mz, buf_iova: mz, buf_len: len, elt_size: RTE_MBUF_DEFAULT_BUF_SIZE }]);
+      clones = Pktmbuf.pool_create(arena, mem, 'pipeline-clones', p.mbufs, { ...cfg, data_room_size: 0 });
+    } else {
+      pool = clones = Pktmbuf.pool_create(arena, mem, 'pipeline', p.mbufs, cfg);
+    }
     return {
       pool: pool.ref,
+      clones: clones.ref,
       toWorkers: Ring.create(arena, mem, 'rx-to-workers', 1024, ringFlags('MP', 'MC')).ref,
       toTx: Ring.create(arena, mem, 'workers-to-tx', 1024, ringFlags('MP', 'MC')).ref,
       words: arena.allocWords('pipeline.words', 32),
@@ -283,7 +305,7 @@ export const pktmbufPipeline = defineScenario<P, State>({
   },
   roles: { rx, worker, tx },
   check({ mem, state: s, counter, roles }) {
-    const mp = new Mempool(mem, s.pool, -1);
+    const pools = s.clones.base === s.pool.base ? [new Mempool(mem, s.pool, -1)] : [new Mempool(mem, s.pool, -1), new Mempool(mem, s.clones, -1)];
     const sum = (role: string, name: string) => roles.reduce((t, r, a) => (r === role ? t + counter(a, name) : t), 0);
     const weighted = (role: string) => roles.reduce((t, r, a) => (r === role ? t + counter(a, 'latMeanUs') * counter(a, 'latN') : t), 0);
     const avgUs = (role: string) => (sum(role, 'latN') ? (weighted(role) / sum(role, 'latN')).toFixed(1) : '-');
@@ -294,8 +316,8 @@ export const pktmbufPipeline = defineScenario<P, State>({
     return {
       oracles: [
         { name: 'every packet accounted for', violations: accounted },
-        { name: 'every mbuf back in the pool', violations: mp.conservation(0) },
-        { name: 'audit (cookies, free exactly once)', violations: mp.audit() },
+        { name: 'every mbuf back in the pool', violations: pools.flatMap((mp) => mp.conservation(0)) },
+        { name: 'audit (cookies, free exactly once)', violations: pools.flatMap((mp) => mp.audit()) },
       ],
       notes: [
         `packets: rx ${sum('rx', 'pkts')} (dropped ${sum('rx', 'drops')}), workers ${sum('worker', 'pkts')} + ${sum('worker', 'clones')} multicast clones (dropped ${sum('worker', 'drops')}), tx ${sum('tx', 'pkts')}`,

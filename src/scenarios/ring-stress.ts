@@ -1,9 +1,10 @@
 import { ConfigError } from '../errors.js';
-import { Ring, type RingRef } from '../dpdk/ring.js';
+import { Ring, RingZcData, type RingRef } from '../dpdk/ring.js';
 import { CONS_MODES, PROD_MODES, R_CONS, R_PROD, R_SLOTS, VARIANT_NO_TAIL_WAIT, VARIANT_PLAIN_TAIL, VARIANT_REORDER, type ConsMode, type ProdMode, ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type OracleResult, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
+import type { Mem } from '../shm/mem.js';
 import { REFUSALS, RING_DEQ_BULK, RING_DEQ_BURST, RING_ENQ_BULK, RING_ENQ_BURST, type Refusals, ringSpec } from '../lab/history/specs/ring.js';
 
 /**
@@ -46,7 +47,63 @@ interface RingStressState {
   prodDone: number;
 }
 
-type P = Params & { prod: ProdMode; cons: ConsMode; count: number; exact: boolean; bulk: number; burst: boolean; refusals: Refusals; producers: number; workers: number; variant: string };
+type P = Params & { prod: ProdMode; cons: ConsMode; count: number; exact: boolean; bulk: number; burst: boolean; refusals: Refusals; producers: number; api: Api; workers: number; variant: string };
+
+/**
+ * How objects cross the ring, as test_ring_stress's suites do: copy (enqueue/dequeue,
+ * test_ring_mpmc/rts/hts_stress), peek (the _start/_finish pairs, test_ring_st/mt_peek_stress)
+ * or zc (zero-copy: the caller reads and writes the slots, test_ring_st/mt_peek_stress_zc).
+ */
+const APIS = ['copy', 'peek', 'zc'] as const;
+type Api = (typeof APIS)[number];
+
+/**
+ * One enqueue through `api`: how many of buf's k objects (2 words each) went in. A start
+ * that reserved nothing is not finished (rte_ring_peek.h: finish follows a start that
+ * returned non-zero) unless `unreserved`, the finish-unreserved variant, finishes it with 0.
+ */
+function enqueueVia(mem: Mem, ring: Ring, api: Api, zcd: RingZcData, buf: Int32Array, k: number, burst: boolean, unreserved: boolean): number {
+  if (api === 'copy') return burst ? ring.enqueue_burst(buf, k) : ring.enqueue_bulk(buf, k);
+  if (api === 'peek') {
+    const n = burst ? ring.enqueue_burst_start(k) : ring.enqueue_bulk_start(k);
+    if (n !== 0 || unreserved) ring.enqueue_finish(buf, n);
+    return n;
+  }
+  const n = burst ? ring.enqueue_zc_burst_start(k, zcd) : ring.enqueue_zc_bulk_start(k, zcd);
+  if (n === 0) {
+    if (unreserved) ring.enqueue_zc_finish(0);
+    return 0;
+  }
+  for (let i = 0; i < n; i++) {
+    const at = zcd.slot(i, 2);
+    mem.store(at, buf[2 * i]);
+    mem.store(at + 1, buf[2 * i + 1]);
+  }
+  ring.enqueue_zc_finish(n);
+  return n;
+}
+
+/** One dequeue through `api` into buf: how many objects came out (unreserved as for enqueueVia). */
+function dequeueVia(mem: Mem, ring: Ring, api: Api, zcd: RingZcData, buf: Int32Array, want: number, burst: boolean, unreserved: boolean): number {
+  if (api === 'copy') return burst ? ring.dequeue_burst(buf, want) : ring.dequeue_bulk(buf, want);
+  if (api === 'peek') {
+    const n = burst ? ring.dequeue_burst_start(buf, want) : ring.dequeue_bulk_start(buf, want);
+    if (n !== 0 || unreserved) ring.dequeue_finish(n);
+    return n;
+  }
+  const n = burst ? ring.dequeue_zc_burst_start(want, zcd) : ring.dequeue_zc_bulk_start(want, zcd);
+  if (n === 0) {
+    if (unreserved) ring.dequeue_zc_finish(0);
+    return 0;
+  }
+  for (let i = 0; i < n; i++) {
+    const at = zcd.slot(i, 2);
+    buf[2 * i] = mem.load(at);
+    buf[2 * i + 1] = mem.load(at + 1);
+  }
+  ring.dequeue_zc_finish(n);
+  return n;
+}
 
 /** The checksum a producer writes beside an id for generation `gen`. */
 export function slotChecksum(id: number, gen: number): number {
@@ -56,7 +113,7 @@ export function slotChecksum(id: number, gen: number): number {
 }
 
 /** The ring's VARIANT_* word for each of the scenario's variants. */
-const VARIANTS: Record<string, number> = { correct: 0, 'no-tail-wait': VARIANT_NO_TAIL_WAIT, reorder: VARIANT_REORDER, 'plain-tail': VARIANT_PLAIN_TAIL };
+const VARIANTS: Record<string, number> = { correct: 0, 'no-tail-wait': VARIANT_NO_TAIL_WAIT, reorder: VARIANT_REORDER, 'plain-tail': VARIANT_PLAIN_TAIL, 'finish-unreserved': 0 };
 
 function split(p: P): { producers: number; consumers: number } {
   const producers = p.prod === 'SP' ? 1 : p.producers > 0 ? p.producers : Math.max(1, Math.floor(p.workers / 2));
@@ -74,6 +131,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
   const bulk = p.bulk;
   const buf = new Int32Array(bulk * 2);
   const ids = new Int32Array(bulk);
+  const zcd = new RingZcData();
   let cursor = me;
   let idle = 0;
   while (!ctx.stopped()) {
@@ -102,7 +160,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     ctx.op(OP_ENQUEUE);
     ctx.begin();
     ctx.history?.invoke(p.burst ? RING_ENQ_BURST : RING_ENQ_BULK, ids, k);
-    const n = p.burst ? ring.enqueue_burst(buf, k) : ring.enqueue_bulk(buf, k);
+    const n = enqueueVia(mem, ring, p.api, zcd, buf, k, p.burst, p.variant === 'finish-unreserved');
     ctx.history?.respond1(n);
     ctx.end();
     for (let i = n; i < k; i++) mem.store(s.owner + ids[i], FREE);
@@ -129,16 +187,17 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
   const bulk = p.bulk;
   const buf = new Int32Array(bulk * 2);
   const mine = HELD + ctx.actor;
+  const zcd = new RingZcData();
   let idle = 0;
   for (;;) {
     if (ctx.stopFlag() || (ctx.live && ctx.stopped())) break;
     ctx.op(OP_DEQUEUE);
     ctx.begin();
     const want = p.burst ? 1 + ctx.rng.below(bulk) : bulk;
-    let n = dequeue(ctx, ring, buf, want, p.burst);
+    let n = dequeue(ctx, ring, zcd, buf, want, p.burst);
     // A producer short of free objects enqueues fewer than a bulk, so once every producer has
     // finished, what is left may never fill one: drain it with a burst.
-    if (n === 0 && !p.burst && mem.load(s.prodDone) === s.producers) n = dequeue(ctx, ring, buf, want, true);
+    if (n === 0 && !p.burst && mem.load(s.prodDone) === s.producers) n = dequeue(ctx, ring, zcd, buf, want, true);
     ctx.end();
     if (n === 0) {
       ctx.count(K_EMPTY);
@@ -174,9 +233,9 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
 }
 
 /** One dequeue call, recorded in the history when it is on: the count asked, the ids got. */
-function dequeue(ctx: ActorContext<P, RingStressState>, ring: Ring, buf: Int32Array, want: number, burst: boolean): number {
+function dequeue(ctx: ActorContext<P, RingStressState>, ring: Ring, zcd: RingZcData, buf: Int32Array, want: number, burst: boolean): number {
   ctx.history?.invoke1(burst ? RING_DEQ_BURST : RING_DEQ_BULK, want);
-  const n = burst ? ring.dequeue_burst(buf, want) : ring.dequeue_bulk(buf, want);
+  const n = dequeueVia(ctx.mem, ring, ctx.params.api, zcd, buf, want, burst, ctx.params.variant === 'finish-unreserved');
   ctx.history?.respond(buf, n, 2);
   return n;
 }
@@ -216,6 +275,7 @@ export const ringStress = defineScenario<P, RingStressState>({
     { name: 'burst', type: 'bool', default: false, help: 'burst calls of random size 1..bulk instead of bulk' },
     { name: 'refusals', type: 'choice', default: 'in-flight', choices: REFUSALS, help: "--check linearizable: a refusal (full, empty, short burst) judged strictly, or with other actors' in-flight objects counted" },
     { name: 'producers', type: 'int', default: 0, min: 0, max: 63, help: 'producer actors (0: half the workers)' },
+    { name: 'api', type: 'choice', default: 'copy', choices: APIS, help: 'copy: enqueue/dequeue; peek: the _start/_finish pairs; zc: zero-copy through the slots (peek and zc need SP/SC or MT_HTS)' },
   ],
   variants: [
     { name: 'correct', summary: 'DPDK as shipped' },
@@ -225,6 +285,11 @@ export const ringStress = defineScenario<P, RingStressState>({
       name: 'plain-tail',
       summary: 'the tail is published with a plain store: right under SC and TSO; with --prod SP, torn under --memory relaxed',
       blind: 'x86 keeps two stores in order (TSO), so the tail never passes its slots here; explore it: npx memrace explore ring-stress --variant plain-tail --prod SP --cons SC --workers 2 --memory relaxed --count 8 --bulk 2 --seed 2',
+    },
+    {
+      name: 'finish-unreserved',
+      summary: "--api peek|zc: finish(0) after a start that reserved nothing (as test_ring_mt_peek_stress's helpers do); on an HTS side it releases another thread's reservation",
+      defaults: { api: 'zc', prod: 'MT_HTS', cons: 'MT_HTS', burst: true, count: 16, bulk: 4 },
     },
   ],
   outcomes: [
@@ -242,6 +307,10 @@ export const ringStress = defineScenario<P, RingStressState>({
     Ring.checkCount(p.count, flags, '--count', 8);
     const cap = capacityOf(p);
     if (p.bulk > cap) throw new ConfigError('--bulk', `${p.bulk} is larger than the ring's capacity ${cap}`, `1 to ${cap}`);
+    if (p.api !== 'copy' && (!['SP', 'MT_HTS'].includes(p.prod) || !['SC', 'MT_HTS'].includes(p.cons))) {
+      throw new ConfigError('--api', `${p.api} needs a single or HTS producer and consumer, not --prod ${p.prod} --cons ${p.cons}`, '--prod SP|MT_HTS with --cons SC|MT_HTS (rte_ring_peek.h), or --api copy');
+    }
+    if (p.variant === 'finish-unreserved' && p.api === 'copy') throw new ConfigError('--variant', 'finish-unreserved breaks the peek and zero-copy finish only', 'finish-unreserved with --api peek or zc');
     if (p.workers < 2) throw new ConfigError('--workers', `${p.workers} cannot hold a producer and a consumer`, '2 to 64');
     const { producers, consumers } = split(p);
     if (consumers < 1) throw new ConfigError('--producers', `${producers} producers leave no consumer among ${p.workers} workers`, `1 to ${p.workers - 1}`);

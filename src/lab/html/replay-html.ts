@@ -1,5 +1,6 @@
 import type { ReplayResult } from '../det/replay.js';
 import { stepperHtml } from './stepper.js';
+import { structureFrames } from './structures.js';
 import { renderTrace } from '../det/trace.js';
 import { page } from './page.js';
 import { outcomeChart } from './report-html.js';
@@ -31,7 +32,7 @@ export function replayHtml(r: ReplayResult): string {
     verdict,
     '<h2>Timeline</h2><p class="muted">One lane per actor, one tick per turn; hover a tick to outline every access to the same address.</p>',
     `<div class="scroll">${timeline('timeline', 'Who ran when', lanes, marks, r.trace.length, KIND_COLORS.map(([n, c]) => [n, c]))}</div>`,
-    stepperHtml(r.trace, roles),
+    stepperHtml(r.trace, roles, structureFrames(r)),
     '<h2>Outcomes</h2>', outcomeChart(run.outcomes),
     '<h2>Trace</h2>', `<pre>${esc(renderTrace(r.trace, roles).join('\n'))}</pre>`,
   ]);

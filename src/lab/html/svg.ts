@@ -94,7 +94,8 @@ export function lineChart(kind: string, title: string, series: readonly Series[]
   const top = yt[yt.length - 1] || ymax;
   const X = (x: number) => M.l + (xs.length === 1 ? PW / 2 : ((x - xs[0]) / (xs[xs.length - 1] - xs[0])) * PW);
   const Y = (y: number) => M.t + PH - (y / top) * PH;
-  const grid = yt.map((v) => `<line x1="${M.l}" x2="${M.l + PW}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}" class="grid"/><text x="${M.l - 4}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(fmt(v))}</text>`);
+  // Ticks are round: a '.0' ('600.0µs') only widens the label towards the axis title.
+  const grid = yt.map((v) => `<line x1="${M.l}" x2="${M.l + PW}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}" class="grid"/><text x="${M.l - 4}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(fmt(v).replace(/\.0(?=\D*$)/, ''))}</text>`);
   const xticks = xs.map((x) => `<text x="${X(x).toFixed(1)}" y="${M.t + PH + 14}" text-anchor="middle" class="tick">${esc(x)}</text>`);
   const lines = series.map((s, i) => {
     const c = PALETTE[i % PALETTE.length];

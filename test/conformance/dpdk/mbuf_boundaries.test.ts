@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemraceError } from '../../../src/errors.js';
-import { Pktmbuf } from '../../../src/dpdk/mbuf.js';
+import { Pktmbuf, READ_COPIED } from '../../../src/dpdk/mbuf.js';
 import { Arena } from '../../../src/shm/arena.js';
 import { BudgetMem } from './budget_mem.js';
 
@@ -148,5 +148,16 @@ describe('rte_pktmbuf_read contract', () => {
     const m = build(env, [20, 20]);
     const v = env.pm.read(m, 40, 0, null)!;
     expect([v.length, v.byteOffset]).toEqual([0, env.pm.mtod(env.pm.lastseg(m), 20)]);
+  });
+
+  it('read_ptr is the same contract as the pointer DPDK returns, without a view: an address in the image, READ_COPIED, or 0 (NULL)', () => {
+    const env = setup();
+    const m = build(env, [20, 20]);
+    const buf = new Uint8Array(10);
+    expect(env.pm.read_ptr(m, 2, 10, null)).toBe(env.pm.mtod(m, 2));
+    expect(env.pm.read_ptr(m, 22, 10, null)).toBe(env.pm.mtod(env.pm.next(m), 2));
+    expect(env.pm.read_ptr(m, 15, 10, buf)).toBe(READ_COPIED);
+    expect([...buf]).toEqual([...env.pm.read(m, 15, 10, new Uint8Array(10))!]);
+    expect(env.pm.read_ptr(m, 35, 10, buf)).toBe(0);
   });
 });

@@ -1,6 +1,10 @@
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runStress } from '../../../src/lab/stress.js';
 import { EEXIST, EINVAL, ENAMETOOLONG, ENOENT, ENOSPC } from '../../../src/errors.js';
-import { rte_errno, rte_mempool_create, rte_mempool_free, rte_mempool_lookup, rte_ring_create, rte_ring_free, rte_ring_lookup } from '../../../src/dpdk/eal.js';
+import {
+  rte_errno, rte_mempool_create, rte_mempool_free, rte_mempool_list_dump, rte_mempool_lookup, rte_mempool_walk, rte_ring_create, rte_ring_free, rte_ring_list_dump, rte_ring_lookup,
+} from '../../../src/dpdk/eal.js';
 import { Mempool } from '../../../src/dpdk/mempool.js';
 import { MempoolCache } from '../../../src/dpdk/mempool_cache.js';
 import {
@@ -190,6 +194,15 @@ describe('test_mempool.c', () => {
   });
 });
 
+describe('test_mempool.c on lcore workers', () => {
+  it('test_mempool_sp_sc: a single producer and a single consumer lcore share the ring_sp_sc pool through scsp_obj_table; every object stays owned by the pool and counted once', async () => {
+    const r = await runStress({ scenario: resolve('test/conformance/dpdk/test_mempool_sp_sc.scenario.mjs'), params: { duration: '300ms' } });
+    expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
+    expect([r.verdict, r.outcomes.find((o) => o.outcome === 'foreign')?.count]).toEqual(['pass', 0]);
+    expect(r.outcomes.find((o) => o.outcome === 'ok')?.count).toBeGreaterThan(0);
+  });
+});
+
 describe('test_mempool.c: the create_empty + populate life cycle', () => {
   it('test_mempool: create_empty then populate_anon fills the pool; a second populate_anon returns 0', () => {
     const { arena, mem } = machine();
@@ -237,6 +250,71 @@ describe('test_mempool.c: the create_empty + populate life cycle', () => {
     } finally {
       rte_mempool_event_callback_unregister(cb, null);
     }
+  });
+
+  it('test_mempool_events_safety: a callback unregisters itself, another registers a new one after itself (called on DESTROY only, -EEXIST the second time)', () => {
+    const { arena, mem } = machine(8);
+    const data = { invoked: false };
+    const events_cb = (_e: number, _mp: Mempool, user: unknown) => {
+      (user as typeof data).invoked = true;
+    };
+    type Safety = { invoked: boolean; api: typeof rte_mempool_event_callback_unregister; cb: typeof events_cb; user: unknown; ret: number };
+    const safety_cb = (_e: number, _mp: Mempool, user: unknown) => {
+      const d = user as Safety;
+      d.invoked = true;
+      d.ret = d.api(d.cb, d.user);
+    };
+    const sdata: Safety[] = [
+      { invoked: false, api: rte_mempool_event_callback_unregister, cb: safety_cb, user: null, ret: -1 },
+      { invoked: false, api: rte_mempool_event_callback_register, cb: events_cb, user: data, ret: -1 },
+    ];
+    sdata[0].user = sdata[0];
+    try {
+      for (const d of sdata) rte_mempool_event_callback_register(safety_cb, d);
+      const mp = Mempool.create_empty(arena, mem, 'empty', { n: MEMPOOL_SIZE, elt_size: MEMPOOL_ELT_SIZE });
+      data.invoked = false;
+      expect(mp.populate_default()).toBe(MEMPOOL_SIZE);
+      expect([sdata[0].ret, sdata[1].ret, data.invoked]).toEqual([0, 0, false]);
+      sdata[0].invoked = false;
+      mp.free();
+      expect([sdata[0].invoked, sdata[1].ret, data.invoked]).toEqual([false, -EEXIST, true]);
+    } finally {
+      rte_mempool_event_callback_unregister(events_cb, data);
+      for (const d of sdata) rte_mempool_event_callback_unregister(safety_cb, d);
+    }
+  });
+
+  it('mempool_event_callback_invoke (rte_mempool.c, not a test_mempool.c case): a callback registered by one that is not last is called in the same walk; NULL func is EINVAL', () => {
+    const { arena, mem } = machine(2);
+    const order: string[] = [];
+    const late = () => order.push('late');
+    const first = () => {
+      order.push('first');
+      rte_mempool_event_callback_register(late, null);
+    };
+    const second = () => order.push('second');
+    try {
+      rte_mempool_event_callback_register(first, null);
+      rte_mempool_event_callback_register(second, null);
+      rte_mempool_create(arena, mem, 'walked', 64, 64, 0, 0, null, SOCKET_ID_ANY, 0);
+      expect(order).toEqual(['first', 'second', 'late']);
+      expect([rte_mempool_event_callback_register(null, null), rte_errno()]).toEqual([-EINVAL, EINVAL]);
+      expect([rte_mempool_event_callback_unregister(late, {}), rte_errno()]).toEqual([-ENOENT, ENOENT]);
+    } finally {
+      for (const f of [first, second, late]) rte_mempool_event_callback_unregister(f, null);
+    }
+  });
+
+  it('test_mempool: rte_mempool_walk visits every pool in creation order; rte_mempool_list_dump and rte_ring_list_dump dump each', () => {
+    const { arena, mem } = machine(8);
+    for (const name of ['test_nocache', 'test_cache', 'test_iter_obj']) rte_mempool_create(arena, mem, name, 64, 64, 0, 0, null, SOCKET_ID_ANY, 0);
+    rte_mempool_free(rte_mempool_lookup(arena, mem, 'test_cache'));
+    const names: string[] = [];
+    rte_mempool_walk(arena, mem, (mp, arg) => names.push(`${arg}${mp.name}`), '\t');
+    expect(names).toEqual(['\ttest_nocache', '\ttest_iter_obj']);
+    const dump = rte_mempool_list_dump(arena, mem);
+    expect([dump.includes('test_nocache'), dump.includes('test_iter_obj'), dump.includes('test_cache')]).toEqual([true, true, false]);
+    expect(rte_ring_list_dump(arena, mem)).toContain('MP_test_nocache');
   });
 
   it('test_mempool_flag_non_io_set_when_no_iova_contig_set: NO_IOVA_CONTIG keeps NON_IO even with a valid IOVA', () => {

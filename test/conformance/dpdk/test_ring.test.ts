@@ -97,50 +97,106 @@ const ENQDEQ_IMPL = [
   ['MP_HTS/MC_HTS sync mode (ZC), burst', RING_F_MP_HTS_ENQ | RING_F_MC_HTS_DEQ, 'zc-burst'],
 ] as const;
 
-/** test_ring_enqueue_zc_bulk/_burst and the dequeue pair: reserve, copy through the two runs of slots, finish. */
-function zcEnqueue(r: Ring, mem: AtomicsMem, src: Int32Array, n: number, ew: number, burst: boolean): number {
+/** test_ring_enqueue_zc_bulk/_burst and the dequeue pair: reserve, and when that got any, copy through the two runs of slots and finish. */
+function zcEnqueue(r: Ring, mem: AtomicsMem, src: Int32Array, off: number, n: number, ew: number, burst: boolean): number {
   const zcd = new RingZcData();
   const got = burst ? r.enqueue_zc_burst_start(n, zcd) : r.enqueue_zc_bulk_start(n, zcd);
+  if (got === 0) return 0;
   for (let i = 0; i < got; i++) {
-    const at = i < zcd.n1 ? zcd.slot1 + i * ew : zcd.slot2 + (i - zcd.n1) * ew;
-    for (let k = 0; k < ew; k++) mem.store(at + k, src[i * ew + k]);
+    const at = zcd.slot(i, ew);
+    for (let k = 0; k < ew; k++) mem.store(at + k, src[off + i * ew + k]);
   }
   r.enqueue_zc_finish(got);
   return got;
 }
 
-function zcDequeue(r: Ring, mem: AtomicsMem, dst: Int32Array, n: number, ew: number, burst: boolean): number {
+function zcDequeue(r: Ring, mem: AtomicsMem, dst: Int32Array, off: number, n: number, ew: number, burst: boolean): number {
   const zcd = new RingZcData();
   const got = burst ? r.dequeue_zc_burst_start(n, zcd) : r.dequeue_zc_bulk_start(n, zcd);
+  if (got === 0) return 0;
   for (let i = 0; i < got; i++) {
-    const at = i < zcd.n1 ? zcd.slot1 + i * ew : zcd.slot2 + (i - zcd.n1) * ew;
-    for (let k = 0; k < ew; k++) dst[i * ew + k] = mem.load(at + k);
+    const at = zcd.slot(i, ew);
+    for (let k = 0; k < ew; k++) dst[off + i * ew + k] = mem.load(at + k);
   }
   r.dequeue_zc_finish(got);
   return got;
 }
 
-describe('test_ring.c: test_ring_burst_bulk_tests1 (every test_enqdeq_impl entry, ZC included, every esize)', () => {
-  it.each(ENQDEQ_IMPL.flatMap(([desc, flags, api]) => ESIZE.map((e) => [desc, e, flags, api] as const)))('%s, esize %d: a random shift, then fill to RING_SIZE - 1 and empty, 8 times, data intact', (_, esize, flags, api) => {
-    const m = machine(8);
-    const r = test_ring_create(m, 'test_ring_burst_bulk_tests', esize, RING_SIZE, SOCKET_ID_ANY, flags)!;
-    const ew = wordsOf(esize);
+type Api = (typeof ENQDEQ_IMPL)[number][2];
+
+/**
+ * One test_enqdeq_impl entry on a fresh ring of RING_SIZE with src/dst of RING_SIZE * 2
+ * elements: test_ring_enq_impl / test_ring_deq_impl move n elements from (to) the cursor
+ * cur_src (cur_dst), counted in elements; `inc` advances a cursor as test_ring_inc_ptr does.
+ */
+function enqdeq(esize: number, flags: number, api: Api) {
+  const m = machine(8);
+  const r = test_ring_create(m, 'test_ring_burst_bulk_tests', esize, RING_SIZE, SOCKET_ID_ANY, flags)!;
+  const ew = wordsOf(esize);
+  const src = elems(RING_SIZE * 2, esize);
+  const dst = new Int32Array(RING_SIZE * 2 * ew);
+  const zc = api === 'zc-bulk' || api === 'zc-burst';
+  const burst = api === 'burst' || api === 'zc-burst';
+  const enq = (at: number, n: number) =>
+    zc ? zcEnqueue(r, m.mem, src, at * ew, n, ew, burst) : burst ? r.enqueue_burst(src, n, at * ew) : r.enqueue_bulk(src, n, at * ew);
+  const deq = (at: number, n: number) =>
+    zc ? zcDequeue(r, m.mem, dst, at * ew, n, ew, burst) : burst ? r.dequeue_burst(dst, n, at * ew) : r.dequeue_bulk(dst, n, at * ew);
+  /** test_ring_mem_cmp(src, dst, elements): -1 when equal. */
+  const cmp = (elements: number) => firstDiff(dst, src, elements * ew);
+  return { m, r, enq, deq, cmp, burst };
+}
+
+const EVERY_IMPL_AND_ESIZE = ENQDEQ_IMPL.flatMap(([desc, flags, api]) => ESIZE.map((e) => [desc, e, flags, api] as const));
+const MAX_BULK = 32;
+
+describe('test_ring.c: test_ring_burst_bulk_tests1-4 (every test_enqdeq_impl entry, ZC included, every esize)', () => {
+  it.each(EVERY_IMPL_AND_ESIZE)('test_ring_burst_bulk_tests1, %s, esize %d: a random shift, then fill to RING_SIZE - 1 and empty, 8 times, data intact', (_, esize, flags, api) => {
+    const { m, r, enq, deq, cmp } = enqdeq(esize, flags, api);
     const rsz = RING_SIZE - 1;
-    const src = elems(RING_SIZE * 2, esize);
-    const dst = new Int32Array(RING_SIZE * 2 * ew);
-    const zc = api === 'zc-bulk' || api === 'zc-burst';
-    const burst = api === 'burst' || api === 'zc-burst';
-    const enq = (n: number) => (zc ? zcEnqueue(r, m.mem, src, n, ew, burst) : burst ? r.enqueue_burst(src, n) : r.enqueue_bulk(src, n));
-    const deq = (n: number) => (zc ? zcDequeue(r, m.mem, dst, n, ew, burst) : burst ? r.dequeue_burst(dst, n) : r.dequeue_bulk(dst, n));
     let seed = 0x2545f491;
     for (let j = 0; j !== 8; j++) {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       const rand = Math.max(seed % RING_SIZE, 1);
-      const got = [enq(rand) !== 0, deq(rand), enq(rsz) !== 0, r.free_count(), r.count(), r.full(), r.empty()];
-      const back = [deq(rsz), r.free_count(), r.count(), r.full(), r.empty()];
+      const got = [enq(0, rand) !== 0, deq(0, rand), enq(0, rsz) !== 0, r.free_count(), r.count(), r.full(), r.empty()];
+      const back = [deq(0, rsz), r.free_count(), r.count(), r.full(), r.empty()];
       expect([...got, ...back]).toEqual([true, rand, true, 0, rsz, true, false, rsz, rsz, 0, false, true]);
-      expect(firstDiff(dst, src, rsz * ew)).toBe(-1);
+      expect(cmp(rsz)).toBe(-1);
     }
+    rte_ring_free(m.arena, r);
+  });
+
+  it.each(EVERY_IMPL_AND_ESIZE)('test_ring_burst_bulk_tests2, %s, esize %d: enqueue 1, 2, MAX_BULK; dequeue 1, 2, MAX_BULK; data intact', (_, esize, flags, api) => {
+    const { m, r, enq, deq, cmp } = enqdeq(esize, flags, api);
+    // cur_src is not advanced after the MAX_BULK enqueue, as upstream.
+    const got = [enq(0, 1), enq(1, 2), enq(3, MAX_BULK), deq(0, 1), deq(1, 2), deq(3, MAX_BULK)];
+    expect(got).toEqual([1, 2, MAX_BULK, 1, 2, MAX_BULK]);
+    expect(cmp(3 + MAX_BULK)).toBe(-1);
+    rte_ring_free(m.arena, r);
+  });
+
+  it.each(EVERY_IMPL_AND_ESIZE)('test_ring_burst_bulk_tests3, %s, esize %d: RING_SIZE / MAX_BULK rounds of MAX_BULK in and out cover the whole ring', (_, esize, flags, api) => {
+    const { m, r, enq, deq, cmp } = enqdeq(esize, flags, api);
+    const rounds = RING_SIZE / MAX_BULK;
+    let bad = 0;
+    for (let j = 0; j < rounds; j++) bad += (enq(j * MAX_BULK, MAX_BULK) === MAX_BULK ? 0 : 1) + (deq(j * MAX_BULK, MAX_BULK) === MAX_BULK ? 0 : 1);
+    expect(bad).toBe(0);
+    expect(cmp(rounds * MAX_BULK)).toBe(-1);
+    rte_ring_free(m.arena, r);
+  });
+
+  it.each(EVERY_IMPL_AND_ESIZE)('test_ring_burst_bulk_tests4, %s, esize %d: fill to one free slot (a bulk asks MAX_BULK - 3, a burst MAX_BULK and gets MAX_BULK - 3), a full ring refuses, then empty it the same way', (_, esize, flags, api) => {
+    const { m, r, enq, deq, cmp, burst } = enqdeq(esize, flags, api);
+    const rounds = RING_SIZE / MAX_BULK - 1;
+    const numElems = burst ? MAX_BULK : MAX_BULK - 3;
+    let bad = 0;
+    for (let j = 0; j < rounds; j++) bad += enq(j * MAX_BULK, MAX_BULK) === MAX_BULK ? 0 : 1;
+    let at = rounds * MAX_BULK;
+    const fill = [bad, enq(at, 2), enq(at + 2, numElems), r.full(), enq(at + 2 + MAX_BULK - 3, MAX_BULK)];
+    expect(fill).toEqual([0, 2, MAX_BULK - 3, true, 0]);
+    for (let j = 0; j < rounds; j++) bad += deq(j * MAX_BULK, MAX_BULK) === MAX_BULK ? 0 : 1;
+    at = rounds * MAX_BULK;
+    expect([bad, deq(at, 2), deq(at + 2, numElems), r.empty()]).toEqual([0, 2, MAX_BULK - 3, true]);
+    expect(cmp(at + 2 + MAX_BULK - 3)).toBe(-1);
     rte_ring_free(m.arena, r);
   });
 });
