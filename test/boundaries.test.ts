@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENOMEM } from '../src/errors.js';
+import { ENOENT, ENOMEM } from '../src/errors.js';
+import { Mempool } from '../src/dpdk/mempool.js';
 import { Pktmbuf } from '../src/dpdk/mbuf.js';
 import { MAX_NUMNODES, Memblock } from '../src/kernel/memblock.js';
 import { OVERCOMMIT_NEVER, VmAccounting } from '../src/kernel/overcommit.js';
@@ -121,5 +122,37 @@ describe('the order > 0 watermark check through alloc_pages (__zone_watermark_ok
     expect(z.nr_free_pages()).toBe(min + 8);
     expect(pa.alloc_pages(GFP_NOWAIT, 3)).toBe(block);
     expect(z.nr_free_pages()).toBe(min);
+  });
+});
+
+describe('the v26 cache\'s fallback: a miss when the common pool holds less than half a cache (mempool_cache.ts v26.get)', () => {
+  function setup() {
+    const cfg = { n: 40, elt_size: 8, cache_size: 32, cache_algo: 'v26' as const };
+    const arena = Arena.create(Mempool.memsize(cfg) * 2 + (1 << 16));
+    const main = Mempool.create(arena, new AtomicsMem(arena.sab), 'p', cfg);
+    const lc = new Mempool(new AtomicsMem(arena.sab), main.ref, 0);
+    const held = new Int32Array(40);
+    // A miss refills half a cache (16): 12 stay cached after a get of 4; the main thread then leaves the common pool `left`.
+    expect(lc.get_bulk(held, 4)).toBe(0);
+    expect(lc.cache!.len).toBe(12);
+    return { main, lc, held, leave: (left: number) => expect(main.get_bulk(held, 24 - left, 4)).toBe(0) };
+  }
+
+  it('takes every cached object plus the rest straight from the pool when the pool has exactly the rest, and leaves the cache empty', () => {
+    const { main, lc, leave } = setup();
+    leave(2);
+    const out = new Int32Array(14);
+    expect(lc.get_bulk(out, 14)).toBe(0);
+    expect(new Set(out).size).toBe(14);
+    expect(lc.cache!.len).toBe(0);
+    expect(main.ops.get_count()).toBe(0);
+  });
+
+  it('refuses with nothing taken when the pool has one fewer than the rest', () => {
+    const { main, lc, leave } = setup();
+    leave(1);
+    expect(lc.get_bulk(new Int32Array(14), 14)).toBe(-ENOENT);
+    expect(lc.cache!.len).toBe(12);
+    expect(main.ops.get_count()).toBe(1);
   });
 });

@@ -111,6 +111,33 @@ describe('buddy allocator (6.6 __rmqueue_smallest, expand, __free_one_page)', ()
     expect(list(8, MIGRATE_UNMOVABLE)).toEqual([]);
   });
 
+  // can_steal_fallback: `order >= pageblock_order / 2` in C's integer division: 9 / 2 = 4, so order 4 steals and order 3 does not.
+  function smallUnmovableOnly(upTo: number) {
+    const s = small();
+    s.buddy.__rmqueue(s.zone, 0, MIGRATE_UNMOVABLE); // pageblock 512 UNMOVABLE: 513/o0 514/o1 516/o2 520/o3 528/o4 544/o5 ... 768/o8
+    while (s.buddy.__rmqueue_smallest(s.zone, 0, MIGRATE_MOVABLE) >= 0) {
+      // drain every MOVABLE block
+    }
+    for (let o = 8; o > upTo; o--) expect(s.buddy.__rmqueue_smallest(s.zone, o, MIGRATE_UNMOVABLE)).toBeGreaterThan(512);
+    return s;
+  }
+
+  it('a MOVABLE request whose largest fallback is order 4 (pageblock_order / 2) steals it with the rest of the pageblock\'s free pages', () => {
+    const { zone, buddy, list, pages } = smallUnmovableOnly(4);
+    expect(buddy.__rmqueue(zone, 0, MIGRATE_MOVABLE)).toBe(513);
+    // move_freepages_block moved all 31 free pages to MOVABLE; 31 < 256, so the block keeps its type.
+    expect([0, 1, 2, 3, 4].map((o) => list(o, MIGRATE_MOVABLE))).toEqual([[], [514], [516], [520], [528]]);
+    expect([0, 1, 2, 3, 4].map((o) => list(o, MIGRATE_UNMOVABLE))).toEqual([[], [], [], [], []]);
+    expect(pages.get_pageblock_migratetype(512)).toBe(MIGRATE_UNMOVABLE);
+  });
+
+  it('a MOVABLE request whose largest fallback is order 3 takes the smallest free block alone, and the others stay UNMOVABLE', () => {
+    const { zone, buddy, list } = smallUnmovableOnly(3);
+    expect(buddy.__rmqueue(zone, 0, MIGRATE_MOVABLE)).toBe(513);
+    expect([0, 1, 2, 3].map((o) => list(o, MIGRATE_MOVABLE))).toEqual([[], [], [], []]);
+    expect([0, 1, 2, 3].map((o) => list(o, MIGRATE_UNMOVABLE))).toEqual([[], [514], [516], [520]]);
+  });
+
   it('audit catches a frame on two lists and a wrong nr_free', () => {
     const { zone, kernel } = small();
     zone.list.add(zone.freeList(0, MIGRATE_UNMOVABLE), 24); // 24 lies inside the free order-4 block at 16

@@ -48,6 +48,22 @@ const CASES: Case[] = [
     strategy: 'random',
     iterations: 20,
   },
+  {
+    structure: 'free_pcppages_bulk and rmqueue_bulk under the zone lock (--pcp off: high 0, every free is a bulk free)',
+    scenario: 'page-alloc-stress',
+    params: { nodes: 1, cpusPerNode: 3, mem: '8M', zones: 'DMA=8M', orders: '0-1', hold: 1, pcp: false, kswapd: false, touch: false, remote: 0, ops: 3 },
+    broken: 'no-zone-lock',
+    strategy: 'random',
+    iterations: 15,
+  },
+  ...(['classic', 'v26'] as const).map((algo): Case => ({
+    structure: `the mempool cache (${algo}: put and get through an lcore's cache, flushes and refills through ring_mp_mc)`,
+    scenario: 'mempool-stress',
+    params: { lcores: 3, cache: 4, bulk: 2, n: 24, cacheAlgo: algo, ops: 2 },
+    broken: 'shared-lcore-id',
+    strategy: 'random',
+    iterations: 20,
+  })),
 ];
 
 describe('each concurrent structure under the deterministic scheduler: the correct code holds, a missing atomic fails', () => {

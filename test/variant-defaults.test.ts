@@ -6,12 +6,17 @@ const resolve = (name: string, given: Record<string, unknown>) => resolveScenari
 
 describe('per-variant defaults: `memrace run <scenario> --variant <v>` alone runs where the race shows', () => {
   it('gives a broken variant its own defaults, and what the user gives wins', () => {
-    expect(resolve('oom', { variant: 'check-then-charge' })).toMatchObject({ overcommit: 2, procs: 4, mem: 16 * 2 ** 20, chunk: 2 ** 20 });
+    expect(resolve('oom', { variant: 'check-then-charge' })).toMatchObject({ overcommit: 2, procs: 3, mem: 8 * 2 ** 20, chunk: 2 ** 20 });
     expect(resolve('oom', { variant: 'check-then-charge', procs: '6' })).toMatchObject({ overcommit: 2, procs: 6 });
     expect(() => resolve('oom', { variant: 'check-then-charge', overcommit: '0' })).toThrow(/--variant: check-then-charge breaks the mode-2 limit only/);
     expect(resolve('mempool-stress', { variant: 'no-tail-wait' })).toMatchObject({ cache: 0 });
     expect(resolve('mempool-stress', { variant: 'unlocked-stack', cache: '32' })).toMatchObject({ cache: 32 });
     expect(resolve('method-cache', { variant: 'no-barrier' })).toMatchObject({ callsites: 20, classes: 12, methods: 4, guilds: 3, redefineRate: 5000 });
+    expect(resolve('method-cache', { variant: 'inplace-imc' })).toMatchObject({ callsites: 200, guilds: 3, polymorphic: 0.5, megamorphic: 0.5 });
+    expect(resolve('paging', { variant: 'write-before-flush' })).toMatchObject({ policy: 'fifo', ws: 4, frames: 64, pages: 64, writePct: 90, duration: 6000 });
+    expect(resolve('swap-thrash', { variant: 'no-cow' })).toMatchObject({ forkEvery: 200, procs: 4, frames: 96 });
+    expect(resolve('paging', { variant: 'no-cow' })).toMatchObject({ forkEvery: 5000, procs: 4 });
+    expect(resolve('page-alloc-stress', { variant: 'no-zone-lock' })).toMatchObject({ nodes: 1, cpusPerNode: 2 });
     // The correct variant keeps the scenario's defaults.
     expect(resolve('oom', {})).toMatchObject({ overcommit: 0, procs: 6 });
     expect(resolve('mempool-stress', {})).toMatchObject({ cache: 256 });

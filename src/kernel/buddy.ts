@@ -69,7 +69,8 @@ export class Buddy {
   /** can_steal_fallback. */
   can_steal_fallback(order: number, startMt: number): boolean {
     if (order >= pageblock_order) return true;
-    return order >= pageblock_order / 2 || startMt === MIGRATE_RECLAIMABLE || startMt === MIGRATE_UNMOVABLE || this.mobilityDisabled;
+    // C: pageblock_order / 2 is an integer division (9 / 2 = 4).
+    return order >= pageblock_order >> 1 || startMt === MIGRATE_RECLAIMABLE || startMt === MIGRATE_UNMOVABLE || this.mobilityDisabled;
   }
 
   /** find_suitable_fallback's *can_steal out-parameter. */

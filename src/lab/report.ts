@@ -66,6 +66,8 @@ export interface Report {
   /** The run was interrupted (Ctrl-C, SIGTERM): the figures and oracles cover what completed. */
   interrupted?: boolean;
   verdict: 'pass' | 'fail';
+  /** The variant's `blind`: why this run could not show it (its verdict line says so). */
+  blind?: string;
   env: EnvInfo;
   startedAt: string;
 }

@@ -1,3 +1,4 @@
+import type { CheckName } from './history/oracle.js';
 import type { Arena } from '../shm/arena.js';
 import { CUSTOM_COUNTERS } from '../shm/counters.js';
 import { MemraceError } from '../errors.js';
@@ -56,6 +57,21 @@ export interface VariantSpec {
    * default duration, so `memrace run <scenario> --variant <v>` alone catches it.
    */
   defaults?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * The history check a run of this variant records unless `--check` is given: its bug
+   * breaks only the order of operations, which no end-state oracle sees.
+   */
+  check?: CheckName;
+  /**
+   * Why real threads on this machine cannot show the variant (a reordering x86 never
+   * makes): a run that passes says so on its verdict line, and where to see it instead.
+   */
+  blind?: string;
+}
+
+/** The variant named `name` (the scenario's first, its correct code, when none is given); undefined for an unknown name. */
+export function variantSpec(s: { variants: readonly VariantSpec[] }, name?: unknown): VariantSpec | undefined {
+  return s.variants.find((v) => v.name === (name ?? s.variants[0].name));
 }
 
 /** What `check` sees after every actor has joined: the quiescent image and what actors returned. */

@@ -6,6 +6,7 @@ import { Machine, type MachineOptions } from '../runtime/machine.js';
 import { findScenario, resolveScenario } from '../scenarios/index.js';
 import { resolveScenarioParams } from './engine-params.js';
 import { type CheckName, STRESS_HISTORY_WORDS, checkRunHistory } from './history/oracle.js';
+import { variantSpec } from './scenario.js';
 import { type ActorReport, type LatencySummary, type Report, envInfo, verdictOf } from './report.js';
 
 export interface Progress {
@@ -64,8 +65,11 @@ function latencyOf(hist: ArrayLike<number>): LatencySummary {
  * op budget, then the oracles examine the image.
  */
 export async function runStress(opts: StressOptions): Promise<Report> {
-  await resolveScenario(opts.scenario);
-  const run = prepareRun(opts.scenario, opts.params ?? {}, opts.check ? { history: { words: STRESS_HISTORY_WORDS } } : {});
+  const spec = await resolveScenario(opts.scenario);
+  const variant = variantSpec(spec, opts.params?.variant);
+  // A variant whose bug only the history shows records it unless the caller chose.
+  const historyCheck = opts.check ?? variant?.check;
+  const run = prepareRun(opts.scenario, opts.params ?? {}, historyCheck ? { history: { words: STRESS_HISTORY_WORDS } } : {});
   const { scenario, params, mem, control, roles } = run;
   const durationMs = (params.ops as number) > 0 ? 0 : (params.duration as number);
   const timeBudgetMs = opts.timeBudgetMs ?? (durationMs || 60_000) + 30_000;
@@ -87,7 +91,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     },
   });
   const check = batch.failures.length ? { oracles: [], notes: ['oracles skipped: an actor failed, the image is not quiescent'] } : run.check(batch.results);
-  if (opts.check && !batch.failures.length) {
+  if (historyCheck && !batch.failures.length) {
     const h = checkRunHistory(run, HISTORY_CHECK_MS);
     if (h.oracle) check.oracles.push(h.oracle);
     (check.notes ??= []).push(h.note);
@@ -137,6 +141,7 @@ export async function runStress(opts: StressOptions): Promise<Report> {
     stoppedEarly: batch.stoppedEarly,
     ...(opts.signal?.aborted ? { interrupted: true } : {}),
     verdict: 'pass',
+    ...(variant?.blind ? { blind: variant.blind } : {}),
     env: envInfo(),
     startedAt,
   };

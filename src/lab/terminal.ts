@@ -49,7 +49,8 @@ export function renderReport(r: Report): string {
   out.push(
     `verdict: ${r.verdict.toUpperCase()}` +
       (forbidden.length ? ` (forbidden: ${forbidden.map((o) => `${o.outcome} x${o.count}`).join(', ')})` : '') +
-      (r.interrupted ? ', interrupted: of what completed' : ''),
+      (r.interrupted ? ', interrupted: of what completed' : '') +
+      (r.blind && r.verdict === 'pass' ? `, but this run cannot show ${r.variant}: ${r.blind}` : ''),
   );
   return out.join('\n');
 }

@@ -68,6 +68,30 @@ export function auditTranslations(cpu: Cpu): { ownership: Violation[]; tlb: Viol
 }
 
 /**
+ * Lost writes: on a quiescent image, the word `wordOf(vpn)` of each of the process's pages
+ * from `start` holds what the process last wrote there (`last[i]`, 0 for never), whether
+ * the page is in a frame or out in its swap slot. A write that went to a frame after its
+ * bytes were written to swap (and before its TLB entry was shot down), or to a frame that
+ * a child shared without copy on write, shows here even when no later read of the process
+ * happened to look.
+ */
+export function auditContents(cpu: Cpu, mm: number, start: number, last: Int32Array, wordOf: (vpn: number) => number): Violation[] {
+  const out: Violation[] = [];
+  const pt = cpu.pt(mm);
+  for (let i = 0; i < last.length; i++) {
+    const vpn = start + i;
+    const w = pt.find(vpn);
+    const e = w < 0 ? 0 : cpu.mem.load(w);
+    const byte = wordOf(vpn) * 4;
+    let got = 0;
+    if (e & PTE_SWAP) got = cpu.swap ? cpu.swap.peek32(ptePfn(e), byte) : 0;
+    else if (e & PTE_P) got = cpu.mem.i32[(cpu.frames.frameByteOffset(ptePfn(e)) + byte) >> 2];
+    if (got !== last[i]) out.push({ message: `vpn ${vpn} holds ${got}, but the process last wrote ${last[i]} there${e & PTE_SWAP ? ' (in swap)' : ''}`, where: `mm ${mm}` });
+  }
+  return out;
+}
+
+/**
  * After every process has exited: the kernel has every frame back (none still allocated:
  * a frame paging leaked shows here), and every swap slot is free. The kernel's own audit
  * of its lists is cpu.frames.audit().

@@ -115,6 +115,13 @@ export class SwapDevice {
     return frameChecksum(this.mem, byteOffset) === this.mem.load(this.ref.sum + slot);
   }
 
+  /** The 32-bit word at `byte` of the slot's bytes in the file (an oracle's look, not a swap-in). */
+  peek32(slot: number, byte: number): number {
+    const b = Buffer.alloc(4);
+    readSync(this.file(), b, 0, 4, slot * PAGE_SIZE + byte);
+    return b.readInt32LE(0);
+  }
+
   /** swap_duplicate: another PTE holds the entry (fork). */
   dup(slot: number): void {
     this.mem.add(this.ref.map + slot, 1);

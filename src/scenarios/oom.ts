@@ -194,8 +194,9 @@ export const oom = define(
     name: 'check-then-charge',
     summary: 'overcommit reads Committed_AS, decides, then charges: racing mallocs pass the mode-2 limit together',
     // Mode 2 is where the race is; a small machine with chunks above the admin reserve (1/32 of RAM) reaches the
-    // limit at once; the two mallocs must still meet inside the window: 2 s caught 5 runs of 20.
-    defaults: { overcommit: 2, procs: 4, mem: '16M', chunk: '1M', duration: '10s' },
+    // limit at once, and on 8M three 1M mallocs fill it, so processes meet at the limit often: 4 s caught 5 of 5
+    // (16M and 4 processes: 15 of 20 in 10 s).
+    defaults: { overcommit: 2, procs: 3, mem: '8M', chunk: '1M', duration: '4s' },
   },
 );
 

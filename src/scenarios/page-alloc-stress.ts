@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import type { Params } from '../lab/params.js';
 import { type OracleResult, type Violation, Violations, defineScenario } from '../lab/scenario.js';
 import type { ActorContext } from '../runtime/context.js';
+import { Memblock } from '../kernel/memblock.js';
 import { F_NONE, auditKernel } from '../kernel/audit.js';
 import { boot, kernelImageBytes } from '../kernel/boot.js';
 import { type BootConfig, bootConfig, parseZones } from '../kernel/bootconfig.js';
@@ -241,7 +242,8 @@ export const pageAllocStress = defineScenario<P, State>({
   ],
   variants: [
     { name: 'correct', summary: 'Linux 6.6: free_area changes under the zone lock' },
-    { name: 'no-zone-lock', summary: 'buddy lists mutated without the zone lock: frames lost and handed out twice' },
+    // Two CPUs of one node share its zones' locks; the default two nodes of one CPU each mostly take their own node's zone.
+    { name: 'no-zone-lock', summary: 'buddy lists mutated without the zone lock: frames lost and handed out twice', defaults: { nodes: 1, cpusPerNode: 2 } },
   ],
   outcomes: [
     { id: 'ok', grade: 'ACCEPTABLE', description: 'block owned by one CPU, its pattern intact when freed' },
@@ -327,6 +329,8 @@ export const pageAllocStress = defineScenario<P, State>({
       conservation.result('conservation'),
       ownership.result('ownership'),
       { name: 'watermarks', violations: watermarks },
+      // What boot left in memblock (its ops all ran there): sorted, merged, totals right.
+      { name: 'memblock', violations: new Memblock(mem, s.kernel.memblock).audit().map((message) => ({ message })) },
     ];
     return {
       oracles,

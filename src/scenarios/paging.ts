@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js';
 import { defineScenario, type Scenario } from '../lab/scenario.js';
 import type { Params, ParamSpec } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
-import { auditAllFree, auditTranslations } from '../paging/audit.js';
+import { auditAllFree, auditContents, auditTranslations } from '../paging/audit.js';
 import { InvertedTable } from '../paging/inverted.js';
 import { MM_CPUMASK, SEGV_ACCERR, SEGV_MAPERR } from '../paging/mm.js';
 import { Cpu, FAULT_OOM, FAULT_SIGSEGV } from '../paging/mmu.js';
@@ -55,6 +55,8 @@ type P = Params & {
 interface State {
   sys: MachineRef;
   mms: number[];
+  /** Word index of each process's shadow: `pages` words, what it last wrote to each page (0: nothing). */
+  shadows: number;
   ro: number;
   done: number;
   swapPath: string;
@@ -133,7 +135,7 @@ function processRole(ctx: ActorContext<P, State>): CpuResult {
   const cpu = new Cpu(ctx.mem, s.sys, ctx.actor, VARIANTS[p.variant]);
   cpu.timeFaults = true;
   const mm = s.mms[ctx.actor];
-  const shadow = new Int32Array(p.pages);
+  const shadow = ctx.mem.i32.subarray(s.shadows + ctx.actor * p.pages, s.shadows + (ctx.actor + 1) * p.pages);
   const childShadow = new Int32Array(p.pages);
   const phase = { base: 0, n: 0 };
   cpu.switchTo(mm);
@@ -191,7 +193,10 @@ function specs(d: { procs: number; pages: number; frames: number; tlb: number; w
   ];
 }
 
-function make(name: string, summary: string, d: { procs: number; pages: number; frames: number; tlb: number; ws: number }): Scenario {
+/** Where each broken variant shows at the default duration: its own defaults (the user's flags win). */
+type VariantDefaults = Record<'no-cow' | 'write-before-flush', Record<string, string | number>>;
+
+function make(name: string, summary: string, d: { procs: number; pages: number; frames: number; tlb: number; ws: number }, vd: VariantDefaults): Scenario {
   return defineScenario<P, State>({
     name,
     summary,
@@ -200,8 +205,8 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
     omit: ['workers'],
     variants: [
       { name: 'correct', summary: 'demand paging, copy on write, swap and shootdowns as Linux does them' },
-      { name: 'no-cow', summary: 'fork leaves private pages writable in both processes, one frame shared: no copy on write' },
-      { name: 'write-before-flush', summary: 'reclaim writes a page to swap before shooting it down: a write through a stale TLB entry is lost' },
+      { name: 'no-cow', summary: 'fork leaves private pages writable in both processes, one frame shared: no copy on write', defaults: vd['no-cow'] },
+      { name: 'write-before-flush', summary: 'reclaim writes a page to swap before shooting it down: a write through a stale TLB entry is lost', defaults: vd['write-before-flush'] },
     ],
     outcomes: [
       { id: 'ok', grade: 'ACCEPTABLE', description: 'a read returned what the process last wrote there' },
@@ -220,7 +225,7 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
       const tables = p.pt === 'four-level' ? 4 : 2;
       if (p.frames < p.procs * (tables + 2)) throw new ConfigError('--frames', `${p.frames} frames cannot hold ${p.procs} processes' page tables and a page each`, `at least ${p.procs * (tables + 2)}`);
     },
-    imageBytes: (p) => machineBytes(config(p, '')) + 8192,
+    imageBytes: (p) => machineBytes(config(p, '')) + p.procs * p.pages * 4 + 8192,
     actors: (p) => Array<string>(p.procs).fill('process'),
     setup(arena, mem, p) {
       const temp = p.swap === '';
@@ -235,12 +240,13 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
         ro = mmap(boot, mm, START + p.pages + 1, 1, PROT_READ, 0);
         mms.push(mm);
       }
-      return { sys, mms, ro, done: arena.allocWords(`${name}.done`, 1), swapPath, temp };
+      return { sys, mms, ro, shadows: arena.allocWords(`${name}.shadows`, p.procs * p.pages), done: arena.allocWords(`${name}.done`, 1), swapPath, temp };
     },
     roles: { process: processRole },
     check({ mem, params: p, state: s, counter, roles, results }) {
       const cpu = new Cpu(mem, s.sys, 0);
       const { ownership, tlb } = auditTranslations(cpu);
+      const contents = s.mms.flatMap((mm, a) => auditContents(cpu, mm, START, mem.i32.subarray(s.shadows + a * p.pages, s.shadows + (a + 1) * p.pages), wordOf));
       // Every CPU has gone with its worker: exits flush nobody.
       for (const mm of s.mms) {
         mem.store(cpu.mmBase(mm) + MM_CPUMASK, 0);
@@ -268,6 +274,7 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
         oracles: [
           { name: 'ownership', violations: ownership },
           { name: 'tlb-coherence', violations: tlb },
+          { name: 'last-writes', violations: contents },
           { name: 'all-freed', violations: freed },
           { name: 'kernel-audit', violations: cpu.frames.audit() },
         ],
@@ -284,8 +291,19 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
 
 export const paging = make('paging', 'processes touch their address spaces through TLB and page tables: demand paging, COW fork, SIGSEGV, swap; EAT and table cost', {
   procs: 4, pages: 512, frames: 256, tlb: 64, ws: 32,
+}, {
+  'no-cow': {},
+  // The lost write needs another CPU to store to the victim through its TLB while the page
+  // is written out: FIFO evicts pages still hot in their owner's TLB, a small working set
+  // written 90% of the time keeps them hot, and frames as few as pages keep reclaim busy.
+  'write-before-flush': { policy: 'fifo', ws: 4, tlb: 16, frames: 64, pages: 64, writePct: 90, duration: '6s' },
 });
 
 export const swapThrash = make('swap-thrash', 'more processes than frames: fault rate p and EAT climb with --procs (thrashing), per replacement policy', {
   procs: 8, pages: 64, frames: 64, tlb: 16, ws: 32,
+}, {
+  // Eight thrashing processes reach the default fork interval rarely in 2 s, and a child
+  // finds few of its parent's pages in frames: fork often, four processes on 96 frames.
+  'no-cow': { forkEvery: 200, procs: 4, frames: 96 },
+  'write-before-flush': { policy: 'fifo', ws: 4, writePct: 90, duration: '6s' },
 });

@@ -5,6 +5,7 @@ import { type ParamSpec, parseParam } from '../../lab/params.js';
 import { reportHtml } from '../../lab/html/report-html.js';
 import { junitXml } from '../../lab/junit.js';
 import type { Report } from '../../lab/report.js';
+import { variantSpec } from '../../lab/scenario.js';
 import { runStress } from '../../lab/stress.js';
 import { renderReport } from '../../lab/terminal.js';
 import { registerScenarioCommand } from '../scenario-command.js';
@@ -86,10 +87,11 @@ export function registerRun(program: Command): void {
       }
       if (report.verdict !== 'fail') return;
       process.exitCode = 1;
-      const handoff = exploreArgs(scenario, report, values);
+      const historyCheck = check ?? variantSpec(scenario, values.variant)?.check;
+      const handoff = exploreArgs(scenario, report, values, historyCheck);
       process.stdout.write(`explore it: npx memrace ${handoff.args.join(' ')}\n`);
       if (opts.exploreOnFail !== true) return;
-      const r = await explore({ scenario: scenarioKey(scenario), params: handoff.values, seed: report.seed });
+      const r = await explore({ scenario: scenarioKey(scenario), params: handoff.values, seed: report.seed, ...(historyCheck ? { check: historyCheck } : {}) });
       process.stdout.write(exploreLines(r, r.engine.iterations).join('\n') + '\n');
     },
   });
