@@ -10,6 +10,7 @@ export default defineConfig({
   entry: {
     'cli/main': 'src/cli/main.ts',
     'workers/actor': 'workers/actor.ts',
+    'workers/live': 'workers/live.ts',
     index: 'src/index.ts',
     ...Object.fromEntries(LIBRARY.map((name) => [`${name}/index`, `src/${name}/index.ts`])),
     vitest: 'src/vitest.ts',

@@ -5,22 +5,13 @@ import { A_BASE, A_DONE, A_WORDS, H_FOCUS, H_NACTORS, H_PAUSE, H_STATUS, H_TARGE
 import { raiseStop } from './det/decide.js';
 import { type DetFailure, concludeScheduled, prepareScheduled } from './det/engine.js';
 import type { OracleResult } from './scenario.js';
+import type { StepReport } from '../runtime/live-api.js';
 import { resolveScenario } from '../scenarios/index.js';
 
 /** A step that does not come back within this is reported as a hang. */
 const STEP_TIMEOUT_MS = 10_000;
 /** The run may last this long in all: the steps' own timeouts end it long before. */
 const RUN_BUDGET_MS = 24 * 3600_000;
-
-/** What one actor did in one step. */
-export interface StepReport {
-  actor: number;
-  role: string;
-  /** Ops this actor has done in all, and in this step. */
-  ops: number;
-  stepOps: number;
-  lastOp: string;
-}
 
 export interface StepRound {
   round: number;

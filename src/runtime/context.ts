@@ -25,7 +25,7 @@ export class ActorContext<P = Params, S = unknown> {
   private readonly latBase: number;
   private readonly outBase: number;
   private readonly stopWord: number;
-  private readonly budget: number;
+  private budget: number;
   private readonly forbiddenCodes: Uint8Array;
   private readonly interestingCodes: Uint8Array;
   private ops = 0;
@@ -58,6 +58,12 @@ export class ActorContext<P = Params, S = unknown> {
     /** Stop after this many ops (0: run until the stop flag). */
     opBudget: number,
     grades: readonly string[],
+    /**
+     * Driven step by step from the main thread over comlink (memrace step --live): the role
+     * returns whenever its granted ops are spent or it cannot progress alone, and is called
+     * again for the next step.
+     */
+    readonly live = false,
   ) {
     this.i32 = mem.i32;
     this.slot = counterWord(control, actor, 0);
@@ -109,6 +115,11 @@ export class ActorContext<P = Params, S = unknown> {
   /** The stop flag alone, for loops that must drain after the op budget (consumers). */
   stopFlag(): boolean {
     return Atomics.load(this.i32, this.stopWord) !== 0;
+  }
+
+  /** Live actors: allow `n` more ops from here. */
+  grant(n: number): void {
+    this.budget = this.ops + n;
   }
 
   /** Ask every actor to stop (a scenario that found what it was looking for). */

@@ -18,7 +18,7 @@ export function packageRoot(): string {
 }
 
 /** A built worker entry. Node 20 cannot start a .ts worker, so workers always run from dist/. */
-export function workerFile(name: 'actor'): string {
+export function workerFile(name: 'actor' | 'live'): string {
   const file = join(packageRoot(), 'dist', 'workers', `${name}.js`);
   if (!existsSync(file)) throw new MemraceError('E_LAYOUT', `worker bundle ${file} is missing: run 'npm run build' first`);
   return file;

@@ -153,6 +153,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
       k++;
     }
     if (k === 0) {
+      if (ctx.live) break;
       backoff(++idle, ring, true);
       continue;
     }
@@ -166,6 +167,7 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     if (n === 0) {
       ctx.count(K_FULL);
       ctx.outcome(O_REFUSED);
+      if (ctx.live) break;
       backoff(++idle, ring, true);
       continue;
     }
@@ -174,7 +176,8 @@ function producer(ctx: ActorContext<P, RingStressState>): void {
     ctx.count(K_ENQUEUED, n);
     ctx.done(n);
   }
-  mem.add(s.prodDone, 1);
+  // A live producer returns after every step; it is done only when a batch run ends it.
+  if (!ctx.live) mem.add(s.prodDone, 1);
   ctx.contention(ring.stats.casRetries, ring.stats.spins, ring.stats.waits);
 }
 
@@ -187,7 +190,7 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
   const zcd = new RingZcData();
   let idle = 0;
   for (;;) {
-    if (ctx.stopFlag()) break;
+    if (ctx.stopFlag() || (ctx.live && ctx.stopped())) break;
     ctx.op(OP_DEQUEUE);
     ctx.begin();
     const want = p.burst ? 1 + ctx.rng.below(bulk) : bulk;
@@ -199,7 +202,7 @@ function consumer(ctx: ActorContext<P, RingStressState>): void {
     if (n === 0) {
       ctx.count(K_EMPTY);
       // Done once every producer has finished and the ring is drained.
-      if (mem.load(s.prodDone) === s.producers && ring.count() === 0) break;
+      if (ctx.live || (mem.load(s.prodDone) === s.producers && ring.count() === 0)) break;
       ctx.op(OP_DRAIN_WAIT);
       backoff(++idle, ring, false);
       continue;
