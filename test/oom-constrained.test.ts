@@ -21,7 +21,13 @@ describe.each([
     expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
     expect(r.verdict).toBe('pass');
     expect(count(r, 'constrained-kill')).toBeGreaterThan(0);
-    expect(count(r, 'outside-constraint') + count(r, 'excluded-victim') + count(r, 'panic')).toBe(0);
+    expect(count(r, 'outside-constraint') + count(r, 'excluded-victim')).toBe(0);
+    // A memory cgroup's OOM never panics (mem_cgroup_out_of_memory). A cpuset or mempolicy
+    // OOM that finds nothing killable inside its constraint does panic in 6.6, as an
+    // unconstrained one does ("System is deadlocked on memory"), and the deadlock oracle above
+    // has checked that nothing killable was left: seen once in CI when the constrained hogs
+    // had all exited.
+    if (scenario === 'oom-memcg') expect(count(r, 'panic')).toBe(0);
     const notes = r.notes.join('\n');
     expect(notes).toMatch(new RegExp(`oom-kill:constraint=${constraint},`));
     expect(notes).toMatch(killed);
