@@ -41,7 +41,7 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
   const own = detParamSpecs(scenario).map((p) => p.name);
   const shown = Object.entries(r.params).filter(([k]) => own.includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   const e = r.engine;
-  const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy} depth=${e.depth} ops=${e.ops} seed=${e.seed}${e.pinSeed ? ' (pinned)' : ''}${e.check !== 'none' ? ` check=${e.check}` : ''}${e.memory !== 'sc' ? ` memory=${e.memory}` : ''}; ${shown}`];
+  const out = [`explore ${r.scenario} [${r.params.variant as string}] strategy=${r.strategy} depth=${e.depth} ops=${e.ops} seed=${e.seed}${e.pinSeed ? ' (pinned)' : ''}${e.check !== 'none' ? ` check=${e.check}` : ''}${e.memory !== 'sc' ? ` memory=${e.memory}` : ''}${shown ? `; ${shown}` : ''}`];
   const secs = (r.elapsedMs / 1000).toFixed(1);
   for (const sign of r.uncontrolled) out.push(`WARNING: not fully controlled by the scheduler: ${sign}`);
   if (r.unreplayable) {
