@@ -1,7 +1,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Machine } from '../../runtime/machine.js';
 import type { OracleResult } from '../scenario.js';
-import { type Verdict, checkLinearizable } from './checker.js';
+import { type Verdict, checkLinearizable, cpuMs } from './checker.js';
 import { readHistory } from './recorder.js';
 
 /** What `--check` accepts. */
@@ -35,16 +35,17 @@ export function checkRunHistory(run: Machine, timeLimitMs: number): HistoryCheck
   const spec = run.scenario.history!.spec(run.params, run.state, run.mem);
   const h = readHistory(run.mem.i32, run.history!, run.roles.length);
   const t0 = performance.now();
+  const c0 = cpuMs();
   const verdict = checkLinearizable(spec, h.ops, { timeLimitMs, late: h.late });
-  const ms = Math.round(performance.now() - t0);
+  const ms = `${Math.round(performance.now() - t0)} ms, ${Math.round(cpuMs() - c0)} ms of CPU`;
   const cut = h.truncated ? ' (a history area filled: the check covers the prefix up to it)' : '';
   const where = `${verdict.ops} operations${verdict.groups > 1 ? ` in ${verdict.groups} independent groups` : ''}`;
   let note: string;
   const violations = [];
-  if (verdict.result === 'linearizable') note = `history: ${where} linearizable against ${spec.name} (${ms} ms)${cut}`;
+  if (verdict.result === 'linearizable') note = `history: ${where} linearizable against ${spec.name} (${ms})${cut}`;
   else if (verdict.result === 'unknown') note = `history: ${where}: linearizability UNKNOWN, ${verdict.why}${cut}`;
   else {
-    note = `history: ${where}: NOT linearizable against ${spec.name} (${ms} ms)${cut}`;
+    note = `history: ${where}: NOT linearizable against ${spec.name} (${ms})${cut}`;
     violations.push({ message: verdict.counterExample.text });
   }
   return { oracle: verdict.result === 'unknown' ? null : { name: 'linearizable', violations }, verdict, note };
