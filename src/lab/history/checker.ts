@@ -12,8 +12,9 @@ export interface SeqSpec<S> {
   apply(s: S, op: Op): string | null;
   undo(s: S, op: Op): void;
   /**
-   * Equal states give equal keys (the memo's second half). A small whole number (below
-   * 2^21: the bag's in or out, the method cache's change count) keeps the memo free of strings.
+   * Equal states give equal keys (the memo's second half). A whole number (below 2^53: the
+   * bag's in or out, the method cache's change count, the ring's content hash) keeps the
+   * memo free of strings.
    */
   key(s: S): string | number;
   /** The state as a person reads it. */
@@ -78,37 +79,71 @@ export function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** Below this a state key is packed beside the set's first hash in one double. */
-const SMALL_KEY = 1 << 21;
+let lastLook = 0;
+
+/** Past the CPU deadline? Reads the CPU clock (a system call) at most every 20 ms of wall time. */
+function outOfTime(deadline: number): boolean {
+  const now = performance.now();
+  if (now - lastLook < 20) return false;
+  lastLook = now;
+  return cpuMs() > deadline;
+}
+
+const TWO32 = 2 ** 32;
 
 /**
- * The memo of (linearized set, state) pairs: the set as two 32-bit Zobrist hashes. A small
- * numeric state key goes with the first hash into a number, which maps to the second hash
- * (or several): no string per step, which was most of the garbage a long history made.
+ * The memo of (linearized set, state) pairs: the set as two 32-bit Zobrist hashes. A state
+ * key that is a whole number (below 2^53) goes with them into an open-addressing table of
+ * Int32Arrays: no object per entry. (A string per step, and then a Map keyed by a double,
+ * spent half of a long ring check in the garbage collector and most of the rest hashing.)
  */
 class Memo {
-  private readonly small = new Map<number, number | number[]>();
+  private size = 0;
+  private mask = (1 << 12) - 1;
+  private h1 = new Int32Array(this.mask + 1);
+  private h2 = new Int32Array(this.mask + 1);
+  private lo = new Int32Array(this.mask + 1);
+  private hi = new Int32Array(this.mask + 1);
+  /** 1 where a slot is taken. */
+  private used = new Uint8Array(this.mask + 1);
   private readonly other = new Set<string>();
 
   /** Record the pair: false when it was there already. */
   add(z1: number, z2: number, key: string | number): boolean {
-    if (typeof key === 'number' && key >= 0 && key < SMALL_KEY && Number.isInteger(key)) {
-      const n = (z1 >>> 0) * SMALL_KEY + key;
-      const had = this.small.get(n);
-      if (had === undefined) this.small.set(n, z2);
-      else if (typeof had === 'number') {
-        if (had === z2) return false;
-        this.small.set(n, [had, z2]);
-      } else {
-        if (had.includes(z2)) return false;
-        had.push(z2);
-      }
-      return true;
-    }
+    if (typeof key === 'number' && Number.isSafeInteger(key) && key >= 0) return this.addWhole(z1 | 0, z2 | 0, key | 0, Math.floor(key / TWO32) | 0);
     const s = `${z1 >>> 0}:${z2 >>> 0}|${key}`;
     if (this.other.has(s)) return false;
     this.other.add(s);
     return true;
+  }
+
+  private addWhole(z1: number, z2: number, lo: number, hi: number): boolean {
+    const { h1, h2, used, mask } = this;
+    let i = Math.imul(z1 ^ Math.imul(lo ^ hi, 0x9e3779b1), 0x85ebca6b) & mask;
+    while (used[i] === 1) {
+      if (h1[i] === z1 && h2[i] === z2 && this.lo[i] === lo && this.hi[i] === hi) return false;
+      i = (i + 1) & mask;
+    }
+    used[i] = 1;
+    h1[i] = z1;
+    h2[i] = z2;
+    this.lo[i] = lo;
+    this.hi[i] = hi;
+    if (++this.size * 2 > mask) this.grow();
+    return true;
+  }
+
+  private grow(): void {
+    const { h1, h2, lo, hi, used } = this;
+    const n = (this.mask + 1) * 2;
+    this.mask = n - 1;
+    this.h1 = new Int32Array(n);
+    this.h2 = new Int32Array(n);
+    this.lo = new Int32Array(n);
+    this.hi = new Int32Array(n);
+    this.used = new Uint8Array(n);
+    this.size = 0;
+    for (let i = 0; i < used.length; i++) if (used[i] === 1) this.addWhole(h1[i], h2[i], lo[i], hi[i]);
   }
 }
 
@@ -191,7 +226,7 @@ function search<S>(spec: SeqSpec<S>, ops: readonly Op[], deadline: number): Op[]
   let entry = head.next;
   let tick = 0;
   while (entry !== null) {
-    if ((++tick & 1023) === 0 && cpuMs() > deadline) throw new OutOfTime();
+    if ((++tick & 1023) === 0 && outOfTime(deadline)) throw new OutOfTime();
     if (entry.isCall) {
       const op = entry.op;
       if (spec.apply(state, op) === null) {

@@ -2,7 +2,8 @@
  * A FIFO's contents by absolute position, with a hash of them kept as it changes, so a state
  * key costs O(1): positions are fixed by how many operations took effect, so two states
  * with the same linearized set and the same hash hold the same sequence (two 26-bit
- * polynomial hashes; products stay below 2^53).
+ * polynomial hashes of item + 1, so every push and shift moves them; products stay below
+ * 2^53, and the key, both hashes in one whole number, below 2^52).
  */
 const P1 = 67108859;
 const P2 = 67108837;
@@ -31,8 +32,8 @@ export class Fifo {
 
   private mix(pos: number, v: number, sign: number): void {
     this.pow(pos);
-    const a = ((v % P1) + P1) % P1;
-    const b = ((v % P2) + P2) % P2;
+    const a = (((v + 1) % P1) + P1) % P1;
+    const b = (((v + 1) % P2) + P2) % P2;
     this.h1 = (((this.h1 + sign * ((a * this.pw1[pos]) % P1)) % P1) + P1) % P1;
     this.h2 = (((this.h2 + sign * ((b * this.pw2[pos]) % P2)) % P2) + P2) % P2;
   }
@@ -61,8 +62,9 @@ export class Fifo {
     this.mix(--this.head, this.items[this.head], 1);
   }
 
-  key(): string {
-    return `${this.head}:${this.tail}:${this.h1}:${this.h2}`;
+  /** The contents' hash: the positions come with the linearized set it is paired with. */
+  key(): number {
+    return this.h1 * 2 ** 26 + this.h2;
   }
 
   /** The oldest n items, as '[a b c]'. */
