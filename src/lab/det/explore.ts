@@ -94,10 +94,14 @@ function engineDefaults(s: Scenario, o: ExploreOptions, variant: Record<string, 
   return out;
 }
 
-/** The variant's explore settings, split into the engine's options and the scenario's parameters. */
+/**
+ * The variant's explore settings, split into the engine's options and the scenario's
+ * parameters; its history check (VariantSpec.check, as `memrace run` takes it) unless they name one.
+ */
 function variantSettings(s: Scenario, variant: unknown): { engine: Record<string, unknown>; params: Record<string, unknown> } {
-  const all = Object.entries(variantSpec(s, variant)?.explore ?? {});
-  const engine = (k: string) => DET_OPTIONS.some((spec) => spec.name === k);
+  const spec = variantSpec(s, variant);
+  const all = Object.entries({ ...(spec?.check ? { check: spec.check } : {}), ...spec?.explore });
+  const engine = (k: string) => DET_OPTIONS.some((o) => o.name === k);
   return { engine: Object.fromEntries(all.filter(([k]) => engine(k))), params: Object.fromEntries(all.filter(([k]) => !engine(k))) };
 }
 
