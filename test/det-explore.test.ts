@@ -158,12 +158,19 @@ it('DFS with and without reduction find the same bugs: the toy ring\'s no-tail-w
   }
 });
 
-it("runs a variant with its explore settings unless told otherwise: paging's no-cow forks within four ops, is found, not a race, and its shrunk schedule replays 10 times out of 10", async () => {
+it("runs a variant with its explore settings unless told otherwise: ring-stress's plain-tail under relaxed memory is found, a race, and its shrunk schedule replays 10 times out of 10", async () => {
+  const r = await explore({ scenario: 'ring-stress', params: { variant: 'plain-tail' }, iterations: 300, failuresDir: dir() });
+  expect([r.engine.memory, r.engine.seed, r.params.workers, r.params.prod]).toEqual(['relaxed', 5, 2, 'SP']);
+  expect(r.failure?.run.failure?.message).toMatch(/^forbidden outcome 'torn'/);
+  expect(r.failure?.schedule.sequential).toBe(false);
+  for (let i = 0; i < 10; i++) expect((await replay('ring-stress', r.failure!.file)).difference).toBeUndefined();
+});
+
+it("paging's no-cow forks within explore's four ops by its explore settings, is found, and is not a race; a parameter given wins", async () => {
   const r = await explore({ scenario: 'paging', params: { variant: 'no-cow' }, iterations: 100, failuresDir: dir() });
   expect(r.params.forkEvery).toBe(2);
   expect(r.failure?.run.failure?.message).toMatch(/^oracle last-writes:/);
   expect(r.failure?.schedule.sequential).toBe(true);
-  for (let i = 0; i < 10; i++) expect((await replay('paging', r.failure!.file)).difference).toBeUndefined();
   const given = await explore({ scenario: 'paging', params: { variant: 'no-cow', forkEvery: 0 }, iterations: 1, failuresDir: dir() });
   expect(given.params.forkEvery).toBe(0);
   expect(given.failure).toBeNull();
