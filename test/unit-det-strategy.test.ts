@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { MAX_CHANGE_POINTS } from '../src/lab/det/block.js';
 import { mix32 } from '../src/lab/det/decide.js';
 import type { Decision, DetRun } from '../src/lab/det/engine.js';
+import { Coverage, coverageLine } from '../src/lab/det/coverage.js';
+import { differenceOf } from '../src/lab/det/replay.js';
+import type { ScheduleFile } from '../src/lab/det/schedule.js';
 import { failureKey, preemptionCost, preemptions, sizeOf, switches } from '../src/lab/det/shrink.js';
 import { makeStrategy, nextPrefix } from '../src/lab/det/strategy.js';
 
@@ -107,5 +110,56 @@ describe("the shrinker's measure of a schedule", () => {
     expect(failureKey({ kind: 'forbidden', message: 'lost 1' } as never)).toBe('lost 1');
     expect(failureKey({ kind: 'oracle', message: 'oracle conservation: 2 missing; oracle ownership: twice' } as never)).toBe('oracle conservation,ownership');
     expect(failureKey({ kind: 'deadlock', message: 'x' } as never)).toBe('deadlock');
+  });
+});
+
+describe("replay's comparison: reproduced only when every decision, the ending and the turns match", () => {
+  const recorded = { decisions: '0*2 1', failure: { kind: 'forbidden', message: 'lost 1' }, steps: 9 } as unknown as ScheduleFile;
+  const replayed = (chosen: number[], failure: { kind: string; message: string } | null, steps: number) =>
+    ({ decisions: chosen.map((c) => dec(c, 0b11)), failure, steps }) as unknown as DetRun;
+  const lost = { kind: 'forbidden', message: 'lost 1' };
+
+  it('the same run is no difference; a file without decisions is compared on nothing', () => {
+    expect(differenceOf(recorded, replayed([0, 0, 1], lost, 9))).toBeUndefined();
+    expect(differenceOf({ ...recorded, decisions: undefined }, replayed([1], null, 1))).toBeUndefined();
+  });
+
+  it('names the first decision that differs, then a length, then the ending, then the turns', () => {
+    expect(differenceOf(recorded, replayed([0, 1, 0], lost, 9))).toBe('decision 1 chose actor 1, the schedule says 0');
+    expect(differenceOf(recorded, replayed([0, 0, 1, 1], lost, 9))).toBe('4 decisions, the schedule has 3');
+    expect(differenceOf(recorded, replayed([0, 0], lost, 9))).toBe('2 decisions, the schedule has 3');
+    expect(differenceOf(recorded, replayed([0, 0, 1], null, 9))).toBe('ended with a pass, recorded: lost 1');
+    expect(differenceOf(recorded, replayed([0, 0, 1], { kind: 'oracle', message: 'lost 1' }, 9))).toBe('ended with lost 1, recorded: lost 1');
+    expect(differenceOf(recorded, replayed([0, 0, 1], { kind: 'forbidden', message: 'lost 2' }, 9))).toBe('ended with lost 2, recorded: lost 1');
+    expect(differenceOf({ ...recorded, failure: undefined }, replayed([0, 0, 1], lost, 9))).toBe('ended with lost 1, recorded: a pass');
+    expect(differenceOf(recorded, replayed([0, 0, 1], lost, 10))).toBe('10 turns, recorded 9');
+  });
+});
+
+describe("an exploration's coverage line", () => {
+  const r = (chosen: number[], outcomes: Array<[string, number]>, failure: string | null = null) =>
+    ({ decisions: chosen.map((c) => dec(c, 0b11)), outcomes: outcomes.map(([outcome, count]) => ({ outcome, count })), failure: failure && { kind: failure, message: '' } }) as unknown as DetRun;
+
+  it('counts schedules, distinct decision lists and distinct outcome sets (outcomes seen, with the verdict)', () => {
+    const c = new Coverage();
+    c.add(r([0, 1], [['ok', 3], ['lost', 0]]));
+    c.add(r([0, 1], [['ok', 1], ['lost', 0]]));
+    c.add(r([1, 0], [['ok', 1], ['lost', 2]], 'forbidden'));
+    c.add(r([1, 0, 0], [['ok', 1], ['lost', 2]]));
+    c.add(r([0, 1, 0], [['ok', 2], ['lost', 0]], 'forbidden'));
+    const random = makeStrategy('random', { seed: 1, depth: 1, actors: 2 });
+    expect(c.report(random)).toEqual({ schedules: 5, distinct: 4, outcomeSets: 4 });
+    expect(coverageLine(c.report(random))).toBe('coverage: 5 schedule(s) run, 4 distinct, 4 distinct outcome set(s)');
+  });
+
+  it('adds DFS\'s share of the bounded space: exhausted, an estimate, or under 0.01%', () => {
+    const line = (exhausted: boolean, covered: number) => coverageLine({ schedules: 1, distinct: 1, outcomeSets: 1, exhausted, covered });
+    expect(line(true, 1)).toBe('coverage: 1 schedule(s) run, 1 distinct, 1 distinct outcome set(s); the bounded space is exhausted');
+    expect(line(false, 0.25)).toMatch(/; about 25\.0% of the bounded space covered \(estimate\)$/);
+    expect(line(false, 0.0001)).toMatch(/; about 0\.0100% of/);
+    expect(line(false, 0.00009)).toMatch(/; under 0\.01% of/);
+    const dfs = makeStrategy('dfs', { seed: 0, depth: 0, actors: 2, por: false });
+    dfs.observe(run([dec(0, 0b11)]));
+    expect(new Coverage().report(dfs)).toEqual({ schedules: 0, distinct: 0, outcomeSets: 0, exhausted: true, covered: 1 });
   });
 });
