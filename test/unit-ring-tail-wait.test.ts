@@ -35,12 +35,22 @@ class Spinner extends AtomicsMem {
   }
 }
 
+/** Spins for free, then throws where it would sleep on the tail word. */
+class Patient extends AtomicsMem {
+  slept: Array<[number, number]> = [];
+  override waitFlagged(i: number, expected: number): 'ok' | 'not-equal' | 'timed-out' {
+    this.slept.push([i, expected]);
+    throw new Waited();
+  }
+}
+
 function rings(prod: 'MP' | 'SP', cons: 'MC' | 'SC', variant = 0) {
   const arena = Arena.create(1 << 16);
   const plain = new AtomicsMem(arena.sab);
   const r = Ring.create(arena, plain, 'r', 64, ringFlags(prod, cons), { variant });
   const preempt = new Preempt(arena.sab);
-  return { r, preempt, a: new Ring(preempt, r.ref), b: new Ring(new Spinner(arena.sab), r.ref) };
+  const patient = new Patient(arena.sab);
+  return { r, preempt, patient, a: new Ring(preempt, r.ref), b: new Ring(new Spinner(arena.sab), r.ref), c: new Ring(patient, r.ref) };
 }
 
 const drain = (r: Ring) => {
@@ -87,6 +97,18 @@ describe('rte_ring MP/MC: a thread that reserved after a preempted one waits for
       expect(Array.from(out)).toEqual([0, 0, 3, 4]); // A's slots, still unwritten
     };
     expect(a.enqueue_bulk(Int32Array.of(1, 2), 2)).toBe(2);
+  });
+
+  it('spins 256 times (SPIN_LIMIT), then sleeps on the tail word while it still reads what the last look saw', () => {
+    const { r, preempt, patient, a, c } = rings('MP', 'MC');
+    preempt.hook = () => {
+      expect(() => c.enqueue_bulk(Int32Array.of(3, 4), 2)).toThrow(Waited);
+    };
+    expect(a.enqueue_bulk(Int32Array.of(1, 2), 2)).toBe(2);
+    expect([c.stats.spins, c.stats.waits]).toEqual([256, 1]);
+    expect(patient.slept).toHaveLength(1);
+    expect(patient.slept[0][1]).toBe(0); // the tail A had not moved yet
+    expect(r.count()).toBe(2);
   });
 
   it('SP/SC never wait: a single producer publishes at once', () => {
