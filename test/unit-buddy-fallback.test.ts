@@ -123,6 +123,17 @@ describe('steal_suitable_fallback: the whole pageblock is claimed at 256 free or
     expect([list(9, MIGRATE_UNMOVABLE), list(9, MIGRATE_MOVABLE)]).toEqual([[512], [1024]]);
   });
 
+  it('an order-10 block changes both its pageblocks, at pfn and pfn + 512, and no other', () => {
+    const { kernel } = bootTest({ mem: 16 * 2 ** 20, dmaLimit: 0, kernelSize: 4096 });
+    const zone = kernel.zones[ZONE_NORMAL];
+    const { buddy, pages } = kernel;
+    const p = zone.list.first(zone.freeList(10, MIGRATE_MOVABLE));
+    expect(p).toBeGreaterThanOrEqual(1024);
+    buddy.steal_suitable_fallback(zone, p, MIGRATE_UNMOVABLE, false);
+    const types = [p - 512, p, p + 512, p + 1024].map((q) => pages.get_pageblock_migratetype(q));
+    expect(types).toEqual([MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, MIGRATE_UNMOVABLE, MIGRATE_MOVABLE]);
+  });
+
   it('page_group_by_mobility_disabled claims the block whatever the counts', () => {
     const { zone, pages, free, lru, takeBlock512 } = small();
     const disabled = new Buddy(pages, true);
