@@ -224,6 +224,7 @@ describe('__free_one_page: merging at pageblock_order, and where the merged bloc
     expect(pair(MIGRATE_MOVABLE, MIGRATE_ISOLATE)).toEqual({ merged: false, order: 9 });
     expect(pair(MIGRATE_ISOLATE, MIGRATE_MOVABLE)).toEqual({ merged: false, order: 9 });
     expect(pair(MIGRATE_HIGHATOMIC, MIGRATE_UNMOVABLE)).toEqual({ merged: false, order: 9 });
+    expect(pair(MIGRATE_UNMOVABLE, MIGRATE_HIGHATOMIC)).toEqual({ merged: false, order: 9 });
   });
 
   it('puts a block whose buddy at the next order is free at the tail (buddy_merge_likely), else at the head', () => {
@@ -243,5 +244,9 @@ describe('__free_one_page: merging at pageblock_order, and where the merged bloc
     // 9's buddy is the reserved 8 and 10 is taken: no merge is likely, but FPI_TO_TAIL puts it behind 11 all the same.
     free(9, 0, MIGRATE_MOVABLE, FPI_TO_TAIL);
     expect(list(0, MIGRATE_MOVABLE)).toEqual([11, 9]);
+    // At order 9 and above no merge is called likely (order >= MAX_ORDER - 1): 512 goes back to the head.
+    expect(take(9)).toBe(512);
+    free(512, 9);
+    expect(list(9, MIGRATE_MOVABLE)).toEqual([512, 1024]);
   });
 });
