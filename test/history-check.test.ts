@@ -11,7 +11,8 @@ const dir = () => mkdtempSync(join(tmpdir(), 'memrace-hist-'));
 
 describe('ring-stress --check linearizable', () => {
   it('the reorder variant passes every end-state oracle and only the history check catches it', async () => {
-    const blind = await explore({ scenario: 'ring-stress', params: { ...tiny, variant: 'reorder' }, strategy: 'pct', iterations: 30, failuresDir: dir() });
+    // check: 'none' explicitly: explore otherwise records the check the variant names (VariantSpec.check).
+    const blind = await explore({ scenario: 'ring-stress', params: { ...tiny, variant: 'reorder' }, strategy: 'pct', iterations: 30, check: 'none', failuresDir: dir() });
     expect(blind.failure).toBeNull();
     const r = await explore({ scenario: 'ring-stress', params: { ...tiny, variant: 'reorder' }, strategy: 'pct', iterations: 30, check: 'linearizable', failuresDir: dir() });
     const oracle = r.failure?.run.oracles.find((o) => o.name === 'linearizable');
@@ -79,7 +80,8 @@ describe('ring-stress --memory', () => {
 
 describe('peterson --memory: the store-buffering litmus test', () => {
   it('plain-stores is right under sc and loses an update under tso and under relaxed; the correct lock stays clean in both', async () => {
-    const sc = await explore({ scenario: 'peterson', params: { variant: 'plain-stores' }, strategy: 'pct', iterations: 200, failuresDir: dir() });
+    // memory: 'sc' explicitly: the variant's explore settings otherwise choose tso.
+    const sc = await explore({ scenario: 'peterson', params: { variant: 'plain-stores' }, strategy: 'pct', iterations: 200, memory: 'sc', failuresDir: dir() });
     expect(sc.failure).toBeNull();
     for (const memory of ['tso', 'relaxed'] as const) {
       const bad = await explore({ scenario: 'peterson', params: { variant: 'plain-stores' }, strategy: 'pct', iterations: 200, memory, failuresDir: dir() });
