@@ -159,7 +159,7 @@ export const mempoolStress = defineScenario<P, State>({
         { name: 'audit (caches, cookies, free exactly once)', violations: mp.audit() },
       ],
       notes: [
-        `pool: ${mp.size} objects, ${mp.ops_name}, cache ${mp.cache_size} (${mp.algo.name}); ${mp.ops.get_count()} in the common pool, ${mp.avail_count() - mp.ops.get_count()} in caches at the end`,
+        `pool: ${mp.size} objects, ${mp.ops_name}, cache ${mp.cache_size} (${mp.algo.name}); ${mp.ops.get_count()} in the common pool, ${mp.avail_count() - mp.ops.get_count()} in caches at the end${mp.algo.name === 'v26' ? `; ${mp.cache_fallbacks()} gets by the fallback (the cache's objects plus the rest from the common pool)` : ''}`,
         `common pool traffic: ${stats.get_common_pool_objs} objects got in ${stats.get_common_pool_bulk} bulks, ${stats.put_common_pool_objs} put in ${stats.put_common_pool_bulk}; ${stats.get_success_objs} objects got by lcores (${stats.get_success_objs ? ((100 * (1 - stats.get_common_pool_objs / stats.get_success_objs)).toFixed(1)) : 0}% from caches)`,
       ],
     };
