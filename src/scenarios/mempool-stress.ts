@@ -127,6 +127,7 @@ export const mempoolStress = defineScenario<P, State>({
       throw new ConfigError('--ops', `${ops} takes a single producer or consumer, but ${p.lcores} lcores get and put`, 'ring_mp_mc, ring_mt_rts, ring_mt_hts, stack, lf_stack (or --lcores 1)');
     }
     if (p.bulk > poolSize(p)) throw new ConfigError('--bulk', `${p.bulk} is larger than the pool (${poolSize(p)})`, `1 to ${poolSize(p)}`);
+    if (p.variant !== 'correct' && p.lcores < 2) throw new ConfigError('--lcores', `${p.variant} races two lcores, but 1 lcore cannot race`, '2 or more');
     if (p.variant === 'shared-lcore-id' && p.cache === 0) throw new ConfigError('--cache', 'shared-lcore-id breaks the per-lcore cache, and there is none', 'a cache size from 1');
     if (p.variant === 'no-tail-wait' && ops !== 'ring_mp_mc') throw new ConfigError('--ops', 'no-tail-wait breaks the MP/MC ring', 'ring_mp_mc');
   },

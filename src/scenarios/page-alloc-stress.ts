@@ -271,6 +271,7 @@ export const pageAllocStress = defineScenario<P, State>({
   counters: ['allocs', 'frees', 'failed', 'remote', 'drains', 'bad_pages'],
   opNames: ['start', 'alloc', 'write', 'verify', 'free', 'drain', 'kswapd'],
   validate(p) {
+    if (p.variant === 'no-zone-lock' && p.nodes * p.cpusPerNode < 2) throw new ConfigError('--cpus-per-node', 'no-zone-lock races two CPUs on a zone\'s free lists, but 1 CPU cannot race', '2 or more CPUs (--nodes x --cpus-per-node)');
     parseOrders(p.orders);
     configOf(p);
   },
