@@ -19,6 +19,8 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   concurrency: 2,
   timeoutMS: 10_000,
+  // The dry run (every covering test, with per-test coverage) took over Stryker's default 5 min at load 40.
+  dryRunTimeoutMinutes: 30,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MUTATING } from './mutating.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE } from '../src/paging/pte.js';
@@ -43,7 +44,7 @@ describe('segment table', () => {
   });
 });
 
-describe('segmentation scenario on real workers', () => {
+describe.skipIf(MUTATING)('segmentation scenario on real workers', () => {
   it('correct: every trap comes with its reason, shared code stays intact', async () => {
     const r = await runStress({ scenario: 'segmentation', params: { procs: 3, duration: '700ms' }, stopOnForbidden: true });
     expect(r.verdict).toBe('pass');

@@ -6,6 +6,7 @@ import type { Mem } from '../shm/mem.js';
 import { RteError, set_rte_errno } from './rte_errno.js';
 import { RTE_RING_NAMESIZE, TAILQ_RING, Tailq, checkName, regionTag } from './tailq.js';
 import { HeadTail, QUEUE_FIXED, QUEUE_VARIABLE, RingStats, TAIL_SLEEP_MS } from './ring_core.js';
+import { RingSpsc } from './ring_spsc.js';
 import {
   HT_HTD_MAX, HT_SYNC, HT_TAIL, RING_F_EXACT_SZ, RING_SYNC_MT_HTS, RING_SYNC_ST, RING_SZ_MASK, RTS_HTD_MAX_DIV,
   RING_F_MASK, RING_F_MC_HTS_DEQ, RING_F_MC_RTS_DEQ, RING_F_MP_HTS_ENQ, RING_F_MP_RTS_ENQ, RING_F_SC_DEQ, RING_F_SP_ENQ,
@@ -56,6 +57,8 @@ export class Ring {
   available = 0;
   /** The broken variant VARIANT_REORDER. */
   private readonly reorder: boolean;
+  /** SP/SC with one-word elements on a raw port, correct variant: the straight path. */
+  private readonly spsc: RingSpsc | null;
 
   /** Bytes a ring of `count` elements of `esize` bytes takes (rte_ring_get_memsize_elem). */
   static memsize(count: number, flags: number, esize = 4): number {
@@ -161,6 +164,8 @@ export class Ring {
     const cons = b + R_CONS;
     this.prod = new HeadTail(mem, prod, cons + HT_TAIL, mem.load(prod + HT_SYNC), this.capacity, true, variant, this.stats);
     this.cons = new HeadTail(mem, cons, prod + HT_TAIL, mem.load(cons + HT_SYNC), 0, false, variant, this.stats);
+    const straight = mem.raw !== undefined && this.prod.sync === RING_SYNC_ST && this.cons.sync === RING_SYNC_ST && this.ew === 1 && variant === 0;
+    this.spsc = straight ? new RingSpsc(mem, mem.raw!, this.prod, this.cons, this.slots, this.size, this.mask, this.capacity) : null;
   }
 
   get name(): string {
@@ -169,62 +174,63 @@ export class Ring {
 
   // ---- enqueue -------------------------------------------------------------------------
 
+  /**
+   * Copy n objects into the slots from `head` on: two straight runs (up to the end of the
+   * slots and from their start), as DPDK's copy, each one `writeBlock`. The general case
+   * stays out of this method so that the SP/SC path is small enough for V8 to inline.
+   */
   private enqueueElems(objs: Int32Array, off: number, head: number, n: number): void {
-    const mem = this.mem;
-    const ew = this.ew;
-    const mask = this.mask;
-    const slots = this.slots;
-    if (ew === 1) {
-      // Two straight runs, up to the end of the slots and from their start, as DPDK's copy.
-      const idx = head & mask;
-      const first = n < this.size - idx ? n : this.size - idx;
-      mem.writeBlock(slots + idx, objs, off, first);
-      if (first < n) mem.writeBlock(slots, objs, off + first, n - first);
-    } else {
-      for (let i = 0; i < n; i++) {
-        const s = slots + ((head + i) & mask) * ew;
-        const o = off + i * ew;
-        for (let k = 0; k < ew; k++) mem.write(s + k, objs[o + k]);
-      }
+    if (this.ew !== 1) {
+      this.enqueueWords(objs, off, head, n);
+      return;
+    }
+    const idx = head & this.mask;
+    const first = n < this.size - idx ? n : this.size - idx;
+    this.mem.writeBlock(this.slots + idx, objs, off, first);
+    if (first < n) this.mem.writeBlock(this.slots, objs, off + first, n - first);
+  }
+
+  /** Elements of more than one word, one word at a time. */
+  private enqueueWords(objs: Int32Array, off: number, head: number, n: number): void {
+    const { mem, ew, mask, slots } = this;
+    for (let i = 0; i < n; i++) {
+      const s = slots + ((head + i) & mask) * ew;
+      const o = off + i * ew;
+      for (let k = 0; k < ew; k++) mem.write(s + k, objs[o + k]);
     }
   }
 
+  /** Copy n objects out of the slots from `head` on: the mirror of `enqueueElems`. */
   private dequeueElems(out: Int32Array, off: number, head: number, n: number): void {
-    const mem = this.mem;
-    const ew = this.ew;
-    const mask = this.mask;
-    const slots = this.slots;
-    if (this.reorder) {
-      // Broken on purpose: the last reserved slot is copied out first.
-      for (let i = 0; i < n; i++) {
-        const s = slots + ((head + n - 1 - i) & mask) * ew;
-        for (let k = 0; k < ew; k++) out[off + i * ew + k] = mem.read(s + k);
-      }
-    } else if (ew === 1) {
-      const idx = head & mask;
-      const first = n < this.size - idx ? n : this.size - idx;
-      const at = slots + idx;
-      // Four slots a step on the straight run: a quarter of the loop's compare-and-branch.
-      let i = 0;
-      for (const end = first - 3; i < end; i += 4) {
-        out[off + i] = mem.read(at + i);
-        out[off + i + 1] = mem.read(at + i + 1);
-        out[off + i + 2] = mem.read(at + i + 2);
-        out[off + i + 3] = mem.read(at + i + 3);
-      }
-      for (; i < first; i++) out[off + i] = mem.read(at + i);
-      for (; i < n; i++) out[off + i] = mem.read(slots + i - first);
-    } else {
-      for (let i = 0; i < n; i++) {
-        const s = slots + ((head + i) & mask) * ew;
-        const o = off + i * ew;
-        for (let k = 0; k < ew; k++) out[o + k] = mem.read(s + k);
-      }
+    if (this.ew !== 1 || this.reorder) {
+      this.dequeueWords(out, off, head, n);
+      return;
+    }
+    const idx = head & this.mask;
+    const first = n < this.size - idx ? n : this.size - idx;
+    this.mem.readBlock(this.slots + idx, out, off, first);
+    if (first < n) this.mem.readBlock(this.slots, out, off + first, n - first);
+  }
+
+  /** Elements of more than one word, one word at a time; the `reorder` variant copies last-first. */
+  private dequeueWords(out: Int32Array, off: number, head: number, n: number): void {
+    const { mem, ew, mask, slots } = this;
+    for (let i = 0; i < n; i++) {
+      // Broken on purpose in the reorder variant: the last reserved slot is copied out first.
+      const s = slots + ((this.reorder ? head + n - 1 - i : head + i) & mask) * ew;
+      const o = off + i * ew;
+      for (let k = 0; k < ew; k++) out[o + k] = mem.read(s + k);
     }
   }
 
   private doEnqueue(objs: Int32Array, n: number, off: number, behavior: number): number {
     const p = this.prod;
+    const spsc = this.spsc;
+    if (spsc !== null) {
+      const got = spsc.enqueue(objs, n, off, behavior);
+      this.free_space = p.entries - got;
+      return got;
+    }
     const got = p.move(n, behavior);
     if (got !== 0) {
       this.enqueueElems(objs, off, p.oldHead, got);
@@ -236,6 +242,12 @@ export class Ring {
 
   private doDequeue(out: Int32Array, n: number, off: number, behavior: number): number {
     const c = this.cons;
+    const spsc = this.spsc;
+    if (spsc !== null) {
+      const got = spsc.dequeue(out, n, off, behavior);
+      this.available = c.entries - got;
+      return got;
+    }
     const got = c.move(n, behavior);
     if (got !== 0) {
       this.dequeueElems(out, off, c.oldHead, got);

@@ -72,6 +72,7 @@ export class HeadTail {
   move(n: number, behavior: number): number {
     switch (this.sync) {
       case RING_SYNC_ST:
+        return this.moveSt(n, behavior);
       case RING_SYNC_MT:
         return this.moveMt(n, behavior);
       case RING_SYNC_MT_RTS:
@@ -100,12 +101,24 @@ export class HeadTail {
     }
   }
 
+  /** SP/SC: no other thread moves this head, and the tail store in `update` publishes the slots. */
+  private moveSt(max: number, behavior: number): number {
+    const headW = this.side + HT_HEAD;
+    const oldHead = this.mem.read(headW) >>> 0;
+    const room = this.room(oldHead);
+    let n = max;
+    if (n > room) n = behavior === QUEUE_FIXED ? 0 : room;
+    this.entries = room;
+    this.oldHead = oldHead;
+    if (n !== 0) this.mem.write(headW, (oldHead + n) | 0);
+    return n;
+  }
+
   private moveMt(max: number, behavior: number): number {
     const mem = this.mem;
     const headW = this.side + HT_HEAD;
-    const st = this.sync === RING_SYNC_ST;
     for (;;) {
-      // A relaxed read, as DPDK's: the CAS below (or, single-threaded, owning the head) validates it.
+      // A relaxed read, as DPDK's: the CAS below validates it.
       const oldHead = mem.read(headW) >>> 0;
       const room = this.room(oldHead);
       let n = max;
@@ -113,13 +126,7 @@ export class HeadTail {
       this.entries = room;
       this.oldHead = oldHead;
       if (n === 0) return 0;
-      const newHead = (oldHead + n) | 0;
-      if (st) {
-        // SP/SC: no other thread moves this head, and the tail store publishes the slots.
-        mem.write(headW, newHead);
-        return n;
-      }
-      if (mem.compareExchange(headW, oldHead | 0, newHead) === (oldHead | 0)) return n;
+      if (mem.compareExchange(headW, oldHead | 0, (oldHead + n) | 0) === (oldHead | 0)) return n;
       this.stats.casRetries++;
     }
   }

@@ -38,11 +38,20 @@ export interface Mem {
   write(i: number, v: number): void;
   /** memcpy into the image: `write` of src[off..off+n) to words i..i+n, one after another. */
   writeBlock(i: number, src: Int32Array, off: number, n: number): void;
+  /** memcpy out of the image: `read` of words i..i+n into dst[off..off+n), one after another. */
+  readBlock(i: number, dst: Int32Array, off: number, n: number): void;
   load64(i: number): bigint;
   store64(i: number, v: bigint): void;
   compareExchange64(i: number, expected: bigint, replacement: bigint): bigint;
   /** A pause in a spin loop: a scheduling point for the deterministic engine, nothing here. */
   pause(): void;
+  /**
+   * The image's words, on a port whose every access is the plain or Atomics access itself
+   * (AtomicsMem). Absent where a port adds anything to an access (a scheduling point, a
+   * store buffer, a recording): code that takes it must make the same accesses, in the same
+   * order, as it would through the port's methods.
+   */
+  readonly raw?: Int32Array;
   /** The actor makes no more accesses (the deterministic port hands its turn on); absent on raw ports. */
   retire?(crashed: boolean): void;
 }
@@ -53,11 +62,13 @@ const BLOCK_SET_MIN = 256;
 /** The port bound straight to `Atomics`: what stress runs and benchmarks use. */
 export class AtomicsMem implements Mem {
   readonly i32: Int32Array;
+  readonly raw: Int32Array;
   readonly u8: Uint8Array;
   readonly i64: BigInt64Array;
 
   constructor(sab: SharedArrayBuffer) {
     this.i32 = new Int32Array(sab);
+    this.raw = this.i32;
     this.u8 = new Uint8Array(sab);
     this.i64 = new BigInt64Array(sab);
   }
@@ -126,6 +137,19 @@ export class AtomicsMem implements Mem {
       i32[i + k + 3] = src[off + k + 3];
     }
     for (; k < n; k++) i32[i + k] = src[off + k];
+  }
+  readBlock(i: number, dst: Int32Array, off: number, n: number): void {
+    const i32 = this.i32;
+    // Four words a step, as writeBlock. One call per run of slots, where a read per slot
+    // left the ring's dequeue path too big for V8 to inline (SP/SC between two workers).
+    let k = 0;
+    for (const end = n - 3; k < end; k += 4) {
+      dst[off + k] = i32[i + k];
+      dst[off + k + 1] = i32[i + k + 1];
+      dst[off + k + 2] = i32[i + k + 2];
+      dst[off + k + 3] = i32[i + k + 3];
+    }
+    for (; k < n; k++) dst[off + k] = i32[i + k];
   }
   load64(i: number): bigint {
     return Atomics.load(this.i64, i);

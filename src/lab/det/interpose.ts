@@ -353,6 +353,10 @@ class OwnedPort implements Mem {
     this.enter();
     try { this.port.writeBlock(i, src, off, n); } finally { this.leave(); }
   }
+  readBlock(i: number, dst: Int32Array, off: number, n: number): void {
+    this.enter();
+    try { this.port.readBlock(i, dst, off, n); } finally { this.leave(); }
+  }
   load64(i: number): bigint {
     this.enter();
     try { return this.port.load64(i); } finally { this.leave(); }

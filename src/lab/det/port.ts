@@ -246,6 +246,9 @@ export class ScheduledMem implements Mem {
   writeBlock(i: number, src: Int32Array, off: number, n: number): void {
     for (let k = 0; k < n; k++) this.write(i + k, src[off + k]);
   }
+  readBlock(i: number, dst: Int32Array, off: number, n: number): void {
+    for (let k = 0; k < n; k++) dst[off + k] = this.read(i + k);
+  }
   add(i: number, v: number): number {
     return this.rmw(K.add, i, v, Atomics.add);
   }

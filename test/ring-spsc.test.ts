@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { Ring } from '../src/dpdk/ring.js';
+import { RING_F_EXACT_SZ, VARIANT_PLAIN_TAIL, ringFlags } from '../src/dpdk/ring_layout.js';
+import { Arena } from '../src/shm/arena.js';
+import { AtomicsMem, type Mem } from '../src/shm/mem.js';
+import { Rng } from '../src/runtime/rng.js';
+
+/**
+ * An SP/SC ring on a raw port takes the straight path (ring_spsc.ts); on any other port it
+ * goes through HeadTail and the port's methods. The two must be indistinguishable: the same
+ * counts, the same free_space/available, the same objects out, and the same words in the
+ * image after every call.
+ */
+function pair(count: number, flags: number, variant = 0) {
+  const make = (raw: boolean) => {
+    const arena = Arena.create(1 << 16);
+    const atomics = new AtomicsMem(arena.sab);
+    // The same port with `raw` hidden: every access through its methods.
+    const mem: Mem = raw ? atomics : Object.create(atomics, { raw: { value: undefined } });
+    const ring = Ring.create(arena, mem, 't', count, flags, { variant });
+    const base = ring.ref.base;
+    return { ring, words: () => Array.from(atomics.i32.subarray(base, base + Ring.memsize(count, flags) / 4)) };
+  };
+  return [make(true), make(false)] as const;
+}
+
+describe('SP/SC straight path', () => {
+  it('is taken only for a correct SP/SC ring of one-word elements on a raw port', () => {
+    const straight = (r: Ring) => (r as unknown as { spsc: unknown }).spsc !== null;
+    const [raw, ported] = pair(64, ringFlags('SP', 'SC'));
+    expect(straight(raw.ring)).toBe(true);
+    expect(straight(ported.ring)).toBe(false);
+    expect(straight(pair(64, ringFlags('MP', 'SC'))[0].ring)).toBe(false);
+    expect(straight(pair(64, ringFlags('SP', 'MC'))[0].ring)).toBe(false);
+    expect(straight(pair(64, ringFlags('SP', 'SC'), VARIANT_PLAIN_TAIL)[0].ring)).toBe(false);
+    const arena = Arena.create(1 << 16);
+    expect(straight(Ring.create(arena, new AtomicsMem(arena.sab), 'w', 64, ringFlags('SP', 'SC'), { esize: 8 }))).toBe(false);
+  });
+
+  for (const [count, flags, what] of [
+    [16, ringFlags('SP', 'SC'), 'power-of-two ring'],
+    [13, ringFlags('SP', 'SC') | RING_F_EXACT_SZ, 'ring with EXACT_SZ'],
+  ] as const) {
+    it(`matches the ported path call for call on a ${what} (bulk and burst, wrapping)`, () => {
+      const [a, b] = pair(count, flags);
+      const rng = new Rng(7);
+      const objs = Int32Array.from({ length: 40 }, (_, i) => 1000 + i);
+      const outA = new Int32Array(40);
+      const outB = new Int32Array(40);
+      for (let step = 0; step < 2000; step++) {
+        const n = rng.below(20);
+        const off = rng.below(8);
+        const op = rng.below(4);
+        let ga: number, gb: number;
+        if (op === 0) { ga = a.ring.enqueue_bulk(objs, n, off); gb = b.ring.enqueue_bulk(objs, n, off); }
+        else if (op === 1) { ga = a.ring.enqueue_burst(objs, n, off); gb = b.ring.enqueue_burst(objs, n, off); }
+        else if (op === 2) { ga = a.ring.dequeue_bulk(outA, n, off); gb = b.ring.dequeue_bulk(outB, n, off); }
+        else { ga = a.ring.dequeue_burst(outA, n, off); gb = b.ring.dequeue_burst(outB, n, off); }
+        expect(ga, `step ${step}`).toBe(gb);
+        expect([a.ring.free_space, a.ring.available]).toEqual([b.ring.free_space, b.ring.available]);
+        expect(outA).toEqual(outB);
+        expect(a.words()).toEqual(b.words());
+        objs[rng.below(40)] = step;
+      }
+      expect(a.ring.count()).toBe(b.ring.count());
+    });
+  }
+
+  it('leaves the other side\'s tail, as it read it, for the idle sleep', () => {
+    const [a] = pair(16, ringFlags('SP', 'SC'));
+    const one = Int32Array.of(5);
+    a.ring.enqueue_burst(one, 1);
+    expect(a.ring.dequeue_burst(one, 1)).toBe(1);
+    expect(a.ring.dequeue_burst(one, 1)).toBe(0);
+    expect(a.ring.cons.otherTailSeen).toBe(1);
+    expect(a.ring.prod.otherTailSeen).toBe(0);
+  });
+});
