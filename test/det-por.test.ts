@@ -1,69 +1,55 @@
 import { describe, expect, it } from 'vitest';
-import { K, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT } from '../src/lab/det/block.js';
+import { K, TRACE_WORDS, WAKE_TIMED_OUT } from '../src/lab/det/block.js';
+import { racesToReverse } from '../src/lab/det/dpor.js';
 import type { Decision } from '../src/lab/det/engine.js';
-import { ExploredNodes } from '../src/lab/det/por.js';
 
-/** A trace of [actor, kind, word, value] events, and one choice point after them whose holder is the last event's actor. */
-function run(events: Array<[number, number, number, number?]>, holderCould = true): { decisions: Decision[]; trace: Int32Array } {
+/**
+ * A trace of [actor, kind, word, value] events with a choice point before every event (both
+ * actors could go, the holder being the last actor to run), and the actors asked for at each.
+ */
+function asked(events: Array<[number, number, number, number?]>, candidates = 0b11): number[] {
   const trace = new Int32Array(events.length * TRACE_WORDS);
+  const decisions: Decision[] = [];
   events.forEach(([actor, kind, word, value], s) => {
     trace[s * TRACE_WORDS] = actor | (kind << 8);
     trace[s * TRACE_WORDS + 1] = word;
     trace[s * TRACE_WORDS + 2] = value ?? 0;
+    const holder = s > 0 ? events[s - 1][0] : 0;
+    decisions.push({ chosen: actor, candidates, dflt: holder, holderCould: true, step: s });
   });
-  const holder = events[events.length - 1][0];
-  return { decisions: [{ chosen: holder, candidates: 0b11, dflt: holder, holderCould, step: events.length }], trace };
+  return [...racesToReverse(decisions, trace, 2)];
 }
 
-/** Whether the second run's node is found explored after the first one's was recorded. */
-function prunes(first: ReturnType<typeof run>, second: ReturnType<typeof run>, spent: [number, number] = [0, 0]): boolean {
-  const nodes = new ExploredNodes();
-  expect(nodes.observe(first.decisions, first.trace, [spent[0]], 0).cut).toBe(1);
-  return nodes.observe(second.decisions, second.trace, [spent[1]], 0).cut === 0;
-}
-
-describe('partial-order reduction by equivalent prefixes (por.ts)', () => {
-  it('finds two orders of independent accesses the same node, with the same holder', () => {
-    const a = run([[0, K.write, 10], [1, K.write, 20], [1, K.load, 30]]);
-    const b = run([[1, K.write, 20], [0, K.write, 10], [1, K.load, 30]]);
-    expect(prunes(a, b)).toBe(true);
-    // Two reads of one word commute too.
-    expect(prunes(run([[0, K.load, 10], [1, K.load, 10], [1, K.add, 30]]), run([[1, K.load, 10], [0, K.load, 10], [1, K.add, 30]]))).toBe(true);
+describe('dynamic partial-order reduction: the races a run shows (dpor.ts)', () => {
+  it('asks for the other order of two unordered writes of one word, before the first and where its context began', () => {
+    // a0 writes 20 then 10; a1 then writes 10: a1 is asked for before a0's write of 10 and before a0's context (step 0).
+    expect(asked([[0, K.write, 20], [0, K.write, 10], [1, K.write, 10]])).toEqual([0b10, 0b10, 0]);
+    // A read after a write, and a write after a read, race too.
+    expect(asked([[0, K.store, 10], [1, K.load, 10]])).toEqual([0b10, 0]);
+    expect(asked([[0, K.load, 10], [1, K.cas, 10]])).toEqual([0b10, 0]);
   });
 
-  it('keeps apart orders of conflicting accesses: a write and a write, or a read, of one word', () => {
-    expect(prunes(run([[0, K.write, 10], [1, K.write, 10], [1, K.load, 30]]), run([[1, K.write, 10], [0, K.write, 10], [1, K.load, 30]]))).toBe(false);
-    expect(prunes(run([[0, K.load, 10], [1, K.cas, 10], [1, K.load, 30]]), run([[1, K.cas, 10], [0, K.load, 10], [1, K.load, 30]]))).toBe(false);
-    // A 64-bit access conflicts with one on its pair's odd word.
-    expect(prunes(run([[0, K.store64, 10], [1, K.write, 11], [1, K.load, 30]]), run([[1, K.write, 11], [0, K.store64, 10], [1, K.load, 30]]))).toBe(false);
+  it('asks for nothing where accesses commute: two reads, different words, local steps', () => {
+    expect(asked([[0, K.load, 10], [1, K.load, 10]])).toEqual([0, 0]);
+    expect(asked([[0, K.write, 10], [1, K.write, 20]])).toEqual([0, 0]);
+    expect(asked([[0, K.pause, -1], [1, K.pause, -1], [0, K.end, -1]])).toEqual([0, 0, 0]);
   });
 
-  it('respects the bound: a node explored with more preemptions spent covers nothing with fewer', () => {
-    const a = run([[0, K.write, 10], [1, K.write, 20], [1, K.load, 30]]);
-    const b = run([[1, K.write, 20], [0, K.write, 10], [1, K.load, 30]]);
-    expect(prunes(a, b, [0, 1])).toBe(true);
-    expect(prunes(a, b, [1, 0])).toBe(false);
+  it('a 64-bit access covers its pair; a wait writes its word and the waits queue', () => {
+    expect(asked([[0, K.store64, 10], [1, K.write, 11]])).toEqual([0b10, 0]);
+    expect(asked([[0, K.wait, 10], [1, K.wait, 20]])).toEqual([0b10, 0]);
   });
 
-  it('keys the holder when it can go on (another choice is then a preemption), and lets a node with no holder cover it', () => {
-    const a = run([[1, K.write, 20], [0, K.write, 10]]);
-    const b = run([[0, K.write, 10], [1, K.write, 20]]);
-    expect(prunes(a, b)).toBe(false);
-    expect(prunes(run([[1, K.write, 20], [0, K.write, 10]], false), b)).toBe(true);
-    expect(prunes(a, run([[0, K.write, 10], [1, K.write, 20]], false))).toBe(false);
+  it('does not reverse a race already ordered through a third access (happens-before)', () => {
+    // a0 writes 10, then publishes 20; a1 reads 20 (after it), then writes 10: only the pair on 20 races.
+    expect(asked([[0, K.write, 10], [0, K.store, 20], [1, K.load, 20], [1, K.write, 10]])).toEqual([0b10, 0b10, 0, 0]);
   });
 
-  it('orders waits among themselves, and a wake-up by a timeout with everything', () => {
-    expect(prunes(run([[0, K.wait, 10], [1, K.wait, 20], [1, K.load, 30]]), run([[1, K.wait, 20], [0, K.wait, 10], [1, K.load, 30]]))).toBe(false);
-    expect(prunes(run([[0, K.wake, 10, WAKE_NOTIFIED], [1, K.write, 20], [1, K.load, 30]]), run([[1, K.write, 20], [0, K.wake, 10, WAKE_NOTIFIED], [1, K.load, 30]]))).toBe(true);
-    expect(prunes(run([[0, K.wake, 10, WAKE_TIMED_OUT], [1, K.write, 20], [1, K.load, 30]]), run([[1, K.write, 20], [0, K.wake, 10, WAKE_TIMED_OUT], [1, K.load, 30]]))).toBe(false);
+  it('asks every actor that could go when the later one could not go there', () => {
+    expect(asked([[0, K.write, 10], [1, K.write, 10]], 0b101)).toEqual([0b101, 0]);
   });
 
-  it('does not look up the nodes of the prefix DFS forced (the current path, in progress)', () => {
-    const nodes = new ExploredNodes();
-    const a = run([[0, K.write, 10], [1, K.write, 20], [1, K.load, 30]]);
-    nodes.observe(a.decisions, a.trace, [0], 0);
-    expect(nodes.observe(a.decisions, a.trace, [0], 1).cut).toBe(1);
-    expect(nodes.observe(a.decisions, a.trace, [0], 0).cut).toBe(0);
+  it('orders a wake-up by a timeout after everything before it', () => {
+    expect(asked([[0, K.write, 10], [1, K.wake, 10, WAKE_TIMED_OUT], [1, K.write, 10]])).toEqual([0, 0, 0]);
   });
 });

@@ -114,6 +114,13 @@ describe('schedule files', () => {
 });
 
 describe('the explore and replay commands', () => {
+  it("run a variant with its explore settings, the user's flags winning over them", () => {
+    const r = spawnSync('node', [join(process.cwd(), 'dist/cli/main.js'), 'explore', 'paging', '--variant', 'write-before-flush', '--iterations', '1', '--strategy', 'pct', '--ops', '1', '--pages', '12'], { cwd: mkdtempSync(join(tmpdir(), 'memrace-cli-')), encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    // strategy and ops as given; procs, frames and ws from the variant's explore settings; pages as given.
+    expect(r.stdout).toMatch(/strategy=pct depth=3 ops=1 seed=1; procs=2 pages=12 frames=16 .* ws=10 writePct=50 /);
+  });
+
   it('print the failing schedule and a replay command that shows the same run', () => {
     const dir3 = mkdtempSync(join(tmpdir(), 'memrace-cli-'));
     const run = (args: string[]) => spawnSync('node', [join(process.cwd(), 'dist/cli/main.js'), ...args], { cwd: dir3, encoding: 'utf8' });

@@ -58,6 +58,13 @@ export interface VariantSpec {
    */
   defaults?: Readonly<Record<string, string | number | boolean>>;
   /**
+   * What `memrace explore` runs this variant with unless the user gives it: the engine's
+   * options (strategy, depth, ops: src/lab/det/options.ts) and scenario parameters (CLI
+   * spellings), where a scheduled search finds the bug within its default iterations that
+   * the scenario's defaults keep out of reach (no fork within four ops, no memory pressure).
+   */
+  explore?: Readonly<Record<string, string | number | boolean>>;
+  /**
    * The history check a run of this variant records unless `--check` is given: its bug
    * breaks only the order of operations, which no end-state oracle sees.
    */

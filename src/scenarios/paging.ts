@@ -193,6 +193,15 @@ function specs(d: { procs: number; pages: number; frames: number; tlb: number; w
   ];
 }
 
+/** Under explore's four ops a process never reaches the default fork interval: fork after every two. */
+const EXPLORE_NO_COW = { forkEvery: 2 };
+/**
+ * The lost write needs reclaim under pressure (at four ops nothing is evicted) and a reclaimer
+ * preempted between writing the page out and shooting it down: random switches land there,
+ * PCT's two change points rarely do.
+ */
+const EXPLORE_WRITE_BEFORE_FLUSH = { strategy: 'random', procs: 2, frames: 16, pages: 10, ws: 10, writePct: 50, ops: 24 };
+
 /** Where each broken variant shows at the default duration: its own defaults (the user's flags win). */
 type VariantDefaults = Record<'no-cow' | 'write-before-flush', Record<string, string | number>>;
 
@@ -205,8 +214,8 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
     omit: ['workers'],
     variants: [
       { name: 'correct', summary: 'demand paging, copy on write, swap and shootdowns as Linux does them' },
-      { name: 'no-cow', summary: 'fork leaves private pages writable in both processes, one frame shared: no copy on write', defaults: vd['no-cow'] },
-      { name: 'write-before-flush', summary: 'reclaim writes a page to swap before shooting it down: a write through a stale TLB entry is lost', defaults: vd['write-before-flush'] },
+      { name: 'no-cow', summary: 'fork leaves private pages writable in both processes, one frame shared: no copy on write', defaults: vd['no-cow'], explore: EXPLORE_NO_COW },
+      { name: 'write-before-flush', summary: 'reclaim writes a page to swap before shooting it down: a write through a stale TLB entry is lost', defaults: vd['write-before-flush'], explore: EXPLORE_WRITE_BEFORE_FLUSH },
     ],
     outcomes: [
       { id: 'ok', grade: 'ACCEPTABLE', description: 'a read returned what the process last wrote there' },

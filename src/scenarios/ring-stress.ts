@@ -285,6 +285,8 @@ export const ringStress = defineScenario<P, RingStressState>({
       name: 'plain-tail',
       summary: 'the tail is published with a plain store: right under SC and TSO; with --prod SP, torn under --memory relaxed',
       blind: 'x86 keeps two stores in order (TSO), so the tail never passes its slots here; explore it: npx memrace explore ring-stress --variant plain-tail --prod SP --cons SC --workers 2 --memory relaxed --count 8 --bulk 2 --seed 5',
+      // The blind line's search, as explore's own settings for the variant.
+      explore: { prod: 'SP', cons: 'SC', workers: 2, memory: 'relaxed', count: 8, bulk: 2, seed: 5 },
     },
     {
       name: 'finish-unreserved',

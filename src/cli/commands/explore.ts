@@ -90,17 +90,18 @@ export function registerExplore(program: Command): void {
       const bar = countBar(`explore ${scenario.name}`, e.iterations);
       const interrupt = onInterrupt('the exploration');
       let turns = 0;
+      // Only the options given: the variant's explore settings fill in the rest (VariantSpec.explore).
+      const given = Object.fromEntries(Object.entries(e).filter(([k]) => opts[k] !== undefined));
       const r = await explore({
         scenario: scenarioKey(scenario),
         params: values,
-        ...e,
-        seed: opts.seed === undefined ? undefined : e.seed,
+        ...given,
         timeBudgetMs: e.timeBudget || undefined,
         failuresDir,
         signal: interrupt.signal,
         onIteration: (it, run) => bar.update(it + 1, `${(turns += run.steps)} turns`),
       }).finally(() => bar.stop());
-      process.stdout.write(exploreLines(r, e.iterations).join('\n') + '\n');
+      process.stdout.write(exploreLines(r, r.engine.iterations).join('\n') + '\n');
       if (r.failure || r.unreplayable) process.exitCode = 1;
       json?.write(JSON.stringify(exploreJson(r), null, 2) + '\n');
       if (html && r.failure) {

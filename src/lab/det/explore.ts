@@ -6,7 +6,7 @@ import { resolveScenario } from '../../scenarios/index.js';
 import { scenarioKey, scenarioSource } from '../../scenarios/user.js';
 import { ENGINE_PARAMS, paramSpecsOf } from '../engine-params.js';
 import type { Params } from '../params.js';
-import type { Scenario } from '../scenario.js';
+import { type Scenario, variantSpec } from '../scenario.js';
 import type { StrategyName } from './block.js';
 import { Coverage, type CoverageReport } from './coverage.js';
 import { mix32 } from './decide.js';
@@ -82,13 +82,27 @@ const MIN_ITERATION_MS = 1000;
 /** Per-iteration wall-clock limit: a scheduled run is bounded by its step budget; this is a net. */
 const ITERATION_MS = 60_000;
 
-/** The engine's op budget and base seed: the options, else (older callers) the scenario's engine parameters. */
-function engineDefaults(s: Scenario, o: ExploreOptions): Record<string, unknown> {
+/**
+ * The engine's options: those given, else (older callers) the scenario's engine parameters
+ * for the op budget and base seed, else the variant's explore settings (VariantSpec.explore).
+ */
+function engineDefaults(s: Scenario, o: ExploreOptions, variant: Record<string, unknown>): Record<string, unknown> {
   const engineOwn = (name: string) => paramSpecsOf(s).some((p) => p.name === name && ENGINE_PARAMS.includes(p));
-  const out: Record<string, unknown> = Object.fromEntries(DET_OPTIONS.map((spec) => [spec.name, (o as unknown as Record<string, unknown>)[spec.name]]));
-  if (out.ops === undefined && engineOwn('ops') && o.params.ops !== undefined) out.ops = o.params.ops;
+  const out: Record<string, unknown> = Object.fromEntries(DET_OPTIONS.map((spec) => [spec.name, (o as unknown as Record<string, unknown>)[spec.name] ?? variant[spec.name]]));
+  if ((o as { ops?: number }).ops === undefined && engineOwn('ops') && o.params.ops !== undefined) out.ops = o.params.ops;
   if (out.seed === undefined && engineOwn('seed') && o.params.seed !== undefined) out.seed = o.params.seed;
   return out;
+}
+
+/**
+ * The variant's explore settings, split into the engine's options and the scenario's
+ * parameters; its history check (VariantSpec.check, as `memrace run` takes it) unless they name one.
+ */
+function variantSettings(s: Scenario, variant: unknown): { engine: Record<string, unknown>; params: Record<string, unknown> } {
+  const spec = variantSpec(s, variant);
+  const all = Object.entries({ ...(spec?.check ? { check: spec.check } : {}), ...spec?.explore });
+  const engine = (k: string) => DET_OPTIONS.some((o) => o.name === k);
+  return { engine: Object.fromEntries(all.filter(([k]) => engine(k))), params: Object.fromEntries(all.filter(([k]) => !engine(k))) };
 }
 
 /** The actors' data seed of iteration `it`: the base seed first, then one derived per iteration (DFS and a pinned seed: the base). */
@@ -106,10 +120,12 @@ export function dataSeedOf(e: DetEngineOptions, it: number): number {
 export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const scenario = await resolveScenario(o.scenario);
   const source = scenarioSource(scenario);
-  const e = resolveDetOptions(engineDefaults(scenario, o));
-  const first = detParams(scenario, o.params, e.ops, e.seed);
+  const variant = variantSettings(scenario, o.params.variant);
+  const e = resolveDetOptions(engineDefaults(scenario, o, variant.engine));
+  const raw = { ...variant.params, ...o.params };
+  const first = detParams(scenario, raw, e.ops, e.seed);
   const actors = scenario.actors(first).length;
-  // Store buffers drain by the turn number: equivalent prefixes need not drain alike.
+  // Under store buffers an access's effect is not where the trace has it: the races DFS reverses would not be all.
   const strategy = makeStrategy(e.strategy, { seed: e.seed, depth: e.depth, actors, por: e.por && e.memory === 'sc' });
   const check = parseCheck(e.check === 'none' ? undefined : e.check, scenario);
   const det: DetOptions = {
@@ -151,7 +167,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
         result.exhausted = true;
         break;
       }
-      const params = detParams(scenario, o.params, e.ops, dataSeedOf(e, it));
+      const params = detParams(scenario, raw, e.ops, dataSeedOf(e, it));
       writeSchedule(inflight, header(it, params, plan));
       const run = await runScheduled(scenarioKey(scenario), params, plan, { ...det, timeBudgetMs: left() }, pool);
       if (run.outOfTime) {

@@ -22,7 +22,7 @@ export const DET_OPTIONS: readonly ParamSpec[] = [
   { name: 'shrink', type: 'bool', default: true, help: 'minimise a failing schedule before saving it' },
   { name: 'check', type: 'choice', default: 'none', choices: ['none', ...CHECKS], help: "linearizable: record every operation's call and return and check the history against the scenario's sequential spec" },
   { name: 'memory', type: 'choice', default: 'sc', choices: MEMORY_MODES, help: 'plain stores go through per-actor store buffers (tso: FIFO; relaxed: per-location order), flushed by Atomics operations' },
-  { name: 'por', type: 'bool', default: true, help: 'DFS: partial-order reduction: a prefix equivalent to one explored (the same accesses, conflicting ones in the same order, the same holder, no fewer preemptions left) is not explored again (docs/lab.md)' },
+  { name: 'por', type: 'bool', default: true, help: 'DFS: dynamic partial-order reduction: only the choices that reverse a race (two dependent accesses nothing orders) a run showed are tried (docs/lab.md)' },
 ];
 
 /** The scenario's engine parameters that the deterministic engine replaces with its own options. */

@@ -3,7 +3,7 @@ import { Rng } from '../../runtime/rng.js';
 import { MAX_CHANGE_POINTS, STRATEGIES, type StrategyName } from './block.js';
 import { mix32 } from './decide.js';
 import type { Decision, DetRun, IterationPlan } from './engine.js';
-import { ExploredNodes, type Reduction } from './por.js';
+import { racesToReverse } from './dpor.js';
 import { preemptionCost } from './shrink.js';
 
 /**
@@ -24,7 +24,7 @@ export interface StrategyOptions {
   /** PCT: bug depth d (d - 1 priority change points); DFS: the preemption bound. */
   depth: number;
   actors: number;
-  /** DFS: partial-order reduction (equivalent prefixes explored once, por.ts). @default true */
+  /** DFS: partial-order reduction (only choices that reverse a race are tried, dpor.ts). @default true */
   por?: boolean;
 }
 
@@ -35,7 +35,7 @@ export function makeStrategy(name: string, o: StrategyOptions): Strategy {
     case 'pct':
       return new Pct(o);
     case 'dfs':
-      return new Dfs(o.depth, o.por ?? true);
+      return new Dfs(o.depth, o.por ?? true, o.actors);
     default:
       throw new UnknownNameError('--strategy', name, STRATEGIES);
   }
@@ -72,16 +72,21 @@ class Pct implements Strategy {
 /**
  * Depth-first search over the choice points with a preemption bound (CHESS's iterative
  * context bounding): switching away from an actor that could go on costs one preemption.
- * Every schedule within the bound is tried once; for tiny tests.
+ * Without reduction every schedule within the bound is tried once; with it (dpor.ts) only
+ * the choices that reverse a race some run showed. For tiny tests.
  */
 class Dfs implements Strategy {
   readonly name = 'dfs' as const;
   private prefix: number[] | null = [];
   private fraction = 0;
-  private readonly nodes: ExploredNodes | null;
-  constructor(private readonly bound: number, por: boolean) {
-    this.nodes = por ? new ExploredNodes() : null;
-  }
+  /** With reduction, per decision of the current path: the actors to try there, and those tried. */
+  private readonly todo: number[] = [];
+  private readonly done: number[] = [];
+  constructor(
+    private readonly bound: number,
+    private readonly por: boolean,
+    private readonly actors: number,
+  ) {}
 
   plan(): IterationPlan | null {
     return this.prefix && { strategy: 'dfs', seed: 0, forced: this.prefix };
@@ -90,9 +95,33 @@ class Dfs implements Strategy {
   observe(run: DetRun): void {
     const { decisions } = run;
     const pre = preemptionsBefore(decisions);
-    const cut = this.nodes?.observe(decisions, run.trace, pre, this.prefix?.length ?? 0);
-    this.fraction += leafWeight(decisions, pre, this.bound, cut);
-    this.prefix = nextPrefix(decisions, this.bound, cut);
+    if (!this.por) {
+      this.fraction += leafWeight(decisions, (k) => withinBound(decisions[k], pre[k], this.bound).length);
+      this.prefix = nextPrefix(decisions, this.bound);
+      return;
+    }
+    // Decisions past the forced prefix are new nodes of the path: their own choice is tried.
+    const from = this.prefix?.length ?? 0;
+    this.todo.length = this.done.length = from;
+    for (let k = from; k < decisions.length; k++) this.todo.push((this.done[k] = 1 << decisions[k].chosen));
+    const wanted = racesToReverse(decisions, run.trace, this.actors);
+    for (let k = 0; k < decisions.length; k++) this.todo[k] |= wanted[k];
+    this.fraction += leafWeight(decisions, (k) => withinBound(decisions[k], pre[k], this.bound).filter((a) => this.todo[k] & (1 << a)).length);
+    this.prefix = this.nextWanted(decisions, pre);
+  }
+
+  /** The deepest decision with an actor still to try within the bound: the next prefix, or null. */
+  private nextWanted(decisions: readonly Decision[], pre: readonly number[]): number[] | null {
+    for (let k = decisions.length - 1; k >= 0; k--) {
+      const left = this.todo[k] & ~this.done[k];
+      if (!left) continue;
+      const next = withinBound(decisions[k], pre[k], this.bound).find((a) => left & (1 << a));
+      if (next === undefined) continue;
+      this.done[k] |= 1 << next;
+      this.todo.length = this.done.length = k + 1;
+      return [...decisions.slice(0, k).map((x) => x.chosen), next];
+    }
+    return null;
   }
 
   covered() {
@@ -115,13 +144,12 @@ function withinBound(d: Decision, spent: number, bound: number): number[] {
 /**
  * The share of the bounded tree that one schedule stands for: 1 over the product of the
  * branchings on its path (Knuth's estimate of a tree's size, read backwards). Summed over the
- * schedules tried it is 1 when DFS is done, and an estimate of the share covered before. A
- * run that reached an explored node repeats what was covered: it stands for nothing new.
+ * schedules tried it is 1 when DFS is done, and an estimate of the share covered before.
+ * `branching(k)`: the choices DFS will try at decision k (with reduction: those asked for so far).
  */
-function leafWeight(decisions: readonly Decision[], pre: readonly number[], bound: number, r?: Reduction): number {
-  if (r && r.cut < decisions.length) return 0;
+function leafWeight(decisions: readonly Decision[], branching: (k: number) => number): number {
   let w = 1;
-  for (let k = 0; k < decisions.length; k++) w /= Math.max(1, withinBound(decisions[k], pre[k], bound).length);
+  for (let k = 0; k < decisions.length; k++) w /= Math.max(1, branching(k));
   return w;
 }
 
@@ -132,14 +160,10 @@ function order(d: Decision): number[] {
   return out;
 }
 
-/**
- * The deepest choice point with an untried candidate within the bound (with reduction: above
- * the node found explored already, whose alternatives were explored there): the next prefix,
- * or null.
- */
-export function nextPrefix(decisions: readonly Decision[], bound: number, r?: Reduction): number[] | null {
+/** Without reduction: the deepest choice point with an untried candidate within the bound: the next prefix, or null. */
+export function nextPrefix(decisions: readonly Decision[], bound: number): number[] | null {
   const pre = preemptionsBefore(decisions);
-  for (let k = Math.min(decisions.length, r?.cut ?? Infinity) - 1; k >= 0; k--) {
+  for (let k = decisions.length - 1; k >= 0; k--) {
     const d = decisions[k];
     const cands = withinBound(d, pre[k], bound);
     const next = cands[cands.indexOf(d.chosen) + 1];
