@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,18 +17,30 @@ const STARTED_MS = 3000;
 
 interface Done { status: number | null; out: string; err: string; afterSignalMs: number }
 
-function runAndSignal(cmd: string, args: string[], send: (child: ReturnType<typeof spawn>) => void): Promise<Done> {
+/**
+ * Runs `cmd` and calls `send` once it has started: after STARTED_MS, or as soon as the file
+ * `startedFile` exists (an actor wrote it: module loading and worker start-up are over).
+ */
+function runAndSignal(cmd: string, args: string[], send: (child: ReturnType<typeof spawn>) => void, startedFile?: string): Promise<Done> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = startedFile ? { ...process.env, MEMRACE_STARTED_FILE: startedFile } : process.env;
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     let sentAt = 0;
     child.stdout!.on('data', (d: Buffer) => (out += d));
     child.stderr!.on('data', (d: Buffer) => (err += d));
-    const go = setTimeout(() => {
+    const fire = () => {
       sentAt = performance.now();
       send(child);
-    }, STARTED_MS);
+    };
+    const go = startedFile
+      ? setInterval(() => {
+        if (!existsSync(startedFile)) return;
+        clearInterval(go);
+        fire();
+      }, 20)
+      : setTimeout(fire, STARTED_MS);
     const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('close', (status) => {
       clearTimeout(go);
@@ -62,10 +74,12 @@ describe('Ctrl-C and SIGTERM', () => {
 
   it('a second SIGTERM exits at once, without a report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'memrace-int-'));
-    const r = await runAndSignal('node', ['dist/cli/main.js', 'run', 'ring-stress', '--duration', '30s', '--json', join(dir, 'r.json')], (c) => {
+    // Signalled once its actor runs: a first SIGTERM during start-up once ended a CI run with neither message (status 130).
+    const args = ['dist/cli/main.js', 'run', './test/fixtures/user/started.scenario.mjs', '--workers', '2', '--duration', '30s', '--json', join(dir, 'r.json')];
+    const r = await runAndSignal('node', args, (c) => {
       c.kill('SIGTERM');
       setTimeout(() => c.kill('SIGTERM'), 20);
-    });
+    }, join(dir, 'started'));
     expect(r.status).toBe(130);
     expect(r.err).toMatch(/SIGTERM: stopping the actors[^]*SIGTERM again: exiting without a report/);
     expect(r.out).not.toMatch(/verdict/);

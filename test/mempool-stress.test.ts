@@ -33,6 +33,16 @@ describe('mempool-stress on real workers', () => {
     expect(forbidden(r).filter((o) => ['duplicate', 'dirty', 'stolen'].includes(o)).length).toBeGreaterThan(0);
   });
 
+  it("reaches the v26 cache's fallback: a get served from the cache and the common pool together", async () => {
+    // 500 objects, caches of 256: three lcores' first refills (128 each) leave 116, less than
+    // the fourth lcore's refill, so its first get takes the fallback, whatever the order.
+    const r = await runStress({ scenario: 'mempool-stress', params: { lcores: 4, n: 500, cacheAlgo: 'v26', duration: '500ms' }, stopOnForbidden: true });
+    expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
+    expect(r.verdict).toBe('pass');
+    const fallbacks = Number(/; (\d+) gets by the fallback/.exec(r.notes.join('\n'))?.[1]);
+    expect(fallbacks).toBeGreaterThan(0);
+  });
+
   it('refuses bad configurations naming the flag', () => {
     expect(() => prepareRun('mempool-stress', { cache: 513 })).toThrow(/--cache: cache size 513/);
     expect(() => prepareRun('mempool-stress', { cache: 64, n: 64 })).toThrow(/--cache: a classic cache of 64 needs a pool of at least 96/);

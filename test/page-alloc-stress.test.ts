@@ -17,6 +17,7 @@ describe('page-alloc-stress on real workers', () => {
     expect(count(r, 'ok')).toBeGreaterThan(1000);
     expect(r.verdict).toBe('pass');
     expect(r.perActor.filter((a) => a.role === 'cpu').every((a) => a.counters.drains > 0)).toBe(true);
+    expect(r.oracles.map((o) => o.name)).toContain('migratetype-fallbacks');
   });
 
   it('drains as often as --drain says: never with 0, and the oracles still pass', async () => {
@@ -49,6 +50,14 @@ describe('page-alloc-stress on real workers', () => {
     // The race itself, as the CPUs see it (a list corrupted into a cycle may then hang a CPU
     // and skip the end-of-run oracles, so the test asks for the outcomes, not the oracles).
     expect(forbidden(r).length).toBeGreaterThan(0);
+  });
+
+  it("catches ignore-migratetype: blocks from another type's pageblocks with no fallback counted", async () => {
+    const r = await runStress({ scenario: 'page-alloc-stress', params: { variant: 'ignore-migratetype', duration: '1s' } });
+    expect(r.verdict).toBe('fail');
+    const o = r.oracles.find((x) => x.name === 'migratetype-fallbacks')!;
+    expect(o.violations.length).toBeGreaterThan(0);
+    expect(o.violations[0].message).toMatch(/block\(s\) handed out from a pageblock of another migrate type than asked, and no fallback in this zone/);
   });
 
   it('rejects bad parameters naming the field', () => {

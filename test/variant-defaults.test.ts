@@ -35,4 +35,17 @@ describe('per-variant defaults: `memrace run <scenario> --variant <v>` alone run
     expect(() => resolve('ring-stress', { variant: 'no-tail-wait', workers: '4', prod: 'SP', cons: 'SC', producers: '1' })).toThrow(/--variant|--workers/);
     expect(() => resolve('ring-stress', { workers: '2' })).not.toThrow();
   });
+
+  it.each([
+    ['mempool-stress', { variant: 'no-tail-wait', lcores: '1' }, /--lcores: no-tail-wait races two lcores, but 1 lcore cannot race \(allowed: 2 or more\)/],
+    ['mempool-stress', { variant: 'unlocked-stack', lcores: '1' }, /--lcores: unlocked-stack races two lcores/],
+    ['mempool-stress', { variant: 'shared-lcore-id', lcores: '1' }, /--lcores: shared-lcore-id races two lcores/],
+    ['mbuf-refcnt', { variant: 'plain-refcnt', lcores: '2' }, /--lcores: plain-refcnt races two workers on one refcnt, but the main lcore and 1 worker cannot race/],
+    ['page-alloc-stress', { variant: 'no-zone-lock', cpusPerNode: '1' }, /--cpus-per-node: no-zone-lock races two CPUs on a zone's free lists, but 1 CPU cannot race/],
+    ['paging', { variant: 'write-before-flush', procs: '1' }, /--procs: write-before-flush races a store through a stale TLB entry/],
+    ['swap-thrash', { variant: 'write-before-flush', procs: '1' }, /--procs: write-before-flush/],
+  ])('%s %o: refused, the race needs two threads', (name, given, message) => {
+    expect(() => resolve(name, given)).toThrow(message);
+    expect(() => resolve(name, { ...given, variant: 'correct' })).not.toThrow();
+  });
 });

@@ -111,7 +111,7 @@ export class Pktmbuf extends MbufCore {
     if (segs > RTE_MBUF_MAX_NB_SEGS) return -EOVERFLOW;
     mem.write(this.lastseg(head) + M_NEXT, tail);
     mem.write(head + M_NB_SEGS, segs);
-    mem.write(head + M_PKT_LEN, mem.read(head + M_PKT_LEN) + mem.read(tail + M_PKT_LEN));
+    mem.write(head + M_PKT_LEN, mem.read(head + M_PKT_LEN) + mem.read(tail + (this.chainDataLen ? M_DATA_LEN : M_PKT_LEN)));
     // pkt_len is only meaningful in the head.
     mem.write(tail + M_PKT_LEN, mem.read(tail + M_DATA_LEN));
     return 0;

@@ -3,7 +3,7 @@ import type { Mem } from '../shm/mem.js';
 import { Mempool } from './mempool.js';
 import { ext_free } from './mbuf_extbuf.js';
 import {
-  MBUF_BYTES, MBUF_VARIANT_PLAIN_REFCNT, M_BUF_ADDR, M_DYNFIELD1, M_DYNFIELD2, M_BUF_LEN, M_DATA_LEN, M_DATA_OFF, M_HASH, M_NB_SEGS, M_NEXT,
+  MBUF_BYTES, MBUF_VARIANT_CHAIN_DATA_LEN, MBUF_VARIANT_PLAIN_REFCNT, M_BUF_ADDR, M_DYNFIELD1, M_DYNFIELD2, M_BUF_LEN, M_DATA_LEN, M_DATA_OFF, M_HASH, M_NB_SEGS, M_NEXT,
   M_OL_FLAGS, M_PACKET_TYPE, M_PKT_LEN, M_POOL, M_PORT, M_PRIV_SIZE, M_REFCNT, M_TX_OFFLOAD, M_VLAN_TCI,
   M_SHINFO, PP_DATA_ROOM_SIZE, PP_FLAGS, PP_PRIV_SIZE, PP_VARIANT, RTE_MBUF_F_EXTERNAL, RTE_MBUF_F_INDIRECT, RTE_MBUF_PORT_INVALID,
   RTE_PKTMBUF_HEADROOM, RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF, SH_FREE_CB, SH_OPAQUE, SH_REFCNT, FREE_CB_PINNED_EXTMEM,
@@ -20,6 +20,8 @@ export class MbufCore {
   protected readonly pools: Mempool[];
   private readonly bases: Int32Array;
   private readonly plainRefcnt: boolean;
+  /** The broken rte_pktmbuf_chain (MBUF_VARIANT_CHAIN_DATA_LEN). */
+  protected readonly chainDataLen: boolean;
 
   constructor(
     readonly mem: Mem,
@@ -28,6 +30,7 @@ export class MbufCore {
     this.pools = [...pools];
     this.bases = Int32Array.from(pools, (p) => p.base);
     this.plainRefcnt = pools.some((p) => mem.load(p.get_priv() + PP_VARIANT) === MBUF_VARIANT_PLAIN_REFCNT);
+    this.chainDataLen = pools.some((p) => mem.load(p.get_priv() + PP_VARIANT) === MBUF_VARIANT_CHAIN_DATA_LEN);
   }
 
   private readonly one = new Int32Array(1);

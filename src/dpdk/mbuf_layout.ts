@@ -75,3 +75,5 @@ export const PP_VARIANT = 3;
 export const MBUF_VARIANT_NONE = 0;
 /** refcnt updated with a plain read and write instead of an atomic add: lost updates. */
 export const MBUF_VARIANT_PLAIN_REFCNT = 1;
+/** rte_pktmbuf_chain adds the tail's data_len to the head's pkt_len, not its pkt_len: a multi-segment tail's later segments go uncounted. */
+export const MBUF_VARIANT_CHAIN_DATA_LEN = 2;

@@ -14,6 +14,8 @@ import {
 export interface CommonPool {
   ops_enqueue_bulk(objs: Int32Array, n: number, off: number): number;
   ops_dequeue_bulk(out: Int32Array, n: number, off: number): number;
+  /** Counts a get served by a cache's fallback path (the cached objects plus the rest from the common pool). */
+  count_cache_fallback(): void;
 }
 
 /**
@@ -172,6 +174,7 @@ export const v26: CacheAlgo = {
         if (pool.ops_dequeue_bulk(out, n - len, off + len) < 0) return -ENOENT;
         popTop(mem, c.objs + len - 1, out, len, off);
         c.len = 0;
+        pool.count_cache_fallback();
         return 0;
       }
     }

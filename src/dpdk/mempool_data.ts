@@ -7,7 +7,7 @@ import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStats, type Memp
 import {
   CACHE_WORDS, C_LEN, HDR_BYTES, H_POOL, P_CACHES, P_CACHE_ALGO, P_CACHE_SIZE, P_DEBUG, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_NB_LCORES,
   P_OPS, P_POOL_DATA, P_POPULATED, P_PRIV, P_PRIV_SIZE, P_SIZE, P_SOCKET, P_STATS, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT,
-  STAT_WORDS, S_GET_COMMON_BULK, S_GET_COMMON_OBJS, S_GET_FAIL_BULK, S_GET_FAIL_OBJS, S_GET_SUCCESS_BULK,
+  STAT_WORDS, S_GET_CACHE_FALLBACK, S_GET_COMMON_BULK, S_GET_COMMON_OBJS, S_GET_FAIL_BULK, S_GET_FAIL_OBJS, S_GET_SUCCESS_BULK,
   S_GET_SUCCESS_OBJS, S_PUT_BULK, S_PUT_COMMON_BULK, S_PUT_COMMON_OBJS, S_PUT_OBJS,
 } from './mempool_layout.js';
 import { MEMPOOL_OPS_NAMES, NO_BACKEND, opsAttach, type MempoolOps } from './mempool_ops.js';
@@ -128,6 +128,18 @@ export class MempoolData implements CommonPool {
       this.stat(S_GET_COMMON_OBJS, n);
     }
     return ret;
+  }
+
+  count_cache_fallback(): void {
+    this.stat(S_GET_CACHE_FALLBACK, 1);
+  }
+
+  /** Gets served by a cache's fallback path (S_GET_CACHE_FALLBACK), over every lcore's line. */
+  cache_fallbacks(): number {
+    const stats = this.mem.load(this.base + P_STATS);
+    let n = 0;
+    for (let l = 0; l <= this.nb_lcores; l++) n += this.mem.load(stats + l * STAT_WORDS + S_GET_CACHE_FALLBACK) >>> 0;
+    return n;
   }
 
   /** rte_mempool_generic_put: through `cache` (null: straight to the common pool). */

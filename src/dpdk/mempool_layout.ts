@@ -86,6 +86,11 @@ export const S_GET_SUCCESS_BULK = 6;
 export const S_GET_SUCCESS_OBJS = 7;
 export const S_GET_FAIL_BULK = 8;
 export const S_GET_FAIL_OBJS = 9;
+/**
+ * memrace's own, after rte_mempool_debug_stats' words (not in STAT_NAMES, so not dumped): gets
+ * the v26 cache served from the cache and the common pool together, its size/2 refill refused.
+ */
+export const S_GET_CACHE_FALLBACK = 10;
 export const STAT_WORDS = 16;
 
 /** Element header words, before the object: owning pool, index, last lcores, cookie (64-bit, words 14-15). */

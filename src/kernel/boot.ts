@@ -158,7 +158,7 @@ export function boot(arena: Arena, mem: Mem, c: BootConfig): BootResult {
     header, memblock: memblock.ref, memmap: { memmap, frames, start_pfn: span.start_pfn, nr_pages: span.nr_pages, pageblock_flags: pbFlags },
     zones: zoneRefs, nodes: nodeBase, nr_cpus: ncpus, cpu_to_node: Array.from({ length: ncpus }, (_, cpu) => Math.floor(cpu / c.cpusPerNode)),
     zonelists: [], node_order: [], distance: Array.from({ length: c.nodes }, (_, i) => Array.from({ length: c.nodes }, (_, j) => nodeDistance(c, i, j))),
-    pcp: pcpBase, min_free_kbytes: 0, watermark_scale_factor: c.watermarkScaleFactor, mobility: c.mobility, zoneLock: c.zoneLock, pcpEnabled: c.pcp,
+    pcp: pcpBase, min_free_kbytes: 0, watermark_scale_factor: c.watermarkScaleFactor, mobility: c.mobility, zoneLock: c.zoneLock, ignoreMigratetype: c.ignoreMigratetype === true, pcpEnabled: c.pcp,
     totalram_pages: 0, reserved_pages: 0, kernel_pages: c.kernelSize / PAGE_SIZE,
   };
   const k = new Kernel(mem, ref);

@@ -43,6 +43,8 @@ export interface BootConfig {
   mobility: boolean;
   /** The zone lock guards free_area; off is the no-zone-lock variant. */
   zoneLock: boolean;
+  /** __rmqueue_smallest takes a block from any migrate type's list: the ignore-migratetype variant. */
+  ignoreMigratetype?: boolean;
 }
 
 export const TEXT_OFFSET = 0x8000;

@@ -1,7 +1,8 @@
 import {
-  FALLBACKS, MAX_ORDER, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, pageblock_nr_pages,
+  FALLBACKS, MAX_NR_ZONES, MAX_ORDER, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, pageblock_nr_pages,
   pageblock_order,
 } from './mmzone.js';
+import { MAX_NODES } from './bootconfig.js';
 import { PG_lru, type MemMap } from './page.js';
 import type { Zone } from './zone.js';
 
@@ -24,7 +25,17 @@ export class Buddy {
     readonly pages: MemMap,
     /** page_group_by_mobility_disabled: every allocation is UNMOVABLE and steals whole blocks. */
     readonly mobilityDisabled: boolean,
+    /** Broken: __rmqueue_smallest serves a request from any migrate type's list, never falling back. */
+    readonly ignoreMigratetype = false,
   ) {}
+
+  /**
+   * mm_page_alloc_extfrag events this thread raised (one per __rmqueue_fallback that found a
+   * block), by zone: nid * MAX_NR_ZONES + zone index. A block handed out from a pageblock of
+   * another migrate type needs one in its zone: boot marks every pageblock MOVABLE, and only
+   * a fallback moves free pages to another type's lists or claims a pageblock.
+   */
+  readonly extfrag = new Int32Array(MAX_NR_ZONES * MAX_NODES);
 
   /** __find_buddy_pfn. */
   static buddy_pfn(pfn: number, order: number): number {
@@ -56,7 +67,8 @@ export class Buddy {
   /** __rmqueue_smallest: the smallest free block of order >= `order` on `mt`'s lists. Returns a pfn or -1. */
   __rmqueue_smallest(zone: Zone, order: number, mt: number): number {
     for (let cur = order; cur <= MAX_ORDER; cur++) {
-      const pfn = zone.list.first(zone.freeList(cur, mt));
+      let pfn = zone.list.first(zone.freeList(cur, mt));
+      for (let t = 0; pfn < 0 && this.ignoreMigratetype && t < MIGRATE_PCPTYPES; t++) pfn = zone.list.first(zone.freeList(cur, t));
       if (pfn < 0) continue;
       zone.del_page_from_free_list(pfn, cur);
       this.expand(zone, pfn, order, cur, mt);
@@ -165,6 +177,7 @@ export class Buddy {
       }
     }
     const pfn = zone.list.first(zone.freeList(cur, fbMt));
+    this.extfrag[zone.nid * MAX_NR_ZONES + zone.idx]++;
     this.steal_suitable_fallback(zone, pfn, startMt, this.canSteal);
     return true;
   }

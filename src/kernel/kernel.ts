@@ -32,6 +32,8 @@ export interface KernelRef {
   watermark_scale_factor: number;
   mobility: boolean;
   zoneLock: boolean;
+  /** The ignore-migratetype variant (see Buddy). */
+  ignoreMigratetype?: boolean;
   pcpEnabled: boolean;
   /** totalram_pages: pages released to the buddy allocator at boot. */
   totalram_pages: number;
@@ -63,7 +65,7 @@ export class Kernel {
     readonly ref: KernelRef,
   ) {
     this.pages = new MemMap(mem, ref.memmap);
-    this.buddy = new Buddy(this.pages, !ref.mobility);
+    this.buddy = new Buddy(this.pages, !ref.mobility, ref.ignoreMigratetype === true);
     this.zones = ref.zones.map((z) => new Zone(mem, z, this.pages, !ref.zoneLock));
     // Built once: the allocator's slow path asks for a node's zones on every wakeup of kswapd.
     this.byNode = ref.nodes.map((_, nid) => this.zones.slice(nid * MAX_NR_ZONES, (nid + 1) * MAX_NR_ZONES));

@@ -1,5 +1,6 @@
+import { ConfigError } from '../errors.js';
 import { Pktmbuf } from '../dpdk/mbuf.js';
-import { MBUF_VARIANT_NONE, MBUF_VARIANT_PLAIN_REFCNT } from '../dpdk/mbuf_layout.js';
+import { MBUF_VARIANT_CHAIN_DATA_LEN, MBUF_VARIANT_NONE, MBUF_VARIANT_PLAIN_REFCNT, M_NB_SEGS, M_NEXT } from '../dpdk/mbuf_layout.js';
 import { attachMempool, attachRing } from '../dpdk/eal.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
@@ -10,12 +11,16 @@ import type { ActorContext } from '../runtime/context.js';
 
 /**
  * DPDK's refcount stress (test_refcnt_mbuf), in rounds: the main lcore allocates packets
- * (single mbufs and chains), gives each a random number of references with
+ * (single mbufs and chains, a head chained to a tail that may be a chain itself), gives
+ * each a random number of references with
  * pktmbuf_refcnt_update, and hands every reference to the workers through a ring; a worker
  * frees its reference, sometimes after cloning it (and cloning the clone), deep-copying a
  * clone, or taking and dropping an extra reference. The clones raise the direct mbufs'
  * refcnts while other workers lower them: exactly the concurrent updates an atomic must
  * not lose. At the end of each round every reference is back, so the pool must be full.
+ * A chain must agree with itself: the head's nb_segs is the chain's length and its pkt_len
+ * the sum of the segments' data_len, when built and in every reference a worker receives
+ * (rte_mbuf_check); every mbuf back in the pool is a lone segment.
  */
 const OP_BUILD = 1;
 const OP_HAND_OUT = 2;
@@ -31,6 +36,7 @@ const O_DOUBLE_FREE = 3;
 const O_USE_AFTER_FREE = 4;
 const O_BAD_MBUF = 5;
 const O_STUCK = 6;
+const O_BAD_CHAIN = 7;
 const STUCK_WAITS = 5000;
 
 const K_REFS = 0;
@@ -38,6 +44,14 @@ const K_FREED = 1;
 const K_CLONES = 2;
 const K_COPIES = 3;
 const K_ROUNDS = 4;
+const K_CHAINS = 5;
+
+/** Bytes in a packet's first segment and in each later one. */
+const HEAD_BYTES = 16;
+const SEG_BYTES = 8;
+
+/** rte_mbuf_check's reasons that are about the chain, not one segment. */
+const CHAIN_REASONS = new Set(['bad data_len', 'bad nb_segs', 'bad pkt_len']);
 
 /** Words of the round protocol, one cache line each. */
 const W_FREED = 0;
@@ -73,19 +87,19 @@ function main(ctx: ActorContext<P, State>): void {
   while (!ctx.stopped()) {
     for (let i = 0; i < p.mbufs; i++) {
       ctx.op(OP_BUILD);
-      const segs = 1 + rng.below(3);
       const head = pm.alloc(mp);
       if (head === 0) {
         ctx.outcome(O_ALLOC_FAILED);
         continue;
       }
-      pm.write(pm.append(head, 16), payload.fill(i & 0xff));
-      for (let k = 1; k < segs; k++) {
-        const t = pm.alloc(mp);
-        if (t === 0) break;
-        pm.append(t, 8);
-        pm.chain(head, t);
-      }
+      pm.write(pm.append(head, HEAD_BYTES), payload.fill(i & 0xff));
+      // A tail of up to three segments, itself a chain, then chained to the head: rte_pktmbuf_chain
+      // must add the tail's pkt_len (all its segments), not its first segment's data_len.
+      const tail = buildTail(pm, mp, rng.below(4));
+      const segs = 1 + (tail ? pm.nb_segs(tail) : 0);
+      if (tail) pm.chain(head, tail);
+      if (segs > 2) ctx.count(K_CHAINS);
+      if (pm.nb_segs(head) !== segs || pm.pkt_len(head) !== HEAD_BYTES + SEG_BYTES * (segs - 1) || pm.check(head, true) !== null) ctx.outcome(O_BAD_CHAIN);
       const refs = 1 + rng.below(p.maxRefs);
       pm.pktmbuf_refcnt_update(head, refs - 1);
       ctx.op(OP_HAND_OUT);
@@ -127,6 +141,19 @@ function main(ctx: ActorContext<P, State>): void {
   mem.store(s.words + W_MAIN_DONE, 1);
 }
 
+/** A chain of `segs` segments of SEG_BYTES each (fewer when the pool runs dry), or 0. */
+function buildTail(pm: Pktmbuf, mp: Mempool, segs: number): number {
+  let tail = 0;
+  for (let k = 0; k < segs; k++) {
+    const t = pm.alloc(mp);
+    if (t === 0) break;
+    pm.append(t, SEG_BYTES);
+    if (tail === 0) tail = t;
+    else pm.chain(tail, t);
+  }
+  return tail;
+}
+
 function worker(ctx: ActorContext<P, State>): void {
   const { mem, state: s, rng } = ctx;
   const { mp, pm, ring } = attach(ctx);
@@ -143,7 +170,7 @@ function worker(ctx: ActorContext<P, State>): void {
       const m = buf[i];
       const reason = pm.check(m, true);
       if (reason !== null) {
-        ctx.outcome(O_BAD_MBUF);
+        ctx.outcome(CHAIN_REASONS.has(reason) ? O_BAD_CHAIN : O_BAD_MBUF);
       } else if (mp.cookies && mp.cookies.state(m) === 'free') {
         // We hold a reference, yet the mbuf is back in the pool: freed early.
         ctx.outcome(O_USE_AFTER_FREE);
@@ -162,7 +189,10 @@ function worker(ctx: ActorContext<P, State>): void {
         const c = pm.clone(m, mp);
         const d = c !== 0 ? pm.copy(c, mp, 0, pm.pkt_len(c)) : 0;
         if (d === 0) ctx.outcome(O_ALLOC_FAILED);
-        else ctx.count(K_COPIES);
+        else {
+          ctx.count(K_COPIES);
+          if (pm.pkt_len(d) !== pm.pkt_len(c) || pm.check(d, true) !== null) ctx.outcome(O_BAD_CHAIN);
+        }
         pm.free(d);
         pm.free(c);
       } else if (action === 3) {
@@ -198,6 +228,7 @@ export const mbufRefcnt = defineScenario<P, State>({
   variants: [
     { name: 'correct', summary: 'DPDK as shipped: refcnt updated with an atomic add' },
     { name: 'plain-refcnt', summary: 'refcnt updated with a plain read and write: concurrent updates are lost' },
+    { name: 'chain-data-len', summary: "rte_pktmbuf_chain adds the tail's data_len to pkt_len, not its pkt_len: a multi-segment tail's later segments go uncounted" },
   ],
   outcomes: [
     { id: 'ok', grade: 'ACCEPTABLE', description: 'a reference freed' },
@@ -207,16 +238,21 @@ export const mbufRefcnt = defineScenario<P, State>({
     { id: 'use-after-free', grade: 'FORBIDDEN', description: 'a worker holding a reference found its mbuf back in the pool (a lost increment)' },
     { id: 'bad-mbuf', grade: 'FORBIDDEN', description: 'rte_mbuf_check failed on a held reference (bad refcnt, segment count or length)' },
     { id: 'stuck', grade: 'FORBIDDEN', description: 'references never came back to the main lcore' },
+    { id: 'bad-chain', grade: 'FORBIDDEN', description: "a packet's nb_segs or pkt_len disagrees with its chain (as built, received or copied)" },
   ],
-  counters: ['refs', 'freed', 'clones', 'copies', 'rounds'],
+  counters: ['refs', 'freed', 'clones', 'copies', 'rounds', 'chains'],
   opNames: ['start', 'build', 'hand-out', 'wait', 'free', 'clone', 'copy'],
+  validate(p) {
+    // The main lcore updates a refcnt only before it hands the packet out: the race is between workers.
+    if (p.variant === 'plain-refcnt' && p.lcores < 3) throw new ConfigError('--lcores', 'plain-refcnt races two workers on one refcnt, but the main lcore and 1 worker cannot race', '3 or more (the main lcore and two workers)');
+  },
   imageBytes: (p) => Pktmbuf.pool_memsize(poolSize(p), { cache_size: p.cache, max_lcore: p.lcores, debug: true }) + Ring.memsize(ringCount(p), 0) + 8192,
   actors: (p) => ['main', ...Array<string>(p.lcores - 1).fill('worker')],
   setup(arena, mem, p) {
     const n = poolSize(p);
     const pool = Pktmbuf.pool_create(arena, mem, 'refcnt', n, {
       cache_size: p.cache, max_lcore: p.lcores, debug: true,
-      mbuf_variant: p.variant === 'plain-refcnt' ? MBUF_VARIANT_PLAIN_REFCNT : MBUF_VARIANT_NONE,
+      mbuf_variant: p.variant === 'plain-refcnt' ? MBUF_VARIANT_PLAIN_REFCNT : p.variant === 'chain-data-len' ? MBUF_VARIANT_CHAIN_DATA_LEN : MBUF_VARIANT_NONE,
     });
     const ring = Ring.create(arena, mem, 'refs', ringCount(p), ringFlags('SP', 'MC'));
     return { pool: pool.ref, ring: ring.ref, words: arena.allocWords('mbuf-refcnt.words', 32), n };
@@ -232,13 +268,19 @@ export const mbufRefcnt = defineScenario<P, State>({
     });
     const refcounts: Violation[] = [];
     if (refs !== freed) refcounts.push({ message: `${refs} references handed out, ${freed} freed` });
+    // rte_mbuf_raw_free's precondition: a free mbuf is one segment (next NULL, nb_segs 1).
+    const lone: Violation[] = [];
+    mp.obj_iter((m) => {
+      if (mem.read(m + M_NEXT) !== 0 || mem.read(m + M_NB_SEGS) !== 1) lone.push({ message: `free mbuf with next 0x${mem.read(m + M_NEXT).toString(16)}, nb_segs ${mem.read(m + M_NB_SEGS)}`, where: `mbuf 0x${m.toString(16)}` });
+    });
     return {
       oracles: [
         { name: 'references', violations: refcounts },
         { name: 'pool full again', violations: mp.conservation(0) },
+        { name: 'free mbufs are lone segments', violations: lone },
         { name: 'audit (cookies, free exactly once)', violations: mp.audit() },
       ],
-      notes: [`${counter(0, 'rounds')} rounds; ${refs} references; ${roles.reduce((t, _, a) => t + counter(a, 'clones'), 0)} clones, ${roles.reduce((t, _, a) => t + counter(a, 'copies'), 0)} copies of clones`],
+      notes: [`${counter(0, 'rounds')} rounds; ${refs} references; ${counter(0, 'chains')} packets of 3 or more segments (a head and a chained tail); ${roles.reduce((t, _, a) => t + counter(a, 'clones'), 0)} clones, ${roles.reduce((t, _, a) => t + counter(a, 'copies'), 0)} copies of clones`],
     };
   },
 });

@@ -127,6 +127,7 @@ export const mempoolStress = defineScenario<P, State>({
       throw new ConfigError('--ops', `${ops} takes a single producer or consumer, but ${p.lcores} lcores get and put`, 'ring_mp_mc, ring_mt_rts, ring_mt_hts, stack, lf_stack (or --lcores 1)');
     }
     if (p.bulk > poolSize(p)) throw new ConfigError('--bulk', `${p.bulk} is larger than the pool (${poolSize(p)})`, `1 to ${poolSize(p)}`);
+    if (p.variant !== 'correct' && p.lcores < 2) throw new ConfigError('--lcores', `${p.variant} races two lcores, but 1 lcore cannot race`, '2 or more');
     if (p.variant === 'shared-lcore-id' && p.cache === 0) throw new ConfigError('--cache', 'shared-lcore-id breaks the per-lcore cache, and there is none', 'a cache size from 1');
     if (p.variant === 'no-tail-wait' && ops !== 'ring_mp_mc') throw new ConfigError('--ops', 'no-tail-wait breaks the MP/MC ring', 'ring_mp_mc');
   },
@@ -159,7 +160,7 @@ export const mempoolStress = defineScenario<P, State>({
         { name: 'audit (caches, cookies, free exactly once)', violations: mp.audit() },
       ],
       notes: [
-        `pool: ${mp.size} objects, ${mp.ops_name}, cache ${mp.cache_size} (${mp.algo.name}); ${mp.ops.get_count()} in the common pool, ${mp.avail_count() - mp.ops.get_count()} in caches at the end`,
+        `pool: ${mp.size} objects, ${mp.ops_name}, cache ${mp.cache_size} (${mp.algo.name}); ${mp.ops.get_count()} in the common pool, ${mp.avail_count() - mp.ops.get_count()} in caches at the end${mp.algo.name === 'v26' ? `; ${mp.cache_fallbacks()} gets by the fallback (the cache's objects plus the rest from the common pool)` : ''}`,
         `common pool traffic: ${stats.get_common_pool_objs} objects got in ${stats.get_common_pool_bulk} bulks, ${stats.put_common_pool_objs} put in ${stats.put_common_pool_bulk}; ${stats.get_success_objs} objects got by lcores (${stats.get_success_objs ? ((100 * (1 - stats.get_common_pool_objs / stats.get_success_objs)).toFixed(1)) : 0}% from caches)`,
       ],
     };

@@ -13,7 +13,7 @@ import type { ActorContext } from '../runtime/context.js';
 import { SpinLock } from '../shm/spinlock.js';
 import { TaskPages, type TaskPagesRef } from './oom-pages.js';
 import { KillableWitness } from './oom-deadlock.js';
-import { type DomainRef, OomDomain } from './oom-domain.js';
+import { C_NONE, type DomainRef, OomDomain } from './oom-domain.js';
 import { SelectionRecord } from './oom-selection.js';
 
 /**
@@ -244,6 +244,10 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
     }
   };
   spawn();
+  // LTP's harness (oom02-04) forks the child into the constraint and waits for it, allocating
+  // nothing: memhog-0 of a constrained scenario does the same. Were it to hog memory outside,
+  // an OOM of its own node could find its companion empty and, rightly, nothing killable.
+  if (domain.ref.constraint !== C_NONE && idx === 0) return result;
   while (!ctx.stopped()) {
     if (tasks.has(me, TF_EXITING)) {
       exitProcess(ctx, w, me);

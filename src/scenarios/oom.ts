@@ -42,7 +42,7 @@ interface Defaults {
 function params(d: Defaults): ParamSpec[] {
   const memcg: ParamSpec[] = d.memoryMax ? [{ name: 'memoryMax', type: 'size', default: parseSize('--memory-max', d.memoryMax), help: 'memory.max of the memory cgroup /ltp that the odd processes run in' }] : [];
   return [
-    { name: 'procs', type: 'int', default: d.procs, min: 2, max: 30, help: 'processes, one per CPU actor (memhog-0 has oom_score_adj -1000)' },
+    { name: 'procs', type: 'int', default: d.procs, min: 2, max: 30, help: d.constraint ? 'processes, one per CPU actor (memhog-0, at oom_score_adj -1000, is the harness: it allocates nothing)' : 'processes, one per CPU actor (memhog-0 has oom_score_adj -1000)' },
     { name: 'mem', type: 'size', default: parseSize('--mem', d.mem), help: 'RAM of the one-node machine the kernel boots (its page allocator hands out every page)' },
     { name: 'swap', type: 'size', default: 0, help: 'swap size (counted in CommitLimit and totalpages)' },
     { name: 'chunk', type: 'size', default: parseSize('--chunk', d.chunk), help: 'bytes per malloc' },

@@ -15,6 +15,7 @@ import { PG_reserved } from '../kernel/page.js';
 import { ALLOC_FAIL_REASONS, PageAlloc } from '../kernel/page_alloc.js';
 import { S_NUMA_FOREIGN, S_NUMA_HIT, S_NUMA_MISS, S_PCP_DRAIN, S_PCP_HIT, S_PCP_REFILL } from '../kernel/pcp.js';
 import { MIXED_GFP } from '../kernel/workload.js';
+import { gfp_migratetype } from '../kernel/gfp.js';
 
 /**
  * CPUs of every NUMA node allocate and free blocks of mixed orders and migrate types
@@ -61,6 +62,10 @@ interface State {
   tag: number;
   /** One word per zone: the lowest NR_FREE_PAGES a CPU saw right after an allocation from it. */
   lowFree: number;
+  /** One word per zone: blocks handed out from a pageblock of another migrate type than asked. */
+  foreign: number;
+  /** One word per zone: mm_page_alloc_extfrag events (fallbacks), summed over the CPUs. */
+  extfrag: number;
   minOrder: number;
   maxOrder: number;
 }
@@ -76,7 +81,7 @@ export function parseOrders(text: string): [number, number] {
 function configOf(p: P): BootConfig {
   return bootConfig({
     nodes: p.nodes, cpusPerNode: p.cpusPerNode, mem: p.mem, ...parseZones(p.zones), pcp: p.pcp, mobility: p.mobility,
-    zoneLock: p.variant !== 'no-zone-lock', kernelSize: 2 ** 20,
+    zoneLock: p.variant !== 'no-zone-lock', ignoreMigratetype: p.variant === 'ignore-migratetype', kernelSize: 2 ** 20,
   });
 }
 
@@ -95,6 +100,7 @@ function cpu(ctx: ActorContext<P, State>): unknown {
   let bad = 0;
   let ok = 0;
   const nodes = s.kernel.nodes.length;
+  const foreign = new Int32Array(k.zones.length);
 
   const release = (j: number) => {
     const pfn = heldPfn[j];
@@ -150,7 +156,8 @@ function cpu(ctx: ActorContext<P, State>): unknown {
       ctx.op(OP_ALLOC);
       ctx.begin();
       ctx.history?.invoke1(BAG_GET, order);
-      const pfn = pa.alloc_pages(MIXED_GFP[rng.below(MIXED_GFP.length)], order, nid);
+      const gfp = MIXED_GFP[rng.below(MIXED_GFP.length)];
+      const pfn = pa.alloc_pages(gfp, order, nid);
       ctx.history?.respond1(pfn);
       ctx.end();
       noteBadPages();
@@ -169,6 +176,7 @@ function cpu(ctx: ActorContext<P, State>): unknown {
           ctx.count(K_REMOTE);
         }
         if (pfn & ((1 << order) - 1)) ctx.outcome(O_MISALIGNED);
+        if (pages.get_pageblock_migratetype(pfn) !== gfp_migratetype(gfp, p.mobility)) foreign[zi]++;
         let mine = true;
         for (let i = 0; i < 1 << order; i++) {
           if (mem.compareExchange(s.owner + pfn - start + i, 0, me) !== 0) mine = false;
@@ -195,6 +203,10 @@ function cpu(ctx: ActorContext<P, State>): unknown {
   }
   while (held > 0) release(held - 1);
   noteBadPages();
+  for (let zi = 0; zi < foreign.length; zi++) {
+    mem.add(s.foreign + zi, foreign[zi]);
+    mem.add(s.extfrag + zi, k.buddy.extfrag[zi]);
+  }
   ctx.outcome(O_OK, ok);
   // Zone lock contention, as this CPU saw it.
   ctx.contention(0, k.zones.reduce((n, z) => n + z.lockStats.spins, 0), k.zones.reduce((n, z) => n + z.lockStats.waits, 0));
@@ -244,6 +256,7 @@ export const pageAllocStress = defineScenario<P, State>({
     { name: 'correct', summary: 'Linux 6.6: free_area changes under the zone lock' },
     // Two CPUs of one node share its zones' locks; the default two nodes of one CPU each mostly take their own node's zone.
     { name: 'no-zone-lock', summary: 'buddy lists mutated without the zone lock: frames lost and handed out twice', defaults: { nodes: 1, cpusPerNode: 2 } },
+    { name: 'ignore-migratetype', summary: '__rmqueue_smallest takes a free block of any migrate type, never falling back: unmovable pages scattered over movable pageblocks, no fallback counted' },
   ],
   outcomes: [
     { id: 'ok', grade: 'ACCEPTABLE', description: 'block owned by one CPU, its pattern intact when freed' },
@@ -258,6 +271,7 @@ export const pageAllocStress = defineScenario<P, State>({
   counters: ['allocs', 'frees', 'failed', 'remote', 'drains', 'bad_pages'],
   opNames: ['start', 'alloc', 'write', 'verify', 'free', 'drain', 'kswapd'],
   validate(p) {
+    if (p.variant === 'no-zone-lock' && p.nodes * p.cpusPerNode < 2) throw new ConfigError('--cpus-per-node', 'no-zone-lock races two CPUs on a zone\'s free lists, but 1 CPU cannot race', '2 or more CPUs (--nodes x --cpus-per-node)');
     parseOrders(p.orders);
     configOf(p);
   },
@@ -275,7 +289,11 @@ export const pageAllocStress = defineScenario<P, State>({
     const [minOrder, maxOrder] = parseOrders(p.orders);
     const lowFree = arena.allocWords('page-alloc-stress.lowFree', kernel.zones.length);
     kernel.zones.forEach((z, i) => mem.store(lowFree + i, z.managed_pages));
-    return { kernel: kernel.ref, owner: arena.allocWords('page-alloc-stress.owner', n), tag: arena.allocWords('page-alloc-stress.tag', n), lowFree, minOrder, maxOrder };
+    const zoneWords = (name: string) => arena.allocWords(`page-alloc-stress.${name}`, kernel.zones.length);
+    return {
+      kernel: kernel.ref, owner: arena.allocWords('page-alloc-stress.owner', n), tag: arena.allocWords('page-alloc-stress.tag', n), lowFree,
+      foreign: zoneWords('foreign'), extfrag: zoneWords('extfrag'), minOrder, maxOrder,
+    };
   },
   roles: { cpu, kswapd: kswapdRole },
   serves: ['kswapd'],
@@ -313,6 +331,19 @@ export const pageAllocStress = defineScenario<P, State>({
       const low = mem.load(s.lowFree + i);
       if (low < floor) watermarks.push({ message: `node ${z.nid} ${z.name}: NR_FREE_PAGES fell to ${low} after an unprivileged allocation, below min ${z.wmark(WMARK_MIN)} less ${s.kernel.nr_cpus} CPUs x ${refill} pages of refill` });
     });
+    // Boot marks every pageblock MOVABLE and frees every page to the MOVABLE lists: only a
+    // fallback (__rmqueue_fallback, which the kernel traces as mm_page_alloc_extfrag) moves free
+    // pages to another type's lists or claims a pageblock for another type.
+    const migratetypes = new Violations();
+    let foreignBlocks = 0;
+    let extfrag = 0;
+    k.zones.forEach((z, i) => {
+      const f = mem.load(s.foreign + i);
+      const e = mem.load(s.extfrag + i);
+      foreignBlocks += f;
+      extfrag += e;
+      if (f > 0 && e === 0) migratetypes.add(`node ${z.nid} ${z.name}: ${f} block(s) handed out from a pageblock of another migrate type than asked, and no fallback in this zone moved or claimed one`);
+    });
     const badPages = mem.load(s.kernel.header + H_BAD_PAGE);
     let allocs = 0;
     let failed = 0;
@@ -329,6 +360,7 @@ export const pageAllocStress = defineScenario<P, State>({
       conservation.result('conservation'),
       ownership.result('ownership'),
       { name: 'watermarks', violations: watermarks },
+      migratetypes.result('migratetype-fallbacks'),
       // What boot left in memblock (its ops all ran there): sorted, merged, totals right.
       { name: 'memblock', violations: new Memblock(mem, s.kernel.memblock).audit().map((message) => ({ message })) },
     ];
@@ -337,6 +369,7 @@ export const pageAllocStress = defineScenario<P, State>({
       outcomes: { lost },
       notes: [
         `${allocs} blocks allocated, ${failed} refused below the watermarks; ${badPages} bad page report(s)${badPages ? `, the last: pfn 0x${PageAlloc.badPagePfn(k).toString(16)}, ${PageAlloc.badPageReason(k)}` : ''}`,
+        `migrate types: ${foreignBlocks} block(s) from a pageblock of another type than asked, ${extfrag} fallback(s) (mm_page_alloc_extfrag)`,
         `pagesets: ${hits} hits, ${refills} refills, ${k.pcpStat(S_PCP_DRAIN)} drains; NUMA: ${k.pcpStat(S_NUMA_HIT)} hit, ${k.pcpStat(S_NUMA_MISS)} miss, ${k.pcpStat(S_NUMA_FOREIGN)} foreign; kswapd woken ${wakeups} time(s)`,
       ],
     };

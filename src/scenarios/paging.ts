@@ -229,6 +229,7 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
     counters: COUNTERS,
     opNames: ['start', 'access', 'fork', 'segv-probe'],
     validate(p) {
+      if (p.variant === 'write-before-flush' && p.procs < 2) throw new ConfigError('--procs', 'write-before-flush races a store through a stale TLB entry on another CPU with the swap write, but one process cannot race itself', '2 or more');
       if (p.variant === 'no-cow' && p.pt === 'inverted') throw new ConfigError('--variant', 'an inverted table copies at fork: there is no COW to leave out', 'no-cow with two-level, four-level, hashed or clustered');
       if (p.ws > p.pages) throw new ConfigError('--ws', `${p.ws} is wider than the ${p.pages} pages mapped`, `1 to ${p.pages}`);
       const tables = p.pt === 'four-level' ? 4 : 2;
