@@ -1,4 +1,4 @@
-import type { Mem } from '../shm/mem.js';
+import { copyWords, type Mem } from '../shm/mem.js';
 import { QUEUE_FIXED, type HeadTail } from './ring_core.js';
 import { HT_HEAD } from './ring_layout.js';
 
@@ -53,16 +53,8 @@ export class RingSpsc {
     a[this.prodHead] = next;
     const idx = head & this.mask;
     const first = n < this.size - idx ? n : this.size - idx;
-    const s = this.slots + idx;
-    let i = 0;
-    for (const end = first - 3; i < end; i += 4) {
-      a[s + i] = objs[off + i];
-      a[s + i + 1] = objs[off + i + 1];
-      a[s + i + 2] = objs[off + i + 2];
-      a[s + i + 3] = objs[off + i + 3];
-    }
-    for (; i < first; i++) a[s + i] = objs[off + i];
-    for (; i < n; i++) a[this.slots + i - first] = objs[off + i];
+    copyWords(a, this.slots + idx, objs, off, first);
+    if (first < n) copyWords(a, this.slots, objs, off + first, n - first);
     Atomics.store(a, p.tailWord, next);
     this.mem.wakeFlagged(p.tailWord, p.sleepFlagWord);
     return n;
@@ -85,16 +77,8 @@ export class RingSpsc {
     a[this.consHead] = next;
     const idx = head & this.mask;
     const first = n < this.size - idx ? n : this.size - idx;
-    const s = this.slots + idx;
-    let i = 0;
-    for (const end = first - 3; i < end; i += 4) {
-      out[off + i] = a[s + i];
-      out[off + i + 1] = a[s + i + 1];
-      out[off + i + 2] = a[s + i + 2];
-      out[off + i + 3] = a[s + i + 3];
-    }
-    for (; i < first; i++) out[off + i] = a[s + i];
-    for (; i < n; i++) out[off + i] = a[this.slots + i - first];
+    copyWords(out, off, a, this.slots + idx, first);
+    if (first < n) copyWords(out, off + first, a, this.slots, n - first);
     Atomics.store(a, c.tailWord, next);
     this.mem.wakeFlagged(c.tailWord, c.sleepFlagWord);
     return n;
