@@ -4,17 +4,22 @@ import { HT_HEAD } from './ring_layout.js';
 
 /**
  * An SP/SC ring's enqueue and dequeue written straight on the image's words, for a port
- * that adds nothing to an access (`Mem.raw`: stress runs and benchmarks). The accesses and
- * their order are those of the ST path through `HeadTail` and the port: the own head read
- * plainly, the other side's tail with `Atomics.load`, the head stored plainly, the slots
- * copied in two straight runs, the tail stored with `Atomics.store`, then a sleeper on that
- * tail woken if one is flagged. The deterministic engine's ports have no `raw`, so every
- * explored schedule still goes through `HeadTail`.
+ * that adds nothing to an access (`Mem.raw`: stress runs and benchmarks). The accesses are
+ * those of the ST path through `HeadTail` and the port: the own head read plainly, the
+ * other side's tail with `Atomics.load`, the slots copied in two straight runs, the head
+ * stored plainly, the tail stored with `Atomics.store`, then a sleeper on that tail woken if
+ * one is flagged. One order differs from DPDK's (and HeadTail's): the head store comes
+ * after the copy, next to the tail store, not before it. A single producer's (consumer's)
+ * head is read by no other thread, and after each call head and tail are equal as before,
+ * so no correct SP/SC program can tell; the line holding both is then taken from the other
+ * side once per burst instead of twice. The deterministic engine's ports have no `raw`, so
+ * every explored schedule still goes through `HeadTail`, in DPDK's order.
  *
- * Why it exists: between two workers the same protocol through the port's methods moved
- * 32-object bursts 25-40% slower (medians of 12 alternating runs at load 18-26: 32-40M
- * objects/s against 44-57M here, `ringbuf.js` 54-58M), although one thread cannot tell the
- * two apart.
+ * Why it exists: between two workers the protocol through the port's methods moved 32-object
+ * bursts 25-40% slower at load 18-26 (32-40M objects/s against 44-57M straight); on a quiet
+ * machine the straight path alone gained nothing measurable, and the late head store 29%
+ * (a minimal ring on the same layout: 58.7M objects/s with the early store, 75.9M with the
+ * late one, `ringbuf.js` 72.9M; medians of 10 alternating rounds, load 1).
  */
 export class RingSpsc {
   private readonly i32: Int32Array;
@@ -50,11 +55,11 @@ export class RingSpsc {
     p.oldHead = head;
     if (n === 0) return 0;
     const next = (head + n) | 0;
-    a[this.prodHead] = next;
     const idx = head & this.mask;
     const first = n < this.size - idx ? n : this.size - idx;
     copyWords(a, this.slots + idx, objs, off, first);
     if (first < n) copyWords(a, this.slots, objs, off + first, n - first);
+    a[this.prodHead] = next;
     Atomics.store(a, p.tailWord, next);
     this.mem.wakeFlagged(p.tailWord, p.sleepFlagWord);
     return n;
@@ -74,11 +79,11 @@ export class RingSpsc {
     c.oldHead = head;
     if (n === 0) return 0;
     const next = (head + n) | 0;
-    a[this.consHead] = next;
     const idx = head & this.mask;
     const first = n < this.size - idx ? n : this.size - idx;
     copyWords(out, off, a, this.slots + idx, first);
     if (first < n) copyWords(out, off + first, a, this.slots, n - first);
+    a[this.consHead] = next;
     Atomics.store(a, c.tailWord, next);
     this.mem.wakeFlagged(c.tailWord, c.sleepFlagWord);
     return n;
