@@ -7,13 +7,17 @@ export type MempoolStats = Record<StatName, number>;
 
 /** Per-lcore stats (lcore = nb_lcores: the line shared by non-lcore threads), or their sum. */
 export function mempoolStats(mp: MempoolData, lcore = -1): MempoolStats {
-  const out = Object.fromEntries(STAT_NAMES.map((n) => [n, 0])) as MempoolStats;
+  return Object.fromEntries(STAT_NAMES.map((name, k) => [name, mempoolStatTotal(mp, k, lcore)])) as MempoolStats;
+}
+
+/** Stat word `k` summed over every lcore's stats line (the last is the non-lcore one), or one lcore's. */
+export function mempoolStatTotal(mp: MempoolData, k: number, lcore = -1): number {
   const stats = mp.mem.load(mp.base + P_STATS);
+  let n = 0;
   for (let l = 0; l <= mp.nb_lcores; l++) {
-    if (lcore >= 0 && l !== lcore) continue;
-    STAT_NAMES.forEach((name, k) => (out[name] += mp.mem.load(stats + l * STAT_WORDS + k) >>> 0));
+    if (lcore < 0 || l === lcore) n += mp.mem.load(stats + l * STAT_WORDS + k) >>> 0;
   }
-  return out;
+  return n;
 }
 
 /** The default caches that exist, with their lcore. */

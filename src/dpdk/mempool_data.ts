@@ -3,7 +3,7 @@ import type { Violation } from '../core/violation.js';
 import type { Mem } from '../shm/mem.js';
 import { CACHE_ALGO_IMPLS, MempoolCache, type CacheAlgo, type CommonPool } from './mempool_cache.js';
 import { CookieChecker } from './mempool_debug.js';
-import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStats, type MempoolStats } from './mempool_audit.js';
+import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStatTotal, mempoolStats, type MempoolStats } from './mempool_audit.js';
 import {
   CACHE_WORDS, C_LEN, HDR_BYTES, H_POOL, P_CACHES, P_CACHE_ALGO, P_CACHE_SIZE, P_DEBUG, P_ELT_SIZE, P_FLAGS, P_HEADER_SIZE, P_NB_LCORES,
   P_OPS, P_POOL_DATA, P_POPULATED, P_PRIV, P_PRIV_SIZE, P_SIZE, P_SOCKET, P_STATS, P_TOTAL_SIZE, P_TRAILER_SIZE, P_VARIANT,
@@ -136,10 +136,7 @@ export class MempoolData implements CommonPool {
 
   /** Gets served by a cache's fallback path (S_GET_CACHE_FALLBACK), over every lcore's line. */
   cache_fallbacks(): number {
-    const stats = this.mem.load(this.base + P_STATS);
-    let n = 0;
-    for (let l = 0; l <= this.nb_lcores; l++) n += this.mem.load(stats + l * STAT_WORDS + S_GET_CACHE_FALLBACK) >>> 0;
-    return n;
+    return mempoolStatTotal(this, S_GET_CACHE_FALLBACK);
   }
 
   /** rte_mempool_generic_put: through `cache` (null: straight to the common pool). */
