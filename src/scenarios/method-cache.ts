@@ -114,6 +114,8 @@ function guild(ctx: ActorContext<P, State>): unknown {
   const bindShare = ctx.params.bindCalls;
   const last = new Int32Array(2);
   const history = ctx.history ? new CallHistory(ctx.history) : null;
+  // Under an op budget every call is an op (the budget counts calls, not batches of them).
+  const flushEvery = ctx.opBounded ? 1 : FLUSH_EVERY;
   while (!ctx.stopped()) {
     // The safepoint: between calls this guild holds no cache slot.
     vm.barrier.safepoint();
@@ -152,7 +154,7 @@ function guild(ctx: ActorContext<P, State>): unknown {
         seen.push(`${verdict === DISPATCH_STALE ? 'stale' : 'wrong'}: site ${site} ${vm.tree.nameOf(klass)}#m${mid} returned ${body} (cc ${g.cc}) in versions ${v0}..${v1}; ${log.describe(klass, mid, ciLo)}`);
       }
     }
-    if (++batch === FLUSH_EVERY) {
+    if (++batch === flushEvery) {
       ctx.outcome(O_OK, ok);
       ctx.outcome(O_METHOD_MISSING, missing);
       ctx.outcome(O_ARGUMENT_ERROR, argError);
@@ -171,12 +173,20 @@ function guild(ctx: ActorContext<P, State>): unknown {
   return { debug: vm.dc.toJSON(), seen };
 }
 
+/**
+ * Redefines at `redefineRate` by the wall clock and, between redefinitions, collects. Under an
+ * op budget (the deterministic engine, `memrace step`) a timed wait times out only when every
+ * actor waits, so the clock would never let it in while the guilds run: there it makes its
+ * budget's redefinitions one after another, each a scheduling point among the guilds' calls,
+ * then only collects when asked until the stop flag.
+ */
 function redefiner(ctx: ActorContext<P, State>): unknown {
   const { mem, state: s, params: p, rng } = ctx;
   const vm = new Vm(mem, s.vm, ctx.actor);
   const log = new DefLog(mem, s.deflog, vm.mes);
   const stopWorld = p.variant !== 'no-barrier';
   const interval = p.redefineRate > 0 ? 1000 / p.redefineRate : Infinity;
+  const byOps = ctx.opBounded;
   // Room a redefinition may need in the entry pool: the new entry, a clone, complemented copies.
   const margin = vm.tree.capacity + 2;
   // Room in the id_table pool: a few tables grown (a definition and the clones it makes).
@@ -187,8 +197,10 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
   const hasCcs = s.vm.serial === null;
   const history = ctx.history ? new RedefinitionHistory(ctx.history) : null;
   while (!ctx.stopFlag()) {
-    const now = performance.now();
-    if (now >= next && !vm.mes.full(margin) && !vm.tree.ids.full(tableMargin)) {
+    const now = byOps ? 0 : performance.now();
+    const due = byOps ? interval !== Infinity && !ctx.stopped() : now >= next;
+    const redefine = due && !vm.mes.full(margin) && !vm.tree.ids.full(tableMargin);
+    if (redefine) {
       ctx.op(OP_REDEFINE);
       history?.begin();
       log.begin();
@@ -202,7 +214,7 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
     }
     // Collect when a guild asked, when the pool runs low, or every few redefinitions (so
     // reclamation is exercised). The serial design makes no call caches: nothing to collect.
-    if (hasCcs && (vm.gcWanted || vm.ccs.free < vm.ccs.ref.capacity / 4 || sinceCollect >= 4)) {
+    if (hasCcs && (vm.gcWanted || vm.ccs.free < vm.ccs.ref.capacity / 4 || sinceCollect >= (byOps ? 1 : 4))) {
       ctx.op(OP_COLLECT);
       const t0 = performance.now();
       const freed = vm.collect(stopWorld);
@@ -214,7 +226,8 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
       sinceCollect = 0;
       continue;
     }
-    mem.wait(vm.gcWantedWord, 0, Math.max(0.05, Math.min(5, next - performance.now())));
+    if (byOps && redefine) continue;
+    mem.wait(vm.gcWantedWord, 0, byOps ? 5 : Math.max(0.05, Math.min(5, next - performance.now())));
   }
   return { debug: vm.dc.toJSON(), stops: vm.barrier.stops, stopWaitMs: vm.barrier.waitMs, gcMs, lockWaits: vm.lock.stats.waits };
 }
