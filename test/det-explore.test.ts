@@ -50,6 +50,17 @@ it('ends an exploration by its time budget', async () => {
   // How far past the budget it ends depends on the machine's load: not asserted here.
 });
 
+it('bounds the whole command by its time budget: the failure found is shrunk and rerun sequentially only within it', async () => {
+  // oom's check-then-charge fails after 147 turns; a shrink candidate or the sequential rerun
+  // that passes runs some 600,000 (the shrinker's own 20 s, and a minute for the rerun, before).
+  const budget = 4000;
+  const r = await explore({ scenario: 'oom', params: { variant: 'check-then-charge' }, stepBudget: 320_000, iterations: 5, timeBudgetMs: budget, failuresDir: dir() });
+  expect(r.failure?.run.failure?.message).toMatch(/^forbidden outcome 'over-commit-limit'/);
+  // Past the budget by at most a run's grace to see the stop (2 s) and the threads' ending: a wide margin.
+  expect(r.elapsedMs).toBeLessThan(budget + 10_000);
+  expect(readFileSync(r.failure!.file, 'utf8')).toContain('"decisions"');
+}, 60_000);
+
 describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
   it('DFS finds a lost update, and tries every schedule of the correct counter within its bound', async () => {
     const lost = await explore({ scenario: 'sched-probe', params: { variant: 'lost-update', ops: 1 }, strategy: 'dfs', depth: 1, iterations: 100, failuresDir: dir() });
