@@ -50,6 +50,13 @@ it('ends an exploration by its time budget', async () => {
   // How far past the budget it ends depends on the machine's load: not asserted here.
 });
 
+it("oom's correct form at check-then-charge's explore settings is clean and quick: a CPU whose malloc is refused counts an op, so it ends", async () => {
+  // Before, refused mallocs were no ops: a run spun 400,000 to 1,100,000 turns of ENOMEM and exit (220 s for three).
+  const r = await explore({ scenario: 'oom', params: { overcommit: 2, procs: 3, mem: '8M', chunk: '1M' }, strategy: 'random', iterations: 4, failuresDir: dir() });
+  expect(r.failure).toBeNull();
+  expect(r.iterations).toBe(4);
+}, 120_000);
+
 it('bounds the whole command by its time budget: the failure found is shrunk and rerun sequentially only within it', async () => {
   // oom's check-then-charge fails after 147 turns; a shrink candidate or the sequential rerun
   // that passes runs some 600,000 (the shrinker's own 20 s, and a minute for the rerun, before).

@@ -198,7 +198,7 @@ export const oom = define(
     // (16M and 4 processes: 15 of 20 in 10 s).
     defaults: { overcommit: 2, procs: 3, mem: '8M', chunk: '1M', duration: '4s' },
     // Random switches split one malloc's check from its charge at the first iteration; PCT's
-    // two change points found it in none of 37 (each run here is some 600,000 turns).
+    // two change points at the 142nd (a run is some 18,000 turns).
     explore: { strategy: 'random' },
   },
 );
