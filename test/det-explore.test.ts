@@ -193,3 +193,12 @@ it("paging's no-cow forks within explore's four ops by its explore settings, is 
   expect(given.params.forkEvery).toBe(0);
   expect(given.failure).toBeNull();
 }, 300_000);
+
+it("method-cache's redefiner redefines under the scheduler (by ops, not the clock): include-no-invalidate is found at PCT's defaults and its shrunk schedule replays", async () => {
+  const r = await explore({ scenario: 'method-cache', params: { variant: 'include-no-invalidate' }, iterations: 100, failuresDir: dir() });
+  expect(r.failure?.run.failure?.message).toMatch(/^forbidden outcome 'stale'/);
+  for (let i = 0; i < 3; i++) expect((await replay('method-cache', r.failure!.file)).difference).toBeUndefined();
+  // The correct form with the redefiner's changes interleaved: no false alarm.
+  const clean = await explore({ scenario: 'method-cache', params: {}, iterations: 20, failuresDir: dir() });
+  expect(clean.failure).toBeNull();
+}, 300_000);

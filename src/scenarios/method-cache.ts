@@ -62,6 +62,7 @@ interface State {
 type P = Params & {
   guilds: number; classes: number; depth: number; modules: number; methods: number; callsites: number;
   redefineRate: number; design: Design; negativeCache: boolean; pic: number; polymorphic: number; megamorphic: number; superSites: number; bindCalls: number;
+  ccReserve: number;
   tree: string; variant: string;
   duration: number; seed: number;
 };
@@ -88,7 +89,7 @@ function vmConfig(p: P): VmConfig {
     mids: p.methods,
     // Starting definitions, plus per redefinition the new entry, a clone and complemented copies.
     maxEntries: capacity * p.methods + 65536,
-    ccSlots: 2 * p.callsites * (1 + pic) + 4096,
+    ccSlots: 2 * p.callsites * (1 + pic) + p.ccReserve,
     sites: p.callsites,
     guilds: p.guilds,
     design: p.variant === 'inplace-imc' ? 'serial-gmc' : p.design,
@@ -254,6 +255,7 @@ export const methodCache = defineScenario<P, State>({
     { name: 'superSites', type: 'number', default: 0.05, min: 0, max: 1, help: 'share of call sites that are `super` in a method of one class (vm_search_super_method)' },
     { name: 'tree', type: 'string', default: '', help: 'parents of classes 2..N, comma-separated (default: a random tree)' },
     { name: 'bindCalls', type: 'number', default: 0.02, min: 0, max: 1, help: 'share of guild operations that take instance_method into, or bind_call one from, UnboundMethods shared by the guilds' },
+    { name: 'ccReserve', type: 'int', default: 4096, min: 0, max: 1 << 20, help: 'call-cache slots beyond two per call site: the pool the collector sweeps and reclaims into' },
   ],
   variants: [
     { name: 'correct', summary: 'the chosen design as it must run among parallel guilds' },
@@ -266,6 +268,11 @@ export const methodCache = defineScenario<P, State>({
     {
       name: 'no-barrier', summary: 'reclaims dropped call caches without stopping the guilds at a safepoint',
       defaults: { callsites: 20, classes: 12, methods: 4, guilds: 3, redefineRate: '5000/s', duration: '6s' },
+      // A guild must be inside one call (some ten accesses) while a redefinition drops its CC, the
+      // other guild republishes the site and a collection sweeps the slot. With the default pool
+      // the four sweeps of 4,000 slots are most of a run's turns and PCT's change points land
+      // there (none in 1,000); two sites and a pool of a dozen slots put them in the calls.
+      explore: { callsites: 2, classes: 2, methods: 2, guilds: 2, ccReserve: 8 },
     },
     { name: 'include-no-invalidate', summary: "include links the iclass without clearing the caches its module's methods shadow (the model's old bug)" },
     { name: 'prepend-no-invalidate', summary: 'prepend links the iclass without clearing the class\'s caches for the module\'s methods' },
