@@ -202,3 +202,12 @@ it("method-cache's redefiner redefines under the scheduler (by ops, not the cloc
   const clean = await explore({ scenario: 'method-cache', params: {}, iterations: 20, failuresDir: dir() });
   expect(clean.failure).toBeNull();
 }, 300_000);
+
+it("method-cache's no-barrier and oom-memcg's unconstrained-scan are found by their explore settings (a dozen-slot CC pool; a group that one chunk overruns)", async () => {
+  const nb = await explore({ scenario: 'method-cache', params: { variant: 'no-barrier' }, iterations: 2000, shrink: false, failuresDir: dir() });
+  expect(nb.params.ccReserve).toBe(8);
+  expect(nb.failure?.run.failure?.message).toMatch(/^forbidden outcome 'reused-cc-read'/);
+  expect(nb.failure?.schedule.sequential).toBe(false);
+  const memcg = await explore({ scenario: 'oom-memcg', params: { variant: 'unconstrained-scan' }, iterations: 20, shrink: false, failuresDir: dir() });
+  expect(memcg.failure?.run.failure?.message).toMatch(/^forbidden outcome 'outside-constraint'/);
+}, 300_000);
