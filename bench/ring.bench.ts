@@ -53,7 +53,7 @@ export const ringSuite: BenchSuite = {
     );
     void sink;
     const objects = quick ? 200_000 : 8_000_000;
-    const runs = quick ? 1 : 3;
+    const runs = quick ? 1 : 5;
     const pair = await measurePairs(
       ([
         ['rte_ring SP/SC burst-32, 2 workers', 'spsc', 'per object', 32],
