@@ -8,6 +8,7 @@ import { ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
+import { buildTail, chainAsBuilt, checkPacket } from './mbuf-chains.js';
 
 /**
  * DPDK's refcount stress (test_refcnt_mbuf), in rounds: the main lcore allocates packets
@@ -49,9 +50,6 @@ const K_CHAINS = 5;
 /** Bytes in a packet's first segment and in each later one. */
 const HEAD_BYTES = 16;
 const SEG_BYTES = 8;
-
-/** rte_mbuf_check's reasons that are about the chain, not one segment. */
-const CHAIN_REASONS = new Set(['bad data_len', 'bad nb_segs', 'bad pkt_len']);
 
 /** Words of the round protocol, one cache line each. */
 const W_FREED = 0;
@@ -95,11 +93,11 @@ function main(ctx: ActorContext<P, State>): void {
       pm.write(pm.append(head, HEAD_BYTES), payload.fill(i & 0xff));
       // A tail of up to three segments, itself a chain, then chained to the head: rte_pktmbuf_chain
       // must add the tail's pkt_len (all its segments), not its first segment's data_len.
-      const tail = buildTail(pm, mp, rng.below(4));
+      const tail = buildTail(pm, mp, rng.below(4), SEG_BYTES);
       const segs = 1 + (tail ? pm.nb_segs(tail) : 0);
       if (tail) pm.chain(head, tail);
       if (segs > 2) ctx.count(K_CHAINS);
-      if (pm.nb_segs(head) !== segs || pm.pkt_len(head) !== HEAD_BYTES + SEG_BYTES * (segs - 1) || pm.check(head, true) !== null) ctx.outcome(O_BAD_CHAIN);
+      if (!chainAsBuilt(pm, head, segs, HEAD_BYTES + SEG_BYTES * (segs - 1))) ctx.outcome(O_BAD_CHAIN);
       const refs = 1 + rng.below(p.maxRefs);
       pm.pktmbuf_refcnt_update(head, refs - 1);
       ctx.op(OP_HAND_OUT);
@@ -141,19 +139,6 @@ function main(ctx: ActorContext<P, State>): void {
   mem.store(s.words + W_MAIN_DONE, 1);
 }
 
-/** A chain of `segs` segments of SEG_BYTES each (fewer when the pool runs dry), or 0. */
-function buildTail(pm: Pktmbuf, mp: Mempool, segs: number): number {
-  let tail = 0;
-  for (let k = 0; k < segs; k++) {
-    const t = pm.alloc(mp);
-    if (t === 0) break;
-    pm.append(t, SEG_BYTES);
-    if (tail === 0) tail = t;
-    else pm.chain(tail, t);
-  }
-  return tail;
-}
-
 function worker(ctx: ActorContext<P, State>): void {
   const { mem, state: s, rng } = ctx;
   const { mp, pm, ring } = attach(ctx);
@@ -168,9 +153,9 @@ function worker(ctx: ActorContext<P, State>): void {
     }
     for (let i = 0; i < n; i++) {
       const m = buf[i];
-      const reason = pm.check(m, true);
-      if (reason !== null) {
-        ctx.outcome(CHAIN_REASONS.has(reason) ? O_BAD_CHAIN : O_BAD_MBUF);
+      const bad = checkPacket(pm, m);
+      if (bad !== null) {
+        ctx.outcome(bad === 'chain' ? O_BAD_CHAIN : O_BAD_MBUF);
       } else if (mp.cookies && mp.cookies.state(m) === 'free') {
         // We hold a reference, yet the mbuf is back in the pool: freed early.
         ctx.outcome(O_USE_AFTER_FREE);
