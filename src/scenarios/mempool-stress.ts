@@ -6,7 +6,7 @@ import { CACHE_ALGOS, type CacheAlgoName } from '../dpdk/mempool_layout.js';
 import {
   MEMPOOL_OPS_NAMES, OPS_VARIANT_NONE, OPS_VARIANT_NO_TAIL_WAIT, OPS_VARIANT_UNLOCKED, type MempoolOpsName,
 } from '../dpdk/mempool_ops.js';
-import { Violations, defineScenario } from '../lab/scenario.js';
+import { type CannotShow, Violations, defineScenario } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
 import { BAG_PUT, bagSpec } from '../lab/history/specs/bag.js';
@@ -107,6 +107,11 @@ function lcoreRole(ctx: ActorContext<P, State>): void {
   ctx.contention(mp.ops.stats.casRetries, mp.ops.stats.spins, mp.ops.stats.waits);
 }
 
+/** Every broken variant races two lcores. */
+const TWO_LCORES: CannotShow<P> = {
+  flag: '--lcores', when: (p) => p.lcores < 2, why: (p) => `${p.variant} races two lcores, but 1 lcore cannot race`, allowed: '2 or more', example: { lcores: 1 },
+};
+
 /** One rte_mempool_put_bulk of objs[0..m), recorded and counted. */
 function putBack(ctx: ActorContext<P, State>, mp: Mempool, objs: Int32Array, m: number): void {
   ctx.history?.invoke(BAG_PUT, objs, m);
@@ -135,18 +140,46 @@ export const mempoolStress = defineScenario<P, State>({
   ],
   variants: [
     { name: 'correct', summary: 'DPDK as shipped' },
-    { name: 'shared-lcore-id', summary: 'every worker claims lcore 0, so they share one unsynchronised cache (DPDK forbids two threads with one lcore id)' },
+    {
+      name: 'shared-lcore-id',
+      summary: 'every worker claims lcore 0, so they share one unsynchronised cache (DPDK forbids two threads with one lcore id)',
+      cannotShow: [TWO_LCORES, { flag: '--cache', when: (p) => p.cache === 0, why: () => 'shared-lcore-id breaks the per-lcore cache, and there is none', allowed: 'a cache size from 1', example: { cache: 0 } }],
+    },
     // Without caches every get and put goes through the backend, where these races are.
-    { name: 'no-tail-wait', summary: 'ring_mp_mc backend whose producers and consumers publish their tail without waiting for earlier ones', defaults: { cache: 0 } },
-    { name: 'unlocked-stack', summary: 'the stack backend with its spinlock left out', defaults: { cache: 0 } },
+    {
+      name: 'no-tail-wait',
+      summary: 'ring_mp_mc backend whose producers and consumers publish their tail without waiting for earlier ones',
+      defaults: { cache: 0 },
+      cannotShow: [TWO_LCORES, { flag: '--ops', when: (p) => p.ops !== 'ring_mp_mc', why: () => 'no-tail-wait breaks the MP/MC ring', allowed: 'ring_mp_mc', example: { ops: 'stack' } }],
+    },
+    { name: 'unlocked-stack', summary: 'the stack backend with its spinlock left out', defaults: { cache: 0 }, cannotShow: [TWO_LCORES] },
     // An lcore puts its bulk back in halves into a legacy cache of 3 it refills: each half's put flushes.
     // Debug cookies off (DPDK's default build): they would see the early object still marked in use.
+    // Six lcores on 24 objects keep the common pool shallow, so another lcore's get takes the early half
+    // (10 of 10 runs at load 14; four on 16: 8 of 10 at load 12).
     {
       name: 'flush-first',
       summary: "legacy (22.07) cache put that flushes before it copies: a half still held goes to the common pool, the half put is dropped (only --check linearizable sees it)",
-      defaults: { cacheAlgo: 'legacy', cache: 3, bulk: 2, n: 16, putBack: 'halves', flushEvery: 1, debug: false },
+      defaults: { cacheAlgo: 'legacy', cache: 3, bulk: 2, lcores: 6, n: 24, putBack: 'halves', flushEvery: 1, debug: false },
       // Two lcores on a pool of 5 one-word objects: the common pool is near empty, so the other lcore's get takes the early half at once.
       explore: { lcores: 2, n: 5, eltSize: 4 },
+      cannotShow: [
+        TWO_LCORES,
+        {
+          flag: '--cache-algo',
+          when: (p) => p.cacheAlgo !== 'legacy' || p.cache === 0,
+          why: (p) => `flush-first breaks the legacy cache's put, and this pool has ${p.cache === 0 ? 'no cache' : `a ${p.cacheAlgo} one`}`,
+          allowed: 'legacy with --cache from 1',
+          example: { cacheAlgo: 'classic' },
+        },
+        {
+          flag: '--put-back',
+          when: (p) => p.putBack !== 'halves',
+          why: () => 'with a bulk put back whole, the slots flush-first publishes hold that very bulk: nothing goes wrong',
+          allowed: 'halves',
+          example: { putBack: 'whole' },
+        },
+      ],
       check: 'linearizable',
     },
   ],
@@ -163,13 +196,6 @@ export const mempoolStress = defineScenario<P, State>({
       throw new ConfigError('--ops', `${ops} takes a single producer or consumer, but ${p.lcores} lcores get and put`, 'ring_mp_mc, ring_mt_rts, ring_mt_hts, stack, lf_stack (or --lcores 1)');
     }
     if (p.bulk > poolSize(p)) throw new ConfigError('--bulk', `${p.bulk} is larger than the pool (${poolSize(p)})`, `1 to ${poolSize(p)}`);
-    if (p.variant !== 'correct' && p.lcores < 2) throw new ConfigError('--lcores', `${p.variant} races two lcores, but 1 lcore cannot race`, '2 or more');
-    if (p.variant === 'shared-lcore-id' && p.cache === 0) throw new ConfigError('--cache', 'shared-lcore-id breaks the per-lcore cache, and there is none', 'a cache size from 1');
-    if (p.variant === 'no-tail-wait' && ops !== 'ring_mp_mc') throw new ConfigError('--ops', 'no-tail-wait breaks the MP/MC ring', 'ring_mp_mc');
-    if (p.variant === 'flush-first') {
-      if (p.cacheAlgo !== 'legacy' || p.cache === 0) throw new ConfigError('--cache-algo', `flush-first breaks the legacy cache's put, and this pool has ${p.cache === 0 ? 'no cache' : `a ${p.cacheAlgo} one`}`, 'legacy with --cache from 1');
-      if (p.putBack !== 'halves') throw new ConfigError('--put-back', 'with a bulk put back whole, the slots flush-first publishes hold that very bulk: nothing goes wrong', 'halves');
-    }
   },
   imageBytes: (p) => Mempool.memsize(configOf(p)) + 4096,
   actors: (p) => Array<string>(p.lcores).fill('lcore'),

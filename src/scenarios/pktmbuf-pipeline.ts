@@ -303,6 +303,10 @@ export const pktmbufPipeline = defineScenario<P, State>({
       name: 'chain-data-len',
       summary: "rte_pktmbuf_chain adds the tail's data_len to pkt_len, not its pkt_len: a multi-segment tail's later segments go uncounted",
       defaults: { segs: 3 },
+      cannotShow: [{
+        flag: '--segs', when: (p) => p.segs < 3, why: (p) => `chain-data-len miscounts a tail of two or more segments, but with ${p.segs} segment(s) per packet the tail has at most one`,
+        allowed: '3 or more', example: { segs: 2 },
+      }],
     },
   ],
   outcomes: [
@@ -320,7 +324,6 @@ export const pktmbufPipeline = defineScenario<P, State>({
     const inFlight = p.burst * (p.rx + p.workers * 2) * p.segs;
     if (inFlight > p.mbufs) throw new ConfigError('--mbufs', `${p.mbufs} cannot hold the bursts in flight`, `at least burst x (rx + 2 x workers) x segs = ${inFlight}`);
     if (p.segs > p.payload) throw new ConfigError('--segs', `${p.segs} segments cannot each carry a share of a ${p.payload}-byte payload`, `1 to ${p.payload} (the payload's bytes)`);
-    if (p.variant === 'chain-data-len' && p.segs < 3) throw new ConfigError('--segs', `chain-data-len miscounts a tail of two or more segments, but with ${p.segs} segment(s) per packet the tail has at most one`, '3 or more');
     Mempool.checkConfig({ n: p.mbufs, elt_size: 1, cache_size: p.cache }, { n: '--mbufs', cache_size: '--cache' });
   },
   imageBytes: (p) =>
