@@ -122,7 +122,7 @@ function putBack(ctx: ActorContext<P, State>, mp: Mempool, objs: Int32Array, m: 
 
 export const mempoolStress = defineScenario<P, State>({
   name: 'mempool-stress',
-  summary: 'rte_mempool: lcores get random bulks, check the free pattern, stamp, re-check, restore, put back; every backend, both cache algorithms',
+  summary: 'rte_mempool: lcores get random bulks, check the free pattern, stamp, re-check, restore, put back (whole or in halves); every backend and cache algorithm',
   subsystem: 'dpdk',
   omit: ['workers'],
   actorParam: 'lcores',
