@@ -24,7 +24,7 @@ if (targets.length) {
 }
 const r = spawnSync('npx', args, { stdio: 'inherit' });
 if (r.status === 0) {
-  record();
+  record(undefined, targets);
   console.log(table());
 }
 process.exit(r.status ?? 1);

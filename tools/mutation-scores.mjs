@@ -2,17 +2,18 @@
 /**
  * Per-folder mutation scores that add up over separate Stryker runs.
  *
- *   node tools/mutation-scores.mjs record [mutation.json]   merge one run's per-file results
- *   node tools/mutation-scores.mjs                          print the per-folder table
+ *   node tools/mutation-scores.mjs record [mutation.json [target ...]]   merge one run's files
+ *   node tools/mutation-scores.mjs                                        the per-folder table
  *
- * Stryker's json report (reports/mutation/mutation.json, ignored by git) holds only the files
- * of its run. `record` keeps each file's counts, with the run's date, commit and load, in
- * docs/mutation-scores.json (committed); a file measured again replaces its entry. `npm run
- * mutate` records after every run. The table counts as Stryker does: score (total) =
- * (killed + timeout) / (killed + timeout + survived + no coverage), score (covered) leaves
- * out the no-coverage mutants; compile and runtime errors and ignored mutants count in
- * neither. It also lists every survivor on a line that carries an Atomics call, a CAS or a
- * lock, which issue 14 forbids.
+ * Stryker's json report (reports/mutation/mutation.json, ignored by git) is rewritten by each
+ * run, and an incremental run's report also carries the earlier runs' files, unchanged.
+ * `record` keeps the counts of the files under the run's targets, with the date, commit and
+ * load at the end of the run, in docs/mutation-scores.json (committed); a file measured again
+ * replaces its entry. `npm run mutate` records after every run. The table counts as Stryker
+ * does: score (total) = (killed + timeout) / (killed + timeout + survived + no coverage),
+ * score (covered) leaves out the no-coverage mutants; compile and runtime errors and ignored
+ * mutants count in neither. It also lists every survivor on a line that carries an Atomics
+ * call, a CAS or a lock, which issue 14 forbids.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,8 +38,9 @@ function load() {
   return existsSync(STORE) ? JSON.parse(readFileSync(STORE, 'utf8')) : { files: {} };
 }
 
-/** Merges one Stryker json report into the store; returns the files it recorded. */
-export function record(report = 'reports/mutation/mutation.json') {
+/** Merges one Stryker json report's files under `targets` (folders or files; none: all) into the store. */
+export function record(report = 'reports/mutation/mutation.json', targets = []) {
+  const inTargets = (file) => !targets.length || targets.some((t) => file === t || file.startsWith(`${t.replace(/\/$/, '')}/`));
   const run = JSON.parse(readFileSync(report, 'utf8'));
   const store = load();
   const date = new Date().toISOString().slice(0, 10);
@@ -46,6 +48,7 @@ export function record(report = 'reports/mutation/mutation.json') {
   const loadAvg = loadavg()[0].toFixed(1);
   const recorded = [];
   for (const [file, { source, mutants }] of Object.entries(run.files)) {
+    if (!inTargets(file)) continue;
     const entry = { date, commit, load: loadAvg, ...Object.fromEntries(COUNTS.map((c) => [c, 0])), syncSurvivors: [] };
     const lines = source.split('\n');
     for (const m of mutants) {
@@ -93,14 +96,14 @@ export function table() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [cmd, arg] = process.argv.slice(2);
+  const [cmd, arg, ...targets] = process.argv.slice(2);
   if (cmd === 'record') {
     const report = arg ?? 'reports/mutation/mutation.json';
     if (!existsSync(report)) {
       console.error(`memrace mutation-scores: record: ${report}: no such report (run npm run mutate first)`);
       process.exit(2);
     }
-    console.log(`recorded ${record(report).length} file(s) in ${STORE}`);
+    console.log(`recorded ${record(report, targets).length} file(s) in ${STORE}`);
   } else if (cmd !== undefined) {
     console.error(`memrace mutation-scores: ${cmd}: unknown command (allowed: record, or nothing to print the table)`);
     process.exit(2);
