@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { explainTranslation, parseVa } from '../src/paging/explain.js';
+import { VA_BITS, checkPtKind } from '../src/paging/open.js';
 
 /** The walk docs/paging.md shows for `$ npx memrace translate <args>`: the lines up to the next blank one. */
 function documented(args: string): string[] {
@@ -52,5 +53,11 @@ describe('memrace translate', () => {
       expect(() => parseVa('--va', bad, 32)).toThrow(/--va/);
     }
     expect(() => parseVa('--va', '0x100000000', 32)).toThrow(/0 to 0xffffffff \(32-bit\)/);
+  });
+
+  it("takes each table kind by name, with i386's 32 address bits for two-level and x86-64's 48 for the rest", () => {
+    expect(VA_BITS).toEqual({ 'two-level': 32, 'four-level': 48, hashed: 48, clustered: 48, inverted: 48 });
+    expect(checkPtKind('--pt', 'clustered')).toBe('clustered');
+    expect(() => checkPtKind('--pt', 'three-level')).toThrow("--pt: unknown page table 'three-level' (allowed: two-level, four-level, hashed, clustered, inverted)");
   });
 });
