@@ -3,7 +3,7 @@ import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE } from '../src/paging/pte.js';
 import {
-  SEG_R, SEG_VALID, SEG_W, SEG_WORDS, SEG_X, TRAP_LIMIT, TRAP_PROT, TRAP_SEGMENT, VARIANT_NO_SEG_LIMIT, segExpected, segTranslate, setSegment,
+  SEG_R, SEG_VALID, SEG_W, SEG_X, TRAP_LIMIT, TRAP_PROT, TRAP_SEGMENT, VARIANT_NO_SEG_LIMIT, segExpected, segTranslate, setSegment,
 } from '../src/paging/segmentation.js';
 
 /** The hardware's checks (segTranslate) against the oracle's rules (segExpected), on every boundary. */
