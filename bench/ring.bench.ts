@@ -52,8 +52,8 @@ export const ringSuite: BenchSuite = {
       quick,
     );
     void sink;
-    const objects = quick ? 200_000 : 4_000_000;
-    const runs = quick ? 1 : 3;
+    const objects = quick ? 200_000 : 8_000_000;
+    const runs = quick ? 1 : 5;
     const pair = await measurePairs(
       ([
         ['rte_ring SP/SC burst-32, 2 workers', 'spsc', 'per object', 32],
@@ -66,7 +66,7 @@ export const ringSuite: BenchSuite = {
       ] as const).map(([name, queue, note, bulk]) => ({
         name,
         note,
-        params: { queue, objects: queue === 'lock' || queue === 'mpmc-single' ? objects / 8 : objects, bulk },
+        params: { queue, objects: queue === 'lock' || queue === 'mpmc-single' ? objects / 8 : objects, warmup: objects / 4, bulk },
       })),
       runs,
       log,

@@ -6,9 +6,9 @@ import type { Mem } from '../shm/mem.js';
 import { RteError, set_rte_errno } from './rte_errno.js';
 import { RTE_RING_NAMESIZE, TAILQ_RING, Tailq, checkName, regionTag } from './tailq.js';
 import { HeadTail, QUEUE_FIXED, QUEUE_VARIABLE, RingStats, TAIL_SLEEP_MS } from './ring_core.js';
-import { RingSpsc } from './ring_spsc.js';
+import { RingStraight } from './ring_straight.js';
 import {
-  HT_HTD_MAX, HT_SYNC, HT_TAIL, RING_F_EXACT_SZ, RING_SYNC_MT_HTS, RING_SYNC_ST, RING_SZ_MASK, RTS_HTD_MAX_DIV,
+  HT_HTD_MAX, HT_SYNC, HT_TAIL, RING_F_EXACT_SZ, RING_SYNC_MT_HTS, RING_SYNC_MT, RING_SYNC_ST, RING_SZ_MASK, RTS_HTD_MAX_DIV,
   RING_F_MASK, RING_F_MC_HTS_DEQ, RING_F_MC_RTS_DEQ, RING_F_MP_HTS_ENQ, RING_F_MP_RTS_ENQ, RING_F_SC_DEQ, RING_F_SP_ENQ,
   R_CAPACITY, R_CONS, R_ESIZE_WORDS, R_FLAGS, R_MASK, R_PROD, R_SIZE, R_SLOTS, R_TAILQ, R_VARIANT, SYNC_NAMES,
   VARIANT_REORDER, consSyncOf, prodSyncOf,
@@ -57,8 +57,8 @@ export class Ring {
   available = 0;
   /** The broken variant VARIANT_REORDER. */
   private readonly reorder: boolean;
-  /** SP/SC with one-word elements on a raw port, correct variant: the straight path. */
-  private readonly spsc: RingSpsc | null;
+  /** SP/SC, MP/MC or mixed, one-word elements on a raw port, correct variant: the straight path. */
+  private readonly straight: RingStraight | null;
 
   /** Bytes a ring of `count` elements of `esize` bytes takes (rte_ring_get_memsize_elem). */
   static memsize(count: number, flags: number, esize = 4): number {
@@ -164,8 +164,9 @@ export class Ring {
     const cons = b + R_CONS;
     this.prod = new HeadTail(mem, prod, cons + HT_TAIL, mem.load(prod + HT_SYNC), this.capacity, true, variant, this.stats);
     this.cons = new HeadTail(mem, cons, prod + HT_TAIL, mem.load(cons + HT_SYNC), 0, false, variant, this.stats);
-    const straight = mem.raw !== undefined && this.prod.sync === RING_SYNC_ST && this.cons.sync === RING_SYNC_ST && this.ew === 1 && variant === 0;
-    this.spsc = straight ? new RingSpsc(mem, mem.raw!, this.prod, this.cons, this.slots, this.size, this.mask, this.capacity) : null;
+    const simple = (sync: number) => sync === RING_SYNC_ST || sync === RING_SYNC_MT;
+    const straight = mem.raw !== undefined && simple(this.prod.sync) && simple(this.cons.sync) && this.ew === 1 && variant === 0;
+    this.straight = straight ? new RingStraight(mem, mem.raw!, this.prod, this.cons, this.slots, this.size, this.mask, this.capacity) : null;
   }
 
   get name(): string {
@@ -224,13 +225,13 @@ export class Ring {
   }
 
   private doEnqueue(objs: Int32Array, n: number, off: number, behavior: number): number {
-    const p = this.prod;
-    const spsc = this.spsc;
-    if (spsc !== null) {
-      const got = spsc.enqueue(objs, n, off, behavior);
-      this.free_space = p.entries - got;
+    const straight = this.straight;
+    if (straight !== null) {
+      const got = straight.enqueue(objs, n, off, behavior);
+      this.free_space = straight.seen - got;
       return got;
     }
+    const p = this.prod;
     const got = p.move(n, behavior);
     if (got !== 0) {
       this.enqueueElems(objs, off, p.oldHead, got);
@@ -241,13 +242,13 @@ export class Ring {
   }
 
   private doDequeue(out: Int32Array, n: number, off: number, behavior: number): number {
-    const c = this.cons;
-    const spsc = this.spsc;
-    if (spsc !== null) {
-      const got = spsc.dequeue(out, n, off, behavior);
-      this.available = c.entries - got;
+    const straight = this.straight;
+    if (straight !== null) {
+      const got = straight.dequeue(out, n, off, behavior);
+      this.available = straight.seen - got;
       return got;
     }
+    const c = this.cons;
     const got = c.move(n, behavior);
     if (got !== 0) {
       this.dequeueElems(out, off, c.oldHead, got);

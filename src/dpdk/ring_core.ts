@@ -141,23 +141,27 @@ export class HeadTail {
     const tailW = this.tailWord;
     const expect = this.oldHead | 0;
     // DPDK waits with a relaxed load: without contention the first, plain, look is the only one.
-    if (!this.noTailWait && mem.read(tailW) !== expect) {
-      let spins = 0;
-      let cur: number;
-      while ((cur = mem.load(tailW)) !== expect) {
-        if (spins < SPIN_LIMIT) {
-          spins++;
-          this.stats.spins++;
-          mem.pause();
-        } else {
-          this.stats.waits++;
-          this.sleepOnTail(cur, TAIL_SLEEP_MS);
-        }
-      }
-    }
+    if (!this.noTailWait && mem.read(tailW) !== expect) this.waitTurn(expect);
     if (this.plainTail) mem.write(tailW, (this.oldHead + n) | 0);
     else mem.store(tailW, (this.oldHead + n) | 0);
     mem.wakeFlagged(tailW, this.sleepFlagWord);
+  }
+
+  /** MP/MC: spin, then sleep, until this side's tail reaches `expect` (every earlier reservation published). */
+  waitTurn(expect: number): void {
+    const mem = this.mem;
+    let spins = 0;
+    let cur: number;
+    while ((cur = mem.load(this.tailWord)) !== expect) {
+      if (spins < SPIN_LIMIT) {
+        spins++;
+        this.stats.spins++;
+        mem.pause();
+      } else {
+        this.stats.waits++;
+        this.sleepOnTail(cur, TAIL_SLEEP_MS);
+      }
+    }
   }
 
   /**

@@ -78,13 +78,14 @@ export function copyWords(dst: Int32Array, to: number, src: Int32Array, from: nu
 /** The port bound straight to `Atomics`: what stress runs and benchmarks use. */
 export class AtomicsMem implements Mem {
   readonly i32: Int32Array;
-  readonly raw: Int32Array;
+  /** Only on AtomicsMem itself: a subclass overrides some access (tests interpose on CAS, pause, wait). */
+  readonly raw: Int32Array | undefined;
   readonly u8: Uint8Array;
   readonly i64: BigInt64Array;
 
   constructor(sab: SharedArrayBuffer) {
     this.i32 = new Int32Array(sab);
-    this.raw = this.i32;
+    this.raw = new.target === AtomicsMem ? this.i32 : undefined;
     this.u8 = new Uint8Array(sab);
     this.i64 = new BigInt64Array(sab);
   }
