@@ -50,6 +50,24 @@ it('ends an exploration by its time budget', async () => {
   // How far past the budget it ends depends on the machine's load: not asserted here.
 });
 
+it("oom's correct form at check-then-charge's explore settings is clean and quick: a CPU whose malloc is refused counts an op, so it ends", async () => {
+  // Before, refused mallocs were no ops: a run spun 400,000 to 1,100,000 turns of ENOMEM and exit (220 s for three).
+  const r = await explore({ scenario: 'oom', params: { overcommit: 2, procs: 3, mem: '8M', chunk: '1M' }, strategy: 'random', iterations: 4, failuresDir: dir() });
+  expect(r.failure).toBeNull();
+  expect(r.iterations).toBe(4);
+}, 120_000);
+
+it('bounds the whole command by its time budget: the failure found is shrunk and rerun sequentially only within it', async () => {
+  // oom's check-then-charge fails after 147 turns; a shrink candidate or the sequential rerun
+  // that passes runs some 600,000 (the shrinker's own 20 s, and a minute for the rerun, before).
+  const budget = 4000;
+  const r = await explore({ scenario: 'oom', params: { variant: 'check-then-charge' }, stepBudget: 320_000, iterations: 5, timeBudgetMs: budget, failuresDir: dir() });
+  expect(r.failure?.run.failure?.message).toMatch(/^forbidden outcome 'over-commit-limit'/);
+  // Past the budget by at most a run's grace to see the stop (2 s) and the threads' ending: a wide margin.
+  expect(r.elapsedMs).toBeLessThan(budget + 10_000);
+  expect(readFileSync(r.failure!.file, 'utf8')).toContain('"decisions"');
+}, 60_000);
+
 describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
   it('DFS finds a lost update, and tries every schedule of the correct counter within its bound', async () => {
     const lost = await explore({ scenario: 'sched-probe', params: { variant: 'lost-update', ops: 1 }, strategy: 'dfs', depth: 1, iterations: 100, failuresDir: dir() });
@@ -174,4 +192,22 @@ it("paging's no-cow forks within explore's four ops by its explore settings, is 
   const given = await explore({ scenario: 'paging', params: { variant: 'no-cow', forkEvery: 0 }, iterations: 1, failuresDir: dir() });
   expect(given.params.forkEvery).toBe(0);
   expect(given.failure).toBeNull();
+}, 300_000);
+
+it("method-cache's redefiner redefines under the scheduler (by ops, not the clock): include-no-invalidate is found at PCT's defaults and its shrunk schedule replays", async () => {
+  const r = await explore({ scenario: 'method-cache', params: { variant: 'include-no-invalidate' }, iterations: 100, failuresDir: dir() });
+  expect(r.failure?.run.failure?.message).toMatch(/^forbidden outcome 'stale'/);
+  for (let i = 0; i < 3; i++) expect((await replay('method-cache', r.failure!.file)).difference).toBeUndefined();
+  // The correct form with the redefiner's changes interleaved: no false alarm.
+  const clean = await explore({ scenario: 'method-cache', params: {}, iterations: 20, failuresDir: dir() });
+  expect(clean.failure).toBeNull();
+}, 300_000);
+
+it("method-cache's no-barrier and oom-memcg's unconstrained-scan are found by their explore settings (a dozen-slot CC pool; a group that one chunk overruns)", async () => {
+  const nb = await explore({ scenario: 'method-cache', params: { variant: 'no-barrier' }, iterations: 2000, shrink: false, failuresDir: dir() });
+  expect(nb.params.ccReserve).toBe(8);
+  expect(nb.failure?.run.failure?.message).toMatch(/^forbidden outcome 'reused-cc-read'/);
+  expect(nb.failure?.schedule.sequential).toBe(false);
+  const memcg = await explore({ scenario: 'oom-memcg', params: { variant: 'unconstrained-scan' }, iterations: 20, shrink: false, failuresDir: dir() });
+  expect(memcg.failure?.run.failure?.message).toMatch(/^forbidden outcome 'outside-constraint'/);
 }, 300_000);

@@ -61,7 +61,7 @@ function replayed(scenario: string, params: Record<string, unknown>): Promise<Re
   return replays.get(scenario)!;
 }
 const pageAlloc = () => replayed('page-alloc-stress', { variant: 'no-zone-lock', ops: 2 });
-const methodCache = () => replayed('method-cache', { variant: 'inplace-imc', ops: 1, classes: 8, callsites: 20 });
+const methodCache = () => replayed('method-cache', { variant: 'inplace-imc', ops: 4, classes: 8, callsites: 20 });
 
 /** The first turn k > 0 whose drawn frame differs from turn k-1's in `key`. */
 function firstChange(at: readonly number[], frames: readonly unknown[], key: (f: unknown) => string): number {

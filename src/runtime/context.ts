@@ -147,6 +147,15 @@ export class ActorContext<P = Params, S = unknown> {
     return this.ops;
   }
 
+  /**
+   * True when an op budget ends this actor (the deterministic engine's `--ops`, `memrace
+   * step`): a role that paces itself by the wall clock paces itself by its ops instead, since
+   * under the scheduler a timed wait times out only when every actor waits.
+   */
+  get opBounded(): boolean {
+    return this.budget !== Infinity;
+  }
+
   /** Start timing an operation; only every 64th is sampled. */
   begin(): void {
     if (++this.sampleAt === SAMPLE_EVERY) {

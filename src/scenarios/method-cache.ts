@@ -62,6 +62,7 @@ interface State {
 type P = Params & {
   guilds: number; classes: number; depth: number; modules: number; methods: number; callsites: number;
   redefineRate: number; design: Design; negativeCache: boolean; pic: number; polymorphic: number; megamorphic: number; superSites: number; bindCalls: number;
+  ccReserve: number;
   tree: string; variant: string;
   duration: number; seed: number;
 };
@@ -88,7 +89,7 @@ function vmConfig(p: P): VmConfig {
     mids: p.methods,
     // Starting definitions, plus per redefinition the new entry, a clone and complemented copies.
     maxEntries: capacity * p.methods + 65536,
-    ccSlots: 2 * p.callsites * (1 + pic) + 4096,
+    ccSlots: 2 * p.callsites * (1 + pic) + p.ccReserve,
     sites: p.callsites,
     guilds: p.guilds,
     design: p.variant === 'inplace-imc' ? 'serial-gmc' : p.design,
@@ -114,6 +115,8 @@ function guild(ctx: ActorContext<P, State>): unknown {
   const bindShare = ctx.params.bindCalls;
   const last = new Int32Array(2);
   const history = ctx.history ? new CallHistory(ctx.history) : null;
+  // Under an op budget every call is an op (the budget counts calls, not batches of them).
+  const flushEvery = ctx.opBounded ? 1 : FLUSH_EVERY;
   while (!ctx.stopped()) {
     // The safepoint: between calls this guild holds no cache slot.
     vm.barrier.safepoint();
@@ -152,7 +155,7 @@ function guild(ctx: ActorContext<P, State>): unknown {
         seen.push(`${verdict === DISPATCH_STALE ? 'stale' : 'wrong'}: site ${site} ${vm.tree.nameOf(klass)}#m${mid} returned ${body} (cc ${g.cc}) in versions ${v0}..${v1}; ${log.describe(klass, mid, ciLo)}`);
       }
     }
-    if (++batch === FLUSH_EVERY) {
+    if (++batch === flushEvery) {
       ctx.outcome(O_OK, ok);
       ctx.outcome(O_METHOD_MISSING, missing);
       ctx.outcome(O_ARGUMENT_ERROR, argError);
@@ -171,12 +174,20 @@ function guild(ctx: ActorContext<P, State>): unknown {
   return { debug: vm.dc.toJSON(), seen };
 }
 
+/**
+ * Redefines at `redefineRate` by the wall clock and, between redefinitions, collects. Under an
+ * op budget (the deterministic engine, `memrace step`) a timed wait times out only when every
+ * actor waits, so the clock would never let it in while the guilds run: there it makes its
+ * budget's redefinitions one after another, each a scheduling point among the guilds' calls,
+ * then only collects when asked until the stop flag.
+ */
 function redefiner(ctx: ActorContext<P, State>): unknown {
   const { mem, state: s, params: p, rng } = ctx;
   const vm = new Vm(mem, s.vm, ctx.actor);
   const log = new DefLog(mem, s.deflog, vm.mes);
   const stopWorld = p.variant !== 'no-barrier';
   const interval = p.redefineRate > 0 ? 1000 / p.redefineRate : Infinity;
+  const byOps = ctx.opBounded;
   // Room a redefinition may need in the entry pool: the new entry, a clone, complemented copies.
   const margin = vm.tree.capacity + 2;
   // Room in the id_table pool: a few tables grown (a definition and the clones it makes).
@@ -187,8 +198,10 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
   const hasCcs = s.vm.serial === null;
   const history = ctx.history ? new RedefinitionHistory(ctx.history) : null;
   while (!ctx.stopFlag()) {
-    const now = performance.now();
-    if (now >= next && !vm.mes.full(margin) && !vm.tree.ids.full(tableMargin)) {
+    const now = byOps ? 0 : performance.now();
+    const due = byOps ? interval !== Infinity && !ctx.stopped() : now >= next;
+    const redefine = due && !vm.mes.full(margin) && !vm.tree.ids.full(tableMargin);
+    if (redefine) {
       ctx.op(OP_REDEFINE);
       history?.begin();
       log.begin();
@@ -202,7 +215,7 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
     }
     // Collect when a guild asked, when the pool runs low, or every few redefinitions (so
     // reclamation is exercised). The serial design makes no call caches: nothing to collect.
-    if (hasCcs && (vm.gcWanted || vm.ccs.free < vm.ccs.ref.capacity / 4 || sinceCollect >= 4)) {
+    if (hasCcs && (vm.gcWanted || vm.ccs.free < vm.ccs.ref.capacity / 4 || sinceCollect >= (byOps ? 1 : 4))) {
       ctx.op(OP_COLLECT);
       const t0 = performance.now();
       const freed = vm.collect(stopWorld);
@@ -214,7 +227,8 @@ function redefiner(ctx: ActorContext<P, State>): unknown {
       sinceCollect = 0;
       continue;
     }
-    mem.wait(vm.gcWantedWord, 0, Math.max(0.05, Math.min(5, next - performance.now())));
+    if (byOps && redefine) continue;
+    mem.wait(vm.gcWantedWord, 0, byOps ? 5 : Math.max(0.05, Math.min(5, next - performance.now())));
   }
   return { debug: vm.dc.toJSON(), stops: vm.barrier.stops, stopWaitMs: vm.barrier.waitMs, gcMs, lockWaits: vm.lock.stats.waits };
 }
@@ -241,6 +255,7 @@ export const methodCache = defineScenario<P, State>({
     { name: 'superSites', type: 'number', default: 0.05, min: 0, max: 1, help: 'share of call sites that are `super` in a method of one class (vm_search_super_method)' },
     { name: 'tree', type: 'string', default: '', help: 'parents of classes 2..N, comma-separated (default: a random tree)' },
     { name: 'bindCalls', type: 'number', default: 0.02, min: 0, max: 1, help: 'share of guild operations that take instance_method into, or bind_call one from, UnboundMethods shared by the guilds' },
+    { name: 'ccReserve', type: 'int', default: 4096, min: 0, max: 1 << 20, help: 'call-cache slots beyond two per call site: the pool the collector sweeps and reclaims into' },
   ],
   variants: [
     { name: 'correct', summary: 'the chosen design as it must run among parallel guilds' },
@@ -257,6 +272,11 @@ export const methodCache = defineScenario<P, State>({
     {
       name: 'no-barrier', summary: 'reclaims dropped call caches without stopping the guilds at a safepoint',
       defaults: { callsites: 20, classes: 12, methods: 4, guilds: 3, redefineRate: '5000/s', duration: '6s' },
+      // A guild must be inside one call (some ten accesses) while a redefinition drops its CC, the
+      // other guild republishes the site and a collection sweeps the slot. With the default pool
+      // the four sweeps of 4,000 slots are most of a run's turns and PCT's change points land
+      // there (none in 1,000); two sites and a pool of a dozen slots put them in the calls.
+      explore: { callsites: 2, classes: 2, methods: 2, guilds: 2, ccReserve: 8 },
     },
     { name: 'include-no-invalidate', summary: "include links the iclass without clearing the caches its module's methods shadow (the model's old bug)" },
     { name: 'prepend-no-invalidate', summary: 'prepend links the iclass without clearing the class\'s caches for the module\'s methods' },

@@ -265,8 +265,10 @@ export function cpu(ctx: ActorContext<OomP, OomState>): CpuResult {
     ctx.op(OP_MALLOC);
     const rc = racyCommit ? vm.vm_enough_memory_check_then_charge(totalVm, chunkPages, false) : vm.vm_enough_memory(totalVm, chunkPages, false);
     if (rc === -ENOMEM) {
-      // A process that gets ENOMEM from malloc gives up and exits; the next one starts.
+      // A process that gets ENOMEM from malloc gives up and exits; the next one starts. The
+      // refusal is an op: under an op budget a CPU refused again and again must still end.
       ctx.outcome(O_ENOMEM);
+      ctx.done(1);
       exitProcess(ctx, w, me);
       spawn();
       continue;

@@ -195,7 +195,7 @@ export const oom = define(
     // (16M and 4 processes: 15 of 20 in 10 s).
     defaults: { overcommit: 2, procs: 3, mem: '8M', chunk: '1M', duration: '4s' },
     // Random switches split one malloc's check from its charge at the first iteration; PCT's
-    // two change points found it in none of 37 (each run here is some 600,000 turns).
+    // two change points at the 142nd (a run is some 18,000 turns).
     explore: { strategy: 'random' },
     cannotShow: [{
       flag: '--variant', when: (p) => p.overcommit !== 2, why: () => 'check-then-charge breaks the mode-2 limit only',
@@ -217,30 +217,40 @@ export const oomRace = define(
   },
 );
 
-const UNCONSTRAINED: VariantSpec<OomP> = {
+/**
+ * The constrained scenarios' broken variant. Under explore's four ops a process faults in one
+ * chunk and stops: at the defaults nothing fills the constraint, so no OOM is constrained;
+ * `explore` takes the settings that fill it within one chunk (`exploreWith`).
+ */
+const unconstrained = (exploreWith: VariantSpec<OomP>['explore']): VariantSpec<OomP> => ({
   name: 'unconstrained-scan',
   summary: 'select_bad_process walks every task: the memcg walk (mem_cgroup_scan_tasks) and oom_cpuset_eligible left out, so the victim may be one whose death frees nothing the OOM lacks',
   // 8M nodes fill within the first second; the first OOM of the inside's node usually shows it, but it may take a few.
   defaults: { mem: '16M', duration: '15s' },
-};
+  explore: exploreWith,
+});
+/** Two 1M chunks in the group overrun a memory.max of 1M. */
+const UNCONSTRAINED_MEMCG = unconstrained({ memoryMax: '1M', chunk: '1M' });
+/** Two 4M chunks bound to one 8M node fill it. */
+const UNCONSTRAINED_NODE = unconstrained({ mem: '16M', chunk: '4M' });
 
 export const oomMemcg = define(
   'oom-memcg',
   'LTP oom03 on workers: the odd processes run in a memory cgroup with memory.max; its OOM kills only inside the group, never panics',
   { procs: 4, mem: '32M', chunk: '256K', constraint: C_MEMCG, memoryMax: '4M' },
-  UNCONSTRAINED,
+  UNCONSTRAINED_MEMCG,
 );
 
 export const oomCpuset = define(
   'oom-cpuset',
   'LTP oom04 on workers: two nodes, odd processes in a cpuset with mems 1, even ones in mems 0; a CONSTRAINT_CPUSET OOM kills only tasks whose mems meet the allocating task\'s',
   { procs: 4, mem: '32M', chunk: '256K', constraint: C_CPUSET },
-  UNCONSTRAINED,
+  UNCONSTRAINED_NODE,
 );
 
 export const oomMempolicy = define(
   'oom-mempolicy',
   'LTP oom02 on workers: two nodes, odd processes MPOL_BIND to node 1, even ones to node 0; a CONSTRAINT_MEMORY_POLICY OOM spares tasks bound outside the nodemask',
   { procs: 4, mem: '32M', chunk: '256K', constraint: C_MEMPOLICY },
-  UNCONSTRAINED,
+  UNCONSTRAINED_NODE,
 );

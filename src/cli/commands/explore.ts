@@ -57,7 +57,8 @@ export function exploreLines(r: ExploreResult, iterations: number): string[] {
     const history = run.oracles.find((o) => o.name === 'linearizable' && o.violations.length);
     if (history) out.push(...history.violations[0].message.split('\n').slice(1));
     if (forbidden.length) out.push(`outcomes: ${forbidden.join(', ')}`);
-    out.push(schedule.sequential ? 'not a race: fails in a sequential schedule (no preemption)' : `a race: a sequential schedule passes; this one needs ${preemptions(run.decisions)} preemption(s)`);
+    out.push(schedule.sequential === undefined ? 'race or not: unknown (the time budget ran out before the sequential rerun)'
+      : schedule.sequential ? 'not a race: fails in a sequential schedule (no preemption)' : `a race: a sequential schedule passes; this one needs ${preemptions(run.decisions)} preemption(s)`);
     const size = (z: ScheduleSize) => `${z.decisions} decisions, ${z.switches} switch(es), ${z.preemptions} preemption(s)`;
     const same = shrunk && JSON.stringify(shrunk.from) === JSON.stringify(shrunk.to);
     if (shrunk) out.push(same ? `shrunk in ${shrunk.runs} run(s): nothing smaller fails the same way (${size(shrunk.to)})` : `shrunk in ${shrunk.runs} run(s): ${size(shrunk.from)} -> ${size(shrunk.to)}`);

@@ -14,7 +14,7 @@ import { type DetOptions, type DetRun, type IterationPlan, runScheduled } from '
 import { type DetEngineOptions, DET_OPTIONS, defaultStepBudget, detParams, resolveDetOptions } from './options.js';
 import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, replayPlan, writeSchedule } from './schedule.js';
 import { differenceOf } from './replay.js';
-import { SHRUNK_PLAN, type ScheduleSize, sequentialRun, shrink } from './shrink.js';
+import { MIN_RUN_MS, SHRUNK_PLAN, type ScheduleSize, sequentialRun, shrink } from './shrink.js';
 import { makeStrategy } from './strategy.js';
 import { parseCheck } from '../history/oracle.js';
 
@@ -76,8 +76,6 @@ export interface ExploreResult {
   unreplayable: { message: string; iteration: number } | null;
 }
 
-/** An iteration is not started with less time than this left (its actors need a grace to see the stop). */
-const MIN_ITERATION_MS = 1000;
 
 /** Per-iteration wall-clock limit: a scheduled run is bounded by its step budget; this is a net. */
 const ITERATION_MS = 60_000;
@@ -158,7 +156,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
         result.interrupted = true;
         break;
       }
-      if (left() < MIN_ITERATION_MS) {
+      if (left() < MIN_RUN_MS) {
         result.outOfTime = true;
         break;
       }
@@ -180,12 +178,12 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
       o.onIteration?.(it, run);
       for (const sign of run.uncontrolled) if (!result.uncontrolled.includes(sign) && result.uncontrolled.length < 5) result.uncontrolled.push(sign);
       // A run the scheduler did not fully control proves nothing, even where its replay happens to fail alike.
-      if (run.failure && source && (run.uncontrolled.length > 0 || !(await replays(header(it, params, plan), run, { ...det, timeBudgetMs: ITERATION_MS }, pool)))) {
+      if (run.failure && source && (run.uncontrolled.length > 0 || !(await replays(header(it, params, plan), run, { ...det, timeBudgetMs: left() }, pool)))) {
         result.unreplayable = { message: run.failure.message, iteration: it };
         break;
       }
       if (run.failure) {
-        result.failure = await settle(header(it, params, plan), run, { ...det, timeBudgetMs: ITERATION_MS }, pool, e.shrink, join(dir, `${scenario.name}-${e.seed}.schedule`));
+        result.failure = await settle(header(it, params, plan), run, det, pool, e.shrink, join(dir, `${scenario.name}-${e.seed}.schedule`), left);
         break;
       }
     }
@@ -228,16 +226,20 @@ function recorded(head: ScheduleFile, run: DetRun): ScheduleFile {
   return { ...head, decisions: encodeDecisions(run.decisions.map((d) => d.chosen)), steps: run.steps, failure: run.failure! };
 }
 
-/** A failure found: shrink its schedule, rerun it without preemptions (race or logic bug), save it. */
-async function settle(head: ScheduleFile, found: DetRun, det: DetOptions, pool: Piscina, minimise: boolean, file: string): Promise<ExploreFailure> {
-  const small = minimise ? await shrink(head, found, det, pool) : null;
+/**
+ * A failure found: shrink its schedule, rerun it without preemptions (race or logic bug), save
+ * it. Within the time `left`: a shrink cut short keeps what it had; a sequential rerun there is
+ * no time for leaves race-or-not unknown (`sequential` absent).
+ */
+async function settle(head: ScheduleFile, found: DetRun, det: DetOptions, pool: Piscina, minimise: boolean, file: string, left: () => number): Promise<ExploreFailure> {
+  const small = minimise && left() >= MIN_RUN_MS ? await shrink(head, found, det, pool, left) : null;
   const run = small?.run ?? found;
-  const sequential = await sequentialRun(head, det, pool);
+  const sequential = left() >= MIN_RUN_MS ? await sequentialRun(head, { ...det, timeBudgetMs: left() }, pool) : null;
   const schedule: ScheduleFile = {
     ...recorded(head, run),
     plan: small ? SHRUNK_PLAN : head.plan,
     ...(small ? { shrunk: { from: small.from, to: small.to, runs: small.runs } } : {}),
-    sequential: sequential?.failure?.kind === found.failure!.kind,
+    ...(sequential && !sequential.outOfTime ? { sequential: sequential.failure?.kind === found.failure!.kind } : {}),
   };
   writeSchedule(file, schedule);
   return { run, schedule, file, ...(small ? { shrunk: { from: small.from, to: small.to, runs: small.runs } } : {}) };

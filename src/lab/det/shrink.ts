@@ -9,6 +9,8 @@ export const SHRUNK_PLAN: IterationPlan = { strategy: 'dfs', seed: 0 };
 /** Runs the shrinker may spend, and time: a failure is reported even when shrinking is cut short. */
 const MAX_RUNS = 300;
 const MAX_MS = 20_000;
+/** A run is not started with less time than this left (its actors need a grace to see the stop). */
+export const MIN_RUN_MS = 1000;
 
 /** A choice that is not the default: a context switch the schedule asks for. */
 const deviates = (d: Decision) => d.chosen !== d.dflt;
@@ -61,14 +63,16 @@ export interface Shrunk {
  * debugging over the schedule's context switches: drop a chunk of them (each chosen actor
  * becomes the default one), keep the choices up to the last switch kept, let the holder go on
  * after it; when the same failure comes back from a smaller schedule, that run is the new one and the chunks start over from halves.
+ * `left` is the time the caller has left (explore's --time-budget): no run outlasts it.
  */
-export async function shrink(head: ScheduleFile, found: DetRun, det: DetOptions, pool: Piscina): Promise<Shrunk> {
+export async function shrink(head: ScheduleFile, found: DetRun, det: DetOptions, pool: Piscina, left: () => number = () => Infinity): Promise<Shrunk> {
   const key = failureKey(found.failure);
   const t0 = performance.now();
+  const until = () => Math.min(MAX_MS - (performance.now() - t0), left());
   let cur = found;
   let runs = 0;
   const better = (r: DetRun) => failureKey(r.failure) === key && smaller(sizeOf(r.decisions), sizeOf(cur.decisions));
-  const budgetLeft = () => runs < MAX_RUNS && performance.now() - t0 < MAX_MS;
+  const budgetLeft = () => runs < MAX_RUNS && until() >= MIN_RUN_MS;
   // Chunks of the switches, from all of them down to one; a success keeps the chunk size
   // (the schedule changed, its switches are listed again), a failure halves it.
   for (let size = Infinity; budgetLeft(); ) {
@@ -81,7 +85,8 @@ export async function shrink(head: ScheduleFile, found: DetRun, det: DetOptions,
       const last = at.filter((k) => !drop.has(k)).at(-1) ?? -1;
       const forced = cur.decisions.slice(0, last + 1).map((d, k) => (drop.has(k) ? d.dflt : d.chosen));
       runs++;
-      const r = await rerun(head, forced, det, pool);
+      // A run the time cuts short has no failure: never better.
+      const r = await rerun(head, forced, { ...det, timeBudgetMs: Math.min(det.timeBudgetMs, until()) }, pool);
       if (better(r)) {
         cur = r;
         improved = true;
