@@ -17,7 +17,7 @@ export { Machine } from './runtime/machine.js';
 export type { Report } from './lab/report.js';
 export { defineScenario, Violations, violationCount } from './lab/scenario.js';
 export type {
-  Scenario, ScenarioSpec, Subsystem, OracleResult, Violation, Grade, OutcomeSpec, VariantSpec, CheckContext, CheckResult, RoleFn,
+  Scenario, ScenarioSpec, Subsystem, OracleResult, Violation, Grade, OutcomeSpec, VariantSpec, CannotShow, CheckContext, CheckResult, RoleFn,
 } from './lab/scenario.js';
 export type { ActorContext } from './runtime/context.js';
 export type { Rng } from './runtime/rng.js';

@@ -98,6 +98,38 @@ it('mempool-stress --check linearizable: the pool is a bag, checked object by ob
   expect(r.notes.join('\n')).toMatch(/history: \d+ operations in \d+ independent groups linearizable against rte_mempool as a set of objects/);
 });
 
+describe('mempool-stress flush-first: a legacy cache put that flushes before it copies', () => {
+  // The variant's own settings (VariantSpec.defaults and .explore) make every half put back into a refilled cache flush.
+  const pattern = { cacheAlgo: 'legacy', cache: 3, bulk: 2, putBack: 'halves', flushEvery: 1, debug: false };
+  const handedTwice = (r: { oracles: { name: string; violations: { message: string }[] }[] }) =>
+    /^not linearizable \(rte_mempool as a set of objects[^]*: object \d+ is already out: handed out twice/.test(r.oracles.find((o) => o.name === 'linearizable')?.violations[0]?.message ?? '');
+
+  it('passes every end-state oracle; only the history check sees the object handed to two lcores', async () => {
+    const blind = await explore({ scenario: 'mempool-stress', params: { variant: 'flush-first' }, strategy: 'pct', iterations: 200, check: 'none', failuresDir: dir() });
+    expect(blind.failure).toBeNull();
+    const r = await runStress({ scenario: 'mempool-stress', params: { variant: 'flush-first', duration: 500 } });
+    expect(r.oracles.filter((o) => o.name !== 'linearizable').flatMap((o) => o.violations)).toEqual([]);
+    expect(r.outcomes.filter((o) => o.grade === 'FORBIDDEN' && o.count > 0)).toEqual([]);
+    expect(handedTwice(r)).toBe(true);
+  });
+
+  it('is caught 10 times out of 10 (ten seeds, 400 schedules at most each)', async () => {
+    let caught = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = await explore({ scenario: 'mempool-stress', params: { variant: 'flush-first' }, strategy: 'pct', seed, iterations: 400, shrink: false, failuresDir: dir() });
+      if (r.failure && handedTwice(r.failure.run)) caught++;
+    }
+    expect(caught).toBe(10);
+  });
+
+  it('the correct legacy cache with the same pattern passes the history check', async () => {
+    const r = await runStress({ scenario: 'mempool-stress', params: { ...pattern, n: 16, duration: 300 }, check: 'linearizable' });
+    expect(r.verdict).toBe('pass');
+    const e = await explore({ scenario: 'mempool-stress', params: { ...pattern, lcores: 2, n: 5, eltSize: 4 }, strategy: 'pct', iterations: 200, check: 'linearizable', failuresDir: dir() });
+    expect(e.failure).toBeNull();
+  });
+});
+
 it('page-alloc-stress --check linearizable: frames are a set, checked one frame at a time', async () => {
   const r = await runStress({ scenario: 'page-alloc-stress', params: { duration: 300 }, check: 'linearizable' });
   expect(r.verdict).toBe('pass');

@@ -49,5 +49,8 @@ describe('mempool-stress on real workers', () => {
     expect(() => prepareRun('mempool-stress', { ops: 'ring_sp_sc' })).toThrow(/--ops: ring_sp_sc takes a single producer/);
     expect(() => prepareRun('mempool-stress', { ops: 'bucket' })).toThrow(/--ops: unknown value 'bucket'/);
     expect(() => prepareRun('mempool-stress', { variant: 'shared-lcore-id', cache: 0 })).toThrow(/--cache/);
+    expect(() => prepareRun('mempool-stress', { putBack: 'thirds' })).toThrow(/--put-back: unknown value 'thirds'/);
+    expect(() => prepareRun('mempool-stress', { variant: 'flush-first', cacheAlgo: 'classic' })).toThrow(/--cache-algo: flush-first breaks the legacy cache's put, and this pool has a classic one/);
+    expect(() => prepareRun('mempool-stress', { variant: 'flush-first', putBack: 'whole' })).toThrow(/--put-back: with a bulk put back whole/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ENOENT } from '../src/errors.js';
 import { Mempool, type MempoolConfig } from '../src/dpdk/mempool.js';
-import { MempoolCache } from '../src/dpdk/mempool_cache.js';
+import { CACHE_VARIANT_FLUSH_FIRST, MempoolCache } from '../src/dpdk/mempool_cache.js';
 import { LCORE_ID_ANY } from '../src/dpdk/mempool_layout.js';
 import { MEMPOOL_OPS_NAMES } from '../src/dpdk/mempool_ops.js';
 import { Arena } from '../src/shm/arena.js';
@@ -171,6 +171,54 @@ describe('v26 per-lcore cache (SPEC.md part 1)', () => {
     expect(lc.get_bulk(out, 17)).toBe(0);
     expect(lc.cache!.len).toBe(12);
     expect(lc.audit()).toEqual([]);
+  });
+});
+
+describe('legacy per-lcore cache (DPDK up to 22.07, rte_mempool_do_generic_put/get)', () => {
+  it('a put copies to objs[len]; reaching flushthresh flushes everything above size, the objects just put among them', () => {
+    const { main, on } = setup({ n: 40, elt_size: 8, cache_size: 8, cache_algo: 'legacy' });
+    const lc = on(0);
+    const out = new Int32Array(40);
+    main.get_bulk(out, 40);
+    lc.put_bulk(out, 7);
+    expect(lc.cache!.len).toBe(7);
+    expect(main.ops.get_count()).toBe(0);
+    // 7 + 5 = 12 = flushthresh (1.5 x 8): objs[8..12) go, the last four objects put.
+    lc.put_bulk(out, 5, 7);
+    expect(lc.cache!.len).toBe(8);
+    const cached: number[] = [];
+    lc.cache!.forEach((o) => cached.push(o));
+    expect(cached).toEqual([...out.subarray(0, 8)]);
+    expect(main.ops.get_count()).toBe(4);
+    expect(main.audit()).toEqual([]);
+  });
+
+  it('a short get refills size + n - len above len and hands out the top; a get of size or more bypasses', () => {
+    const { main, on } = setup({ n: 40, elt_size: 8, cache_size: 8, cache_algo: 'legacy' });
+    const lc = on(0);
+    const out = new Int32Array(40);
+    expect(lc.get_bulk(out, 3)).toBe(0);
+    expect(lc.cache!.len).toBe(8);
+    expect(main.stats()).toMatchObject({ get_common_pool_bulk: 1, get_common_pool_objs: 11 });
+    expect(lc.get_bulk(out, 8, 3)).toBe(0);
+    expect(lc.cache!.len).toBe(8);
+    expect(main.stats()).toMatchObject({ get_common_pool_bulk: 2, get_common_pool_objs: 19 });
+    lc.put_bulk(out, 11);
+    expect(lc.audit()).toEqual([]);
+  });
+
+  it('the flush-first variant publishes the slots above size before the put fills them', () => {
+    const { main, on } = setup({ n: 40, elt_size: 8, cache_size: 3, cache_algo: 'legacy', variant: CACHE_VARIANT_FLUSH_FIRST });
+    const lc = on(0);
+    const out = new Int32Array(2);
+    expect(lc.get_bulk(out, 2)).toBe(0);
+    // Refilled objs[0..5), out = objs[4], objs[3]; putting out[0] back flushes objs[3], which is out[1].
+    lc.put(out[0]);
+    const common = new Int32Array(40);
+    const inPool = main.ops.get_count();
+    main.ops.dequeue_bulk(common, inPool, 0);
+    expect(common.subarray(0, inPool)).toContain(out[1]);
+    expect(common.subarray(0, inPool)).not.toContain(out[0]);
   });
 });
 

@@ -28,6 +28,20 @@ describe('per-variant defaults: `memrace run <scenario> --variant <v>` alone run
     }
   });
 
+  // Every refusal is declared on its variant (VariantSpec.cannotShow) and checked in one place, resolveScenarioParams, which run, explore, replay and step share.
+  const refusals = scenarios.filter((x) => !x.hidden).flatMap((s) => s.variants.flatMap((v) => (v.cannotShow ?? []).map((c) => ({ name: `${s.name} --variant ${v.name} ${c.flag}`, s, v, c }))));
+
+  it('declares at least the refusals of mempool-stress, mbuf-refcnt, page-alloc-stress, paging, ring-stress and pktmbuf-pipeline', () => {
+    const where = new Set(refusals.map((r) => r.s.name));
+    for (const name of ['mempool-stress', 'mbuf-refcnt', 'page-alloc-stress', 'paging', 'swap-thrash', 'ring-stress', 'pktmbuf-pipeline', 'oom', 'method-cache']) expect(where).toContain(name);
+  });
+
+  it.each(refusals)('$name: its example is refused naming the flag, and runs with the correct form', ({ s, v, c }) => {
+    const flag = c.flag.replace(/[-]/g, '\\-');
+    expect(() => resolveScenarioParams(s, { ...c.example, variant: v.name })).toThrow(new RegExp(`^${flag}: `));
+    expect(() => resolveScenarioParams(s, { ...v.defaults, ...c.example, variant: 'correct' })).not.toThrow();
+  });
+
   it('says so when the configuration cannot show the race: one producer and one consumer for ring-stress no-tail-wait', () => {
     expect(() => resolve('ring-stress', { variant: 'no-tail-wait', workers: '2' }))
       .toThrow(/--workers: no-tail-wait races two threads of one side on its tail, but 1 producer\(s\) and 1 consumer\(s\) cannot race/);

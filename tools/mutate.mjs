@@ -2,10 +2,13 @@
 /**
  * npm run mutate [-- <folder or file> ...]: Stryker on the algorithm folders of
  * stryker.config.mjs, or only on the folders and files named (a folder means every .ts
- * under it). Incremental, so a rerun of one folder takes minutes.
+ * under it). Incremental, so a rerun of one folder takes minutes. After a run, its per-file
+ * results go into docs/mutation-scores.json and the per-folder table is printed
+ * (tools/mutation-scores.mjs).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import { record, table } from './mutation-scores.mjs';
 
 const targets = process.argv.slice(2);
 const args = ['stryker', 'run'];
@@ -20,4 +23,8 @@ if (targets.length) {
   args.push('--mutate', globs.join(','));
 }
 const r = spawnSync('npx', args, { stdio: 'inherit' });
+if (r.status === 0) {
+  record(undefined, targets);
+  console.log(table());
+}
 process.exit(r.status ?? 1);

@@ -2,7 +2,7 @@ import { ENOENT } from '../errors.js';
 import type { Arena } from '../shm/arena.js';
 import type { Mem } from '../shm/mem.js';
 import {
-  CACHE_WORDS, C_FLUSHTHRESH, C_LEN, C_OBJS, C_SIZE, RTE_MEMPOOL_CACHE_MAX_SIZE, calcCacheFlushthresh,
+  ALGO_LEGACY, CACHE_WORDS, C_FLUSHTHRESH, C_LEN, C_OBJS, C_SIZE, RTE_MEMPOOL_CACHE_MAX_SIZE, calcCacheFlushthresh,
 } from './mempool_layout.js';
 
 /**
@@ -186,5 +186,65 @@ export const v26: CacheAlgo = {
   minPoolSize: (size) => size,
 };
 
-/** By cache algorithm code (ALGO_CLASSIC, ALGO_V26). */
-export const CACHE_ALGO_IMPLS: readonly CacheAlgo[] = [classic, v26];
+/**
+ * DPDK up to 22.07 (rte_mempool_do_generic_put/get before commit a2833ecc5e, "mempool: fix
+ * cache flushing algorithm", 22.11): a put copies to objs[len] and, once len reaches
+ * flushthresh, flushes everything above size, the objects just put among them; a get of
+ * size or more bypasses the cache, a short one refills size + n - len above len. DPDK's
+ * objs array holds 3 x RTE_MEMPOOL_CACHE_MAX_SIZE, the model's 2 x: a put that would
+ * overflow it goes to the common pool (only caches over 342 objects ever reach that).
+ * `flushFirst` is the broken variant: the copy moved below the flush, which then publishes
+ * slots the copy has not written yet.
+ */
+function legacyAlgo(flushFirst: boolean): CacheAlgo {
+  return {
+    name: 'legacy',
+    put(pool, mem, c, objs, n, off) {
+      const len = c.len;
+      if (len + n > 2 * RTE_MEMPOOL_CACHE_MAX_SIZE) {
+        pool.ops_enqueue_bulk(objs, n, off);
+        return;
+      }
+      if (!flushFirst) mem.writeBlock(c.objs + len, objs, off, n);
+      if (len + n >= c.flushthresh) {
+        pool.ops_enqueue_bulk(mem.i32, len + n - c.size, c.objs + c.size);
+        c.len = c.size;
+      } else {
+        c.len = len + n;
+      }
+      if (flushFirst) mem.writeBlock(c.objs + len, objs, off, n);
+    },
+    get(pool, mem, c, out, n, off) {
+      const size = c.size;
+      if (n >= size) return pool.ops_dequeue_bulk(out, n, off) < 0 ? -ENOENT : 0;
+      let len = c.len;
+      if (len < n) {
+        const req = n + size - len;
+        if (pool.ops_dequeue_bulk(mem.i32, req, c.objs + len) < 0) return pool.ops_dequeue_bulk(out, n, off) < 0 ? -ENOENT : 0;
+        len += req;
+      }
+      popTop(mem, c.objs + len - 1, out, n, off);
+      c.len = len - n;
+      return 0;
+    },
+    maxLen: (c) => Math.max(c.size, c.flushthresh - 1),
+    minPoolSize: (size) => calcCacheFlushthresh(size),
+  };
+}
+
+export const legacy = legacyAlgo(false);
+
+/**
+ * The pool's variant word (P_VARIANT, shared with OPS_VARIANT_*): a legacy cache whose put
+ * flushes before it copies (legacyAlgo's `flushFirst`).
+ */
+export const CACHE_VARIANT_FLUSH_FIRST = 3;
+const legacyFlushFirst = legacyAlgo(true);
+
+/** By cache algorithm code (ALGO_CLASSIC, ALGO_V26, ALGO_LEGACY). */
+export const CACHE_ALGO_IMPLS: readonly CacheAlgo[] = [classic, v26, legacy];
+
+/** The algorithm a pool's caches run: by its code, the broken legacy put for CACHE_VARIANT_FLUSH_FIRST. */
+export function cacheAlgoOf(code: number, variant: number): CacheAlgo {
+  return variant === CACHE_VARIANT_FLUSH_FIRST && code === ALGO_LEGACY ? legacyFlushFirst : CACHE_ALGO_IMPLS[code];
+}

@@ -37,7 +37,7 @@ export interface MempoolConfig {
   flags?: number;
   /** The lcores that get a default cache (RTE_MAX_LCORE). @default 32 */
   max_lcore?: number;
-  /** A broken backend variant (OPS_VARIANT_*), for race studies. @default 0 */
+  /** A broken variant (OPS_VARIANT_*, CACHE_VARIANT_FLUSH_FIRST), for race studies. @default 0 */
   variant?: number;
   /** Pool memory; the arena when left out. */
   memory?: PoolMemoryProvider;
@@ -98,8 +98,9 @@ export function checkMempoolConfig(cfg: MempoolConfig, names: FieldNames = {}): 
   if (algoIndex < 0) throw new RteError(EINVAL, f('cache_algo'), `unknown cache algorithm '${cfg.cache_algo}'`, CACHE_ALGOS.join(', '));
   const algo = CACHE_ALGO_IMPLS[algoIndex];
   if (algo.minPoolSize(cache) > cfg.n) {
-    const rule = algo.name === 'classic' ? '1.5 x cache size <= n' : 'cache size <= n';
-    throw new RteError(EINVAL, f('cache_size'), `a ${algo.name} cache of ${cache} needs a pool of at least ${algo.minPoolSize(cache)}, this one has ${cfg.n}`, `${rule}: at most ${algo.name === 'classic' ? Math.floor((cfg.n * 2) / 3) : cfg.n}`);
+    const byThreshold = algo.name !== 'v26';
+    const rule = byThreshold ? '1.5 x cache size <= n' : 'cache size <= n';
+    throw new RteError(EINVAL, f('cache_size'), `a ${algo.name} cache of ${cache} needs a pool of at least ${algo.minPoolSize(cache)}, this one has ${cfg.n}`, `${rule}: at most ${byThreshold ? Math.floor((cfg.n * 2) / 3) : cfg.n}`);
   }
   const flags = cfg.flags ?? 0;
   if (!Number.isInteger(flags) || flags < 0 || (flags & ~RTE_MEMPOOL_VALID_USER_FLAGS) !== 0) {

@@ -1,7 +1,7 @@
 import { ENOENT } from '../errors.js';
 import type { Violation } from '../core/violation.js';
 import type { Mem } from '../shm/mem.js';
-import { CACHE_ALGO_IMPLS, MempoolCache, type CacheAlgo, type CommonPool } from './mempool_cache.js';
+import { MempoolCache, cacheAlgoOf, type CacheAlgo, type CommonPool } from './mempool_cache.js';
 import { CookieChecker } from './mempool_debug.js';
 import { mempoolAudit, mempoolConservation, mempoolDump, mempoolStatTotal, mempoolStats, type MempoolStats } from './mempool_audit.js';
 import {
@@ -81,7 +81,7 @@ export class MempoolData implements CommonPool {
     this.nb_lcores = mem.load(b + P_NB_LCORES);
     this.owner = owner;
     this.memlist = new MemList(mem, b);
-    this.algo = CACHE_ALGO_IMPLS[mem.load(b + P_CACHE_ALGO)];
+    this.algo = cacheAlgoOf(mem.load(b + P_CACHE_ALGO), mem.load(b + P_VARIANT));
     const poolData = mem.load(b + P_POOL_DATA);
     this.ops = poolData === 0 ? NO_BACKEND : opsAttach(mem, ref.name, this.ops_index, poolData, mem.load(b + P_VARIANT), owner);
     this.cache = this.default_cache(lcore);

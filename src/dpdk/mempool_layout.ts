@@ -128,10 +128,11 @@ export const RTE_MEMPOOL_VALID_USER_FLAGS =
   RTE_MEMPOOL_F_NO_SPREAD | RTE_MEMPOOL_F_NO_CACHE_ALIGN | RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET | RTE_MEMPOOL_F_NO_IOVA_CONTIG;
 
 /** Cache algorithms by name and code. */
-export const CACHE_ALGOS = ['classic', 'v26'] as const;
+export const CACHE_ALGOS = ['classic', 'v26', 'legacy'] as const;
 export type CacheAlgoName = (typeof CACHE_ALGOS)[number];
 export const ALGO_CLASSIC = 0;
 export const ALGO_V26 = 1;
+export const ALGO_LEGACY = 2;
 
 /** Kinds of debug error records. */
 export const DBG_DOUBLE_PUT = 1;

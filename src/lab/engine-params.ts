@@ -26,9 +26,11 @@ export function resolveScenarioParams(s: Scenario, given: Record<string, unknown
   const v = (variant as string | undefined) ?? s.variants[0].name;
   if (!s.variants.some((x) => x.name === v)) throw new UnknownNameError('--variant', v, s.variants.map((x) => x.name));
   // The variant's own defaults first; what the caller gave wins.
-  const p = resolveParams(paramSpecsOf(s), { ...s.variants.find((x) => x.name === v)!.defaults, ...rest });
+  const spec = s.variants.find((x) => x.name === v)!;
+  const p = resolveParams(paramSpecsOf(s), { ...spec.defaults, ...rest });
   p.variant = v;
   s.validate?.(p);
+  for (const c of spec.cannotShow ?? []) if (c.when(p)) throw new ConfigError(c.flag, c.why(p), c.allowed);
   return p;
 }
 

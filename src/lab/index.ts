@@ -19,7 +19,7 @@ export { readSchedule, writeSchedule, type ScheduleFile } from './det/schedule.j
 export { sweep, type SweepOptions, type SweepPoint, type SweepReport } from './sweep.js';
 export {
   defineScenario, violationCount, Violations,
-  type CheckContext, type CheckResult, type Grade, type OracleResult, type OutcomeSpec, type RoleFn, type Scenario, type VariantSpec,
+  type CheckContext, type CheckResult, type Grade, type OracleResult, type OutcomeSpec, type RoleFn, type Scenario, type VariantSpec, type CannotShow,
 } from './scenario.js';
 export type { Violation } from '../core/violation.js';
 export type { ParamSpec, ParamValue, Params } from './params.js';

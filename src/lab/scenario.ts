@@ -48,7 +48,23 @@ export class Violations {
   }
 }
 
-export interface VariantSpec {
+/**
+ * A configuration in which a broken variant cannot show its bug (a race with one thread
+ * where it needs two, a mistake in a path the configuration never takes): `memrace run`,
+ * `explore` and every other engine refuse it (resolveScenarioParams), naming `flag`,
+ * instead of passing quietly.
+ */
+export interface CannotShow<P extends Params = Params> {
+  flag: string;
+  when(p: P): boolean;
+  why(p: P): string;
+  /** What would show it, for the error's "allowed". */
+  allowed: string;
+  /** Values (CLI spellings) that make it so over the variant's defaults: test/variant-defaults.test.ts walks them. */
+  example: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface VariantSpec<P extends Params = Params> {
   name: string;
   summary: string;
   /**
@@ -74,6 +90,8 @@ export interface VariantSpec {
    * makes): a run that passes says so on its verdict line, and where to see it instead.
    */
   blind?: string;
+  /** The configurations that cannot show it, checked in order after the scenario's validate. */
+  cannotShow?: readonly CannotShow<P>[];
 }
 
 /** The variant named `name` (the scenario's first, its correct code, when none is given); undefined for an unknown name. */
@@ -123,7 +141,7 @@ export interface Scenario<P extends Params = Params, S = unknown> {
   /** Command-line parameters; `workers`, `duration`, `variant`, `seed` and `ops` are the engine's own. */
   params: readonly ParamSpec[];
   /** The correct variant is always 'correct' and comes first; the others are broken on purpose. */
-  variants: readonly VariantSpec[];
+  variants: readonly VariantSpec<P>[];
   outcomes: readonly OutcomeSpec[];
   /** Names of the scenario's own per-actor counters (at most 16). */
   counters: readonly string[];

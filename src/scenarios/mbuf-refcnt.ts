@@ -1,4 +1,3 @@
-import { ConfigError } from '../errors.js';
 import { Pktmbuf } from '../dpdk/mbuf.js';
 import { MBUF_VARIANT_CHAIN_DATA_LEN, MBUF_VARIANT_NONE, MBUF_VARIANT_PLAIN_REFCNT, M_NB_SEGS, M_NEXT } from '../dpdk/mbuf_layout.js';
 import { attachMempool, attachRing } from '../dpdk/eal.js';
@@ -8,6 +7,7 @@ import { ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
+import { buildTail, chainAsBuilt, checkPacket } from './mbuf-chains.js';
 
 /**
  * DPDK's refcount stress (test_refcnt_mbuf), in rounds: the main lcore allocates packets
@@ -49,9 +49,6 @@ const K_CHAINS = 5;
 /** Bytes in a packet's first segment and in each later one. */
 const HEAD_BYTES = 16;
 const SEG_BYTES = 8;
-
-/** rte_mbuf_check's reasons that are about the chain, not one segment. */
-const CHAIN_REASONS = new Set(['bad data_len', 'bad nb_segs', 'bad pkt_len']);
 
 /** Words of the round protocol, one cache line each. */
 const W_FREED = 0;
@@ -95,11 +92,11 @@ function main(ctx: ActorContext<P, State>): void {
       pm.write(pm.append(head, HEAD_BYTES), payload.fill(i & 0xff));
       // A tail of up to three segments, itself a chain, then chained to the head: rte_pktmbuf_chain
       // must add the tail's pkt_len (all its segments), not its first segment's data_len.
-      const tail = buildTail(pm, mp, rng.below(4));
+      const tail = buildTail(pm, mp, rng.below(4), SEG_BYTES);
       const segs = 1 + (tail ? pm.nb_segs(tail) : 0);
       if (tail) pm.chain(head, tail);
       if (segs > 2) ctx.count(K_CHAINS);
-      if (pm.nb_segs(head) !== segs || pm.pkt_len(head) !== HEAD_BYTES + SEG_BYTES * (segs - 1) || pm.check(head, true) !== null) ctx.outcome(O_BAD_CHAIN);
+      if (!chainAsBuilt(pm, head, segs, HEAD_BYTES + SEG_BYTES * (segs - 1))) ctx.outcome(O_BAD_CHAIN);
       const refs = 1 + rng.below(p.maxRefs);
       pm.pktmbuf_refcnt_update(head, refs - 1);
       ctx.op(OP_HAND_OUT);
@@ -141,19 +138,6 @@ function main(ctx: ActorContext<P, State>): void {
   mem.store(s.words + W_MAIN_DONE, 1);
 }
 
-/** A chain of `segs` segments of SEG_BYTES each (fewer when the pool runs dry), or 0. */
-function buildTail(pm: Pktmbuf, mp: Mempool, segs: number): number {
-  let tail = 0;
-  for (let k = 0; k < segs; k++) {
-    const t = pm.alloc(mp);
-    if (t === 0) break;
-    pm.append(t, SEG_BYTES);
-    if (tail === 0) tail = t;
-    else pm.chain(tail, t);
-  }
-  return tail;
-}
-
 function worker(ctx: ActorContext<P, State>): void {
   const { mem, state: s, rng } = ctx;
   const { mp, pm, ring } = attach(ctx);
@@ -168,9 +152,9 @@ function worker(ctx: ActorContext<P, State>): void {
     }
     for (let i = 0; i < n; i++) {
       const m = buf[i];
-      const reason = pm.check(m, true);
-      if (reason !== null) {
-        ctx.outcome(CHAIN_REASONS.has(reason) ? O_BAD_CHAIN : O_BAD_MBUF);
+      const bad = checkPacket(pm, m);
+      if (bad !== null) {
+        ctx.outcome(bad === 'chain' ? O_BAD_CHAIN : O_BAD_MBUF);
       } else if (mp.cookies && mp.cookies.state(m) === 'free') {
         // We hold a reference, yet the mbuf is back in the pool: freed early.
         ctx.outcome(O_USE_AFTER_FREE);
@@ -227,7 +211,15 @@ export const mbufRefcnt = defineScenario<P, State>({
   ],
   variants: [
     { name: 'correct', summary: 'DPDK as shipped: refcnt updated with an atomic add' },
-    { name: 'plain-refcnt', summary: 'refcnt updated with a plain read and write: concurrent updates are lost' },
+    {
+      name: 'plain-refcnt',
+      summary: 'refcnt updated with a plain read and write: concurrent updates are lost',
+      // The main lcore updates a refcnt only before it hands the packet out: the race is between workers.
+      cannotShow: [{
+        flag: '--lcores', when: (p) => p.lcores < 3, why: () => 'plain-refcnt races two workers on one refcnt, but the main lcore and 1 worker cannot race',
+        allowed: '3 or more (the main lcore and two workers)', example: { lcores: 2 },
+      }],
+    },
     { name: 'chain-data-len', summary: "rte_pktmbuf_chain adds the tail's data_len to pkt_len, not its pkt_len: a multi-segment tail's later segments go uncounted" },
   ],
   outcomes: [
@@ -242,10 +234,6 @@ export const mbufRefcnt = defineScenario<P, State>({
   ],
   counters: ['refs', 'freed', 'clones', 'copies', 'rounds', 'chains'],
   opNames: ['start', 'build', 'hand-out', 'wait', 'free', 'clone', 'copy'],
-  validate(p) {
-    // The main lcore updates a refcnt only before it hands the packet out: the race is between workers.
-    if (p.variant === 'plain-refcnt' && p.lcores < 3) throw new ConfigError('--lcores', 'plain-refcnt races two workers on one refcnt, but the main lcore and 1 worker cannot race', '3 or more (the main lcore and two workers)');
-  },
   imageBytes: (p) => Pktmbuf.pool_memsize(poolSize(p), { cache_size: p.cache, max_lcore: p.lcores, debug: true }) + Ring.memsize(ringCount(p), 0) + 8192,
   actors: (p) => ['main', ...Array<string>(p.lcores - 1).fill('worker')],
   setup(arena, mem, p) {

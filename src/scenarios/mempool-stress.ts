@@ -1,11 +1,12 @@
 import { ConfigError } from '../errors.js';
 import { attachMempool } from '../dpdk/eal.js';
 import { Mempool, type MempoolConfig, type MempoolRef } from '../dpdk/mempool.js';
+import { CACHE_VARIANT_FLUSH_FIRST } from '../dpdk/mempool_cache.js';
 import { CACHE_ALGOS, type CacheAlgoName } from '../dpdk/mempool_layout.js';
 import {
   MEMPOOL_OPS_NAMES, OPS_VARIANT_NONE, OPS_VARIANT_NO_TAIL_WAIT, OPS_VARIANT_UNLOCKED, type MempoolOpsName,
 } from '../dpdk/mempool_ops.js';
-import { Violations, defineScenario } from '../lab/scenario.js';
+import { type CannotShow, Violations, defineScenario } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
 import { BAG_PUT, bagSpec } from '../lab/history/specs/bag.js';
@@ -14,7 +15,8 @@ import { BulkGetter, OBJECT_OUTCOMES, freePatternInit, objectsFree, stampOf, tou
 /**
  * DPDK's ring-stress pattern on a mempool: each lcore gets a bulk of random size and
  * proves it owns every object (mempool-objects.ts: CAS on the first word, stamp, re-check,
- * restore) before putting the bulk back.
+ * restore) before putting the bulk back, whole or (`--put-back halves`) in two puts, the
+ * second half still held across the first.
  */
 const OP_GET = 1;
 const OP_CHECK = 2;
@@ -26,9 +28,11 @@ const K_GOT = 0;
 const K_PUT = 1;
 const K_EMPTY = 2;
 
+const PUT_BACK = ['whole', 'halves'] as const;
+
 type P = Params & {
   lcores: number; n: number; cache: number; cacheAlgo: CacheAlgoName; bulk: number; ops: MempoolOpsName;
-  eltSize: number; debug: boolean; variant: string;
+  eltSize: number; debug: boolean; putBack: (typeof PUT_BACK)[number]; flushEvery: number; variant: string;
 };
 
 interface State {
@@ -41,6 +45,7 @@ const VARIANT_OPS: Record<string, number> = {
   'shared-lcore-id': OPS_VARIANT_NONE,
   'no-tail-wait': OPS_VARIANT_NO_TAIL_WAIT,
   'unlocked-stack': OPS_VARIANT_UNLOCKED,
+  'flush-first': CACHE_VARIANT_FLUSH_FIRST,
 };
 
 function poolSize(p: P): number {
@@ -70,6 +75,9 @@ function lcoreRole(ctx: ActorContext<P, State>): void {
   const stamp = stampOf(ctx.actor);
   const buf = new Int32Array(p.bulk);
   const owned = new Int32Array(p.bulk);
+  const rest = new Int32Array(p.bulk);
+  const halves = p.putBack === 'halves';
+  let rounds = 0;
   const maxLen = mp.cache ? mp.algo.maxLen(mp.cache) : 0;
   const words = s.words;
   const getter = new BulkGetter(ctx, mem, OP_GET, K_EMPTY);
@@ -80,20 +88,41 @@ function lcoreRole(ctx: ActorContext<P, State>): void {
     ctx.op(OP_CHECK);
     const m = touchBulk(ctx, mem, buf, k, owned, words, stamp);
     ctx.op(OP_PUT);
-    ctx.history?.invoke(BAG_PUT, owned, m);
-    mp.put_bulk(owned, m);
-    ctx.history?.respond(owned, 0);
-    ctx.count(K_PUT, m);
+    if (halves && m > 1) {
+      const first = (m + 1) >> 1;
+      for (let i = first; i < m; i++) rest[i - first] = owned[i];
+      putBack(ctx, mp, owned, first);
+      putBack(ctx, mp, rest, m - first);
+    } else {
+      putBack(ctx, mp, owned, m);
+    }
     const len = mp.cache ? mp.cache.len : 0;
     if (len < 0 || len > maxLen) ctx.outcome(O_CACHE_OVERFLOW);
+    if (p.flushEvery > 0 && ++rounds === p.flushEvery) {
+      rounds = 0;
+      mp.cache_flush();
+    }
     ctx.done(k);
   }
   ctx.contention(mp.ops.stats.casRetries, mp.ops.stats.spins, mp.ops.stats.waits);
 }
 
+/** Every broken variant races two lcores. */
+const TWO_LCORES: CannotShow<P> = {
+  flag: '--lcores', when: (p) => p.lcores < 2, why: (p) => `${p.variant} races two lcores, but 1 lcore cannot race`, allowed: '2 or more', example: { lcores: 1 },
+};
+
+/** One rte_mempool_put_bulk of objs[0..m), recorded and counted. */
+function putBack(ctx: ActorContext<P, State>, mp: Mempool, objs: Int32Array, m: number): void {
+  ctx.history?.invoke(BAG_PUT, objs, m);
+  mp.put_bulk(objs, m);
+  ctx.history?.respond(objs, 0);
+  ctx.count(K_PUT, m);
+}
+
 export const mempoolStress = defineScenario<P, State>({
   name: 'mempool-stress',
-  summary: 'rte_mempool: lcores get random bulks, check the free pattern, stamp, re-check, restore, put back; every backend, both cache algorithms',
+  summary: 'rte_mempool: lcores get random bulks, check the free pattern, stamp, re-check, restore, put back (whole or in halves); every backend and cache algorithm',
   subsystem: 'dpdk',
   omit: ['workers'],
   actorParam: 'lcores',
@@ -101,18 +130,58 @@ export const mempoolStress = defineScenario<P, State>({
     { name: 'lcores', type: 'int', default: 4, min: 1, max: 64, help: 'lcores (worker threads), each with its own cache' },
     { name: 'n', type: 'int', default: 0, min: 0, max: 1 << 22, help: 'objects in the pool (0: lcores x (1.5 x cache + bulk) + bulk, at least 64)' },
     { name: 'cache', type: 'int', default: 256, min: 0, max: 4096, help: 'per-lcore cache size (0: no caches; at most 512)' },
-    { name: 'cacheAlgo', type: 'choice', default: 'classic', choices: CACHE_ALGOS, help: 'cache algorithm: classic (22.11-26.03) or v26 (26.07)' },
+    { name: 'cacheAlgo', type: 'choice', default: 'classic', choices: CACHE_ALGOS, help: 'cache algorithm: classic (22.11-26.03), v26 (26.07) or legacy (up to 22.07)' },
     { name: 'bulk', type: 'int', default: 32, min: 1, max: 1024, help: 'largest bulk per get; each get takes 1..bulk' },
     { name: 'ops', type: 'choice', default: 'ring_mp_mc', choices: MEMPOOL_OPS_NAMES, help: 'mempool backend (ops name)' },
     { name: 'eltSize', type: 'int', default: 64, min: 4, max: 4096, help: 'object size in bytes' },
     { name: 'debug', type: 'bool', default: true, help: 'header and trailer cookies checked on every get and put' },
+    { name: 'putBack', type: 'choice', default: 'whole', choices: PUT_BACK, help: 'how an lcore puts its bulk back: whole, or in two puts (the second half held across the first)' },
+    { name: 'flushEvery', type: 'int', default: 0, min: 0, max: 1 << 20, help: 'rte_mempool_cache_flush after every N rounds (0: never; an lcore that puts back all it got refills its cache only at the start)' },
   ],
   variants: [
     { name: 'correct', summary: 'DPDK as shipped' },
-    { name: 'shared-lcore-id', summary: 'every worker claims lcore 0, so they share one unsynchronised cache (DPDK forbids two threads with one lcore id)' },
+    {
+      name: 'shared-lcore-id',
+      summary: 'every worker claims lcore 0, so they share one unsynchronised cache (DPDK forbids two threads with one lcore id)',
+      cannotShow: [TWO_LCORES, { flag: '--cache', when: (p) => p.cache === 0, why: () => 'shared-lcore-id breaks the per-lcore cache, and there is none', allowed: 'a cache size from 1', example: { cache: 0 } }],
+    },
     // Without caches every get and put goes through the backend, where these races are.
-    { name: 'no-tail-wait', summary: 'ring_mp_mc backend whose producers and consumers publish their tail without waiting for earlier ones', defaults: { cache: 0 } },
-    { name: 'unlocked-stack', summary: 'the stack backend with its spinlock left out', defaults: { cache: 0 } },
+    {
+      name: 'no-tail-wait',
+      summary: 'ring_mp_mc backend whose producers and consumers publish their tail without waiting for earlier ones',
+      defaults: { cache: 0 },
+      cannotShow: [TWO_LCORES, { flag: '--ops', when: (p) => p.ops !== 'ring_mp_mc', why: () => 'no-tail-wait breaks the MP/MC ring', allowed: 'ring_mp_mc', example: { ops: 'stack' } }],
+    },
+    { name: 'unlocked-stack', summary: 'the stack backend with its spinlock left out', defaults: { cache: 0 }, cannotShow: [TWO_LCORES] },
+    // An lcore puts its bulk back in halves into a legacy cache of 3 it refills: each half's put flushes.
+    // Debug cookies off (DPDK's default build): they would see the early object still marked in use.
+    // Six lcores on 24 objects keep the common pool shallow, so another lcore's get takes the early half
+    // (10 of 10 runs at load 14; four on 16: 8 of 10 at load 12).
+    {
+      name: 'flush-first',
+      summary: "legacy (22.07) cache put that flushes before it copies: a half still held goes to the common pool, the half put is dropped (only --check linearizable sees it)",
+      defaults: { cacheAlgo: 'legacy', cache: 3, bulk: 2, lcores: 6, n: 24, putBack: 'halves', flushEvery: 1, debug: false },
+      // Two lcores on a pool of 5 one-word objects: the common pool is near empty, so the other lcore's get takes the early half at once.
+      explore: { lcores: 2, n: 5, eltSize: 4 },
+      cannotShow: [
+        TWO_LCORES,
+        {
+          flag: '--cache-algo',
+          when: (p) => p.cacheAlgo !== 'legacy' || p.cache === 0,
+          why: (p) => `flush-first breaks the legacy cache's put, and this pool has ${p.cache === 0 ? 'no cache' : `a ${p.cacheAlgo} one`}`,
+          allowed: 'legacy with --cache from 1',
+          example: { cacheAlgo: 'classic' },
+        },
+        {
+          flag: '--put-back',
+          when: (p) => p.putBack !== 'halves',
+          why: () => 'with a bulk put back whole, the slots flush-first publishes hold that very bulk: nothing goes wrong',
+          allowed: 'halves',
+          example: { putBack: 'whole' },
+        },
+      ],
+      check: 'linearizable',
+    },
   ],
   outcomes: [
     ...OBJECT_OUTCOMES,
@@ -127,9 +196,6 @@ export const mempoolStress = defineScenario<P, State>({
       throw new ConfigError('--ops', `${ops} takes a single producer or consumer, but ${p.lcores} lcores get and put`, 'ring_mp_mc, ring_mt_rts, ring_mt_hts, stack, lf_stack (or --lcores 1)');
     }
     if (p.bulk > poolSize(p)) throw new ConfigError('--bulk', `${p.bulk} is larger than the pool (${poolSize(p)})`, `1 to ${poolSize(p)}`);
-    if (p.variant !== 'correct' && p.lcores < 2) throw new ConfigError('--lcores', `${p.variant} races two lcores, but 1 lcore cannot race`, '2 or more');
-    if (p.variant === 'shared-lcore-id' && p.cache === 0) throw new ConfigError('--cache', 'shared-lcore-id breaks the per-lcore cache, and there is none', 'a cache size from 1');
-    if (p.variant === 'no-tail-wait' && ops !== 'ring_mp_mc') throw new ConfigError('--ops', 'no-tail-wait breaks the MP/MC ring', 'ring_mp_mc');
   },
   imageBytes: (p) => Mempool.memsize(configOf(p)) + 4096,
   actors: (p) => Array<string>(p.lcores).fill('lcore'),
@@ -161,7 +227,7 @@ export const mempoolStress = defineScenario<P, State>({
       ],
       notes: [
         `pool: ${mp.size} objects, ${mp.ops_name}, cache ${mp.cache_size} (${mp.algo.name}); ${mp.ops.get_count()} in the common pool, ${mp.avail_count() - mp.ops.get_count()} in caches at the end${mp.algo.name === 'v26' ? `; ${mp.cache_fallbacks()} gets by the fallback (the cache's objects plus the rest from the common pool)` : ''}`,
-        `common pool traffic: ${stats.get_common_pool_objs} objects got in ${stats.get_common_pool_bulk} bulks, ${stats.put_common_pool_objs} put in ${stats.put_common_pool_bulk}; ${stats.get_success_objs} objects got by lcores (${stats.get_success_objs ? ((100 * (1 - stats.get_common_pool_objs / stats.get_success_objs)).toFixed(1)) : 0}% from caches)`,
+        `common pool traffic: ${stats.get_common_pool_objs} objects got in ${stats.get_common_pool_bulk} bulks, ${stats.put_common_pool_objs} put in ${stats.put_common_pool_bulk}; ${stats.get_success_objs} objects got by lcores (${stats.get_success_bulk ? ((100 * (1 - stats.get_common_pool_bulk / stats.get_success_bulk)).toFixed(1)) : 0}% of their gets from caches alone)`,
       ],
     };
   },

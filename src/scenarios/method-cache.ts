@@ -263,6 +263,10 @@ export const methodCache = defineScenario<P, State>({
     {
       name: 'inplace-imc', summary: "the serial design's inline and global caches shared by every guild and filled in place (Ruby 2.x's order, plain stores)",
       defaults: { callsites: 200, guilds: 3, polymorphic: 0.5, megamorphic: 0.5 },
+      cannotShow: [{
+        flag: '--variant', when: (p) => p.pic !== 0 || p.negativeCache, why: () => 'inplace-imc is the serial design, which has no PIC or negative cache',
+        allowed: 'inplace-imc without --pic and --negative-cache', example: { pic: 2 },
+      }],
     },
     // A small hot program redefined often: dropped call caches are reclaimed while guilds still read them (2 s caught 14 of 20).
     {
@@ -293,9 +297,6 @@ export const methodCache = defineScenario<P, State>({
   opNames: ['start', 'call', 'redefine', 'collect', 'bind_call'],
   validate(p) {
     if (p.pic === 1) throw new ConfigError('--pic', 'a PIC of one entry is the monomorphic cache', `0, or 2 to ${PIC_MAX}`);
-    if (p.variant === 'inplace-imc' && (p.pic !== 0 || p.negativeCache)) {
-      throw new ConfigError('--variant', 'inplace-imc is the serial design, which has no PIC or negative cache', 'inplace-imc without --pic and --negative-cache');
-    }
     if (p.design === 'serial-gmc' && (p.pic !== 0 || p.negativeCache)) {
       throw new ConfigError('--design', "serial-gmc has no PIC or negative cache (they extend the seed's design)", 'ccs with --pic or --negative-cache');
     }

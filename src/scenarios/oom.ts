@@ -74,7 +74,7 @@ function taskPagesCap(p: OomP): number {
   return oomCapPages(p, ram, 2) + Math.floor(p.chunk / 4096);
 }
 
-function define(name: string, summary: string, d: Defaults, variant: VariantSpec): Scenario {
+function define(name: string, summary: string, d: Defaults, variant: VariantSpec<OomP>): Scenario {
   const constraint = d.constraint ?? C_NONE;
   return defineScenario<OomP, OomState>({
     name,
@@ -91,9 +91,6 @@ function define(name: string, summary: string, d: Defaults, variant: VariantSpec
       if (p.chunk < 4096) throw new ConfigError('--chunk', `${p.chunk} bytes is less than a page`, '4K or more');
       machine(p, constraint);
       if (constraint === C_MEMCG && (p.memoryMax as number) < 4096) throw new ConfigError('--memory-max', `${p.memoryMax} bytes is less than a page`, '4K or more');
-      if (p.variant === 'check-then-charge' && p.overcommit !== 2) {
-        throw new ConfigError('--variant', 'check-then-charge breaks the mode-2 limit only', 'check-then-charge with --overcommit 2');
-      }
       for (const a of adjList(p.adj)) {
         if (!Number.isInteger(a) || a < -1000 || a > 1000) throw new ConfigError('--adj', `'${p.adj}' is not a list of oom_score_adj values`, 'integers from -1000 to 1000, comma-separated, e.g. -1000,0,500');
       }
@@ -200,6 +197,10 @@ export const oom = define(
     // Random switches split one malloc's check from its charge at the first iteration; PCT's
     // two change points at the 142nd (a run is some 18,000 turns).
     explore: { strategy: 'random' },
+    cannotShow: [{
+      flag: '--variant', when: (p) => p.overcommit !== 2, why: () => 'check-then-charge breaks the mode-2 limit only',
+      allowed: 'check-then-charge with --overcommit 2', example: { overcommit: 0 },
+    }],
   },
 );
 
@@ -221,7 +222,7 @@ export const oomRace = define(
  * chunk and stops: at the defaults nothing fills the constraint, so no OOM is constrained;
  * `explore` takes the settings that fill it within one chunk (`exploreWith`).
  */
-const unconstrained = (exploreWith: VariantSpec['explore']): VariantSpec => ({
+const unconstrained = (exploreWith: VariantSpec<OomP>['explore']): VariantSpec<OomP> => ({
   name: 'unconstrained-scan',
   summary: 'select_bad_process walks every task: the memcg walk (mem_cgroup_scan_tasks) and oom_cpuset_eligible left out, so the victim may be one whose death frees nothing the OOM lacks',
   // 8M nodes fill within the first second; the first OOM of the inside's node usually shows it, but it may take a few.

@@ -255,7 +255,15 @@ export const pageAllocStress = defineScenario<P, State>({
   variants: [
     { name: 'correct', summary: 'Linux 6.6: free_area changes under the zone lock' },
     // Two CPUs of one node share its zones' locks; the default two nodes of one CPU each mostly take their own node's zone.
-    { name: 'no-zone-lock', summary: 'buddy lists mutated without the zone lock: frames lost and handed out twice', defaults: { nodes: 1, cpusPerNode: 2 } },
+    {
+      name: 'no-zone-lock',
+      summary: 'buddy lists mutated without the zone lock: frames lost and handed out twice',
+      defaults: { nodes: 1, cpusPerNode: 2 },
+      cannotShow: [{
+        flag: '--cpus-per-node', when: (p) => p.nodes * p.cpusPerNode < 2, why: () => "no-zone-lock races two CPUs on a zone's free lists, but 1 CPU cannot race",
+        allowed: '2 or more CPUs (--nodes x --cpus-per-node)', example: { cpusPerNode: 1 },
+      }],
+    },
     { name: 'ignore-migratetype', summary: '__rmqueue_smallest takes a free block of any migrate type, never falling back: unmovable pages scattered over movable pageblocks, no fallback counted' },
   ],
   outcomes: [
@@ -271,7 +279,6 @@ export const pageAllocStress = defineScenario<P, State>({
   counters: ['allocs', 'frees', 'failed', 'remote', 'drains', 'bad_pages'],
   opNames: ['start', 'alloc', 'write', 'verify', 'free', 'drain', 'kswapd'],
   validate(p) {
-    if (p.variant === 'no-zone-lock' && p.nodes * p.cpusPerNode < 2) throw new ConfigError('--cpus-per-node', 'no-zone-lock races two CPUs on a zone\'s free lists, but 1 CPU cannot race', '2 or more CPUs (--nodes x --cpus-per-node)');
     parseOrders(p.orders);
     configOf(p);
   },

@@ -214,8 +214,26 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
     omit: ['workers'],
     variants: [
       { name: 'correct', summary: 'demand paging, copy on write, swap and shootdowns as Linux does them' },
-      { name: 'no-cow', summary: 'fork leaves private pages writable in both processes, one frame shared: no copy on write', defaults: vd['no-cow'], explore: EXPLORE_NO_COW },
-      { name: 'write-before-flush', summary: 'reclaim writes a page to swap before shooting it down: a write through a stale TLB entry is lost', defaults: vd['write-before-flush'], explore: EXPLORE_WRITE_BEFORE_FLUSH },
+      {
+        name: 'no-cow',
+        summary: 'fork leaves private pages writable in both processes, one frame shared: no copy on write',
+        defaults: vd['no-cow'],
+        explore: EXPLORE_NO_COW,
+        cannotShow: [{
+          flag: '--variant', when: (p) => p.pt === 'inverted', why: () => 'an inverted table copies at fork: there is no COW to leave out',
+          allowed: 'no-cow with two-level, four-level, hashed or clustered', example: { pt: 'inverted' },
+        }],
+      },
+      {
+        name: 'write-before-flush',
+        summary: 'reclaim writes a page to swap before shooting it down: a write through a stale TLB entry is lost',
+        defaults: vd['write-before-flush'],
+        explore: EXPLORE_WRITE_BEFORE_FLUSH,
+        cannotShow: [{
+          flag: '--procs', when: (p) => p.procs < 2, why: () => 'write-before-flush races a store through a stale TLB entry on another CPU with the swap write, but one process cannot race itself',
+          allowed: '2 or more', example: { procs: 1 },
+        }],
+      },
     ],
     outcomes: [
       { id: 'ok', grade: 'ACCEPTABLE', description: 'a read returned what the process last wrote there' },
@@ -229,8 +247,6 @@ function make(name: string, summary: string, d: { procs: number; pages: number; 
     counters: COUNTERS,
     opNames: ['start', 'access', 'fork', 'segv-probe'],
     validate(p) {
-      if (p.variant === 'write-before-flush' && p.procs < 2) throw new ConfigError('--procs', 'write-before-flush races a store through a stale TLB entry on another CPU with the swap write, but one process cannot race itself', '2 or more');
-      if (p.variant === 'no-cow' && p.pt === 'inverted') throw new ConfigError('--variant', 'an inverted table copies at fork: there is no COW to leave out', 'no-cow with two-level, four-level, hashed or clustered');
       if (p.ws > p.pages) throw new ConfigError('--ws', `${p.ws} is wider than the ${p.pages} pages mapped`, `1 to ${p.pages}`);
       const tables = p.pt === 'four-level' ? 4 : 2;
       if (p.frames < p.procs * (tables + 2)) throw new ConfigError('--frames', `${p.frames} frames cannot hold ${p.procs} processes' page tables and a page each`, `at least ${p.procs * (tables + 2)}`);

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { Pktmbuf, READ_COPIED } from '../dpdk/mbuf.js';
-import { M_DYNFIELD1, M_DYNFIELD2, M_PORT, RTE_MBUF_DEFAULT_BUF_SIZE } from '../dpdk/mbuf_layout.js';
+import { MBUF_VARIANT_CHAIN_DATA_LEN, MBUF_VARIANT_NONE, M_DYNFIELD1, M_DYNFIELD2, M_PORT, RTE_MBUF_DEFAULT_BUF_SIZE } from '../dpdk/mbuf_layout.js';
 import { attachMempool, attachRing } from '../dpdk/eal.js';
 import { Mempool, type MempoolRef } from '../dpdk/mempool.js';
 import { Ring, type RingRef } from '../dpdk/ring.js';
@@ -8,12 +8,16 @@ import { ringFlags } from '../dpdk/ring_layout.js';
 import { defineScenario, type Violation } from '../lab/scenario.js';
 import type { Params } from '../lab/params.js';
 import type { ActorContext } from '../runtime/context.js';
+import { buildTail, chainAsBuilt, checkPacket } from './mbuf-chains.js';
 
 /**
  * A packet pipeline: RX lcores build UDP packets (alloc_bulk, append the payload, prepend
  * UDP, IPv4 and Ethernet headers), worker lcores classify them by reading the headers
  * back and clone the multicast ones for a second port, TX lcores check the bytes and free
- * in bulk. Rings join the stages. Every mbuf must be back in the pool at the end.
+ * in bulk. Rings join the stages. Every mbuf must be back in the pool at the end. With
+ * `--segs N` a packet is a chain: the headers and the first share of the payload in its
+ * first segment, the rest in a tail of N - 1 segments built as a chain and then chained to
+ * it (rte_pktmbuf_chain); its chain is checked as built and wherever a stage receives it.
  */
 const HDR = 14 + 20 + 8;
 const MCAST_PORT = 1;
@@ -28,6 +32,7 @@ const O_RING_FULL = 2;
 const O_CORRUPT = 3;
 const O_BAD_MBUF = 4;
 const O_DOUBLE_FREE = 5;
+const O_BAD_CHAIN = 6;
 
 const K_PKTS = 0;
 const K_CLONES = 1;
@@ -38,7 +43,9 @@ const K_LAT_N = 4;
 const W_RX_DONE = 0;
 const W_WORKERS_DONE = 16;
 
-type P = Params & { rx: number; workers: number; tx: number; burst: number; payload: number; multicast: number; mbufs: number; cache: number; debug: boolean; pinned: boolean; variant: string };
+type P = Params & {
+  rx: number; workers: number; tx: number; burst: number; payload: number; segs: number; multicast: number; mbufs: number; cache: number; debug: boolean; pinned: boolean; variant: string;
+};
 
 interface State {
   pool: MempoolRef;
@@ -90,10 +97,13 @@ function rx(ctx: ActorContext<P, State>): void {
   const unicast = headerTemplate(p.payload, false);
   const multicast = headerTemplate(p.payload, true);
   const me = ctx.actorsOf('rx').indexOf(ctx.actor);
+  // The tail's segments carry `per` payload bytes each, the first segment the rest.
+  const per = Math.floor(p.payload / p.segs);
+  const first = p.payload - per * (p.segs - 1);
   let seq = me << 24;
   while (!ctx.stopped()) {
     ctx.op(OP_RX);
-    if (pm.alloc_bulk(mp, burst, p.burst) !== 0) {
+    if (pm.alloc_bulk(mp, burst, p.burst) !== 0 || !build(ctx, pm, mp, burst, payload, first, per, seq)) {
       ctx.outcome(O_POOL_EMPTY);
       mem.wait(s.words + W_RX_DONE, mem.load(s.words + W_RX_DONE), 0.05);
       continue;
@@ -101,8 +111,6 @@ function rx(ctx: ActorContext<P, State>): void {
     for (let i = 0; i < p.burst; i++) {
       const m = burst[i];
       seq = (seq + 1) | 0;
-      for (let k = 0; k < p.payload; k++) payload[k] = pattern(seq, k);
-      pm.write(pm.append(m, p.payload), payload);
       const mcast = ctx.rng.below(100) < p.multicast;
       stampHeaders(hdr, mcast ? multicast : unicast, seq, mcast);
       pm.write(pm.prepend(m, 8), hdr, 34, 8);
@@ -110,6 +118,7 @@ function rx(ctx: ActorContext<P, State>): void {
       pm.write(pm.prepend(m, 14), hdr, 0, 14);
       pm.setField(m, M_DYNFIELD1, nowUs());
       pm.setField(m, M_DYNFIELD2, seq);
+      if (!chainAsBuilt(pm, m, p.segs, HDR + p.payload)) ctx.outcome(O_BAD_CHAIN);
     }
     const n = toWorkers.enqueue_burst(burst, p.burst);
     if (n < p.burst) {
@@ -121,6 +130,29 @@ function rx(ctx: ActorContext<P, State>): void {
     ctx.done(p.burst);
   }
   mem.add(s.words + W_RX_DONE, 1);
+}
+
+/**
+ * Fill the burst's payloads (packet k's pattern from seq + 1 + k) and chain each packet's
+ * tail to it; false, with the burst freed, when the pool runs dry for a tail.
+ */
+function build(ctx: ActorContext<P, State>, pm: Pktmbuf, mp: Mempool, burst: Int32Array, payload: Uint8Array, first: number, per: number, seq: number): boolean {
+  const p = ctx.params;
+  for (let i = 0; i < p.burst; i++) {
+    const m = burst[i];
+    const at = (seq + 1 + i) | 0;
+    for (let k = 0; k < p.payload; k++) payload[k] = pattern(at, k);
+    pm.write(pm.append(m, first), payload, 0, first);
+    if (p.segs === 1) continue;
+    const tail = buildTail(pm, mp, p.segs - 1, per, payload, first);
+    if (tail === 0 || pm.nb_segs(tail) < p.segs - 1) {
+      pm.free(tail);
+      pm.free_bulk(burst, p.burst);
+      return false;
+    }
+    pm.chain(m, tail);
+  }
+  return true;
 }
 
 /** Ethernet, IPv4 and UDP headers for `payload` bytes, to the multicast group or to 10.0.1.0 (built once per RX lcore). */
@@ -164,6 +196,8 @@ function worker(ctx: ActorContext<P, State>): void {
       const m = inb[i];
       out[k++] = m;
       latency.add(pm.field(m, M_DYNFIELD1), now);
+      const bad = checkPacket(pm, m);
+      if (bad !== null) ctx.outcome(bad === 'chain' ? O_BAD_CHAIN : O_BAD_MBUF);
       // rte_pktmbuf_read's pointer, without a view per packet: the header is in the image or, copied, in hdr.
       const at = pm.read_ptr(m, 0, HDR, hdr);
       const h = at === READ_COPIED ? hdr : mem.u8;
@@ -222,7 +256,8 @@ function tx(ctx: ActorContext<P, State>): void {
     const now = nowUs();
     for (let i = 0; i < n; i++) {
       const m = burst[i];
-      if (pm.check(m, true) !== null) ctx.outcome(O_BAD_MBUF);
+      const bad = checkPacket(pm, m);
+      if (bad !== null) ctx.outcome(bad === 'chain' ? O_BAD_CHAIN : O_BAD_MBUF);
       latency.add(pm.field(m, M_DYNFIELD1), now);
       const seq = pm.field(m, M_DYNFIELD2);
       const at = pm.read_ptr(m, HDR, p.payload, payload);
@@ -254,6 +289,7 @@ export const pktmbufPipeline = defineScenario<P, State>({
     { name: 'tx', type: 'int', default: 1, min: 1, max: 8, help: 'TX lcores' },
     { name: 'burst', type: 'int', default: 32, min: 1, max: 512, help: 'packets per burst' },
     { name: 'payload', type: 'int', default: 64, min: 4, max: 1400, help: 'UDP payload bytes' },
+    { name: 'segs', type: 'int', default: 1, min: 1, max: 16, help: 'segments per packet: a tail of segs - 1 chained to the first (rte_pktmbuf_chain)' },
     { name: 'multicast', type: 'int', default: 25, min: 0, max: 100, help: 'percent of packets sent to the multicast group (cloned)' },
     { name: 'mbufs', type: 'int', default: 8191, min: 64, max: 1 << 20, help: 'mbufs in the pool' },
     { name: 'cache', type: 'int', default: 256, min: 0, max: 512, help: 'per-lcore mempool cache' },
@@ -263,19 +299,31 @@ export const pktmbufPipeline = defineScenario<P, State>({
   variants: [
     { name: 'correct', summary: 'multicast packets are cloned: one reference per port' },
     { name: 'no-clone', summary: 'a multicast packet is sent to both ports as the same mbuf, without a second reference' },
+    {
+      name: 'chain-data-len',
+      summary: "rte_pktmbuf_chain adds the tail's data_len to pkt_len, not its pkt_len: a multi-segment tail's later segments go uncounted",
+      defaults: { segs: 3 },
+      cannotShow: [{
+        flag: '--segs', when: (p) => p.segs < 3, why: (p) => `chain-data-len miscounts a tail of two or more segments, but with ${p.segs} segment(s) per packet the tail has at most one`,
+        allowed: '3 or more', example: { segs: 2 },
+      }],
+    },
   ],
   outcomes: [
     { id: 'ok', grade: 'ACCEPTABLE', description: 'a packet reached TX with its headers and payload intact' },
     { id: 'pool-empty', grade: 'ACCEPTABLE_INTERESTING', description: 'alloc_bulk or a clone found the pool empty' },
     { id: 'ring-full', grade: 'ACCEPTABLE_INTERESTING', description: 'a stage dropped packets its next ring had no room for (freed)' },
     { id: 'corrupt', grade: 'FORBIDDEN', description: 'headers or payload not what RX wrote' },
-    { id: 'bad-mbuf', grade: 'FORBIDDEN', description: 'rte_mbuf_check failed at TX' },
+    { id: 'bad-mbuf', grade: 'FORBIDDEN', description: 'rte_mbuf_check failed on a packet a stage received (not its chain)' },
     { id: 'double-free', grade: 'FORBIDDEN', description: 'an mbuf put back while free (mempool cookie)' },
+    { id: 'bad-chain', grade: 'FORBIDDEN', description: "a packet's nb_segs or pkt_len disagrees with its chain (as built or received)" },
   ],
   counters: ['pkts', 'clones', 'drops', 'latMeanUs', 'latN'],
   opNames: ['start', 'rx', 'classify', 'tx'],
   validate(p) {
-    if (p.burst * (p.rx + p.workers * 2) > p.mbufs) throw new ConfigError('--mbufs', `${p.mbufs} cannot hold the bursts in flight`, `at least burst x (rx + 2 x workers) = ${p.burst * (p.rx + p.workers * 2)}`);
+    const inFlight = p.burst * (p.rx + p.workers * 2) * p.segs;
+    if (inFlight > p.mbufs) throw new ConfigError('--mbufs', `${p.mbufs} cannot hold the bursts in flight`, `at least burst x (rx + 2 x workers) x segs = ${inFlight}`);
+    if (p.segs > p.payload) throw new ConfigError('--segs', `${p.segs} segments cannot each carry a share of a ${p.payload}-byte payload`, `1 to ${p.payload} (the payload's bytes)`);
     Mempool.checkConfig({ n: p.mbufs, elt_size: 1, cache_size: p.cache }, { n: '--mbufs', cache_size: '--cache' });
   },
   imageBytes: (p) =>
@@ -283,7 +331,7 @@ export const pktmbufPipeline = defineScenario<P, State>({
   actors: (p) => [...Array<string>(p.rx).fill('rx'), ...Array<string>(p.workers).fill('worker'), ...Array<string>(p.tx).fill('tx')],
   setup(arena, mem, p) {
     const lcores = p.rx + p.workers + p.tx;
-    const cfg = { cache_size: p.cache, max_lcore: lcores, debug: p.debug };
+    const cfg = { cache_size: p.cache, max_lcore: lcores, debug: p.debug, mbuf_variant: p.variant === 'chain-data-len' ? MBUF_VARIANT_CHAIN_DATA_LEN : MBUF_VARIANT_NONE };
     let pool: Mempool;
     let clones: Mempool;
     if (p.pinned) {

@@ -279,7 +279,27 @@ export const ringStress = defineScenario<P, RingStressState>({
   ],
   variants: [
     { name: 'correct', summary: 'DPDK as shipped' },
-    { name: 'no-tail-wait', summary: 'MP/MC publish their tail without waiting for earlier threads of their side to finish' },
+    {
+      name: 'no-tail-wait',
+      summary: 'MP/MC publish their tail without waiting for earlier threads of their side to finish',
+      cannotShow: [
+        {
+          flag: '--variant', when: (p) => p.prod !== 'MP' && p.cons !== 'MC', why: () => 'no-tail-wait breaks the MP/MC tail update only',
+          allowed: 'no-tail-wait with --prod MP or --cons MC', example: { prod: 'SP', cons: 'SC', workers: 2 },
+        },
+        // The race is between two threads of one side: one producer and one consumer cannot show it.
+        {
+          flag: '--workers',
+          when: (p) => {
+            const { producers, consumers } = split(p);
+            return (p.prod !== 'MP' || producers < 2) && (p.cons !== 'MC' || consumers < 2);
+          },
+          why: (p) => `no-tail-wait races two threads of one side on its tail, but ${split(p).producers} producer(s) and ${split(p).consumers} consumer(s) cannot race`,
+          allowed: 'two or more producers with --prod MP or two or more consumers with --cons MC (--workers 3 or more)',
+          example: { workers: 2 },
+        },
+      ],
+    },
     { name: 'reorder', summary: 'dequeue copies its slots last-first: nothing lost or doubled, FIFO broken (only --check linearizable sees it)', check: 'linearizable' },
     {
       name: 'plain-tail',
@@ -292,6 +312,10 @@ export const ringStress = defineScenario<P, RingStressState>({
       name: 'finish-unreserved',
       summary: "--api peek|zc: finish(0) after a start that reserved nothing (as test_ring_mt_peek_stress's helpers do); on an HTS side it releases another thread's reservation",
       defaults: { api: 'zc', prod: 'MT_HTS', cons: 'MT_HTS', burst: true, count: 16, bulk: 4 },
+      cannotShow: [{
+        flag: '--variant', when: (p) => p.api === 'copy', why: () => 'finish-unreserved breaks the peek and zero-copy finish only',
+        allowed: 'finish-unreserved with --api peek or zc', example: { api: 'copy' },
+      }],
     },
   ],
   outcomes: [
@@ -312,23 +336,11 @@ export const ringStress = defineScenario<P, RingStressState>({
     if (p.api !== 'copy' && (!['SP', 'MT_HTS'].includes(p.prod) || !['SC', 'MT_HTS'].includes(p.cons))) {
       throw new ConfigError('--api', `${p.api} needs a single or HTS producer and consumer, not --prod ${p.prod} --cons ${p.cons}`, '--prod SP|MT_HTS with --cons SC|MT_HTS (rte_ring_peek.h), or --api copy');
     }
-    if (p.variant === 'finish-unreserved' && p.api === 'copy') throw new ConfigError('--variant', 'finish-unreserved breaks the peek and zero-copy finish only', 'finish-unreserved with --api peek or zc');
     if (p.workers < 2) throw new ConfigError('--workers', `${p.workers} cannot hold a producer and a consumer`, '2 to 64');
     const { producers, consumers } = split(p);
     if (consumers < 1) throw new ConfigError('--producers', `${producers} producers leave no consumer among ${p.workers} workers`, `1 to ${p.workers - 1}`);
     if (p.cons === 'SC' && consumers !== 1) {
       throw new ConfigError('--workers', `an SC ring has one consumer, but ${p.workers} workers leave ${consumers}`, `${producers + 1} with ${producers} producer(s), or --cons MC`);
-    }
-    if (p.variant === 'no-tail-wait' && p.prod !== 'MP' && p.cons !== 'MC') {
-      throw new ConfigError('--variant', 'no-tail-wait breaks the MP/MC tail update only', 'no-tail-wait with --prod MP or --cons MC');
-    }
-    // The race is between two threads of one side: one producer and one consumer cannot show it.
-    if (p.variant === 'no-tail-wait' && (p.prod !== 'MP' || producers < 2) && (p.cons !== 'MC' || consumers < 2)) {
-      throw new ConfigError(
-        '--workers',
-        `no-tail-wait races two threads of one side on its tail, but ${producers} producer(s) and ${consumers} consumer(s) cannot race`,
-        'two or more producers with --prod MP or two or more consumers with --cons MC (--workers 3 or more)',
-      );
     }
   },
   imageBytes(p) {
