@@ -105,4 +105,32 @@ describe('the straight path', () => {
       expect(ht.stats.spins).toBe(1);
     });
   }
+
+  it('MP: a producer that read the head before another producer\'s whole enqueue fails its CAS and takes the next slots', () => {
+    const arena = Arena.create(1 << 16);
+    const mem = new AtomicsMem(arena.sab);
+    const ring = Ring.create(arena, mem, 'cas', 16, ringFlags('MP', 'MC'));
+    const other = new Ring(new AtomicsMem(arena.sab), ring.ref);
+    // A wait for the tail (a head taken twice) throws instead of sleeping for ever.
+    Object.assign(ring.prod, { mem: Object.assign(Object.create(mem), { pause: () => { throw new Error('waited for a tail'); } }) });
+    // The straight path's only call between its head read and its CAS is the Atomics.load of
+    // the consumer tail: the other producer's whole enqueue runs there, once.
+    const load = Atomics.load;
+    let preempt: (() => void) | null = () => expect(other.enqueue_bulk(Int32Array.of(3, 4), 2)).toBe(2);
+    Atomics.load = ((ta: Int32Array, i: number) => {
+      const hook = preempt;
+      preempt = null;
+      hook?.();
+      return load(ta, i);
+    }) as typeof Atomics.load;
+    try {
+      expect(ring.enqueue_bulk(Int32Array.of(1, 2), 2)).toBe(2);
+    } finally {
+      Atomics.load = load;
+    }
+    expect(ring.stats.casRetries).toBe(1);
+    const out = new Int32Array(4);
+    expect(ring.dequeue_bulk(out, 4)).toBe(4);
+    expect(Array.from(out)).toEqual([3, 4, 1, 2]);
+  });
 });
