@@ -53,6 +53,7 @@ export class Tailq {
     readonly head: number,
     private readonly owner: number,
   ) {
+    // Stryker disable next-line ArithmeticOperator: H_LOCK is 0, so head - H_LOCK is head (an equivalent mutant)
     this.lock = new SpinLock(mem, head + H_LOCK);
   }
 

@@ -25,15 +25,18 @@ export function handleMmFault(cpu: Cpu, vpn: number, acc: number): number {
   if ((prot & need) === 0) return cpu.segv(vpn, SEGV_ACCERR);
   const shared = (vmas.flags(vi) & VM_SHARED) !== 0;
   const pt = cpu.pt(cpu.mm);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.lock(base + MM_LOCK);
   const slot = pt.find(vpn);
   const e = slot < 0 ? 0 : mem.load(slot);
   if (e & PTE_P) {
     if (acc === ACC_WRITE && (e & PTE_RW) === 0) return doWpPage(cpu, vpn, e, prot);
     // Another CPU of this mm brought it in first (or only A/D was missing): retry.
+    // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
     cpu.unlock(base + MM_LOCK);
     return 0;
   }
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.unlock(base + MM_LOCK);
   if (e & PTE_SWAP) return doSwapPage(cpu, vpn, e, prot);
   return doAnonymousPage(cpu, vpn, acc, prot, shared);
@@ -60,14 +63,17 @@ function doAnonymousPage(cpu: Cpu, vpn: number, acc: number, prot: number, share
   }
   const off = cpu.frames.frameByteOffset(pfn);
   mem.u8.fill(0, off, off + PAGE_SIZE);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.lock(base + MM_LOCK);
   const slot = cpu.pt(cpu.mm).find(vpn);
   if (slot >= 0 && mem.load(slot) !== 0) {
+    // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
     cpu.unlock(base + MM_LOCK);
     cpu.frames.free(pfn);
     return 0;
   }
   const r = mapFrame(cpu, vpn, pfn, mkPte(pfn, protFlags(prot) | PTE_A | (acc === ACC_WRITE ? PTE_D : 0)), shared);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.unlock(base + MM_LOCK);
   if (r < 0) {
     cpu.frames.free(pfn);
@@ -93,10 +99,12 @@ function doSwapPage(cpu: Cpu, vpn: number, e: number, prot: number): number {
     return FAULT_OOM;
   }
   const intact = swap.read(slot, cpu.frames.frameByteOffset(pfn));
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.lock(base + MM_LOCK);
   const pt = cpu.pt(cpu.mm);
   const w = pt.find(vpn);
   if (w < 0 || mem.load(w) !== e) {
+    // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
     cpu.unlock(base + MM_LOCK);
     cpu.frames.free(pfn);
     return 0;
@@ -108,6 +116,7 @@ function doSwapPage(cpu: Cpu, vpn: number, e: number, prot: number): number {
   if (!exclusive && flags & PTE_RW) flags = (flags & ~PTE_RW) | PTE_COW;
   const r = mapFrame(cpu, vpn, pfn, mkPte(pfn, flags), false);
   if (r < 0) {
+    // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
     cpu.unlock(base + MM_LOCK);
     cpu.frames.free(pfn);
     cpu.stats.oom++;
@@ -115,6 +124,7 @@ function doSwapPage(cpu: Cpu, vpn: number, e: number, prot: number): number {
   }
   mem.sub(base + MM_SWAPENTS, 1);
   swap.free(slot);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.unlock(base + MM_LOCK);
   cpu.stats.majorFaults++;
   return 0;
@@ -137,10 +147,12 @@ function doWpPage(cpu: Cpu, vpn: number, e: number, prot: number): number {
     mem.store(pt.find(vpn), (e & ~PTE_COW) | PTE_RW | PTE_D | PTE_A);
     cpu.tlb.flushRange(cpu.asid, vpn, 1);
     if (cpu.reclaimer) cpu.reclaimer.rmapSet(old, cpu.mm, vpn);
+    // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
     cpu.unlock(base + MM_LOCK);
     return 0;
   }
   frames.get(old);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.unlock(base + MM_LOCK);
   const pfn = cpu.allocFrame();
   if (pfn < 0) {
@@ -149,9 +161,11 @@ function doWpPage(cpu: Cpu, vpn: number, e: number, prot: number): number {
     return FAULT_OOM;
   }
   mem.u8.copyWithin(frames.frameByteOffset(pfn), frames.frameByteOffset(old), frames.frameByteOffset(old) + PAGE_SIZE);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.lock(base + MM_LOCK);
   const w = pt.find(vpn);
   if (w < 0 || mem.load(w) !== e) {
+    // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
     cpu.unlock(base + MM_LOCK);
     frames.free(pfn);
     frames.free(old);
@@ -162,6 +176,7 @@ function doWpPage(cpu: Cpu, vpn: number, e: number, prot: number): number {
   frames.decMapcount(old);
   mem.sub(base + MM_RSS_ANON, 1);
   const r = mapFrame(cpu, vpn, pfn, mkPte(pfn, protFlags(prot) | PTE_A | PTE_D), false);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.unlock(base + MM_LOCK);
   // Our reference from before the copy, and the old mapping's.
   frames.free(old);

@@ -101,6 +101,7 @@ export class SimpleFrames implements FrameAllocator {
     this.base = ref.base;
     this.meta = ref.meta;
     this.header = ref.header;
+    // Stryker disable next-line ArithmeticOperator: H_LOCK is 0, so ref.header - H_LOCK is ref.header (an equivalent mutant)
     this.lock = new SpinLock(mem, ref.header + H_LOCK);
     this.owner = cpu;
   }
