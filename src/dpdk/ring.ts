@@ -111,6 +111,7 @@ export class Ring {
     const base = arena.allocWords(regionTag(arena, `ring:${name}`), Ring.memsize(count, flags, esize) / 4);
     const exact = (flags & RING_F_EXACT_SZ) !== 0;
     const size = exact ? align32pow2(count + 1) : count;
+    // Stryker disable next-line ArithmeticOperator: R_SIZE is 0, so the word is the same (an equivalent mutant)
     mem.store(base + R_SIZE, size);
     mem.store(base + R_MASK, size - 1);
     mem.store(base + R_CAPACITY, exact ? count : size - 1);
@@ -152,6 +153,7 @@ export class Ring {
     readonly stats: RingStats = new RingStats(),
   ) {
     const b = ref.base;
+    // Stryker disable next-line ArithmeticOperator: R_SIZE is 0, so the word is the same (an equivalent mutant)
     this.size = mem.load(b + R_SIZE);
     this.mask = mem.load(b + R_MASK);
     this.capacity = mem.load(b + R_CAPACITY);
