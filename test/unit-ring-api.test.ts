@@ -341,3 +341,30 @@ describe('RTS and HTS wait for the threads of their own side', () => {
     expect([mine.stats.spins, mine.stats.waits]).toEqual([256, 1]);
   });
 });
+
+describe('RTS: only the last of the threads in flight moves the tail (__rte_ring_rts_update_tail)', () => {
+  /** Runs `hook` just before this port's k-th 64-bit CAS. */
+  class BeforeCas extends AtomicsMem {
+    k = 0;
+    hook: () => void = () => {};
+    override compareExchange64(i: number, expected: bigint, replacement: bigint): bigint {
+      if (--this.k === 0) this.hook();
+      return super.compareExchange64(i, expected, replacement);
+    }
+  }
+
+  it('a producer that reserved after this one and finished first only counts itself: nothing is published until this one finishes', () => {
+    const { r, mine } = ring(64, ringFlags('MT_RTS', 'MC'), {}, (sab) => new BeforeCas(sab));
+    const port = (mine as unknown as { mem: BeforeCas }).mem;
+    port.k = 2;
+    let seen = -1;
+    port.hook = () => {
+      expect(r.enqueue_bulk(Int32Array.of(3, 4), 2)).toBe(2);
+      seen = r.count();
+    };
+    expect(mine.enqueue_bulk(Int32Array.of(1, 2), 2)).toBe(2);
+    expect(seen).toBe(0);
+    expect(r.count()).toBe(4);
+    expect([r.prod.head(), r.prod.tail()]).toEqual([4, 4]);
+  });
+});
