@@ -368,3 +368,27 @@ describe('RTS: only the last of the threads in flight moves the tail (__rte_ring
     expect([r.prod.head(), r.prod.tail()]).toEqual([4, 4]);
   });
 });
+
+describe('idle sleeps (not in DPDK: worker threads share cores)', () => {
+  class Sleeps extends AtomicsMem {
+    slept: Array<[number, number, number]> = [];
+    override waitFlagged(i: number, expected: number, flag: number): 'ok' | 'not-equal' | 'timed-out' {
+      this.slept.push([i, expected, flag]);
+      return 'not-equal';
+    }
+  }
+
+  it('an idle producer sleeps on the consumer tail as its last enqueue read it; an idle consumer on the producer tail', () => {
+    const { r, mine } = ring(4, ringFlags('MP', 'MC'), {}, (sab) => new Sleeps(sab));
+    const port = (mine as unknown as { mem: Sleeps }).mem;
+    mine.enqueue_bulk(Int32Array.of(1, 2, 3), 3);
+    r.dequeue_bulk(new Int32Array(2), 2);
+    expect(mine.enqueue_bulk(Int32Array.of(4, 5, 6), 3)).toBe(0);
+    mine.sleepUntilDequeued();
+    expect(port.slept).toEqual([[r.cons.tailWord, 2, r.cons.sleepFlagWord]]);
+    r.dequeue_bulk(new Int32Array(1), 1);
+    expect(mine.dequeue_bulk(new Int32Array(1), 1)).toBe(0);
+    mine.sleepUntilEnqueued();
+    expect(port.slept[1]).toEqual([r.prod.tailWord, 3, r.prod.sleepFlagWord]);
+  });
+});
