@@ -110,6 +110,18 @@ describe('v26 cache: requests above size/2 bypass both ways, the cache never exc
     expect(main.ops.get_count()).toBe(100 - 33);
   });
 
+  it('a get of exactly size/2 from a cache holding more is served from it alone', () => {
+    const { main, lc, c } = setup({ n: 100, elt_size: 8, cache_size: 32, cache_algo: 'v26' });
+    const out = takeAll(main);
+    lc.put_bulk(out, 16);
+    lc.put_bulk(out, 4, 16);
+    const got = new Int32Array(16);
+    expect(lc.get_bulk(got, 16)).toBe(0);
+    expect(c.len).toBe(4);
+    expect([...got]).toEqual([...out.subarray(4, 20)].reverse());
+    expect(lc.stats(0)).toMatchObject({ get_common_pool_bulk: 0 });
+  });
+
   it('a get of exactly len is served from the cache alone', () => {
     const { main, lc, c } = setup({ n: 100, elt_size: 8, cache_size: 32, cache_algo: 'v26' });
     const out = takeAll(main);

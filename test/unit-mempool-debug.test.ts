@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Mempool } from '../src/dpdk/mempool.js';
-import { DBG_RECORDS, HDR_BYTES, H_COOKIE } from '../src/dpdk/mempool_layout.js';
+import { DBG_RECORDS, DBG_WORDS, HDR_BYTES, H_COOKIE, P_DBG } from '../src/dpdk/mempool_layout.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 
@@ -62,17 +62,21 @@ describe('mempool debug cookies', () => {
   });
 
   it(`counts every error but keeps the first ${DBG_RECORDS} in full`, () => {
-    const { main, on } = setup();
+    const { mem, main, on } = setup();
     const a = on(0);
     const out = new Int32Array(1);
     a.get(out);
     a.put(out[0]);
+    const past = main.base + P_DBG + 1 + DBG_RECORDS * DBG_WORDS;
+    const after = [0, 1, 2, 3].map((k) => mem.load(past + k));
     for (let i = 0; i <= DBG_RECORDS; i++) on(i).put(out[0]);
     const { count, records } = main.cookies!.errors();
     expect(count).toBe(DBG_RECORDS + 1);
     expect(records).toHaveLength(DBG_RECORDS);
     expect(records.map((r) => r.lcore)).toEqual([...Array(DBG_RECORDS).keys()]);
     expect(records.every((r) => r.kind === 'double put (object already free)' && r.previous === 0)).toBe(true);
+    // Nothing written past the log.
+    expect([0, 1, 2, 3].map((k) => mem.load(past + k))).toEqual(after);
   });
 
   it('a put of more objects than its scratch holds (64) keeps them all', () => {
