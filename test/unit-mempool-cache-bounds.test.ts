@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENOENT } from '../src/errors.js';
 import { Mempool, type MempoolConfig } from '../src/dpdk/mempool.js';
-import { MempoolCache } from '../src/dpdk/mempool_cache.js';
+import { CACHE_VARIANT_FLUSH_FIRST, MempoolCache } from '../src/dpdk/mempool_cache.js';
 import { RTE_MEMPOOL_CACHE_MAX_SIZE } from '../src/dpdk/mempool_layout.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
@@ -220,6 +220,16 @@ describe('legacy cache (up to 22.07): `len + n >= flushthresh` flushes above siz
     lc.put_bulk(out, 257, 1025);
     expect(c.len).toBe(max);
     expect(main.ops.get_count()).toBe(258 + 1024 - max);
+  });
+});
+
+describe('legacy cache, flush-first variant (broken on purpose)', () => {
+  it('still copies the put objects, after the flush: the cache ends holding them at objs[len..]', () => {
+    const { main, lc, c } = setup({ n: 40, elt_size: 8, cache_size: 8, cache_algo: 'legacy', variant: CACHE_VARIANT_FLUSH_FIRST });
+    const out = takeAll(main);
+    lc.put_bulk(out, 3);
+    lc.put_bulk(out, 2, 3);
+    expect(cached(c)).toEqual([...out.subarray(0, 5)]);
   });
 });
 

@@ -32,11 +32,13 @@ export class StdStack implements MempoolOps {
     private readonly owner: number,
     private readonly unlocked: boolean,
   ) {
+    // Stryker disable next-line ArithmeticOperator: S_LOCK is 0, so base - S_LOCK is base (an equivalent mutant)
     this.lock = new SpinLock(mem, base + S_LOCK, this.lockStats);
     this.size = mem.load(base + S_SIZE);
   }
 
   get lockWord(): number {
+    // Stryker disable next-line ArithmeticOperator: S_LOCK is 0 (an equivalent mutant)
     return this.base + S_LOCK;
   }
 
@@ -152,6 +154,7 @@ export class LfStack implements MempoolOps {
         old = mem.load64(headI);
         continue;
       }
+      // Stryker disable next-line ArithmeticOperator: the count only has to change on every CAS (ABA); count - 1 changes it as count + 1 does
       const found = mem.compareExchange64(headI, old, pack(tmp, Number(old >> 32n) + 1));
       if (found === old) {
         this.last = last;
@@ -168,6 +171,7 @@ export class LfStack implements MempoolOps {
     let old = mem.load64(headI);
     for (;;) {
       mem.store(last, Number(old & MASK32));
+      // Stryker disable next-line ArithmeticOperator: the count only has to change on every CAS (ABA); count - 1 changes it as count + 1 does
       const found = mem.compareExchange64(headI, old, pack(first, Number(old >> 32n) + 1));
       if (found === old) break;
       this.stats.casRetries++;
