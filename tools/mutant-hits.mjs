@@ -5,9 +5,11 @@
  * (each thread has its own) and, when no mutant is set there, takes it from this variable.
  */
 export const ACTIVE_MUTANT_ENV = '__STRYKER_ACTIVE_MUTANT__';
-/** worker_threads environment data: a SharedArrayBuffer of one byte per mutant id. */
+/** The active mutant's hit limit (Stryker's: 100 x its hits in the dry run), for a worker to stop an endless loop at. */
+export const HIT_LIMIT_ENV = 'MEMRACE_MUTANT_HIT_LIMIT';
+/** worker_threads environment data: a SharedArrayBuffer of one Int32 hit count per mutant id. */
 export const HITS_KEY = 'memrace:mutant-hits';
 /** Mutant ids a worker can report (Stryker numbers them from 0 over one run; the five folders hold about 20,000). */
 export const HIT_IDS = 1 << 18;
-/** The byte after the ids: set when a worker reported anything since the last read. */
+/** The word after the ids: set when a worker reported anything since the last read. */
 export const HIT_ANY = HIT_IDS;
