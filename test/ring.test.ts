@@ -34,6 +34,14 @@ describe('rte_ring sizes', () => {
     expect(r2.get_capacity()).toBe(1024);
   });
 
+  it('takes what rte_ring_get_memsize_elem says: sizeof(struct rte_ring), six lines, then the slots', () => {
+    // lib/ring/rte_ring_core.h: the constants' line, a guard line, prod, a guard, cons, a guard
+    // (RTE_CACHE_GUARD_LINES 1, 64-byte lines): 384 bytes before ring[0] on x86-64.
+    expect(Ring.memsize(1024, 0)).toBe(384 + 4 * 1024);
+    expect(Ring.memsize(1024, 0, 16)).toBe(384 + 16 * 1024);
+    expect(Ring.memsize(1000, RING_F_EXACT_SZ)).toBe(384 + 4 * 1024);
+  });
+
   it('rejects counts that rte_ring_init rejects, naming the field', () => {
     expect(() => Ring.checkCount(1000, 0, '--count')).toThrow(/--count: 1000 is not a power of two/);
     expect(() => Ring.checkCount(0, 0, '--count')).toThrow(/--count/);

@@ -177,8 +177,8 @@ export class Ring {
 
   /**
    * Copy n objects into the slots from `head` on: two straight runs (up to the end of the
-   * slots and from their start), as DPDK's copy, each one `writeBlock`. The general case
-   * stays out of this method so that the SP/SC path is small enough for V8 to inline.
+   * slots and from their start), as DPDK's copy, each one `writeBlock`; elements of more
+   * than one word go word by word. (On a raw port the straight path copies instead.)
    */
   private enqueueElems(objs: Int32Array, off: number, head: number, n: number): void {
     if (this.ew !== 1) {

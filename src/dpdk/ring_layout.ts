@@ -1,8 +1,10 @@
 /**
- * Word offsets of an rte_ring in the image, from its base (cache-line aligned).
- *
- * Line 0 holds the constants; line 1 the producer's head/tail, line 2 the consumer's, so the
- * two sides never share a line. Within a side, as in DPDK's union of headtail layouts, the
+ * Word offsets of an rte_ring in the image, from its base (cache-line aligned), in struct
+ * rte_ring's order: line 0 the constants, then an empty line (RTE_CACHE_GUARD, pad0 before
+ * 23.07), line 2 the producer's head/tail, an empty line, line 4 the consumer's, an empty
+ * line, and the slots from line 6. The empty lines keep the two sides, and the consumer side
+ * and the first slots, off each other's lines and off the pair of lines that an adjacent-line
+ * prefetcher fetches together. Within a side, as in DPDK's union of headtail layouts, the
  * tail position sits at the same word (+3) in every sync mode: the opposite side reads it
  * without knowing this side's mode.
  *
@@ -18,9 +20,9 @@ export const R_ESIZE_WORDS = 4;
 export const R_VARIANT = 5;
 /** The ring's rte_ring_tailq entry (next, then the name): words 7 to 15 of line 0. */
 export const R_TAILQ = 7;
-export const R_PROD = 16;
-export const R_CONS = 32;
-export const R_SLOTS = 48;
+export const R_PROD = 32;
+export const R_CONS = 64;
+export const R_SLOTS = 96;
 
 /** Offsets inside a side (prod or cons). */
 export const HT_SYNC = 0;

@@ -54,17 +54,20 @@ export class VmBarrier {
 
   /**
    * Collector side: request a stop and wait until every active guild is parked. False
-   * (with the guilds let go again) when they are not all parked within `maxMs`: a guild
-   * that died never parks, and the collector must not hang on it.
+   * (with the guilds let go again) when they are not all parked after `maxLooks` looks of up
+   * to PARK_MS each (about 2 s when none parks): a guild that died never parks, and the
+   * collector must not hang on it. Counted in looks, not in wall-clock time, so that under
+   * the deterministic scheduler whether a stop gives up depends on the schedule alone, never
+   * on how loaded the machine was when it ran.
    */
-  stopTheWorld(maxMs = 2000): boolean {
+  stopTheWorld(maxLooks = 1000): boolean {
     const mem = this.mem;
     const t0 = performance.now();
     mem.add(this.ref.request, 1);
-    for (;;) {
+    for (let looks = 0; ; looks++) {
       const parked = mem.load(this.ref.parked);
       if (parked >= mem.load(this.ref.active)) break;
-      if (performance.now() - t0 > maxMs) {
+      if (looks === maxLooks) {
         this.restart();
         return false;
       }
