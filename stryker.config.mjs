@@ -10,6 +10,10 @@ export default {
   vitest: { configFile: 'vitest.mutate.config.ts' },
   coverageAnalysis: 'perTest',
   checkers: [],
+  // Worker threads run dist/ (Node 20 cannot start a .ts worker): the sandbox builds its own
+  // from the instrumented source, with a hook that reports what workers cover
+  // (tools/mutant-worker-hook.mjs, test/mutant-workers.ts; docs/testing.md).
+  buildCommand: 'npx tsup --silent --inject tools/mutant-worker-hook.mjs',
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   mutate: ['src/dpdk/**/*.ts', 'src/kernel/**/*.ts', 'src/paging/**/*.ts', 'src/ruby/**/*.ts', 'src/lab/det/**/*.ts'],

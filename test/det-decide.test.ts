@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  A_BASE, A_DONE, A_PENDING, A_WORDS, DEC_HOLDER, H_FLOOR, H_HOLDER, H_MAX_DEC, H_NACTORS, H_NDEC, H_NFORCED, H_STATUS, H_STRATEGY, K,
+  A_BASE, A_DONE, A_PENDING, A_WORDS, DEC_HOLDER, DEC_WORDS, H_FLOOR, H_HOLDER, H_MAX_DEC, H_NACTORS, H_NDEC, H_NFORCED, H_STATUS, H_STRATEGY, K,
   R_KIND, R_PRIO, R_STATE, ST_DIVERGED, ST_RUNNING, STRATEGIES, type StrategyName, blockWords, decBase, forcedBase,
 } from '../src/lab/det/block.js';
 import { decide } from '../src/lab/det/decide.js';
@@ -23,7 +23,11 @@ function block(strategy: StrategyName, kinds: Array<keyof typeof K>, holder: num
     i32[A_BASE + a * A_WORDS + R_STATE] = A_PENDING;
     i32[A_BASE + a * A_WORDS + R_KIND] = K[k];
   });
-  const lastDecision = () => Array.from(i32.subarray(decBase(shape) + 3 * (i32[H_NDEC] - 1), decBase(shape) + 3 * i32[H_NDEC]));
+  /** The last decision's chosen actor, candidate mask and default (its trace step left out). */
+  const lastDecision = () => {
+    const at = decBase(shape) + DEC_WORDS * (i32[H_NDEC] - 1);
+    return Array.from(i32.subarray(at, at + 3));
+  };
   return { i32, shape, words, lastDecision };
 }
 

@@ -7,9 +7,12 @@ import { differenceOf, replay } from '../src/lab/det/replay.js';
 import { runScheduled } from '../src/lab/det/engine.js';
 import { readSchedule, replayPlan } from '../src/lab/det/schedule.js';
 import { actorPool } from '../src/runtime/actors.js';
+import { MUTATING } from './mutating.js';
 import { renderTrace, traceOf } from '../src/lab/det/trace.js';
 
 const tiny = { count: 8, bulk: 2, ops: 4, workers: 3, producers: 2 };
+// Under `npm run mutate` (vitest.mutate.config.ts) this file runs against every mutant its
+// workers reach: the explorations of full scenarios, of seconds each, are left to npm test.
 const dir = () => mkdtempSync(join(tmpdir(), 'memrace-det-'));
 
 describe('explore ring-stress under the deterministic scheduler', () => {
@@ -32,7 +35,7 @@ describe('explore ring-stress under the deterministic scheduler', () => {
     expect(lines.some((l) => /a\d producer\s+store\s+ring\.prod\.tail\s+= \d+/.test(l))).toBe(true);
   });
 
-  it('finds none in the correct ring within the budget, with PCT and random', async () => {
+  it.skipIf(MUTATING)('finds none in the correct ring within the budget, with PCT and random', async () => {
     for (const strategy of ['pct', 'random']) {
       const r = await explore({ scenario: 'ring-stress', params: { ...tiny, seed: 3 }, strategy, iterations: 500, failuresDir: dir() });
       expect(r.failure?.run.failure ?? null).toBeNull();
@@ -41,7 +44,7 @@ describe('explore ring-stress under the deterministic scheduler', () => {
   });
 });
 
-it('ends an exploration by its time budget', async () => {
+it.skipIf(MUTATING)('ends an exploration by its time budget', async () => {
   const r = await explore({ scenario: 'ring-stress', params: { ...tiny, seed: 4 }, strategy: 'random', iterations: 1e6, timeBudgetMs: 1500, failuresDir: dir() });
   expect(r.outOfTime).toBe(true);
   expect(r.failure).toBeNull(); // an iteration the budget cut short is neither a pass nor a crash
@@ -50,14 +53,14 @@ it('ends an exploration by its time budget', async () => {
   // How far past the budget it ends depends on the machine's load: not asserted here.
 });
 
-it("oom's correct form at check-then-charge's explore settings is clean and quick: a CPU whose malloc is refused counts an op, so it ends", async () => {
+it.skipIf(MUTATING)("oom's correct form at check-then-charge's explore settings is clean and quick: a CPU whose malloc is refused counts an op, so it ends", async () => {
   // Before, refused mallocs were no ops: a run spun 400,000 to 1,100,000 turns of ENOMEM and exit (220 s for three).
   const r = await explore({ scenario: 'oom', params: { overcommit: 2, procs: 3, mem: '8M', chunk: '1M' }, strategy: 'random', iterations: 4, failuresDir: dir() });
   expect(r.failure).toBeNull();
   expect(r.iterations).toBe(4);
 }, 120_000);
 
-it('bounds the whole command by its time budget: the failure found is shrunk and rerun sequentially only within it', async () => {
+it.skipIf(MUTATING)('bounds the whole command by its time budget: the failure found is shrunk and rerun sequentially only within it', async () => {
   // oom's check-then-charge fails after 147 turns; a shrink candidate or the sequential rerun
   // that passes runs some 600,000 (the shrinker's own 20 s, and a minute for the rerun, before).
   const budget = 4000;
@@ -157,7 +160,7 @@ describe('a failure found is shrunk, checked for a race, and saved to replay', (
  */
 const PLAIN_TOY_DEPTH2 = 66_884;
 
-it('DFS with partial-order reduction (the default) exhausts the toy ring at depth 2 in at most a tenth of plain DFS\'s schedules', async () => {
+it.skipIf(MUTATING)('DFS with partial-order reduction (the default) exhausts the toy ring at depth 2 in at most a tenth of plain DFS\'s schedules', async () => {
   const toy = { count: 8, bulk: 2, workers: 3 };
   const r = await explore({ scenario: 'ring-stress', params: toy, ops: 2, strategy: 'dfs', depth: 2, iterations: Math.floor(PLAIN_TOY_DEPTH2 / 10), failuresDir: dir() });
   expect(r.failure).toBeNull();
@@ -165,7 +168,7 @@ it('DFS with partial-order reduction (the default) exhausts the toy ring at dept
   expect(r.coverage.exhausted).toBe(true);
 }, 300_000);
 
-it('DFS with and without reduction find the same bugs: the toy ring\'s no-tail-wait and the tiny page allocator\'s no-zone-lock', async () => {
+it.skipIf(MUTATING)('DFS with and without reduction find the same bugs: the toy ring\'s no-tail-wait and the tiny page allocator\'s no-zone-lock', async () => {
   const ring = { count: 8, bulk: 2, workers: 3, producers: 2 };
   const tiny = { nodes: 1, cpusPerNode: 2, mem: '16M', orders: '0', kswapd: false, hold: 2, touch: false };
   for (const por of [true, false]) {
@@ -184,7 +187,7 @@ it("runs a variant with its explore settings unless told otherwise: ring-stress'
   for (let i = 0; i < 10; i++) expect((await replay('ring-stress', r.failure!.file)).difference).toBeUndefined();
 });
 
-it("paging's no-cow forks within explore's four ops by its explore settings, is found, and is not a race; a parameter given wins", async () => {
+it.skipIf(MUTATING)("paging's no-cow forks within explore's four ops by its explore settings, is found, and is not a race; a parameter given wins", async () => {
   const r = await explore({ scenario: 'paging', params: { variant: 'no-cow' }, iterations: 100, failuresDir: dir() });
   expect(r.params.forkEvery).toBe(2);
   expect(r.failure?.run.failure?.message).toMatch(/^oracle last-writes:/);
@@ -194,7 +197,7 @@ it("paging's no-cow forks within explore's four ops by its explore settings, is 
   expect(given.failure).toBeNull();
 }, 300_000);
 
-it("method-cache's redefiner redefines under the scheduler (by ops, not the clock): include-no-invalidate is found at PCT's defaults and its shrunk schedule replays", async () => {
+it.skipIf(MUTATING)("method-cache's redefiner redefines under the scheduler (by ops, not the clock): include-no-invalidate is found at PCT's defaults and its shrunk schedule replays", async () => {
   const r = await explore({ scenario: 'method-cache', params: { variant: 'include-no-invalidate' }, iterations: 100, failuresDir: dir() });
   expect(r.failure?.run.failure?.message).toMatch(/^forbidden outcome 'stale'/);
   for (let i = 0; i < 3; i++) expect((await replay('method-cache', r.failure!.file)).difference).toBeUndefined();
@@ -203,7 +206,7 @@ it("method-cache's redefiner redefines under the scheduler (by ops, not the cloc
   expect(clean.failure).toBeNull();
 }, 300_000);
 
-it("method-cache's no-barrier and oom-memcg's unconstrained-scan are found by their explore settings (a dozen-slot CC pool; a group that one chunk overruns)", async () => {
+it.skipIf(MUTATING)("method-cache's no-barrier and oom-memcg's unconstrained-scan are found by their explore settings (a dozen-slot CC pool; a group that one chunk overruns)", async () => {
   const nb = await explore({ scenario: 'method-cache', params: { variant: 'no-barrier' }, iterations: 2000, shrink: false, failuresDir: dir() });
   expect(nb.params.ccReserve).toBe(8);
   expect(nb.failure?.run.failure?.message).toMatch(/^forbidden outcome 'reused-cc-read'/);

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  SCHEDULE_VERSION, type ScheduleFile, checkGivenParams, decodeDecisions, encodeDecisions, memraceVersion, opBudgetOf, readSchedule,
+  RunningSchedule, SCHEDULE_VERSION, type ScheduleFile, checkGivenParams, decodeDecisions, encodeDecisions, memraceVersion, opBudgetOf, readSchedule,
   replayPlan, writeSchedule,
 } from '../src/lab/det/schedule.js';
 
@@ -85,6 +85,20 @@ describe('readSchedule refuses, with the reason, what it must not replay', () =>
     const f = join(dir, 'new', 'deep', 'w.schedule');
     writeSchedule(f, head({ steps: 12 }));
     expect(readSchedule(f, 'sched-probe')).toEqual(head({ steps: 12 }));
+  });
+
+  it('keeps exactly the latest running plan in one open file: a shorter one leaves no tail of the longer; removed only when asked', () => {
+    const f = join(dir, 'run', 'r.running.schedule');
+    const running = new RunningSchedule(f);
+    running.write(head({ iteration: 7, plan: { strategy: 'pct', seed: 3, priorities: [9, 8, 7, 6, 5, 4], changePoints: [100, 2000] } }));
+    running.write(head({ iteration: 8 }));
+    expect(readSchedule(f, 'sched-probe')).toEqual(head({ iteration: 8 }));
+    running.close(false);
+    running.close(true);
+    expect(existsSync(f)).toBe(true);
+    const again = new RunningSchedule(f);
+    again.close(true);
+    expect(existsSync(f)).toBe(false);
   });
 });
 

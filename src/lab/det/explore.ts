@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Piscina } from 'piscina';
 import { actorPool } from '../../runtime/actors.js';
@@ -12,7 +11,7 @@ import { Coverage, type CoverageReport } from './coverage.js';
 import { mix32 } from './decide.js';
 import { type DetOptions, type DetRun, type IterationPlan, runScheduled } from './engine.js';
 import { type DetEngineOptions, DET_OPTIONS, defaultStepBudget, detParams, resolveDetOptions } from './options.js';
-import { SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, replayPlan, writeSchedule } from './schedule.js';
+import { RunningSchedule, SCHEDULE_VERSION, type ScheduleFile, encodeDecisions, memraceVersion, replayPlan, writeSchedule } from './schedule.js';
 import { differenceOf } from './replay.js';
 import { MIN_RUN_MS, SHRUNK_PLAN, type ScheduleSize, sequentialRun, shrink } from './shrink.js';
 import { makeStrategy } from './strategy.js';
@@ -130,7 +129,6 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
     stepBudget: e.stepBudget || defaultStepBudget(e.ops), opBudget: e.ops, stopOnForbidden: true, timeBudgetMs: ITERATION_MS, check, memory: e.memory,
   };
   const dir = o.failuresDir ?? 'failures';
-  const inflight = join(dir, `${scenario.name}-${e.seed}.running.schedule`);
   const header = (it: number, params: Params, plan: IterationPlan): ScheduleFile => ({
     format: 'memrace-schedule', version: SCHEDULE_VERSION, memrace: memraceVersion(), scenario: scenario.name,
     variant: params.variant as string, params, seed: e.seed, iteration: it, plan, stepBudget: det.stepBudget, stopOnForbidden: det.stopOnForbidden,
@@ -150,7 +148,9 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
     scenario: scenario.name, ...(source ? { scenarioFile: source.file } : {}), params: first, strategy: strategy.name, engine: { ...e, stepBudget: det.stepBudget }, iterations: 0, exhausted: false, outOfTime: false, elapsedMs: 0,
     coverage: coverage.report(strategy), failure: null, uncontrolled: [], unreplayable: null,
   };
+  let inflight: RunningSchedule | undefined;
   try {
+    inflight = new RunningSchedule(join(dir, `${scenario.name}-${e.seed}.running.schedule`));
     for (let it = 0; it < e.iterations; it++) {
       if (o.signal?.aborted) {
         result.interrupted = true;
@@ -166,7 +166,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
         break;
       }
       const params = detParams(scenario, raw, e.ops, dataSeedOf(e, it));
-      writeSchedule(inflight, header(it, params, plan));
+      inflight.write(header(it, params, plan));
       const run = await runScheduled(scenarioKey(scenario), params, plan, { ...det, timeBudgetMs: left() }, pool);
       if (run.outOfTime) {
         result.outOfTime = true; // cut short by the budget: neither a pass nor a failure
@@ -187,8 +187,9 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
         break;
       }
     }
-    rmSync(inflight, { force: true });
+    inflight.close(true);
   } finally {
+    inflight?.close(false);
     await pool.destroy();
     result.elapsedMs = performance.now() - t0;
   }
