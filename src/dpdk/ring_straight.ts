@@ -107,7 +107,9 @@ export class RingStraight {
       side.otherTailSeen = seen;
       this.seen = room;
       this.head = head;
-      if (n === 0 || !mt || Atomics.compareExchange(a, headW, head | 0, (head + n) | 0) === (head | 0)) return n;
+      // Nothing to take, or a single-thread side: no CAS (one there could not fail).
+      if (n === 0 || !mt) return n;
+      if (Atomics.compareExchange(a, headW, head | 0, (head + n) | 0) === (head | 0)) return n;
       side.stats.casRetries++;
     }
   }
