@@ -43,10 +43,12 @@ export function mmap(cpu: Cpu, slot: number, addr: number, pages: number, prot: 
   const b = cpu.mmBase(slot);
   if (pages <= 0 || (addr >= 0 && addr + pages > cpu.mem.load(b + MM_PTLR))) return -EINVAL;
   if (flags & VM_SHARED && !cpu.pt(slot).canShare) return -EINVAL;
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.lock(b + MM_LOCK);
   const vmas = cpu.vmas(slot);
   const start = addr >= 0 ? addr : vmas.gap(pages, MMAP_BASE, cpu.mem.load(b + MM_PTLR));
   const r = start < 0 ? -ENOMEM : vmas.insert(start, start + pages, prot, flags);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.unlock(b + MM_LOCK);
   return r < 0 ? r : start;
 }
@@ -87,6 +89,7 @@ export function munmap(cpu: Cpu, slot: number, start: number, pages: number): nu
   const b = cpu.mmBase(slot);
   if (pages <= 0 || start < 0) return -EINVAL;
   const gather: number[] = [];
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.lock(b + MM_LOCK);
   const vmas = cpu.vmas(slot);
   const r = vmas.split(start, start + pages);
@@ -94,6 +97,7 @@ export function munmap(cpu: Cpu, slot: number, start: number, pages: number): nu
     zapCovered(cpu, slot, start, start + pages, gather);
     vmas.remove(start, start + pages);
   }
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.unlock(b + MM_LOCK);
   finish(cpu, slot, start, pages, gather);
   return r;
@@ -113,8 +117,10 @@ function zapCovered(cpu: Cpu, slot: number, start: number, end: number, gather: 
 export function madviseDontneed(cpu: Cpu, slot: number, start: number, pages: number): number {
   const b = cpu.mmBase(slot);
   const gather: number[] = [];
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.lock(b + MM_LOCK);
   zapCovered(cpu, slot, start, start + pages, gather);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.unlock(b + MM_LOCK);
   finish(cpu, slot, start, pages, gather);
   return 0;
@@ -129,11 +135,13 @@ export function mprotect(cpu: Cpu, slot: number, start: number, pages: number, p
   if ((prot & PROT_READ) === 0 || pages <= 0) return -EINVAL;
   const mem = cpu.mem;
   const b = cpu.mmBase(slot);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.lock(b + MM_LOCK);
   const vmas = cpu.vmas(slot);
   for (let vpn = start; vpn < start + pages; ) {
     const i = vmas.find(vpn);
     if (i < 0) {
+      // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
       cpu.unlock(b + MM_LOCK);
       return -ENOMEM;
     }
@@ -152,6 +160,7 @@ export function mprotect(cpu: Cpu, slot: number, start: number, pages: number, p
       mem.store(w, mkPte(ptePfn(e), flags));
     }
   }
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.unlock(b + MM_LOCK);
   cpu.sd.flush(asidOf(slot), start, pages, mem.load(b + MM_CPUMASK));
   return r;
@@ -162,6 +171,7 @@ export function brk(cpu: Cpu, slot: number, to: number): number {
   const mem = cpu.mem;
   const b = cpu.mmBase(slot);
   const gather: number[] = [];
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.lock(b + MM_LOCK);
   const from = mem.load(b + MM_BRK_START);
   const cur = mem.load(b + MM_BRK);
@@ -177,6 +187,7 @@ export function brk(cpu: Cpu, slot: number, to: number): number {
     else vmas.resize(cur, to);
   }
   if (ok) mem.store(b + MM_BRK, to);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.unlock(b + MM_LOCK);
   if (gather.length || to < cur) finish(cpu, slot, Math.min(to, cur), Math.abs(cur - to), gather);
   return ok ? to : cur;
@@ -198,8 +209,10 @@ export function fork(cpu: Cpu, parent: number, childPid: number): number {
   const ppt = cpu.pt(parent);
   const cpt = cpu.pt(child);
   const pv = cpu.vmas(parent);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so pb - MM_LOCK is pb (an equivalent mutant)
   cpu.lock(pb + MM_LOCK);
   // The child too: reclaim may already find its pages (copies on an inverted table).
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so cb - MM_LOCK is cb (an equivalent mutant)
   cpu.lock(cb + MM_LOCK);
   pv.copyTo(cpu.vmas(child));
   mem.store(cb + MM_BRK_START, mem.load(pb + MM_BRK_START));
@@ -258,7 +271,9 @@ export function fork(cpu: Cpu, parent: number, childPid: number): number {
     }
     mem.add(cb + (shared ? MM_RSS_SHMEM : MM_RSS_ANON), 1);
   }
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so cb - MM_LOCK is cb (an equivalent mutant)
   cpu.unlock(cb + MM_LOCK);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so pb - MM_LOCK is pb (an equivalent mutant)
   cpu.unlock(pb + MM_LOCK);
   cpu.sd.flush(asidOf(parent), 0, FLUSH_CEILING + 1, mem.load(pb + MM_CPUMASK));
   if (r < 0) {
@@ -274,6 +289,7 @@ export function exitMm(cpu: Cpu, slot: number): void {
   const b = cpu.mmBase(slot);
   const pt = cpu.pt(slot);
   const gather: number[] = [];
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.lock(b + MM_LOCK);
   const vpns: number[] = [];
   pt.forEach((vpn) => vpns.push(vpn));
@@ -281,6 +297,7 @@ export function exitMm(cpu: Cpu, slot: number): void {
   mem.store(b + MM_NVMA, 0);
   // Reclaim checks the state under this lock: from here on it leaves the mm alone.
   mem.store(b + MM_STATE, MM_INIT);
+  // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.unlock(b + MM_LOCK);
   finish(cpu, slot, 0, FLUSH_CEILING + 1, gather);
   pt.release();
