@@ -1,7 +1,7 @@
 import { ConfigError, UnknownNameError } from '../errors.js';
 import { ARENA_MAX_BYTES } from '../shm/arena.js';
 import { type ParamSpec, type Params, flagOf, resolveParams } from './params.js';
-import type { Scenario } from './scenario.js';
+import { type Scenario, variantSpec } from './scenario.js';
 
 /** Parameters every scenario has; a scenario's own spec of the same name replaces the default. */
 export const ENGINE_PARAMS: readonly ParamSpec[] = [
@@ -23,12 +23,11 @@ export function paramSpecsOf(s: Scenario): ParamSpec[] {
 /** Validate raw values (CLI strings or typed) against a scenario; `variant` included. */
 export function resolveScenarioParams(s: Scenario, given: Record<string, unknown>): Params {
   const { variant, ...rest } = given;
-  const v = (variant as string | undefined) ?? s.variants[0].name;
-  if (!s.variants.some((x) => x.name === v)) throw new UnknownNameError('--variant', v, s.variants.map((x) => x.name));
+  const spec = variantSpec(s, variant);
+  if (!spec) throw new UnknownNameError('--variant', String(variant), s.variants.map((x) => x.name));
   // The variant's own defaults first; what the caller gave wins.
-  const spec = s.variants.find((x) => x.name === v)!;
   const p = resolveParams(paramSpecsOf(s), { ...spec.defaults, ...rest });
-  p.variant = v;
+  p.variant = spec.name;
   s.validate?.(p);
   for (const c of spec.cannotShow ?? []) if (c.when(p)) throw new ConfigError(c.flag, c.why(p), c.allowed);
   return p;
