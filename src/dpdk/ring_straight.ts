@@ -107,7 +107,7 @@ export class RingStraight {
       side.otherTailSeen = seen;
       this.seen = room;
       this.head = head;
-      // Nothing to take, or a single-thread side: no CAS (one there could not fail).
+      // Nothing to take, or a single-thread side (no other thread moves its head): no CAS.
       if (n === 0 || !mt) return n;
       if (Atomics.compareExchange(a, headW, head | 0, (head + n) | 0) === (head | 0)) return n;
       side.stats.casRetries++;
