@@ -61,7 +61,7 @@ describe('the VM barrier (rb_vm_barrier)', () => {
     expect(b.stops).toBe(0);
   });
 
-  it('a safepoint with no stop requested costs one load and parks nobody', () => {
+  it('a safepoint with no stop requested parks nobody and waits for nothing', () => {
     const { mem, b } = barrier(1);
     b.safepoint();
     expect(mem.load(PARKED)).toBe(0);
