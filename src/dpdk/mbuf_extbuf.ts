@@ -26,6 +26,7 @@ export function ext_shinfo_init_helper(mem: Mem, buf_addr: number, buf_len: numb
   const at = Math.floor((buf_addr + (buf_len & 0xffff) - SHINFO_BYTES) / 8) * 8;
   if (at <= buf_addr) return null;
   const sh = at >> 2;
+  // Stryker disable next-line ArithmeticOperator: SH_FREE_CB is 0, so sh - SH_FREE_CB is sh (an equivalent mutant)
   mem.store(sh + SH_FREE_CB, free_cb_id);
   mem.store(sh + SH_OPAQUE, opaque);
   mem.store(sh + SH_REFCNT, 1);
@@ -34,6 +35,7 @@ export function ext_shinfo_init_helper(mem: Mem, buf_addr: number, buf_len: numb
 
 /** __rte_pktmbuf_free_extbuf's second half: the last reference gone, the owner's callback frees the buffer. */
 export function ext_free(mem: Mem, shinfo: number, buf_addr: number): void {
+  // Stryker disable next-line ArithmeticOperator: SH_FREE_CB is 0, so shinfo - SH_FREE_CB is shinfo (an equivalent mutant)
   const id = mem.read(shinfo + SH_FREE_CB);
   const fn = callbacks.get(id);
   if (fn === undefined) throw new MemraceError('E_USAGE', `external buffer at ${buf_addr}: its free callback ${id} is not registered in this thread (extbuf_free_cb_register)`);

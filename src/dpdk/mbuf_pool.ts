@@ -31,6 +31,7 @@ export interface PktmbufExtmem {
 function sizes(cfg: PktmbufPoolConfig): { priv: number; room: number } {
   const priv = cfg.priv_size ?? 0;
   const room = cfg.data_room_size ?? RTE_MBUF_DEFAULT_BUF_SIZE;
+  // Stryker disable next-line EqualityOperator: 0xffff is no multiple of RTE_MBUF_PRIV_ALIGN, so `priv >= 0xffff` refuses the same sizes
   if (!Number.isInteger(priv) || priv < 0 || priv % RTE_MBUF_PRIV_ALIGN !== 0 || priv > 0xffff) {
     throw new RteError(EINVAL, 'priv_size', `${priv} bytes`, `a multiple of ${RTE_MBUF_PRIV_ALIGN} from 0 to 65528`);
   }
@@ -44,6 +45,7 @@ function poolOfMbufs(arena: Arena, mem: Mem, name: string, n: number, cfg: Pktmb
   const { priv, room } = sizes(cfg);
   const mp = Mempool.create(arena, mem, name, { ...poolCfg, n, elt_size, private_data_size: PP_BYTES, obj_init: init });
   const pp = mp.get_priv();
+  // Stryker disable next-line ArithmeticOperator: PP_DATA_ROOM_SIZE is 0, so pp - PP_DATA_ROOM_SIZE is pp (an equivalent mutant)
   mem.store(pp + PP_DATA_ROOM_SIZE, room);
   mem.store(pp + PP_PRIV_SIZE, priv);
   mem.store(pp + PP_FLAGS, flags);
@@ -51,9 +53,9 @@ function poolOfMbufs(arena: Arena, mem: Mem, name: string, n: number, cfg: Pktmb
   return mp;
 }
 
-/** rte_pktmbuf_init's fields, common to both pool kinds: header zeroed, one segment, no port, refcnt 1. */
+/** rte_pktmbuf_init's fields, common to both pool kinds: header and private area zeroed (memset of mbuf_size), one segment, no port, refcnt 1. */
 function initHeader(mem: Mem, m: number, pool: number, priv: number, room: number, buf_addr: number): void {
-  for (let w = 0; w < MBUF_BYTES >> 2; w++) mem.store(m + w, 0);
+  for (let w = 0; w < (MBUF_BYTES + priv) >> 2; w++) mem.store(m + w, 0);
   mem.store(m + M_PRIV_SIZE, priv);
   mem.store(m + M_BUF_ADDR, buf_addr);
   mem.store(m + M_BUF_LEN, room);
@@ -100,6 +102,7 @@ export function pktmbufPoolCreateExtbuf(arena: Arena, mem: Mem, name: string, n:
     mem.store(m + M_OL_FLAGS, RTE_MBUF_F_EXTERNAL);
     const sh = m + ((MBUF_BYTES + priv) >> 2);
     mem.store(m + M_SHINFO, sh);
+    // Stryker disable next-line ArithmeticOperator: SH_FREE_CB is 0, so sh - SH_FREE_CB is sh (an equivalent mutant)
     mem.store(sh + SH_FREE_CB, FREE_CB_PINNED_EXTMEM);
     mem.store(sh + SH_OPAQUE, m);
     mem.store(sh + SH_REFCNT, 1);

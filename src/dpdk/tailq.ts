@@ -110,6 +110,7 @@ export class Tailq {
       if (this.find(kind, bytes) !== 0) throw new RteError(EEXIST, 'name', `a ${KINDS[kind]} named '${name}' already exists`, 'a name not in use on this machine');
       u8.fill(0, (entry + TQ_NAME) * 4, (entry + TQ_WORDS) * 4);
       u8.set(bytes, (entry + TQ_NAME) * 4);
+      // Stryker disable next-line ArithmeticOperator: TQ_NEXT is 0, so entry - TQ_NEXT is entry (an equivalent mutant)
       this.mem.store(entry + TQ_NEXT, 0);
       let link = this.head + H_HEAD + kind;
       for (let e = this.mem.load(link); e !== 0; e = this.mem.load(link)) link = e + TQ_NEXT;
@@ -124,9 +125,12 @@ export class Tailq {
     this.lock.lock(this.owner);
     try {
       let link = this.head + H_HEAD + kind;
+      // Stryker disable next-line ArithmeticOperator: TQ_NEXT is 0, so e - TQ_NEXT is e (an equivalent mutant)
       for (let e = this.mem.load(link); e !== 0; link = e + TQ_NEXT, e = this.mem.load(link)) {
         if (e === entry) {
+          // Stryker disable next-line ArithmeticOperator: TQ_NEXT is 0, so e - TQ_NEXT is e (an equivalent mutant)
           this.mem.store(link, this.mem.load(e + TQ_NEXT));
+          // Stryker disable next-line ArithmeticOperator: TQ_NEXT is 0, so e - TQ_NEXT is e (an equivalent mutant)
           this.mem.store(e + TQ_NEXT, 0);
           return true;
         }

@@ -17,6 +17,7 @@ import {
 import type { MemChunk } from '../../../src/dpdk/mempool_memory.js';
 import { Arena } from '../../../src/shm/arena.js';
 import { AtomicsMem } from '../../../src/shm/mem.js';
+import { MUTATING } from '../../mutating.js';
 
 /**
  * app/test/test_mempool.c (DPDK 26.07), transcribed: each `it` names the upstream function
@@ -195,7 +196,8 @@ describe('test_mempool.c', () => {
 });
 
 describe('test_mempool.c on lcore workers', () => {
-  it('test_mempool_sp_sc: a single producer and a single consumer lcore share the ring_sp_sc pool through scsp_obj_table; every object stays owned by the pool and counted once', async () => {
+  // A stress run on workers: seconds per mutant under npm run mutate, where the rest of this file runs in process.
+  it.skipIf(MUTATING)('test_mempool_sp_sc: a single producer and a single consumer lcore share the ring_sp_sc pool through scsp_obj_table; every object stays owned by the pool and counted once', async () => {
     const r = await runStress({ scenario: resolve('test/conformance/dpdk/test_mempool_sp_sc.scenario.mjs'), params: { duration: '300ms' } });
     expect(r.oracles.flatMap((o) => o.violations)).toEqual([]);
     expect([r.verdict, r.outcomes.find((o) => o.outcome === 'foreign')?.count]).toEqual(['pass', 0]);
