@@ -13,6 +13,7 @@ import { GFP_KERNEL } from '../src/kernel/gfp.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { MiB } from './kernel-helpers.js';
+import { MUTATING } from './mutating.js';
 
 /** Two nodes, a page allocator on CPU 0 (node 0), room in the arena for pool headers. */
 function machine(mem = 64 * MiB) {
@@ -97,7 +98,8 @@ describe('mempool-numa oracles on a doctored image', () => {
   });
 });
 
-describe('mempool-numa on real workers', () => {
+// Stress runs: seconds per mutant under npm run mutate, where the in-process cases above run.
+describe.skipIf(MUTATING)('mempool-numa on real workers', () => {
   const params = { nodes: 2, lcoresPerNode: 1, n: 2048, duration: '1500ms' };
 
   it('passes: pools on their nodes, local and remote traffic, page accounting holds', async () => {
