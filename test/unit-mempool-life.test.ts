@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EEXIST, EINVAL, ENOENT, ENOSPC } from '../src/errors.js';
+import { EEXIST, EINVAL, ENOBUFS, ENOENT, ENOSPC } from '../src/errors.js';
 import { Mempool, type MempoolConfig } from '../src/dpdk/mempool.js';
 import { objSize, opsForFlags } from '../src/dpdk/mempool_config.js';
 import {
@@ -218,5 +218,40 @@ describe('counters', () => {
     expect(main.default_cache(LCORE_ID_ANY)).toBeNull();
     expect(main.default_cache(main.nb_lcores)).toBeNull();
     expect(main.default_cache(main.nb_lcores - 1)).not.toBeNull();
+  });
+});
+
+describe('the backend as the pool sees it', () => {
+  it('before populate there is no backend: a get is -ENOENT, nothing is counted, the audit finds nothing to walk', () => {
+    const { arena, mem } = machine();
+    const mp = Mempool.create_empty(arena, mem, 'nb', { n: 4, elt_size: 8, socket_id: 1 });
+    expect([mp.get_bulk(new Int32Array(1), 1), mp.avail_count(), mp.socket_id, mp.ops.enqueue_bulk(Int32Array.of(1), 1, 0)]).toEqual([-ENOENT, 0, 1, -ENOBUFS]);
+    expect(mp.audit().map((v) => v.message)).toEqual(['obj_iter visited 0 objects, size is 4']);
+  });
+
+  it('a ring backend walked after its indices wrapped: every free object once, each naming its pool (rte_mempool_from_obj)', () => {
+    const { arena, mem } = machine();
+    const mp = Mempool.create(arena, mem, 'w', { n: 5, elt_size: 8 });
+    expect(mp.socket_id).toBe(-1);
+    const out = new Int32Array(3);
+    for (let k = 0; k < 7; k++) {
+      expect(mp.get_bulk(out, 3)).toBe(0);
+      mp.put_bulk(out, 3);
+    }
+    expect(mp.get_bulk(out, 2)).toBe(0);
+    const seen: number[] = [];
+    mp.ops.forEach((o) => seen.push(o));
+    expect(seen).toHaveLength(3);
+    expect(new Set([...seen, out[0], out[1]]).size).toBe(5);
+    expect(seen.map((o) => Mempool.from_obj(mem, o))).toEqual([mp.base, mp.base, mp.base]);
+    expect(mp.audit()).toEqual([]);
+    expect(mp.conservation(2)).toEqual([]);
+  });
+
+  it('a stack pool leaves no ring behind: after free, a ring may take the name MP_<pool>, and the pool\'s name is free', () => {
+    const { arena, mem } = machine();
+    const mp = Mempool.create(arena, mem, 'st', { n: 4, elt_size: 8, ops_name: 'stack' });
+    mp.free();
+    expect(Mempool.create(arena, mem, 'st', { n: 4, elt_size: 8, ops_name: 'lf_stack' }).ops_name).toBe('lf_stack');
   });
 });
