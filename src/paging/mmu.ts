@@ -218,6 +218,7 @@ export class Cpu implements CpuContext {
       const slot = pt.find(vpn);
       this.stats.walks++;
       this.stats.walkReads += pt.reads;
+      // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no entry sits there and <= 0 is < 0
       const e = slot < 0 ? 0 : mem.load(slot);
       if ((e & PTE_P) !== 0 && (acc !== ACC_WRITE || (e & PTE_RW) !== 0) && (acc !== ACC_EXEC || (e & PTE_NX) === 0)) {
         const want = e | PTE_A | (acc === ACC_WRITE ? PTE_D : 0);

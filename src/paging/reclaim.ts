@@ -131,6 +131,7 @@ export class Reclaimer {
         return -1;
       }
       const slot = mem.load(base + MM_STATE) === MM_LIVE ? this.cpu.pt(mm).find(vpn) : -1;
+      // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no entry sits there and <= 0 is < 0
       const e = slot < 0 ? 0 : mem.load(slot);
       if (e & PTE_P && ptePfn(e) === pfn) {
         this.mappers[n] = mm;

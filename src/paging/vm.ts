@@ -158,6 +158,7 @@ export function mprotect(cpu: Cpu, slot: number, start: number, pages: number, p
     const pt = cpu.pt(slot);
     for (let vpn = start; vpn < start + pages; vpn++) {
       const w = pt.find(vpn);
+      // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no entry sits there and <= 0 is < 0
       const e = w < 0 ? 0 : mem.load(w);
       if ((e & PTE_P) === 0) continue;
       let flags = protFlags(prot) | (e & (PTE_D | PTE_COW | PTE_A));
@@ -233,6 +234,7 @@ export function fork(cpu: Cpu, parent: number, childPid: number): number {
     const vpn = vpns[k];
     // Read each entry now, not from the list: an allocation below may have reclaimed it to swap.
     const pw = ppt.find(vpn);
+    // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no entry sits there and <= 0 is < 0
     const e = pw < 0 ? 0 : mem.load(pw);
     if (e & PTE_SWAP && cpu.swap) {
       cpu.swap.dup(ptePfn(e));
