@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Cpu, FAULT_OOM, FAULT_SIGSEGV } from '../src/paging/mmu.js';
 import { MM_CPUMASK, MM_LOCK, MM_SEGV_CODE, MM_SEGV_VPN, SEGV_ACCERR, SEGV_MAPERR } from '../src/paging/mm.js';
-import { ACC_EXEC, ACC_READ, ACC_WRITE, PROT_EXEC, PROT_READ, PTE_A, PTE_D, PTE_P } from '../src/paging/pte.js';
+import { ACC_EXEC, ACC_READ, PROT_EXEC, PROT_READ, PTE_A, PTE_D, PTE_P } from '../src/paging/pte.js';
 import { createMachine, machineBytes, type MachineConfig } from '../src/paging/system.js';
 import { exitMm, mmCreate, mmap } from '../src/paging/vm.js';
 import { Arena } from '../src/shm/arena.js';
