@@ -223,6 +223,7 @@ describe('mprotect', () => {
     const mm = proc(cpu);
     expect(mmap(cpu, mm, 0x2000, 4, RW, 0)).toBe(0x2000);
     expect(mprotect(cpu, mm, 0x2000, 0, PROT_READ)).toBe(0);
+    expect(mprotect(cpu, mm, 0x2001, 0, PROT_READ)).toBe(0); // no split either
     expect(mprotect(cpu, mm, 0x2000, -1, PROT_READ)).toBe(-EINVAL);
     expect(mprotect(cpu, mm, 0x2000, 1, 0)).toBe(-EINVAL);
     expect(mprotect(cpu, mm, 0x2003, 2, PROT_READ)).toBe(-ENOMEM);
@@ -367,7 +368,9 @@ describe('fork', () => {
     expect(mmCreate(cpu, 102, 1, 64)).toBe(1);
     expect(mmCreate(cpu, 103, 1, 64)).toBe(2);
     expect(mmCreate(cpu, 104, 1, 64)).toBe(3);
+    const image = [...cpu.mem.i32];
     expect(fork(cpu, p, 105)).toBe(-ENOMEM);
+    expect(cpu.mem.i32.findIndex((w, i) => w !== image[i])).toBe(-1); // no slot: nothing written anywhere
   });
 
   it('on an inverted table copies every page at once, and gives the copies back when it runs out of frames', () => {
@@ -389,6 +392,31 @@ describe('fork', () => {
     expect(fork(cpu, p, 102)).toBe(-ENOMEM);
     expect(cpu.frames.freeFrames()).toBe(left);
     expect(mmCreate(cpu, 103, 1, 64)).toBe(1);
+  });
+
+  it('a frame the parent still maps keeps its reverse map when the child unmaps it: fifo evicts it first, as the oldest', () => {
+    const { cpu } = boot('two-level', 16, true);
+    const p = proc(cpu);
+    const at = mmap(cpu, p, -1, 40, RW, 0);
+    cpu.store32(va(at), 1);
+    const c = fork(cpu, p, 101);
+    expect(munmap(cpu, c, at, 1)).toBe(0);
+    cpu.switchTo(p);
+    for (let k = 1; cpu.stats.swapOuts === 0; k++) cpu.store32(va(at + k), k + 1);
+    expect(pte(cpu, p, at) & PTE_SWAP).toBe(PTE_SWAP);
+  });
+
+  it('on an inverted table the child\'s copies are reclaim candidates like any page it faulted in', () => {
+    const { cpu } = boot('inverted', 16, true);
+    const p = proc(cpu);
+    const at = mmap(cpu, p, -1, 40, RW, 0);
+    for (let k = 0; k < 3; k++) cpu.store32(va(at + k), k + 1);
+    const c = fork(cpu, p, 101);
+    exitMm(cpu, p);
+    cpu.switchTo(c);
+    for (let k = 3; cpu.stats.swapOuts === 0; k++) cpu.store32(va(at + k), k + 1);
+    expect(pte(cpu, c, at) & PTE_SWAP).toBe(PTE_SWAP);
+    expect(cpu.load32(va(at))).toBe(1);
   });
 
   it('a swap entry is shared: one more swap_map reference, counted in the child\'s swapents', () => {

@@ -42,6 +42,7 @@ export function mmCreate(cpu: Cpu, pid: number, parent: number, ptlr: number): n
  */
 export function mmap(cpu: Cpu, slot: number, addr: number, pages: number, prot: number, flags: number): number {
   const b = cpu.mmBase(slot);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: Vmas.insert refuses an empty or inverted range with -EINVAL too (equivalent mutants); the check states Linux's order
   if (pages <= 0) return -EINVAL;
   if (flags & VM_SHARED && !cpu.pt(slot).canShare) return -EINVAL;
   const limit = cpu.mem.load(b + MM_PTLR);
@@ -112,6 +113,7 @@ function zapCovered(cpu: Cpu, slot: number, start: number, end: number, gather: 
   for (let i = 0; i < vmas.count(); i++) {
     const s = Math.max(start, vmas.start(i));
     const e = Math.min(end, vmas.end(i));
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: zap of an empty or inverted range does nothing (equivalent mutants)
     if (s < e) zap(cpu, slot, s, e, gather);
   }
 }
@@ -184,6 +186,7 @@ export function brk(cpu: Cpu, slot: number, to: number): number {
   const vmas = cpu.vmas(slot);
   let ok = to >= from;
   let shrunk = false;
+  // Stryker disable next-line EqualityOperator: to === cur either way returns cur and changes nothing (equivalent mutant)
   if (ok && to > cur) {
     if (vmas.overlaps(cur, to)) ok = false;
     else if (cur === from) ok = vmas.insert(from, to, PROT_READ | PROT_WRITE, VM_HEAP) === 0;
