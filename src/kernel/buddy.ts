@@ -59,6 +59,7 @@ export class Buddy {
     while (high > low) {
       high--;
       size >>= 1;
+      // Stryker disable next-line BooleanLiteral: the search found mt's lists below `high` empty, so head or tail is the same place (an equivalent mutant)
       zone.add_to_free_list(pfn + size, high, mt, false);
       this.pages.set_buddy_order(pfn + size, high);
     }
@@ -80,17 +81,20 @@ export class Buddy {
 
   /** can_steal_fallback. */
   can_steal_fallback(order: number, startMt: number): boolean {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: an order >= pageblock_order is also >= pageblock_order / 2 below, so removing or narrowing this early return changes nothing (equivalent mutants)
     if (order >= pageblock_order) return true;
     // C: pageblock_order / 2 is an integer division (9 / 2 = 4).
     return order >= pageblock_order >> 1 || startMt === MIGRATE_RECLAIMABLE || startMt === MIGRATE_UNMOVABLE || this.mobilityDisabled;
   }
 
   /** find_suitable_fallback's *can_steal out-parameter. */
+  // Stryker disable next-line BooleanLiteral: find_suitable_fallback sets it before anyone reads it (an equivalent mutant)
   private canSteal = false;
 
   /** find_suitable_fallback: the first fallback type with a free block at `order`; sets `canSteal`. */
   find_suitable_fallback(zone: Zone, order: number, mt: number): number {
     this.canSteal = false;
+    // Stryker disable next-line ConditionalExpression: with no free block at this order the loop below finds none either: the early return only saves the walk (an equivalent mutant)
     if (zone.nr_free(order) === 0) return -1;
     const fb = FALLBACKS[mt];
     for (let i = 0; i < fb.length; i++) {
@@ -164,6 +168,7 @@ export class Buddy {
    */
   __rmqueue_fallback(zone: Zone, order: number, startMt: number): boolean {
     let cur = MAX_ORDER;
+    // Stryker disable next-line UnaryOperator: the loop below runs at least once (order <= MAX_ORDER) and sets it (an equivalent mutant)
     let fbMt = -1;
     for (; cur >= order; cur--) {
       fbMt = this.find_suitable_fallback(zone, cur, startMt);
