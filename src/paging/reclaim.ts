@@ -102,9 +102,9 @@ export class Reclaimer {
    */
   private enter(base: number): number {
     // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
-    if (this.cpu.trylock(base + MM_LOCK)) return 1;
-    // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
-    return this.mem.load(base + MM_LOCK) === this.cpu.id + 1 ? 2 : 0;
+    const word = base + MM_LOCK;
+    if (this.cpu.trylock(word)) return 1;
+    return this.mem.load(word) === this.cpu.id + 1 ? 2 : 0;
   }
 
   private leave(base: number, how: number): void {
