@@ -7,19 +7,22 @@ import { defineConfig } from 'vitest/config';
  * instrumented source by stryker.config.mjs's buildCommand), but a test on workers costs
  * seconds per mutant it covers, and a child process (the CLI) reports no coverage. So a file
  * that starts workers (stress runs, explorations, sweeps, benchmarks) or runs the CLI is left
- * out, unless it opts in by skipping its slow or CLI tests here with
- * `it.skipIf(MUTATING)` (test/mutating.ts): det-explore keeps its sched-probe explorations.
+ * out, unless it opts in: by skipping its slow or CLI tests here with `it.skipIf(MUTATING)`
+ * (test/mutating.ts), or, for a file whose every worker test is fast enough to run against
+ * each mutant it covers, with a first line `// mutate-set: workers` (unit-det-workers).
  */
 const STARTS_WORKERS = /runStress\(|explore\(|await replay\(|runScheduled\(|new Worker\(|sweep\(|suite\.run\(|node:child_process/;
 const SKIPS_THEM = /skipIf\(MUTATING\)/;
+const OPTS_IN = /^\/\/ mutate-set: workers\b/;
 
 // Recursive: the conformance suites (test/conformance/<system>/) are in-process tests too.
 const unitTests = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.test.ts'))
   .filter((f) => {
     // Comments do not start workers (unit-det-schedule's header names explore()).
-    const text = readFileSync(`test/${f}`, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-    return SKIPS_THEM.test(text) || !STARTS_WORKERS.test(text);
+    const source = readFileSync(`test/${f}`, 'utf8');
+    const text = source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    return OPTS_IN.test(source) || SKIPS_THEM.test(text) || !STARTS_WORKERS.test(text);
   })
   .map((f) => `test/${f}`);
 
