@@ -9,11 +9,12 @@ import { defineConfig } from 'vitest/config';
  * that starts workers (stress runs, explorations, sweeps, benchmarks) or runs the CLI is left
  * out, unless it opts in: by skipping its slow or CLI tests here with `it.skipIf(MUTATING)`
  * (test/mutating.ts), or, for a file whose every worker test is fast enough to run against
- * each mutant it covers, with a first line `// mutate-set: workers` (unit-det-workers).
+ * each mutant it covers, with a line `// mutate-set: workers` (unit-det-workers).
  */
 const STARTS_WORKERS = /runStress\(|explore\(|await replay\(|runScheduled\(|new Worker\(|sweep\(|suite\.run\(|node:child_process/;
 const SKIPS_THEM = /skipIf\(MUTATING\)/;
-const OPTS_IN = /^\/\/ mutate-set: workers\b/;
+// Any line: the sandbox puts `// @ts-nocheck` first.
+const OPTS_IN = /^\/\/ mutate-set: workers\b/m;
 
 // Recursive: the conformance suites (test/conformance/<system>/) are in-process tests too.
 const unitTests = readdirSync('test', { recursive: true, encoding: 'utf8' })
