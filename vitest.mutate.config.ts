@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -17,15 +19,29 @@ const SKIPS_THEM = /skipIf\(MUTATING\)/;
 const OPTS_IN = /^\/\/ mutate-set: workers\b/m;
 
 // Recursive: the conformance suites (test/conformance/<system>/) are in-process tests too.
-const unitTests = readdirSync('test', { recursive: true, encoding: 'utf8' })
+const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.test.ts'))
-  .filter((f) => {
-    // Comments do not start workers (unit-det-schedule's header names explore()).
+  .map((f) => {
     const source = readFileSync(`test/${f}`, 'utf8');
+    // Comments do not start workers (unit-det-schedule's header names explore()).
     const text = source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-    return OPTS_IN.test(source) || SKIPS_THEM.test(text) || !STARTS_WORKERS.test(text);
+    const workers = STARTS_WORKERS.test(text);
+    return { file: `test/${f}`, workers, kept: OPTS_IN.test(source) || SKIPS_THEM.test(text) || !workers };
   })
-  .map((f) => `test/${f}`);
+  .filter((f) => f.kept);
+const unitTests = files.map((f) => f.file);
+const onWorkers = new Set(files.filter((f) => f.workers).map((f) => resolve(f.file)));
+
+/**
+ * The files that start workers run last: a mutant ends at its first failing test, and one an
+ * in-process test kills then costs milliseconds, not an exploration's seconds.
+ */
+class InProcessFirst extends BaseSequencer {
+  override async sort(specs: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(specs);
+    return [...sorted.filter((s) => !onWorkers.has(s.moduleId)), ...sorted.filter((s) => onWorkers.has(s.moduleId))];
+  }
+}
 
 export default defineConfig({
   test: {
@@ -40,5 +56,6 @@ export default defineConfig({
     // one per file: the dry run of tlb.ts's related tests went from 33 s to 10 s. Each run
     // (each mutant) still gets a fresh worker, so a static mutant still applies at import.
     isolate: false,
+    sequence: { sequencer: InProcessFirst },
   },
 });
