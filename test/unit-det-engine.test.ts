@@ -20,6 +20,14 @@ const opts = (o: Partial<DetOptions> = {}): DetOptions => ({ stepBudget: 50, opB
 const probe = (plan: IterationPlan = { strategy: 'random', seed: 1 }, o: Partial<DetOptions> = {}, params: Record<string, unknown> = { workers: 2 }) =>
   prepareScheduled('sched-probe', { ops: 1, ...params }, plan, opts(o));
 const batch = (failures: ActorFailureReport[] = []): BatchResult => ({ results: [], failures, elapsedMs: 0, stoppedEarly: false, heldLocks: [] });
+const codeOf = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+};
 const failure = (actor: number, kind: 'crashed' | 'hung', message: string): ActorFailureReport => ({ actor, role: 'bumper', kind, lastOp: 'start', state: 'running', message });
 
 describe('the block a run is laid out in', () => {
@@ -76,6 +84,8 @@ describe('the block a run is laid out in', () => {
     expect(() => probe({ strategy: 'dfs', seed: 0, forced: Array<number>(shape.maxDecisions + 1).fill(0) }))
       .toThrow(`the schedule has ${shape.maxDecisions + 1} decisions, more than this run can take (${shape.maxDecisions})`);
     expect(() => probe({ strategy: 'dfs', seed: 0, forced: Array<number>(shape.maxDecisions).fill(0) })).not.toThrow();
+    expect(codeOf(() => probe({ strategy: 'dfs', seed: 0, forced: Array<number>(shape.maxDecisions + 1).fill(0) }))).toBe('E_SCHEDULE');
+    expect(codeOf(() => probe({ strategy: 'pct', seed: 1, changePoints: points }))).toBe('E_CONFIG');
   });
 });
 
@@ -104,7 +114,7 @@ describe("a run's ending, read back and judged", () => {
       { chosen: 0, candidates: 7, dflt: 2, holderCould: false, step: 9 },
     ]);
     expect(DEC_WORDS).toBe(4);
-    expect([r.status, r.steps, r.trace.length, r.failure, r.culprit]).toEqual(['finished', 3, 3 * TRACE_WORDS, null, -1]);
+    expect([r.status, r.steps, r.trace.length, r.failure, r.culprit, r.notes]).toEqual(['finished', 3, 3 * TRACE_WORDS, null, -1, []]);
     expect(r.outcomes.find((x) => x.outcome === 'exact')?.count).toBe(1);
   });
 
@@ -181,11 +191,13 @@ describe("a run's ending, read back and judged", () => {
     const diverged = ended(ST_DIVERGED, { culprit: 1 });
     diverged.i32[diverged.base + H_NDEC] = 4;
     expect(diverged.conclude).toThrow('the schedule does not fit this run: decision 4 names actor 1, who cannot go there (a different scenario, parameters or code)');
+    expect(codeOf(diverged.conclude)).toBe('E_SCHEDULE');
     const forced: IterationPlan = { strategy: 'dfs', seed: 0, forced: [0, 1, 0] };
     for (const status of [ST_FINISHED, ST_DEADLOCK]) {
       const short = ended(status, { plan: forced });
       short.i32[short.base + H_NDEC] = 2;
       expect(short.conclude).toThrow('the schedule does not fit this run: it has 3 decisions, the run ended after 2 (a different scenario, parameters or code)');
+      expect(codeOf(short.conclude)).toBe('E_SCHEDULE');
       short.i32[short.base + H_NDEC] = 3;
       expect(short.conclude).not.toThrow();
     }
@@ -196,5 +208,24 @@ describe("a run's ending, read back and judged", () => {
     const lenient = ended(ST_FINISHED, { plan: forced, det: { lenient: true } });
     lenient.i32[lenient.base + H_NDEC] = 2;
     expect(lenient.conclude().decisions.length).toBe(2);
+  });
+
+  it("adds the history check's oracle when asked, passes the scenario's notes on, and judges broken oracles by name, first violation and the count of the rest", () => {
+    const plan: IterationPlan = { strategy: 'random', seed: 1 };
+    const ring = (det: Partial<DetOptions>, corrupt?: string) => {
+      const { run, base, shape } = prepareScheduled('ring-stress', { count: 8, bulk: 2, workers: 2, ops: 1 }, plan, opts(det));
+      run.mem.i32[base + H_STATUS] = ST_FINISHED;
+      if (corrupt) {
+        const w = Array.from({ length: 4096 }, (_, k) => k).find((k) => run.wordName(k) === corrupt)!;
+        run.mem.i32[w] += 1;
+      }
+      return concludeScheduled(run, base, shape, batch(), plan, opts(det), null);
+    };
+    const checked = ring({ check: 'linearizable' });
+    expect(checked.oracles.map((o) => [o.name, o.violations.length])).toEqual([['exactly-once', 0], ['conservation', 0], ['linearizable', 0]]);
+    expect(checked.notes).toEqual(['ring: 0 of 7 slots in use at the end; 0 enqueued, 0 dequeued']);
+    expect([checked.failure, ring({}).oracles.map((o) => o.name)]).toEqual([null, ['exactly-once', 'conservation']]);
+    expect(ring({}, 'ring.prod.head').failure).toEqual({ kind: 'oracle', message: 'oracle conservation: prod.head 1 != prod.tail 0 with no operation in flight' });
+    expect(ring({}, 'ring.prod.tail').failure).toEqual({ kind: 'oracle', message: 'oracle exactly-once: object 0 is in the ring but marked free; oracle conservation: prod.head 0 != prod.tail 1 with no operation in flight (+2 more)' });
   });
 });
