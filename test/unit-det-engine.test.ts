@@ -28,6 +28,12 @@ const codeOf = (f: () => unknown) => {
   }
   return undefined;
 };
+/** sched-probe's words (src/scenarios/sched-probe.ts). */
+interface ProbeWords {
+  counter: number;
+  lockA: number;
+  flag: number;
+}
 const failure = (actor: number, kind: 'crashed' | 'hung', message: string): ActorFailureReport => ({ actor, role: 'bumper', kind, lastOp: 'start', state: 'running', message });
 
 describe('the block a run is laid out in', () => {
@@ -95,11 +101,12 @@ describe("a run's ending, read back and judged", () => {
     const plan = o.plan ?? { strategy: 'random', seed: 1 };
     const { run, base, shape } = probe(plan, o.det);
     const i32 = run.mem.i32;
+    const state = run.state as ProbeWords;
     i32[base + H_STATUS] = status;
     i32[base + H_CULPRIT] = o.culprit ?? -1;
-    i32[run.state.counter] = o.counter ?? 2;
+    i32[state.counter] = o.counter ?? 2;
     const conclude = () => concludeScheduled(run, base, shape, batch(o.failures), plan, opts(o.det), null);
-    return { run, base, shape, i32, conclude };
+    return { run, base, shape, i32, state, conclude };
   }
   const rec = (base: number, a: number) => base + A_BASE + a * A_WORDS;
 
@@ -140,11 +147,11 @@ describe("a run's ending, read back and judged", () => {
   });
 
   it('names each waiting actor of a DEADLOCK by its state, access, word and the value it waits to change', () => {
-    const { run, base, i32, conclude } = ended(ST_DEADLOCK);
+    const { base, i32, state, conclude } = ended(ST_DEADLOCK);
     for (const a of [0, 1]) {
       i32[rec(base, a) + R_STATE] = A_BLOCKED;
       i32[rec(base, a) + R_KIND] = K.wait;
-      i32[rec(base, a) + R_ADDR] = run.state.lockA;
+      i32[rec(base, a) + R_ADDR] = state.lockA;
       i32[rec(base, a) + R_EXPECT] = a + 5;
       i32[rec(base, a) + R_STEPS] = 10 + a;
     }
@@ -154,12 +161,12 @@ describe("a run's ending, read back and judged", () => {
   });
 
   it('leaves the finished actors out of a DEADLOCK, and shows no expected value for an access that is not a wait', () => {
-    const { run, base, i32, conclude } = ended(ST_DEADLOCK);
+    const { base, i32, state, conclude } = ended(ST_DEADLOCK);
     i32[rec(base, 0) + R_STATE] = A_DONE;
     i32[rec(base, 0) + R_ADDR] = -1;
     i32[rec(base, 1) + R_STATE] = A_BLOCKED;
     i32[rec(base, 1) + R_KIND] = K.load;
-    i32[rec(base, 1) + R_ADDR] = run.state.flag + 1;
+    i32[rec(base, 1) + R_ADDR] = state.flag + 1;
     i32[rec(base, 1) + R_EXPECT] = 9;
     const r = conclude();
     expect(r.failure?.message).toBe("DEADLOCK: every live actor waits: actor 1 (bumper) blocked at load probe.flag+1 during 'start'");
@@ -169,9 +176,9 @@ describe("a run's ending, read back and judged", () => {
   });
 
   it('names the STALE culprit, or a full decision log when there is none', () => {
-    const { run, base, i32, conclude } = ended(ST_STALE, { culprit: 1 });
+    const { run, base, i32, state, conclude } = ended(ST_STALE, { culprit: 1 });
     i32[rec(base, 1) + R_KIND] = K.load;
-    i32[rec(base, 1) + R_ADDR] = run.state.flag;
+    i32[rec(base, 1) + R_ADDR] = state.flag;
     expect(conclude().failure).toEqual({ kind: 'stale', message: "STALE: actor 1 (bumper) did not finish within its step budget, nor in as many more steps under a fair schedule; last at load probe.flag+0 during 'start'" });
     expect(conclude().positions[0].address).toBe(run.wordName(0));
     expect(ended(ST_STALE).conclude().failure).toEqual({ kind: 'stale', message: 'STALE: the decision log is full' });
