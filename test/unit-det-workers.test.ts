@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type ExploreOptions, explore } from '../src/lab/det/explore.js';
 import { replay } from '../src/lab/det/replay.js';
 import { renderTrace } from '../src/lab/det/trace.js';
+import { stepScenario } from '../src/lab/step.js';
 
 /**
  * The deterministic engine's verdicts on real worker threads, each from a tiny program whose
@@ -153,5 +154,18 @@ describe('weak memory and code outside the scheduler', () => {
     expect(plain.failure).toBeNull();
     const locked = await run({ scenario: rawLock, params: { workers: 2, ops: 2 }, strategy: 'random', iterations: 2 });
     expect([locked.iterations, locked.failure, locked.uncontrolled]).toEqual([2, null, []]);
+  });
+});
+
+describe('memrace step: each actor in turn makes a step of a few operations', () => {
+  it('steps two bumpers one increment at a time, round by round, then ends the run and runs the oracles', async () => {
+    const rounds: unknown[] = [];
+    const r = await stepScenario('sched-probe', { workers: 2, ops: 2 }, 2, 1, (round) => rounds.push(round));
+    expect(rounds).toEqual([
+      { round: 1, steps: [{ actor: 0, role: 'bumper', ops: 1, stepOps: 1, lastOp: 'start' }, { actor: 1, role: 'bumper', ops: 1, stepOps: 1, lastOp: 'start' }], outcomes: {} },
+      { round: 2, steps: [{ actor: 0, role: 'bumper', ops: 2, stepOps: 1, lastOp: 'start' }, { actor: 1, role: 'bumper', ops: 2, stepOps: 1, lastOp: 'start' }], outcomes: {} },
+    ]);
+    // After the last round the stop flag goes up: the probe's oracle, which counts workers x ops, runs on what was done.
+    expect(r.oracles.map((o) => o.name)).toEqual(['counter']);
   });
 });
