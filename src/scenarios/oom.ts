@@ -217,9 +217,12 @@ export const oomRace = define(
   {
     name: 'no-oom-lock',
     summary: 'out_of_memory without oom_lock: two CPUs enter the killer at once',
+    // Two CPUs must be inside out_of_memory together, a window of one task scan: four processes
+    // for 2 s caught 17 of 20 runs at load 9-15 (3 of 6 at load 15), six for 4 s 9 of 10 at load 24.
+    defaults: { procs: 6, duration: '4s' },
     // At four ops of 256K on 16M nobody runs out of memory; on 8M with 1M chunks they all do,
     // and random switches put two CPUs in the killer at once where PCT's few change points do not.
-    explore: { strategy: 'random', mem: '8M', chunk: '1M' },
+    explore: { strategy: 'random', mem: '8M', chunk: '1M', procs: 4 },
   },
 );
 
