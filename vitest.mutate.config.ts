@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -7,21 +9,39 @@ import { defineConfig } from 'vitest/config';
  * instrumented source by stryker.config.mjs's buildCommand), but a test on workers costs
  * seconds per mutant it covers, and a child process (the CLI) reports no coverage. So a file
  * that starts workers (stress runs, explorations, sweeps, benchmarks) or runs the CLI is left
- * out, unless it opts in by skipping its slow or CLI tests here with
- * `it.skipIf(MUTATING)` (test/mutating.ts): det-explore keeps its sched-probe explorations.
+ * out, unless it opts in: by skipping its slow or CLI tests here with `it.skipIf(MUTATING)`
+ * (test/mutating.ts), or, for a file whose every worker test is fast enough to run against
+ * each mutant it covers, with a line `// mutate-set: workers` (unit-det-workers).
  */
 const STARTS_WORKERS = /runStress\(|explore\(|await replay\(|runScheduled\(|new Worker\(|sweep\(|suite\.run\(|node:child_process/;
 const SKIPS_THEM = /skipIf\(MUTATING\)/;
+// Any line: the sandbox puts `// @ts-nocheck` first.
+const OPTS_IN = /^\/\/ mutate-set: workers\b/m;
 
 // Recursive: the conformance suites (test/conformance/<system>/) are in-process tests too.
-const unitTests = readdirSync('test', { recursive: true, encoding: 'utf8' })
+const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.test.ts'))
-  .filter((f) => {
+  .map((f) => {
+    const source = readFileSync(`test/${f}`, 'utf8');
     // Comments do not start workers (unit-det-schedule's header names explore()).
-    const text = readFileSync(`test/${f}`, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-    return SKIPS_THEM.test(text) || !STARTS_WORKERS.test(text);
+    const text = source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    const workers = STARTS_WORKERS.test(text);
+    return { file: `test/${f}`, workers, kept: OPTS_IN.test(source) || SKIPS_THEM.test(text) || !workers };
   })
-  .map((f) => `test/${f}`);
+  .filter((f) => f.kept);
+const unitTests = files.map((f) => f.file);
+const onWorkers = new Set(files.filter((f) => f.workers).map((f) => resolve(f.file)));
+
+/**
+ * The files that start workers run last: a mutant ends at its first failing test, and one an
+ * in-process test kills then costs milliseconds, not an exploration's seconds.
+ */
+class InProcessFirst extends BaseSequencer {
+  override async sort(specs: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(specs);
+    return [...sorted.filter((s) => !onWorkers.has(s.moduleId)), ...sorted.filter((s) => onWorkers.has(s.moduleId))];
+  }
+}
 
 export default defineConfig({
   test: {
@@ -36,5 +56,6 @@ export default defineConfig({
     // one per file: the dry run of tlb.ts's related tests went from 33 s to 10 s. Each run
     // (each mutant) still gets a fresh worker, so a static mutant still applies at import.
     isolate: false,
+    sequence: { sequencer: InProcessFirst },
   },
 });

@@ -11,12 +11,13 @@ import { MUTATING } from './mutating.js';
 import { renderTrace, traceOf } from '../src/lab/det/trace.js';
 
 const tiny = { count: 8, bulk: 2, ops: 4, workers: 3, producers: 2 };
-// Under `npm run mutate` (vitest.mutate.config.ts) this file runs against every mutant its
-// workers reach: the explorations of full scenarios, of seconds each, are left to npm test.
+// Under `npm run mutate` (vitest.mutate.config.ts) every test here is skipped: each costs
+// seconds per mutant its workers reach, and unit-det-workers.test.ts states the same verdicts
+// (DFS, PCT, random, shrink, replay, DEADLOCK, STALE, crash, weak memory) in under a second each.
 const dir = () => mkdtempSync(join(tmpdir(), 'memrace-det-'));
 
 describe('explore ring-stress under the deterministic scheduler', () => {
-  it('finds the no-tail-wait forbidden outcome, and the replay shows the same run again exactly', async () => {
+  it.skipIf(MUTATING)('finds the no-tail-wait forbidden outcome, and the replay shows the same run again exactly', async () => {
     const failures = dir();
     const r = await explore({ scenario: 'ring-stress', params: { ...tiny, variant: 'no-tail-wait', seed: 7 }, strategy: 'pct', depth: 3, iterations: 500, failuresDir: failures });
     // The variant's own outcome: a consumer read a slot its producer had not finished.
@@ -72,7 +73,7 @@ it.skipIf(MUTATING)('bounds the whole command by its time budget: the failure fo
 }, 60_000);
 
 describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
-  it('DFS finds a lost update, and tries every schedule of the correct counter within its bound', async () => {
+  it.skipIf(MUTATING)('DFS finds a lost update, and tries every schedule of the correct counter within its bound', async () => {
     const lost = await explore({ scenario: 'sched-probe', params: { variant: 'lost-update', ops: 1 }, strategy: 'dfs', depth: 1, iterations: 100, failuresDir: dir() });
     expect(lost.failure?.run.failure?.message).toMatch(/^forbidden outcome 'lost-update'/);
     const ok = await explore({ scenario: 'sched-probe', params: { ops: 1 }, strategy: 'dfs', depth: 1, iterations: 1000, failuresDir: dir() });
@@ -83,18 +84,18 @@ describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
     expect(abba.failure?.run.failure?.kind).toBe('deadlock');
   });
 
-  it('DFS tries every schedule of the correct tiny ring with one preemption, and none fails', async () => {
+  it.skipIf(MUTATING)('DFS tries every schedule of the correct tiny ring with one preemption, and none fails', async () => {
     const r = await explore({ scenario: 'ring-stress', params: { ...tiny, ops: 2 }, strategy: 'dfs', depth: 1, iterations: 5000, failuresDir: dir() });
     expect(r.failure).toBeNull();
     expect(r.exhausted).toBe(true);
   });
 
-  it('DFS with one preemption finds the no-tail-wait bug (spin loops cost no preemption: see det-decide.test.ts)', async () => {
+  it.skipIf(MUTATING)('DFS with one preemption finds the no-tail-wait bug (spin loops cost no preemption: see det-decide.test.ts)', async () => {
     const r = await explore({ scenario: 'ring-stress', params: { ...tiny, ops: 2, variant: 'no-tail-wait' }, strategy: 'dfs', depth: 1, iterations: 1000, failuresDir: dir() });
     expect(r.failure?.run.failure?.message).toMatch(/^forbidden outcome 'lost'/);
   });
 
-  it('reports a DEADLOCK with each waiting actor and the lock word it waits on', async () => {
+  it.skipIf(MUTATING)('reports a DEADLOCK with each waiting actor and the lock word it waits on', async () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'abba', ops: 2 }, strategy: 'random', iterations: 200, failuresDir: dir() });
     const f = r.failure!.run;
     expect(f.failure?.kind).toBe('deadlock');
@@ -102,24 +103,24 @@ describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
     expect(f.positions.map((p) => p.state)).toEqual(['blocked', 'blocked']);
   });
 
-  it('reports a DEADLOCK at once when every actor waits with no timeout', async () => {
+  it.skipIf(MUTATING)('reports a DEADLOCK at once when every actor waits with no timeout', async () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'circular-wait', ops: 1, workers: 3 }, strategy: 'pct', iterations: 1, failuresDir: dir() });
     expect(r.failure?.run.failure?.message).toMatch(/^DEADLOCK: every live actor waits: actor 0 \(bumper\) blocked at wait probe\.flag\+1 == 0.*actor 1 \(bumper\) blocked at wait probe\.flag\+2 == 0.*actor 2 \(bumper\) blocked at wait probe\.flag\+0 == 0/);
   });
 
-  it('reports STALE for an actor that exceeds its step budget', async () => {
+  it.skipIf(MUTATING)('reports STALE for an actor that exceeds its step budget', async () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'stale', ops: 1 }, strategy: 'pct', iterations: 5, stepBudget: 500, failuresDir: dir() });
     expect(r.failure?.run.failure?.kind).toBe('stale');
     expect(r.failure?.run.failure?.message).toMatch(/STALE: actor 1 \(bumper\) did not finish within its step budget, nor in as many more steps under a fair schedule; last at load probe\.flag\+0/);
   });
 
-  it('is not STALE when PCT starves the actor a spinner waits for: the run turns fair and ends', async () => {
+  it.skipIf(MUTATING)('is not STALE when PCT starves the actor a spinner waits for: the run turns fair and ends', async () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'starve', ops: 1 }, strategy: 'pct', iterations: 6, stepBudget: 300, failuresDir: dir() });
     expect(r.failure).toBeNull();
     expect(r.iterations).toBe(6);
   });
 
-  it('ends the run for every actor when one crashes, and reports the crash', async () => {
+  it.skipIf(MUTATING)('ends the run for every actor when one crashes, and reports the crash', async () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'crash', ops: 3, workers: 3 }, strategy: 'random', iterations: 3, failuresDir: dir() });
     expect(r.failure?.run.failure?.kind).toBe('crash');
     expect(r.failure?.run.failure?.message).toMatch(/actor 0 \(bumper\) crashed during 'start': bumper 0 gives up/);
@@ -127,7 +128,7 @@ describe('scheduler verdicts on hand-made roles (sched-probe)', () => {
 });
 
 describe('a failure found is shrunk, checked for a race, and saved to replay', () => {
-  it('shrinks a random lost update to a couple of preemptions; the saved schedule replays it 10 times out of 10', async () => {
+  it.skipIf(MUTATING)('shrinks a random lost update to a couple of preemptions; the saved schedule replays it 10 times out of 10', async () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'lost-update', workers: 3 }, ops: 4, strategy: 'random', iterations: 50, failuresDir: dir() });
     const f = r.failure!;
     expect(f.run.failure?.message).toMatch(/^forbidden outcome 'lost-update'/);
@@ -147,7 +148,7 @@ describe('a failure found is shrunk, checked for a race, and saved to replay', (
     }
   });
 
-  it('says a failure that needs no preemption is not a race', async () => {
+  it.skipIf(MUTATING)('says a failure that needs no preemption is not a race', async () => {
     const r = await explore({ scenario: 'sched-probe', params: { variant: 'crash', workers: 2 }, ops: 3, strategy: 'pct', iterations: 3, failuresDir: dir() });
     expect(r.failure?.schedule.sequential).toBe(true);
     expect(r.failure?.shrunk?.to.preemptions).toBe(0);
@@ -179,7 +180,7 @@ it.skipIf(MUTATING)('DFS with and without reduction find the same bugs: the toy 
   }
 });
 
-it("runs a variant with its explore settings unless told otherwise: ring-stress's plain-tail under relaxed memory is found, a race, and its shrunk schedule replays 10 times out of 10", async () => {
+it.skipIf(MUTATING)("runs a variant with its explore settings unless told otherwise: ring-stress's plain-tail under relaxed memory is found, a race, and its shrunk schedule replays 10 times out of 10", async () => {
   const r = await explore({ scenario: 'ring-stress', params: { variant: 'plain-tail' }, iterations: 300, failuresDir: dir() });
   expect([r.engine.memory, r.engine.seed, r.params.workers, r.params.prod]).toEqual(['relaxed', 5, 2, 'SP']);
   expect(r.failure?.run.failure?.message).toMatch(/^forbidden outcome 'torn'/);

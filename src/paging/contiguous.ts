@@ -165,6 +165,7 @@ export class ContiguousAllocator {
       mem.store(this.ref.holes + 2 * i + 1, size + this.holeSize(i));
     } else {
       if (n === this.ref.maxHoles) return false;
+      // Stryker disable next-line EqualityOperator: with k >= i the extra copy into slot i is overwritten just below (an equivalent mutant)
       for (let k = n; k > i; k--) {
         mem.store(this.ref.holes + 2 * k, this.holeStart(k - 1));
         mem.store(this.ref.holes + 2 * k + 1, this.holeSize(k - 1));

@@ -28,6 +28,7 @@ export function handleMmFault(cpu: Cpu, vpn: number, acc: number): number {
   // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
   cpu.lock(base + MM_LOCK);
   const slot = pt.find(vpn);
+  // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no entry sits there and <= 0 is < 0
   const e = slot < 0 ? 0 : mem.load(slot);
   if (e & PTE_P) {
     if (acc === ACC_WRITE && (e & PTE_RW) === 0) return doWpPage(cpu, vpn, e, prot);
@@ -88,6 +89,7 @@ function doAnonymousPage(cpu: Cpu, vpn: number, acc: number, prot: number, share
 function doSwapPage(cpu: Cpu, vpn: number, e: number, prot: number): number {
   const mem = cpu.mem;
   const swap = cpu.swap;
+  // Stryker disable next-line ConditionalExpression: a swap entry exists only on a machine with a swap device
   if (!swap) return FAULT_OOM;
   const base = cpu.mmBase(cpu.mm);
   const slot = ptePfn(e);

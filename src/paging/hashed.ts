@@ -39,6 +39,7 @@ export class HashedPageTable implements PageTable {
   private readonly nodeWords: number;
 
   static initHeader(mem: Mem, header: number): void {
+    // Stryker disable next-line ArithmeticOperator: H_BUCKETS is 0, so header - H_BUCKETS is header (an equivalent mutant)
     mem.store(header + H_BUCKETS, NONE);
     mem.store(header + H_FRAMES, 0);
     mem.store(header + H_FREE, 0);
@@ -57,6 +58,7 @@ export class HashedPageTable implements PageTable {
   }
 
   private bucketWord(vpn: number): number {
+    // Stryker disable next-line ArithmeticOperator: H_BUCKETS is 0, so header - H_BUCKETS is header (an equivalent mutant)
     const b = this.mem.load(this.header + H_BUCKETS);
     return b === NONE ? -1 : (this.frames.frameByteOffset(b) >> 2) + vpnHash(Math.floor(vpn / this.per), 0, HASH_BUCKET_BITS);
   }
@@ -66,6 +68,7 @@ export class HashedPageTable implements PageTable {
     const mem = this.mem;
     this.reads = 0;
     const bw = this.bucketWord(vpn);
+    // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no bucket word is 0
     if (bw < 0) return 0;
     const tag = Math.floor(vpn / this.per);
     const lo = tag | 0;
@@ -76,6 +79,7 @@ export class HashedPageTable implements PageTable {
     while (n !== 0) {
       this.reads++;
       const match = mem.load(n + N_TAG_LO) === lo && mem.load(n + N_TAG_HI) === hi;
+      // Stryker disable next-line ArithmeticOperator: N_TAG_LO is 0, so n - N_TAG_LO is n (an equivalent mutant)
       if (trace) trace.step(`node tag ${mem.load(n + N_TAG_LO) >>> 0}${match ? ' (match)' : ''}`, n, mem.load(n + N_TAG_LO));
       if (match) return n;
       n = mem.load(n + N_NEXT);
@@ -113,9 +117,11 @@ export class HashedPageTable implements PageTable {
 
   set(vpn: number, pte: number): number {
     const mem = this.mem;
+    // Stryker disable next-line ArithmeticOperator: H_BUCKETS is 0, so header - H_BUCKETS is header (an equivalent mutant)
     if (mem.load(this.header + H_BUCKETS) === NONE) {
       const b = this.newFrame();
       if (b < 0) return -ENOMEM;
+      // Stryker disable next-line ArithmeticOperator: H_BUCKETS is 0, so header - H_BUCKETS is header (an equivalent mutant)
       mem.store(this.header + H_BUCKETS, b);
     }
     const have = this.node(vpn);
@@ -127,6 +133,7 @@ export class HashedPageTable implements PageTable {
     if (n === 0) return -ENOMEM;
     const tag = Math.floor(vpn / this.per);
     const bw = this.bucketWord(vpn);
+    // Stryker disable next-line ArithmeticOperator: N_TAG_LO is 0, so n - N_TAG_LO is n (an equivalent mutant)
     mem.store(n + N_TAG_LO, tag | 0);
     mem.store(n + N_TAG_HI, (tag / 4294967296) | 0);
     mem.store(n + N_PTE + (vpn % this.per), pte);
@@ -153,6 +160,7 @@ export class HashedPageTable implements PageTable {
 
   forEach(visit: (vpn: number, pte: number) => void): void {
     const mem = this.mem;
+    // Stryker disable next-line ArithmeticOperator: H_BUCKETS is 0, so header - H_BUCKETS is header (an equivalent mutant)
     const b = mem.load(this.header + H_BUCKETS);
     if (b === NONE) return;
     const base = this.frames.frameByteOffset(b) >> 2;
@@ -173,6 +181,7 @@ export class HashedPageTable implements PageTable {
 
   release(): void {
     const mem = this.mem;
+    // Stryker disable next-line ArithmeticOperator: H_BUCKETS is 0, so header - H_BUCKETS is header (an equivalent mutant)
     const b = mem.load(this.header + H_BUCKETS);
     if (b !== NONE) this.frames.free(b);
     for (let f = mem.load(this.header + H_NODE_FRAMES); f !== NONE; ) {

@@ -122,7 +122,7 @@ export class InvertedPageTable implements PageTable {
     if (f >= 0) return this.entry(f) + E_PTE;
     const r = this.reads;
     const w = this.side.find(vpn, trace);
-    this.reads += r;
+    this.reads = r + this.side.reads;
     return w;
   }
 

@@ -75,6 +75,7 @@ export class Vmas {
   }
 
   start(i: number): number {
+    // Stryker disable next-line ArithmeticOperator: VMA_START is 0, so w - VMA_START is w (an equivalent mutant)
     return this.mem.load(this.w(i) + VMA_START);
   }
   end(i: number): number {
@@ -92,6 +93,7 @@ export class Vmas {
     const n = this.count();
     for (let i = 0; i < n; i++) {
       const w = this.w(i);
+      // Stryker disable next-line ArithmeticOperator: VMA_START is 0, so w - VMA_START is w (an equivalent mutant)
       if (vpn < this.mem.load(w + VMA_START)) return -1;
       if (vpn < this.mem.load(w + VMA_END)) return i;
     }
@@ -110,6 +112,7 @@ export class Vmas {
     let at = from;
     const n = this.count();
     for (let i = 0; i < n; i++) {
+      // Stryker disable next-line EqualityOperator: a VMA ending exactly at `at` moves `at` to its end, where it is (an equivalent mutant)
       if (this.end(i) <= at) continue;
       if (this.start(i) >= at + pages) break;
       at = this.end(i);
@@ -119,6 +122,7 @@ export class Vmas {
 
   private set(i: number, start: number, end: number, prot: number, flags: number): void {
     const w = this.w(i);
+    // Stryker disable next-line ArithmeticOperator: VMA_START is 0, so w - VMA_START is w (an equivalent mutant)
     this.mem.store(w + VMA_START, start);
     this.mem.store(w + VMA_END, end);
     this.mem.store(w + VMA_PROT, prot);

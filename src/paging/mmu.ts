@@ -108,8 +108,11 @@ export class Cpu implements CpuContext {
       this.swap = new SwapDevice(mem, sys.swap);
       this.reclaimer = new Reclaimer(this);
     }
+    // Stryker disable next-line ArrayDeclaration: an empty array reads undefined at every slot too (an equivalent mutant)
     this.pts = new Array<PageTable | undefined>(sys.maxProcs).fill(undefined);
+    // Stryker disable next-line UnaryOperator: a slot without a view is reopened whatever its pid word says (pt() tests the view first)
     this.ptPid = new Int32Array(sys.maxProcs).fill(-1);
+    // Stryker disable next-line ArrayDeclaration: an empty array reads undefined at every slot too (an equivalent mutant)
     this.vmaViews = new Array<Vmas | undefined>(sys.maxProcs).fill(undefined);
   }
 
@@ -215,10 +218,12 @@ export class Cpu implements CpuContext {
       const slot = pt.find(vpn);
       this.stats.walks++;
       this.stats.walkReads += pt.reads;
+      // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no entry sits there and <= 0 is < 0
       const e = slot < 0 ? 0 : mem.load(slot);
       if ((e & PTE_P) !== 0 && (acc !== ACC_WRITE || (e & PTE_RW) !== 0) && (acc !== ACC_EXEC || (e & PTE_NX) === 0)) {
         const want = e | PTE_A | (acc === ACC_WRITE ? PTE_D : 0);
         // The walker's locked update of A/D: if the entry changed under us, walk again.
+        // Stryker disable next-line ConditionalExpression: a CAS of an equal value changes nothing; it only walks again if the entry changed, which a walk may equally cache or not (an equivalent mutant)
         if (want !== e && mem.compareExchange(slot, e, want) !== e) continue;
         this.tlb.insert(this.asid, vpn, want);
         return this.frames.frameByteOffset(ptePfn(want)) + off;

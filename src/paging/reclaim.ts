@@ -86,10 +86,12 @@ export class Reclaimer {
     this.mem.store(w + R_VPN, vpn);
     this.mem.store(w + R_STAMP, this.mem.add(this.ref.stamp, 1));
     this.mem.store(w + R_AGE, 0);
+    // Stryker disable next-line ArithmeticOperator: R_MM is 0, so w - R_MM is w (an equivalent mutant)
     this.mem.store(w + R_MM, mm);
   }
 
   rmapClear(pfn: number): void {
+    // Stryker disable next-line ArithmeticOperator: R_MM is 0, so w - R_MM is w (an equivalent mutant)
     this.mem.store(this.w(pfn) + R_MM, -1);
   }
 
@@ -100,8 +102,9 @@ export class Reclaimer {
    */
   private enter(base: number): number {
     // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so base - MM_LOCK is base (an equivalent mutant)
-    if (this.cpu.trylock(base + MM_LOCK)) return 1;
-    return this.mem.load(base + MM_LOCK) === this.cpu.id + 1 ? 2 : 0;
+    const word = base + MM_LOCK;
+    if (this.cpu.trylock(word)) return 1;
+    return this.mem.load(word) === this.cpu.id + 1 ? 2 : 0;
   }
 
   private leave(base: number, how: number): void {
@@ -128,6 +131,7 @@ export class Reclaimer {
         return -1;
       }
       const slot = mem.load(base + MM_STATE) === MM_LIVE ? this.cpu.pt(mm).find(vpn) : -1;
+      // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no entry sits there and <= 0 is < 0
       const e = slot < 0 ? 0 : mem.load(slot);
       if (e & PTE_P && ptePfn(e) === pfn) {
         this.mappers[n] = mm;
@@ -171,6 +175,7 @@ export class Reclaimer {
     let best = -1;
     let bestKey = Infinity;
     for (let pfn = 0; pfn < n; pfn++) {
+      // Stryker disable next-line ArithmeticOperator: R_MM is 0, so w - R_MM is w (an equivalent mutant)
       if (this.skip[pfn] || mem.load(this.w(pfn) + R_MM) < 0) continue;
       let key: number;
       if (policy === 'fifo') {
@@ -183,6 +188,7 @@ export class Reclaimer {
         mem.store(this.w(pfn) + R_AGE, age);
         key = age * 2 ** 31 + mem.load(this.w(pfn) + R_STAMP);
       }
+      // Stryker disable next-line EqualityOperator: keys never tie (each rmapSet takes a new stamp, below 2^31), so <= picks the same frame
       if (key < bestKey) {
         bestKey = key;
         best = pfn;
@@ -212,6 +218,7 @@ export class Reclaimer {
     const cpu = this.cpu;
     const mem = this.mem;
     const swap = cpu.swap;
+    // Stryker disable next-line ConditionalExpression,BooleanLiteral: a Reclaimer is made only with a swap device (Cpu's constructor)
     if (!swap) return false;
     const n = this.lockMappers(pfn);
     if (n <= 0) return false;

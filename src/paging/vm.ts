@@ -36,17 +36,21 @@ export function mmCreate(cpu: Cpu, pid: number, parent: number, ptlr: number): n
 
 /**
  * mmap of anonymous memory: at `addr` (a vpn; MAP_FIXED_NOREPLACE: -EEXIST on overlap) or,
- * with addr -1, at the lowest gap from MMAP_BASE. Returns the start vpn or -errno. Nothing is
+ * with addr -1, at the lowest gap from MMAP_BASE. Returns the start vpn or -errno: -EINVAL
+ * for no pages, -ENOMEM past the PTLR or with no gap, as Linux. Nothing is
  * mapped yet: the first touch of each page faults it in.
  */
 export function mmap(cpu: Cpu, slot: number, addr: number, pages: number, prot: number, flags: number): number {
   const b = cpu.mmBase(slot);
-  if (pages <= 0 || (addr >= 0 && addr + pages > cpu.mem.load(b + MM_PTLR))) return -EINVAL;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: Vmas.insert refuses an empty or inverted range with -EINVAL too (equivalent mutants); the check states Linux's order
+  if (pages <= 0) return -EINVAL;
   if (flags & VM_SHARED && !cpu.pt(slot).canShare) return -EINVAL;
+  const limit = cpu.mem.load(b + MM_PTLR);
   // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.lock(b + MM_LOCK);
   const vmas = cpu.vmas(slot);
-  const start = addr >= 0 ? addr : vmas.gap(pages, MMAP_BASE, cpu.mem.load(b + MM_PTLR));
+  // get_unmapped_area: a fixed range past TASK_SIZE (the PTLR) is -ENOMEM, as no gap is.
+  const start = addr < 0 ? vmas.gap(pages, MMAP_BASE, limit) : addr + pages <= limit ? addr : -1;
   const r = start < 0 ? -ENOMEM : vmas.insert(start, start + pages, prot, flags);
   // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.unlock(b + MM_LOCK);
@@ -109,6 +113,7 @@ function zapCovered(cpu: Cpu, slot: number, start: number, end: number, gather: 
   for (let i = 0; i < vmas.count(); i++) {
     const s = Math.max(start, vmas.start(i));
     const e = Math.min(end, vmas.end(i));
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: zap of an empty or inverted range does nothing (equivalent mutants)
     if (s < e) zap(cpu, slot, s, e, gather);
   }
 }
@@ -129,10 +134,12 @@ export function madviseDontneed(cpu: Cpu, slot: number, start: number, pages: nu
 /**
  * mprotect: split, set the VMAs' protection, rewrite the present entries (a copy-on-write
  * entry stays read-only), and flush: a downgrade must reach every CPU before the call
- * returns. PROT_NONE is not modelled (-EINVAL); a hole in the range is -ENOMEM, as Linux.
+ * returns. No pages is 0 and a hole in the range -ENOMEM, as Linux; PROT_NONE is not
+ * modelled (-EINVAL).
  */
 export function mprotect(cpu: Cpu, slot: number, start: number, pages: number, prot: number): number {
-  if ((prot & PROT_READ) === 0 || pages <= 0) return -EINVAL;
+  if (pages === 0) return 0;
+  if (pages < 0 || (prot & PROT_READ) === 0) return -EINVAL;
   const mem = cpu.mem;
   const b = cpu.mmBase(slot);
   // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
@@ -153,6 +160,7 @@ export function mprotect(cpu: Cpu, slot: number, start: number, pages: number, p
     const pt = cpu.pt(slot);
     for (let vpn = start; vpn < start + pages; vpn++) {
       const w = pt.find(vpn);
+      // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no entry sits there and <= 0 is < 0
       const e = w < 0 ? 0 : mem.load(w);
       if ((e & PTE_P) === 0) continue;
       let flags = protFlags(prot) | (e & (PTE_D | PTE_COW | PTE_A));
@@ -177,6 +185,8 @@ export function brk(cpu: Cpu, slot: number, to: number): number {
   const cur = mem.load(b + MM_BRK);
   const vmas = cpu.vmas(slot);
   let ok = to >= from;
+  let shrunk = false;
+  // Stryker disable next-line EqualityOperator: to === cur either way returns cur and changes nothing (equivalent mutant)
   if (ok && to > cur) {
     if (vmas.overlaps(cur, to)) ok = false;
     else if (cur === from) ok = vmas.insert(from, to, PROT_READ | PROT_WRITE, VM_HEAP) === 0;
@@ -185,17 +195,20 @@ export function brk(cpu: Cpu, slot: number, to: number): number {
     zap(cpu, slot, to, cur, gather);
     if (to === from) vmas.remove(from, cur);
     else vmas.resize(cur, to);
+    shrunk = true;
   }
   if (ok) mem.store(b + MM_BRK, to);
   // Stryker disable next-line ArithmeticOperator: MM_LOCK is 0, so b - MM_LOCK is b (an equivalent mutant)
   cpu.unlock(b + MM_LOCK);
-  if (gather.length || to < cur) finish(cpu, slot, Math.min(to, cur), Math.abs(cur - to), gather);
+  // Only a shrink unmapped anything; a refused call flushes nothing, as Linux's brk.
+  if (shrunk) finish(cpu, slot, to, cur - to, gather);
   return ok ? to : cur;
 }
 
 /**
  * fork: a new mm with the parent's VMAs and entries. A private page becomes read-only in
- * both and shared (_mapcount + 1, a reference more), marked COW where the VMA is writable;
+ * both and shared (_mapcount + 1, a reference more), marked COW (a read-only one too, so
+ * that mprotect cannot make it writable while shared);
  * a shared mapping stays writable in both; a swap entry gains a swap_map reference. An
  * inverted table cannot map one frame twice, so there every page is copied at once. The
  * parent's TLBs are flushed: its writable translations are now read-only.
@@ -224,6 +237,7 @@ export function fork(cpu: Cpu, parent: number, childPid: number): number {
     const vpn = vpns[k];
     // Read each entry now, not from the list: an allocation below may have reclaimed it to swap.
     const pw = ppt.find(vpn);
+    // Stryker disable next-line EqualityOperator: word 0 of the image is never handed out (Arena.create), so no entry sits there and <= 0 is < 0
     const e = pw < 0 ? 0 : mem.load(pw);
     if (e & PTE_SWAP && cpu.swap) {
       cpu.swap.dup(ptePfn(e));
@@ -258,7 +272,9 @@ export function fork(cpu: Cpu, parent: number, childPid: number): number {
       cpu.frames.incMapcount(pfn);
       cpu.frames.get(pfn);
       let ce = e;
-      if (!shared && e & PTE_RW && cpu.variant !== VARIANT_NO_COW) {
+      // Every private page is marked, read-only ones too: a later mprotect(PROT_WRITE) must not
+      // make a frame both mms map writable (Linux's PageAnonExclusive, which fork clears).
+      if (!shared && cpu.variant !== VARIANT_NO_COW) {
         ce = (e & ~PTE_RW) | PTE_COW;
         mem.store(pw, ce);
       }

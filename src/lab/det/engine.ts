@@ -118,12 +118,14 @@ export function blockShape(actors: number, stepBudget: number): BlockShape {
 
 /** The actors whose roles serve (Scenario.serves), as a mask. */
 function servingMask(run: Machine): number {
+  // Stryker disable next-line ArrayDeclaration: no role is named 'Stryker was here', so a list of it serves no actor either (equivalent)
   const serves = run.scenario.serves ?? [];
   return run.roles.reduce((m, role, a) => (serves.includes(role) ? m | (1 << a) : m), 0);
 }
 
 /** Lay out a run whose actors bind the scheduled port, with the block filled in from the plan. */
 export function prepareScheduled(scenario: string, params: Record<string, unknown>, plan: IterationPlan, opts: DetOptions): { run: Machine; base: number; shape: BlockShape } {
+  // Stryker disable next-line UnaryOperator: sched() sets base before anything reads it (equivalent)
   let base = -1;
   let shape!: BlockShape;
   const weak = (opts.memory ?? 'sc') !== 'sc';
@@ -142,6 +144,7 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
     ...(opts.check ? { history: { words: DET_HISTORY_WORDS, turnOffset: H_STEP } } : {}),
   });
   const i32 = run.mem.i32;
+  // Stryker disable next-line ArrayDeclaration: a string stored into an Int32Array is 0, as `?? 0` below writes (equivalent)
   const priorities = plan.priorities ?? [];
   const changes = plan.changePoints ?? [];
   if (changes.length > MAX_CHANGE_POINTS) throw new ConfigError('--depth', `${changes.length + 1} needs more change points than the scheduler holds`, `0 to ${MAX_CHANGE_POINTS + 1}`);
@@ -165,6 +168,7 @@ export function prepareScheduled(scenario: string, params: Record<string, unknow
   }
   i32[base + H_NCHANGE] = changes.length;
   changes.forEach((c, j) => (i32[base + H_CHANGE + j] = c));
+  // Stryker disable next-line EqualityOperator: one record past the last actor's is the forced decisions' area, written after: `<=` stores priorities[n] ?? 0 there first, 0 for a plan's n priorities (equivalent)
   for (let a = 0; a < shape.actors; a++) i32[base + A_BASE + a * A_WORDS + R_PRIO] = priorities[a] ?? 0;
   const forced = plan.forced ?? [];
   if (forced.length > shape.maxDecisions) throw new MemraceError('E_SCHEDULE', `the schedule has ${forced.length} decisions, more than this run can take (${shape.maxDecisions})`);
@@ -194,6 +198,7 @@ export async function runScheduled(scenario: string, params: Record<string, unkn
 /** Read a scheduled run's block once its actors have returned, run the oracles and judge it. */
 export function concludeScheduled(run: Machine, base: number, shape: BlockShape, batch: BatchResult, plan: IterationPlan, opts: DetOptions, before: Int32Array | null): DetRun {
   const i32 = run.mem.i32;
+  // Stryker disable next-line ArithmeticOperator: H_STATUS is 0, so base - H_STATUS is base (equivalent)
   const status = STATUS_NAMES[Atomics.load(i32, base + H_STATUS)];
   if (status === 'diverged') {
     const k = i32[base + H_NDEC];
@@ -220,6 +225,7 @@ export function concludeScheduled(run: Machine, base: number, shape: BlockShape,
     const kind = ACCESS_KINDS[i32[r + R_KIND]] ?? 'none';
     const addr = i32[r + R_ADDR];
     return {
+      // Stryker disable next-line ArithmeticOperator: R_STATE is 0, so r - R_STATE is r (equivalent)
       actor: a, role, state: ACTOR_STATE_NAMES[i32[r + R_STATE]], access: kind,
       address: addr >= 0 ? run.wordName(addr) : '-',
       ...(kind === 'wait' ? { expected: i32[r + R_EXPECT] } : {}),
@@ -255,6 +261,7 @@ function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null
     const p = r.positions[culprit];
     return { kind: 'stale', message: `STALE: ${p ? `actor ${p.actor} (${p.role}) did not finish within its step budget, nor in as many more steps under a fair schedule; last at ${p.access} ${p.address} during '${p.lastOp}'` : 'the decision log is full'}` };
   }
+  // Stryker disable next-line all: unreachable: an aborted run is out of time (no failure, or every one hung, returned above) or has a failure that is not a hang, a crash (equivalent)
   if (r.status === 'aborted') return { kind: 'crash', message: 'the run was aborted' };
   const bad = r.oracles.filter((o) => o.violations.length);
   if (bad.length) return { kind: 'oracle', message: bad.map((o) => `oracle ${o.name}: ${o.violations[0].message}${violationCount(o) > 1 ? ` (+${violationCount(o) - 1} more)` : ''}`).join('; ') };
