@@ -13,7 +13,8 @@ import { defineConfig } from 'vitest/config';
  * (test/mutating.ts), or, for a file whose every worker test is fast enough to run against
  * each mutant it covers, with a line `// mutate-set: workers` (unit-det-workers).
  */
-const STARTS_WORKERS = /runStress\(|explore\(|await replay\(|runScheduled\(|new Worker\(|sweep\(|suite\.run\(|node:child_process/;
+// `sweep(` is the lab's sweep, not a method named sweep (the call-cache pool's `ccs.sweep()`).
+const STARTS_WORKERS = /runStress\(|explore\(|await replay\(|runScheduled\(|new Worker\(|(?<![.\w])sweep\(|suite\.run\(|node:child_process/;
 const SKIPS_THEM = /skipIf\(MUTATING\)/;
 // Any line: the sandbox puts `// @ts-nocheck` first.
 const OPTS_IN = /^\/\/ mutate-set: workers\b/m;

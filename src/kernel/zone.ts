@@ -33,6 +33,7 @@ export class Zone {
     this.nid = ref.nid;
     this.idx = ref.idx;
     this.name = ref.name;
+    // Stryker disable next-line ArithmeticOperator: Z_LOCK is 0, so base - Z_LOCK is base (an equivalent mutant)
     this.lockWord = ref.base + Z_LOCK;
     this.list = new PageList(mem, pages.lruWord);
     this.spin = new SpinLock(mem, this.lockWord, lockStats);
