@@ -4,16 +4,11 @@ import { AtomicsMem } from '../src/shm/mem.js';
 import { SimpleFrames } from '../src/paging/frames.js';
 import { InvertedTable } from '../src/paging/inverted.js';
 import { initPageTable, openPageTable } from '../src/paging/open.js';
-import { PT_KINDS, type PageTable, type PtKind } from '../src/paging/pagetable.js';
+import { PT_KINDS, type PtKind } from '../src/paging/pagetable.js';
 import { PTE_P, PTE_RW, PTE_SWAP, PTE_VALID, mkPte, ptePfn } from '../src/paging/pte.js';
 import { explainTranslation } from '../src/paging/explain.js';
 import { ENOMEM, EEXIST } from '../src/errors.js';
-
-/** The entry of vpn, 0 when the table has none (a radix table has a zero slot, a hash table no node). */
-function pteOf(pt: PageTable, mem: AtomicsMem, vpn: number): number {
-  const w = pt.find(vpn);
-  return w < 0 ? 0 : mem.load(w);
-}
+import { pteOf } from './paging-helpers.js';
 
 function machine(nframes = 64, kind: PtKind = 'two-level', pid = 1) {
   const arena = Arena.create(SimpleFrames.bytes(nframes) + InvertedTable.bytes(nframes, 8) + 8192);

@@ -1,11 +1,25 @@
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { Cpu } from '../src/paging/mmu.js';
+import type { PageTable } from '../src/paging/pagetable.js';
 import { PROT_READ, PROT_WRITE } from '../src/paging/pte.js';
 import { createMachine, machineBytes, type MachineConfig } from '../src/paging/system.js';
 import { mmCreate, mmap } from '../src/paging/vm.js';
 
 export const RW = PROT_READ | PROT_WRITE;
+
+/** The entry of vpn, 0 when the table has none (a radix table has a zero slot, a hash table no node). */
+export function pteOf(pt: PageTable, mem: AtomicsMem, vpn: number): number {
+  const w = pt.find(vpn);
+  return w < 0 ? 0 : mem.load(w);
+}
+
+/** Every [vpn, entry] the table holds, by vpn. */
+export function entriesOf(pt: PageTable): number[][] {
+  const out: number[][] = [];
+  pt.forEach((vpn, e) => out.push([vpn, e]));
+  return out.sort((a, b) => a[0] - b[0]);
+}
 
 /** The virtual address of word `word` of page `vpn`. */
 export const va = (vpn: number, word = 0) => vpn * 4096 + word * 4;

@@ -6,6 +6,7 @@ import { vpnHash } from '../src/paging/pagetable.js';
 import { PTE_P, mkPte } from '../src/paging/pte.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
+import { entriesOf, pteOf } from './paging-helpers.js';
 
 /**
  * The hashed and clustered page tables (src/paging/hashed.ts) on their own frames: tags
@@ -19,15 +20,8 @@ function table(nframes: number, clustered = false) {
   const header = arena.allocWords('pt', 8);
   HashedPageTable.initHeader(mem, header);
   const pt = new HashedPageTable(mem, frames, header, clustered);
-  const entry = (vpn: number) => {
-    const w = pt.find(vpn);
-    return w < 0 ? 0 : mem.load(w);
-  };
-  const all = () => {
-    const out: number[][] = [];
-    pt.forEach((vpn, e) => out.push([vpn, e]));
-    return out.sort((a, b) => a[0] - b[0]);
-  };
+  const entry = (vpn: number) => pteOf(pt, mem, vpn);
+  const all = () => entriesOf(pt);
   return { mem, frames, pt, entry, all };
 }
 

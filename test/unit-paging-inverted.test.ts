@@ -5,6 +5,7 @@ import { vpnHash } from '../src/paging/pagetable.js';
 import { PTE_P, PTE_SWAP, PTE_VALID, mkPte } from '../src/paging/pte.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
+import { entriesOf, pteOf } from './paging-helpers.js';
 
 /**
  * The inverted page table (src/paging/inverted.ts): one entry per frame naming (pid, vpn),
@@ -21,15 +22,8 @@ function system(sideFrames = 4) {
     const header = arena.allocWords(`pt.${pid}`, 8);
     InvertedPageTable.initHeader(mem, header);
     const pt = new InvertedPageTable(mem, ipt, header, pid, 0);
-    const entry = (vpn: number) => {
-      const w = pt.find(vpn);
-      return w < 0 ? 0 : mem.load(w);
-    };
-    const all = () => {
-      const out: number[][] = [];
-      pt.forEach((vpn, e) => out.push([vpn, e]));
-      return out.sort((a, b) => a[0] - b[0]);
-    };
+    const entry = (vpn: number) => pteOf(pt, mem, vpn);
+    const all = () => entriesOf(pt);
     return { pt, entry, all };
   };
   return { mem, ipt, open };
