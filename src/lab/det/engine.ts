@@ -247,7 +247,10 @@ export function concludeScheduled(run: Machine, base: number, shape: BlockShape,
   return result;
 }
 
-/** Judge a run; one the time limit cut short (outOfTime) is neither a pass nor a failure: null. */
+/**
+ * Judge a run; one the time limit cut short (outOfTime) is neither a pass nor a failure: null.
+ * An aborted run is out of time (no failure, or only hangs) or has a crash: both end above.
+ */
 function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null {
   if (r.outOfTime) return null;
   const forbidden = forbiddenOutcomes(r.outcomes);
@@ -261,8 +264,6 @@ function judge(r: DetRun, crashes: string[], culprit: number): DetFailure | null
     const p = r.positions[culprit];
     return { kind: 'stale', message: `STALE: ${p ? `actor ${p.actor} (${p.role}) did not finish within its step budget, nor in as many more steps under a fair schedule; last at ${p.access} ${p.address} during '${p.lastOp}'` : 'the decision log is full'}` };
   }
-  // Stryker disable next-line all: unreachable: an aborted run is out of time (no failure, or every one hung, returned above) or has a failure that is not a hang, a crash (equivalent)
-  if (r.status === 'aborted') return { kind: 'crash', message: 'the run was aborted' };
   const bad = r.oracles.filter((o) => o.violations.length);
   if (bad.length) return { kind: 'oracle', message: bad.map((o) => `oracle ${o.name}: ${o.violations[0].message}${violationCount(o) > 1 ? ` (+${violationCount(o) - 1} more)` : ''}`).join('; ') };
   return null;
