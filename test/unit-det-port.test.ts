@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_CULPRIT, H_EPOCH, H_FAIR, H_MAX_DEC, H_MAX_STEPS, H_NACTORS, H_STATUS,
+  A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_CULPRIT, H_MEMORY, H_SB_BASE, H_EPOCH, H_FAIR, H_MAX_DEC, H_MAX_STEPS, H_NACTORS, H_STATUS,
   H_STEP, H_STEP_BUDGET, H_STRATEGY, K, ST_ABORTED, R_ADDR, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE, ST_DEADLOCK, ST_FINISHED, ST_RUNNING,
   ST_STALE, STRATEGIES, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, blockWords, traceBase,
 } from '../src/lab/det/block.js';
 import { ScheduledMem } from '../src/lab/det/port.js';
+import { SB_WORDS, drainDice } from '../src/lab/det/store_buffer.js';
 import { C_LAST_OP, SLOT_WORDS, counterWord } from '../src/shm/counters.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { PortAbort } from '../src/runtime/ports.js';
@@ -19,13 +20,15 @@ import type { ActorTask } from '../src/runtime/task.js';
  */
 const OP = 0x10005;
 
-function port(n = 1, budget = 100) {
+function port(n = 1, budget = 100, memory = 0, seed = 0) {
   const shape = { actors: n, maxSteps: 32, maxDecisions: 8 };
   const counters = blockWords(shape);
   const control = counters + SLOT_WORDS * n;
   const data = control + 256;
-  const mem = new AtomicsMem(new SharedArrayBuffer((data + 32) * 4));
+  const mem = new AtomicsMem(new SharedArrayBuffer(((data + 32 + SB_WORDS * n + 1) & ~1) * 4));
   const i32 = mem.i32;
+  i32[H_MEMORY] = memory;
+  i32[H_SB_BASE] = data + 32;
   i32[H_STATUS] = ST_RUNNING;
   i32[H_NACTORS] = n;
   i32[H_STRATEGY] = STRATEGIES.indexOf('dfs');
@@ -34,7 +37,7 @@ function port(n = 1, budget = 100) {
   i32[H_MAX_DEC] = shape.maxDecisions;
   i32[H_CULPRIT] = -1;
   i32[H_ARRIVED] = n - 1;
-  const task = { sched: 0, actor: 0, seed: 0, control: { control, counters } } as unknown as ActorTask;
+  const task = { sched: 0, actor: 0, seed, control: { control, counters } } as unknown as ActorTask;
   const lastOp = counterWord({ counters }, 0, C_LAST_OP);
   i32[lastOp] = OP;
   const rec = (a: number) => A_BASE + a * A_WORDS;
@@ -160,5 +163,27 @@ describe('the scheduled port, one actor on the main thread', () => {
     const crashed = port(2);
     crashed.p.retire(true);
     expect(crashed.i32[H_STATUS]).toBe(ST_ABORTED);
+  });
+
+  it('under tso buffers a plain write (its own reads see it, memory does not), and an Atomics access drains it first, traced as a flush', () => {
+    // A seed whose dice drain nothing at the turns below: only the fences drain.
+    let seed = 0;
+    while ([0, 1, 2, 3, 4, 5].some((step) => (drainDice(seed, step, 0) & 3) === 0)) seed++;
+    const { p, i32, data: d, trace } = port(1, 100, 1, seed);
+    i32[d] = 2;
+    p.write(d, 5);
+    expect([p.read(d), i32[d]]).toEqual([5, 2]);
+    p.pause();
+    expect(i32[d]).toBe(2);
+    expect(p.load(d + 1)).toBe(0);
+    expect(i32[d]).toBe(5);
+    expect(i32[H_EPOCH]).toBe(1);
+    p.write(d + 2, 3);
+    p.retire(false);
+    expect(i32[d + 2]).toBe(3);
+    expect(trace()).toEqual([
+      [head(K.write), d, 2, 5, 5], [head(K.read), d, 5, 0, 0], [head(K.pause), -1, 0, 0, 0], [head(K.flush), d, 2, 5, 0], [head(K.load), d + 1, 0, 0, 0],
+      [head(K.write), d + 2, 0, 3, 3], [head(K.flush), d + 2, 0, 3, 0], [head(K.end), -1, 0, 0, 0],
+    ]);
   });
 });
