@@ -294,8 +294,10 @@ describe('the spin rule', () => {
       Atomics.load(i32, 0);
       Atomics.load(i32, 8);
       Atomics.load(i32, 1);
-      // The ninth load starts the window again: word 0 and word 1 are forgotten, word 8 is not.
-      expect(port.log.slice(9)).toEqual(['load 0', 'pause', 'load 8', 'load 1']);
+      Atomics.load(i32, 1);
+      // The ninth load starts the window again: word 0 and word 1 are forgotten, word 8 is not;
+      // word 1 is remembered anew (not in the slot it had before).
+      expect(port.log.slice(9)).toEqual(['load 0', 'pause', 'load 8', 'load 1', 'pause', 'load 1']);
     });
   });
 });
@@ -321,10 +323,23 @@ describe('calls the interposer passes through', () => {
       expect(() => Atomics.load(i32, 64)).toThrow(RangeError);
       expect(() => Atomics.add(i32, -1, 1)).toThrow(RangeError);
       expect(() => Atomics.store(new Int8Array(image, 4, 4), 4, 1)).toThrow(RangeError);
+      expect(() => Atomics.add(new Int32Array(image, 16), -1, 1)).toThrow(RangeError);
       expect(port.log).toEqual([]);
       expect(Atomics.load(i32, 47)).toBe(0);
       expect(port.log).toEqual(['load 47']);
     });
+  });
+
+  it("takes the image's word 0 as any other scenario word", () => {
+    under((port, image) => {
+      const i32 = new Int32Array(image);
+      Atomics.add(i32, 0, 1);
+      Atomics.store(i32, 0, 2);
+      Atomics.compareExchange(i32, 0, 2, 3);
+      Atomics.wait(i32, 0, 0, 0);
+      Atomics.notify(i32, 0, 1);
+      expect(port.log).toEqual(['add 0 1', 'store 0 2', 'cas 0 2 3', 'wait 0 0 0', 'notify 0 1']);
+    }, [[32, 64]]);
   });
 
   it('leaves Float arrays, DataView and non-shared buffers to the real Atomics', () => {
@@ -486,7 +501,8 @@ describe('the interposer object', () => {
       readBlock: (...a: unknown[]) => void calls.push(`readBlock ${a.slice(2).join(' ')}`),
     };
     Object.assign(port, extra);
-    const { mem } = interposer(port, image, []);
+    const ip = interposer(port, image, []);
+    const { mem } = ip;
     expect([mem.i32, mem.u8, mem.i64]).toEqual([port.i32, port.u8, port.i64]);
     expect(mem.i32).toBe(port.i32);
     expect(mem.u8).toBe(port.u8);
@@ -503,5 +519,13 @@ describe('the interposer object', () => {
       'store64 1 9', 'load64 1', 'cas64 1 9 8', 'pause',
     ]);
     expect(calls).toEqual(['waitFlagged 1 2 3 4', 'wakeFlagged 1 2', 'read 1', 'write 1 2', 'writeBlock 0 2', 'readBlock 1 1']);
+    // Each call left the port: the scenario's Atomics are scheduling points again.
+    ip.install();
+    try {
+      Atomics.add(new Int32Array(image), 2, 1);
+    } finally {
+      ip.restore();
+    }
+    expect(port.log.at(-1)).toBe('add 2 1');
   });
 });

@@ -137,12 +137,10 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
     }
   }
 
-  function rmw64(q: number, f: (old: bigint) => bigint | null): bigint {
+  function rmw64(q: number, f: (old: bigint) => bigint): bigint {
     for (;;) {
       const old = mem.load64(q);
-      const next = f(old);
-      if (next === null) return old;
-      if (mem.compareExchange64(q, old, BigInt.asIntN(64, next)) === old) return old;
+      if (mem.compareExchange64(q, old, BigInt.asIntN(64, f(old))) === old) return old;
     }
   }
 
@@ -228,7 +226,8 @@ export function interposer(port: Mem, sab: SharedArrayBuffer, runtime: ReadonlyA
     seen = 0;
     const w = wordOf(ta, index);
     if (w < 0 || (scenarioWord(ta) && inRanges(runtime, w))) return call();
-    const t = timeout === undefined ? Infinity : Number(timeout);
+    // No timeout (undefined) or NaN: wait forever, as the real wait does.
+    const t = Number(timeout);
     if (scenarioWord(ta) && ta instanceof Int32Array) return mem.wait(w, Number(value) | 0, Number.isNaN(t) ? Infinity : t);
     // A 64-bit wait, or one on another buffer: poll, one scheduling point a look.
     const look = () => (ta instanceof BigInt64Array ? load(ta, index) !== BigInt.asIntN(64, BigInt(value)) : load(ta, index) !== (Number(value) | 0));
@@ -286,6 +285,7 @@ class OwnedPort implements Mem {
   private enter(): void {
     if (this.depth++ !== 0) return;
     const gap = performance.now() - this.mark;
+    // Stryker disable next-line EqualityOperator: an equal gap stores the same longest (equivalent)
     if (gap > this.longest) this.longest = gap;
   }
 
