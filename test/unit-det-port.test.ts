@@ -19,34 +19,37 @@ import type { ActorTask } from '../src/runtime/task.js';
  * (unit-det-workers, det-explore).
  */
 const OP = 0x10005;
+const B = 64;
 
 function port(n = 1, budget = 100, memory = 0, seed = 0) {
   const shape = { actors: n, maxSteps: 32, maxDecisions: 8 };
-  const counters = blockWords(shape);
+  // The block starts at word B, not 0: an offset added where one is subtracted must show.
+  const counters = B + blockWords(shape);
   const control = counters + SLOT_WORDS * n;
   const data = control + 256;
   const mem = new AtomicsMem(new SharedArrayBuffer(((data + 32 + SB_WORDS * n + 1) & ~1) * 4));
   const i32 = mem.i32;
-  i32[H_MEMORY] = memory;
-  i32[H_SB_BASE] = data + 32;
-  i32[H_STATUS] = ST_RUNNING;
-  i32[H_NACTORS] = n;
-  i32[H_STRATEGY] = STRATEGIES.indexOf('dfs');
-  i32[H_STEP_BUDGET] = budget;
-  i32[H_MAX_STEPS] = shape.maxSteps;
-  i32[H_MAX_DEC] = shape.maxDecisions;
-  i32[H_CULPRIT] = -1;
-  i32[H_ARRIVED] = n - 1;
-  const task = { sched: 0, actor: 0, seed, control: { control, counters } } as unknown as ActorTask;
+  const h = i32.subarray(B);
+  h[H_MEMORY] = memory;
+  h[H_SB_BASE] = data + 32;
+  h[H_STATUS] = ST_RUNNING;
+  h[H_NACTORS] = n;
+  h[H_STRATEGY] = STRATEGIES.indexOf('dfs');
+  h[H_STEP_BUDGET] = budget;
+  h[H_MAX_STEPS] = shape.maxSteps;
+  h[H_MAX_DEC] = shape.maxDecisions;
+  h[H_CULPRIT] = -1;
+  h[H_ARRIVED] = n - 1;
+  const task = { sched: B, actor: 0, seed, control: { control, counters } } as unknown as ActorTask;
   const lastOp = counterWord({ counters }, 0, C_LAST_OP);
   i32[lastOp] = OP;
   const rec = (a: number) => A_BASE + a * A_WORDS;
   const trace = () => {
     const out: number[][] = [];
-    for (let s = 0; s < Math.min(i32[H_STEP], shape.maxSteps); s++) out.push([...i32.subarray(traceBase(shape) + s * TRACE_WORDS, traceBase(shape) + (s + 1) * TRACE_WORDS)]);
+    for (let s = 0; s < Math.min(h[H_STEP], shape.maxSteps); s++) out.push([...h.subarray(traceBase(shape) + s * TRACE_WORDS, traceBase(shape) + (s + 1) * TRACE_WORDS)]);
     return out;
   };
-  return { p: new ScheduledMem(mem, task), i32, data, rec, trace };
+  return { p: new ScheduledMem(mem, task), i32, h, data, rec, trace };
 }
 
 /** A trace entry's first word for actor 0 under the op OP. */
@@ -54,7 +57,7 @@ const head = (kind: number) => (kind << 8) | ((OP & 0xffff) << 16);
 
 describe('the scheduled port, one actor on the main thread', () => {
   it('does each access and traces it: the word, the value seen, the argument, the value left', () => {
-    const { p, i32, data: d, rec, trace } = port();
+    const { p, i32, h, data: d, rec, trace } = port();
     i32[d] = 10;
     const out = [
       p.load(d), p.store(d, 7), p.add(d, 5), p.sub(d, 2), p.and(d, 6), p.or(d, 9), p.exchange(d, 3), p.compareExchange(d, 3, 4), p.compareExchange(d, 3, 8),
@@ -66,9 +69,9 @@ describe('the scheduled port, one actor on the main thread', () => {
       [head(K.or), d, 2, 9, 11], [head(K.exchange), d, 11, 3, 3], [head(K.cas), d, 3, 3, 4], [head(K.cas), d, 4, 3, 8], [head(K.read), d, 4, 0, 0],
       [head(K.write), d, 4, -1, -1], [head(K.wait), d, -1, 0, 0], [head(K.wait), d, -1, 0, 0],
     ]);
-    expect([i32[H_STEP], i32[rec(0) + R_STEPS], i32[rec(0) + R_STATE], i32[rec(0) + R_ADDR]]).toEqual([13, 13, A_PENDING, d]);
+    expect([h[H_STEP], h[rec(0) + R_STEPS], h[rec(0) + R_STATE], h[rec(0) + R_ADDR]]).toEqual([13, 13, A_PENDING, d]);
     p.wakeFlagged();
-    expect(i32[H_STEP]).toBe(13);
+    expect(h[H_STEP]).toBe(13);
   });
 
   it('traces 64-bit accesses at the first 32-bit word, the value in two halves, and a CAS64 with whether it wrote', () => {
@@ -99,77 +102,77 @@ describe('the scheduled port, one actor on the main thread', () => {
   });
 
   it("wakes a timed waiter on a word that a write changed (it times out and looks again), not an untimed one, nor one on another word", () => {
-    const { p, i32, data: d, rec } = port(4);
+    const { p, h, data: d, rec } = port(4);
     const block = (a: number, addr: number, timed: number) => {
-      i32[rec(a) + R_STATE] = A_BLOCKED;
-      i32[rec(a) + R_ADDR] = addr;
-      i32[rec(a) + R_TIMED] = timed;
+      h[rec(a) + R_STATE] = A_BLOCKED;
+      h[rec(a) + R_ADDR] = addr;
+      h[rec(a) + R_TIMED] = timed;
     };
     block(1, d, 1);
     block(2, d, 0);
     block(3, d + 1, 1);
     p.store(d, 0);
-    expect(i32[rec(1) + R_STATE]).toBe(A_BLOCKED);
-    expect(i32[H_EPOCH]).toBe(0);
+    expect(h[rec(1) + R_STATE]).toBe(A_BLOCKED);
+    expect(h[H_EPOCH]).toBe(0);
     p.compareExchange(d, 1, 2);
-    expect(i32[rec(1) + R_STATE]).toBe(A_BLOCKED);
+    expect(h[rec(1) + R_STATE]).toBe(A_BLOCKED);
     p.add(d, 1);
-    expect([1, 2, 3].map((a) => [i32[rec(a) + R_STATE], i32[rec(a) + R_WAKE]])).toEqual([[A_PENDING, WAKE_TIMED_OUT], [A_BLOCKED, 0], [A_BLOCKED, 0]]);
-    expect(i32[H_EPOCH]).toBe(1);
+    expect([1, 2, 3].map((a) => [h[rec(a) + R_STATE], h[rec(a) + R_WAKE]])).toEqual([[A_PENDING, WAKE_TIMED_OUT], [A_BLOCKED, 0], [A_BLOCKED, 0]]);
+    expect(h[H_EPOCH]).toBe(1);
   });
 
   it('notifies the waiters on a word in the order their waits began, up to the count', () => {
-    const { p, i32, data: d, rec, trace } = port(4);
+    const { p, h, data: d, rec, trace } = port(4);
     for (const [a, seq, addr] of [[1, 7, d], [2, 3, d], [3, 1, d + 1]]) {
-      i32[rec(a) + R_STATE] = A_BLOCKED;
-      i32[rec(a) + R_ADDR] = addr;
-      i32[rec(a) + R_WAITSEQ] = seq;
+      h[rec(a) + R_STATE] = A_BLOCKED;
+      h[rec(a) + R_ADDR] = addr;
+      h[rec(a) + R_WAITSEQ] = seq;
     }
     expect(p.notify(d + 2, 5)).toBe(0);
-    expect(i32[H_EPOCH]).toBe(0);
+    expect(h[H_EPOCH]).toBe(0);
     expect(p.notify(d, 1)).toBe(1);
-    expect([1, 2, 3].map((a) => [i32[rec(a) + R_STATE], i32[rec(a) + R_WAKE]])).toEqual([[A_BLOCKED, 0], [A_PENDING, WAKE_NOTIFIED], [A_BLOCKED, 0]]);
-    expect(i32[H_EPOCH]).toBe(1);
+    expect([1, 2, 3].map((a) => [h[rec(a) + R_STATE], h[rec(a) + R_WAKE]])).toEqual([[A_BLOCKED, 0], [A_PENDING, WAKE_NOTIFIED], [A_BLOCKED, 0]]);
+    expect(h[H_EPOCH]).toBe(1);
     expect(trace().at(-1)).toEqual([head(K.notify), d, 1, 1, 0]);
   });
 
   it('blocks a wait on an equal value in the books: a timed one times out, an untimed one alone is a deadlock', () => {
-    const { p, i32, data: d, rec, trace } = port();
+    const { p, h, data: d, rec, trace } = port();
     expect(p.wait(d, 0, 10)).toBe('timed-out');
     expect(trace()).toEqual([[head(K.wait), d, 0, 0, 0], [head(K.wake), d, WAKE_TIMED_OUT, 0, 0]]);
-    expect(i32[rec(0) + R_WAITSEQ]).toBe(1);
+    expect(h[rec(0) + R_WAITSEQ]).toBe(1);
     expect(() => p.wait(d, 0, Infinity)).toThrow(new PortAbort('deadlock'));
-    expect(i32[H_STATUS]).toBe(ST_DEADLOCK);
+    expect(h[H_STATUS]).toBe(ST_DEADLOCK);
   });
 
   it('overrunning the step budget turns on fair scheduling with the budget doubled, then ends the run STALE naming the actor', () => {
-    const { p, i32, data: d } = port(1, 2);
+    const { p, h, data: d } = port(1, 2);
     p.load(d);
     p.load(d);
-    expect(i32[H_FAIR]).toBe(0);
+    expect(h[H_FAIR]).toBe(0);
     p.load(d);
-    expect([i32[H_FAIR], i32[H_STEP_BUDGET]]).toEqual([1, 4]);
+    expect([h[H_FAIR], h[H_STEP_BUDGET]]).toEqual([1, 4]);
     p.load(d);
     expect(() => p.load(d)).toThrow(new PortAbort('stale'));
-    expect([i32[H_STATUS], i32[H_CULPRIT]]).toEqual([ST_STALE, 0]);
+    expect([h[H_STATUS], h[H_CULPRIT]]).toEqual([ST_STALE, 0]);
   });
 
   it('retires: the actor done, an end entry, and the run finished when it was the last', () => {
-    const { p, i32, data: d, rec, trace } = port();
+    const { p, h, data: d, rec, trace } = port();
     p.load(d);
     p.retire(false);
-    expect([i32[rec(0) + R_STATE], i32[H_STATUS]]).toEqual([A_DONE, ST_FINISHED]);
+    expect([h[rec(0) + R_STATE], h[H_STATUS]]).toEqual([A_DONE, ST_FINISHED]);
     expect(trace().at(-1)).toEqual([head(K.end), -1, 0, 0, 0]);
     const crashed = port(2);
     crashed.p.retire(true);
-    expect(crashed.i32[H_STATUS]).toBe(ST_ABORTED);
+    expect(crashed.h[H_STATUS]).toBe(ST_ABORTED);
   });
 
   it('under tso buffers a plain write (its own reads see it, memory does not), and an Atomics access drains it first, traced as a flush', () => {
     // A seed whose dice drain nothing at the turns below: only the fences drain.
     let seed = 0;
     while ([0, 1, 2, 3, 4, 5].some((step) => (drainDice(seed, step, 0) & 3) === 0)) seed++;
-    const { p, i32, data: d, trace } = port(1, 100, 1, seed);
+    const { p, i32, h, data: d, trace } = port(1, 100, 1, seed);
     i32[d] = 2;
     p.write(d, 5);
     expect([p.read(d), i32[d]]).toEqual([5, 2]);
@@ -177,7 +180,7 @@ describe('the scheduled port, one actor on the main thread', () => {
     expect(i32[d]).toBe(2);
     expect(p.load(d + 1)).toBe(0);
     expect(i32[d]).toBe(5);
-    expect(i32[H_EPOCH]).toBe(1);
+    expect(h[H_EPOCH]).toBe(1);
     p.write(d + 2, 3);
     p.retire(false);
     expect(i32[d + 2]).toBe(3);
