@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_CULPRIT, H_MEMORY, H_SB_BASE, H_EPOCH, H_FAIR, H_MAX_DEC, H_MAX_STEPS, H_NACTORS, H_STATUS,
-  H_STEP, H_STEP_BUDGET, H_STRATEGY, K, ST_ABORTED, R_ADDR, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE, ST_DEADLOCK, ST_FINISHED, ST_RUNNING,
-  ST_STALE, STRATEGIES, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, blockWords, traceBase,
+  A_BASE, A_BLOCKED, A_DONE, A_PENDING, A_WORDS, H_ARRIVED, H_CULPRIT, H_MEMORY, H_SB_BASE, H_EPOCH, H_FAIR, H_MAX_DEC, H_MAX_STEPS, H_NACTORS, H_NFORCED, H_STATUS,
+  H_STEP, H_STEP_BUDGET, H_STRATEGY, K, ST_ABORTED, R_ADDR, R_GO, R_KIND, R_STATE, R_STEPS, R_TIMED, R_WAITSEQ, R_WAKE, ST_DEADLOCK, ST_FINISHED, ST_RUNNING,
+  ST_STALE, STRATEGIES, TRACE_WORDS, WAKE_NOTIFIED, WAKE_TIMED_OUT, blockWords, forcedBase, traceBase,
 } from '../src/lab/det/block.js';
 import { ScheduledMem } from '../src/lab/det/port.js';
 import { SB_WORDS, drainDice } from '../src/lab/det/store_buffer.js';
 import { C_LAST_OP, SLOT_WORDS, counterWord } from '../src/shm/counters.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { PortAbort } from '../src/runtime/ports.js';
+import { STOP } from '../src/runtime/control.js';
 import type { ActorTask } from '../src/runtime/task.js';
 
 /**
@@ -49,7 +50,7 @@ function port(n = 1, budget = 100, memory = 0, seed = 0) {
     for (let s = 0; s < Math.min(h[H_STEP], shape.maxSteps); s++) out.push([...h.subarray(traceBase(shape) + s * TRACE_WORDS, traceBase(shape) + (s + 1) * TRACE_WORDS)]);
     return out;
   };
-  return { p: new ScheduledMem(mem, task), i32, h, data, rec, trace };
+  return { p: new ScheduledMem(mem, task), i32, h, data, rec, trace, shape, control };
 }
 
 /** A trace entry's first word for actor 0 under the op OP. */
@@ -188,5 +189,16 @@ describe('the scheduled port, one actor on the main thread', () => {
       [head(K.write), d, 2, 5, 5], [head(K.read), d, 5, 0, 0], [head(K.pause), -1, 0, 0, 0], [head(K.flush), d, 2, 5, 0], [head(K.load), d + 1, 0, 0, 0],
       [head(K.write), d + 2, 0, 3, 3], [head(K.flush), d + 2, 0, 3, 0], [head(K.end), -1, 0, 0, 0],
     ]);
+  });
+
+  it("hands the turn to the actor the scheduler picks (raising its go word), and leaves as aborted when the runtime's stop flag rises while it waits", () => {
+    const { p, i32, h, data: d, rec, shape, control } = port(2);
+    h[rec(1) + R_STATE] = A_PENDING;
+    h[rec(1) + R_KIND] = K.load;
+    h[H_NFORCED] = 1;
+    h[forcedBase(shape)] = 1;
+    i32[control + STOP] = 1;
+    expect(() => p.load(d)).toThrow(new PortAbort('aborted'));
+    expect([h[rec(1) + R_GO], h[rec(0) + R_GO], h[H_STATUS]]).toEqual([1, 0, ST_ABORTED]);
   });
 });
