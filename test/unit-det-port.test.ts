@@ -201,4 +201,13 @@ describe('the scheduled port, one actor on the main thread', () => {
     expect(() => p.load(d)).toThrow(new PortAbort('aborted'));
     expect([h[rec(1) + R_GO], h[rec(0) + R_GO], h[H_STATUS]]).toEqual([1, 0, ST_ABORTED]);
   });
+
+  it('makes no decision at its first access until every actor has arrived: it waits (here until the stop flag)', () => {
+    const { p, i32, h, data: d, rec, control } = port(2);
+    h[H_ARRIVED] = 0;
+    h[rec(1) + R_STATE] = A_PENDING;
+    i32[control + STOP] = 1;
+    expect(() => p.load(d)).toThrow(new PortAbort('aborted'));
+    expect([h[H_ARRIVED], h[rec(1) + R_GO], h[H_STEP]]).toEqual([1, 0, 0]);
+  });
 });
