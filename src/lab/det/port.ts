@@ -76,6 +76,7 @@ export class ScheduledMem implements Mem {
     const i32 = this.i32;
     i32[this.rec + R_KIND] = kind;
     i32[this.rec + R_ADDR] = addr;
+    // Stryker disable next-line ArithmeticOperator: R_STATE is 0, so x - R_STATE is x (equivalent)
     Atomics.store(i32, this.rec + R_STATE, A_PENDING);
     this.handOn();
     const steps = ++i32[this.rec + R_STEPS];
@@ -139,6 +140,7 @@ export class ScheduledMem implements Mem {
       next = decide(i32, this.b, -1, this.counters);
     }
     if (next < 0) {
+      // Stryker disable next-line ArithmeticOperator: H_STATUS is 0, so x - H_STATUS is x (equivalent)
       const status = Atomics.load(i32, this.b + H_STATUS);
       if (status !== ST_FINISHED) this.abort(status);
       return false;
@@ -159,11 +161,13 @@ export class ScheduledMem implements Mem {
       // The runtime's watchdog stops a batch through the stop flag: leave as the engine's abort.
       // (The scheduler raises the same flag for serving actors: that is no abort.)
       if (Atomics.load(i32, this.stopWord) !== 0 && i32[this.b + H_RELEASED] === 0 && Atomics.load(i32, go) === 0) {
+        // Stryker disable next-line ArithmeticOperator: H_STATUS is 0, so x - H_STATUS is x (equivalent)
         Atomics.compareExchange(i32, this.b + H_STATUS, ST_RUNNING, ST_ABORTED);
         break;
       }
     }
     Atomics.store(i32, go, 0);
+    // Stryker disable next-line ArithmeticOperator: H_STATUS is 0, so x - H_STATUS is x (equivalent)
     const status = Atomics.load(i32, this.b + H_STATUS);
     if (status !== ST_RUNNING) throw new PortAbort(STATUS_NAMES[status]);
   }
@@ -171,11 +175,13 @@ export class ScheduledMem implements Mem {
   /** End the run for every actor: wake them all to find the status, then leave this one. */
   private abort(status: number): never {
     this.endRun(status);
+    // Stryker disable next-line ArithmeticOperator: H_STATUS is 0, so x - H_STATUS is x (equivalent)
     throw new PortAbort(STATUS_NAMES[Atomics.load(this.i32, this.b + H_STATUS)]);
   }
 
   private endRun(status: number): void {
     const i32 = this.i32;
+    // Stryker disable next-line ArithmeticOperator: H_STATUS is 0, so x - H_STATUS is x (equivalent)
     Atomics.compareExchange(i32, this.b + H_STATUS, ST_RUNNING, status);
     for (let a = 0; a < this.n; a++) {
       if (a === this.me) continue;
@@ -282,6 +288,7 @@ export class ScheduledMem implements Mem {
     i32[this.rec + R_TIMED] = Number.isFinite(timeoutMs) ? 1 : 0;
     i32[this.rec + R_WAKE] = 0;
     i32[this.rec + R_WAITSEQ] = ++i32[this.b + H_WAITSEQ];
+    // Stryker disable next-line ArithmeticOperator: R_STATE is 0, so x - R_STATE is x (equivalent)
     Atomics.store(i32, this.rec + R_STATE, A_BLOCKED);
     this.handOn();
     const wake = i32[this.rec + R_WAKE];
@@ -357,6 +364,7 @@ export class ScheduledMem implements Mem {
     if (crashed) return this.endRun(ST_ABORTED);
     // Its stores reach memory before the run can end and the oracles look.
     if (this.started) this.sb?.drainAll(this.me);
+    // Stryker disable next-line ArithmeticOperator: R_STATE is 0, so x - R_STATE is x (equivalent)
     Atomics.store(this.i32, this.rec + R_STATE, A_DONE);
     if (this.started) this.log(K.end, -1, 0);
     try {
