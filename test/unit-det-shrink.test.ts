@@ -94,4 +94,21 @@ describe('shrinking a failing schedule: fewest preemptions, then switches, then 
     expect(s.runs).toBe(300);
     expect(b.tries).toHaveLength(300);
   });
+
+  it('at equal preemptions fewer switches win, at equal switches fewer decisions; the same size does not replace the run', async () => {
+    const dec = (chosen: number, dflt: number, holderCould: boolean) => ({ chosen, dflt, holderCould, candidates: 0b111, step: 0 });
+    const lost = { kind: 'forbidden', message: "forbidden outcome 'lost'" };
+    const run = (...ds: ReturnType<typeof dec>[]) => ({ decisions: ds, failure: lost }) as unknown as DetRun;
+    const pre = dec(1, 0, true);
+    const free = dec(2, 0, false);
+    const stay = dec(0, 0, true);
+    const found = run(pre, free, stay, stay, stay); // 1 preemption, 2 switches, 5 decisions
+    const fewerSwitches = run(pre, stay, stay, stay, stay);
+    const fewerDecisions = run(pre, stay, stay, stay);
+    const sameSize = run(stay, pre, stay, stay);
+    const replies = [fewerSwitches, fewerDecisions, sameSize];
+    const s = await shrinkBy(async () => replies.shift() ?? found, found, 60_000);
+    expect(s.run).toBe(fewerDecisions);
+    expect([s.runs, s.to]).toEqual([3, { decisions: 4, switches: 1, preemptions: 1 }]);
+  });
 });

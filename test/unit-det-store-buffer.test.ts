@@ -127,5 +127,21 @@ describe('store buffers (tso, relaxed)', () => {
     sb.drainAll(0);
     expect(commits).toEqual([[0, Y, 2], [0, X, 1], [0, Z, 3]]);
   });
-});
 
+  it('relaxed goes back to the oldest store of the picked location, however deep in the buffer', () => {
+    const { sb, commits } = buffers(1, true);
+    const Z = 300;
+    for (const [i, v] of [[Y, 1], [X, 2], [Z, 3], [X, 4]]) sb.push(0, i, v);
+    sb.drainSome(1, 1); // seed 1, step 1: picks 3 of 4, X = 4, which waits for X = 2
+    expect(commits).toEqual([[0, X, 2]]);
+    expect(sb.read(0, X, -1)).toBe(4);
+  });
+
+  it('never drains past the last actor: the word after the buffers is not a buffer', () => {
+    const { i32, sb, commits } = buffers(2, false);
+    i32[i32.length - 1] = 3; // what follows in the image
+    for (let step = 0; step < 30; step++) sb.drainSome(1, step);
+    expect(commits).toEqual([]);
+    expect(i32[i32.length - 1]).toBe(3);
+  });
+});

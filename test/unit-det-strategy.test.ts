@@ -220,4 +220,11 @@ describe('DFS over the bumpers program run by hand (det-bumpers.ts: decided as t
     for (const depth of [0, 1, 2]) expect(exhaust(3, depth, true, 0b111).runs).toEqual(['0011']);
     expect(exhaust(3, 0, false, 0b111).runs).toEqual(['0011', '0022', '1100', '1122', '2200', '2211']);
   });
+
+  it('reduction is on unless turned off', () => {
+    const s = makeStrategy('dfs', { seed: 0, depth: 1, actors: 3 });
+    let runs = 0;
+    for (let plan = s.plan(0); plan; plan = s.plan(++runs)) s.observe(bumpedRun(3, 1, plan.forced!, 0b100));
+    expect(runs).toBe(4);
+  });
 });

@@ -98,7 +98,9 @@ export function racesToReverse(decisions: readonly Decision[], trace: Int32Array
     const actor = trace[t] & 0xff;
     const kind = (trace[t] >> 8) & 0xff;
     const addr = trace[t + 1];
-    contextStart[s] = s > 0 && (trace[t - TRACE_WORDS] & 0xff) === actor ? contextStart[s - 1] : s;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: at step 0 the record before reads as actor 0 and contextStart[-1] as 0, which is step 0 (equivalent)
+    const later = s > 0;
+    contextStart[s] = later && (trace[t - TRACE_WORDS] & 0xff) === actor ? contextStart[s - 1] : s;
     const clock = clocks[actor];
     if (kind === K.wake && trace[t + 2] === WAKE_TIMED_OUT) for (const other of clocks) join(clock, other);
     const touched: Access[] = [];

@@ -29,8 +29,7 @@ export interface ScheduleSize {
 }
 
 export const sizeOf = (ds: readonly Decision[]): ScheduleSize => ({ decisions: ds.length, switches: switches(ds), preemptions: preemptions(ds) });
-const smaller = (a: ScheduleSize, b: ScheduleSize) =>
-  a.preemptions !== b.preemptions ? a.preemptions < b.preemptions : a.switches !== b.switches ? a.switches < b.switches : a.decisions < b.decisions;
+const smaller = (a: ScheduleSize, b: ScheduleSize) => (a.preemptions - b.preemptions || a.switches - b.switches || a.decisions - b.decisions) < 0;
 
 /** What must stay the same for a shrunk run to be the same failure: the forbidden outcome, the broken oracles, the kind. */
 export function failureKey(f: DetFailure | null): string | null {
