@@ -92,6 +92,7 @@ describe('dynamic partial-order reduction: the races a run shows (dpor.ts)', () 
 
   it('a wake-up by a notify reads its word and orders nothing else; one by a timeout touches no word', () => {
     expect(asked([[0, K.write, 10], [1, K.wake, 10, WAKE_NOTIFIED], [1, K.write, 10]])).toEqual([0b10, 0, 0]);
+    expect(asked([[0, K.write, 10], [1, K.wake, 10, WAKE_NOTIFIED]])).toEqual([0b10, 0]);
     expect(asked([[0, K.write, 10], [1, K.wake, 20, WAKE_NOTIFIED], [1, K.write, 10]])).toEqual([0b10, 0, 0]);
     expect(asked([[0, K.wake, 10, WAKE_TIMED_OUT], [1, K.write, 10]])).toEqual([0, 0]);
     // A store of the value 2 (WAKE_TIMED_OUT's code) is a store: it joins no clock.

@@ -107,7 +107,10 @@ describe('shrinking a failing schedule: fewest preemptions, then switches, then 
     const fewerDecisions = run(pre, stay, stay, stay);
     const sameSize = run(stay, pre, stay, stay);
     const replies = [fewerSwitches, fewerDecisions, sameSize];
-    const s = await shrinkBy(async () => replies.shift() ?? found, found, 60_000);
+    const tried: number[][] = [];
+    const s = await shrinkBy(async (forced) => (tried.push(forced), replies.shift() ?? found), found, 60_000);
+    // The first try drops both switches; each reply was taken, so each next try drops the one switch left: no forced choice.
+    expect(tried).toEqual([[], [], []]);
     expect(s.run).toBe(fewerDecisions);
     expect([s.runs, s.to]).toEqual([3, { decisions: 4, switches: 1, preemptions: 1 }]);
   });
