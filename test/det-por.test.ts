@@ -39,6 +39,8 @@ describe('dynamic partial-order reduction: the races a run shows (dpor.ts)', () 
   it('a 64-bit access covers its pair; a wait writes its word and the waits queue', () => {
     expect(asked([[0, K.store64, 10], [1, K.write, 11]])).toEqual([0b10, 0]);
     expect(asked([[0, K.wait, 10], [1, K.wait, 20]])).toEqual([0b10, 0]);
+    // The waits' queue is no word of the image: not word 2, nor -2 (no access has that address).
+    expect(asked([[0, K.wait, 10], [1, K.write, 2]])).toEqual([0, 0]);
   });
 
   it('does not reverse a race already ordered through a third access (happens-before)', () => {

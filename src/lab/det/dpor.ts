@@ -66,7 +66,8 @@ export function racesToReverse(decisions: readonly Decision[], trace: Int32Array
     wanted[k] |= c & (1 << actor) ? 1 << actor : c;
   };
   const race = (a: Access, actor: number, clock: Int32Array) => {
-    if (a.actor === actor || clock[a.actor] >= a.clock[a.actor]) return; // ordered already
+    // Ordered already (an actor's own earlier access too: its clock has moved past it).
+    if (clock[a.actor] >= a.clock[a.actor]) return;
     ask(actor, a.step);
     ask(actor, contextStart[a.step]);
   };
