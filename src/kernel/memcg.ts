@@ -28,7 +28,8 @@ export function nodelist(nodes: readonly number[]): string {
   const s = [...nodes].sort((a, b) => a - b);
   for (let i = 0; i < s.length; ) {
     let j = i;
-    while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
+    // Past the end s[j + 1] is undefined, which ends the run.
+    while (s[j + 1] === s[j] + 1) j++;
     out.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
     i = j + 1;
   }
@@ -103,8 +104,7 @@ export class MemcgTree {
 
   /** A child starts in its parent's group (fork). */
   inherit(parent: number, child: number): void {
-    const g = this.member.get(parent);
-    if (g) this.member.set(child, g);
+    this.member.set(child, this.groupOf(parent));
   }
 
   read(path: string, pidsOf: (name: string) => number[]): { rc: number; text: string } | null {
@@ -145,7 +145,7 @@ export class MemcgTree {
       return { rc: 0, text: '' };
     }
     if (m[2] === 'cpuset.mems') {
-      const mems = v === '' ? null : parseNodelist(v, nodes);
+      const mems = parseNodelist(v, nodes);
       if (v !== '' && !mems) return { rc: -EINVAL, text: 'write error: Invalid argument' };
       g.mems = mems;
       return { rc: 0, text: '' };

@@ -252,8 +252,10 @@ export class OomKiller {
   }
 
   /** Set by oom_kill_process when its victim had been marked by another killer meanwhile. */
+  // Stryker disable next-line BooleanLiteral: oom_kill_process sets it before anything reads it
   private raced = false;
   /** Set by oom_kill_process when its victim exited before the kill (find_lock_task_mm found no mm). */
+  // Stryker disable next-line BooleanLiteral: oom_kill_process sets it before anything reads it
   private gone = false;
 
   /**
@@ -276,7 +278,9 @@ export class OomKiller {
     ];
     const mm = tt.get(victim, T_MM_ID);
     for (const t of tt.live()) {
-      if (t === victim || tt.get(t, T_MM_ID) !== mm || tt.has(t, PF_KTHREAD)) continue;
+      // Stryker disable next-line ConditionalExpression: the victim is TF_EXITING already (mark_oom_victim)
+      if (t === victim) continue;
+      if (tt.get(t, T_MM_ID) !== mm || tt.has(t, PF_KTHREAD)) continue;
       if (tt.has(t, TF_INIT)) {
         tt.or(victim, T_MM_FLAGS, MMF_OOM_SKIP);
         log.push(`oom killer ${tt.get(victim, T_PID)} (${tt.comm(victim)}) has mm pinned by ${tt.get(t, T_PID)} (${tt.comm(t)})`);

@@ -47,7 +47,7 @@ describe('node lists as the kernel prints and parses them (lib/bitmap.c)', () =>
     expect(parseNodelist('6', 6)).toBeNull();
     expect(parseNodelist('4-6', 6)).toBeNull();
     expect(parseNodelist('2-1', 6)).toBeNull();
-    for (const bad of ['x', 'a1', '1a', '0-', '0-a', '-1', '0--1', '0,,1']) expect(parseNodelist(bad, 6), bad).toBeNull();
+    for (const bad of ['', 'x', 'a1', '1a', '0-', '0-a', '-1', '0--1', '0,,1']) expect(parseNodelist(bad, 6), bad).toBeNull();
   });
 });
 
@@ -130,6 +130,7 @@ describe('cgroup v2 memory files (mm/memcontrol.c, kernel/cgroup/cgroup.c)', () 
     const t = tree();
     for (const bad of ['x', '-1', '1 2', '101x', '']) expect(t.write(`${G}/cgroup.procs`, bad, slotOf), bad).toEqual({ rc: -EINVAL, text: 'write error: Invalid argument' });
     expect(t.write(`${G}/cgroup.procs`, '99', slotOf)).toEqual({ rc: -ESRCH, text: 'write error: No such process' });
+    expect(t.write(`${G}/cgroup.procs`, '0', slotOf)).toEqual({ rc: -ESRCH, text: 'write error: No such process' });
     expect(t.groupOf(1)).toBe('');
     expect(t.write(`${G}/cgroup.procs`, ' 101\n', slotOf)).toEqual({ rc: 0, text: '' });
     expect(t.groupOf(1)).toBe('g');
