@@ -26,7 +26,9 @@ describe('select_bad_process: what oom_evaluate_task skips, in its order', () =>
     expect(k.oom_badness(slots[3], 32768)).toBe(OOM_UNKILLABLE);
     expect(k.select_bad_process(oc()).chosen).toBe(slots[2]);
     // oom_dump_tasks leaves it out too (no mm to report).
-    expect(k.out_of_memory(oc()).log.filter((l) => /^\[ +\d/.test(l))).toEqual(['[    200]     0   200        0     4000        0        0             0 postgres', '[    300]     0   300        0     6000        0        0             0 java']);
+    const log = k.out_of_memory(oc()).log;
+    expect(log.slice(1, 3)).toEqual(['Tasks state (memory values in pages):', '[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name']);
+    expect(log.filter((l) => /^\[ +\d/.test(l))).toEqual(['[    200]     0   200        0     4000        0        0             0 postgres', '[    300]     0   300        0     6000        0        0             0 java']);
   });
 
   it('init is skipped before oom_task_origin is asked, and before an earlier victim aborts the scan', () => {
@@ -105,6 +107,12 @@ describe('oom_kill_allocating_task: current is killed only if it has an mm, is k
     const { r, slots } = allocating(tasks);
     expect(r).toMatchObject({ action: 'killed-allocating-task', victim: slots[0], points: 4000, raced: false });
     expect(r.log.at(-1)).toMatch(/^Out of memory \(oom_kill_allocating_task\): Killed process 200 \(postgres\) /);
+  });
+
+  it('a kernel allocation (no current) leaves the choice to select_bad_process', () => {
+    const m = oomMachine(tasks);
+    m.vm.sysctl_write('vm.oom_kill_allocating_task', 1);
+    expect(m.k.out_of_memory(oc())).toMatchObject({ action: 'killed', victim: m.slots[2] });
   });
 
   it('a current without an mm, or outside the constraint, leaves the choice to select_bad_process', () => {

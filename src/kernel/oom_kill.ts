@@ -305,14 +305,15 @@ export class OomKiller {
 
   /**
    * The pages one reaper pass frees of task t's mm, as the model keeps it: an anonymous vma
-   * (rss_anon less the mlocked pages), an mlocked one (locked_vm), shmem (a shared mapping)
-   * and file pages (counted as a shared file mapping).
+   * (rss_anon less the mlocked pages) and an mlocked one (locked_vm). Shmem and file pages
+   * count as shared mappings (`VM_SHARED`, not anonymous), which oom_reap_vma always leaves
+   * to exit_mmap.
    */
   oom_reapable_pages(t: number): number {
     const tt = this.tasks;
     const locked = tt.get(t, T_LOCKED_VM);
-    return (this.oom_reap_vma(0, true) ? tt.get(t, T_RSS_ANON) - locked : 0) + (this.oom_reap_vma(VM_LOCKED, true) ? locked : 0) +
-      (this.oom_reap_vma(VM_SHARED, false) ? tt.get(t, T_RSS_SHMEM) + tt.get(t, T_RSS_FILE) : 0);
+    // Stryker disable next-line BooleanLiteral: a vma without VM_SHARED is reaped whether anonymous or private
+    return (this.oom_reap_vma(0, true) ? tt.get(t, T_RSS_ANON) - locked : 0) + (this.oom_reap_vma(VM_LOCKED, true) ? locked : 0);
   }
 
   /** The line oom_reap_task_mm logs after a pass: what the mm still holds. */

@@ -116,10 +116,9 @@ export class VmAccounting {
   /** vm_commit_limit: (overcommit_kbytes, or (RAM - hugetlb) * ratio / 100) + swap, in pages. */
   vm_commit_limit(): number {
     const kbytes = this.get(V_OVERCOMMIT_KBYTES);
-    const allowed = kbytes
-      ? kbytes >> (PAGE_SHIFT - 10)
-      // Stryker disable next-line ArithmeticOperator: the model has no hugetlb pages, V_HUGETLB_PAGES stays 0
-      : Math.floor(((this.get(V_TOTALRAM_PAGES) - this.get(V_HUGETLB_PAGES)) * this.get(V_OVERCOMMIT_RATIO)) / 100);
+    // Stryker disable next-line ArithmeticOperator: the model has no hugetlb pages, V_HUGETLB_PAGES stays 0
+    const ram = this.get(V_TOTALRAM_PAGES) - this.get(V_HUGETLB_PAGES);
+    const allowed = kbytes ? kbytes >> (PAGE_SHIFT - 10) : Math.floor((ram * this.get(V_OVERCOMMIT_RATIO)) / 100);
     return allowed + this.get(V_TOTAL_SWAP_PAGES);
   }
 
