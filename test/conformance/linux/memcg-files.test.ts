@@ -84,18 +84,18 @@ describe('cgroup v2 memory files (mm/memcontrol.c, kernel/cgroup/cgroup.c)', () 
 
   it('memory_max_write: "max", or page_counter_memparse\'s size rounded down to whole pages; memory_max_show prints bytes; garbage is -EINVAL and keeps the limit', () => {
     const t = tree();
-    const max = () => t.read(`${G}/memory.max`, none);
+    const max = () => t.read(`${G}/memory.max`, none)!;
     expect(t.write(`${G}/memory.max`, '4097\n', slotOf)).toEqual({ rc: 0, text: '' });
     expect(t.groups.get('g')!.max).toBe(1);
     expect(max()).toEqual({ rc: 0, text: String(PAGE_SIZE) });
     expect(t.write(`${G}/memory.max`, '4095', slotOf)).toEqual({ rc: 0, text: '' });
     expect(max().text).toBe('0');
-    expect(t.write(`${G}/memory.max`, '64M', slotOf).rc).toBe(0);
+    expect(t.write(`${G}/memory.max`, '64M', slotOf)!.rc).toBe(0);
     expect(max().text).toBe(String(64 * MiB));
     expect(t.groups.get('g')!.max).toBe(16384);
     for (const bad of ['64Mx', '-1', 'maxx', 'none', '1.5G']) expect(t.write(`${G}/memory.max`, bad, slotOf), bad).toEqual({ rc: -EINVAL, text: 'write error: Invalid argument' });
     expect(max().text).toBe(String(64 * MiB));
-    expect(t.write(`${G}/memory.max`, 'max\n', slotOf).rc).toBe(0);
+    expect(t.write(`${G}/memory.max`, 'max\n', slotOf)!.rc).toBe(0);
     expect(max().text).toBe('max');
   });
 
@@ -109,18 +109,18 @@ describe('cgroup v2 memory files (mm/memcontrol.c, kernel/cgroup/cgroup.c)', () 
 
   it('cpuset.mems: a node list within the machine\'s nodes, read back in canonical form (all nodes too); empty clears it; a bad list is -EINVAL and keeps the old one', () => {
     const t = tree();
-    const mems = () => t.read(`${G}/cpuset.mems`, none).text;
+    const mems = () => t.read(`${G}/cpuset.mems`, none)!.text;
     expect(t.write(`${G}/cpuset.mems`, '5,0-2\n', slotOf, 6)).toEqual({ rc: 0, text: '' });
     expect(mems()).toBe('0-2,5');
     expect(t.memsOf(0)).toBeNull();
     // Written as every node, it reads back as every node (cpuset.mems is what was set, not the effective mask).
-    expect(t.write(`${G}/cpuset.mems`, '0-5', slotOf, 6).rc).toBe(0);
+    expect(t.write(`${G}/cpuset.mems`, '0-5', slotOf, 6)!.rc).toBe(0);
     expect(mems()).toBe('0-5');
-    expect(t.write(`${G}/cpuset.mems`, '1', slotOf, 6).rc).toBe(0);
+    expect(t.write(`${G}/cpuset.mems`, '1', slotOf, 6)!.rc).toBe(0);
     for (const bad of ['6', 'x', '1-0']) expect(t.write(`${G}/cpuset.mems`, bad, slotOf, 6), bad).toEqual({ rc: -EINVAL, text: 'write error: Invalid argument' });
     expect(mems()).toBe('1');
     // Two nodes are the default's one too many: node 1 does not exist on a one-node machine.
-    expect(t.write(`${G}/cpuset.mems`, '1', slotOf).rc).toBe(-EINVAL);
+    expect(t.write(`${G}/cpuset.mems`, '1', slotOf)!.rc).toBe(-EINVAL);
     expect(t.write(`${G}/cpuset.mems`, '\n', slotOf, 6)).toEqual({ rc: 0, text: '' });
     expect(mems()).toBe('');
     expect(t.groups.get('g')!.mems).toBeNull();
@@ -135,7 +135,7 @@ describe('cgroup v2 memory files (mm/memcontrol.c, kernel/cgroup/cgroup.c)', () 
     expect(t.write(`${G}/cgroup.procs`, ' 101\n', slotOf)).toEqual({ rc: 0, text: '' });
     expect(t.groupOf(1)).toBe('g');
     // Base 0, as kstrtoint reads it: 0x64 is pid 100, slot 0.
-    expect(t.write(`${G}/cgroup.procs`, '0x64', slotOf).rc).toBe(0);
+    expect(t.write(`${G}/cgroup.procs`, '0x64', slotOf)!.rc).toBe(0);
     expect(t.groupOf(0)).toBe('g');
     expect(t.groupOf(2)).toBe('');
   });
@@ -155,7 +155,7 @@ describe('charging a group (mm/memcontrol.c: try_charge, uncharge; cgroup v2 mov
     t.charge(0, 3);
     t.charge(0, 4);
     expect(t.room(0)).toBe(3);
-    expect(t.read(`${G}/memory.current`, none).text).toBe(String(7 * PAGE_SIZE));
+    expect(t.read(`${G}/memory.current`, none)!.text).toBe(String(7 * PAGE_SIZE));
     // Moving the task does not move its charges (v2): g keeps 7, h gets what comes after.
     t.write('/sys/fs/cgroup/h/cgroup.procs', '100', slotOf);
     t.charge(0, 2);
