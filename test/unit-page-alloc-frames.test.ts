@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { GFP_DMA, GFP_KERNEL, GFP_NOWAIT, __GFP_ZERO } from '../src/kernel/gfp.js';
-import { H_ALLOC_FAIL, H_BAD_PAGE, H_DRAIN_ALL } from '../src/kernel/kernel.js';
-import { ZONE_NORMAL } from '../src/kernel/mmzone.js';
-import { PG_FLAGS, PG_MAPCOUNT, PG_MAPPING, PG_lru } from '../src/kernel/page.js';
+import { GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_KSWAPD_RECLAIM, __GFP_MEMALLOC, __GFP_NOMEMALLOC, __GFP_THISNODE, __GFP_ZERO } from '../src/kernel/gfp.js';
+import { H_ALLOCSTALL, H_ALLOC_FAIL, H_BAD_PAGE, H_DRAIN_ALL } from '../src/kernel/kernel.js';
+import { KSWAPD_SLEEPING } from '../src/kernel/kswapd.js';
+import { N_KSWAPD_WAIT, N_KSWAPD_WAKEUPS, ZONE_DMA, ZONE_NORMAL } from '../src/kernel/mmzone.js';
+import { ALLOC_CPUSET, ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_MIN_RESERVE, ALLOC_NON_BLOCK, ALLOC_WMARK_MIN } from '../src/kernel/watermark.js';
+import { PAGE_BUDDY_MAPCOUNT, PG_FLAGS, PG_MAPCOUNT, PG_MAPPING, PG_REFCOUNT, PG_lru } from '../src/kernel/page.js';
 import {
-  ALLOC_EINVAL_NODE, ALLOC_EINVAL_ORDER, ALLOC_FAIL_REASONS, ALLOC_NOWAIT, ALLOC_NO_ZONE, ALLOC_OK, PageAlloc,
+  ALLOC_EINVAL_NODE, ALLOC_EINVAL_ORDER, ALLOC_FAIL_REASONS, ALLOC_NOWAIT, ALLOC_NO_ZONE, ALLOC_OK, ALLOC_OOM_NEXT, PageAlloc, gfp_to_alloc_flags,
 } from '../src/kernel/page_alloc.js';
 import { bootTest } from './kernel-helpers.js';
 
@@ -22,8 +24,12 @@ function machine() {
 }
 
 describe('page_bad_reason at free and at allocation', () => {
-  it('freeing a page that is mapped, has a mapping or a flag of PAGE_FLAGS_CHECK_AT_FREE reports it by that reason and leaks the block', () => {
-    for (const [field, value, reason] of [[PG_MAPCOUNT, 0, 'nonzero mapcount'], [PG_MAPPING, 0x1234, 'non-NULL mapping'], [PG_FLAGS, 1 << PG_lru, 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set']] as const) {
+  it('freeing a block with a page that is PageBuddy, mapped, has a mapping, a reference or a flag of PAGE_FLAGS_CHECK_AT_FREE reports that page by its reason and leaks the block', () => {
+    const cases = [
+      [PG_MAPCOUNT, PAGE_BUDDY_MAPCOUNT, 'freed while free (PageBuddy)'], [PG_MAPCOUNT, 0, 'nonzero mapcount'], [PG_MAPPING, 0x1234, 'non-NULL mapping'],
+      [PG_REFCOUNT, 1, 'nonzero _refcount'], [PG_FLAGS, 1 << PG_lru, 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set'],
+    ] as const;
+    for (const [field, value, reason] of cases) {
       const { kernel, mem, zone, word, pa } = machine();
       const pfn = pa.alloc_pages(GFP_KERNEL, 2);
       const free = zone.nr_free_pages();
@@ -118,5 +124,66 @@ describe('drains and refusals', () => {
     const fails = mem.load(kernel.ref.header + H_ALLOC_FAIL);
     expect(pa.alloc_pages(GFP_NOWAIT, 0)).toBe(-1);
     expect([pa.reason, mem.load(kernel.ref.header + H_ALLOC_FAIL)]).toEqual([ALLOC_NOWAIT, fails + 1]);
+  });
+});
+
+describe('the slow path and the zonelist', () => {
+  it('gfp_to_alloc_flags: a caller that may block keeps the cpuset and no reserve; __GFP_NOMEMALLOC is no non-blocking dig; only __GFP_HIGH drops the cpuset', () => {
+    expect(gfp_to_alloc_flags(GFP_KERNEL, 1)).toBe(ALLOC_WMARK_MIN | ALLOC_CPUSET | ALLOC_KSWAPD);
+    expect(gfp_to_alloc_flags(GFP_NOWAIT | __GFP_NOMEMALLOC, 1)).toBe(ALLOC_WMARK_MIN | ALLOC_CPUSET | ALLOC_KSWAPD);
+    expect(gfp_to_alloc_flags(GFP_NOWAIT, 0)).toBe(ALLOC_WMARK_MIN | ALLOC_CPUSET | ALLOC_KSWAPD | ALLOC_NON_BLOCK);
+    expect(gfp_to_alloc_flags(GFP_ATOMIC, 1)).toBe(ALLOC_WMARK_MIN | ALLOC_MIN_RESERVE | ALLOC_KSWAPD | ALLOC_NON_BLOCK | ALLOC_HIGHATOMIC);
+  });
+
+  it('a request for ZONE_DMA passes over the Normal zone first in its zonelist; an explicit node 0 from a CPU of node 1 is node 0', () => {
+    const { kernel } = bootTest({ nodes: 2, mem: 64 * 2 ** 20, cpusPerNode: 1 });
+    const pa = new PageAlloc(kernel, 1);
+    expect(pa.numa_node_id()).toBe(1);
+    const dma = pa.alloc_pages(GFP_DMA, 0, 0);
+    expect(kernel.page_zone(dma).idx).toBe(ZONE_DMA);
+    const on0 = pa.alloc_pages(GFP_KERNEL, 0, 0);
+    expect(kernel.pages.page_to_nid(on0)).toBe(0);
+    expect(kernel.pages.page_to_nid(pa.alloc_pages(GFP_KERNEL, 0))).toBe(1);
+    // alloc_pages_may_oom keeps the caller's other bits: a zeroed page is zeroed.
+    const p = pa.alloc_pages(GFP_KERNEL, 0);
+    kernel.pages.frame(p).fill(7);
+    pa.__free_pages(p, 0);
+    expect(pa.alloc_pages_may_oom(GFP_KERNEL | __GFP_ZERO, 0)).toBe(p);
+    expect(kernel.pages.frame(p).every((b) => b === 0)).toBe(true);
+  });
+
+  it('pfn 0 is a page like any other: handed out, and the failure before it cleared', () => {
+    const { kernel } = bootTest({ mem: 8 * 2 ** 20, dmaLimit: 0, kernelSize: 4096, pcp: false });
+    const pa = new PageAlloc(kernel, 0);
+    expect(pa.alloc_pages(GFP_KERNEL, 11)).toBe(-1);
+    // A movable order-3 request takes the MOVABLE order-3 block memblock_free_all left at pfn 0.
+    expect(pa.alloc_pages(GFP_HIGHUSER_MOVABLE, 3)).toBe(0);
+    expect(pa.reason).toBe(ALLOC_OK);
+  });
+
+  it('the slow path wakes the kswapd of its own node (a CPU of node 1 too), and none for a request without __GFP_KSWAPD_RECLAIM', () => {
+    const { kernel, mem } = bootTest({ nodes: 2, mem: 64 * 2 ** 20, dmaLimit: 0, pcp: false });
+    const pa = new PageAlloc(kernel, 1);
+    const node1 = kernel.ref.nodes[1];
+    mem.store(node1 + N_KSWAPD_WAIT, KSWAPD_SLEEPING);
+    const noKswapd = GFP_KERNEL & ~__GFP_KSWAPD_RECLAIM;
+    // __GFP_THISNODE keeps the requests on node 1, which runs dry first.
+    const thisNode = __GFP_THISNODE;
+    while (pa.alloc_pages(noKswapd | thisNode, 0) >= 0);
+    expect(mem.load(node1 + N_KSWAPD_WAKEUPS)).toBe(0);
+    expect(pa.alloc_pages(GFP_KERNEL | thisNode, 0)).toBe(-1);
+    expect(mem.load(node1 + N_KSWAPD_WAKEUPS)).toBe(1);
+  });
+
+  it('out of memory: __GFP_MEMALLOC takes what is left below min; with nothing left the request stalls in direct reclaim once and fails, counted', () => {
+    const { kernel, mem } = bootTest({ mem: 64 * 2 ** 20, dmaLimit: 0, pcp: false });
+    const pa = new PageAlloc(kernel, 0);
+    while (pa.alloc_pages(GFP_KERNEL, 0) >= 0);
+    expect(pa.alloc_pages(GFP_KERNEL | __GFP_MEMALLOC, 0)).toBeGreaterThanOrEqual(0);
+    expect(pa.reason).toBe(ALLOC_OK);
+    while (pa.alloc_pages(GFP_KERNEL | __GFP_MEMALLOC, 0) >= 0);
+    const [stalls, fails] = [mem.load(kernel.ref.header + H_ALLOCSTALL), mem.load(kernel.ref.header + H_ALLOC_FAIL)];
+    expect(pa.alloc_pages(GFP_KERNEL, 0)).toBe(-1);
+    expect([pa.reason, mem.load(kernel.ref.header + H_ALLOCSTALL), mem.load(kernel.ref.header + H_ALLOC_FAIL)]).toEqual([ALLOC_OOM_NEXT, stalls + 1, fails + 1]);
   });
 });
