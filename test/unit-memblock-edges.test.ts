@@ -138,3 +138,52 @@ describe('audit', () => {
     expect(mb.audit()).toContain('reserved.total_size 0 != sum of regions 256');
   });
 });
+
+describe('memblock_double_array and the allocators\' defaults', () => {
+  it('before memblock_allow_resize a 129th region is refused by name; after, the array doubles into memory it reserves, and the old home goes back', () => {
+    const { mb, log } = fresh();
+    mb.add(0x100000n, 0x4000000n);
+    for (let i = 0; i < 128; i++) mb.reserve(BigInt(i) * 0x2000n + 0x200000n, 0x1000n);
+    expect(() => mb.reserve(0x1000000n, 0x1000n)).toThrow('firmware: memblock: cannot resize reserved array (allowed: at most 128 regions per array before memblock_allow_resize)');
+    mb.allow_resize();
+    mb.debug = true;
+    expect(mb.reserve(0x1000000n, 0x1000n)).toBe(0);
+    // 256 regions of 24 bytes: 6144 bytes, two pages, at the top of memory (away from the range being reserved).
+    expect(log).toEqual(['memblock_reserve: [0x0000000001000000-0x0000000001000fff] memblock_reserve', 'memblock: reserved is doubled to 256 at [0x00000000040fe000-0x00000000040ff7ff]']);
+    expect(mb.reserved.max).toBe(256);
+    expect(mb.reserved_size()).toBe(129n * 0x1000n + 0x2000n);
+    for (let i = 128; i < 256; i++) mb.reserve(BigInt(i) * 0x2000n + 0x200000n, 0x1000n);
+    // The second doubling frees the first new home (two pages) and reserves three (512 * 24 bytes).
+    expect(mb.reserved.max).toBe(512);
+    expect(mb.reserved_size()).toBe(257n * 0x1000n + 0x3000n);
+    expect(log.filter((l) => l.includes('doubled'))).toEqual(['memblock: reserved is doubled to 256 at [0x00000000040fe000-0x00000000040ff7ff]', 'memblock: reserved is doubled to 512 at [0x00000000040fb000-0x00000000040fdfff]']);
+    expect(mb.audit()).toEqual([]);
+  });
+
+  it('with no room for the doubled array the add fails with -ENOMEM and says so', () => {
+    const { mb, log } = fresh();
+    mb.allow_resize();
+    for (let i = 0; i < 128; i++) mb.add(BigInt(i) * 0x2000n + 0x2000n, 0x1000n);
+    // 128 regions of one page each: no 8 KiB (2 * 128 * 24 bytes, page-aligned) anywhere.
+    expect(mb.add(0x1000000n, 0x1000n)).toBe(-12);
+    expect(log).toEqual(['memblock: Failed to double memory array from 128 to 256 entries !']);
+  });
+
+  it('an align of 0 is SMP_CACHE_BYTES; nid MAX_NUMNODES is any node; max_addr is capped at current_limit', () => {
+    const { mb } = fresh();
+    mb.add(0x100000n, 0x100000n);
+    expect(mb.phys_alloc_range(100n, 0n, 0n, 0x200000n)).toBe(0x1fff80n);
+    expect(mb.phys_alloc_try_nid(0x1000n, 0x1000n, 64)).toBe(0x1fe000n);
+    mb.current_limit = 0x180000n;
+    expect(mb.alloc_try_nid(0x1000n, 0x1000n, 0n, 0x1000000n, -1)).toBe(0x17f000n);
+  });
+
+  it('trim_memory: each region rounded in to the alignment, a region with nothing left removed, an aligned one untouched', () => {
+    const { mb } = fresh();
+    mb.add(0x1800n, 0x800n);
+    mb.add(0x4000n, 0x4000n);
+    mb.add(0x10800n, 0x2000n);
+    mb.trim_memory(0x1000n);
+    expect(mb.memory.regions().map((r) => [r.base, r.size])).toEqual([[0x4000n, 0x4000n], [0x11000n, 0x1000n]]);
+  });
+});
