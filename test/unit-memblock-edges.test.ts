@@ -167,6 +167,13 @@ describe('memblock_double_array and the allocators\' defaults', () => {
     // 128 regions of one page each: no 8 KiB (2 * 128 * 24 bytes, page-aligned) anywhere.
     expect(mb.add(0x1000000n, 0x1000n)).toBe(-12);
     expect(log).toEqual(['memblock: Failed to double memory array from 128 to 256 entries !']);
+    // Splitting a region for a flag or a node needs two more slots: the same -ENOMEM, nothing changed.
+    expect(mb.mark(0x2800n, 0x400n, MEMBLOCK_MIRROR)).toBe(-12);
+    expect(mb.set_node(0x2800n, 0x400n, 1)).toBe(-12);
+    expect(mb.memory.cnt).toBe(128);
+    expect(mb.memory.regions().every((r) => r.flags === 0 && r.size === 0x1000n)).toBe(true);
+    // A range of size 0 isolates nothing and succeeds.
+    expect(mb.mark(0x2000n, 0n, MEMBLOCK_MIRROR)).toBe(0);
   });
 
   it('an align of 0 is SMP_CACHE_BYTES; nid MAX_NUMNODES is any node; max_addr is capped at current_limit', () => {
