@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_KSWAPD_RECLAIM, __GFP_MEMALLOC, __GFP_NOMEMALLOC, __GFP_THISNODE, __GFP_ZERO } from '../src/kernel/gfp.js';
+import { F_BUDDY, F_NONE, auditKernel } from '../src/kernel/audit.js';
 import { H_ALLOCSTALL, H_ALLOC_FAIL, H_BAD_PAGE, H_DRAIN_ALL } from '../src/kernel/kernel.js';
 import { KSWAPD_SLEEPING } from '../src/kernel/kswapd.js';
 import { N_KSWAPD_WAIT, N_KSWAPD_WAKEUPS, ZONE_DMA, ZONE_NORMAL } from '../src/kernel/mmzone.js';
@@ -69,6 +70,10 @@ describe('__free_pages, get_page, put_page, __GFP_ZERO', () => {
     pa.drain_local_pages();
     expect(zone.nr_free_pages() - free).toBe(3);
     expect(kernel.pages.page_count(pfn)).toBe(1);
+    // The three freed are the block's own pages after its first, nothing before it.
+    const a = auditKernel(kernel);
+    expect(a.violations).toEqual([]);
+    expect([0, 1, 2, 3].map((i) => a.where[pfn + i - kernel.pages.start_pfn])).toEqual([F_NONE, F_BUDDY, F_BUDDY, F_BUDDY]);
     pa.put_page(pfn);
     pa.drain_local_pages();
     expect(zone.nr_free_pages() - free).toBe(4);
@@ -185,5 +190,9 @@ describe('the slow path and the zonelist', () => {
     const [stalls, fails] = [mem.load(kernel.ref.header + H_ALLOCSTALL), mem.load(kernel.ref.header + H_ALLOC_FAIL)];
     expect(pa.alloc_pages(GFP_KERNEL, 0)).toBe(-1);
     expect([pa.reason, mem.load(kernel.ref.header + H_ALLOCSTALL), mem.load(kernel.ref.header + H_ALLOC_FAIL)]).toEqual([ALLOC_OOM_NEXT, stalls + 1, fails + 1]);
+    // __GFP_MEMALLOC with nothing left goes on to reclaim and fails the same way.
+    pa.reason = ALLOC_OK;
+    expect(pa.alloc_pages(GFP_KERNEL | __GFP_MEMALLOC, 0)).toBe(-1);
+    expect([pa.reason, mem.load(kernel.ref.header + H_ALLOCSTALL), mem.load(kernel.ref.header + H_ALLOC_FAIL)]).toEqual([ALLOC_OOM_NEXT, stalls + 2, fails + 2]);
   });
 });
