@@ -35,4 +35,20 @@ describe('exploration coverage', () => {
     expect(coverageLine({ ...r, exhausted: true })).toContain('; the bounded space is exhausted');
     expect(coverageLine({ schedules: 1, distinct: 1, outcomeSets: 1 })).toBe('coverage: 1 schedule(s) run, 1 distinct, 1 distinct outcome set(s)');
   });
+
+  it('tells outcome sets apart by name, by which outcomes were counted, and by the kind of failure', () => {
+    const sets = (...runs: DetRun[]) => {
+      const c = new Coverage();
+      for (const r of runs) c.add(r);
+      return c.report(noDfs).outcomeSets;
+    };
+    // 'a' and 'b' seen is not 'ab' seen; 'a' counted is not 'b' counted, with the same number counted.
+    expect(sets(run([], { a: 1, b: 1, ab: 0 }), run([], { a: 0, b: 0, ab: 1 }))).toBe(2);
+    expect(sets(run([], { a: 1, b: 0 }), run([], { a: 0, b: 1 }))).toBe(2);
+    // The same outcomes, not counted, in one run and another: one set.
+    expect(sets(run([], { a: 2, b: 0 }), run([], { a: 5, b: 0, c: 0 }))).toBe(1);
+    // The same outcomes ending as a deadlock and as a crash: two sets.
+    expect(sets(run([], { a: 1 }, 'deadlock'), run([], { a: 1 }, 'crash'), run([], { a: 1 }, 'crash'))).toBe(2);
+  });
 });
+

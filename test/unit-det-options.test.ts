@@ -57,4 +57,12 @@ describe('deterministic engine options', () => {
     const p = detParams(s, { workers: 3 }, 7, 99);
     expect(p).toMatchObject({ workers: 3, ops: 7, seed: 99 });
   });
+
+  it("leaves a scenario's own parameter of the engine's name alone: mempool-stress's --ops is its backend, not the op budget", () => {
+    const s = findScenario('mempool-stress')!;
+    expect(detParamSpecs(s).map((p) => p.name)).toContain('ops');
+    expect(detParams(s, {}, 7, 99)).toMatchObject({ ops: 'ring_mp_mc', seed: 99 });
+    expect(detParams(s, { ops: 'stack' }, 7, 99)).toMatchObject({ ops: 'stack', seed: 99 });
+  });
 });
+

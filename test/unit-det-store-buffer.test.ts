@@ -102,4 +102,46 @@ describe('store buffers (tso, relaxed)', () => {
     expect(sb.read(0, Y, -1)).toBe(2);
     expect(sb.read(0, X, -1)).toBe(-1);
   });
+
+  it('an empty buffer drains nothing when its dice allow: only the actors that hold stores commit', () => {
+    for (const relaxed of [false, true]) {
+      const { sb, commits } = buffers(2, relaxed);
+      sb.push(1, X, 1);
+      // Seed 1, step 5: both actors' dice allow a drain; actor 0 holds no store.
+      expect([drainDice(1, 5, 0) & 3, drainDice(1, 5, 1) & 3]).toEqual([0, 0]);
+      sb.drainSome(1, 5);
+      expect(commits).toEqual([[1, X, 1]]);
+      expect([sb.count(0), sb.count(1)]).toEqual([0, 0]);
+    }
+  });
+
+  it('relaxed drains a store from the middle and keeps the others in their order', () => {
+    const { sb, commits } = buffers(1, true);
+    const Z = 300;
+    sb.push(0, X, 1);
+    sb.push(0, Y, 2);
+    sb.push(0, Z, 3);
+    sb.drainSome(1, 1); // seed 1, step 1: picks 1 of 3, Y
+    expect(commits).toEqual([[0, Y, 2]]);
+    expect([sb.count(0), sb.read(0, Y, -1), sb.read(0, X, -1), sb.read(0, Z, -1)]).toEqual([2, -1, 1, 3]);
+    sb.drainAll(0);
+    expect(commits).toEqual([[0, Y, 2], [0, X, 1], [0, Z, 3]]);
+  });
+
+  it('relaxed goes back to the oldest store of the picked location, however deep in the buffer', () => {
+    const { sb, commits } = buffers(1, true);
+    const Z = 300;
+    for (const [i, v] of [[Y, 1], [X, 2], [Z, 3], [X, 4]]) sb.push(0, i, v);
+    sb.drainSome(1, 1); // seed 1, step 1: picks 3 of 4, X = 4, which waits for X = 2
+    expect(commits).toEqual([[0, X, 2]]);
+    expect(sb.read(0, X, -1)).toBe(4);
+  });
+
+  it('never drains past the last actor: the word after the buffers is not a buffer', () => {
+    const { i32, sb, commits } = buffers(2, false);
+    i32[i32.length - 1] = 3; // what follows in the image
+    for (let step = 0; step < 30; step++) sb.drainSome(1, step);
+    expect(commits).toEqual([]);
+    expect(i32[i32.length - 1]).toBe(3);
+  });
 });

@@ -7,6 +7,7 @@ import { differenceOf } from '../src/lab/det/replay.js';
 import type { ScheduleFile } from '../src/lab/det/schedule.js';
 import { failureKey, preemptionCost, preemptions, sizeOf, switches } from '../src/lab/det/shrink.js';
 import { makeStrategy, nextPrefix } from '../src/lab/det/strategy.js';
+import { bumpedRun } from './det-bumpers.js';
 
 /**
  * The main thread's half of the strategies, in process (the explorer runs them over worker
@@ -161,5 +162,69 @@ describe("an exploration's coverage line", () => {
     const dfs = makeStrategy('dfs', { seed: 0, depth: 0, actors: 2, por: false });
     dfs.observe(run([dec(0, 0b11)]));
     expect(new Coverage().report(dfs)).toEqual({ schedules: 0, distinct: 0, outcomeSets: 0, exhausted: true, covered: 1 });
+  });
+});
+
+describe('DFS over the bumpers program run by hand (det-bumpers.ts: decided as the scheduler decides)', () => {
+  /** Run DFS to its end; each run's choices, the lost updates' iterations, the share covered after each. */
+  function exhaust(actors: number, depth: number, por: boolean, own = 0, incs = 1) {
+    const s = makeStrategy('dfs', { seed: 0, depth, actors, por });
+    const runs: string[] = [];
+    const lost: number[] = [];
+    const covered: number[] = [];
+    for (let it = 0; ; it++) {
+      const plan = s.plan(it);
+      if (!plan) break;
+      expect([plan.strategy, plan.seed]).toEqual(['dfs', 0]);
+      const r = bumpedRun(actors, incs, plan.forced!, own);
+      if (r.failure) lost.push(it);
+      s.observe(r);
+      runs.push(r.decisions.map((d) => d.chosen).join(''));
+      covered.push(s.covered!().fraction);
+    }
+    expect(s.covered!()).toEqual({ exhausted: true, fraction: 1 });
+    return { runs, lost, covered };
+  }
+
+  it('two bumpers of one increment: 2 schedules within no preemption, 4 within one, all 6 interleavings within two; the lost update second', () => {
+    expect(exhaust(2, 0, false).runs).toEqual(['00', '11']);
+    const one = exhaust(2, 1, false);
+    // a0 whole; a1 preempting a0's load (lost); a1 whole; a0 preempting a1's load (lost).
+    expect(one).toEqual({ runs: ['00', '011', '11', '100'], lost: [1, 3], covered: [0.25, 0.5, 0.75, 1] });
+    expect(exhaust(2, 1, true)).toEqual(one);
+    const two = exhaust(2, 2, false);
+    expect(two).toEqual({ runs: ['00', '011', '010', '11', '100', '101'], lost: [1, 2, 4, 5], covered: [0.25, 0.375, 0.5, 0.75, 0.875, 1] });
+    expect(exhaust(2, 2, true)).toEqual(two);
+  });
+
+  it('two increments each: within one preemption, a switch after each of the first actor\'s first three accesses; reduction weighs only the races asked for', () => {
+    const off = exhaust(2, 1, false, 0, 2);
+    expect(off.runs).toEqual(['0000', '0001111', '001111', '01111', '1111', '1110000', '110000', '10000']);
+    expect(off.covered).toEqual([0.0625, 0.125, 0.25, 0.5, 0.5625, 0.625, 0.75, 1]);
+    const on = exhaust(2, 1, true, 0, 2);
+    expect(on.runs).toEqual(off.runs);
+    expect(on.covered).toEqual([0.25, 0.3125, 0.4375, 0.6875, 0.9375, 1, 1, 1]);
+    expect(exhaust(2, 2, false, 0, 2).runs).toHaveLength(26);
+  });
+
+  it('with reduction, a bumper of its own word is never reordered: only the sharers\' interleavings are tried', () => {
+    // a2 bumps a word of its own: 4 and 6 schedules (those of a0 and a1), against 24 and 60.
+    const one = exhaust(3, 1, true, 0b100);
+    expect(one).toEqual({ runs: ['0011', '0110', '1100', '1001'], lost: [1, 3], covered: [0.25, 0.5, 0.75, 1] });
+    expect(exhaust(3, 2, true, 0b100).runs).toEqual(['0011', '0110', '0101', '1100', '1001', '1010']);
+    const off = exhaust(3, 1, false, 0b100);
+    expect([off.runs.length, off.lost.length]).toEqual([24, 8]);
+    expect(off.runs.slice(0, 4)).toEqual(['0011', '00122', '0022', '00211']);
+    expect([exhaust(3, 2, false, 0b100).runs.length, exhaust(3, 2, false, 0b100).lost.length]).toEqual([60, 32]);
+    // Nothing shared: one schedule, whatever the bound; without reduction every order of the three.
+    for (const depth of [0, 1, 2]) expect(exhaust(3, depth, true, 0b111).runs).toEqual(['0011']);
+    expect(exhaust(3, 0, false, 0b111).runs).toEqual(['0011', '0022', '1100', '1122', '2200', '2211']);
+  });
+
+  it('reduction is on unless turned off', () => {
+    const s = makeStrategy('dfs', { seed: 0, depth: 1, actors: 3 });
+    let runs = 0;
+    for (let plan = s.plan(0); plan; plan = s.plan(++runs)) s.observe(bumpedRun(3, 1, plan.forced!, 0b100));
+    expect(runs).toBe(4);
   });
 });

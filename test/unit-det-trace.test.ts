@@ -89,4 +89,37 @@ describe("the story of a failing run", () => {
       '    5  a1 inc  pause',
     ]);
   });
+
+  it('the observing access is a read of any kind (load, read, load64, cas, cas64, wait), never a store, an add or a notify; step 0 counts', () => {
+    const after = [rec(0, 'store', 1, 0, 1), rec(0, 'add', 1, 1, 1, 2), rec(0, 'notify', 1, 0), rec(0, 'exchange', 1, 2, 3), rec(0, 'pause', -1)];
+    for (const kind of ['load', 'read', 'load64', 'cas', 'cas64', 'wait'] as const) {
+      const t = decodeTrace(words(rec(1, 'load', 1, 0), rec(0, kind, 1, 0), ...after), (w) => `c+${w}`);
+      expect(observingStep(run([], 0, 'forbidden'), t), kind).toBe(1);
+    }
+    expect(observingStep(run([], 0, 'forbidden'), decodeTrace(words(rec(0, 'load', 1, 0), ...after), (w) => `c+${w}`))).toBe(0);
+    // The culprit made no read: nothing is flagged.
+    expect(observingStep(run([], 0, 'forbidden'), decodeTrace(words(rec(1, 'load', 1, 0), ...after), (w) => `c+${w}`))).toBe(-1);
+  });
+
+  it("marks no switch where the default went, opens an op where an actor's first op is not op 0, names an op past the scenario's list 'start', and an end opens none", () => {
+    const t = decodeTrace(words(rec(0, 'load', 1, 0, 0, 0, 1), rec(0, 'store', 1, 0, 1, 0, 1), rec(1, 'load', 1, 1, 0, 0, 3), rec(2, 'end', -1, 0, 0, 0, 2)), (w) => `c+${w}`);
+    const r = { ...run([dec(0, 0, true, 0), dec(0, 0, true, 1), dec(1, 1, false, 2)], 1, 'forbidden'), run: { roles: ['inc', 'inc', 'idle'], scenario: { opNames: ['add', 'sub'] } } } as unknown as DetRun;
+    expect(storyLines(r, t)).toEqual([
+      '       -- a0 inc: sub',
+      '    0  a0 inc   load    c+1      -> 0',
+      '    1  a0 inc   store   c+1      = 1 (was 0)',
+      '       -- a1 inc: start',
+      "    2  a1 inc   load    c+1      -> 1   <== observed the bad value (then counted 'lost')",
+      '    3  a2 idle  end',
+    ]);
+  });
+
+  it("names the first forbidden outcome counted, '?' when none was", () => {
+    const t = decodeTrace(words(rec(0, 'load', 1, 0)), (w) => `c+${w}`);
+    const counted = (outcomes: Array<[string, string, number]>) =>
+      storyLines({ ...run([], 0, 'forbidden'), outcomes: outcomes.map(([outcome, grade, count]) => ({ outcome, grade, count })) } as unknown as DetRun, t).at(-1);
+    expect(counted([['ok', 'ACCEPTABLE', 2], ['torn', 'FORBIDDEN', 0], ['lost', 'FORBIDDEN', 1]])).toMatch(/then counted 'lost'\)$/);
+    expect(counted([['ok', 'ACCEPTABLE', 2], ['torn', 'FORBIDDEN', 0]])).toMatch(/then counted '\?'\)$/);
+    expect(counted([])).toMatch(/then counted '\?'\)$/);
+  });
 });

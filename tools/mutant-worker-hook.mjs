@@ -15,7 +15,12 @@
 import { MessagePort, getEnvironmentData, isMainThread } from 'node:worker_threads';
 import { HITS_KEY, HIT_ANY, HIT_IDS, HIT_LIMIT_ENV } from './mutant-hits.mjs';
 
-const shared = isMainThread ? undefined : getEnvironmentData(HITS_KEY);
+// Not in vitest's own worker (Stryker runs vitest with pool 'threads'): a test there that
+// imports the bundle (a user scenario file's `import 'memrace'`) would swap that thread's
+// `static` object for an empty one at vitest's next message, and every static mutant of the
+// run read as not covered (DET_OPTIONS, dpor.ts's tables: 2026-12-06).
+const inVitest = globalThis.__vitest_worker__ !== undefined;
+const shared = isMainThread || inVitest ? undefined : getEnvironmentData(HITS_KEY);
 if (shared instanceof SharedArrayBuffer) {
   const hits = new Int32Array(shared);
   const ns = (globalThis.__stryker__ ??= {});

@@ -47,9 +47,13 @@ interface Access {
  * the bound (a mask per decision; 0 where nothing is asked for).
  */
 export function racesToReverse(decisions: readonly Decision[], trace: Int32Array, actors: number): Int32Array {
+  // Stryker disable next-line ArithmeticOperator: steps past the trace read as local steps of actor 0 (kind none): more loop turns, the same answer (equivalent)
   const steps = trace.length / TRACE_WORDS;
   const wanted = new Int32Array(decisions.length);
+  // An earlier access of a race is at most step steps - 2, so only decisionAt[0 .. steps - 2] is ever read:
+  // Stryker disable next-line ArithmeticOperator: a shorter decisionAt (steps - 1) still holds every step asked about (equivalent)
   const decisionAt = new Int32Array(steps + 1).fill(-1);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a typed array ignores a write past its end, and steps and steps - 1 are never asked about (equivalent)
   for (let k = 0; k < decisions.length; k++) if (decisions[k].step <= steps) decisionAt[decisions[k].step] = k;
   /** The step at which the context holding step s began (the last switch to its actor). */
   const contextStart = new Int32Array(steps);
@@ -62,11 +66,13 @@ export function racesToReverse(decisions: readonly Decision[], trace: Int32Array
     wanted[k] |= c & (1 << actor) ? 1 << actor : c;
   };
   const race = (a: Access, actor: number, clock: Int32Array) => {
-    if (a.actor === actor || clock[a.actor] >= a.clock[a.actor]) return; // ordered already
+    // Ordered already (an actor's own earlier access too: its clock has moved past it).
+    if (clock[a.actor] >= a.clock[a.actor]) return;
     ask(actor, a.step);
     ask(actor, contextStart[a.step]);
   };
   const join = (into: Int32Array, from: Int32Array) => {
+    // Stryker disable next-line EqualityOperator: q = actors reads undefined (no write), and from[q] equal to into[q] writes what is there (equivalent)
     for (let q = 0; q < actors; q++) if (from[q] > into[q]) into[q] = from[q];
   };
   const touch = (word: number, write: boolean, step: number, actor: number): Access => {
@@ -87,12 +93,15 @@ export function racesToReverse(decisions: readonly Decision[], trace: Int32Array
     }
     return a;
   };
+  // Stryker disable next-line EqualityOperator: step `steps` reads past the trace: a local step of actor 0 (kind none), no access (equivalent)
   for (let s = 0; s < steps; s++) {
     const t = s * TRACE_WORDS;
     const actor = trace[t] & 0xff;
     const kind = (trace[t] >> 8) & 0xff;
     const addr = trace[t + 1];
-    contextStart[s] = s > 0 && (trace[t - TRACE_WORDS] & 0xff) === actor ? contextStart[s - 1] : s;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: at step 0 the record before reads as actor 0 and contextStart[-1] as 0, which is step 0 (equivalent)
+    const later = s > 0;
+    contextStart[s] = later && (trace[t - TRACE_WORDS] & 0xff) === actor ? contextStart[s - 1] : s;
     const clock = clocks[actor];
     if (kind === K.wake && trace[t + 2] === WAKE_TIMED_OUT) for (const other of clocks) join(clock, other);
     const touched: Access[] = [];
@@ -104,6 +113,7 @@ export function racesToReverse(decisions: readonly Decision[], trace: Int32Array
     }
     clock[actor]++;
     // The access's own clock, as the words remember it: a copy, since the actor's goes on.
+    // Stryker disable next-line ConditionalExpression: with nothing touched the copy is given to no access (equivalent)
     if (touched.length) {
       const own = clock.slice();
       for (const a of touched) a.clock = own;

@@ -51,11 +51,11 @@ const short = (h: string) => h.slice(0, 12);
 export function checkScenarioSource(schedule: ScheduleFile, scenario: Scenario): void {
   const src = scenarioSource(scenario);
   const refuse = (why: string) => new MemraceError('E_SCHEDULE', `the schedule cannot replay: ${why}`);
-  if (schedule.sha256 === undefined && src) throw refuse(`it was recorded for the built-in scenario '${schedule.scenario}', not the file ${src.file}`);
-  if (schedule.sha256 === undefined || !src) {
+  if (!src) {
     if (schedule.sha256 !== undefined) throw refuse(`it was recorded for the scenario file ${schedule.scenarioFile ?? '?'}, not the built-in '${scenario.name}'`);
     return;
   }
+  if (schedule.sha256 === undefined) throw refuse(`it was recorded for the built-in scenario '${schedule.scenario}', not the file ${src.file}`);
   if (schedule.sha256 !== src.sha256) {
     throw refuse(`the scenario file ${src.file} has changed since the schedule was recorded (sha256 ${short(schedule.sha256)}… then, ${short(src.sha256)}… now), so its decisions would drive different code: explore it again`);
   }

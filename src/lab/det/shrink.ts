@@ -29,8 +29,7 @@ export interface ScheduleSize {
 }
 
 export const sizeOf = (ds: readonly Decision[]): ScheduleSize => ({ decisions: ds.length, switches: switches(ds), preemptions: preemptions(ds) });
-const smaller = (a: ScheduleSize, b: ScheduleSize) =>
-  a.preemptions !== b.preemptions ? a.preemptions < b.preemptions : a.switches !== b.switches ? a.switches < b.switches : a.decisions < b.decisions;
+const smaller = (a: ScheduleSize, b: ScheduleSize) => (a.preemptions - b.preemptions || a.switches - b.switches || a.decisions - b.decisions) < 0;
 
 /** What must stay the same for a shrunk run to be the same failure: the forbidden outcome, the broken oracles, the kind. */
 export function failureKey(f: DetFailure | null): string | null {
@@ -57,6 +56,9 @@ export interface Shrunk {
   runs: number;
 }
 
+/** One rerun of the shrinker: a schedule's forced choices (the holder goes on after them), and the time it may take. */
+export type Rerun = (forced: number[], timeBudgetMs: number) => Promise<DetRun>;
+
 /**
  * Minimise a failing schedule: fewest preemptions first, then fewest switches, then fewest
  * decisions. Delta
@@ -65,7 +67,12 @@ export interface Shrunk {
  * after it; when the same failure comes back from a smaller schedule, that run is the new one and the chunks start over from halves.
  * `left` is the time the caller has left (explore's --time-budget): no run outlasts it.
  */
-export async function shrink(head: ScheduleFile, found: DetRun, det: DetOptions, pool: Piscina, left: () => number = () => Infinity): Promise<Shrunk> {
+export function shrink(head: ScheduleFile, found: DetRun, det: DetOptions, pool: Piscina, left: () => number = () => Infinity): Promise<Shrunk> {
+  return shrinkBy((forced, timeBudgetMs) => rerun(head, forced, { ...det, timeBudgetMs }, pool), found, det.timeBudgetMs, left);
+}
+
+/** shrink() over any way to rerun a schedule: each run gets at most `timeBudgetMs`, and no more than is left. */
+export async function shrinkBy(run: Rerun, found: DetRun, timeBudgetMs: number, left: () => number = () => Infinity): Promise<Shrunk> {
   const key = failureKey(found.failure);
   const t0 = performance.now();
   const until = () => Math.min(MAX_MS - (performance.now() - t0), left());
@@ -86,7 +93,7 @@ export async function shrink(head: ScheduleFile, found: DetRun, det: DetOptions,
       const forced = cur.decisions.slice(0, last + 1).map((d, k) => (drop.has(k) ? d.dflt : d.chosen));
       runs++;
       // A run the time cuts short has no failure: never better.
-      const r = await rerun(head, forced, { ...det, timeBudgetMs: Math.min(det.timeBudgetMs, until()) }, pool);
+      const r = await run(forced, Math.min(timeBudgetMs, until()));
       if (better(r)) {
         cur = r;
         improved = true;
