@@ -57,6 +57,7 @@ export class ActorFailure extends MemraceError {
 
 /** Negative errno values, as the real APIs return them. */
 export const ENOENT = 2;
+export const ESRCH = 3;
 export const ENOMEM = 12;
 export const EACCES = 13;
 export const EINVAL = 22;

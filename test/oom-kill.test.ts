@@ -3,21 +3,10 @@ import { EINVAL, ENOMEM } from '../src/errors.js';
 import { SelectionRecord } from '../src/scenarios/oom-selection.js';
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_FS } from '../src/kernel/gfp.js';
 import { OomKiller, OOM_UNKILLABLE, type OomControl } from '../src/kernel/oom_kill.js';
-import { OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER, VmAccounting } from '../src/kernel/overcommit.js';
+import { OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER } from '../src/kernel/overcommit.js';
 import { oom_adj_read, oom_adj_write, oom_score_adj_read, oom_score_adj_write, proc_oom_score } from '../src/kernel/proc_oom.js';
-import { MMF_OOM_SKIP, T_MM_FLAGS, T_MM_ID, TaskTable, TF_EXITING, TF_OOM_VICTIM, type TaskSpec } from '../src/kernel/task.js';
-import { Arena } from '../src/shm/arena.js';
-import { AtomicsMem } from '../src/shm/mem.js';
-
-/** 128 MiB of RAM (32768 pages), no swap, unless a test says otherwise. */
-function machine(tasks: TaskSpec[], ram = 32768, swap = 0) {
-  const arena = Arena.create(1 << 20);
-  const mem = new AtomicsMem(arena.sab);
-  const tt = TaskTable.create(arena, mem, 32);
-  const vm = VmAccounting.create(arena, mem, { totalramPages: ram, swapPages: swap });
-  const slots = tasks.map((t) => tt.spawn(t));
-  return { tt, vm, k: new OomKiller(tt, vm), slots };
-}
+import { MMF_OOM_SKIP, T_MM_FLAGS, T_MM_ID, TF_EXITING, TF_OOM_VICTIM, type TaskSpec } from '../src/kernel/task.js';
+import { oomMachine as machine } from './kernel-helpers.js';
 
 const oc = (totalpages: number, current = -1): OomControl => ({ current, order: 0, totalpages, constraint: 'CONSTRAINT_NONE' });
 

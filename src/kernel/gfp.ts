@@ -46,24 +46,39 @@ export function gfp_zone(gfp: number): number {
   return ZONE_NORMAL;
 }
 
-/** %pGg: the gfp flags by name, as warn_alloc prints them. */
+export const GFP_NOIO = __GFP_RECLAIM;
+export const GFP_NOFS = __GFP_RECLAIM | __GFP_IO;
+const GFP_TRANSHUGE_LIGHT = (GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM;
+const GFP_TRANSHUGE = GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM;
+
+/**
+ * include/trace/events/mmflags.h's __def_gfpflag_names (6.6), less the bits the model does not
+ * have: composite masks first (most bits set first), then single bits. Order matters: a
+ * mask is taken whole, then its bits are gone for the masks after it.
+ */
+const GFPFLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
+  [GFP_TRANSHUGE, 'GFP_TRANSHUGE'], [GFP_TRANSHUGE_LIGHT, 'GFP_TRANSHUGE_LIGHT'], [GFP_HIGHUSER_MOVABLE, 'GFP_HIGHUSER_MOVABLE'],
+  [GFP_HIGHUSER, 'GFP_HIGHUSER'], [GFP_USER, 'GFP_USER'], [GFP_KERNEL, 'GFP_KERNEL'], [GFP_NOFS, 'GFP_NOFS'], [GFP_ATOMIC, 'GFP_ATOMIC'],
+  [GFP_NOIO, 'GFP_NOIO'], [GFP_NOWAIT, 'GFP_NOWAIT'], [GFP_DMA, 'GFP_DMA'], [__GFP_HIGHMEM, '__GFP_HIGHMEM'], [GFP_DMA32, 'GFP_DMA32'],
+  [__GFP_HIGH, '__GFP_HIGH'], [__GFP_IO, '__GFP_IO'], [__GFP_FS, '__GFP_FS'], [__GFP_NOWARN, '__GFP_NOWARN'], [__GFP_COMP, '__GFP_COMP'],
+  [__GFP_ZERO, '__GFP_ZERO'], [__GFP_NOMEMALLOC, '__GFP_NOMEMALLOC'], [__GFP_MEMALLOC, '__GFP_MEMALLOC'], [__GFP_HARDWALL, '__GFP_HARDWALL'],
+  [__GFP_THISNODE, '__GFP_THISNODE'], [__GFP_RECLAIMABLE, '__GFP_RECLAIMABLE'], [__GFP_MOVABLE, '__GFP_MOVABLE'], [__GFP_RECLAIM, '__GFP_RECLAIM'],
+  [__GFP_DIRECT_RECLAIM, '__GFP_DIRECT_RECLAIM'], [__GFP_KSWAPD_RECLAIM, '__GFP_KSWAPD_RECLAIM'],
+];
+
+/**
+ * %pGg (lib/vsprintf.c format_flags over GFPFLAG_NAMES): each mask wholly present by name,
+ * joined by '|', then what no name covers in hex; nothing for 0 (the header then reads
+ * `gfp_mask=0x0()`).
+ */
 export function gfpNames(gfp: number): string {
-  const named: Array<[number, string]> = [
-    [GFP_HIGHUSER_MOVABLE, 'GFP_HIGHUSER_MOVABLE'], [GFP_USER, 'GFP_USER'], [GFP_KERNEL, 'GFP_KERNEL'], [GFP_ATOMIC, 'GFP_ATOMIC'], [GFP_NOWAIT, 'GFP_NOWAIT'],
-  ];
   const parts: string[] = [];
   let rest = gfp;
-  for (const [mask, name] of named) {
-    if ((rest & mask) === mask) {
-      parts.push(name);
-      rest &= ~mask;
-    }
+  for (const [mask, name] of GFPFLAG_NAMES) {
+    if ((rest & mask) !== mask) continue;
+    parts.push(name);
+    rest &= ~mask;
   }
-  const bits: Array<[number, string]> = [
-    [__GFP_DMA, '__GFP_DMA'], [__GFP_DMA32, '__GFP_DMA32'], [__GFP_HIGHMEM, '__GFP_HIGHMEM'], [__GFP_MOVABLE, '__GFP_MOVABLE'],
-    [__GFP_RECLAIMABLE, '__GFP_RECLAIMABLE'], [__GFP_HIGH, '__GFP_HIGH'], [__GFP_ZERO, '__GFP_ZERO'], [__GFP_NOWARN, '__GFP_NOWARN'],
-    [__GFP_MEMALLOC, '__GFP_MEMALLOC'], [__GFP_COMP, '__GFP_COMP'], [__GFP_NOMEMALLOC, '__GFP_NOMEMALLOC'], [__GFP_THISNODE, '__GFP_THISNODE'],
-  ];
-  for (const [bit, name] of bits) if (rest & bit) parts.push(name);
-  return parts.join('|') || '0';
+  if (rest) parts.push(`0x${rest.toString(16)}`);
+  return parts.join('|');
 }

@@ -80,6 +80,7 @@ export interface MemblockRef {
 }
 
 export const u64 = (v: bigint): phys_addr_t => BigInt.asUintN(64, v);
+// Stryker disable next-line EqualityOperator: a <= b picks b when they are equal, the same value
 export const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 export const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
@@ -112,6 +113,7 @@ export class MemblockType {
   ) {}
 
   get cnt(): number {
+    // Stryker disable next-line ArithmeticOperator: T_CNT is 0, base - 0 is base
     return this.mem.load(this.base + T_CNT);
   }
   get max(): number {
@@ -124,6 +126,7 @@ export class MemblockType {
     return this.get64(this.base + T_TOTAL);
   }
   private set cnt(v: number) {
+    // Stryker disable next-line ArithmeticOperator: T_CNT is 0, base - 0 is base
     this.mem.store(this.base + T_CNT, v);
   }
   private set total_size(v: phys_addr_t) {

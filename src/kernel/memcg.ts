@@ -1,5 +1,6 @@
-import { EINVAL, ENOENT } from '../errors.js';
+import { EACCES, EEXIST, EINVAL, ENOENT, ESRCH } from '../errors.js';
 import { memparse } from './bootconfig.js';
+import { kstrtoint, strstrip } from './kstrtox.js';
 import { PAGE_SIZE } from './mmzone.js';
 
 /**
@@ -27,7 +28,8 @@ export function nodelist(nodes: readonly number[]): string {
   const s = [...nodes].sort((a, b) => a - b);
   for (let i = 0; i < s.length; ) {
     let j = i;
-    while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
+    // Past the end s[j + 1] is undefined, which ends the run.
+    while (s[j + 1] === s[j] + 1) j++;
     out.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
     i = j + 1;
   }
@@ -60,7 +62,9 @@ export class MemcgTree {
   mkdir(path: string): { rc: number; text: string } {
     const m = /^\/sys\/fs\/cgroup\/([A-Za-z0-9_.-]+)$/.exec(path);
     if (!m) return { rc: -EINVAL, text: `mkdir: cannot create directory '${path}': only ${CGROUP_ROOT}/NAME (one level) is modelled` };
-    if (!this.groups.has(m[1])) this.groups.set(m[1], { max: Infinity, current: 0, events: { max: 0, oom: 0, oom_kill: 0 }, mems: null });
+    // cgroup_mkdir: kernfs_create_dir of a name the parent already has is -EEXIST.
+    if (this.groups.has(m[1])) return { rc: -EEXIST, text: `mkdir: cannot create directory '${path}': File exists` };
+    this.groups.set(m[1], { max: Infinity, current: 0, events: { max: 0, oom: 0, oom_kill: 0 }, mems: null });
     return { rc: 0, text: '' };
   }
 
@@ -92,18 +96,15 @@ export class MemcgTree {
 
   /** The task's memory is gone: every page it charged comes off its groups. */
   uncharge(slot: number): void {
-    for (const [name, pages] of this.charges.get(slot) ?? []) {
-      const g = this.groups.get(name);
-      if (g) g.current -= pages;
-    }
+    // No rmdir: a group a page was charged to is still there.
+    for (const [name, pages] of this.charges.get(slot) ?? []) this.groups.get(name)!.current -= pages;
     this.charges.delete(slot);
     this.member.delete(slot);
   }
 
   /** A child starts in its parent's group (fork). */
   inherit(parent: number, child: number): void {
-    const g = this.member.get(parent);
-    if (g) this.member.set(child, g);
+    this.member.set(child, this.groupOf(parent));
   }
 
   read(path: string, pidsOf: (name: string) => number[]): { rc: number; text: string } | null {
@@ -125,7 +126,11 @@ export class MemcgTree {
     }
   }
 
-  /** memory.max ("max" or a memparse size, rounded down to pages) or cgroup.procs (a pid to move in). */
+  /**
+   * memory.max ("max" or a memparse size, rounded down to pages), cpuset.mems (a node list;
+   * empty: the parent's) or cgroup.procs (a pid to move in). memory.current and
+   * memory.events have no write handler: kernfs_fop_open refuses them with -EACCES, root too.
+   */
   write(path: string, text: string, slotOf: (pid: number) => number, nodes = 1): { rc: number; text: string } | null {
     const m = GROUP_FILE.exec(path);
     if (!m) return null;
@@ -140,17 +145,21 @@ export class MemcgTree {
       return { rc: 0, text: '' };
     }
     if (m[2] === 'cpuset.mems') {
-      const mems = v === '' ? null : parseNodelist(v, nodes);
+      const mems = parseNodelist(v, nodes);
       if (v !== '' && !mems) return { rc: -EINVAL, text: 'write error: Invalid argument' };
-      g.mems = mems && mems.length === nodes ? null : mems;
+      g.mems = mems;
       return { rc: 0, text: '' };
     }
     if (m[2] === 'cgroup.procs') {
-      const slot = /^\d+$/.test(v) ? slotOf(Number(v)) : -1;
-      if (slot < 0) return { rc: -ENOENT, text: 'write error: No such process' };
+      // cgroup_procs_write_start: kstrtoint of the stripped text, a negative pid -EINVAL, an
+      // unknown one -ESRCH (0 is `current`, the writing shell, which is no task here).
+      const pid = kstrtoint(strstrip(text));
+      if (pid.err || pid.value < 0) return { rc: -EINVAL, text: 'write error: Invalid argument' };
+      const slot = slotOf(pid.value);
+      if (slot < 0) return { rc: -ESRCH, text: 'write error: No such process' };
       this.member.set(slot, m[1]);
       return { rc: 0, text: '' };
     }
-    return { rc: -EINVAL, text: 'write error: Invalid argument' };
+    return { rc: -EACCES, text: `${path}: Permission denied` };
   }
 }

@@ -69,6 +69,7 @@ export class VmAccounting {
     const freeKb = (c.freePages ?? c.totalramPages) * (PAGE_SIZE >> 10);
     mem.store(base + V_TOTALRAM_PAGES, c.totalramPages);
     mem.store(base + V_TOTAL_SWAP_PAGES, c.swapPages);
+    // Stryker disable next-line ArithmeticOperator: V_OVERCOMMIT_MEMORY is 0, base - 0 is base
     mem.store(base + V_OVERCOMMIT_MEMORY, c.overcommitMemory ?? OVERCOMMIT_GUESS);
     mem.store(base + V_OVERCOMMIT_RATIO, c.overcommitRatio ?? 50);
     mem.store(base + V_ADMIN_RESERVE_KBYTES, Math.min(Math.floor(freeKb / 32), 1 << 13));
@@ -115,9 +116,9 @@ export class VmAccounting {
   /** vm_commit_limit: (overcommit_kbytes, or (RAM - hugetlb) * ratio / 100) + swap, in pages. */
   vm_commit_limit(): number {
     const kbytes = this.get(V_OVERCOMMIT_KBYTES);
-    const allowed = kbytes
-      ? kbytes >> (PAGE_SHIFT - 10)
-      : Math.floor(((this.get(V_TOTALRAM_PAGES) - this.get(V_HUGETLB_PAGES)) * this.get(V_OVERCOMMIT_RATIO)) / 100);
+    // Stryker disable next-line ArithmeticOperator: the model has no hugetlb pages, V_HUGETLB_PAGES stays 0
+    const ram = this.get(V_TOTALRAM_PAGES) - this.get(V_HUGETLB_PAGES);
+    const allowed = kbytes ? kbytes >> (PAGE_SHIFT - 10) : Math.floor((ram * this.get(V_OVERCOMMIT_RATIO)) / 100);
     return allowed + this.get(V_TOTAL_SWAP_PAGES);
   }
 

@@ -184,6 +184,7 @@ export class PageAlloc {
     if (mapcount !== -1) return 2;
     if (mem.read(w + PG_MAPPING) !== 0) return 3;
     if (mem.read(w + PG_REFCOUNT) !== 0) return 1;
+    // Stryker disable next-line ArithmeticOperator: PG_FLAGS is 0, w - 0 is w
     if (mem.read(w + PG_FLAGS) & checkFlags) return 4;
     return 0;
   }
@@ -191,6 +192,7 @@ export class PageAlloc {
   /** bad_page: report and leak the page, as the kernel does ("BUG: Bad page state"). */
   private bad_page(pfn: number, reason: number): void {
     const h = this.k.ref.header;
+    // Stryker disable next-line ArithmeticOperator: H_BAD_PAGE is 0, h - 0 is h
     this.mem.add(h + H_BAD_PAGE, 1);
     this.mem.store(h + H_BAD_PAGE_PFN, pfn);
     this.mem.store(h + H_BAD_PAGE_REASON, reason);
@@ -314,12 +316,12 @@ export class PageAlloc {
 
   /** free_pages_prepare: every page of the block must be clean; a bad one is reported and the block leaked. */
   private free_pages_prepare(pfn: number, order: number): boolean {
-    let bad = 0;
+    let bad = false;
     for (let i = 0; i < 1 << order; i++) {
       const r = this.bad_reason(pfn + i, PAGE_FLAGS_CHECK_AT_FREE);
       if (r) {
         this.bad_page(pfn + i, r);
-        bad++;
+        bad = true;
       }
     }
     if (bad) return false;
@@ -350,6 +352,7 @@ export class PageAlloc {
 
   /** The last bad_page() report, for messages. */
   static badPageReason(k: Kernel): string {
+    // Stryker disable next-line StringLiteral: the reason word holds 0 to 5, an index of BAD_PAGE_REASONS
     return BAD_PAGE_REASONS[k.mem.load(k.ref.header + H_BAD_PAGE_REASON)] ?? '';
   }
 

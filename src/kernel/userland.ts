@@ -118,7 +118,9 @@ export class Userland {
     const s = SYS_VM.exec(path);
     if (s && `vm.${s[1]}` in VM_SYSCTLS) {
       if (cred.uid !== 0) return { rc: -EACCES, text: `${path}: Permission denied` };
-      return this.sysctlWrite(`vm.${s[1]}`, text.trim());
+      // echo prints nothing; proc_dointvec_minmax's -EINVAL is the write's error.
+      const rc = this.sysctlWrite(`vm.${s[1]}`, text.trim()).rc;
+      return { rc, text: rc ? `write error: ${WRITE_ERRORS[-rc]}` : '' };
     }
     return { rc: -EACCES, text: `${path}: Permission denied` };
   }

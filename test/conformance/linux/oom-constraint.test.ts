@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nodeBits, oom_cpuset_eligible } from '../../../src/kernel/oom_kill.js';
-import { MEMCG_MAX, PageCounter } from '../../../src/kernel/page_counter.js';
+import { MEMCG_MAX, MEMCG_OOM, MEMCG_OOM_KILL, PageCounter } from '../../../src/kernel/page_counter.js';
 import { TaskTable } from '../../../src/kernel/task.js';
 import { C_CPUSET, C_MEMCG, C_MEMPOLICY, OomDomain } from '../../../src/scenarios/oom-domain.js';
 import { Arena } from '../../../src/shm/arena.js';
@@ -30,6 +30,25 @@ describe('page_counter_try_charge (mm/page_counter.c)', () => {
     expect(pc.usage()).toBe(0);
     pc.event(MEMCG_MAX);
     expect(pc.events()).toEqual({ max: 1, oom: 0, oom_kill: 0 });
+  });
+
+  it('keeps its words in its own region of the image: usage, max, failcnt (a charge refused), the three memory.events; the words around it untouched', () => {
+    const { arena, mem } = image();
+    const before = arena.allocWords('test.before', 16);
+    const base = PageCounter.create(arena, mem, 4);
+    const after = arena.allocWords('test.after', 16);
+    expect(arena.region('memcg.page-counter')).toEqual({ offset: base * 4, bytes: 64 });
+    for (let w = before; w < after + 16; w++) if (w < base || w >= base + 16) mem.store(w, 0x5a5a);
+    const pc = new PageCounter(mem, base);
+    expect(pc.try_charge(3)).toBe(true);
+    expect(pc.try_charge(2)).toBe(false);
+    expect(pc.try_charge(2)).toBe(false);
+    pc.uncharge(1);
+    for (const [e, n] of [[MEMCG_MAX, 1], [MEMCG_OOM, 2], [MEMCG_OOM_KILL, 3]]) for (let i = 0; i < n; i++) pc.event(e);
+    // page_counter: usage 2, max 4, failcnt 2; then memory.events max 1, oom 2, oom_kill 3.
+    expect(Array.from({ length: 6 }, (_, i) => mem.load(base + i))).toEqual([2, 4, 2, 1, 2, 3]);
+    expect([pc.usage(), pc.max(), pc.events()]).toEqual([2, 4, { max: 1, oom: 2, oom_kill: 3 }]);
+    for (let w = before; w < after + 16; w++) if (w < base || w >= base + 16) expect(mem.load(w), `word ${w}`).toBe(0x5a5a);
   });
 });
 

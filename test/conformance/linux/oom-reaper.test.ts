@@ -5,6 +5,7 @@ import { T_RSS_ANON, TaskTable } from '../../../src/kernel/task.js';
 import { runStress } from '../../../src/lab/stress.js';
 import { Arena } from '../../../src/shm/arena.js';
 import { AtomicsMem } from '../../../src/shm/mem.js';
+import { MUTATING } from '../../mutating.js';
 
 /**
  * What the oom_reaper may take: mm/oom_kill.c __oom_reap_task_mm, Linux 6.6. Its vma walk
@@ -52,7 +53,8 @@ describe('__oom_reap_task_mm (mm/oom_kill.c, 6.6)', () => {
   });
 });
 
-describe('mlocked victims on real workers (memrace run oom --mlock)', () => {
+// Stress runs on workers: skipped under npm run mutate, so the in-process cases above are in its set.
+describe.skipIf(MUTATING)('mlocked victims on real workers (memrace run oom --mlock)', () => {
   const run = (reaperSkipsMlocked: boolean) =>
     runStress({ scenario: 'oom', params: { procs: 4, mem: '16M', chunk: '256K', mlock: 100, reaperSkipsMlocked, duration: '1500ms' } });
 
