@@ -20,8 +20,9 @@ export function rb_mod_init_copy(tree: ClassTree, mes: MethodEntries, inclusion:
   const origin = tree.origin(orig);
   const sup = tree.superOf(origin);
   if (type === T_CLASS && sup === 0) throw new MemraceError('E_USAGE', "TypeError: can't copy the root class");
-  const copy = type === T_CLASS ? tree.defineClass(sup) : tree.defineModule();
-  if (type === T_MODULE && sup !== 0) tree.rb_class_set_super(copy, sup);
+  // RCLASS_SET_SUPER(clone, RCLASS_SUPER(orig)): the superclass record may be an iclass (the original includes a module).
+  const copy = type === T_CLASS ? tree.defineClass(0) : tree.defineModule();
+  tree.rb_class_set_super(copy, sup);
   const definedClass = type === T_MODULE ? 0 : copy;
   tree.forEachMethod(origin, (mid, me) => tree.setMethodEntry(copy, mid, mes.aliasOf(me, mes.field(me, ME_CALLED_ID), copy, definedClass)));
   // The prepended modules, farthest from the class first, so each later prepend lands ahead of it.

@@ -96,14 +96,14 @@ export class ClassInclude {
   /**
    * do_include_modules_at: for the module and each module in its ancestry, skip it when
    * klass's ancestry has it already (an include: anywhere; a prepend: before the origin),
-   * else clear the caches its methods may shadow and link a new iclass after `c`.
+   * else clear the caches its methods may shadow and link a new iclass after `c`. Returns -1
+   * for a cyclic include (nothing linked), else 0.
    */
   private include_modules_at(klass: number, c0: number, module: number, searchSuper: boolean): number {
     const { tree } = this;
     if (searchSuper && this.moduleInSuperChain(klass, module)) return -1;
     const klassOrigin = tree.origin(klass);
     let c = c0;
-    let changed = 0;
     // origin_stack: an iclass made for a record with an origin waits for its origin's iclass.
     const originStack: number[] = [];
     for (let m = module; m !== 0; m = tree.superOf(m)) {
@@ -125,7 +125,7 @@ export class ClassInclude {
       }
       if (skip) continue;
       const superClass = tree.superOf(c);
-      if (this.clearShadowed(klass, superClass, m, searchSuper)) changed = 1;
+      this.clearShadowed(klass, superClass, m, searchSuper);
       const iclass = tree.rb_include_class_new(m, superClass, klass);
       this.dc.v[DC_ICLASS_NEW]++;
       tree.rb_class_set_super(c, iclass);
@@ -136,15 +136,16 @@ export class ClassInclude {
       }
       c = iclass;
     }
-    return changed;
+    return 0;
   }
 
   /**
    * "invalidate inline method cache": every method of the module may now shadow what a
    * lookup found above the insertion point, so each is cleared where that lookup starts.
-   * Returns whether the module has methods.
+   * (CRuby's method_changed, which this would return, only feeds rb_vm_check_redefinition_by_prepend:
+   * the model has no redefinition checks.)
    */
-  private clearShadowed(klass: number, superClass: number, m: number, include: boolean): boolean {
+  private clearShadowed(klass: number, superClass: number, m: number, include: boolean): void {
     const { tree, method } = this;
     const owner = tree.moduleOf(m);
     // Into a root class (no superclass) CRuby clears nothing: no call can have cached a
@@ -152,17 +153,13 @@ export class ClassInclude {
     // and check_funcall), and it may hold "no such method" for the module's methods: so the
     // class itself is cleared then, which ends those answers.
     const target = include ? (superClass !== 0 || !this.method.negativeCacheOn() ? superClass : klass) : klass;
-    const clear =
-      method.design !== DESIGN_SERIAL && target !== 0 && tree.typeOf(target) !== T_MODULE && this.skip !== (include ? SKIP_INCLUDE : SKIP_PREPEND);
+    if (method.design === DESIGN_SERIAL || target === 0 || tree.typeOf(target) === T_MODULE || this.skip === (include ? SKIP_INCLUDE : SKIP_PREPEND)) return;
     const mids: number[] = [];
     tree.forEachMethod(owner, (mid) => mids.push(mid));
-    if (clear) {
-      for (const mid of mids) {
-        method.rb_clear_method_cache(target, mid);
-        this.dc.v[include ? DC_INCLUDE_INVALIDATE : DC_PREPEND_INVALIDATE]++;
-      }
+    for (const mid of mids) {
+      method.rb_clear_method_cache(target, mid);
+      this.dc.v[include ? DC_INCLUDE_INVALIDATE : DC_PREPEND_INVALIDATE]++;
     }
-    return mids.length > 0;
   }
 
   /** The serial design: a fresh serial for klass's subtree (a module: every ancestry that includes it). */
