@@ -22,6 +22,14 @@ export const copySpec: FactFile = {
   facts: [
     { name: 'Class#dup duplicates the class (its instance methods)', steps: [['class', 'klass'], ['def', 'klass', 'hello', 'hello'], ['dup', 'klass', 'klass_dup'], ['call', 'klass_dup', 'hello', ['hello']]] },
     { name: 'Class#dup retains the correct ancestor chain', steps: [['class', 'super_klass'], ['def', 'super_klass', 'hello', 'hello'], ['class', 'klass', 'super_klass'], ['dup', 'klass', 'klass_dup'], ['call', 'klass_dup', 'hello', ['hello']], ['ancestors', 'klass_dup', ['klass_dup', 'super_klass']]] },
+    {
+      // The singleton class that `extend` includes into is a class whose superclass record is the module's iclass (rb_mod_init_copy copies RCLASS_SUPER as it is).
+      name: 'Class#dup retains an included module in the ancestor chain for the singleton class (klass.extend(mod); klass.dup)',
+      steps: [
+        ['class', 'klass'], ['module', 'mod'], ['def', 'mod', 'hello', 'hello'], ['include', 'klass', 'mod'], ['dup', 'klass', 'klass_dup'],
+        ['call', 'klass_dup', 'hello', ['hello']], ['ancestors', 'klass_dup', ['klass_dup', 'mod']],
+      ],
+    },
     { name: 'Class#dup raises TypeError if called on BasicObject', steps: [['raises', 'TypeError', ['dup', 'BasicObject', 'copy']]] },
     { name: 'initialize_copy raises a TypeError when called on already initialized classes', steps: [['class', 'S'], ['raises', 'TypeError', ['initialize_copy', 'Object', 'S']], ['raises', 'TypeError', ['initialize_copy', 'BasicObject', 'S']]] },
     { name: 'prepend: keeps the module in the chain when dupping the class', steps: [['module', 'm'], ['class', 'c'], ['prepend', 'c', 'm'], ['dup', 'c', 'c_dup'], ['ancestors', 'c_dup', ['m', 'c_dup']]] },
