@@ -10,6 +10,7 @@ import { MemraceError } from '../src/errors.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { ClassTree } from '../src/ruby/class_tree.js';
+import { IdTables } from '../src/ruby/id_table.js';
 import { CLASS_WORDS, K_MODULE, K_SUPER, T_CLASS, T_ICLASS, T_MODULE } from '../src/ruby/layout.js';
 import { makeVm, plain } from './ruby-helpers.js';
 
@@ -50,6 +51,23 @@ describe('ClassTree records (class.c: class_alloc, rb_class_subclass_add)', () =
       expect(t.mids).toBe(mids);
       expect(t.used).toBe(1);
     }
+  });
+
+  it('its regions: capacity + 1 records (0 is nil), an id_table pool for capacity + 1 tables, a callable table word per (record, mid)', () => {
+    const capacity = 5;
+    const mids = 3;
+    const arena = Arena.create(ClassTree.words(capacity, mids) * 4);
+    const t = ClassTree.create(arena, new AtomicsMem(arena.sab), capacity, mids);
+    expect(arena.region('ruby.classes.header').bytes).toBe(4);
+    expect(arena.region('ruby.classes').bytes).toBe((capacity + 1) * CLASS_WORDS * 4);
+    expect(arena.region('ruby.id_table.header').bytes).toBe(4);
+    expect(arena.region('ruby.id_table').bytes).toBe(IdTables.poolWords(capacity + 1, mids) * 4);
+    expect(t.ids.ref.words).toBe(IdTables.poolWords(capacity + 1, mids));
+    expect(arena.region('ruby.callable_m_tbl').bytes).toBe((capacity + 1) * mids * 4);
+    const cm = arena.word('ruby.callable_m_tbl');
+    expect(t.cmTblWord(0, 0)).toBe(cm);
+    expect(t.cmTblWord(1, 2)).toBe(cm + mids + 2);
+    expect(t.cmTblWord(capacity, mids - 1)).toBe(cm + (capacity + 1) * mids - 1);
   });
 
   it('records are numbered from 1 (0 is nil); a new record is its own module and origin, and its serial is its number', () => {

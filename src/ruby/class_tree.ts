@@ -84,6 +84,7 @@ export class ClassTree {
     const k = this.mem.load(this.ref.header);
     if (k > this.capacity) throw new MemraceError('E_LAYOUT', `class tree is full (${this.capacity} records)`);
     this.mem.store(this.ref.header, k + 1);
+    // Stryker disable next-line ArithmeticOperator: K_TYPE is 0, so rec - K_TYPE is rec (an equivalent mutant)
     this.mem.store(this.rec(k) + K_TYPE, type);
     // Serials start unique and non-zero (an empty inline cache holds 0); bumps continue above capacity.
     this.mem.store(this.rec(k) + K_SERIAL, k);
@@ -150,9 +151,9 @@ export class ClassTree {
     this.mem.store(this.rec(superclass) + K_SUBCLASSES, klass);
   }
 
+  /** A root's superclass is record 0 (nil), whose subclass list is empty: nothing to unlink. */
   private unlinkFromSuper(klass: number): void {
     const sup = this.superOf(klass);
-    if (sup === 0) return;
     let prev = 0;
     for (let c = this.mem.load(this.rec(sup) + K_SUBCLASSES); c !== 0; c = this.mem.load(this.rec(c) + K_NEXT_SIBLING)) {
       if (c === klass) {
@@ -215,6 +216,7 @@ export class ClassTree {
   }
 
   typeOf(klass: number): number {
+    // Stryker disable next-line ArithmeticOperator: K_TYPE is 0, so rec - K_TYPE is rec (an equivalent mutant)
     return this.mem.load(this.rec(klass) + K_TYPE);
   }
 
@@ -238,7 +240,7 @@ export class ClassTree {
 
   /** The class or module a record stands for in Module#ancestors (METACLASS_OF for an iclass, the includer for an origin). */
   moduleFor(klass: number): number {
-    if (this.typeOf(klass) !== T_ICLASS) return klass;
+    // A class or module is its own module (newRecord).
     const m = this.moduleOf(klass);
     return this.isOrigin(m) ? this.includerOf(m) : m;
   }
@@ -355,6 +357,7 @@ export class ClassTree {
   audit(): Violation[] {
     const out: Violation[] = [];
     const used = this.used;
+    // Stryker disable next-line EqualityOperator: record `used` is no class (its type and superclass words are 0, or past a full tree the id-table header and its padding), so auditing it finds nothing (an equivalent mutant)
     for (let k = 1; k < used; k++) {
       const t = this.typeOf(k);
       if (t === T_MODULE) continue;
