@@ -15,7 +15,7 @@ function thrown(fn: () => unknown): string {
     fn();
   } catch (e) {
     expect(e).toBeInstanceOf(MemraceError);
-    return (e as Error).message;
+    return `${(e as MemraceError).code}: ${(e as Error).message}`;
   }
   return 'nothing thrown';
 }
@@ -29,12 +29,12 @@ describe('rb_mod_init_copy: what cannot be copied', () => {
     expect(vm.include(A, M)).toBe(0);
     const iclass = vm.tree.superOf(A);
     expect(vm.tree.typeOf(iclass)).toBe(T_ICLASS);
-    expect(thrown(() => vm.copyClass(0))).toBe(`class 0 does not exist (classes are 1..${vm.tree.used - 1})`);
-    expect(thrown(() => vm.copyClass(iclass))).toBe(`I${iclass}(M${M}) is an iclass: copy its class or module`);
-    expect(thrown(() => vm.copyClass(root))).toBe("TypeError: can't copy the root class");
+    expect(thrown(() => vm.copyClass(0))).toBe(`E_USAGE: class 0 does not exist (classes are 1..${vm.tree.used - 1})`);
+    expect(thrown(() => vm.copyClass(iclass))).toBe(`E_USAGE: I${iclass}(M${M}) is an iclass: copy its class or module`);
+    expect(thrown(() => vm.copyClass(root))).toBe("E_USAGE: TypeError: can't copy the root class");
     expect(vm.prepend(root, vm.tree.defineModule())).toBe(0);
     const used = vm.tree.used;
-    expect(thrown(() => vm.copyClass(root))).toBe("TypeError: can't copy the root class");
+    expect(thrown(() => vm.copyClass(root))).toBe("E_USAGE: TypeError: can't copy the root class");
     expect(vm.tree.used).toBe(used);
     // A class whose only superclass record is an iclass is no root.
     const B = vm.tree.defineClass(A);

@@ -12,14 +12,14 @@
 import { describe, expect, it } from 'vitest';
 import { EINVAL, MemraceError } from '../src/errors.js';
 import { Ruby } from '../src/ruby/index.js';
-import { makeVm, plain } from './ruby-helpers.js';
+import { makeVm, plain, site } from './ruby-helpers.js';
 
 function thrown(fn: () => unknown): string {
   try {
     fn();
   } catch (e) {
     expect(e).toBeInstanceOf(MemraceError);
-    return (e as Error).message;
+    return `${(e as MemraceError).code}: ${(e as Error).message}`;
   }
   return 'nothing thrown';
 }
@@ -61,6 +61,31 @@ describe('include_modules_at: what is skipped, and where the next iclass goes', 
     rb.defineModule('M0').defineModule('M1').defineModule('M2').include('M2', 'M0').include('M2', 'M1');
     rb.defineClass('P').include('P', 'M1').defineClass('C', 'P').include('C', 'M2');
     expect(rb.ancestors('C')).toEqual(['C', 'M2', 'M0', 'P', 'M1', 'Object', 'BasicObject']);
+  });
+
+  it("into a class with a prepend: a module found among the prepended ones (before c is seen) is skipped without moving c", () => {
+    const rb = new Ruby();
+    rb.defineModule('M0').defineModule('M1').defineModule('M2').include('M2', 'M0').include('M2', 'M1');
+    rb.defineClass('C').prepend('C', 'M1').include('C', 'M2');
+    expect(rb.ancestors('C')).toEqual(['M1', 'C', 'M2', 'M0', 'Object', 'BasicObject']);
+    expect(rb.vm.audit()).toEqual([]);
+  });
+
+  it("an included module's iclass gets its origin's iclass as origin (origin_stack): a later include into the module lands after the module, a second prepend of P adds nothing", () => {
+    const rb = new Ruby();
+    rb.defineModule('P').defineModule('M').prepend('M', 'P').defineModule('N').include('N', 'M').defineClass('C').include('C', 'M');
+    rb.defineModule('Q').def('Q', 'q', { returns: 'Q' }).include('M', 'Q');
+    expect(rb.ancestors('M')).toEqual(['P', 'M', 'Q']);
+    expect(rb.ancestors('N')).toEqual(['N', 'P', 'M', 'Q']);
+    expect(rb.ancestors('C')).toEqual(['C', 'P', 'M', 'Q', 'Object', 'BasicObject']);
+    expect(rb.call('C', 'q')).toEqual(['Q']);
+    // Prepending P again: each includer's walk for it ends at its own origin iclass, past P's: nothing new.
+    const made = rb.counters().iclass_new;
+    rb.prepend('M', 'P');
+    expect(rb.counters().iclass_new).toBe(made);
+    expect(rb.ancestors('N')).toEqual(['N', 'P', 'M', 'Q']);
+    expect(rb.ancestors('C')).toEqual(['C', 'P', 'M', 'Q', 'Object', 'BasicObject']);
+    expect(rb.vm.audit()).toEqual([]);
   });
 
   it('a module with a prepended module, included: the iclass of its origin follows (origin_stack)', () => {
@@ -111,12 +136,12 @@ describe('cyclic includes and prepends, and what cannot be included', () => {
     const R = vm.tree.defineRefinement(A);
     expect(vm.include(B, M)).toBe(0);
     const iclass = vm.tree.superOf(B);
-    expect(thrown(() => vm.include(iclass, M))).toBe(`I${iclass}(M3) is an iclass: include into its class or module`);
-    expect(thrown(() => vm.prepend(iclass, M))).toBe(`I${iclass}(M3) is an iclass: include into its class or module`);
-    expect(thrown(() => vm.include(B, A))).toBe('module C1 is a class, not a module');
-    expect(thrown(() => vm.include(B, R))).toBe('TypeError: Cannot include or prepend a refinement, or into one');
-    expect(thrown(() => vm.prepend(R, M))).toBe('TypeError: Cannot include or prepend a refinement, or into one');
-    expect(thrown(() => vm.include(0, M))).toBe(`class 0 does not exist (classes are 1..${vm.tree.used - 1})`);
+    expect(thrown(() => vm.include(iclass, M))).toBe(`E_USAGE: I${iclass}(M3) is an iclass: include into its class or module`);
+    expect(thrown(() => vm.prepend(iclass, M))).toBe(`E_USAGE: I${iclass}(M3) is an iclass: include into its class or module`);
+    expect(thrown(() => vm.include(B, A))).toBe('E_USAGE: module C1 is a class, not a module');
+    expect(thrown(() => vm.include(B, R))).toBe('E_USAGE: TypeError: Cannot include or prepend a refinement, or into one');
+    expect(thrown(() => vm.prepend(R, M))).toBe('E_USAGE: TypeError: Cannot include or prepend a refinement, or into one');
+    expect(thrown(() => vm.include(0, M))).toBe(`E_USAGE: class 0 does not exist (classes are 1..${vm.tree.used - 1})`);
     expect(vm.include(A, M)).toBe(0);
   });
 });
@@ -204,4 +229,40 @@ describe('the invalidation include_modules_at does', () => {
       expect(vm.dc.get('prepend_invalidate')).toBe(skip === 'prepend' ? 0 : 1);
     });
   }
+
+  it('with the negative cache, an include into a class with a superclass still clears on the superclass, not the class', () => {
+    const { vm, guild } = makeVm({ negativeCache: true });
+    const P = vm.tree.defineClass(0);
+    const A = vm.tree.defineClass(P);
+    const M = vm.tree.defineModule();
+    vm.defineMethod(P, 0, plain);
+    const mFoo = vm.defineMethod(M, 0, plain);
+    guild.call(site(vm, 0, 0), A);
+    const leaf = vm.dc.get('cc_invalidate_leaf');
+    const tree = vm.dc.get('cc_invalidate_tree_cme');
+    expect(vm.include(A, M)).toBe(0);
+    // P has a subclass (A): the tree path invalidates the cached P#foo; A, a leaf, is not visited.
+    expect(vm.dc.get('cc_invalidate_tree_cme')).toBe(tree + 1);
+    expect(vm.dc.get('cc_invalidate_leaf')).toBe(leaf);
+    expect(guild.call(0, A)).toBe(vm.mes.body(mFoo));
+  });
+
+  it("the serial design's prepend into an included module clears nothing on the backfilled iclasses (it bumps serials)", () => {
+    for (const design of ['ccs', 'serial-gmc'] as const) {
+      const { vm } = makeVm({ design });
+      const A = vm.tree.defineClass(0);
+      const C = vm.tree.defineClass(A);
+      const M = vm.tree.defineModule();
+      const P = vm.tree.defineModule();
+      vm.defineMethod(M, 0, plain);
+      vm.defineMethod(M, 1, plain);
+      expect(vm.include(C, M)).toBe(0);
+      const before = vm.dc.toJSON();
+      expect(vm.prepend(M, P)).toBe(0);
+      const after = vm.dc.toJSON();
+      const cleared = Object.keys(after).filter((k) => k.startsWith('cc_invalidate') && after[k] !== (before[k] ?? 0));
+      expect(cleared.length > 0).toBe(design === 'ccs');
+      expect(vm.dc.get('origin_new')).toBe(2);
+    }
+  });
 });

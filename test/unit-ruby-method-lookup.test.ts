@@ -119,10 +119,10 @@ describe('resolveMethod and visibleEntry by entry type', () => {
     expect(lookupAnswer(vm.tree, vm.mes, A, 0)).toBe((foo << 2) | 1);
   });
 
-  it('ZSUPER or REFINED with no original in a root class: nothing runs, and the REFINED one has no visible entry', () => {
+  it('ZSUPER or REFINED with no original in a root class: nothing runs (a private ZSUPER too), and the REFINED one has no visible entry', () => {
     const { vm } = makeVm();
     const A = vm.tree.defineClass(0);
-    const z = vm.mes.create(0, A, A, { type: VM_METHOD_TYPE_ZSUPER });
+    const z = vm.mes.create(0, A, A, { type: VM_METHOD_TYPE_ZSUPER, private: true });
     vm.tree.setMethodEntry(A, 0, z);
     expect(resolveMethod(vm.tree, vm.mes, z, A, 0)).toBe(0);
     expect(visibleEntry(vm.tree, vm.mes, z, A, 0)).toBe(z);
@@ -168,5 +168,22 @@ describe('resolveMethod and visibleEntry by entry type', () => {
     expect(resolveMethod(vm.tree, vm.mes, r1, A, 1)).toBe(q1);
     expect(visibleEntry(vm.tree, vm.mes, r1, A, 1)).toBe(q1);
     expect(lookupAnswer(vm.tree, vm.mes, A, 1)).toBe((q1 << 2) | 2);
+  });
+
+  it('a cyclic ancestry (a corrupt tree) of ZSUPER or REFINED entries ends after capacity hops with 0, not in a loop', () => {
+    const { vm } = makeVm({ capacity: 8 });
+    const t = vm.tree;
+    const A = t.defineClass(0);
+    const B = t.defineClass(A);
+    for (const [k, mid, type] of [[A, 0, VM_METHOD_TYPE_ZSUPER], [B, 0, VM_METHOD_TYPE_ZSUPER], [A, 1, VM_METHOD_TYPE_REFINED], [B, 1, VM_METHOD_TYPE_REFINED]] as const) {
+      t.setMethodEntry(k, mid, vm.mes.create(mid, k, k, { type }));
+    }
+    t.rb_class_set_super(A, B);
+    const z = t.lookupMethodTable(B, 0);
+    const r = t.lookupMethodTable(B, 1);
+    expect(resolveMethod(t, vm.mes, z, B, 0)).toBe(0);
+    expect(resolveMethod(t, vm.mes, r, B, 1)).toBe(0);
+    expect(visibleEntry(t, vm.mes, r, B, 1)).toBe(0);
+    expect(visibleEntry(t, vm.mes, z, B, 0)).toBe(z);
   });
 });

@@ -50,6 +50,8 @@ describe('Refinements: the image and the scopes', () => {
     for (const sites of [1, 16, 100]) {
       const arena = Arena.create(Refinements.words(sites) * 4);
       const ref = Refinements.create(arena, sites);
+      expect(arena.region('ruby.cref.sites').bytes).toBe(sites * 4);
+      expect(arena.region('ruby.cref.scopes').bytes).toBe(CREF_SCOPES * 8 * 4);
       expect(ref.scopes - ref.siteScopes).toBeGreaterThanOrEqual(sites);
       const mem = new AtomicsMem(arena.sab);
       // The last scope's last word is inside the image.

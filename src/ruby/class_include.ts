@@ -32,6 +32,7 @@ export class ClassInclude {
     if (tree.typeOf(klass) === T_MODULE) {
       const users: number[] = [];
       for (let ic = tree.firstSubclass(klass); ic !== 0; ic = tree.nextModuleSub(ic)) users.push(ic);
+      // Stryker disable next-line ConditionalExpression: include_modules_at skips each module an ancestry has already, so including into one that has it changes nothing (the check saves the walk, as CRuby's does)
       for (const ic of users) if (!tree.kindOf(ic, module)) this.include_modules_at(ic, tree.origin(ic), module, true);
     }
     this.serialBump(klass);
@@ -48,6 +49,7 @@ export class ClassInclude {
     const { tree } = this;
     this.checkIncludable(klass, module);
     if (this.moduleInSuperChain(klass, module)) return -EINVAL;
+    // Stryker disable next-line ConditionalExpression: no iclass reads a class's table, so iclassesOf(a class) is [] too
     const isModule = tree.typeOf(klass) === T_MODULE;
     const users = isModule ? this.iclassesOf(klass) : [];
     if (tree.ensureOrigin(klass, (origin) => users.forEach((ic) => this.backfillOrigin(ic, origin))).created) this.dc.v[DC_ORIGIN_NEW]++;
@@ -105,23 +107,24 @@ export class ClassInclude {
     const klassOrigin = tree.origin(klass);
     let c = c0;
     // origin_stack: an iclass made for a record with an origin waits for its origin's iclass.
+    // Stryker disable next-line ArrayDeclaration: an element below the pairs is never popped (a pop follows a match on the top) nor equal to a record
     const originStack: number[] = [];
     for (let m = module; m !== 0; m = tree.superOf(m)) {
       let cSeen = klass === c;
       let superclassSeen = false;
       let skip = false;
-      if (klassOrigin !== c || searchSuper) {
-        for (let p = tree.superOf(klass); p !== 0; p = tree.superOf(p)) {
-          if (klassOrigin === p && !searchSuper) break;
-          if (c === p) cSeen = true;
-          const t = tree.typeOf(p);
-          if (t === T_ICLASS && tree.moduleOf(p) === tree.moduleOf(m)) {
-            if (!superclassSeen && cSeen) c = p;
-            skip = true;
-            break;
-          }
-          if (t === T_CLASS) superclassSeen = true;
+      // CRuby's walk runs when `klass_origin != c || search_super`: always, here (a prepend's
+      // klass has its origin by then, and c is never that origin).
+      for (let p = tree.superOf(klass); p !== 0; p = tree.superOf(p)) {
+        if (klassOrigin === p && !searchSuper) break;
+        if (c === p) cSeen = true;
+        // A class reads its own table, never a module's: only an iclass can match.
+        if (tree.moduleOf(p) === tree.moduleOf(m)) {
+          if (!superclassSeen && cSeen) c = p;
+          skip = true;
+          break;
         }
+        if (tree.typeOf(p) === T_CLASS) superclassSeen = true;
       }
       if (skip) continue;
       const superClass = tree.superOf(c);
