@@ -256,7 +256,8 @@ export class ClassTree {
    */
   kindOf(klass: number, target: number): boolean {
     for (let c = klass; c !== 0; c = this.superOf(c)) {
-      if (c === target || (this.typeOf(c) === T_ICLASS && this.moduleOf(c) === target)) return true;
+      // A class or module is its own module (an origin's is itself): so this is c === target, or c an iclass of it.
+      if (this.moduleOf(c) === target) return true;
     }
     return false;
   }
