@@ -1,3 +1,4 @@
+import { MemraceError } from '../src/errors.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { VM_CALL_ARGS_SIMPLE } from '../src/ruby/call_info.js';
@@ -28,3 +29,14 @@ export function cdCc(vm: Vm, s: number): number {
 }
 
 export const plain = { type: 0 as const, req: 0 };
+
+/** The MemraceError `fn` throws, as `CODE: message`; 'nothing thrown' when it returns (any other error is rethrown). */
+export function thrown(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof MemraceError)) throw e;
+    return `${e.code}: ${e.message}`;
+  }
+  return 'nothing thrown';
+}

@@ -5,20 +5,9 @@
  * visibility, and the prepended modules prepended afresh in the original's order.
  */
 import { describe, expect, it } from 'vitest';
-import { MemraceError } from '../src/errors.js';
 import { Ruby } from '../src/ruby/index.js';
 import { ME_CALLED_ID, ME_DEFINED_CLASS, ME_OWNER, METHOD_VISI_PRIVATE, T_CLASS, T_ICLASS, T_MODULE } from '../src/ruby/layout.js';
-import { makeVm, plain } from './ruby-helpers.js';
-
-function thrown(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MemraceError);
-    return `${(e as MemraceError).code}: ${(e as Error).message}`;
-  }
-  return 'nothing thrown';
-}
+import { makeVm, plain, thrown } from './ruby-helpers.js';
 
 describe('rb_mod_init_copy: what cannot be copied', () => {
   it('a record that does not exist, an iclass, the root class (even with a prepend); the lock is released after each', () => {

@@ -10,19 +10,9 @@
  * in the serial design (which bumps serials instead) or in a broken variant's skipped half.
  */
 import { describe, expect, it } from 'vitest';
-import { EINVAL, MemraceError } from '../src/errors.js';
+import { EINVAL } from '../src/errors.js';
 import { Ruby } from '../src/ruby/index.js';
-import { makeVm, plain, site } from './ruby-helpers.js';
-
-function thrown(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MemraceError);
-    return `${(e as MemraceError).code}: ${(e as Error).message}`;
-  }
-  return 'nothing thrown';
-}
+import { makeVm, plain, site, thrown } from './ruby-helpers.js';
 
 describe('include_modules_at: what is skipped, and where the next iclass goes', () => {
   it('a module the class includes already is skipped, and the next module goes after it (c = p)', () => {

@@ -6,28 +6,16 @@
  * what the audit reports for a cycle, an iclass of a class and an unlisted subclass.
  */
 import { describe, expect, it } from 'vitest';
-import { MemraceError } from '../src/errors.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { ClassTree } from '../src/ruby/class_tree.js';
 import { IdTables } from '../src/ruby/id_table.js';
 import { CLASS_WORDS, K_MODULE, K_SUPER, T_CLASS, T_ICLASS, T_MODULE } from '../src/ruby/layout.js';
-import { makeVm, plain } from './ruby-helpers.js';
+import { makeVm, plain, thrown } from './ruby-helpers.js';
 
 function tree(capacity = 16, mids = 4): ClassTree {
   const arena = Arena.create(ClassTree.words(capacity, mids) * 4);
   return ClassTree.create(arena, new AtomicsMem(arena.sab), capacity, mids);
-}
-
-/** The E_USAGE / E_LAYOUT message `fn` throws. */
-function thrown(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MemraceError);
-    return `${(e as MemraceError).code}: ${(e as Error).message}`;
-  }
-  return 'nothing thrown';
 }
 
 /** The subclass list of `klass`, head first. */

@@ -6,22 +6,11 @@
  * active one that refines the entry's owner and defines the method (an undef does not count).
  */
 import { describe, expect, it } from 'vitest';
-import { MemraceError } from '../src/errors.js';
 import { Arena } from '../src/shm/arena.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 import { VM_CALL_ARGS_SIMPLE } from '../src/ruby/call_info.js';
 import { CREF_SCOPES, Refinements } from '../src/ruby/refinement.js';
-import { makeVm, plain, site } from './ruby-helpers.js';
-
-function thrown(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MemraceError);
-    return `${(e as MemraceError).code}: ${(e as Error).message}`;
-  }
-  return 'nothing thrown';
-}
+import { makeVm, plain, site, thrown } from './ruby-helpers.js';
 
 /** The refinements active in `scope`, latest `using` first. */
 function active(r: Refinements, mem: AtomicsMem, scope: number): number[] {
