@@ -28,7 +28,6 @@ export function visiCode(mes: MethodEntries, me: number): number {
 export function resolveMethod(tree: ClassTree, mes: MethodEntries, me: number, at: number, mid: number): number {
   let e = me;
   let rec = at;
-  // Stryker disable next-line EqualityOperator: an ancestry has at most capacity records, so a chain needs fewer than capacity hops and < ends none early
   for (let hops = 0; e !== 0 && hops <= tree.capacity; hops++) {
     const t = mes.type(e);
     if (t === VM_METHOD_TYPE_UNDEF) return 0;
@@ -41,10 +40,8 @@ export function resolveMethod(tree: ClassTree, mes: MethodEntries, me: number, a
     } else if (t !== VM_METHOD_TYPE_ZSUPER) {
       return e;
     }
-    const sup = tree.superOf(rec);
-    // Stryker disable next-line ConditionalExpression: a search from 0 (nil) finds nothing, so e becomes 0 and the loop ends with 0 all the same
-    if (sup === 0) return 0;
-    e = tree.searchMethod(sup, mid);
+    // From a root the search starts at nil and finds nothing: e is 0 and the loop ends.
+    e = tree.searchMethod(tree.superOf(rec), mid);
     rec = tree.definedClass;
   }
   return 0;
@@ -58,7 +55,6 @@ export function resolveMethod(tree: ClassTree, mes: MethodEntries, me: number, a
 export function visibleEntry(tree: ClassTree, mes: MethodEntries, me: number, at: number, mid: number): number {
   let e = me;
   let rec = at;
-  // Stryker disable next-line EqualityOperator: an ancestry has at most capacity records, so a chain needs fewer than capacity hops and < ends none early
   for (let hops = 0; e !== 0 && hops <= tree.capacity; hops++) {
     if (mes.type(e) !== VM_METHOD_TYPE_REFINED) return e;
     const orig = mes.field(e, ME_DEF_ORIG);
@@ -66,10 +62,8 @@ export function visibleEntry(tree: ClassTree, mes: MethodEntries, me: number, at
       e = orig;
       continue;
     }
-    const sup = tree.superOf(rec);
-    // Stryker disable next-line ConditionalExpression: a search from 0 (nil) finds nothing, so e becomes 0 and the loop ends with 0 all the same
-    if (sup === 0) return 0;
-    e = tree.searchMethod(sup, mid);
+    // From a root the search starts at nil and finds nothing: e is 0 and the loop ends.
+    e = tree.searchMethod(tree.superOf(rec), mid);
     rec = tree.definedClass;
   }
   return 0;
@@ -81,9 +75,8 @@ export function visibleEntry(tree: ClassTree, mes: MethodEntries, me: number, at
  */
 export function lookupAnswer(tree: ClassTree, mes: MethodEntries, klass: number, mid: number): number {
   const me = tree.searchMethod(klass, mid);
-  // Stryker disable next-line ConditionalExpression: entry 0 resolves to 0 (resolveMethod's loop does not run), so the answer is 0 all the same
-  if (me === 0) return 0;
   const at = tree.definedClass;
+  // No entry (me 0) resolves to no body.
   const body = resolveMethod(tree, mes, me, at, mid);
   if (body === 0) return 0;
   return (body << 2) | visiCode(mes, visibleEntry(tree, mes, me, at, mid));
@@ -91,7 +84,6 @@ export function lookupAnswer(tree: ClassTree, mes: MethodEntries, klass: number,
 
 /** Two answers that no call can tell apart: the same definition with the same visibility. */
 export function answerKey(mes: MethodEntries, answer: number): number {
-  // Stryker disable next-line ConditionalExpression: entry 0 is all zeros, so its serial * 4 + (0 & 3) is 0 all the same
   return answer === 0 ? 0 : mes.field(answer >>> 2, ME_DEF_SERIAL) * 4 + (answer & 3);
 }
 

@@ -69,7 +69,6 @@ export class Refinements {
    */
   search(tree: ClassTree, mes: MethodEntries, site: number, refined: number, mid: number): number {
     const scope = this.mem.load(this.ref.siteScopes + site);
-    // Stryker disable next-line ConditionalExpression: `using` refuses scope 0, so its list is empty and the search finds nothing either way
     if (scope === 0) return 0;
     const base = this.ref.scopes + scope * CREF_WORDS;
     const klass = mes.field(refined, ME_OWNER);
