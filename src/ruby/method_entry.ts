@@ -70,7 +70,7 @@ export class MethodEntries {
     return this.mem.load(this.ref.header);
   }
 
-  /** Fewer than `margin` entries left. */
+  /** At most `margin` entries left (entries used..capacity are free): the redefiner stops with one to spare. */
   full(margin: number): boolean {
     return this.used + margin > this.ref.capacity;
   }
