@@ -155,12 +155,12 @@ export class Vm {
     if (argc < 0 || argc > CI_EMBED_ARGC_MASK || flag < 0 || flag > CI_EMBED_FLAG_MASK) {
       throw new MemraceError('E_USAGE', `argc ${argc} / flag ${flag} do not fit an embedded call info (15 and 16 bits)`);
     }
+    if (receivers.length < 1 || receivers.length > MAX_RECV) throw new MemraceError('E_USAGE', `a call site takes 1..${MAX_RECV} receiver classes, not ${receivers.length}`);
     mem.store(this.siteWord(site, S_CI), vm_ci_pack(argc, flag));
     mem.store(this.siteWord(site, S_MID), mid);
     mem.store(this.siteWord(site, S_CD_CC), EMPTY_CC);
     mem.store(this.siteWord(site, S_PIC_OVERFLOW), 0);
     mem.store(this.siteWord(site, S_NRECV), receivers.length);
-    if (receivers.length < 1 || receivers.length > MAX_RECV) throw new MemraceError('E_USAGE', `a call site takes 1..${MAX_RECV} receiver classes, not ${receivers.length}`);
     receivers.forEach((k, i) => mem.store(this.siteWord(site, S_RECV + i), k));
     this.refinements.setSiteScope(site, scope);
   }
@@ -224,7 +224,8 @@ export class Vm {
       const { tree } = this;
       tree.check(klass, 'class');
       tree.checkMid(mid);
-      const me = tree.searchMethod(tree.origin(klass), mid);
+      // mnew(mod, ...) searches from mod itself: a module prepended to it comes first.
+      const me = tree.searchMethod(klass, mid);
       return me === 0 ? 0 : resolveMethod(tree, this.mes, me, tree.definedClass, mid);
     });
   }
