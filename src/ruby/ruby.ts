@@ -3,8 +3,8 @@ import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING, CALL_TYPE_ERROR } from './call_handler.js';
 import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL, vm_ci_pack } from './call_info.js';
-import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
-import { resolveMethod } from './method_lookup.js';
+import { CC_CME, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
+import { resolveMethod, visibleEntry } from './method_lookup.js';
 import { CREF_SCOPES } from './refinement.js';
 import { RactorVars } from './ractor_vars.js';
 import { Vm, type Design } from './vm.js';
@@ -341,9 +341,12 @@ export class Ruby {
   respondTo(recv: string, name: string, includeAll = false): boolean {
     const { tree, mes } = this.vm;
     const k = this.id(recv);
-    const me = tree.searchMethod(k, this.mid(name));
-    const body = me === 0 ? 0 : resolveMethod(tree, mes, me, tree.definedClass, this.mid(name));
-    if (body !== 0) return includeAll || (mes.visi(me) & (METHOD_VISI_PRIVATE | METHOD_VISI_PROTECTED)) === 0;
+    const mid = this.mid(name);
+    const me = tree.searchMethod(k, mid);
+    const at = tree.definedClass;
+    const body = me === 0 ? 0 : resolveMethod(tree, mes, me, at, mid);
+    // method_boundp checks the entry rb_method_entry_with_refinements resolves to: a REFINED entry's original.
+    if (body !== 0) return includeAll || mes.visi(visibleEntry(tree, mes, me, at, mid)) === 0;
     if (!this.mids.has('respond_to_missing?')) return false;
     const r = this.call(recv, 'respond_to_missing?', { args: 2, fcall: true });
     return Array.isArray(r) && r[0] === 'true';
