@@ -15,7 +15,7 @@ import {
 import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL, vm_ci_pack } from '../src/ruby/call_info.js';
 import { CC_CALL, CC_GEN, EMPTY_CC, IMEMO_PIC, PIC_ENTRY0, S_PIC_OVERFLOW, VM_LOCK } from '../src/ruby/layout.js';
 import type { Vm } from '../src/ruby/vm.js';
-import { Guild } from '../src/ruby/vm_insnhelper.js';
+import { FRAME_ORIGIN, FRAME_SEARCH, Guild } from '../src/ruby/vm_insnhelper.js';
 import { cdCc, makeVm, plain, site } from './ruby-helpers.js';
 
 const FCALL = VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL;
@@ -60,6 +60,8 @@ describe('vm_search_method: the fast path and the slow path', () => {
     // Another class at the same site: a klass miss, and the site's CC is for that class now.
     expect(guild.call(t, A)).toBe(vm.mes.body(foo3));
     expect([vm.dc.get('mc_inline_miss_klass'), vm.ccs.klass(cdCc(vm, t))]).toEqual([4, A]);
+    // Without a PIC nothing of the PIC's runs: no PIC, no megamorphic mark.
+    expect([vm.dc.get('pic_new'), vm.dc.get('pic_megamorphic'), vm.mem.load(vm.siteWord(t, S_PIC_OVERFLOW))]).toEqual([0, 0, 0]);
     expect(SpinLock.holder(vm.mem, vm.ref.header + VM_LOCK)).toBe(-1);
   });
 
@@ -98,10 +100,14 @@ describe('vm_search_method: the fast path and the slow path', () => {
     const s = site(vm, 0, 0);
     guild.call(s, A);
     expect(guild.frameMe).toBe(oFoo);
+    // The call itself does not work the record out (the fast path does not); frame() does, on demand.
+    expect(guild.frameAt).toBe(FRAME_ORIGIN);
     expect(guild.frame()).toBe(O);
+    expect(guild.frameAt).toBe(O);
     // frame() is worked out once: asking again gives the same record.
     expect(guild.frame()).toBe(O);
     guild.call(s, A);
+    expect(guild.frameAt).toBe(FRAME_ORIGIN);
     expect(guild.frame()).toBe(O);
   });
 
@@ -152,6 +158,7 @@ describe('the generation stamp (the reuse oracle)', () => {
   it('holds the generation the slot had when read; after the slot is swept and reused it differs', () => {
     const { vm, guild } = makeVm({ ccSlots: 3 });
     const A = vm.tree.defineClass(0);
+    const B = vm.tree.defineClass(A);
     vm.defineMethod(A, 0, plain);
     const s = site(vm, 0, 0);
     guild.call(s, A);
@@ -166,9 +173,12 @@ describe('the generation stamp (the reuse oracle)', () => {
     expect(vm.collect(false)).toBe(1);
     expect(vm.ccs.field(cc, CC_GEN)).toBe(1);
     expect(guild.genIntact()).toBe(false);
-    guild.call(s, A);
-    expect(guild.gen).toBe(vm.ccs.field(guild.cc, CC_GEN));
-    expect(guild.genIntact()).toBe(true);
+    // The freed slot is handed out again for B's CC: the call reads its new generation, slow path and fast path.
+    guild.call(s, B);
+    expect([guild.cc, guild.gen, guild.genIntact()]).toEqual([cc, 1, true]);
+    guild.call(s, B);
+    expect(vm.dc.get('mc_inline_hit')).toBe(1);
+    expect([guild.cc, guild.gen, guild.genIntact()]).toEqual([cc, 1, true]);
   });
 
   it('without stamp the generation is never read (benchmarks)', () => {
@@ -176,16 +186,22 @@ describe('the generation stamp (the reuse oracle)', () => {
     const g = new Guild(vm, 0, false);
     const A = vm.tree.defineClass(0);
     vm.defineMethod(A, 0, plain);
-    const s = site(vm, 0, 0);
+    // Slot 1 has lived once: generation 1. The empty CC's is set to 7 by hand.
+    vm.ccs.vm_cc_new(A, 1);
+    vm.collect(false);
     vm.ccs.setField(EMPTY_CC, CC_GEN, 7);
+    const s = site(vm, 0, 0);
+    g.call(s, A);
+    expect([g.cc, g.gen]).toEqual([1, 0]);
     g.call(s, A);
     expect(g.gen).toBe(0);
-    site(vm, 0, 0);
     g.callSuper(s, 0);
-    expect(g.gen).toBe(0);
+    expect([g.cc, g.gen]).toEqual([EMPTY_CC, 0]);
     const h = new Guild(vm, 0);
     h.callSuper(s, 0);
     expect([h.cc, h.gen]).toEqual([EMPTY_CC, 7]);
+    h.call(s, A);
+    expect([h.cc, h.gen]).toEqual([1, 1]);
   });
 });
 
@@ -269,6 +285,7 @@ describe('the PIC (beyond CRuby: --pic N)', () => {
     const X = vm.tree.defineClass(0);
     expect(guild.call(s, X)).toBe(CALL_METHOD_MISSING);
     expect(cdCc(vm, s)).toBe(p);
+    expect([vm.dc.get('pic_new'), vm.dc.get('pic_megamorphic')]).toEqual([1, 0]);
     // Without a PIC the empty CC is published.
     const { vm: v1, guild: g1, ks: k1, s: s1 } = picVm(1);
     g1.call(s1, k1[0]);
@@ -289,6 +306,7 @@ describe('the PIC (beyond CRuby: --pic N)', () => {
     guild.call(s, B);
     expect(vm.ccs.klass(cdCc(vm, s))).toBe(B);
     expect(vm.dc.get('pic_new')).toBe(0);
+    expect([vm.ccs.klass(EMPTY_CC), vm.ccs.cme(EMPTY_CC)]).toEqual([0, 0]);
   });
 
   it('a second call for a class the PIC holds behind another: it goes past the first entry', () => {
@@ -309,7 +327,12 @@ describe('the serial design (Ruby 2.x: serial-keyed inline and global caches)', 
     const aFoo = vm.defineMethod(A, 0, plain);
     const s = site(vm, 0, 0);
     expect(guild.call(s, B)).toBe(vm.mes.body(aFoo));
-    expect(guild.frameMe).toBe(aFoo);
+    expect([guild.frameMe, guild.frameAt]).toEqual([aFoo, FRAME_ORIGIN]);
+    expect(guild.frame()).toBe(A);
+    // A protected method from a self of a kind of A: the protected check, the frame still on demand.
+    const prot = vm.defineMethod(A, 1, { ...plain, protected: true });
+    expect(guild.call(site(vm, 5, 1), B, B)).toBe(vm.mes.body(prot));
+    expect([guild.frameMe, guild.frameAt]).toEqual([prot, FRAME_ORIGIN]);
     expect(guild.frame()).toBe(A);
     vm.setVisibility(B, 0, 'private');
     expect(guild.call(s, B)).toBe(CALL_METHOD_MISSING);
@@ -335,6 +358,7 @@ describe('the serial design (Ruby 2.x: serial-keyed inline and global caches)', 
     const s = site(vm, 0, 0);
     const sup = site(vm, 1, 0, 0, FCALL);
     expect(guild.call(s, A)).toBe(vm.mes.body(mFoo));
+    expect(guild.frameAt).toBe(FRAME_SEARCH);
     const at = guild.frame();
     expect(vm.tree.moduleOf(at)).toBe(M);
     expect(vm.tree.superOf(at)).toBe(O);
@@ -356,6 +380,8 @@ describe('super (vm_search_super_method)', () => {
     expect(guild.callSuper(sup, guild.frame())).toBe(CALL_METHOD_MISSING);
     expect([guild.cc, guild.frameMe, guild.frameAt]).toEqual([EMPTY_CC, 0, 0]);
     expect(counted(vm)).toMatchObject({ super_call: 3, method_missing: 3 });
+    // No superclass: no lookup at all, not even in the super site's cache.
+    expect([vm.dc.get('mc_inline_hit'), vm.dc.get('mc_inline_miss_klass'), vm.dc.get('search_method')]).toEqual([0, 1, 1]);
     expect(cdCc(vm, sup)).toBe(EMPTY_CC);
   });
 
@@ -414,6 +440,7 @@ describe('REFINED entries (vm_call_refined)', () => {
     expect(guild.call(0, A)).toBe(CALL_ARGUMENT_ERROR);
     expect(vm.dc.get('argument_error')).toBe(1);
     expect(guild.call(site(vm, 1, 1), A)).toBe(CALL_METHOD_MISSING);
+    expect([vm.dc.get('method_missing'), guild.frameMe]).toEqual([1, 0]);
   });
 });
 
