@@ -8,6 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { Ruby } from '../src/ruby/ruby.js';
 
+/** Bad input: a one-line E_USAGE error (the CLI's exit 2) with this message. */
+function usage(f: () => unknown, message: string): void {
+  expect(f).toThrow(expect.objectContaining({ code: 'E_USAGE', message }));
+}
+
 describe('Ruby: names, capacities and bad input', () => {
   it('starts with BasicObject and Object; a class defaults to Object as its superclass', () => {
     const rb = new Ruby();
@@ -21,22 +26,29 @@ describe('Ruby: names, capacities and bad input', () => {
   it('refuses a name twice, an unknown name, and more method names, call sites or scopes than it has', () => {
     const rb = new Ruby({ methods: 2, sites: 2 });
     rb.defineClass('A');
-    expect(() => rb.defineClass('A')).toThrow('A is already defined');
-    expect(() => rb.defineModule('Object')).toThrow('Object is already defined');
-    expect(() => rb.dup('A', 'Object')).toThrow('Object is already defined');
-    expect(() => rb.id('Z')).toThrow('no class or module named Z');
+    usage(() => rb.defineClass('A'), 'A is already defined');
+    usage(() => rb.defineModule('Object'), 'Object is already defined');
+    // dup checks the name before it copies anything.
+    const used = rb.vm.tree.used;
+    usage(() => rb.dup('A', 'Object'), 'Object is already defined');
+    expect(rb.vm.tree.used).toBe(used);
+    usage(() => rb.id('Z'), 'no class or module named Z');
     expect(rb.mid('a')).toBe(0);
     expect(rb.mid('b')).toBe(1);
     expect(rb.mid('a')).toBe(0);
-    expect(() => rb.mid('c')).toThrow('more than 2 method names');
+    usage(() => rb.mid('c'), 'more than 2 method names');
+    // respond_to? asks respond_to_missing? only when the program has that name: no name is taken for it.
+    expect(rb.respondTo('A', 'a')).toBe(false);
     rb.def('A', 'a', { returns: 'a' }).def('A', 'b', { returns: 'b' });
     expect(rb.call('A', 'a')).toEqual(['a']);
     expect(rb.call('A', 'b')).toEqual(['b']);
-    expect(() => rb.call('A', 'a', { site: 'third' })).toThrow('more than 2 call sites');
+    usage(() => rb.call('A', 'a', { site: 'third' }), 'more than 2 call sites');
     const many = new Ruby();
     many.defineClass('A').def('A', 'm', { returns: 'm' });
+    // A call with no scope takes none of the 15.
+    expect(many.call('A', 'm')).toEqual(['m']);
     for (let i = 1; i <= 15; i++) expect(many.call('A', 'm', { scope: `s${i}` })).toEqual(['m']);
-    expect(() => many.call('A', 'm', { scope: 's16' })).toThrow('more than 15 scopes');
+    usage(() => many.call('A', 'm', { scope: 's16' }), 'more than 15 scopes');
   });
 
   it('records: the class records it may hold', () => {
@@ -48,8 +60,8 @@ describe('Ruby: names, capacities and bad input', () => {
   it('a definition that raises: NameError and ArgumentError thrown, or returned by try; other errors go through try', () => {
     const rb = new Ruby();
     rb.defineClass('A').defineModule('M').defineModule('N').include('M', 'N');
-    expect(() => rb.setVisibility('A', 'zz', 'private')).toThrow('NameError: private :zz in A: no such method');
-    expect(() => rb.include('N', 'M')).toThrow('ArgumentError: include M into N: cyclic include or prepend');
+    usage(() => rb.setVisibility('A', 'zz', 'private'), 'NameError: private :zz in A: no such method');
+    usage(() => rb.include('N', 'M'), 'ArgumentError: include M into N: cyclic include or prepend');
     expect(() => rb.prepend('N', 'M')).toThrow('ArgumentError: prepend M to N: cyclic include or prepend');
     expect(() => rb.alias('A', 'x', 'y')).toThrow('NameError: alias x y in A: no such method');
     expect(() => rb.undef('A', 'y')).toThrow('NameError: undef y in A: no such method');
@@ -59,7 +71,11 @@ describe('Ruby: names, capacities and bad input', () => {
     expect(rb.try((r) => r.initializeCopy('A', 'Object'))).toBe('TypeError');
     expect(rb.try((r) => r.def('A', 'ok', { returns: 'ok' }))).toBe(null);
     expect(() => rb.try((r) => r.def('Z', 'x', { returns: 'x' }))).toThrow('no class or module named Z');
-    expect(() => rb.initializeCopy('A', 'M')).toThrow('TypeError: A.initialize_copy(M): already initialized class');
+    usage(() => rb.initializeCopy('A', 'M'), 'TypeError: A.initialize_copy(M): already initialized class');
+    // Only a message that starts with the exception's name is one.
+    expect(() => rb.try(() => {
+      throw new Error('while defining: NameError: x');
+    })).toThrow('while defining: NameError: x');
     expect(() => rb.initializeCopy('A', 'Z')).toThrow('no class or module named Z');
   });
 });
@@ -111,7 +127,9 @@ describe('Ruby: calls', () => {
     for (const label of ['m/0/16', 'm/1/16', 'm/0/20', 'm/0/16 in file', 'send:m/0/', 'public_send:m/1/file']) {
       expect(rb.siteCache(label)).toEqual({ klass: 'A', owner: 'A', invalidated: false });
     }
-    expect(() => rb.siteCache('m/2/16')).toThrow('no call site labelled m/2/16');
+    usage(() => rb.siteCache('m/2/16'), 'no call site labelled m/2/16');
+    rb.publicSend('A', 'm');
+    expect(rb.siteCache('public_send:m/0/').klass).toBe('A');
   });
 
   it('a site that found nothing caches the empty CC: no class, no owner', () => {
@@ -158,12 +176,31 @@ describe('Ruby: calls', () => {
     expect(rb.call('A', 'n')).toEqual({ error: 'NoMethodError' });
   });
 
+  it('a body\'s super site is made once, labelled by the body, and hits from the second call on', () => {
+    const rb = new Ruby();
+    rb.defineClass('A').defineClass('B', 'A').def('A', 'm', { returns: 'A' }).def('B', 'm', { returns: 'B', super: 'zsuper' });
+    expect(rb.call('B', 'm')).toEqual(['B', 'A']);
+    const hits = rb.counters().mc_inline_hit ?? 0;
+    expect(rb.call('B', 'm')).toEqual(['B', 'A']);
+    expect(rb.counters().mc_inline_hit).toBe(hits + 2);
+    const body = rb.vm.mes.body(rb.vm.tree.lookupMethodTable(rb.id('B'), rb.mid('m')));
+    expect(rb.siteCache(`super:${body}`)).toEqual({ klass: 'A', owner: 'A', invalidated: false });
+  });
+
+  it('a definition made behind the facade\'s back has no body to run: an internal error, not a Ruby one', () => {
+    const rb = new Ruby();
+    rb.defineClass('A');
+    const me = rb.vm.defineMethod(rb.id('A'), rb.mid('m'), { type: 0, req: 0 });
+    expect(() => rb.call('A', 'm')).toThrow(`no body recorded for definition ${rb.vm.mes.body(me)}`);
+  });
+
   it('method_missing: runs the receiver\'s with the name appended; without one, or for method_missing itself, NoMethodError', () => {
     const rb = new Ruby();
     rb.defineClass('A').defineClass('B');
     expect(rb.call('A', 'x')).toEqual({ error: 'NoMethodError' });
     rb.def('A', 'method_missing', { returns: 'mm', req: 1, visibility: 'private' });
     expect(rb.call('A', 'x')).toEqual(['mm', 'x']);
+    expect(rb.siteCache('vm_call_method_missing')).toEqual({ klass: 'A', owner: 'A', invalidated: false });
     expect(rb.call('B', 'x')).toEqual({ error: 'NoMethodError' });
     expect(rb.call('B', 'method_missing', { args: 1 })).toEqual({ error: 'NoMethodError' });
     rb.def('B', 'method_missing', { returns: 'mm2', req: 2 });
@@ -227,6 +264,34 @@ describe('Ruby: calls', () => {
     expect(rb.call('A', 'm', { scope: 'g' })).toEqual(['R1']);
     expect(rb.call('A', 'n', { scope: 'g' })).toEqual(['An']);
     expect(rb.call('A', 'm')).toEqual(['A']);
+  });
+
+  it('using takes as many refinements as a scope holds (7), and no more', () => {
+    const rb = new Ruby();
+    rb.defineModule('R').defineModule('N').include('R', 'N');
+    for (let i = 0; i < 7; i++) rb.defineClass(`K${i}`).refineDef('R', `K${i}`, 'm', { returns: `R${i}` });
+    rb.using('f', 'R');
+    expect(rb.call('K6', 'm', { scope: 'f' })).toEqual(['R6']);
+    rb.defineClass('K7').refineDef('R', 'K7', 'm', { returns: 'R7' });
+    usage(() => rb.using('g', 'R'), 'more than 7 refinements active in scope 2');
+  });
+
+  it('refine alone: the entry becomes REFINED, which every call then resolves (vm_call_refined)', () => {
+    const rb = new Ruby();
+    rb.defineClass('A').def('A', 'm', { returns: 'A' }).refine('A', 'm');
+    expect(rb.call('A', 'm')).toEqual(['A']);
+    expect(rb.counters().call_refined).toBe(1);
+  });
+
+  it('options: the negative cache on asks, off by default; constants live in their own class', () => {
+    expect(new Ruby().vm.pcmc.ref.negativeCache).toBe(false);
+    expect(new Ruby({ negativeCache: true }).vm.pcmc.ref.negativeCache).toBe(true);
+    expect(new Ruby({ design: 'serial-gmc' }).vm.config.design).toBe('serial-gmc');
+    const rb = new Ruby();
+    rb.defineClass('A').defineClass('B');
+    rb.vars.constSet('A', 'X', 'a');
+    expect(rb.vars.constGet('A', 'X')).toBe('a');
+    expect(rb.vars.constGet('B', 'X')).toEqual({ error: 'NameError' });
   });
 
   it('ancestors: a prepended module before its class, an included one after, as Module#ancestors shows them', () => {

@@ -11,7 +11,7 @@ import { AtomicsMem } from '../src/shm/mem.js';
 import { SpinLock } from '../src/shm/spinlock.js';
 import { CI_EMBED_ARGC_MASK, CI_EMBED_FLAG_MASK, VM_CALL_ARGS_SIMPLE, vm_ci_pack } from '../src/ruby/call_info.js';
 import {
-  EMPTY_CC, IMEMO_PIC, MAX_RECV, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_FLAGS, PIC_ENTRY0, SITE_WORDS, S_CD_CC, S_CI, S_MID,
+  EMPTY_CC, IMEMO_PIC, VM_BARRIER, MAX_RECV, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_FLAGS, PIC_ENTRY0, SITE_WORDS, S_CD_CC, S_CI, S_MID,
   S_NRECV, S_PIC_OVERFLOW, S_RECV, VM_ACTIVE, VM_CLASS_SERIAL, VM_LOCK, VM_METHOD_TYPE_ZSUPER,
 } from '../src/ruby/layout.js';
 import { SerialCache } from '../src/ruby/serial_cache.js';
@@ -49,11 +49,20 @@ describe('Vm.create and Vm.words', () => {
   it('starts the class serial past every record, counts the guilds active, and has the design asked for', () => {
     const vm = exact({});
     expect(vm.mem.load(vm.ref.header + VM_CLASS_SERIAL)).toBe(BASE.capacity + 1);
+    const arena = Arena.create(Vm.words(BASE) * 4);
+    const named = Vm.create(arena, new AtomicsMem(arena.sab), BASE);
+    expect(arena.nameOf(named.ref.header)).toBe('ruby.vm+0');
+    expect(arena.nameOf(named.siteWord(BASE.sites - 1, SITE_WORDS - 1))).toBe(`ruby.call_sites+${BASE.sites * SITE_WORDS - 1}`);
     expect(vm.mem.load(vm.ref.header + VM_ACTIVE)).toBe(2);
     expect([vm.design, vm.ref.serial]).toEqual([DESIGN_CCS, null]);
     expect(holder(vm)).toBe(-1);
     const serial = exact({ design: 'serial-gmc', sharedSerial: true });
     expect(serial.design).toBe(DESIGN_SERIAL);
+    // rb_next_class_serial counts on from the header's counter: past every record's first serial.
+    const A = serial.tree.defineClass(0);
+    serial.defineMethod(A, 0, plain);
+    expect(serial.mem.load(serial.tree.serialWord(A))).toBe(BASE.capacity + 2);
+    expect(serial.mem.load(serial.ref.header + VM_CLASS_SERIAL)).toBe(BASE.capacity + 2);
     expect(serial.ref.serial?.copies).toBe(1);
     expect(exact({ design: 'serial-gmc' }).ref.serial?.copies).toBe(2);
   });
@@ -129,7 +138,7 @@ describe('defineCallSite', () => {
       [() => vm.defineCallSite(0, 0, 0, 0, []), `a call site takes 1..${MAX_RECV} receiver classes, not 0`],
       [() => vm.defineCallSite(0, 0, 0, 0, new Array(MAX_RECV + 1).fill(A)), `a call site takes 1..${MAX_RECV} receiver classes, not ${MAX_RECV + 1}`],
     ];
-    for (const [f, msg] of bad) expect(f).toThrow(msg);
+    for (const [f, msg] of bad) expect(f).toThrow(expect.objectContaining({ code: 'E_USAGE', message: expect.stringContaining(msg) }));
     expect(Array.from({ length: SITE_WORDS }, (_, f) => vm.mem.load(vm.siteWord(0, f)))).toEqual(before);
     // The last site exists.
     expect(() => vm.defineCallSite(3, 7, 0, 0, [A])).not.toThrow();
@@ -244,7 +253,9 @@ describe('the collector (collect, markRoots)', () => {
     const { vm } = makeVm();
     expect([vm.gcWanted, vm.gcCount]).toEqual([false, 0]);
     expect(vm.gcWantedWord).toBe(vm.ref.header + 2);
+    const notify = vi.spyOn(vm.mem, 'notify');
     vm.requestGc();
+    expect(notify.mock.calls).toEqual([[vm.gcWantedWord, 1]]);
     expect(vm.gcWanted).toBe(true);
     expect(vm.mem.load(vm.gcWantedWord)).toBe(1);
     expect(vm.collect(false)).toBe(0);
@@ -296,6 +307,8 @@ describe('the collector (collect, markRoots)', () => {
     const restart = vi.spyOn(vm.barrier, 'restart');
     expect(vm.collect(true)).toBe(1);
     expect([stop.mock.calls.length, restart.mock.calls.length]).toEqual([1, 1]);
+    // The barrier's words are the header's: the stop and the restart each moved the request word.
+    expect(vm.mem.load(vm.ref.header + VM_BARRIER)).toBe(2);
     vm.ccs.vm_cc_new(1, 1);
     stop.mockReturnValueOnce(false);
     vm.requestGc();
@@ -304,6 +317,42 @@ describe('the collector (collect, markRoots)', () => {
     expect(restart.mock.calls.length).toBe(1);
     expect(vm.collect(false)).toBe(1);
     expect(restart.mock.calls.length).toBe(1);
+  });
+});
+
+describe('the collector: what it must not keep', () => {
+  it('a PIC holds at most PIC_MAX entries: the word after them (its imemo type) is no entry', () => {
+    const { vm } = makeVm({ ccSlots: 8 });
+    const A = vm.tree.defineClass(0);
+    const pic = vm.ccs.alloc(IMEMO_PIC);
+    const entries = [0, 1, 2, 3].map(() => vm.ccs.vm_cc_new(A, 1));
+    entries.forEach((cc, i) => vm.ccs.setField(pic, PIC_ENTRY0 + i, cc));
+    // Slot IMEMO_PIC (2) is one of the entries here; make it garbage instead.
+    expect(entries).toEqual([2, 3, 4, 5]);
+    vm.ccs.setField(pic, PIC_ENTRY0, 6);
+    vm.ccs.vm_cc_new(A, 1);
+    site(vm, 0, 0);
+    vm.mem.store(vm.siteWord(0, S_CD_CC), pic);
+    expect(vm.collect(false)).toBe(1);
+    expect(vm.ccs.imemo(2)).toBe(0);
+  });
+
+  it("a ccs's entries past its length (left from the ccs's last life) are no roots", () => {
+    const { vm, guild } = makeVm({ ccSlots: 8 });
+    const A = vm.tree.defineClass(0);
+    vm.defineMethod(A, 0, plain);
+    guild.call(site(vm, 0, 0), A);
+    guild.call(site(vm, 1, 0, 0, VM_CALL_ARGS_SIMPLE | 4), A);
+    const [c1, c2] = [cdCc(vm, 0), cdCc(vm, 1)];
+    // A leaf's redefinition frees its ccs; the next call's ccs is the same one, with one entry.
+    vm.defineMethod(A, 0, plain);
+    guild.call(site(vm, 2, 0), A);
+    const ccs = vm.pcmc.ccsOf(A, 0);
+    expect([vm.pcmc.ccsLen(ccs), vm.pcmc.ccsEntry(ccs, 1).cc]).toEqual([1, c2]);
+    site(vm, 0, 0);
+    site(vm, 1, 0);
+    expect(vm.collect(false)).toBe(2);
+    expect([vm.ccs.imemo(c1), vm.ccs.imemo(c2)]).toEqual([0, 0]);
   });
 });
 

@@ -203,6 +203,7 @@ export class Ruby {
   private fire(klass: string, hook: MethodHook, name: string): this {
     const { tree } = this.vm;
     for (let c = this.id(klass); c !== 0; c = tree.superOf(c)) {
+      // Stryker disable next-line ConditionalExpression: hooks are kept by class or module, never by an iclass, so the type test only spares a lookup (an equivalent mutant)
       if (tree.typeOf(c) !== T_ICLASS && this.hooks.get(c)?.has(hook)) {
         this.hookCalls.push(`${klass}.${hook}(:${name})`);
         break;
@@ -321,6 +322,7 @@ export class Ruby {
     if (body.super === undefined) return [body.returns];
     const frame = this.guild.frame();
     const superArgc = body.super === 'zsuper' ? argc : body.super;
+    // Stryker disable next-line EqualityOperator: site 0 is the first call's, made before any body runs, so no super site is 0 (an equivalent mutant)
     if (body.superSite < 0) {
       body.superSite = this.sites.size;
       this.vm.defineCallSite(body.superSite, this.mid(name), superArgc, VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL, [this.id('Object')]);
@@ -344,6 +346,7 @@ export class Ruby {
     const mid = this.mid(name);
     const me = tree.searchMethod(k, mid);
     const at = tree.definedClass;
+    // Stryker disable next-line ConditionalExpression: resolveMethod of entry 0 is 0 (an equivalent mutant)
     const body = me === 0 ? 0 : resolveMethod(tree, mes, me, at, mid);
     // method_boundp checks the entry rb_method_entry_with_refinements resolves to: a REFINED entry's original.
     if (body !== 0) return includeAll || mes.visi(visibleEntry(tree, mes, me, at, mid)) === 0;
@@ -385,6 +388,7 @@ export class Ruby {
     const k = ccs.klass(cc);
     const cme = ccs.field(cc, CC_CME);
     const nameOf = (r: number) => (r === 0 ? null : (this.names.get(r) ?? this.vm.tree.nameOf(r)));
+    // Stryker disable next-line ConditionalExpression: entry 0 (NULL) is never written: its owner reads 0 (null) and it is not INVALIDATED (equivalent mutants)
     return { klass: nameOf(k), owner: cme === 0 ? null : nameOf(mes.field(cme, ME_OWNER)), invalidated: cme !== 0 && mes.invalidated(cme) };
   }
 

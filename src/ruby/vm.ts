@@ -95,6 +95,7 @@ export class Vm {
     const skip = ref.config.skipInvalidation === 'include' ? SKIP_INCLUDE : ref.config.skipInvalidation === 'prepend' ? SKIP_PREPEND : SKIP_NONE;
     this.inclusion = new ClassInclude(this.tree, this.method, this.dc, skip);
     this.refinements = new Refinements(mem, ref.crefs);
+    // Stryker disable next-line ArithmeticOperator: VM_LOCK is word 0 of the header (an equivalent mutant)
     this.lock = new SpinLock(mem, ref.header + VM_LOCK);
     this.barrier = new VmBarrier(mem, this.barrierRef());
   }
@@ -120,8 +121,9 @@ export class Vm {
 
   /** Image words a VM of this shape takes. */
   static words(c: VmConfig): number {
+    // The header and the sites are whole cache lines: no alignment slack after them.
     return (
-      VM_HEADER_WORDS + 16 + c.sites * SITE_WORDS + 16 + ClassTree.words(c.capacity, c.mids) + MethodEntries.words(c.maxEntries) +
+      VM_HEADER_WORDS + c.sites * SITE_WORDS + ClassTree.words(c.capacity, c.mids) + MethodEntries.words(c.maxEntries) +
       CallCaches.words(c.ccSlots) + MethodCache.words(c.capacity, c.mids) + Refinements.words(c.sites) +
       (c.design === 'serial-gmc' ? SerialCache.words(c.sharedSerial ? 1 : c.guilds, c.sites) : 0)
     );
@@ -226,6 +228,7 @@ export class Vm {
       tree.checkMid(mid);
       // mnew(mod, ...) searches from mod itself: a module prepended to it comes first.
       const me = tree.searchMethod(klass, mid);
+      // Stryker disable next-line ConditionalExpression: resolveMethod of entry 0 is 0 (an equivalent mutant)
       return me === 0 ? 0 : resolveMethod(tree, this.mes, me, tree.definedClass, mid);
     });
   }
@@ -304,6 +307,7 @@ export class Vm {
     const { mem, ccs, pcmc, tree } = this;
     for (let s = 0; s < this.config.sites; s++) {
       const p = mem.load(this.siteWord(s, S_CD_CC));
+      // Stryker disable next-line ConditionalExpression: the empty CC is no PIC, and a PIC marked already has its entries marked: going on marks nothing new (an equivalent mutant)
       if (p === EMPTY_CC || !ccs.mark(p)) continue;
       if (mem.load(ccs.w(p, CC_IMEMO)) === IMEMO_PIC) {
         for (let i = 0; i < PIC_MAX; i++) {
@@ -315,6 +319,7 @@ export class Vm {
     for (let k = 1; k < tree.used; k++) {
       for (let mid = 0; mid < tree.mids; mid++) {
         const e = pcmc.ccsOf(k, mid);
+        // Stryker disable next-line ConditionalExpression: ccs 0 is never handed out: its length reads 0 (an equivalent mutant)
         if (e === 0) continue;
         for (let i = 0, n = pcmc.ccsLen(e); i < n; i++) ccs.mark(pcmc.ccsEntry(e, i).cc);
       }
