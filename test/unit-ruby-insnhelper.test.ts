@@ -206,8 +206,8 @@ describe('the generation stamp (the reuse oracle)', () => {
 });
 
 describe('the PIC (beyond CRuby: --pic N)', () => {
-  function picVm(pic: number) {
-    const { vm, guild } = makeVm({ pic });
+  function picVm(pic: number, ccSlots = 64) {
+    const { vm, guild } = makeVm({ pic, ccSlots });
     const O = vm.tree.defineClass(0);
     const ks = [0, 1, 2, 3, 4, 5].map(() => vm.tree.defineClass(O));
     const foo = vm.defineMethod(O, 0, plain);
@@ -296,15 +296,10 @@ describe('the PIC (beyond CRuby: --pic N)', () => {
   });
 
   it('no slot left for a PIC: the new CC alone is published', () => {
-    const { vm, guild } = makeVm({ pic: 4, ccSlots: 2 });
-    const O = vm.tree.defineClass(0);
-    const A = vm.tree.defineClass(O);
-    const B = vm.tree.defineClass(O);
-    vm.defineMethod(O, 0, plain);
-    const s = site(vm, 0, 0);
-    guild.call(s, A);
-    guild.call(s, B);
-    expect(vm.ccs.klass(cdCc(vm, s))).toBe(B);
+    const { vm, guild, ks, s } = picVm(4, 2);
+    guild.call(s, ks[0]);
+    guild.call(s, ks[1]);
+    expect(vm.ccs.klass(cdCc(vm, s))).toBe(ks[1]);
     expect(vm.dc.get('pic_new')).toBe(0);
     expect([vm.ccs.klass(EMPTY_CC), vm.ccs.cme(EMPTY_CC)]).toEqual([0, 0]);
   });

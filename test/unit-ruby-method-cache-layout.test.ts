@@ -68,6 +68,16 @@ function fullVm() {
   return { vm, guild, ks };
 }
 
+/** fullVm with m31 defined in the root and cached for the last record: its ccs's cme, and where the audit names it. */
+function cachedLast() {
+  const { vm, guild, ks } = fullVm();
+  const last = ks[ks.length - 1];
+  vm.defineMethod(ks[0], 31, plain);
+  guild.call(site(vm, 0, 31), last);
+  const cme = vm.pcmc.ccsCme(vm.pcmc.ccsOf(last, 31));
+  return { vm, guild, ks, last, cme, where: `cc_tbl[${vm.tree.nameOf(last)}][m31]` };
+}
+
 describe('sizes() and audit() over every record and every mid', () => {
   it('count the last record and the last mid, and nothing past them', () => {
     const { vm, guild, ks } = fullVm();
@@ -83,35 +93,20 @@ describe('sizes() and audit() over every record and every mid', () => {
   });
 
   it('reports a ccs whose cme is for another mid, at its table slot', () => {
-    const { vm, guild, ks } = fullVm();
-    const last = ks[ks.length - 1];
-    vm.defineMethod(ks[0], 31, plain);
-    guild.call(site(vm, 0, 31), last);
-    const cme = vm.pcmc.ccsCme(vm.pcmc.ccsOf(last, 31));
+    const { vm, cme, where } = cachedLast();
     vm.mem.store(vm.mes.w(cme, ME_CALLED_ID), 7);
-    expect(vm.pcmc.audit()).toEqual([
-      { message: 'ccs cme is for m7', where: `cc_tbl[${vm.tree.nameOf(last)}][m31]` },
-    ]);
+    expect(vm.pcmc.audit()).toEqual([{ message: 'ccs cme is for m7', where }]);
   });
 
   it('reports a ccs whose cme is not CACHED', () => {
-    const { vm, guild, ks } = fullVm();
-    const last = ks[ks.length - 1];
-    vm.defineMethod(ks[0], 31, plain);
-    guild.call(site(vm, 0, 31), last);
-    const cme = vm.pcmc.ccsCme(vm.pcmc.ccsOf(last, 31));
+    const { vm, cme, where } = cachedLast();
     vm.mem.store(vm.mes.w(cme, ME_FLAGS), 0);
-    expect(vm.pcmc.audit()).toEqual([
-      { message: 'ccs cme is not marked CACHED: an invalidation would skip it', where: `cc_tbl[${vm.tree.nameOf(last)}][m31]` },
-    ]);
+    expect(vm.pcmc.audit()).toEqual([{ message: 'ccs cme is not marked CACHED: an invalidation would skip it', where }]);
   });
 
   it("reports an entry's CC of another class (0 is fine: an invalidated CC) and an entry's CC with another cme, by index", () => {
-    const { vm, guild, ks } = fullVm();
-    const last = ks[ks.length - 1];
-    vm.defineMethod(ks[0], 31, plain);
+    const { vm, guild, ks, last, where } = cachedLast();
     const other = vm.defineMethod(ks[0], 30, plain);
-    guild.call(site(vm, 0, 31), last);
     guild.call(site(vm, 1, 31, 0, VM_CALL_ARGS_SIMPLE | 4), last);
     const ccs = vm.pcmc.ccsOf(last, 31);
     const [e0, e1] = [vm.pcmc.ccsEntry(ccs, 0), vm.pcmc.ccsEntry(ccs, 1)];
@@ -120,7 +115,6 @@ describe('sizes() and audit() over every record and every mid', () => {
     expect(vm.pcmc.audit()).toEqual([]);
     vm.ccs.setField(e1.cc, CC_KLASS, ks[1]);
     vm.ccs.setField(e1.cc, CC_CME, other);
-    const where = `cc_tbl[${vm.tree.nameOf(last)}][m31]`;
     expect(vm.pcmc.audit()).toEqual([
       { message: `entry 1: cc ${e1.cc} has klass ${vm.tree.nameOf(ks[1])}`, where },
       { message: `entry 1: cc ${e1.cc} has another cme than its ccs`, where },
