@@ -8,6 +8,11 @@ import { makeVm } from './ruby-helpers.js';
 
 /** An Rng that always draws `f` from float() and `pick(n)` from below(n). */
 const fixed = (f: number, pick: (n: number) => number = () => 0) => ({ float: () => f, below: pick }) as unknown as Rng;
+/** float() always `f`; below(n) gives `picks` in turn (then 0), each capped at n - 1. */
+const scripted = (f: number, picks: number[]) => {
+  let i = 0;
+  return fixed(f, (n) => Math.min(picks[i++] ?? 0, n - 1));
+};
 
 function built(spec: ProgramSpec, rng: Rng) {
   const { vm } = makeVm({ capacity: programCapacity(spec), mids: spec.mids, sites: spec.callsites });
@@ -72,6 +77,8 @@ describe('checkParents: a user-given tree', () => {
   it('shows the first cycle found, from its start', () => {
     expect(() => checkParents([3, 2, 1], 4)).toThrow('--tree: C2 < C3 < C2 is a cycle (allowed: a tree rooted at class 1)');
     expect(() => checkParents([1, 4, 5, 3], 5)).toThrow('--tree: C3 < C4 < C5 < C3 is a cycle');
+    // Met from class 2, which is not in it: the cycle alone is shown.
+    expect(() => checkParents([3, 4, 3], 4)).toThrow('--tree: C3 < C4 < C3 is a cycle');
   });
 });
 
@@ -101,11 +108,35 @@ describe('buildProgram', () => {
     for (let s = 0; s < 3; s++) expect(site(s)).toEqual({ mid: 3, argc: 2, flag: VM_CALL_ARGS_SIMPLE, receivers: [last] });
   });
 
-  it('all draws low: every class and module defines every mid as an attr_reader; every site megamorphic (8 receivers), FCALL', () => {
-    const spec = { classes: 3, depth: 2, modules: 1, mids: 3, callsites: 2, parents: [1, 2] };
+  it('all draws low: every class but the root and every module defines every mid as an attr_reader; every site megamorphic, FCALL', () => {
+    const spec = { classes: 3, depth: 2, modules: 1, mids: 4, callsites: 2, parents: [1, 2] };
     const { vm, t, info, site } = built(spec, fixed(0));
-    for (const k of [...info.classes, ...info.modules]) for (let mid = 0; mid < 3; mid++) expect(vm.mes.type(t.ownMethodEntry(k, mid))).toBe(VM_METHOD_TYPE_IVAR);
-    for (let s = 0; s < 2; s++) expect(site(s)).toEqual({ mid: 0, argc: 0, flag: VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL, receivers: Array(8).fill(info.classes[0]) });
+    const [root, ...rest] = info.classes;
+    for (const k of [...rest, ...info.modules]) for (let mid = 0; mid < 4; mid++) expect(vm.mes.type(t.ownMethodEntry(k, mid))).toBe(VM_METHOD_TYPE_IVAR);
+    // The root defines mids 0..2 (3/4 of 4, rounded up) and no more.
+    expect([0, 1, 2, 3].map((mid) => t.ownMethodEntry(root, mid) !== 0)).toEqual([true, true, true, false]);
+    for (let s = 0; s < 2; s++) expect(site(s)).toEqual({ mid: 0, argc: 0, flag: VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL, receivers: Array(8).fill(root) });
+    // A megamorphic site takes 8 + below(4) receivers: up to MAX_RECV (11).
+    expect(built(spec, fixed(0, (n) => n - 1)).site(0).receivers.length).toBe(11);
+  });
+
+  it('other classes define a mid below 0.15 only; a site sends the usual arity below 0.95 and FCALL below 0.2', () => {
+    const spec = { classes: 2, depth: 1, modules: 0, mids: 2, callsites: 1, parents: [1] };
+    const at = (f: number) => built(spec, fixed(f, (n) => n - 1));
+    const b = at(0.15);
+    expect([0, 1].map((mid) => b.t.ownMethodEntry(b.info.classes[1], mid))).toEqual([0, 0]);
+    // mid 1 (the last), usual arity 1.
+    expect(at(0.9499).site(0)).toMatchObject({ mid: 1, argc: 1, flag: VM_CALL_ARGS_SIMPLE });
+    expect(at(0.95).site(0)).toMatchObject({ mid: 1, argc: 2 });
+    expect(at(0.1999).site(0).flag).toBe(VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL);
+    expect(at(0.2).site(0).flag).toBe(VM_CALL_ARGS_SIMPLE);
+  });
+
+  it('includes each module into two classes other than the root', () => {
+    const spec = { classes: 4, depth: 1, modules: 1, mids: 1, callsites: 1, parents: [1, 1, 1] };
+    const { t, info } = built(spec, scripted(0.99, [0, 1, 2]));
+    const m = `M${info.modules[0]}`;
+    expect(info.classes.map((k) => t.ancestors(k).some((a) => a.includes(m)))).toEqual([false, true, true, false]);
   });
 
   it('super sites: `super` with the usual arity in a method of one class (SUPER | FCALL)', () => {
@@ -132,5 +163,11 @@ describe('buildProgram', () => {
     expect(depths(0.5)).toEqual([0, 1, 1, 1, 2, 2, 2]);
     // Below 0.5 every draw picks class 1.
     expect(depths(0.4999)).toEqual([0, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it('a random tree draws again while the class drawn is full', () => {
+    // Class 3: the newest (2) is full at depth 1; the first draw is 2 again, the second 1.
+    const { t, info } = built({ classes: 3, depth: 1, modules: 0, mids: 1, callsites: 1 }, scripted(0.5, [1, 0]));
+    expect(info.classes.map((k) => t.superOf(k))).toEqual([0, info.classes[0], info.classes[0]]);
   });
 });

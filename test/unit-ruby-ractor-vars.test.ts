@@ -159,9 +159,10 @@ describe('instance variables under Ractors', () => {
   it('objects are named once; freeze names an existing one; an unknown target is an unknown class', () => {
     const { v } = world();
     v.object('o', 'plain');
+    const usage = (message: string) => expect.objectContaining({ code: 'E_USAGE', message });
     expect(() => v.object('o', 'frozen')).toThrow(MemraceError);
-    expect(() => v.object('o', 'frozen')).toThrow('object o is already defined');
-    expect(() => v.freeze('p')).toThrow('no object named p');
+    expect(() => v.object('o', 'frozen')).toThrow(usage('object o is already defined'));
+    expect(() => v.freeze('p')).toThrow(usage('no object named p'));
     expect(() => v.ivarGet('Nope', '@a')).toThrow('no class or module named Nope');
     expect(() => v.ivarSet('Nope', '@a', '1')).toThrow('no class or module named Nope');
   });

@@ -50,7 +50,8 @@ const isolation = (message: string): VarResult => ({ error: 'IsolationError', me
 export class RactorVars {
   private readonly consts = new Map<number, Map<string, Value>>();
   private readonly ivars = new Map<string, Map<string, Value>>();
-  private readonly cvars = new Map<number, Map<string, Value>>();
+  /** Class variables' values: no Ractor but the main one ever reads them, so no shareable flag. */
+  private readonly cvars = new Map<number, Map<string, string>>();
   private readonly objects = new Map<string, ObjectKind>();
   private readonly sites = new Map<string, ConstCacheEntry | null>();
   /** Inline constant cache hits and misses (the model's counters). */
@@ -146,15 +147,15 @@ export class RactorVars {
     if (ractor !== 0) return isolation('can not access class variables from non-main Ractors');
     const k = this.id(klass);
     const owner = this.cvarOwner(k, name) ?? k;
-    const table = this.cvars.get(owner) ?? new Map<string, Value>();
-    this.cvars.set(owner, table.set(name, { label: value, shareable: false }));
+    const table = this.cvars.get(owner) ?? new Map<string, string>();
+    this.cvars.set(owner, table.set(name, value));
     return null;
   }
 
   cvarGet(klass: string, name: string, ractor = 0): VarResult {
     if (ractor !== 0) return isolation('can not access class variables from non-main Ractors');
     const owner = this.cvarOwner(this.id(klass), name);
-    return owner === undefined ? { error: 'NameError' } : (this.cvars.get(owner)?.get(name) as Value).label;
+    return owner === undefined ? { error: 'NameError' } : (this.cvars.get(owner)?.get(name) as string);
   }
 
   /** cvar_lookup_at up the ancestry: the record (an iclass's module) whose table holds `name`. */
