@@ -10,6 +10,19 @@ import { plain } from './ruby-helpers.js';
 class Scripted extends AtomicsMem {
   waits = 0;
   onWait = () => {};
+  /** (word, value) of every store while set. */
+  stores: [number, number][] | null = null;
+  /** Runs after each load of word `i` (another thread's store between two of this one's loads). */
+  afterLoad: (i: number) => void = () => {};
+  override store(i: number, v: number): void {
+    this.stores?.push([i, v]);
+    super.store(i, v);
+  }
+  override load(i: number): number {
+    const v = super.load(i);
+    this.afterLoad(i);
+    return v;
+  }
   override wait(i: number, expected: number, _timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
     this.waits++;
     this.onWait();
@@ -95,6 +108,45 @@ describe("the oracle's definition log: what each (class, mid) answered, from whi
     expect(log.describe(A, 1, CALL)).toBe(`history v4: ${body(m1)}, v0: 0`);
   });
 
+  it('a commit for mid 0 leaves a change of mid 1 unrecorded', () => {
+    const { vm, log, A, change, changes } = world();
+    change(0, () => vm.defineMethod(A, 1, plain));
+    expect(changes).toEqual([]);
+    expect(log.describe(A, 1, CALL)).toBe('history v0: 0');
+  });
+
+  it('each change is heard with the answer it replaces: the newest of the history, not the first', () => {
+    const { vm, B, m0, change, changes } = world();
+    const mes = [m0];
+    for (let i = 0; i < 3; i++) change(0, () => mes.push(vm.defineMethod(B, 0, plain)));
+    expect(changes.map((c) => c.split(': ')[1])).toEqual([1, 2, 3].map((i) => `${mes[i - 1] << 2} -> ${mes[i] << 2}`));
+  });
+
+  it('a history entry is written torn-proof: its from made -1, then the answer, then the from, then the head', () => {
+    const { vm, mem, log, t, B } = world();
+    const pair = log.ref.base + (B * MIDS + 0) * (1 + 2 * HISTORY);
+    log.begin();
+    const m = vm.defineMethod(B, 0, plain);
+    mem.stores = [];
+    log.commit(t, vm.mes, 0);
+    const mine = mem.stores.filter(([i]) => i >= pair && i < pair + 1 + 2 * HISTORY);
+    mem.stores = null;
+    // Entry 1 (words 3 and 4 of the pair): from, answer.
+    expect(mine).toEqual([[pair + 3, -1], [pair + 4, m << 2], [pair + 3, 2], [pair, 2]]);
+  });
+
+  it('create: the version word and two tables of (capacity + 1) * mids pairs, in named regions', () => {
+    const arena = Arena.create(1 << 20);
+    const ref = DefLog.create(arena, 5, 3);
+    expect(arena.region('ruby.deflog.version').bytes).toBe(4);
+    expect(arena.region('ruby.deflog').bytes).toBe(6 * 3 * 9 * 4);
+    expect(arena.region('ruby.deflog.super').bytes).toBe(6 * 3 * 9 * 4);
+    expect(ref).toEqual({
+      version: arena.region('ruby.deflog.version').offset / 4, base: arena.region('ruby.deflog').offset / 4, mids: 3,
+      superBase: arena.region('ruby.deflog.super').offset / 4,
+    });
+  });
+
   it('a class made after init gets its first entry at the next commit, without a change reported', () => {
     const { t, B, log, change, changes, m0, body } = world();
     const C = t.defineClass(B);
@@ -173,6 +225,19 @@ describe('DefLog.check: did a call return an answer valid at some instant of its
     vm.mem.store(pair + 2 * 1 + 1, -1);
     expect(log.check(B, 0, CALL, body(m1), 2, 2)).toBe(DISPATCH_UNVERIFIABLE);
     expect(log.check(B, 0, CALL, body(m0), 0, 0)).toBe(DISPATCH_UNVERIFIABLE);
+  });
+
+  it('an entry rewritten between the two reads of its from is not trusted', () => {
+    const { vm, mem, log, B, m1, body } = changedOnce();
+    const from = log.ref.base + (B * MIDS + 0) * (1 + 2 * HISTORY) + 3;
+    let first = true;
+    mem.afterLoad = (i) => {
+      if (i === from && first) {
+        first = false;
+        vm.mem.store(from, 6);
+      }
+    };
+    expect(log.check(B, 0, CALL, body(m1), 2, 2)).toBe(DISPATCH_UNVERIFIABLE);
   });
 
   it('a call that ended while a change was in flight (odd version) waits for its history, then looks again', () => {
