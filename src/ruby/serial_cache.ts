@@ -76,7 +76,9 @@ export class SerialCache {
   /** The inline cache of call site `site` in this copy, as it stands: the class serial it is keyed by and the entry it holds. */
   inlineCache(site: number): { serial: number; me: number } {
     const imc = this.imcBase + site * IMC_WORDS;
-    return { serial: this.mem.load(imc + IMC_CLASS_SERIAL), me: this.mem.load(imc + IMC_ME) };
+    // Stryker disable next-line ArithmeticOperator: IMC_CLASS_SERIAL is 0, so `- IMC_CLASS_SERIAL` is the same word
+    const serial = this.mem.load(imc + IMC_CLASS_SERIAL);
+    return { serial, me: this.mem.load(imc + IMC_ME) };
   }
 
   /** The call site whose inline cache (in any copy) holds image word `word`, or -1. */
