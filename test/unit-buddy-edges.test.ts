@@ -152,6 +152,14 @@ describe('__rmqueue_smallest serves a migrate type from its own lists only', () 
     expect(list(0)).toEqual([]);
   });
 
+  it('a kernel booted with the variant (page-alloc-stress ignore-migratetype) has the broken buddy, one booted without it the correct one', () => {
+    for (const ignoreMigratetype of [true, false]) {
+      const { kernel } = bootTest({ mem: 8 * 2 ** 20, dmaLimit: 0, kernelSize: 4096, ignoreMigratetype });
+      expect(kernel.buddy.ignoreMigratetype).toBe(ignoreMigratetype);
+      expect(kernel.buddy.__rmqueue_smallest(kernel.zones[ZONE_NORMAL], 0, MIGRATE_UNMOVABLE) >= 0).toBe(ignoreMigratetype);
+    }
+  });
+
   it('find_suitable_fallback finds nothing where only the asking type has blocks', () => {
     const { zone, buddy } = sixteen();
     expect(zone.nr_free(9)).toBeGreaterThan(0);

@@ -8,6 +8,10 @@ import { MPOL_DEFAULT, NodeMemory } from '../src/kernel/placement.js';
  * round-robin for interleave, and every page back on exit.
  */
 describe('NodeMemory', () => {
+  it('MPOL_DEFAULT is the default mode with an empty nodemask (a task with no set_mempolicy)', () => {
+    expect(MPOL_DEFAULT).toEqual({ mode: 'default', nodes: [] });
+  });
+
   it('splits RAM evenly, the remainder to the first nodes; each node\'s share of min by its pages', () => {
     const m = new NodeMemory(10, 3);
     expect(m.present).toEqual([4, 3, 3]);
@@ -50,6 +54,17 @@ describe('NodeMemory', () => {
     expect(m.free).toEqual([20, 20]);
   });
 
+  it('take: the rest of a request from the next node, only what is still wanted; a node already below its min share gives nothing back', () => {
+    const m = new NodeMemory(40, 2);
+    const p = m.placement(MPOL_DEFAULT, null);
+    expect(m.take(1, p, 25, 0)).toBe(25);
+    expect(m.free).toEqual([0, 15]);
+    m.free[0] = 1;
+    // min 4 pages: 2 a node, so node 0 (1 free) is 1 below its share.
+    expect(m.take(1, p, 5, 4)).toBe(5);
+    expect(m.free).toEqual([1, 10]);
+  });
+
   it('take with interleave: one page a node in turn, skipping a node at its min, until the request or every node is done', () => {
     const m = new NodeMemory(30, 3);
     const p = m.placement({ mode: 'interleave', nodes: [0, 1, 2] }, null);
@@ -74,5 +89,13 @@ describe('NodeMemory', () => {
     expect(m.free).toEqual([0, 5]);
     m.release(5);
     expect(m.free).toEqual([10, 8]);
+  });
+
+  it('preload: more than RAM takes every page and stops at the last node', () => {
+    const m = new NodeMemory(20, 2);
+    m.preload(5, 25);
+    expect(m.free).toEqual([0, 0]);
+    m.release(5);
+    expect(m.free).toEqual([10, 10]);
   });
 });

@@ -9,7 +9,7 @@
  * run, and an incremental run's report also carries the earlier runs' files, unchanged.
  * `record` keeps the counts of the files under the run's targets, with the date, commit and
  * load at the end of the run, in docs/mutation-scores.json (committed); a file measured again
- * replaces its entry. `npm run mutate` records after every run. The table counts as Stryker
+ * replaces its entry, and a named file with no mutant is recorded with zero counts. `npm run mutate` records after every run. The table counts as Stryker
  * does: score (total) = (killed + timeout) / (killed + timeout + survived + no coverage),
  * score (covered) leaves out the no-coverage mutants; compile and runtime errors and ignored
  * mutants count in neither. It also lists every survivor on a line that carries an Atomics
@@ -40,6 +40,11 @@ function load() {
   return existsSync(STORE) ? JSON.parse(readFileSync(STORE, 'utf8')) : { files: {} };
 }
 
+/** The .ts files a run's targets name (a folder: every .ts under it). */
+function targetFiles(targets) {
+  return targets.flatMap((t) => (t.endsWith('.ts') ? [t] : readdirSync(t, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `${t.replace(/\/$/, '')}/${f}`)));
+}
+
 /** Merges one Stryker json report's files under `targets` (folders or files; none: all) into the store. */
 export function record(report = 'reports/mutation/mutation.json', targets = []) {
   const inTargets = (file) => !targets.length || targets.some((t) => file === t || file.startsWith(`${t.replace(/\/$/, '')}/`));
@@ -61,6 +66,13 @@ export function record(report = 'reports/mutation/mutation.json', targets = []) 
       }
     }
     store.files[file] = entry;
+    recorded.push(file);
+  }
+  // A named file that Stryker instrumented with no mutant (re-exports, types) is absent from its
+  // report: measured all the same, with nothing to count.
+  for (const file of targetFiles(targets)) {
+    if (run.files[file]) continue;
+    store.files[file] = { date, commit, load: loadAvg, ...Object.fromEntries(COUNTS.map((c) => [c, 0])), syncSurvivors: [] };
     recorded.push(file);
   }
   store.files = Object.fromEntries(Object.entries(store.files).sort(([a], [b]) => a.localeCompare(b)));

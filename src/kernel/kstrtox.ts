@@ -23,12 +23,14 @@ export function kstrtoint(s: string): { value: number; err: 0 } | { value: 0; er
   }
   if (s[i] === '+') i++;
   let radix = 10;
+  // Stryker disable next-line StringLiteral: s[i + 2] is undefined only at the end of "0x", which is -EINVAL read as hex with no digit or as octal 0 followed by "x" (equivalent)
   if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
     radix = 16;
     i += 2;
   } else if (s[i] === '0') radix = 8;
   const start = i;
   let v = 0n;
+  // Stryker disable next-line EqualityOperator: s[s.length] is undefined, which parseInt reads as NaN: the loop ends there either way (equivalent)
   for (; i < s.length; i++) {
     const d = parseInt(s[i], 16);
     if (Number.isNaN(d) || d >= radix) break;

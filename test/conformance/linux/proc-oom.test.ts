@@ -38,6 +38,25 @@ describe('kstrtoint(strstrip(buf), 0) (lib/kstrtox.c, 6.6)', () => {
     for (const s of ['', 'abc', '08', '0x', '1 2', '- 5', '5k', '1\n\n']) expect(kstrtoint(s).err).toBe(-EINVAL);
     for (const s of ['2147483648', '-2147483649', '99999999999999999999999']) expect(kstrtoint(s).err).toBe(-ERANGE);
   });
+  it('strstrip takes every isspace character, any number of them, from both ends', () => {
+    expect(strstrip('\t\v\f\r \n5 \v\n\r')).toBe('5');
+    expect(strstrip('\v5\v')).toBe('5');
+    expect(strstrip(' 1 2 ')).toBe('1 2');
+  });
+  it('_kstrtoull: one newline may end the digits, unstripped; int\'s bounds are both in range', () => {
+    expect(kstrtoint('5\n')).toEqual({ value: 5, err: 0 });
+    expect(kstrtoint('-2147483648')).toEqual({ value: -2147483648, err: 0 });
+    expect(kstrtoint('\n').err).toBe(-EINVAL);
+  });
+  it('_parse_integer_fixup_radix: hex only after a leading "0x"; an "x" elsewhere ends the number', () => {
+    expect(kstrtoint('1x5').err).toBe(-EINVAL);
+    expect(kstrtoint('00x5').err).toBe(-EINVAL);
+  });
+  it('_kstrtoull: an overflow of unsigned long long is -ERANGE before trailing garbage is looked at; ULLONG_MAX itself is no overflow', () => {
+    expect(kstrtoint('18446744073709551616x').err).toBe(-ERANGE);
+    expect(kstrtoint('18446744073709551615x').err).toBe(-EINVAL);
+    expect(kstrtoint('0x10000000000000000g').err).toBe(-ERANGE);
+  });
 });
 
 describe('oom_score_adj and oom_adj writes (fs/proc/base.c 6.6)', () => {

@@ -1,0 +1,67 @@
+// mutate-set: workers (one plain worker raises the turn word; the port under test runs on this thread)
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { H_ARRIVED, H_RELEASED, H_STATUS, K, R_GO, R_STATE, A_PENDING, ST_RUNNING } from '../src/lab/det/block.js';
+import { STOP } from '../src/runtime/control.js';
+import { B, port } from './det-port-block.js';
+
+/**
+ * An actor waiting for its turn sleeps on its go word in polls of 200 ms and looks at the
+ * runtime's stop flag after each. A second thread (a bare worker, no engine code) raises the
+ * go word and maybe the stop flag after 300 ms, so the port has polled at least once: the
+ * actor must then take its turn, not leave as aborted. The aborting side is unit-det-port's.
+ */
+const LATE_MS = 300;
+
+/** After LATE_MS, another thread writes `stop` to the stop flag and then raises `go` and wakes it. */
+function raiseLater(sab: SharedArrayBuffer, go: number, stopWord: number, stop: number): Promise<number> {
+  const w = new Worker(
+    `const { workerData: { sab, go, stopWord, stop, ms } } = require('node:worker_threads');
+     const i32 = new Int32Array(sab);
+     setTimeout(() => { if (stop) Atomics.store(i32, stopWord, stop); Atomics.store(i32, go, 1); Atomics.notify(i32, go); }, ms);`,
+    { eval: true, workerData: { sab, go, stopWord, stop, ms: LATE_MS } },
+  );
+  return new Promise((done, fail) => { w.once('exit', done); w.once('error', fail); });
+}
+
+/** Actor 0 of two, first to arrive: its first access waits for the turn. */
+function waiting(released: number) {
+  const t = port(2);
+  t.h[H_ARRIVED] = 0;
+  t.h[t.rec(1) + R_STATE] = A_PENDING;
+  t.h[H_RELEASED] = released;
+  return t;
+}
+
+describe('an actor waiting for its turn on the main thread, the turn given by another thread', () => {
+  it('with no stop flag it sleeps through the polls and takes its turn when the go word rises', async () => {
+    const { p, i32, h, data: d, rec, control, trace } = waiting(0);
+    const g = B + rec(0) + R_GO;
+    i32[d] = 42;
+    const exited = raiseLater(i32.buffer as SharedArrayBuffer, g, control + STOP, 0);
+    expect(p.load(d)).toBe(42);
+    expect([h[rec(0) + R_GO], h[H_STATUS], i32[control + STOP], trace()[0].slice(1)]).toEqual([0, ST_RUNNING, 0, [d, 42, 0, 0]]);
+    expect(trace()[0][0] >> 8 & 0xff).toBe(K.load);
+    await exited;
+  });
+
+  it("with the stop flag raised by the scheduler itself (H_RELEASED: a serving actor's end) it keeps waiting", async () => {
+    const { p, i32, h, data: d, rec, control } = waiting(1);
+    const g = B + rec(0) + R_GO;
+    i32[control + STOP] = 1;
+    const exited = raiseLater(i32.buffer as SharedArrayBuffer, g, control + STOP, 0);
+    expect(p.load(d)).toBe(0);
+    expect([h[rec(0) + R_GO], h[H_STATUS]]).toEqual([0, ST_RUNNING]);
+    await exited;
+  });
+
+  it('with the stop flag rising together with its go word it takes the turn it was given', async () => {
+    const { p, i32, h, data: d, rec, control } = waiting(0);
+    const g = B + rec(0) + R_GO;
+    i32[d] = 7;
+    const exited = raiseLater(i32.buffer as SharedArrayBuffer, g, control + STOP, 1);
+    expect(p.load(d)).toBe(7);
+    expect([h[rec(0) + R_GO], h[H_STATUS], i32[control + STOP]]).toEqual([0, ST_RUNNING, 1]);
+    await exited;
+  });
+});
