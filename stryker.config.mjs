@@ -7,7 +7,9 @@
 export default {
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
-  vitest: { configFile: 'vitest.mutate.config.ts' },
+  // related: false, or the runner keeps only the tests whose imports reach a mutated file, and a
+  // test that reaches it only through a worker (unit-det-workers and port.ts) never ran against it.
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
   coverageAnalysis: 'perTest',
   checkers: [],
   // Worker threads run dist/ (Node 20 cannot start a .ts worker): the sandbox builds its own

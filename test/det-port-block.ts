@@ -18,7 +18,7 @@ import type { ActorTask } from '../src/runtime/task.js';
 export const OP = 0x10005;
 export const B = 64;
 
-export function port(n = 1, budget = 100, memory = 0, seed = 0) {
+export function port(n = 1, budget = 100, memory = 0, seed = 0, actor = 0) {
   const shape = { actors: n, maxSteps: 32, maxDecisions: 8 };
   // The block starts at word B, not 0: an offset added where one is subtracted must show.
   const counters = B + blockWords(shape);
@@ -37,8 +37,8 @@ export function port(n = 1, budget = 100, memory = 0, seed = 0) {
   h[H_MAX_DEC] = shape.maxDecisions;
   h[H_CULPRIT] = -1;
   h[H_ARRIVED] = n - 1;
-  const task = { sched: B, actor: 0, seed, control: { control, counters } } as unknown as ActorTask;
-  const lastOp = counterWord({ counters }, 0, C_LAST_OP);
+  const task = { sched: B, actor, seed, control: { control, counters } } as unknown as ActorTask;
+  const lastOp = counterWord({ counters }, actor, C_LAST_OP);
   i32[lastOp] = OP;
   const rec = (a: number) => A_BASE + a * A_WORDS;
   const trace = () => {
@@ -46,7 +46,7 @@ export function port(n = 1, budget = 100, memory = 0, seed = 0) {
     for (let s = 0; s < Math.min(h[H_STEP], shape.maxSteps); s++) out.push([...h.subarray(traceBase(shape) + s * TRACE_WORDS, traceBase(shape) + (s + 1) * TRACE_WORDS)]);
     return out;
   };
-  return { p: new ScheduledMem(mem, task), i32, h, data, rec, trace, shape, control };
+  return { p: new ScheduledMem(mem, task), i32, h, data, rec, trace, shape, control, task, mem };
 }
 
 /** A trace entry's first word for actor 0 under the op OP. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VmBarrier } from '../src/ruby/barrier.js';
 import { AtomicsMem } from '../src/shm/mem.js';
 
@@ -88,5 +88,51 @@ describe('the VM barrier (rb_vm_barrier)', () => {
     mem.onWait = () => mem.add(PARKED, 1);
     expect(b.stopTheWorld(5)).toBe(true);
     expect(mem.waits).toEqual([PARKED]);
+  });
+
+  describe('the collector\'s accounting', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('waitMs adds each stop\'s time from its request to the last guild parked; a stop given up adds nothing', () => {
+      const { mem, b } = barrier(1);
+      const now = vi.spyOn(performance, 'now');
+      now.mockReturnValueOnce(100).mockReturnValueOnce(130);
+      mem.onWait = () => mem.add(PARKED, 1);
+      expect(b.stopTheWorld()).toBe(true);
+      expect([b.stops, b.waitMs]).toEqual([1, 30]);
+      // The guild leaves the park before the restart looks.
+      mem.store(PARKED, 0);
+      b.restart();
+      now.mockReturnValueOnce(200).mockReturnValueOnce(205);
+      expect(b.stopTheWorld()).toBe(true);
+      expect([b.stops, b.waitMs]).toEqual([2, 35]);
+      mem.store(PARKED, 0);
+      b.restart();
+      now.mockReturnValue(1000);
+      mem.onWait = () => {};
+      expect(b.stopTheWorld(2)).toBe(false);
+      expect([b.stops, b.waitMs]).toEqual([2, 35]);
+    });
+
+    it('restart moves the request on to even and waits only while a guild is still in the park', () => {
+      const { mem, b } = barrier(1);
+      mem.add(REQUEST, 1);
+      mem.store(PARKED, 2);
+      mem.onWait = () => mem.sub(PARKED, 1);
+      b.restart();
+      expect(mem.load(REQUEST)).toBe(2);
+      expect(mem.waits).toEqual([PARKED, PARKED]);
+      expect(mem.load(PARKED)).toBe(0);
+    });
+
+    it('gives up after exactly maxLooks waits (0: at once, with no wait)', () => {
+      const { mem, b } = barrier(1);
+      expect(b.stopTheWorld(0)).toBe(false);
+      expect(mem.waits).toEqual([]);
+      expect(mem.load(REQUEST)).toBe(2);
+      expect(b.stopTheWorld(1)).toBe(false);
+      expect(mem.waits).toEqual([PARKED]);
+      expect(mem.load(REQUEST)).toBe(4);
+    });
   });
 });

@@ -116,6 +116,7 @@ export class DefLog {
         for (const ci of CI_KINDS) {
           const answer = ci === 0 ? DefLog.truth(tree, mes, k, mid) : DefLog.superTruth(tree, mes, k, mid);
           const p = this.pair(k, mid, ci);
+          // Stryker disable next-line ArithmeticOperator: H_HEAD is 0, so `- H_HEAD` is the same word
           if (this.mem.load(p + H_HEAD) === 0) this.push(p, from, answer);
           else if (answerKey(mes, this.current(p)) !== answerKey(mes, answer)) {
             changed?.(k, mid, ci !== 0, this.current(p), answer);
@@ -127,12 +128,14 @@ export class DefLog {
   }
 
   private current(p: number): number {
+    // Stryker disable next-line ArithmeticOperator: H_HEAD is 0, so `- H_HEAD` is the same word
     const head = this.mem.load(p + H_HEAD);
     return this.mem.load(p + E_ANSWER + 2 * ((head - 1) % HISTORY));
   }
 
   private push(p: number, from: number, answer: number): void {
     const mem = this.mem;
+    // Stryker disable next-line ArithmeticOperator: H_HEAD is 0, so `- H_HEAD` is the same word
     const head = mem.load(p + H_HEAD);
     const e = p + 2 * (head % HISTORY);
     // The entry is invalid (from = -1) while it is rewritten: a reader that sees -1 or two different froms skips it.
@@ -145,6 +148,7 @@ export class DefLog {
   /** The history of (klass, mid), newest first, as outcomes for call info ciLo, for a report: 'v6: 12, v0: 3'. */
   describe(klass: number, mid: number, ciLo: number): string {
     const p = this.pair(klass, mid, ciLo);
+    // Stryker disable next-line ArithmeticOperator: H_HEAD is 0, so `- H_HEAD` is the same word
     const head = this.mem.load(p + H_HEAD);
     const out: string[] = [];
     for (let j = head - 1; j >= 0 && j >= head - HISTORY; j--) {
@@ -173,6 +177,7 @@ export class DefLog {
     const p = this.pair(klass, mid, ciLo);
     const lo = v0 & ~1;
     const hi = v1 + (v1 & 1);
+    // Stryker disable next-line ArithmeticOperator: H_HEAD is 0, so `- H_HEAD` is the same word
     const head = mem.load(p + H_HEAD);
     let nextFrom = Infinity;
     let reachedLo = false;

@@ -66,6 +66,7 @@ export class IdTables {
     const mask = capa - 1;
     const key = keyOf(mid);
     let ix = key & mask;
+    // Stryker disable next-line EqualityOperator: `d < capa` is equivalent: fewer than capa items are ever used (hash_table_extend), so a key is found before the capa-th probe, and a miss there answers what the loop's end does
     for (let d = 1; d <= capa; d++) {
       const k = mem.load(items + ID_TABLE_HEADER + ix * ITEM_WORDS);
       if (k >>> 1 === key) return mem.load(items + ID_TABLE_HEADER + ix * ITEM_WORDS + 1);
@@ -81,6 +82,7 @@ export class IdTables {
     const capa = mem.load(items);
     const mask = capa - 1;
     let ix = key & mask;
+    // Stryker disable next-line EqualityOperator: `d < capa` is equivalent: fewer than capa items are ever used (hash_table_extend), so a key is found before the capa-th probe, and a miss there answers what the loop's end does
     for (let d = 1; d <= capa; d++) {
       const k = mem.load(items + ID_TABLE_HEADER + ix * ITEM_WORDS);
       if (k >>> 1 === key) return ix;
@@ -187,6 +189,7 @@ export class IdTables {
     const capa = mem.load(items);
     const key = keyOf(mid);
     let ix = key & (capa - 1);
+    // Stryker disable next-line EqualityOperator: `d < capa` is equivalent: fewer than capa items are ever used (hash_table_extend), so a key is found before the capa-th probe, and a miss there answers what the loop's end does
     for (let d = 1; d <= capa; d++) {
       const k = mem.load(items + ID_TABLE_HEADER + ix * ITEM_WORDS);
       if (k >>> 1 === key || (k & 1) === 0) return d;

@@ -181,6 +181,7 @@ export class MethodCache {
     // An undef entry is cached as what it is (CACHED, so that defining the method where
     // it stands invalidates it); only the caller is told "no method".
     if (neg) this.vm_ccs_create(klass, mid, cme !== 0 ? cme : this.negativeCme(mid));
+    // Stryker disable next-line ConditionalExpression: entry 0 (NULL) is never written, so it is no UNDEF entry and 0 comes back either way (an equivalent mutant)
     return cme !== 0 && this.mes.undefinedP(cme) ? 0 : cme;
   }
 
@@ -217,6 +218,7 @@ export class MethodCache {
   vm_search_cc(klass: number, ciLo: number, mid: number): number {
     const mem = this.mem;
     let ccs = this.ccsOf(klass, mid);
+    // Stryker disable next-line ConditionalExpression: ccs 0 is never handed out, so its cme and length read 0: no entry is found in it (an equivalent mutant)
     if (ccs !== 0) {
       if (this.mes.invalidated(this.ccsCme(ccs))) {
         this.dropCcs(klass, mid);
@@ -241,6 +243,7 @@ export class MethodCache {
     }
     if (cme === 0) return EMPTY_CC;
     this.mes.setFlag(cme, METHOD_ENTRY_CACHED);
+    // Stryker disable next-line ConditionalExpression: a ccs found above is still klass's for mid, so ccsOf gives it again (an equivalent mutant)
     if (ccs === 0) ccs = this.ccsOf(klass, mid) || this.vm_ccs_create(klass, mid, cme);
     const cc = this.ccs.vm_cc_new(klass, cme);
     if (cc === 0) {

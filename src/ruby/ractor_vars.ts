@@ -50,7 +50,8 @@ const isolation = (message: string): VarResult => ({ error: 'IsolationError', me
 export class RactorVars {
   private readonly consts = new Map<number, Map<string, Value>>();
   private readonly ivars = new Map<string, Map<string, Value>>();
-  private readonly cvars = new Map<number, Map<string, Value>>();
+  /** Class variables' values: no Ractor but the main one ever reads them, so no shareable flag. */
+  private readonly cvars = new Map<number, Map<string, string>>();
   private readonly objects = new Map<string, ObjectKind>();
   private readonly sites = new Map<string, ConstCacheEntry | null>();
   /** Inline constant cache hits and misses (the model's counters). */
@@ -138,22 +139,32 @@ export class RactorVars {
     return v?.label ?? 'nil';
   }
 
-  /** `@@name = value` in klass (the main Ractor's only). */
+  /**
+   * `@@name = value` in klass (the main Ractor's only). rb_cvar_set: the class or module up
+   * klass's ancestry that already has the variable is the one set; klass itself only when none has it.
+   */
   cvarSet(klass: string, name: string, value: string, ractor = 0): VarResult | null {
     if (ractor !== 0) return isolation('can not access class variables from non-main Ractors');
     const k = this.id(klass);
-    const table = this.cvars.get(k) ?? new Map<string, Value>();
-    this.cvars.set(k, table.set(name, { label: value, shareable: false }));
+    const owner = this.cvarOwner(k, name) ?? k;
+    const table = this.cvars.get(owner) ?? new Map<string, string>();
+    this.cvars.set(owner, table.set(name, value));
     return null;
   }
 
   cvarGet(klass: string, name: string, ractor = 0): VarResult {
     if (ractor !== 0) return isolation('can not access class variables from non-main Ractors');
-    for (let c = this.id(klass); c !== 0; c = this.tree.superOf(c)) {
-      const v = this.cvars.get(this.tree.moduleFor(c))?.get(name);
-      if (v !== undefined) return v.label;
+    const owner = this.cvarOwner(this.id(klass), name);
+    return owner === undefined ? { error: 'NameError' } : (this.cvars.get(owner)?.get(name) as string);
+  }
+
+  /** cvar_lookup_at up the ancestry: the record (an iclass's module) whose table holds `name`. */
+  private cvarOwner(klass: number, name: string): number | undefined {
+    for (let c = klass; c !== 0; c = this.tree.superOf(c)) {
+      const m = this.tree.moduleFor(c);
+      if (this.cvars.get(m)?.has(name)) return m;
     }
-    return { error: 'NameError' };
+    return undefined;
   }
 
   private kindOf(target: string): ObjectKind | 'class' {

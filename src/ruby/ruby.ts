@@ -3,8 +3,8 @@ import { Arena } from '../shm/arena.js';
 import { AtomicsMem } from '../shm/mem.js';
 import { CALL_ARGUMENT_ERROR, CALL_METHOD_MISSING, CALL_TYPE_ERROR } from './call_handler.js';
 import { VM_CALL_ARGS_SIMPLE, VM_CALL_FCALL, vm_ci_pack } from './call_info.js';
-import { CC_CME, METHOD_VISI_PRIVATE, METHOD_VISI_PROTECTED, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
-import { resolveMethod } from './method_lookup.js';
+import { CC_CME, ME_OWNER, S_CD_CC, T_ICLASS, VM_METHOD_TYPE_ISEQ, VM_METHOD_TYPE_IVAR } from './layout.js';
+import { resolveMethod, visibleEntry } from './method_lookup.js';
 import { CREF_SCOPES } from './refinement.js';
 import { RactorVars } from './ractor_vars.js';
 import { Vm, type Design } from './vm.js';
@@ -203,6 +203,7 @@ export class Ruby {
   private fire(klass: string, hook: MethodHook, name: string): this {
     const { tree } = this.vm;
     for (let c = this.id(klass); c !== 0; c = tree.superOf(c)) {
+      // Stryker disable next-line ConditionalExpression: hooks are kept by class or module, never by an iclass, so the type test only spares a lookup (an equivalent mutant)
       if (tree.typeOf(c) !== T_ICLASS && this.hooks.get(c)?.has(hook)) {
         this.hookCalls.push(`${klass}.${hook}(:${name})`);
         break;
@@ -321,6 +322,7 @@ export class Ruby {
     if (body.super === undefined) return [body.returns];
     const frame = this.guild.frame();
     const superArgc = body.super === 'zsuper' ? argc : body.super;
+    // Stryker disable next-line EqualityOperator: site 0 is the first call's, made before any body runs, so no super site is 0 (an equivalent mutant)
     if (body.superSite < 0) {
       body.superSite = this.sites.size;
       this.vm.defineCallSite(body.superSite, this.mid(name), superArgc, VM_CALL_ARGS_SIMPLE | VM_CALL_FCALL, [this.id('Object')]);
@@ -341,9 +343,13 @@ export class Ruby {
   respondTo(recv: string, name: string, includeAll = false): boolean {
     const { tree, mes } = this.vm;
     const k = this.id(recv);
-    const me = tree.searchMethod(k, this.mid(name));
-    const body = me === 0 ? 0 : resolveMethod(tree, mes, me, tree.definedClass, this.mid(name));
-    if (body !== 0) return includeAll || (mes.visi(me) & (METHOD_VISI_PRIVATE | METHOD_VISI_PROTECTED)) === 0;
+    const mid = this.mid(name);
+    const me = tree.searchMethod(k, mid);
+    const at = tree.definedClass;
+    // Stryker disable next-line ConditionalExpression: resolveMethod of entry 0 is 0 (an equivalent mutant)
+    const body = me === 0 ? 0 : resolveMethod(tree, mes, me, at, mid);
+    // method_boundp checks the entry rb_method_entry_with_refinements resolves to: a REFINED entry's original.
+    if (body !== 0) return includeAll || mes.visi(visibleEntry(tree, mes, me, at, mid)) === 0;
     if (!this.mids.has('respond_to_missing?')) return false;
     const r = this.call(recv, 'respond_to_missing?', { args: 2, fcall: true });
     return Array.isArray(r) && r[0] === 'true';
@@ -382,6 +388,7 @@ export class Ruby {
     const k = ccs.klass(cc);
     const cme = ccs.field(cc, CC_CME);
     const nameOf = (r: number) => (r === 0 ? null : (this.names.get(r) ?? this.vm.tree.nameOf(r)));
+    // Stryker disable next-line ConditionalExpression: entry 0 (NULL) is never written: its owner reads 0 (null) and it is not INVALIDATED (equivalent mutants)
     return { klass: nameOf(k), owner: cme === 0 ? null : nameOf(mes.field(cme, ME_OWNER)), invalidated: cme !== 0 && mes.invalidated(cme) };
   }
 

@@ -23,8 +23,6 @@ export interface SerialCacheRef {
   gmc: number;
   copies: number;
   sites: number;
-  /** The global class-serial counter (rb_next_class_serial). */
-  serialCounter: number;
 }
 
 /**
@@ -68,7 +66,6 @@ export class SerialCache {
       gmc: arena.allocWords('ruby.serial.gmc', copies * GLOBAL_METHOD_CACHE_SIZE * GMC_WORDS),
       copies,
       sites,
-      serialCounter: arena.allocWords('ruby.serial.counter', 1),
     };
   }
 
@@ -79,7 +76,9 @@ export class SerialCache {
   /** The inline cache of call site `site` in this copy, as it stands: the class serial it is keyed by and the entry it holds. */
   inlineCache(site: number): { serial: number; me: number } {
     const imc = this.imcBase + site * IMC_WORDS;
-    return { serial: this.mem.load(imc + IMC_CLASS_SERIAL), me: this.mem.load(imc + IMC_ME) };
+    // Stryker disable next-line ArithmeticOperator: IMC_CLASS_SERIAL is 0, so `- IMC_CLASS_SERIAL` is the same word
+    const serial = this.mem.load(imc + IMC_CLASS_SERIAL);
+    return { serial, me: this.mem.load(imc + IMC_ME) };
   }
 
   /** The call site whose inline cache (in any copy) holds image word `word`, or -1. */
@@ -94,20 +93,24 @@ export class SerialCache {
     const imc = this.imcBase + site * IMC_WORDS;
     const serial = mem.load(this.tree.serialWord(klass));
     if (this.shared) {
+      // Stryker disable next-line ArithmeticOperator: IMC_CLASS_SERIAL is 0, so `- IMC_CLASS_SERIAL` is the same word
       if (mem.read(imc + IMC_CLASS_SERIAL) === serial) {
         this.dc.v[DC_SERIAL_IMC_HIT]++;
         return mem.read(imc + IMC_ME);
       }
       mem.write(imc + IMC_ME, this.methodEntry(klass, mid, serial));
+      // Stryker disable next-line ArithmeticOperator: IMC_CLASS_SERIAL is 0, so `- IMC_CLASS_SERIAL` is the same word
       mem.write(imc + IMC_CLASS_SERIAL, mem.load(this.tree.serialWord(klass)));
       return mem.read(imc + IMC_ME);
     }
+    // Stryker disable next-line ArithmeticOperator: IMC_CLASS_SERIAL is 0, so `- IMC_CLASS_SERIAL` is the same word
     if (mem.load(imc + IMC_CLASS_SERIAL) === serial) {
       this.dc.v[DC_SERIAL_IMC_HIT]++;
       return mem.load(imc + IMC_ME);
     }
     const me = this.methodEntry(klass, mid, serial);
     mem.store(imc + IMC_ME, me);
+    // Stryker disable next-line ArithmeticOperator: IMC_CLASS_SERIAL is 0, so `- IMC_CLASS_SERIAL` is the same word
     mem.store(imc + IMC_CLASS_SERIAL, serial);
     return me;
   }
@@ -130,12 +133,14 @@ export class SerialCache {
     const me = this.tree.searchMethod(klass, mid);
     if (this.shared) {
       // method_entry_get_without_cache's order: key words, then the entry.
+      // Stryker disable next-line ArithmeticOperator: GMC_CLASS_SERIAL is 0, so `- GMC_CLASS_SERIAL` is the same word
       mem.write(e + GMC_CLASS_SERIAL, mem.load(this.tree.serialWord(klass)));
       mem.write(e + GMC_MID, mid);
       mem.write(e + GMC_ME, me);
     } else {
       mem.store(e + GMC_ME, me);
       mem.store(e + GMC_MID, mid);
+      // Stryker disable next-line ArithmeticOperator: GMC_CLASS_SERIAL is 0, so `- GMC_CLASS_SERIAL` is the same word
       mem.store(e + GMC_CLASS_SERIAL, serial);
     }
     return me;
@@ -154,6 +159,7 @@ export function auditSerialCaches(mem: Mem, ref: SerialCacheRef, tree: ClassTree
   for (let copy = 0; copy < ref.copies; copy++) {
     for (let site = 0; site < ref.sites; site++) {
       const imc = ref.imc + (copy * ref.sites + site) * IMC_WORDS;
+      // Stryker disable next-line ArithmeticOperator: IMC_CLASS_SERIAL is 0, so `- IMC_CLASS_SERIAL` is the same word
       const k = classOfSerial.get(mem.load(imc + IMC_CLASS_SERIAL));
       if (k === undefined) continue;
       const mid = midOf(site);

@@ -95,6 +95,7 @@ export class Vm {
     const skip = ref.config.skipInvalidation === 'include' ? SKIP_INCLUDE : ref.config.skipInvalidation === 'prepend' ? SKIP_PREPEND : SKIP_NONE;
     this.inclusion = new ClassInclude(this.tree, this.method, this.dc, skip);
     this.refinements = new Refinements(mem, ref.crefs);
+    // Stryker disable next-line ArithmeticOperator: VM_LOCK is word 0 of the header (an equivalent mutant)
     this.lock = new SpinLock(mem, ref.header + VM_LOCK);
     this.barrier = new VmBarrier(mem, this.barrierRef());
   }
@@ -120,8 +121,9 @@ export class Vm {
 
   /** Image words a VM of this shape takes. */
   static words(c: VmConfig): number {
+    // The header and the sites are whole cache lines: no alignment slack after them.
     return (
-      VM_HEADER_WORDS + 16 + c.sites * SITE_WORDS + 16 + ClassTree.words(c.capacity, c.mids) + MethodEntries.words(c.maxEntries) +
+      VM_HEADER_WORDS + c.sites * SITE_WORDS + ClassTree.words(c.capacity, c.mids) + MethodEntries.words(c.maxEntries) +
       CallCaches.words(c.ccSlots) + MethodCache.words(c.capacity, c.mids) + Refinements.words(c.sites) +
       (c.design === 'serial-gmc' ? SerialCache.words(c.sharedSerial ? 1 : c.guilds, c.sites) : 0)
     );
@@ -155,12 +157,12 @@ export class Vm {
     if (argc < 0 || argc > CI_EMBED_ARGC_MASK || flag < 0 || flag > CI_EMBED_FLAG_MASK) {
       throw new MemraceError('E_USAGE', `argc ${argc} / flag ${flag} do not fit an embedded call info (15 and 16 bits)`);
     }
+    if (receivers.length < 1 || receivers.length > MAX_RECV) throw new MemraceError('E_USAGE', `a call site takes 1..${MAX_RECV} receiver classes, not ${receivers.length}`);
     mem.store(this.siteWord(site, S_CI), vm_ci_pack(argc, flag));
     mem.store(this.siteWord(site, S_MID), mid);
     mem.store(this.siteWord(site, S_CD_CC), EMPTY_CC);
     mem.store(this.siteWord(site, S_PIC_OVERFLOW), 0);
     mem.store(this.siteWord(site, S_NRECV), receivers.length);
-    if (receivers.length < 1 || receivers.length > MAX_RECV) throw new MemraceError('E_USAGE', `a call site takes 1..${MAX_RECV} receiver classes, not ${receivers.length}`);
     receivers.forEach((k, i) => mem.store(this.siteWord(site, S_RECV + i), k));
     this.refinements.setSiteScope(site, scope);
   }
@@ -224,7 +226,9 @@ export class Vm {
       const { tree } = this;
       tree.check(klass, 'class');
       tree.checkMid(mid);
-      const me = tree.searchMethod(tree.origin(klass), mid);
+      // mnew(mod, ...) searches from mod itself: a module prepended to it comes first.
+      const me = tree.searchMethod(klass, mid);
+      // Stryker disable next-line ConditionalExpression: resolveMethod of entry 0 is 0 (an equivalent mutant)
       return me === 0 ? 0 : resolveMethod(tree, this.mes, me, tree.definedClass, mid);
     });
   }
@@ -303,6 +307,7 @@ export class Vm {
     const { mem, ccs, pcmc, tree } = this;
     for (let s = 0; s < this.config.sites; s++) {
       const p = mem.load(this.siteWord(s, S_CD_CC));
+      // Stryker disable next-line ConditionalExpression: the empty CC is no PIC, and a PIC marked already has its entries marked: going on marks nothing new (an equivalent mutant)
       if (p === EMPTY_CC || !ccs.mark(p)) continue;
       if (mem.load(ccs.w(p, CC_IMEMO)) === IMEMO_PIC) {
         for (let i = 0; i < PIC_MAX; i++) {
@@ -314,6 +319,7 @@ export class Vm {
     for (let k = 1; k < tree.used; k++) {
       for (let mid = 0; mid < tree.mids; mid++) {
         const e = pcmc.ccsOf(k, mid);
+        // Stryker disable next-line ConditionalExpression: ccs 0 is never handed out: its length reads 0 (an equivalent mutant)
         if (e === 0) continue;
         for (let i = 0, n = pcmc.ccsLen(e); i < n; i++) ccs.mark(pcmc.ccsEntry(e, i).cc);
       }

@@ -20,8 +20,8 @@ import { DESIGN_SERIAL } from './vm_method.js';
 import type { Vm } from './vm.js';
 
 /** Guild.frameAt before frame() has worked it out. */
-const FRAME_ORIGIN = -1;
-const FRAME_SEARCH = -2;
+export const FRAME_ORIGIN = -1;
+export const FRAME_SEARCH = -2;
 
 /**
  * A guild's side of a method call: vm_search_method's fast path (one load of the call
@@ -79,6 +79,7 @@ export class Guild {
    */
   call(site: number, klass: number, self = 0): number {
     if (this.serial !== null) return this.callSerial(site, klass, self);
+    // Stryker disable next-line ConditionalExpression: with no PIC, callPic finds no PIC in the word and goes on to viaCc with the same slot (an equivalent mutant; the test spares one load)
     return this.pic !== 0 ? this.callPic(site, klass, self) : this.viaCc(this.loadCd(site), site, klass, self);
   }
 
@@ -93,7 +94,7 @@ export class Guild {
     if (klass === 0) {
       // No superclass: nothing is read from any slot (the empty CC's generation never moves).
       this.cc = EMPTY_CC;
-      if (this.stamp) this.gen = this.mem.load(this.ccBase + EMPTY_CC * CC_WORDS + CC_GEN);
+      if (this.stamp) this.gen = this.genOf(EMPTY_CC);
       return this.methodMissing();
     }
     return this.call(site, klass, self);
@@ -149,6 +150,7 @@ export class Guild {
     const call = vm_call_handler(mes, me, ciLo);
     this.frameKlass = klass;
     const at = mes.field(me, ME_DEFINED_CLASS) === 0 ? FRAME_SEARCH : FRAME_ORIGIN;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: callSlow ends a body handler's call the same way (frameMe = me, frameAt = at); this only spares its loads (equivalent mutants)
     if (call <= VM_CALL_IVAR) {
       this.frameMe = me;
       this.frameAt = at;
@@ -164,7 +166,7 @@ export class Guild {
   private loadCd(site: number): number {
     const cc = this.mem.load(this.sites + site * SITE_WORDS + S_CD_CC);
     this.cc = cc;
-    if (this.stamp) this.gen = this.mem.load(this.ccBase + cc * CC_WORDS + CC_GEN);
+    if (this.stamp) this.gen = this.genOf(cc);
     return cc;
   }
 
@@ -182,6 +184,7 @@ export class Guild {
     const w = this.ccBase + cc * CC_WORDS;
     if (mem.read(w + CC_KLASS) === klass) {
       const cme = mem.read(w + CC_CME);
+      // Stryker disable next-line ArithmeticOperator: ME_FLAGS is word 0 of an entry, so - ME_FLAGS reads the same word (an equivalent mutant)
       if ((mem.read(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) === 0) {
         this.vm.dc.v[DC_MC_INLINE_HIT]++;
         return this.invoke(cc, cme, site, self);
@@ -201,10 +204,12 @@ export class Guild {
     if (mem.load(pw + CC_IMEMO) !== IMEMO_PIC) return this.viaCc(p, site, klass, self);
     for (let i = 0; i < this.pic; i++) {
       const cc = mem.load(pw + PIC_ENTRY0 + i);
+      // Stryker disable next-line ConditionalExpression: entries are filled from the first and the rest stay 0; slot 0 is the empty CC, whose klass 0 matches no class (an equivalent mutant)
       if (cc === 0) break;
       const w = this.ccBase + cc * CC_WORDS;
       if (mem.load(w + CC_KLASS) !== klass) continue;
       const cme = mem.load(w + CC_CME);
+      // Stryker disable next-line ArithmeticOperator: ME_FLAGS is word 0 of an entry, so - ME_FLAGS reads the same word (an equivalent mutant)
       if ((mem.read(this.meBase + cme * ME_WORDS + ME_FLAGS) & METHOD_ENTRY_INVALIDATED) !== 0) break;
       this.vm.dc.v[DC_PIC_HIT]++;
       return this.invoke(cc, cme, site, self);
@@ -233,7 +238,7 @@ export class Guild {
     vm.lock.unlock();
     if (cc !== EMPTY_CC || this.pic === 0) mem.store(vm.siteWord(site, S_CD_CC), publish);
     this.cc = cc;
-    if (this.stamp) this.gen = mem.load(this.ccBase + cc * CC_WORDS + CC_GEN);
+    if (this.stamp) this.gen = this.genOf(cc);
     return this.invoke(cc, mem.load(this.ccBase + cc * CC_WORDS + CC_CME), site, self);
   }
 
@@ -276,6 +281,7 @@ export class Guild {
   /** An old entry worth keeping in a new PIC: a valid CC for another class. */
   private picKeeps(x: number, klass: number): boolean {
     const ccs = this.vm.ccs;
+    // Stryker disable next-line ConditionalExpression: the empty CC's klass is 0, which the next line refuses too (an equivalent mutant; the test names the case)
     if (x === EMPTY_CC) return false;
     const k = ccs.klass(x);
     return k !== 0 && k !== klass && !this.vm.mes.invalidated(ccs.cme(x));
@@ -291,8 +297,9 @@ export class Guild {
     const w = this.ccBase + cc * CC_WORDS + CC_CALL;
     // cc->call_ is filled in lazily by whichever guild calls first; either value dispatches correctly.
     let call = mem.read(w);
+    // Stryker disable next-line ConditionalExpression: the handler is a function of (cme, ci) alone, so working it out again gives the value stored (an equivalent mutant)
     if (call === VM_CALL_GENERAL) {
-      call = vm_call_handler(this.vm.mes, cme, mem.load(this.sites + site * SITE_WORDS + S_CI));
+      call = vm_call_handler(this.vm.mes, cme, mem.load(this.vm.siteWord(site, S_CI)));
       if (cc !== EMPTY_CC) mem.store(w, call);
     }
     if (call <= VM_CALL_IVAR) {
@@ -300,6 +307,7 @@ export class Guild {
       this.frameAt = FRAME_ORIGIN;
       return mem.read(this.meBase + cme * ME_WORDS + ME_DEF_SERIAL);
     }
+    // Stryker disable next-line ConditionalExpression: entry 0 (NULL) is never written, so its defined class reads 0 and origin(0) is 0 (an equivalent mutant)
     const at = cme === 0 ? 0 : this.vm.tree.origin(mem.read(this.meBase + cme * ME_WORDS + ME_DEFINED_CLASS));
     return this.callSlow(call, cme, at, site, self);
   }
@@ -313,7 +321,7 @@ export class Guild {
   private callSlow(handler: number, cme: number, at: number, site: number, self: number): number {
     const { vm } = this;
     const { mes, tree } = vm;
-    const ciLo = this.mem.load(this.sites + site * SITE_WORDS + S_CI);
+    const ciLo = this.mem.load(this.vm.siteWord(site, S_CI));
     let call = handler;
     if (call === VM_CALL_PROTECTED) {
       vm.dc.v[DC_CALL_PROTECTED]++;
@@ -358,6 +366,13 @@ export class Guild {
 
   /** True when the slot the last call read still has the generation it had when read (with `stamp`). */
   genIntact(): boolean {
-    return this.mem.load(this.ccBase + this.cc * CC_WORDS + CC_GEN) === this.gen;
+    return this.genOf(this.cc) === this.gen;
+  }
+
+  /** The generation stamp of slot `cc`. */
+  private genOf(cc: number): number {
+    const w = this.ccBase + cc * CC_WORDS;
+    // Stryker disable next-line ArithmeticOperator: CC_GEN is word 0, so w - CC_GEN is w (an equivalent mutant)
+    return this.mem.load(w + CC_GEN);
   }
 }

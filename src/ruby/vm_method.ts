@@ -79,6 +79,7 @@ export class VmMethod {
     const origin = tree.origin(klass);
     const me = tree.searchMethod(origin, mid);
     const defined = tree.definedClass;
+    // Stryker disable next-line ConditionalExpression: resolveMethod of entry 0 is 0, so the first test only spares a call (an equivalent mutant)
     if (me === 0 || resolveMethod(tree, mes, me, defined, mid) === 0) return -ENOENT;
     const bits = visiBits(visi);
     if (mes.visi(visibleEntry(tree, mes, me, defined, mid)) === bits) return 0;
@@ -108,6 +109,7 @@ export class VmMethod {
     tree.checkMid(mid);
     tree.checkMid(old);
     const me = tree.searchMethod(tree.origin(klass), old);
+    // Stryker disable next-line ConditionalExpression: resolveMethod of entry 0 is 0, so the first test only spares a call (an equivalent mutant)
     const body = me === 0 ? 0 : resolveMethod(tree, mes, me, tree.definedClass, old);
     if (body === 0) return -ENOENT;
     const isModule = tree.typeOf(klass) === T_MODULE;
@@ -124,6 +126,7 @@ export class VmMethod {
     this.tree.check(klass, 'class');
     this.tree.checkMid(mid);
     const old = this.tree.ownMethodEntry(this.tree.origin(klass), mid);
+    // Stryker disable next-line ConditionalExpression: entry 0 (NULL) is never written: its type reads ISEQ (an equivalent mutant)
     if (old !== 0 && this.mes.type(old) === VM_METHOD_TYPE_REFINED) return old;
     const isModule = this.tree.typeOf(klass) === T_MODULE;
     const me = this.mes.create(mid, klass, isModule ? 0 : klass, { type: VM_METHOD_TYPE_REFINED, orig: old });
@@ -139,6 +142,7 @@ export class VmMethod {
     this.tree.check(klass, 'class');
     this.tree.checkMid(mid);
     const me = this.tree.searchMethod(klass, mid);
+    // Stryker disable next-line ConditionalExpression: resolveMethod of entry 0 is 0, so the first test only spares a call (an equivalent mutant)
     if (me === 0 || resolveMethod(this.tree, this.mes, me, this.tree.definedClass, mid) === 0) return -ENOENT;
     this.rb_add_method(klass, mid, { type: VM_METHOD_TYPE_UNDEF });
     return 0;
@@ -226,6 +230,7 @@ export class VmMethod {
   private complementedCallableMethodEntry(klass: number, mid: number): number {
     const me = this.tree.searchMethod(klass, mid);
     const defined = this.tree.definedClass;
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a class's record never holds a complemented entry and record 0's row is empty, so going on returns me (equivalent mutants)
     if (me === 0 || this.mes.field(me, ME_DEFINED_CLASS) !== 0) return me;
     return this.mem.load(this.tree.cmTblWord(defined, mid)) || me;
   }

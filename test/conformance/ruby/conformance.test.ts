@@ -8,8 +8,9 @@ import { testModule } from './test_module.js';
 import { copySpec, hooksSpec } from './ruby_spec_copy_hooks.js';
 import { refineSpec } from './ruby_spec_refine.js';
 import { bootstraptestTestRactor } from './bootstraptest_test_ractor.js';
+import { classVariableSpec } from './ruby_spec_class_variable.js';
 
-const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec, hooksSpec, copySpec, refineSpec, bootstraptestTestRactor];
+const files: FactFile[] = [testMethodCache, bootstraptestTestMethod, testModule, includeSpec, prependSpec, superSpec, visibilitySpec, dispatchSpec, hooksSpec, copySpec, refineSpec, bootstraptestTestRactor, classVariableSpec];
 
 for (const file of files) {
   describe(file.upstream, () => {
