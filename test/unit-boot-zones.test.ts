@@ -53,7 +53,7 @@ describe('arm_add_memory: each mem= range page-aligned, clipped at PHYS_OFFSET (
   });
 });
 
-describe('movablecore= on two 32M nodes: kernelcore spread evenly, ZONE_MOVABLE from where each node\'s share ends', () => {
+describe('movablecore= on two 32M nodes: kernelcore spread over the nodes, ZONE_MOVABLE from where each node\'s part ends', () => {
   it('16M movable: 24M of kernelcore a node, so ZONE_MOVABLE is the top 8M of each', () => {
     expect(zones('movablecore=16M')).toEqual({
       spans: [[['DMA', 0, 4096], ['Normal', 4096, 2048], ['Movable', 6144, 2048]], [['Normal', 8192, 6144], ['Movable', 14336, 2048]]],
@@ -61,17 +61,21 @@ describe('movablecore= on two 32M nodes: kernelcore spread evenly, ZONE_MOVABLE 
     });
   });
 
-  it('kernelcore below the movable zone\'s lowest pfn counts toward a node\'s share, and ZONE_MOVABLE starts no lower than that pfn', () => {
-    // 40M movable: 12M of kernelcore a node; node 0's is all in DMA, so its ZONE_MOVABLE is all of its Normal.
+  it('kernelcore below the movable zone\'s lowest pfn counts toward the whole request; a node short of its share leaves the rest to a second pass', () => {
+    // 40M movable, 24M of kernelcore, 12M a node. Node 0's 16M of DMA counts whole: 8M are left,
+    // so node 1's share is 4M (36M) and a second pass over one node gives node 0 the last 4M (20M).
     expect(zones('movablecore=40M')).toEqual({
-      spans: [[['DMA', 0, 4096], ['Movable', 4096, 4096]], [['Normal', 8192, 3072], ['Movable', 11264, 5120]]],
-      movable: ['Node 0: 0x0000000001000000', 'Node 1: 0x0000000002c00000'],
+      spans: [[['DMA', 0, 4096], ['Normal', 4096, 1024], ['Movable', 5120, 3072]], [['Normal', 8192, 1024], ['Movable', 9216, 7168]]],
+      movable: ['Node 0: 0x0000000001400000', 'Node 1: 0x0000000002400000'],
     });
-    // DMA up to 48M: node 0 is all DMA and keeps no ZONE_MOVABLE; node 1 makes up the rest of its share above 48M.
+    // DMA up to 48M holds all 48M of kernelcore: node 0 keeps no ZONE_MOVABLE, node 1's is all of its Normal.
     expect(zones('movablecore=16M', { dmaLimit: 48 * M })).toEqual({
-      spans: [[['DMA', 0, 8192]], [['DMA', 8192, 4096], ['Normal', 12288, 2048], ['Movable', 14336, 2048]]],
-      movable: ['Node 1: 0x0000000003800000'],
+      spans: [[['DMA', 0, 8192]], [['DMA', 8192, 4096], ['Movable', 12288, 4096]]],
+      movable: ['Node 1: 0x0000000003000000'],
     });
+    // Unequal nodes (mem= leaves node 0 20M, node 1 8M): node 1 cannot hold its 10M share; the
+    // second pass pushes node 0's start to 18M, which rounds up to its end, so only node 1 has one.
+    expect(zones('mem=20M mem=8M@0x2000000 movablecore=8M').movable).toEqual(['Node 1: 0x0000000002400000']);
   });
 
   it('a share that rounds up to the node\'s end leaves it no ZONE_MOVABLE; a request of all memory or more makes none at all', () => {

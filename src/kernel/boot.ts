@@ -302,40 +302,54 @@ function zoneSpan(z: number, n: NodeSpan, lowest: number[], highest: number[], m
 }
 
 /**
- * find_zone_movable_pfns_for_nodes for movablecore=: kernelcore (all memory less the
- * movable request, rounded up to MAX_ORDER blocks) spread evenly over the nodes with
- * memory, from their low end (one pass: equal nodes need no second round).
+ * find_zone_movable_pfns_for_nodes for movablecore= (mm/mm_init.c, 6.6): kernelcore is all
+ * memory less the movable request (rounded up to MAX_ORDER blocks), spread over the nodes
+ * with memory from their low end. Pages below the movable zone's lowest pfn count toward it
+ * whole; a node that cannot hold its share leaves the rest to another pass over the nodes
+ * with one node fewer in the division, which pushes the others' ZONE_MOVABLE further up.
+ * Each start is rounded up to a MAX_ORDER block; one at or past its node's end is none.
  */
 function zoneMovablePfns(mb: Memblock, nodes: NodeSpan[], movablecore: number, usableStart: number): number[] {
   const out = nodes.map(() => 0);
-  if (!movablecore) return out;
-  const total = nodes.reduce((s, n) => s + n.end - n.start, 0);
+  const ranges = mb.memory.numberRegions().filter((r) => r.size).map((r) => ({ nid: r.nid, start: PFN_UP(r.base), end: PFN_DOWN(r.base + r.size) }));
+  const total = ranges.reduce((sum, r) => sum + r.end - r.start, 0);
   const movable = Math.min(total, Math.ceil(PFN_UP(movablecore) / MAX_ORDER_NR_PAGES) * MAX_ORDER_NR_PAGES);
-  const usable = nodes.filter((n) => n.end > n.start).length;
-  const perNode = Math.floor((total - movable) / usable);
-  nodes.forEach((n, nid) => {
-    if (n.end === n.start) return;
-    let remaining = perNode;
-    for (const r of mb.memory.numberRegions()) {
-      if (r.nid !== nid || !r.size || remaining <= 0) continue;
-      let s = PFN_UP(r.base);
-      const e = PFN_DOWN(r.base + r.size);
-      if (s < usableStart) {
-        remaining -= Math.min(Math.min(e, usableStart) - s, remaining);
-        if (e <= usableStart) {
-          out[nid] = e;
-          continue;
+  let required = total - movable;
+  if (!movablecore || !required) return out;
+  let usableNodes = nodes.filter((n) => n.end > n.start).length;
+  do {
+    let perNode = Math.floor(required / usableNodes);
+    nodes.forEach((n, nid) => {
+      if (n.end === n.start) return;
+      if (required < perNode) perNode = Math.floor(required / usableNodes);
+      let remaining = perNode;
+      for (const r of ranges) {
+        if (r.nid !== nid) continue;
+        let s = Math.max(r.start, out[nid]);
+        if (s >= r.end) continue;
+        if (s < usableStart) {
+          const kernelPages = Math.min(r.end, usableStart) - s;
+          remaining -= Math.min(kernelPages, remaining);
+          required -= Math.min(kernelPages, required);
+          if (r.end <= usableStart) {
+            out[nid] = r.end;
+            continue;
+          }
+          s = usableStart;
         }
-        s = usableStart;
+        const take = Math.min(r.end - s, remaining);
+        out[nid] = s + take;
+        required -= Math.min(required, take);
+        remaining -= take;
+        if (!remaining) break;
       }
-      const take = Math.min(e - s, remaining);
-      out[nid] = s + take;
-      remaining -= take;
-    }
-    out[nid] = Math.ceil(out[nid] / MAX_ORDER_NR_PAGES) * MAX_ORDER_NR_PAGES;
-    if (out[nid] >= n.end) out[nid] = 0;
+    });
+    usableNodes--;
+  } while (usableNodes && required > usableNodes);
+  return out.map((pfn, nid) => {
+    const up = Math.ceil(pfn / MAX_ORDER_NR_PAGES) * MAX_ORDER_NR_PAGES;
+    return up >= nodes[nid].end ? 0 : up;
   });
-  return out;
 }
 
 /**
