@@ -90,3 +90,47 @@ describe('movablecore= on two 32M nodes: kernelcore spread over the nodes, ZONE_
     expect(zones('movablecore=8M mem=24M', { dmaLimit: 0 })).toEqual({ spans: [[['Normal', 0, 4096], ['Movable', 4096, 2048]], []], movable: ['Node 0: 0x0000000001000000'] });
   });
 });
+
+describe('the boot log and the firmware memory', () => {
+  it('prints what setup_arch, free_area_init and mm_core_init print, line for line', () => {
+    const { log } = bootTest({ nodes: 2, mem: 64 * M, kernelSize: 64 * 1024, dmaLimit: 16 * M, cmdline: 'quiet mem=20M mem=8M@0x2000000 movablecore=8M foo=bar' });
+    expect(log).toEqual([
+      'Linux version 6.6 (memrace model), 2 NUMA node(s), 2 CPU(s)',
+      'Kernel command line: quiet mem=20M mem=8M@0x2000000 movablecore=8M foo=bar',
+      'Unknown kernel command line parameters "quiet foo=bar", will be passed to user space.',
+      'Zone ranges:',
+      '  DMA      [mem 0x0000000000000000-0x0000000000ffffff]',
+      '  DMA32    empty',
+      '  Normal   [mem 0x0000000001000000-0x00000000027fffff]',
+      'Movable zone start for each node',
+      '  Node 1: 0x0000000002400000',
+      'Early memory node ranges',
+      '  node   0: [mem 0x0000000000000000-0x00000000013fffff]',
+      '  node   1: [mem 0x0000000002000000-0x00000000027fffff]',
+      'Initmem setup node 0 [mem 0x0000000000000000-0x00000000013fffff]',
+      'Initmem setup node 1 [mem 0x0000000002000000-0x00000000027fffff]',
+      // 7168 pages less the 16 of the kernel image and the memmaps' 80 + 32 (64 bytes a page).
+      'Built 2 zonelists, mobility grouping on.  Total pages: 7040',
+      'Memory: 28160K/28672K available (64K kernel code, 0K rwdata, 0K rodata, 0K init, 0K bss, 512K reserved, 0K cma-reserved)',
+    ]);
+  });
+
+  it('ATAG_MEM tags replace the device tree\'s nodes; one reaching a page outside RAM on either side is refused', () => {
+    const atags = (tags: Array<{ base: number; size: number }>) => {
+      const { memblock, log } = bootTest({ mem: 16 * M, physOffset: 4 * M, dmaLimit: 0, kernelSize: 4096, atags: tags });
+      return { memory: [...memblock.memory.numberRegions()].map((r) => [hex(r.base), hex(r.size)]), said: log.filter((l) => l.startsWith('ATAG_MEM')) };
+    };
+    expect(atags([{ base: 4 * M, size: 8 * M }, { base: 16 * M, size: 4 * M }])).toEqual({
+      memory: [['0x400000', '0x800000'], ['0x1000000', '0x400000']],
+      said: ["ATAG_MEM: the boot loader's 2 memory tag(s) replace the device tree's memory node(s)"],
+    });
+    expect(atags([{ base: 4 * M, size: 16 * M }]).memory).toEqual([['0x400000', '0x1000000']]);
+    const outside = '(allowed: ranges inside PHYS_OFFSET .. PHYS_OFFSET + --mem)';
+    expect(() => atags([{ base: 4 * M - 4096, size: 8192 }])).toThrow(
+      `--atags: ATAG_MEM [0x00000000003ff000-0x0000000000400fff] lies outside the machine's RAM [0x0000000000400000-0x00000000013fffff] ${outside}`,
+    );
+    expect(() => atags([{ base: 4 * M, size: 16 * M + 4096 }])).toThrow(
+      `--atags: ATAG_MEM [0x0000000000400000-0x0000000001400fff] lies outside the machine's RAM [0x0000000000400000-0x00000000013fffff] ${outside}`,
+    );
+  });
+});
