@@ -1,7 +1,8 @@
 // mutate-set: workers (one plain worker raises the turn word; the port under test runs on this thread)
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { H_ARRIVED, H_RELEASED, H_STATUS, K, R_GO, R_STATE, A_PENDING, ST_RUNNING } from '../src/lab/det/block.js';
+import { A_DONE, A_PENDING, H_ARRIVED, H_FOCUS, H_PAUSE, H_RELEASED, H_STATUS, H_STEPPING, K, R_GO, R_STATE, ST_ABORTED, ST_RUNNING } from '../src/lab/det/block.js';
+import { decide } from '../src/lab/det/decide.js';
 import { STOP } from '../src/runtime/control.js';
 import { B, port } from './det-port-block.js';
 
@@ -13,15 +14,20 @@ import { B, port } from './det-port-block.js';
  */
 const LATE_MS = 300;
 
-/** After LATE_MS, another thread writes `stop` to the stop flag and then raises `go` and wakes it. */
-function raiseLater(sab: SharedArrayBuffer, go: number, stopWord: number, stop: number): Promise<number> {
+/** After LATE_MS, another thread makes each write in order (word, value), then wakes the waiters on `wake`. */
+function writeLater(sab: SharedArrayBuffer, writes: Array<[number, number]>, wake: number): Promise<number> {
   const w = new Worker(
-    `const { workerData: { sab, go, stopWord, stop, ms } } = require('node:worker_threads');
+    `const { workerData: { sab, writes, wake, ms } } = require('node:worker_threads');
      const i32 = new Int32Array(sab);
-     setTimeout(() => { if (stop) Atomics.store(i32, stopWord, stop); Atomics.store(i32, go, 1); Atomics.notify(i32, go); }, ms);`,
-    { eval: true, workerData: { sab, go, stopWord, stop, ms: LATE_MS } },
+     setTimeout(() => { for (const [i, v] of writes) Atomics.store(i32, i, v); Atomics.notify(i32, wake); }, ms);`,
+    { eval: true, workerData: { sab, writes, wake, ms: LATE_MS } },
   );
   return new Promise((done, fail) => { w.once('exit', done); w.once('error', fail); });
+}
+
+/** After LATE_MS, another thread writes `stop` to the stop flag (when nonzero) and then raises `go` and wakes it. */
+function raiseLater(sab: SharedArrayBuffer, go: number, stopWord: number, stop: number): Promise<number> {
+  return writeLater(sab, stop ? [[stopWord, stop], [go, 1]] : [[go, 1]], go);
 }
 
 /** Actor 0 of two, first to arrive: its first access waits for the turn. */
@@ -63,5 +69,33 @@ describe('an actor waiting for its turn on the main thread, the turn given by an
     expect(p.load(d)).toBe(7);
     expect([h[rec(0) + R_GO], h[H_STATUS], i32[control + STOP]]).toEqual([0, ST_RUNNING, 1]);
     await exited;
+  });
+});
+
+describe("a stepped run's gate (memrace step): the holder pauses once the focus actor made its step", () => {
+  /** Actor 0 (the focus) has ended, so its step is made: decide() pauses in the gate. */
+  function stepped() {
+    const t = port(2);
+    t.h[H_STEPPING] = 1;
+    t.h[H_FOCUS] = 0;
+    t.h[t.rec(0) + R_STATE] = A_DONE;
+    t.h[t.rec(1) + R_STATE] = A_PENDING;
+    return t;
+  }
+
+  it('goes on when the main thread sets the next step (no focus), and chooses', async () => {
+    const { i32, h, task } = stepped();
+    const done = writeLater(i32.buffer as SharedArrayBuffer, [[B + H_FOCUS, -1], [B + H_PAUSE, 0]], B + H_PAUSE);
+    expect(decide(i32, B, -1, task.control.counters)).toBe(1);
+    expect([h[H_PAUSE], h[H_STATUS]]).toEqual([0, ST_RUNNING]);
+    await done;
+  });
+
+  it('ends (no choice) when the run was ended while it paused', async () => {
+    const { i32, h, task } = stepped();
+    const done = writeLater(i32.buffer as SharedArrayBuffer, [[B + H_STATUS, ST_ABORTED], [B + H_PAUSE, 0]], B + H_PAUSE);
+    expect(decide(i32, B, -1, task.control.counters)).toBe(-1);
+    expect(h[H_STATUS]).toBe(ST_ABORTED);
+    await done;
   });
 });
